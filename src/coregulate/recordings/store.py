@@ -1,0 +1,205 @@
+"""The session file: SQLite in WAL mode holding every bus message, written by the hub.
+
+One file per session. The ``messages`` table keeps each message exactly as it was on
+the bus (the header frame's bytes and the payload's bytes) beside the decoded
+fields used to query it, so nothing a device or a stage sent is ever lost or
+reinterpreted. The recordings issue adds analysis tables beside it.
+
+The hub is the only writer. Readers open the file read-only and may do so while a
+session is running (WAL lets them read the last committed state).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from coregulate.bus.envelope import Message
+
+log = logging.getLogger(__name__)
+
+STORE_SCHEMA_VERSION = 1
+# "CORG" in ASCII: lets `file` and our own tools recognise a session file.
+APPLICATION_ID = 0x434F5247
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    id      INTEGER PRIMARY KEY,
+    source  TEXT    NOT NULL,
+    topic   TEXT    NOT NULL,
+    seq     INTEGER NOT NULL,
+    t_ns    INTEGER NOT NULL,
+    enc     TEXT    NOT NULL,
+    header  BLOB    NOT NULL,
+    payload BLOB    NOT NULL,
+    hub_ns  INTEGER NOT NULL,
+    UNIQUE (source, topic, seq)
+);
+CREATE INDEX IF NOT EXISTS messages_topic_t ON messages (topic, t_ns);
+"""
+
+
+class SessionFileError(Exception):
+    """A session file that cannot be opened or read; the text says what to do."""
+
+
+def create_private_file(path: Path) -> None:
+    """Create `path` (and missing parents) readable and writable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+class SessionStore:
+    """Writes bus messages to one session file in batched transactions.
+
+    Parameters
+    ----------
+    path
+        The session file. It is created owner-only if missing; an existing session
+        file is opened to continue (a restarted hub appends to the same session).
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            create_private_file(self.path)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode survives a crash of any process (not a power cut);
+            # the 250 ms commit cadence bounds what an OS crash could take.
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            app_id = self._db.execute("PRAGMA application_id").fetchone()[0]
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise SessionFileError(
+                f"{self.path} is not a readable session file ({exc}); "
+                "choose another --out path or run `coregulate salvage` on it"
+            ) from exc
+        if app_id not in (0, APPLICATION_ID):
+            raise SessionFileError(f"{self.path} is an SQLite file of another program")
+        if version > STORE_SCHEMA_VERSION:
+            raise SessionFileError(
+                f"{self.path} was written by a newer coregulate (schema {version}, "
+                f"this one knows {STORE_SCHEMA_VERSION}); upgrade to open it"
+            )
+        self._db.executescript(_SCHEMA)
+        self._db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+        self._db.execute(f"PRAGMA user_version={STORE_SCHEMA_VERSION}")
+        self._batch: list[tuple[Any, ...]] = []
+
+    def add(self, msg: Message, header: bytes, hub_ns: int) -> None:
+        """Queue one message for the next commit (`header` is its frame, verbatim)."""
+        self._batch.append(
+            (msg.source, msg.topic, msg.seq, msg.t_ns, msg.enc, header, msg.payload, hub_ns)
+        )
+
+    @property
+    def uncommitted(self) -> int:
+        """Return how many queued messages the next commit will write."""
+        return len(self._batch)
+
+    def commit(self) -> int:
+        """Write the queued messages in one transaction; return how many were written.
+
+        Raises sqlite3.OperationalError (e.g. "database or disk is full") with the
+        batch kept, so the caller can report it and retry or end the session.
+        """
+        if not self._batch:
+            return 0
+        with self._db:
+            self._db.execute("BEGIN")
+            # OR IGNORE: a message resent after a hub restart is already here.
+            self._db.executemany(
+                "INSERT OR IGNORE INTO messages "
+                "(source, topic, seq, t_ns, enc, header, payload, hub_ns) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                self._batch,
+            )
+        n = len(self._batch)
+        self._batch.clear()
+        return n
+
+    def set_meta(self, items: dict[str, Any]) -> None:
+        """Store session metadata (values as JSON), committed at once."""
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                [(k, json.dumps(v)) for k, v in items.items()],
+            )
+
+    def stream_seqs(self) -> dict[tuple[str, str], list[int]]:
+        """Return every stored seq per (source, topic): what a restarted hub has."""
+        out: dict[tuple[str, str], list[int]] = {}
+        for source, topic, seq in self._db.execute(
+            "SELECT source, topic, seq FROM messages ORDER BY source, topic, seq"
+        ):
+            out.setdefault((source, topic), []).append(seq)
+        return out
+
+    def close(self) -> None:
+        """Commit anything queued, fold the WAL into the main file and close."""
+        try:
+            self.commit()
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            self._db.close()
+
+
+def open_readonly(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """Return a read-only connection to a session file, or raise SessionFileError."""
+    p = Path(path)
+    if not p.is_file():
+        raise SessionFileError(f"{p}: no such session file")
+    try:
+        db = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
+        app_id = db.execute("PRAGMA application_id").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise SessionFileError(f"{p} is damaged or not a session file ({exc})") from exc
+    if app_id != APPLICATION_ID:
+        db.close()
+        raise SessionFileError(f"{p} is not a coregulate session file")
+    return db
+
+
+def read_messages(
+    path: str | os.PathLike[str], topics: Iterable[str] | None = None
+) -> Iterator[Message]:
+    """Yield the recorded messages in the order the hub received them.
+
+    `topics` restricts to topics starting with any of the given prefixes.
+    """
+    db = open_readonly(path)
+    try:
+        sql = "SELECT topic, source, seq, t_ns, payload, enc FROM messages"
+        args: list[str] = []
+        if topics is not None:
+            prefixes = list(topics)
+            sql += " WHERE " + " OR ".join("substr(topic, 1, ?) = ?" for _ in prefixes)
+            for p in prefixes:
+                args += [str(len(p)), p]
+        sql += " ORDER BY id"
+        for topic, source, seq, t_ns, payload, enc in db.execute(sql, args):
+            yield Message(topic, source, seq, t_ns, bytes(payload), enc)
+    finally:
+        db.close()
+
+
+def read_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Return the session metadata stored in the file."""
+    db = open_readonly(path)
+    try:
+        return {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
+    finally:
+        db.close()

@@ -1,0 +1,209 @@
+"""Wires a session's processes together: hub, acquisition, signal stage, viewer.
+
+Start order matters because PUB/SUB drops what is sent before a subscriber joins:
+
+1. the hub (binds its input and output),
+2. the signal stage, which reports ready once its subscription is live,
+3. then the session clock starts and goes to the acquisition process.
+
+Shutdown runs the other way so nothing is lost: acquisition stops and flushes
+(everything it sent is committed), the signal stage finishes what it received and
+flushes, and the hub commits and closes the file. Children ignore Ctrl-C; this
+process turns SIGINT/SIGTERM into that ordered shutdown.
+
+Processes are started with the ``spawn`` method, never ``fork``: forking after a
+ZeroMQ context or a QApplication exists is unsafe (DESIGN.md §2).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import coregulate
+from coregulate.acquisition.process import SimulationSpec, run_acquisition_process
+from coregulate.bus.endpoints import Endpoints
+from coregulate.bus.envelope import TOPIC_SESSION
+from coregulate.bus.producer import BusProducer
+from coregulate.clock import SessionClock
+from coregulate.recordings.hub import HubConfig, run_hub_process
+from coregulate.stages.runner import run_metrics_stage_process
+
+log = logging.getLogger(__name__)
+
+_SPAWN = mp.get_context("spawn")
+
+
+class SessionError(Exception):
+    """A session could not start or end cleanly; the text says what to do."""
+
+
+@dataclass
+class DemoOptions:
+    """Everything `coregulate demo` was asked for."""
+
+    out: Path
+    duration_s: float = 5400.0
+    speed: float = 1.0
+    seed: int = 1
+    log_level: int = logging.WARNING
+    endpoints: Endpoints = field(default_factory=Endpoints.loopback)
+
+
+class Session:
+    """The running processes of one session; use as a context manager."""
+
+    def __init__(self, options: DemoOptions) -> None:
+        self.options = options
+        self.clock: SessionClock | None = None
+        self._procs: dict[str, Any] = {}
+        self._clock_queue = _SPAWN.Queue()
+        self._producer: BusProducer | None = None
+
+    def start(self) -> SessionClock:
+        """Start every process, then the clock; return the clock once data can flow."""
+        opts = self.options
+        ep = opts.endpoints
+        hub_ready, signal_ready = _SPAWN.Event(), _SPAWN.Event()
+        meta = {
+            "software": f"coregulate {coregulate.__version__}",
+            "mode": "demo (simulated straps)",
+            "client_id": "sim-client",
+            "therapist_id": "sim-therapist",
+            "seed": opts.seed,
+            "speed": opts.speed,
+            "duration_s": opts.duration_s,
+        }
+        hub_config = HubConfig(ep.input, ep.output, str(opts.out), meta=meta)
+        self._spawn("hub", run_hub_process, hub_config, hub_ready, opts.log_level)
+        self._spawn(
+            "acquisition",
+            run_acquisition_process,
+            ep.input,
+            SimulationSpec(opts.seed, opts.duration_s),
+            self._clock_queue,
+            opts.log_level,
+        )
+        self._wait(hub_ready, "hub", 30)
+        self._spawn("signal", run_metrics_stage_process, ep.input, ep.output, signal_ready)
+        self._wait(signal_ready, "signal", 30)
+        self.clock = SessionClock.start(opts.speed)
+        self._producer = BusProducer(ep.input, "session")
+        self._producer.send(
+            TOPIC_SESSION,
+            {"clock": self.clock.to_dict(), "endpoints": [ep.input, ep.output], **meta},
+            0,
+        )
+        self._clock_queue.put(self.clock)
+        return self.clock
+
+    def _spawn(self, name: str, target: Any, *args: Any) -> None:
+        proc = _SPAWN.Process(target=target, args=args, name=f"coregulate-{name}", daemon=False)
+        proc.start()
+        self._procs[name] = proc
+
+    def _wait(self, event: Any, name: str, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not event.wait(0.1):
+            proc = self._procs[name]
+            if not proc.is_alive():
+                self.stop()
+                raise SessionError(
+                    f"the {name} process ended at start-up (exit code {proc.exitcode}); "
+                    "run again with -v to see why"
+                )
+            if time.monotonic() > deadline:
+                self.stop()
+                raise SessionError(f"the {name} process did not start within {timeout_s:g} s")
+
+    def acquisition_running(self) -> bool:
+        """Return True while the straps are still streaming."""
+        proc = self._procs.get("acquisition")
+        return bool(proc and proc.is_alive())
+
+    def stop(self) -> None:
+        """Stop in order (acquisition, signal, hub), each flushing what it holds."""
+        if self._producer is not None:
+            self._producer.flush(timeout_s=5.0)
+            self._producer.close()
+            self._producer = None
+        for name in ("acquisition", "signal", "hub"):
+            proc = self._procs.get(name)
+            if proc is None:
+                continue
+            if proc.is_alive():
+                proc.terminate()  # SIGTERM: each process flushes and exits
+            proc.join(20)
+            if proc.is_alive():
+                log.error("the %s process did not stop within 20 s; killing it", name)
+                proc.kill()
+                proc.join(5)
+        self._procs.clear()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class StopRequested:
+    """Turns SIGINT and SIGTERM into a flag, so a session ends in order."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> StopRequested:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.requested:
+            log.warning("already stopping; please wait while the file is committed")
+        self.requested = True
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+
+def run_headless(options: DemoOptions, stop: StopRequested) -> None:
+    """Run a session with no window until it ends or `stop` is requested."""
+    with Session(options) as session:
+        session.start()
+        while session.acquisition_running() and not stop.requested:
+            time.sleep(0.1)
+
+
+def run_window_session(options: DemoOptions, stop: StopRequested) -> None:
+    """Run a session with the live window; closing the window ends the session."""
+    from PySide6 import QtCore, QtWidgets
+
+    from coregulate.ui.live_window import LiveWindow
+
+    with Session(options) as session:
+        session.start()
+        app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+        window = LiveWindow(options.endpoints.output)
+        window.show()
+
+        def check() -> None:
+            if stop.requested:
+                window.close()
+            elif not session.acquisition_running():
+                window.setWindowTitle("coregulate — demo session (ended; close to finish)")
+
+        # Python runs signal handlers only between bytecodes; this timer gives it
+        # the chance while Qt's loop is waiting, so Ctrl-C ends the session.
+        ticker = QtCore.QTimer()
+        ticker.timeout.connect(check)
+        ticker.start(200)
+        app.exec()
+        ticker.stop()

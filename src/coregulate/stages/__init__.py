@@ -1,0 +1,1 @@
+"""Bus stages: pure `signal/` kernels wrapped to consume and publish bus messages."""

@@ -1,0 +1,92 @@
+"""Runs a `Stage` as a bus process: subscribe, update, publish, flush on SIGTERM.
+
+Readiness: PUB/SUB drops what is published before a subscription has reached the
+hub (the slow joiner). So the runner publishes a `status.<name>` hello and waits
+until it sees it come back through the hub: from then on its subscription is live
+and the parent may start the producers.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from typing import Any
+
+from coregulate.bus.envelope import TOPIC_STATUS, topic_for
+from coregulate.bus.producer import BusProducer
+from coregulate.bus.subscriber import BusSubscriber
+from coregulate.stages.base import Stage
+
+log = logging.getLogger(__name__)
+
+
+def wait_until_subscribed(
+    producer: BusProducer, subscriber: BusSubscriber, timeout_s: float = 30.0
+) -> bool:
+    """Return True once a hello sent through the hub comes back to `subscriber`."""
+    topic = topic_for(TOPIC_STATUS, producer.source)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        hello = producer.send(topic, {"status": "ready"}, 0)
+        end = time.monotonic() + 0.2
+        while time.monotonic() < end:
+            producer.pump()
+            msg = subscriber.recv(timeout_ms=20)
+            if msg is not None and msg.stream == hello.stream and msg.seq == hello.seq:
+                return True
+    return False
+
+
+def run_stage(
+    stage: Stage, input_endpoint: str, output_endpoint: str, stop: Any, ready: Any
+) -> None:
+    """Run `stage` on the bus until `stop()` is true, then drain, flush and return."""
+    producer = BusProducer(input_endpoint, stage.name)
+    subscriber = BusSubscriber(output_endpoint, (*stage.topics, TOPIC_STATUS + "." + stage.name))
+    try:
+        if not wait_until_subscribed(producer, subscriber):
+            log.error("%s stage could not reach the hub at %s", stage.name, output_endpoint)
+            return
+        if ready is not None:
+            ready.set()
+        quiet_since: float | None = None
+        while True:
+            msg = subscriber.recv(timeout_ms=20)
+            producer.pump()
+            if msg is not None:
+                quiet_since = None
+                if not msg.topic.startswith(TOPIC_STATUS):
+                    for out in stage.update(msg):
+                        producer.send(out.topic, out.payload, out.t_ns)
+            elif stop():
+                # Stopping: finish what the hub already published to us first.
+                quiet_since = quiet_since or time.monotonic()
+                if time.monotonic() - quiet_since > 0.3:
+                    break
+        for out in stage.terminate():
+            producer.send(out.topic, out.payload, out.t_ns)
+        if subscriber.lost:
+            log.error("%s stage missed %d messages from the hub", stage.name, subscriber.lost)
+    finally:
+        producer.flush(timeout_s=10.0)
+        producer.close()
+        subscriber.close()
+
+
+def run_metrics_stage_process(
+    input_endpoint: str, output_endpoint: str, ready: Any, log_level: int = logging.INFO
+) -> None:
+    """Entry point of the signal process: the per-person metrics stage until SIGTERM."""
+    from coregulate.stages.metrics_stage import PersonMetricsStage
+
+    logging.basicConfig(level=log_level, format="%(asctime)s signal %(levelname)s %(message)s")
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent orders the shutdown
+    stopping = False
+
+    def _stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    run_stage(PersonMetricsStage(), input_endpoint, output_endpoint, lambda: stopping, ready)
