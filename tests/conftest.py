@@ -6,14 +6,14 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import threading  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
+import threading
+from collections.abc import Iterator
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
-from coregulate.bus.endpoints import Endpoints  # noqa: E402
-from coregulate.recordings.hub import Hub, HubConfig  # noqa: E402
+from coregulate.bus.endpoints import Endpoints
+from coregulate.recordings.hub import Hub, HubConfig
 
 
 class HubThread:
