@@ -8,6 +8,12 @@ Definitions (NeuroKit2 ``hrv_time``, Task Force 1996):
 - RMSSD = sqrt(mean(ΔRR²)) over *successive* intervals only: a difference is taken
   between two beats of the same contiguous segment, never across a gap.
 - HR = 60000 / mean(RR) over the last `hr_window_s` seconds.
+- Screening: a beat whose RR differs from the median of the previous (up to) five
+  accepted beats of its segment by more than `max_change` (20 %, the Malik et al.
+  1989 criterion) is excluded, and so is every difference it takes part in. An
+  ectopic beat's short-long pair would otherwise dominate a minute's RMSSD. The
+  share excluded is reported; the signal issue replaces this with Lipponen &
+  Tarvainen (2019) detection and correction.
 
 Windows are defined in seconds on the session clock, not in beats.
 """
@@ -57,6 +63,7 @@ class PersonMetrics:
     ln_rmssd: float | None
     n_beats: int
     n_diffs: int
+    artifact_share: float
     window_s: float
     hr_window_s: float
     unavailable: dict[str, str] = field(default_factory=dict)
@@ -77,21 +84,40 @@ class TrailingHrv:
         Trailing window for HR, seconds (default 10: responsive but not jumpy).
     min_diffs
         Fewest successive differences for RMSSD to be reported.
+    max_change
+        Relative deviation from the recent median RR beyond which a beat is excluded.
     """
 
-    def __init__(self, window_s: float = 60.0, hr_window_s: float = 10.0, min_diffs: int = 10):
+    def __init__(
+        self,
+        window_s: float = 60.0,
+        hr_window_s: float = 10.0,
+        min_diffs: int = 10,
+        max_change: float = 0.2,
+    ) -> None:
         self.window_s = window_s
         self.hr_window_s = hr_window_s
         self.min_diffs = min_diffs
-        self._beats: deque[tuple[int, float, int]] = deque()  # (t_ns, rr_ms, segment)
+        self.max_change = max_change
+        # (t_ns, rr_ms, segment, accepted)
+        self._beats: deque[tuple[int, float, int, bool]] = deque()
+        self._recent: deque[float] = deque(maxlen=5)  # accepted RRs of this segment
         self._segment = 0
 
     def update(self, t_ns: list[int], rr_ms: list[float], gap_before: bool) -> PersonMetrics:
         """Add the beats of one notification and return the metrics at its last beat."""
         if gap_before:
             self._segment += 1
+            self._recent.clear()
         for t, rr in zip(t_ns, rr_ms, strict=True):
-            self._beats.append((int(t), float(rr), self._segment))
+            rr = float(rr)
+            accepted = True
+            if self._recent:
+                reference = float(np.median(self._recent))
+                accepted = abs(rr - reference) <= self.max_change * reference
+            if accepted:
+                self._recent.append(rr)
+            self._beats.append((int(t), rr, self._segment, accepted))
         now_ns = self._beats[-1][0] if self._beats else 0
         cutoff = now_ns - int(self.window_s * NS_PER_S)
         while self._beats and self._beats[0][0] <= cutoff:
@@ -101,22 +127,30 @@ class TrailingHrv:
     def metrics(self, now_ns: int) -> PersonMetrics:
         """Return the metrics over the windows ending at `now_ns`."""
         if self._beats:
-            t, rr, seg = (np.array(c) for c in zip(*self._beats, strict=True))
+            t, rr, seg, ok = (np.array(c) for c in zip(*self._beats, strict=True))
         else:
             t, rr, seg = np.zeros(0, np.int64), np.zeros(0), np.zeros(0, int)
+            ok = np.zeros(0, bool)
+        n_beats = int(rr.size)
+        artifact_share = float(1.0 - ok.mean()) if n_beats else 0.0
+        # Excluded beats split the segment: no difference is taken across them.
+        seg = np.where(ok, seg * 2 * (n_beats + 1) + np.cumsum(~ok), -1 - np.arange(n_beats))
         unavailable: dict[str, str] = {}
-        hr_mask = t > now_ns - int(self.hr_window_s * NS_PER_S)
+        hr_mask = (t > now_ns - int(self.hr_window_s * NS_PER_S)) & ok
         hr_bpm: float | None = None
         if hr_mask.any():
             hr_bpm = 60000.0 / float(np.mean(rr[hr_mask]))
         else:
-            unavailable["hr_bpm"] = f"no beats in the last {self.hr_window_s:g} s"
+            unavailable["hr_bpm"] = f"no artifact-free beats in the last {self.hr_window_s:g} s"
         diffs = successive_differences_ms(rr, seg)
         rmssd: float | None = None
         ln_rmssd: float | None = None
         if diffs.size >= self.min_diffs:
             rmssd = float(np.sqrt(np.mean(diffs * diffs)))
-            ln_rmssd = math.log(rmssd) if rmssd > 0 else None
+            if rmssd > 0:
+                ln_rmssd = math.log(rmssd)
+            else:
+                unavailable["ln_rmssd"] = "RMSSD is 0 (identical intervals): no logarithm"
         else:
             reason = (
                 f"{diffs.size} successive intervals in the last {self.window_s:g} s "
@@ -129,8 +163,9 @@ class TrailingHrv:
             hr_bpm=hr_bpm,
             rmssd_ms=rmssd,
             ln_rmssd=ln_rmssd,
-            n_beats=int(rr.size),
+            n_beats=n_beats,
             n_diffs=int(diffs.size),
+            artifact_share=artifact_share,
             window_s=self.window_s,
             hr_window_s=self.hr_window_s,
             unavailable=unavailable,

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 ROLE_COLOURS = {"client": "#E69F00", "therapist": "#56B4E9"}
 ROLE_NAMES = {"client": "Client", "therapist": "Therapist"}
 NS_PER_MIN = 60e9
+GAP_STATUSES = ("disconnected", "contact lost", "reconnecting")
 
 
 @dataclass
@@ -64,8 +65,8 @@ class LiveWindow(QtWidgets.QMainWindow):
         self._plots = pg.GraphicsLayoutWidget()
         self._hr_plot = self._plots.addPlot(row=0, col=0)
         self._rmssd_plot = self._plots.addPlot(row=1, col=0)
-        self._hr_plot.setLabel("left", "HR", units="bpm (10 s mean)")
-        self._rmssd_plot.setLabel("left", "RMSSD", units="ms (60 s)")
+        self._hr_plot.setLabel("left", "HR, 10 s mean (bpm)")
+        self._rmssd_plot.setLabel("left", "RMSSD, 60 s window (ms)")
         self._rmssd_plot.setLabel("bottom", "session time (min)")
         self._rmssd_plot.setXLink(self._hr_plot)
         self._hr_plot.addLegend(offset=(10, 10))
@@ -109,6 +110,11 @@ class LiveWindow(QtWidgets.QMainWindow):
                 self._last_t_min = max(self._last_t_min, t_min)
             else:
                 series.status = str(body.get("status", "?"))
+                if series.status in GAP_STATUSES:
+                    # Break the lines here: no data is drawn across a gap.
+                    series.t_min.append(msg.t_ns / NS_PER_MIN)
+                    series.hr_bpm.append(math.nan)
+                    series.rmssd_ms.append(math.nan)
 
     def redraw(self) -> None:
         """Redraw curves, labels and the status line from the buffers."""

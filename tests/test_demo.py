@@ -1,0 +1,118 @@
+"""`coregulate demo --headless` end to end, in real processes, as a user runs it."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from coregulate.acquisition.hrm import parse_heart_rate_measurement
+from coregulate.acquisition.simulator import demo_config, simulate_dyad
+from coregulate.recordings.store import read_messages
+from coregulate.recordings.summary import integrity_ok, session_info, stream_counts
+
+CLI = [sys.executable, "-m", "coregulate.cli"]
+
+
+def _sent_notifications(seed: int, duration_s: float) -> dict[str, list[bytes]]:
+    sim = simulate_dyad(demo_config(seed=seed, duration_s=duration_s))
+    sent: dict[str, list[bytes]] = {"client": [], "therapist": []}
+    for ev in sim.events:
+        if ev.kind == "notification":
+            sent[ev.role].append(ev.data)
+    return sent
+
+
+def _recorded(path: Path, topic: str) -> list:
+    return sorted(
+        (m for m in read_messages(path, (topic,)) if m.topic == topic), key=lambda m: m.seq
+    )
+
+
+def test_headless_demo_records_every_notification(tmp_path: Path) -> None:
+    out = tmp_path / "s.sqlite"
+    args = ["demo", "--headless", "--duration", "600", "--speed", "60", "--seed", "1"]
+    run = subprocess.run(
+        [*CLI, *args, "--out", str(out)], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert "none missing" in run.stdout and str(out) in run.stdout
+    assert "Traceback" not in run.stderr
+    sent = _sent_notifications(seed=1, duration_s=600.0)
+    for role in ("client", "therapist"):
+        hrm = _recorded(out, f"hrm.{role}")
+        # Sequence numbers 1..N, none missing, and N is what the straps sent.
+        assert [m.seq for m in hrm] == list(range(1, len(sent[role]) + 1))
+        assert [m.payload for m in hrm] == sent[role]
+        beats = _recorded(out, f"beat.{role}")
+        n_rr = sum(len(parse_heart_rate_measurement(d).rr_ticks) for d in sent[role])
+        assert sum(len(m.json()["rr_ms"]) for m in beats) == n_rr
+        metrics = _recorded(out, f"metrics.{role}")
+        assert len(metrics) == len(beats)  # one update per notification with beats
+        assert 40 < metrics[-1].json()["hr_bpm"] < 120
+    assert all(c.missing == 0 for c in stream_counts(out))
+    info = session_info(out)
+    assert info["seed"] == 1 and info["clock"]["speed"] == 60.0
+    assert out.stat().st_mode & 0o777 == 0o600
+
+
+def test_sigterm_mid_session_leaves_a_complete_readable_file(tmp_path: Path) -> None:
+    out = tmp_path / "stopped.sqlite"
+    args = ["demo", "--headless", "--duration", "600", "--speed", "30", "--seed", "2"]
+    proc = subprocess.Popen(
+        [*CLI, *args, "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    n_seen = 0
+    while time.monotonic() < deadline and n_seen < 60:  # ~1 simulated minute recorded
+        time.sleep(0.5)
+        if out.exists():
+            try:
+                with sqlite3.connect(f"file:{out}?mode=ro", uri=True) as db:
+                    n_seen = db.execute(
+                        "SELECT COUNT(*) FROM messages WHERE topic = 'hrm.client'"
+                    ).fetchone()[0]
+            except sqlite3.OperationalError:
+                pass
+    assert n_seen >= 60, "the session did not start recording"
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert integrity_ok(out)
+    sent = _sent_notifications(seed=2, duration_s=600.0)
+    for role in ("client", "therapist"):
+        hrm = _recorded(out, f"hrm.{role}")
+        assert len(hrm) < len(sent[role])  # it really stopped early
+        # Everything sent before the stop is there: a gap-free prefix of what was sent.
+        assert [m.payload for m in hrm] == sent[role][: len(hrm)]
+        assert [m.seq for m in hrm] == list(range(1, len(hrm) + 1))
+    assert all(c.missing == 0 for c in stream_counts(out))
+
+
+def test_existing_out_file_is_never_overwritten(tmp_path: Path) -> None:
+    out = tmp_path / "kept.sqlite"
+    out.write_bytes(b"precious")
+    run = subprocess.run(
+        [*CLI, "demo", "--headless", "--out", str(out)], capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 2
+    assert "already exists" in run.stderr and "Traceback" not in run.stderr
+    assert out.read_bytes() == b"precious"
+
+
+@pytest.mark.parametrize("bad", [["--speed", "0"], ["--duration", "-5"], ["--speed", "fast"]])
+def test_bad_arguments_get_a_clear_error(bad: list[str]) -> None:
+    run = subprocess.run(
+        [*CLI, "demo", "--headless", *bad], capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 2
+    assert "error:" in run.stderr and "Traceback" not in run.stderr

@@ -1,0 +1,83 @@
+"""Stages without sockets: messages in, outputs out (the timeflux way)."""
+
+from __future__ import annotations
+
+from coregulate.acquisition.hrm import encode_heart_rate_measurement
+from coregulate.acquisition.publisher import StrapPublisher
+from coregulate.acquisition.source import SourceEvent
+from coregulate.bus.envelope import make_message
+from coregulate.stages.metrics_stage import PersonMetricsStage
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, object, int]] = []
+
+    def send(self, topic: str, payload: object, t_ns: int, enc: str | None = None) -> None:
+        self.sent.append((topic, payload, t_ns))
+
+
+def test_metrics_stage_turns_beats_into_metrics() -> None:
+    stage = PersonMetricsStage()
+    out = []
+    for i in range(20):
+        beat = {
+            "t_ns": [(i + 1) * 800_000_000],
+            "rr_ms": [800.0 + (i % 2) * 20],
+            "gap_before": i == 0,
+        }
+        out += stage.update(make_message("beat.client", "acq", i + 1, beat["t_ns"][0], beat))
+    assert [o.topic for o in out] == ["metrics.client"] * 20
+    last = out[-1].payload
+    assert last["rmssd_ms"] == 20.0 and last["n_diffs"] == 19
+
+
+def test_metrics_stage_ignores_malformed_beats() -> None:
+    stage = PersonMetricsStage()
+    assert stage.update(make_message("beat.client", "acq", 1, 0, {"nope": 1})) == []
+    assert stage.update(make_message("beat.client", "acq", 2, 0, b"\x00")) == []
+
+
+def test_publisher_keeps_raw_bytes_and_flags_malformed_payloads() -> None:
+    rec = _Recorder()
+    pub = StrapPublisher("client", rec)
+    good = encode_heart_rate_measurement(72, contact=True, rr_ticks=(800, 820))
+    for data in (good, b"", b"\x10\x48\x01", good):
+        pub.handle(SourceEvent("client", 1_000_000_000, data=data))
+    topics = [t for t, _, _ in rec.sent]
+    # Every notification is recorded raw, even those the parser rejects.
+    assert topics.count("hrm.client") == 4
+    assert [p for t, p, _ in rec.sent if t == "hrm.client"][1:3] == [b"", b"\x10\x48\x01"]
+    bad = [p for t, p, _ in rec.sent if t == "status.client"]
+    assert [b["status"] for b in bad] == ["bad payload", "bad payload"]
+    assert bad[-1]["count"] == 2
+    assert topics.count("beat.client") == 2
+    assert sum(pub.bad_payloads.values()) == 2
+
+
+def test_publisher_reports_contact_loss_and_restarts_the_beat_chain() -> None:
+    rec = _Recorder()
+    pub = StrapPublisher("therapist", rec)
+    pub.handle(
+        SourceEvent(
+            "therapist",
+            1_000_000_000,
+            data=encode_heart_rate_measurement(60, contact=True, rr_ticks=(1024,)),
+        )
+    )
+    pub.handle(
+        SourceEvent(
+            "therapist", 2_000_000_000, data=encode_heart_rate_measurement(0, contact=False)
+        )
+    )
+    pub.handle(
+        SourceEvent(
+            "therapist",
+            3_000_000_000,
+            data=encode_heart_rate_measurement(60, contact=True, rr_ticks=(1024,)),
+        )
+    )
+    statuses = [p["status"] for t, p, _ in rec.sent if t == "status.therapist"]
+    assert statuses == ["contact lost", "streaming"]
+    beats = [p for t, p, _ in rec.sent if t == "beat.therapist"]
+    assert [b["gap_before"] for b in beats] == [True, True]
