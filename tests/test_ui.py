@@ -33,7 +33,9 @@ def test_window_shows_metrics_from_the_bus(qtbot, hub_thread, tmp_path) -> None:
     qtbot.waitUntil(lambda: window.series["client"].status == "contact lost", timeout=5000)
     window.redraw()
     client = window.series["client"]
-    assert client.hr_bpm[-1] == 70 + 30 % 3
+    assert client.hr_bpm[-2] == 70 + 30 % 3
+    # Contact lost: the line breaks there (NaN) instead of joining across the gap.
+    assert math.isnan(client.hr_bpm[-1]) and client.t_min[-1] == 31 / 60
     # "Not available" is a gap (NaN) in the curve and a dash in the label, never a 0.
     assert all(math.isnan(v) for v in window.series["therapist"].rmssd_ms)
     assert "RMSSD – ms" in window._labels["therapist"].text()
