@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sqlite3
 import subprocess
@@ -61,7 +62,9 @@ def test_headless_demo_records_every_notification(tmp_path: Path) -> None:
     assert out.stat().st_mode & 0o777 == 0o600
 
 
-def test_sigterm_mid_session_leaves_a_complete_readable_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["sigterm", "ctrl-c"])
+def test_stop_mid_session_leaves_a_complete_readable_file(tmp_path: Path, how: str) -> None:
+    """SIGTERM to the command, or Ctrl-C (SIGINT to every process of the terminal)."""
     out = tmp_path / "stopped.sqlite"
     args = ["demo", "--headless", "--duration", "600", "--speed", "30", "--seed", "2"]
     proc = subprocess.Popen(
@@ -69,6 +72,7 @@ def test_sigterm_mid_session_leaves_a_complete_readable_file(tmp_path: Path) -> 
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # its own process group, as a terminal gives it
     )
     deadline = time.monotonic() + 60
     n_seen = 0
@@ -83,7 +87,10 @@ def test_sigterm_mid_session_leaves_a_complete_readable_file(tmp_path: Path) -> 
             except sqlite3.OperationalError:
                 pass
     assert n_seen >= 60, "the session did not start recording"
-    proc.send_signal(signal.SIGTERM)
+    if how == "sigterm":
+        proc.send_signal(signal.SIGTERM)
+    else:
+        os.killpg(proc.pid, signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 0, stderr
     assert "Traceback" not in stderr

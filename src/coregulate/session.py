@@ -62,6 +62,7 @@ class Session:
         self.options = options
         self.clock: SessionClock | None = None
         self._procs: dict[str, Any] = {}
+        self._restarts = {"hub": 0, "signal": 0}
         self._clock_queue = _SPAWN.Queue()
         self._producer: BusProducer | None = None
 
@@ -69,7 +70,7 @@ class Session:
         """Start every process, then the clock; return the clock once data can flow."""
         opts = self.options
         ep = opts.endpoints
-        hub_ready, signal_ready = _SPAWN.Event(), _SPAWN.Event()
+        hub_ready = _SPAWN.Event()
         meta = {
             "software": f"coregulate {coregulate.__version__}",
             "mode": "demo (simulated straps)",
@@ -89,9 +90,9 @@ class Session:
             self._clock_queue,
             opts.log_level,
         )
+        self._hub_config = hub_config
         self._wait(hub_ready, "hub", 30)
-        self._spawn("signal", run_metrics_stage_process, ep.input, ep.output, signal_ready)
-        self._wait(signal_ready, "signal", 30)
+        self._start_signal()
         self.clock = SessionClock.start(opts.speed)
         self._producer = BusProducer(ep.input, "session")
         self._producer.send(
@@ -102,10 +103,59 @@ class Session:
         self._clock_queue.put(self.clock)
         return self.clock
 
+    def _start_signal(self) -> None:
+        ep = self.options.endpoints
+        ready = _SPAWN.Event()
+        # A restarted stage publishes under a new source name, so its sequence
+        # numbers (starting again at 1) are not mistaken for repeats.
+        name = "signal" if not self._restarts["signal"] else f"signal-{self._restarts['signal']}"
+        self._spawn(
+            "signal",
+            run_metrics_stage_process,
+            ep.input,
+            ep.output,
+            ready,
+            self.options.log_level,
+            name,
+        )
+        self._wait(ready, "signal", 30)
+
     def _spawn(self, name: str, target: Any, *args: Any) -> None:
         proc = _SPAWN.Process(target=target, args=args, name=f"coregulate-{name}", daemon=False)
-        proc.start()
+        # Children are born ignoring SIGINT: a terminal's Ctrl-C reaches every process
+        # at once, and this process orders the shutdown (producers flush first).
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            proc.start()
+        finally:
+            signal.signal(signal.SIGINT, previous)
         self._procs[name] = proc
+
+    def supervise(self) -> None:
+        """Restart the hub or the signal stage if it died; call this regularly.
+
+        A restarted hub appends to the same file on the same endpoints, and the
+        producers resend what it had not committed, so nothing is lost. A restarted
+        signal stage misses the beats published while it was down (a visible gap in
+        the metrics), not the beats themselves, which the file keeps.
+        """
+        for name in ("hub", "signal"):
+            proc = self._procs.get(name)
+            if proc is None or proc.is_alive():
+                continue
+            self._restarts[name] += 1
+            log.error(
+                "the %s process stopped unexpectedly (exit code %s); restarting it (%d)",
+                name,
+                proc.exitcode,
+                self._restarts[name],
+            )
+            if name == "hub":
+                ready = _SPAWN.Event()
+                self._spawn("hub", run_hub_process, self._hub_config, ready, self.options.log_level)
+                self._wait(ready, "hub", 30)
+            else:
+                self._start_signal()
 
     def _wait(self, event: Any, name: str, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
@@ -179,6 +229,7 @@ def run_headless(options: DemoOptions, stop: StopRequested) -> None:
     with Session(options) as session:
         session.start()
         while session.acquisition_running() and not stop.requested:
+            session.supervise()
             time.sleep(0.1)
 
 
@@ -195,6 +246,7 @@ def run_window_session(options: DemoOptions, stop: StopRequested) -> None:
         window.show()
 
         def check() -> None:
+            session.supervise()
             if stop.requested:
                 window.close()
             elif not session.acquisition_running():

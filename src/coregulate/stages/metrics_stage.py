@@ -14,10 +14,12 @@ log = logging.getLogger(__name__)
 class PersonMetricsStage:
     """Computes each person's trailing HR and RMSSD after every notification's beats."""
 
-    name = "signal"
     topics = (TOPIC_BEAT + ".",)
 
-    def __init__(self, window_s: float = 60.0, hr_window_s: float = 10.0) -> None:
+    def __init__(
+        self, window_s: float = 60.0, hr_window_s: float = 10.0, name: str = "signal"
+    ) -> None:
+        self.name = name  # a restarted stage takes a new name: its seqs start again at 1
         self.window_s = window_s
         self.hr_window_s = hr_window_s
         self._people: dict[str, TrailingHrv] = {}

@@ -75,7 +75,11 @@ def run_stage(
 
 
 def run_metrics_stage_process(
-    input_endpoint: str, output_endpoint: str, ready: Any, log_level: int = logging.INFO
+    input_endpoint: str,
+    output_endpoint: str,
+    ready: Any,
+    log_level: int = logging.INFO,
+    name: str = "signal",
 ) -> None:
     """Entry point of the signal process: the per-person metrics stage until SIGTERM."""
     from coregulate.stages.metrics_stage import PersonMetricsStage
@@ -89,4 +93,6 @@ def run_metrics_stage_process(
         stopping = True
 
     signal.signal(signal.SIGTERM, _stop)
-    run_stage(PersonMetricsStage(), input_endpoint, output_endpoint, lambda: stopping, ready)
+    run_stage(
+        PersonMetricsStage(name=name), input_endpoint, output_endpoint, lambda: stopping, ready
+    )
