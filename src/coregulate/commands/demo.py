@@ -1,0 +1,89 @@
+"""`coregulate demo`: a whole session with two simulated straps."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from coregulate.commands._common import default_session_path, positive
+
+ORDER = 10
+log = logging.getLogger("coregulate")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `demo` parser."""
+    demo = sub.add_parser(
+        "demo",
+        help="run a session with two simulated straps",
+        description="Run a whole session (hub, straps, metrics, window) with simulated "
+        "client and therapist straps. Everything is recorded to the session file.",
+    )
+    demo.add_argument("--headless", action="store_true", help="no window; print a summary")
+    demo.add_argument(
+        "--duration",
+        type=positive(float),
+        default=None,
+        metavar="SECONDS",
+        help="session length in session seconds (default: 600 headless, 5400 with a window)",
+    )
+    demo.add_argument(
+        "--speed",
+        type=positive(float),
+        default=1.0,
+        metavar="X",
+        help="run X times faster than real time (default 1)",
+    )
+    demo.add_argument("--seed", type=int, default=1, help="simulation seed (default 1)")
+    demo.add_argument(
+        "--out", type=Path, default=None, metavar="FILE", help="session file to create"
+    )
+    demo.set_defaults(func=run)
+
+
+def _has_display() -> bool:
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `coregulate demo`; return the exit code."""
+    from coregulate.recordings.summary import format_summary
+    from coregulate.session import DemoOptions, SessionError, StopRequested, run_headless
+
+    headless = args.headless
+    if not headless and not _has_display():
+        log.warning("no display found; running without a window (use --headless to say so)")
+        headless = True
+    duration_s = args.duration or (600.0 if headless else 5400.0)
+    out = args.out or default_session_path("demo")
+    if out.exists():
+        log.error("%s already exists; choose another --out (a session never overwrites)", out)
+        return 2
+    options = DemoOptions(
+        out=out,
+        duration_s=duration_s,
+        speed=args.speed,
+        seed=args.seed,
+        log_level=args.log_level,
+    )
+    try:
+        with StopRequested() as stop:
+            if headless:
+                run_headless(options, stop)
+            else:
+                from coregulate.session import run_window_session
+
+                run_window_session(options, stop)
+    except SessionError as exc:
+        log.error("%s", exc)
+        return 1
+    print(format_summary(out))  # noqa: T201 - the command's own output
+    print(f"session file: {out}")  # noqa: T201
+    return 0
