@@ -1,16 +1,22 @@
 """Live dyadic synchrony: beats or values in as they arrive, `sync` updates out.
 
-A grid point is final for a person once they have a value stamped after it, or
+A grid point is final for a person once they have a value stamped `reorder_s`
+after it, or
 once the session has moved `settle_s` past it (someone disconnected: their grid
 stays missing there). When both people's grid is final up to a time, the
 `SynchronyTrack` is extended to it and returns the updates of the steps that
 completed. Values arriving for a time already final are late: they are counted
-and left out (the offline computation would have used them, so the count is
-published; with BLE notifications about 1 s apart and `settle_s` 5 s it stays 0).
+(`late`, published) and left out. Replaying the session file feeds the messages in
+the same order, so replay still equals live; only a computation from the complete
+arrays (`offline.synchrony_offline`) would have used them. With notifications
+about 1 s apart this stays 0; it happens when one person's messages reach the hub
+more than `settle_s` after the other's (a stalled producer in an accelerated
+simulation, where 0.2 s of wall time is 10 s of session time).
 """
 
 from __future__ import annotations
 
+import bisect
 import logging
 from typing import Any
 
@@ -35,11 +41,15 @@ class _Person:
         self.late = 0
 
     def add(self, t_ns: int, value: float, final_until_ns: int) -> None:
-        if t_ns <= final_until_ns or (self.t_ns and t_ns <= self.t_ns[-1]):
+        if t_ns <= final_until_ns:
             self.late += 1
             return
-        self.t_ns.append(t_ns)
-        self.value.append(value)
+        # Beat placement may move a notification's beats slightly before the previous
+        # one's (the arrival-time anchor is re-estimated): keep the values in time
+        # order, ties in arrival order, as the offline path's stable sort does.
+        i = bisect.bisect_right(self.t_ns, t_ns)
+        self.t_ns.insert(i, t_ns)
+        self.value.insert(i, value)
 
     def prune(self, before_ns: int) -> None:
         """Forget values no later grid point can use (keep the last one before)."""
@@ -75,6 +85,7 @@ class LiveSynchrony:
         self._people = {role: _Person() for role in ROLES}
         self._max_hold_ns = round(params.max_hold_s * NS_PER_S)
         self._settle_ns = round(params.settle_s * NS_PER_S)
+        self._reorder_ns = round(params.reorder_s * NS_PER_S)
         self.now_ns = 0
 
     @property
@@ -108,7 +119,7 @@ class LiveSynchrony:
             self.now_ns = max(self.now_ns, int(now_ns))
         period = self.params.period_ns
         final_ns = min(
-            max(p.t_ns[-1] if p.t_ns else -1, self.now_ns - self._settle_ns)
+            max(p.t_ns[-1] - self._reorder_ns if p.t_ns else -1, self.now_ns - self._settle_ns)
             for p in self._people.values()
         )
         n_final = final_ns // period + 1 if final_ns >= 0 else 0

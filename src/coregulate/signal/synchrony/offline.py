@@ -41,7 +41,11 @@ def grid_series(
     n = end_ns // params.period_ns + 1 if end_ns >= 0 else 0
     grid_t = np.arange(n, dtype=np.int64) * params.period_ns
     hold_ns = round(params.max_hold_s * NS_PER_S)
-    return {role: hold_on_grid(t, v, grid_t, hold_ns) for role, (t, v) in events.items()}
+    out = {}
+    for role, (t, v) in events.items():
+        order = np.argsort(t, kind="stable")  # time order, ties in arrival order (as live)
+        out[role] = hold_on_grid(np.asarray(t)[order], np.asarray(v)[order], grid_t, hold_ns)
+    return out
 
 
 def synchrony_offline(
@@ -56,8 +60,8 @@ def synchrony_offline(
     Parameters
     ----------
     events : dict
-        ``{"client": (t_ns, value), "therapist": (t_ns, value)}``, time-ordered; for
-        beats, the output of `grid.screen_beats`.
+        ``{"client": (t_ns, value), "therapist": (t_ns, value)}`` in arrival order;
+        for beats, the output of `grid.screen_beats`.
     params : SyncParams
         Settings (the live stage publishes the ones it used in every message).
     end_ns : int

@@ -26,9 +26,11 @@ class SyncParams:
     max_hold_s : float
         A person's last value is held on the grid for at most this long; after that
         the grid is missing (NaN) until their next value: gaps stay gaps.
-    settle_s : float
-        Live only: a grid point is final once that person has a later value, or once
-        the session has moved this far past it (a person who disconnected).
+    settle_s, reorder_s : float
+        Live only: a grid point is final once that person has a value `reorder_s`
+        later (beat placement may put a notification's beats slightly before the
+        previous one's), or once the session has moved `settle_s` past it (a person
+        who disconnected).
     window_s, step_s, max_lag_s : float
         Windowed cross-correlation (Boker et al. 2002; rMEA defaults are similar):
         30 s windows every 1 s, lags ±5 s. Positive lag = therapist leads.
@@ -56,7 +58,8 @@ class SyncParams:
 
     grid_hz: float = 4.0
     max_hold_s: float = 3.0
-    settle_s: float = 5.0
+    settle_s: float = 10.0
+    reorder_s: float = 1.0
     window_s: float = 30.0
     step_s: float = 1.0
     max_lag_s: float = 5.0
@@ -80,6 +83,7 @@ class SyncParams:
         for name in (
             "max_hold_s",
             "settle_s",
+            "reorder_s",
             "window_s",
             "step_s",
             "segment_s",
@@ -132,7 +136,8 @@ HR_PARAMS = SyncParams()
 SLOW_PARAMS = SyncParams(
     grid_hz=1.0,
     max_hold_s=5.0,
-    settle_s=10.0,
+    settle_s=20.0,
+    reorder_s=2.0,
     window_s=180.0,
     step_s=10.0,
     max_lag_s=30.0,
