@@ -272,7 +272,7 @@ def _feed_live(live: LiveSynchrony, sim) -> list[dict]:
         t_ns, rr_ms, gap = getattr(live, f"_test_{role}")
         live.add_beats(role, t_ns[idx].tolist(), rr_ms[idx].tolist(), bool(gap[idx[0]]))
         updates += live.advance(t_last)
-    updates += live.advance(live.now_ns + round(live.params.settle_s * NS))
+    updates += live.finish()
     return updates
 
 

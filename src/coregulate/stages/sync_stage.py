@@ -15,7 +15,7 @@ from typing import Any
 
 from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_METRICS, TOPIC_SYNC, EnvelopeError, Message
 from coregulate.signal.synchrony.live import ROLES, LiveSynchrony
-from coregulate.signal.synchrony.params import HR_PARAMS, NS_PER_S, SLOW_PARAMS, SyncParams
+from coregulate.signal.synchrony.params import HR_PARAMS, SLOW_PARAMS, SyncParams
 from coregulate.stages.base import Output
 
 log = logging.getLogger(__name__)
@@ -89,17 +89,23 @@ class SyncStage:
     def _advance(self, now_ns: int) -> list[Output]:
         out = []
         for live in self.tracks.values():
-            for update in live.advance(now_ns):
-                update["final"] = False
-                update["late_values"] = live.late
-                self._last[live.series] = update
-                out.append(Output(TOPIC_SYNC, update, update["t_ns"]))
+            out += self._publish(live, live.advance(now_ns))
+        return out
+
+    def _publish(self, live: LiveSynchrony, updates: list[dict[str, Any]]) -> list[Output]:
+        out = []
+        for update in updates:
+            update["final"] = False
+            update["late_values"] = live.late
+            self._last[live.series] = update
+            out.append(Output(TOPIC_SYNC, update, update["t_ns"]))
         return out
 
     def terminate(self) -> list[Output]:
         """Return the steps still pending at the end, then one final message per series."""
-        settle = max(round(live.params.settle_s * NS_PER_S) for live in self.tracks.values())
-        out = self._advance(self.now_ns + settle)
+        out = []
+        for live in self.tracks.values():
+            out += self._publish(live, live.finish())
         if not self.phase_at_end:
             return out
         from coregulate.signal.synchrony.phase import phase_synchrony

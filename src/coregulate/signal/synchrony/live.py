@@ -117,9 +117,16 @@ class LiveSynchrony:
         """Return the updates of every step completed up to the session time `now_ns`."""
         if now_ns is not None:
             self.now_ns = max(self.now_ns, int(now_ns))
+        return self._extend_to(self.now_ns - self._settle_ns)
+
+    def finish(self) -> list[dict[str, Any]]:
+        """Return the remaining updates at the end of the session (all data is in)."""
+        return self._extend_to(self.now_ns)
+
+    def _extend_to(self, silent_final_ns: int) -> list[dict[str, Any]]:
         period = self.params.period_ns
         final_ns = min(
-            max(p.t_ns[-1] - self._reorder_ns if p.t_ns else -1, self.now_ns - self._settle_ns)
+            max(p.t_ns[-1] - self._reorder_ns if p.t_ns else -1, silent_final_ns)
             for p in self._people.values()
         )
         n_final = final_ns // period + 1 if final_ns >= 0 else 0
