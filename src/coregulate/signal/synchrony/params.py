@@ -146,5 +146,5 @@ SLOW_PARAMS = SyncParams(
     slope_window_s=30.0,
     slope_step_s=10.0,
     concordance_segment_s=150.0,
-    phase_band_hz=(0.002, 0.02),
+    phase_band_hz=(0.005, 0.02),
 )
