@@ -326,6 +326,17 @@ def test_session_shorter_than_one_window_is_not_available() -> None:
     assert final["phase"] is None and "phase" in final["unavailable"]
 
 
+def test_parameters_that_make_a_measure_meaningless_give_reasons_not_errors() -> None:
+    """Windows and SUSY segments shorter than the lag range: "not available" with why."""
+    sim = simulate_dyad(DyadConfig(duration_s=120.0, seed=2))
+    events = {role: _beat_events(sim, role) for role in ("client", "therapist")}
+    params = SyncParams(window_s=8.0, segment_s=8.0, max_lag_s=5.0)
+    report = synchrony_offline(events, params, int(120 * NS), phase=False)
+    assert all(u["window"] is None for u in report.updates)
+    assert "shorter than the lag range" in report.final["unavailable"]["window"]
+    assert "shorter than twice the lag range" in report.final["unavailable"]["susy"]
+
+
 def test_bad_parameters_get_a_clear_error() -> None:
     with pytest.raises(ValueError, match="whole number of grid samples"):
         SyncParams(window_s=30.1)

@@ -100,6 +100,11 @@ class SynchronyTrack:
     def _add_segments(self, end: int) -> None:
         """Add the SUSY and concordance segments complete by grid index `end`."""
         added = False
+        if self._seg < 2 * self._lag + 3:
+            # SUSY requires segments of at least twice the maximum lag (its R package
+            # refuses shorter ones): a lagged r would rest on a handful of samples.
+            self._susy = (None, "the SUSY segment is shorter than twice the lag range")
+            end = 0
         while (self.segments.n + 1) * self._seg <= end:
             a = self.segments.n * self._seg
             self.segments.add(self._x[a : a + self._seg], self._y[a : a + self._seg])
