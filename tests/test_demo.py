@@ -62,6 +62,11 @@ def test_headless_demo_records_every_notification(tmp_path: Path) -> None:
     assert len(hr) > 550 and hr[-1]["final"] and "phase" in hr[-1]
     assert sum(u["window"] is not None for u in hr) > 300
     assert {u["series"] for u in sync} == {"hr_bpm", "ln_rmssd"}
+    # Replaying the file's beats and metrics reproduces every live sync message.
+    replay = subprocess.run([*CLI, "sync", str(out)], capture_output=True, text=True, timeout=120)
+    assert replay.returncode == 0, replay.stderr
+    assert f"{len(sync)} of {len(sync)} recomputed" in replay.stdout
+    assert "(identical)" in replay.stdout
     assert all(c.missing == 0 for c in stream_counts(out))
     info = session_info(out)
     assert info["seed"] == 1 and info["clock"]["speed"] == 60.0
