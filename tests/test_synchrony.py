@@ -12,6 +12,9 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from coregulate.acquisition.simulator import (
     Coupling,
@@ -361,3 +364,31 @@ def test_live_equals_offline_bit_for_bit() -> None:
     assert live_updates == offline.updates  # dict equality: every float identical
     np.testing.assert_array_equal(live.track.client, offline.client)
     assert sum(u["window"] is not None for u in live_updates) > 400
+
+
+# --- property: any series gives numbers in range or a reason, never an exception -------
+
+_values = st.one_of(st.floats(-1e6, 1e6), st.just(math.nan), st.just(70.0))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    therapist=arrays(np.float64, 120, elements=_values),
+    client=arrays(np.float64, 120, elements=_values),
+    w=st.integers(1, 60),
+    lag=st.integers(0, 12),
+)
+def test_any_series_gives_r_in_range_or_a_reason(therapist, client, w, lag) -> None:
+    ends = np.arange(0, 121, 7)
+    batch = wcc_windows(therapist, client, ends, w, lag)
+    ok = batch.reason == OK
+    assert np.all(np.abs(batch.r[ok]) <= 1 + 1e-9)
+    assert np.isnan(batch.r[~ok]).all() and np.isnan(batch.peak_r[~ok]).all()
+    assert set(batch.reason.tolist()) <= {OK, MISSING, CONSTANT, TOO_EARLY, WINDOW_TOO_SHORT}
+    matrix = SegmentMatrix(lag=min(lag, 5))
+    for k in range(0, 120, 20):
+        matrix.add(therapist[k : k + 20], client[k : k + 20])
+    stats, reason = susy_statistics(matrix, 20, 0.05, 2, 0)
+    assert (stats is None) != (reason is None)
+    if stats is not None:
+        encode_payload(stats)
