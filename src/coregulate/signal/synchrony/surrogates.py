@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from coregulate.signal.synchrony.wcc import fisher_z
+from coregulate.signal.synchrony.wcc import RELATIVE_FLAT, fisher_z
 
 
 def lagged_parts(segment: np.ndarray, lag: int, leading: bool) -> np.ndarray:
@@ -49,9 +49,14 @@ def lagged_parts(segment: np.ndarray, lag: int, leading: bool) -> np.ndarray:
             sub = segment[: s - tau] if tau >= 0 else segment[-tau:]
         else:
             sub = segment[tau:] if tau >= 0 else segment[: s + tau]
+        if sub.size < 3:  # a lag as long as the segment: no correlation to speak of
+            parts[row] = np.nan
+            continue
         centred = sub - sub.mean()
         norm = math.sqrt(float((centred * centred).sum()))
-        parts[row, : sub.size] = centred / norm if norm > 0 else np.nan
+        # Constant (or varying only by rounding noise), as in `wcc`: r undefined.
+        flat = norm <= math.sqrt(sub.size) * RELATIVE_FLAT * (1.0 + float(np.abs(sub).max()))
+        parts[row, : sub.size] = np.nan if flat else centred / norm
     return parts
 
 

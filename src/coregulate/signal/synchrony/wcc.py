@@ -37,6 +37,7 @@ REASONS = {
     WINDOW_TOO_SHORT: "the window is shorter than the lag range (±max lag)",
 }
 R_CLIP = 1.0 - 1e-12  # keeps artanh finite for |r| = 1 (identical series)
+RELATIVE_FLAT = 1e-12  # a segment varying less than this share of its size is constant
 _CHUNK = 128  # windows per batch: bounds memory at ~CHUNK * (2L+1) * w floats
 
 
@@ -58,8 +59,20 @@ def fisher_z(r: np.ndarray) -> np.ndarray:
     return np.arctanh(np.clip(r, -R_CLIP, R_CLIP))
 
 
-def _windows(x: np.ndarray, y: np.ndarray, ends: np.ndarray, w: int, lag: int) -> np.ndarray:
-    """Return r (n, 2L+1) for windows ending at `ends` (all in range, no checks)."""
+def _flat(centred_ss: np.ndarray, values: np.ndarray, w: int) -> np.ndarray:
+    """Return True where a segment is constant for practical purposes.
+
+    Exactly constant, or varying by less than 1e-12 of its magnitude (rounding
+    noise, denormals): its r would be noise or a division by zero.
+    """
+    scale = 1.0 + np.abs(values).max(axis=-1)
+    return centred_ss <= w * (RELATIVE_FLAT * scale) ** 2
+
+
+def _windows(
+    x: np.ndarray, y: np.ndarray, ends: np.ndarray, w: int, lag: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return r (n, 2L+1) for windows ending at `ends`, and which windows are flat."""
     xv = sliding_window_view(x, w)
     yv = sliding_window_view(y, w)
     taus = np.arange(-lag, lag + 1)
@@ -70,20 +83,11 @@ def _windows(x: np.ndarray, y: np.ndarray, ends: np.ndarray, w: int, lag: int) -
     sxy = (xc * yc[:, None, :]).sum(axis=-1)
     sxx = (xc * xc).sum(axis=-1)
     syy = (yc * yc).sum(axis=-1)
+    flat = _flat(sxx, xs, w).any(axis=-1) | _flat(syy, ys, w)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return sxy / np.sqrt(sxx * syy[:, None])
-
-
-def _constant(x: np.ndarray, y: np.ndarray, ends: np.ndarray, w: int, lag: int) -> np.ndarray:
-    """Return True for windows where some segment used is exactly constant."""
-    span = w + 2 * lag
-    xv = sliding_window_view(x, span)[ends - span]
-    yv = sliding_window_view(y, w)[ends - lag - w]
-    x_flat = np.zeros(len(ends), bool)
-    for tau in range(-lag, lag + 1):
-        seg = xv[:, lag - tau : lag - tau + w]
-        x_flat |= seg.max(axis=-1) == seg.min(axis=-1)
-    return x_flat | (yv.max(axis=-1) == yv.min(axis=-1))
+        r = sxy / np.sqrt(sxx * syy[:, None])
+    r[flat] = np.nan
+    return r, flat
 
 
 def wcc_windows(
@@ -127,13 +131,10 @@ def wcc_windows(
             )
             reason[ok[missing]] = MISSING
             ok = ok[~missing]
-        if ok.size:
-            flat = _constant(therapist, client, ends[ok], w, lag)
-            reason[ok[flat]] = CONSTANT
-            ok = ok[~flat]
         for start in range(0, ok.size, _CHUNK):
             idx = ok[start : start + _CHUNK]
-            r[idx] = _windows(therapist, client, ends[idx], w, lag)
+            r[idx], flat = _windows(therapist, client, ends[idx], w, lag)
+            reason[idx[flat]] = CONSTANT
     good = reason == OK
     peak = np.zeros(n, dtype=np.int64)
     peak[good] = np.argmax(np.abs(r[good]), axis=1)
