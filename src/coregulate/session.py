@@ -55,6 +55,8 @@ class DemoOptions:
     seed: int = 1
     log_level: int = logging.WARNING
     endpoints: Endpoints = field(default_factory=Endpoints.loopback)
+    client_id: str = "sim-client"
+    baseline: bool = True  # recorded in the meta; the signal stage takes it once merged
 
 
 class Session:
@@ -67,6 +69,7 @@ class Session:
         self._restarts = {"hub": 0, "signal": 0, "sync": 0}
         self._clock_queue = _SPAWN.Queue()
         self._producer: BusProducer | None = None
+        self._info_path: Path | None = None
 
     def start(self) -> SessionClock:
         """Start every process, then the clock; return the clock once data can flow."""
@@ -76,7 +79,8 @@ class Session:
         meta = {
             "software": f"coregulate {coregulate.__version__}",
             "mode": "demo (simulated straps)",
-            "client_id": "sim-client",
+            "client_id": opts.client_id,
+            "baseline": "on" if opts.baseline else "off",
             "therapist_id": "sim-therapist",
             "seed": opts.seed,
             "speed": opts.speed,
@@ -104,6 +108,7 @@ class Session:
             0,
         )
         self._clock_queue.put(self.clock)
+        self._info_path = _write_info(opts, self.clock)
         return self.clock
 
     def _start_stage(self, stage: str) -> None:
@@ -177,6 +182,9 @@ class Session:
 
     def stop(self) -> None:
         """Stop in order (acquisition, signal, sync, hub), each flushing what it holds."""
+        if self._info_path is not None:
+            self._info_path.unlink(missing_ok=True)  # viewers stop finding this session
+            self._info_path = None
         if self._producer is not None:
             self._producer.flush(timeout_s=5.0)
             self._producer.close()
@@ -232,16 +240,59 @@ def run_headless(options: DemoOptions, stop: StopRequested) -> None:
             time.sleep(0.1)
 
 
-def run_window_session(options: DemoOptions, stop: StopRequested) -> None:
-    """Run a session with the live window; closing the window ends the session."""
+def _write_info(opts: DemoOptions, clock: SessionClock) -> Path | None:
+    """Write the session-info file `coregulate view` finds; None (logged) if it cannot."""
+    from coregulate.session_info import SessionInfo, write_session_info
+
+    ep = opts.endpoints
+    info = SessionInfo(ep.input, ep.output, str(opts.out), clock.to_dict(), opts.client_id)
+    try:
+        return write_session_info(info)
+    except OSError as exc:
+        log.warning(
+            "could not write the session-info file (%s); `coregulate view` will "
+            "need --input/--output/--file",
+            exc,
+        )
+        return None
+
+
+def run_window_session(options: DemoOptions, stop: StopRequested, ask: bool = True) -> bool:
+    """Run a session with the live window; return False if the start dialog was cancelled.
+
+    With `ask`, the start dialog chooses the client id and the baseline first. The
+    window's "End session" (or closing it) ends the session; the end-of-session
+    dialog (where the file is, ratings panels) is shown while the hub still runs.
+    """
+    from dataclasses import replace
+
     from PySide6 import QtCore, QtWidgets
 
+    from coregulate.clients import remember_client
+    from coregulate.ui.end_of_session import EndOfSession, EndOfSessionDialog
     from coregulate.ui.live_window import LiveWindow
+    from coregulate.ui.start_dialog import StartDialog
 
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    if ask:
+        dialog = StartDialog()
+        if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+            return False
+        choices = dialog.choices()
+        remember_client(choices.client_id)
+        options = replace(options, client_id=choices.client_id, baseline=choices.baseline)
+    ep = options.endpoints
     with Session(options) as session:
-        session.start()
-        app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
-        window = LiveWindow(options.endpoints.output)
+        clock = session.start()
+        window = LiveWindow(
+            ep.output,
+            ep.input,
+            options.out,
+            clock.to_dict(),
+            title=f"coregulate — session with {options.client_id}",
+            can_end=True,
+        )
+        window.end_requested.connect(window.close)
         window.show()
 
         def check() -> None:
@@ -249,7 +300,7 @@ def run_window_session(options: DemoOptions, stop: StopRequested) -> None:
             if stop.requested:
                 window.close()
             elif not session.acquisition_running():
-                window.setWindowTitle("coregulate — demo session (ended; close to finish)")
+                window.setWindowTitle("coregulate — session ended (End session to finish)")
 
         # Python runs signal handlers only between bytecodes; this timer gives it
         # the chance while Qt's loop is waiting, so Ctrl-C ends the session.
@@ -257,4 +308,8 @@ def run_window_session(options: DemoOptions, stop: StopRequested) -> None:
         ticker.timeout.connect(check)
         ticker.start(200)
         app.exec()
+        if not stop.requested:
+            end = EndOfSession(options.out, options.client_id, ep.input, clock.now_ns())
+            EndOfSessionDialog(end).exec()
         ticker.stop()
+    return True

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,12 +48,29 @@ class SessionInfo:
         return {"format": FORMAT, "version": VERSION, **asdict(self)}
 
 
+RUNTIME_DIR_ENV = "COREGULATE_RUNTIME_DIR"  # overrides the folder (tests, several users' setups)
+
+
 def runtime_dir() -> Path:
     """Return the per-user runtime folder for session-info files (created owner-only)."""
     from platformdirs import user_runtime_path
 
-    folder = user_runtime_path("coregulate", appauthor=False)
+    override = os.environ.get(RUNTIME_DIR_ENV)
+    if override:
+        folder = Path(override)
+    else:
+        # Without XDG_RUNTIME_DIR platformdirs falls back to /tmp/runtime-<uid> with a
+        # warning; the ownership check below is what makes that fallback safe.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            folder = user_runtime_path("coregulate", appauthor=False)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    st = folder.stat()
+    if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o077):
+        raise PermissionError(
+            f"{folder} is not owned by you alone (mode {st.st_mode & 0o777:o}); "
+            f"remove it or set {RUNTIME_DIR_ENV} to a private folder"
+        )
     return folder
 
 

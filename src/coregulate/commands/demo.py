@@ -41,6 +41,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     demo.add_argument(
         "--out", type=Path, default=None, metavar="FILE", help="session file to create"
     )
+    demo.add_argument(
+        "--no-dialog",
+        action="store_true",
+        help="skip the start dialog (client id sim-client, baseline on)",
+    )
     demo.set_defaults(func=run)
 
 
@@ -80,7 +85,9 @@ def run(args: argparse.Namespace) -> int:
             else:
                 from coregulate.session import run_window_session
 
-                run_window_session(options, stop)
+                if not run_window_session(options, stop, ask=not args.no_dialog):
+                    log.warning("start dialog cancelled: no session was recorded")
+                    return 0
     except SessionError as exc:
         log.error("%s", exc)
         return 1

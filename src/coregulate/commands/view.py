@@ -1,0 +1,75 @@
+"""`coregulate view`: attach a window to a running session (also one started elsewhere)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+ORDER = 20
+log = logging.getLogger("coregulate")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `view` parser."""
+    view = sub.add_parser(
+        "view",
+        help="open a window on a running session",
+        description="Open a live window on a running session. Without options it attaches to "
+        "the newest session running on this machine (its session-info file in the per-user "
+        "runtime folder) and first reads what it missed from the session file. Closing the "
+        "window never stops the session or its recording.",
+    )
+    view.add_argument("--info", type=Path, metavar="FILE", help="a session-info file to use")
+    view.add_argument("--output", metavar="ENDPOINT", help="the hub's output endpoint")
+    view.add_argument("--input", metavar="ENDPOINT", help="the hub's input (for markers)")
+    view.add_argument("--file", type=Path, metavar="FILE", help="session file to backfill from")
+    view.add_argument("--full", action="store_true", help="start in the full view")
+    view.add_argument("--theme", choices=("dark", "light"), default="dark")
+    view.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `coregulate view`; return the exit code."""
+    from coregulate.session_info import SessionInfoError, read_session_info, running_sessions
+
+    clock = None
+    client = ""
+    if args.output:
+        output, inp, file = args.output, args.input, args.file
+    else:
+        try:
+            if args.info:
+                info = read_session_info(args.info)
+            else:
+                found = running_sessions()
+                if not found:
+                    log.error(
+                        "no running session found on this machine; start one (coregulate demo) "
+                        "or give --output ENDPOINT (and --input, --file) of a session elsewhere"
+                    )
+                    return 2
+                info = found[0][1]
+        except (SessionInfoError, OSError) as exc:
+            log.error("%s", exc)
+            return 2
+        output, inp, file = info.output_endpoint, info.input_endpoint, Path(info.session_file)
+        clock, client = info.clock, info.client_id
+
+    from PySide6 import QtWidgets
+
+    from coregulate.ui.live_window import LiveWindow
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    window = LiveWindow(
+        output,
+        inp,
+        file,
+        clock,
+        view="full" if args.full else "calm",
+        theme=args.theme,
+        title=f"coregulate — viewer{f' ({client})' if client else ''}",
+    )
+    window.show()
+    app.exec()
+    return 0
