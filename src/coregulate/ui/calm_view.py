@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from coregulate.ui import theme as th
+from coregulate.ui.full_view import follow_range
 from coregulate.ui.marker_lines import MarkerLayer
 from coregulate.ui.model import SessionModel
 from coregulate.ui.readouts import Readout, metric_reason
@@ -55,7 +56,7 @@ class PersonPanel(QtWidgets.QFrame):
                     pen=pg.mkPen("#777777", width=1, style=QtCore.Qt.PenStyle.DotLine),
                 )
             )
-        self.curve = self.plot.plot(pen=pg.mkPen(th.ROLE_COLOURS[role], width=3), connect="finite")
+        self.curve = self.plot.plot(pen=pg.mkPen(th.ROLE_COLOURS[role], width=2), connect="finite")
         layout.addWidget(self.plot_widget, 1)
         row = QtWidgets.QHBoxLayout()
         self.hr = Readout("Heart rate", "bpm", window="10 s window")
@@ -157,6 +158,7 @@ class CalmView(QtWidgets.QWidget):
         self._plots = [p.plot for p in self.panels.values()] + [self.sync_plot]
         self._widgets = [p.plot_widget for p in self.panels.values()] + [self.sync_widget]
         self._drawn: dict[str, int] = {}
+        self._x_range: tuple[float, float] | None = None
         self.marker_layer = MarkerLayer(self._plots)
         self.theme = th.DARK
 
@@ -167,13 +169,15 @@ class CalmView(QtWidgets.QWidget):
             th.style_plot(widget, [plot], theme)
         for panel in self.panels.values():
             panel._shown_state = None
+        self._x_range = None
 
     def redraw(self) -> None:
         """Draw from the model's buffers (skips curves whose data did not change)."""
         m = self.model
         now_s = m.now_s
-        end_s = max(now_s, TREND_S)
-        x_range = ((end_s - TREND_S) / 60, end_s / 60)
+        x_range = follow_range(now_s, TREND_S)
+        moved = x_range != self._x_range
+        self._x_range = x_range
         h, rest = divmod(int(now_s), 3600)
         self.timer.setText(f"{h}:{rest // 60:02d}:{rest % 60:02d}")
         for role, panel in self.panels.items():
@@ -183,17 +187,19 @@ class CalmView(QtWidgets.QWidget):
                 self._drawn[role] = buf.version
                 s = buf.since(now_s - TREND_S)
                 panel.curve.setData(buf.t_s[s] / 60, buf.column("arousal_index")[s])
-            panel.plot.setXRange(*x_range, padding=0)
+            if moved:
+                panel.plot.setXRange(*x_range, padding=0)
             panel.show_state(person.latest, now_s, self.theme)
             panel.hr.show_metric(person.latest, "hr_bpm")
             panel.ln_rmssd.show_metric(person.latest, "ln_rmssd")
-        self._redraw_sync(now_s, x_range)
+        self._redraw_sync(now_s, x_range if moved else None)
         self.marker_layer.update(m.visible_markers())
         self._redraw_attention()
 
-    def _redraw_sync(self, now_s: float, x_range: tuple[float, float]) -> None:
+    def _redraw_sync(self, now_s: float, x_range: tuple[float, float] | None) -> None:
         sync = self.model.sync.get("hr_bpm")
-        self.sync_plot.setXRange(*x_range, padding=0)
+        if x_range is not None:
+            self.sync_plot.setXRange(*x_range, padding=0)
         if sync is None:
             self.sync_text.setText("synchrony: not available")
             self.sync_text.setToolTip(

@@ -15,6 +15,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from coregulate.ui import theme as th
+from coregulate.ui.decimate import envelope
 from coregulate.ui.marker_lines import MarkerLayer
 from coregulate.ui.model import SessionModel
 from coregulate.ui.status_panel import StatusPanel
@@ -57,6 +58,7 @@ class FullView(QtWidgets.QWidget):
         self.model = model
         self.history_s = DEFAULT_HISTORY_S
         self.follow = True
+        self._x_range: tuple[float, float] | None = None
         outer = QtWidgets.QHBoxLayout(self)
         left = QtWidgets.QVBoxLayout()
         bar = QtWidgets.QHBoxLayout()
@@ -89,8 +91,8 @@ class FullView(QtWidgets.QWidget):
             plot.setTitle(row.title, size="9pt", justify="left")
             plot.setLabel("left", row.unit)
             plot.getAxis("left").setWidth(64)
-            plot.setClipToView(True)
-            plot.setDownsampling(auto=True, mode="peak")
+            # No clipToView/auto-downsampling: with linked axes they re-process every
+            # curve on each range change; `envelope` decimates once per redraw instead.
             plot.hideButtons()
             if row.y_range:
                 plot.setYRange(*row.y_range, padding=0.02)
@@ -104,8 +106,9 @@ class FullView(QtWidgets.QWidget):
             self.plots[row.key] = plot
         self.plots[ROWS[-1].key].setLabel("bottom", "session time (min)")
         for role in th.ROLES:
-            pen = pg.mkPen(th.ROLE_COLOURS[role], width=2)
-            dashed = pg.mkPen(th.ROLE_COLOURS[role], width=2, style=QtCore.Qt.PenStyle.DashLine)
+            # 1-pixel (cosmetic) pens: wide lines are several times slower to rasterise.
+            pen = pg.mkPen(th.ROLE_COLOURS[role], width=1)
+            dashed = pg.mkPen(th.ROLE_COLOURS[role], width=1, style=QtCore.Qt.PenStyle.DashLine)
             name = th.ROLE_NAMES[role]
             self.curves[(role, "hr_bpm")] = self.plots["hr_bpm"].plot(
                 pen=pen, name=name, connect="finite"
@@ -124,10 +127,11 @@ class FullView(QtWidgets.QWidget):
                 line.setVisible(False)
                 self.plots["ln_rmssd"].addItem(line)
                 self.curves[(role, f"band_{edge}")] = line  # type: ignore[assignment]
-        sync_pen = pg.mkPen(th.SYNC_COLOUR, width=2)
+        sync_pen = pg.mkPen(th.SYNC_COLOUR, width=1)
         self.curves[("sync", "peak_r")] = self.plots["sync_r"].plot(pen=sync_pen, connect="finite")
+        # A line, not dots: a scatter of an hour of windows costs ~18 ms per update.
         self.curves[("sync", "peak_lag_s")] = self.plots["sync_lag"].plot(
-            pen=None, symbol="o", symbolSize=3, symbolPen=None, symbolBrush=th.SYNC_COLOUR
+            pen=sync_pen, connect="finite"
         )
         self.plots["sync_lag"].addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#777777")))
         first.sigRangeChangedManually.connect(self._user_moved)  # type: ignore[union-attr]
@@ -153,6 +157,7 @@ class FullView(QtWidgets.QWidget):
     def resume_follow(self) -> None:
         """Follow the newest data again."""
         self.follow = True
+        self._x_range = None
         self.redraw(force=True)
 
     def redraw(self, force: bool = False) -> None:
@@ -160,33 +165,32 @@ class FullView(QtWidgets.QWidget):
         m = self.model
         now_s = m.now_s
         t0_s = 0.0 if self.history_s <= 0 else max(0.0, now_s - self.history_s)
+        width = max(200, int(self.plots_widget.width()))
         for role in th.ROLES:
             buf = m.people[role].metrics
             if force or self._drawn.get(role) != buf.version:
                 self._drawn[role] = buf.version
-                s = buf.since(t0_s) if self.follow else slice(0, len(buf))
-                x = buf.t_s[s] / 60
+                start = buf.since(t0_s).start if self.follow else 0
+                x = buf.t_s / 60
                 for key in ("hr_bpm", "ln_rmssd", "ln_hf", "rsa_ln_ms2"):
-                    self.curves[(role, key)].setData(x, buf.column(key)[s])
-                self.curves[(role, "artifact_share")].setData(
-                    x, buf.column("artifact_share")[s] * 100
-                )
+                    self.curves[(role, key)].setData(*envelope(x, buf.column(key), start, width))
+                share = buf.column("artifact_share") * 100
+                self.curves[(role, "artifact_share")].setData(*envelope(x, share, start, width))
             self._band(role)
         sync = m.sync.get("hr_bpm")
         if sync is not None and (force or self._drawn.get("sync") != sync.windows.version):
             buf = sync.windows
             self._drawn["sync"] = buf.version
-            s = buf.since(t0_s) if self.follow else slice(0, len(buf))
-            x = buf.t_s[s] / 60
-            self.curves[("sync", "peak_r")].setData(x, buf.column("peak_r")[s])
-            lag = buf.column("peak_lag_s")[s]
-            ok = np.isfinite(lag)
-            self.curves[("sync", "peak_lag_s")].setData(x[ok], lag[ok])
+            start = buf.since(t0_s).start if self.follow else 0
+            x = buf.t_s / 60
+            for key in ("peak_r", "peak_lag_s"):
+                self.curves[("sync", key)].setData(*envelope(x, buf.column(key), start, width))
         self.marker_layer.update(m.visible_markers())
         if self.follow:
-            end_s = max(now_s, 60.0 if self.history_s <= 0 else self.history_s)
-            start_s = 0.0 if self.history_s <= 0 else end_s - self.history_s
-            self.plots["hr_bpm"].setXRange(start_s / 60, end_s / 60, padding=0)
+            x_range = follow_range(now_s, self.history_s)
+            if x_range != self._x_range:  # a range change re-lays out all six axes
+                self._x_range = x_range
+                self.plots["hr_bpm"].setXRange(*x_range, padding=0)
         self.status.redraw()
 
     def _band(self, role: str) -> None:
@@ -203,3 +207,17 @@ class FullView(QtWidgets.QWidget):
     def marker_lines(self) -> dict[str, list[pg.InfiniteLine]]:
         """Return the drawn marker lines per marker id (one per plot row)."""
         return self.marker_layer.lines
+
+
+def follow_range(now_s: float, history_s: float) -> tuple[float, float]:
+    """Return the x range (session minutes) that shows the newest `history_s` (0: all).
+
+    The window moves in steps of 1 % of its width (6 s of a 10-minute history; for
+    "all", whole minutes), not every frame: the newest data is always inside, and
+    the axes are not re-laid out on every redraw.
+    """
+    if history_s <= 0:
+        return 0.0, float(max(1, int(np.ceil((now_s + 1) / 60))))
+    step_s = history_s / 100
+    end_s = max(history_s, float(np.ceil(now_s / step_s)) * step_s)
+    return (end_s - history_s) / 60, end_s / 60
