@@ -29,7 +29,9 @@ def test_metrics_stage_turns_beats_into_metrics() -> None:
         out += stage.update(make_message("beat.client", "acq", i + 1, beat["t_ns"][0], beat))
     assert [o.topic for o in out] == ["metrics.client"] * 20
     last = out[-1].payload
-    assert last["rmssd_ms"] == 20.0 and last["n_diffs"] == 19
+    # Artifact detection looks two beats ahead: 18 of the 20 beats are classified.
+    assert last["rmssd_ms"] == 20.0 and last["n_diffs"] == 17
+    assert last["t_ns"] == 18 * 800_000_000
 
 
 def test_metrics_stage_ignores_malformed_beats() -> None:
