@@ -9,7 +9,9 @@ The decision tree and its parameters are those of NeuroKit2's
 window, 11-beat median), read in its source. NeuroKit2 works offline with centred
 windows; here every window ends at the newest beat, and beat ``j`` is classified
 when beat ``j + 2`` arrives (the tree looks two differences ahead), so a live
-classification lags by two beats and never changes afterwards. The differences from
+classification lags by two beats and never changes afterwards. The first beats of a
+session, before ten successive differences exist, are passed as normal: a quartile
+of two or three values is no threshold. The differences from
 NeuroKit2, all consequences of causality, are listed in docs/metrics.md.
 
 Correction (each classified beat yields one corrected NN value or none):
@@ -38,6 +40,7 @@ C2: Final = 0.17
 ALPHA: Final = 5.2
 QUARTILE_WINDOW: Final = 91
 MEDIAN_WINDOW: Final = 11
+WARMUP_DIFFS: Final = 10  # fewer successive differences seen: thresholds mean nothing yet
 
 
 def quartile_threshold(values: np.ndarray, alpha: float = ALPHA) -> float:
@@ -202,6 +205,8 @@ class CausalArtifactClassifier:
         else:
             norm = (math.nan, math.nan, math.nan, math.nan)
         mrr_norm = mrr / th2 if th2 > 0 else math.nan
+        if self._n_d < WARMUP_DIFFS:
+            return [*out, self._emit(self._run_t[-3], rr_j, NORMAL, med_rr)]
         kind = classify_beat(
             norm, mrr_norm, rr_j, self._run_rr[-2], med_rr, th2 if th2 > 0 else math.nan,
             self.c1, self.c2,
