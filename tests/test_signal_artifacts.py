@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from signal_support import pyhrv_nn
 
 from coregulate.acquisition.simulator import (
     BEAT_NORMAL,
@@ -24,6 +23,7 @@ from coregulate.signal.artifacts import (
     classify_series,
     quartile_threshold,
 )
+from signal_support import pyhrv_nn
 
 nk = pytest.importorskip("neurokit2")
 

@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 import scipy.signal
-from signal_support import pyhrv_nn
 
 from coregulate.acquisition.simulator import DyadConfig, PersonProfile, simulate_dyad
 from coregulate.signal.hrv import (
@@ -17,6 +16,7 @@ from coregulate.signal.hrv import (
     sdnn_ms,
     welch_psd,
 )
+from signal_support import pyhrv_nn
 
 nk = pytest.importorskip("neurokit2")
 

@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 from scipy.signal import firwin
-from signal_support import pyhrv_nn
 
 from coregulate.acquisition.simulator import (
     ArousalEpisode,
@@ -16,6 +15,7 @@ from coregulate.acquisition.simulator import (
     simulate_dyad,
 )
 from coregulate.signal.rsa import rsa_ln_ms2
+from signal_support import pyhrv_nn
 
 
 def _reference_rsa(t_s: np.ndarray, nn_ms: np.ndarray) -> float:
