@@ -149,3 +149,21 @@ def test_quartile_threshold_equals_numpy_percentiles() -> None:
         a = rng.exponential(size=n)
         q1, q3 = np.percentile(a, [25, 75])
         assert quartile_threshold(a, 5.2) == pytest.approx(5.2 * (q3 - q1) / 2, rel=1e-12)
+
+
+def test_the_sorted_window_matches_numpy_on_a_stream() -> None:
+    from coregulate.signal.artifacts import _SortedWindow
+
+    rng = np.random.default_rng(2)
+    values = rng.exponential(size=300)
+    window = _SortedWindow(91)
+    for i, v in enumerate(values):
+        window.push(float(v))
+        recent = values[max(0, i - 90) : i + 1]
+        q1, q3 = np.percentile(recent, [25, 75])
+        assert window.threshold(5.2) == pytest.approx(5.2 * (q3 - q1) / 2, rel=1e-12)
+        assert window.median() == float(np.median(recent))
+    small = _SortedWindow(11)
+    for v in values[:20]:
+        small.push(float(v))
+    assert small.median() == float(np.median(values[9:20]))

@@ -22,7 +22,9 @@ into the next one.
 
 from __future__ import annotations
 
+import bisect
 import math
+from collections import deque
 from typing import Final
 
 import numpy as np
@@ -107,6 +109,45 @@ def classify_beat(
     return LONGSHORT
 
 
+class _SortedWindow:
+    """The last `size` values, kept sorted too, so quantiles cost O(1) to read."""
+
+    def __init__(self, size: int) -> None:
+        self._fifo: deque[float] = deque()
+        self._sorted: list[float] = []
+        self._size = size
+
+    def __len__(self) -> int:
+        return len(self._fifo)
+
+    def push(self, value: float) -> None:
+        if len(self._fifo) == self._size:
+            old = self._fifo.popleft()
+            del self._sorted[bisect.bisect_left(self._sorted, old)]
+        self._fifo.append(value)
+        bisect.insort(self._sorted, value)
+
+    def quantile(self, q: float) -> float:
+        """Return the q-quantile with linear interpolation (NumPy's and pandas' default)."""
+        s, n = self._sorted, len(self._sorted)
+        pos = q * (n - 1)
+        k = int(pos)
+        if k + 1 >= n:
+            return s[n - 1]
+        return s[k] + (s[k + 1] - s[k]) * (pos - k)
+
+    def threshold(self, alpha: float) -> float:
+        """Return α (Q3 − Q1) / 2, or 0 while empty (as :func:`quartile_threshold`)."""
+        if not self._fifo:
+            return 0.0
+        return alpha * (self.quantile(0.75) - self.quantile(0.25)) / 2.0
+
+    def median(self) -> float:
+        """Return the median (the mean of the middle two for an even count)."""
+        s, n = self._sorted, len(self._sorted)
+        return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2.0
+
+
 class CausalArtifactClassifier:
     """Classifies one person's beats two beats late and returns their corrected values.
 
@@ -128,20 +169,13 @@ class CausalArtifactClassifier:
         median_window: int = MEDIAN_WINDOW,
     ) -> None:
         self.c1, self.c2, self.alpha = c1, c2, alpha
-        self._dabs = np.zeros(quartile_window)
-        self._mabs = np.zeros(quartile_window)
-        self._n_d = 0
-        self._n_m = 0
-        self._rr_ring = np.zeros(median_window)  # raw RRs, across gaps: the person's scale
-        self._n_rr = 0
+        self._dabs = _SortedWindow(quartile_window)
+        self._mabs = _SortedWindow(quartile_window)
+        self._rr_window = _SortedWindow(median_window)  # raw RRs across gaps: the scale
         self._run_rr: list[float] = []  # current contiguous run: last 4 RRs
         self._run_t: list[int] = []
         self._run_d: list[float] = []  # raw dRR aligned with _run_rr (NaN at run start)
         self._merge_ms: float | None = None  # extra detection's interval, merged into next
-
-    def _push_ring(self, ring: np.ndarray, count: int, value: float) -> int:
-        ring[count % ring.size] = value
-        return count + 1
 
     def flush(self) -> list[tuple[int, float, int]]:
         """Return the run's unclassified last beats as normal (a gap ends the run).
@@ -179,10 +213,10 @@ class CausalArtifactClassifier:
             out += self.flush()
         if self._run_rr:
             d = rr_ms - self._run_rr[-1]
-            self._n_d = self._push_ring(self._dabs, self._n_d, abs(d))
+            self._dabs.push(abs(d))
         else:
             d = math.nan
-        self._n_rr = self._push_ring(self._rr_ring, self._n_rr, rr_ms)
+        self._rr_window.push(rr_ms)
         self._run_rr.append(rr_ms)
         self._run_t.append(t_ns)
         self._run_d.append(d)
@@ -191,21 +225,21 @@ class CausalArtifactClassifier:
         if len(self._run_rr) < 3:
             return out
         # Beat j = the third newest; its look-ahead j+1, j+2 has arrived.
-        med_rr = float(np.median(self._rr_ring[: min(self._n_rr, self._rr_ring.size)]))
+        med_rr = self._rr_window.median()
         rr_j = self._run_rr[-3]
         mrr = rr_j - med_rr
         if mrr < 0:
             mrr *= 2.0
-        self._n_m = self._push_ring(self._mabs, self._n_m, abs(mrr))
-        th1 = quartile_threshold(self._dabs[: min(self._n_d, self._dabs.size)], self.alpha)
-        th2 = quartile_threshold(self._mabs[: min(self._n_m, self._mabs.size)], self.alpha)
+        self._mabs.push(abs(mrr))
+        th1 = self._dabs.threshold(self.alpha)
+        th2 = self._mabs.threshold(self.alpha)
         raw = self._run_d[-4:] if len(self._run_d) == 4 else [math.nan, *self._run_d]
         if th1 > 0:
             norm = (raw[0] / th1, raw[1] / th1, raw[2] / th1, raw[3] / th1)
         else:
             norm = (math.nan, math.nan, math.nan, math.nan)
         mrr_norm = mrr / th2 if th2 > 0 else math.nan
-        if self._n_d < WARMUP_DIFFS:
+        if len(self._dabs) < WARMUP_DIFFS:
             return [*out, self._emit(self._run_t[-3], rr_j, NORMAL, med_rr)]
         kind = classify_beat(
             norm, mrr_norm, rr_j, self._run_rr[-2], med_rr, th2 if th2 > 0 else math.nan,
