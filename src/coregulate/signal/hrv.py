@@ -6,7 +6,7 @@ replay gives the numbers the live session published, bit for bit.
 
 Definitions are NeuroKit2's (the project's definition of record), checked against
 its source (``hrv/hrv_time.py``, ``hrv/hrv_frequency.py``, ``hrv/intervals_process.py``,
-``signal/signal_psd.py``, ``signal/signal_power.py``, version 0.2.x):
+``signal/signal_psd.py``, ``signal/signal_power.py``, version 0.3.0):
 
 - RMSSD = sqrt(mean(ΔNN²)) over successive intervals only; SDNN = SD(NN, ddof=1).
 - Band power: NN (ms) interpolated at ``fs_hz`` on the grid
@@ -98,18 +98,32 @@ def interpolate_nn(t_s: np.ndarray, nn_ms: np.ndarray, fs_hz: float) -> np.ndarr
     return out
 
 
-_HANN_CACHE: dict[int, tuple[np.ndarray, float]] = {}
+_LAYOUT_CACHE: dict[tuple[int, float], tuple[np.ndarray, np.ndarray, float, int, np.ndarray]] = {}
 
 
-def _hann(n: int) -> tuple[np.ndarray, float]:
-    """Return the periodic Hann window of length n and the sum of its squares."""
-    cached = _HANN_CACHE.get(n)
-    if cached is None:
-        w = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n) / n)
-        cached = (w, float(np.sum(w * w)))
-        if len(_HANN_CACHE) < 64:
-            _HANN_CACHE[n] = cached
-    return cached
+def _welch_layout(n: int, fs_hz: float) -> tuple[np.ndarray, np.ndarray, float, int, np.ndarray]:
+    """Return (segment indices, Hann window, Σw², FFT length, frequencies) for n samples.
+
+    Window lengths repeat from update to update (a 120 s window at 4 Hz is always
+    about 480 samples), so layouts are cached.
+    """
+    key = (n, fs_hz)
+    layout = _LAYOUT_CACHE.get(key)
+    if layout is None:
+        min_frequency = (2 * fs_hz) / (n / 2)
+        nperseg = int((2 / min_frequency) * fs_hz)
+        if nperseg > n / 2:
+            nperseg = int(n / 2)
+        nfft = 2 * nperseg
+        step = nperseg - nperseg // 2
+        n_seg = (n - nperseg) // step + 1
+        w = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(nperseg) / nperseg)  # periodic Hann
+        idx = np.arange(n_seg)[:, None] * step + np.arange(nperseg)[None, :]
+        freq = np.fft.rfftfreq(nfft, 1.0 / fs_hz)
+        layout = (idx, w, float(np.sum(w * w)), nfft, freq)
+        if len(_LAYOUT_CACHE) < 256:
+            _LAYOUT_CACHE[key] = layout
+    return layout
 
 
 def welch_psd(x: np.ndarray, fs_hz: float) -> tuple[np.ndarray, np.ndarray]:
@@ -121,21 +135,12 @@ def welch_psd(x: np.ndarray, fs_hz: float) -> tuple[np.ndarray, np.ndarray]:
     with those arguments gives the same values).
     """
     x = np.asarray(x, dtype=float)
-    x = x - np.mean(x)
-    n = x.size
-    min_frequency = (2 * fs_hz) / (n / 2)
-    nperseg = int((2 / min_frequency) * fs_hz)
-    if nperseg > n / 2:
-        nperseg = int(n / 2)
-    nfft = 2 * nperseg
-    step = nperseg - nperseg // 2
-    n_seg = (n - nperseg) // step + 1
-    w, w2 = _hann(nperseg)
-    idx = np.arange(n_seg)[:, None] * step + np.arange(nperseg)[None, :]
+    x = x - x.sum() / x.size
+    idx, w, w2, nfft, freq = _welch_layout(x.size, fs_hz)
     spec = np.fft.rfft(x[idx] * w, n=nfft, axis=1)
     psd = (spec.real**2 + spec.imag**2).mean(axis=0) / (fs_hz * w2)
     psd[1:-1] *= 2.0  # one-sided; nfft is even, so the last bin is Nyquist
-    return np.fft.rfftfreq(nfft, 1.0 / fs_hz), psd
+    return freq, psd
 
 
 def band_power(freq_hz: np.ndarray, psd: np.ndarray, band_hz: tuple[float, float]) -> float:
