@@ -81,8 +81,18 @@ def run_metrics_stage_process(
     ready: Any,
     log_level: int = logging.INFO,
     name: str = "signal",
+    baseline_s: float = 180.0,
+    profile_paths: dict[str, str] | None = None,
 ) -> None:
-    """Entry point of the signal process: the per-person metrics stage until SIGTERM."""
+    """Entry point of the signal process: the per-person metrics stage until SIGTERM.
+
+    `baseline_s` is the resting period collected at the start of the session;
+    `profile_paths` maps a role to a stored baseline profile (docs/metrics.md) used
+    instead. A profile that cannot be read is reported and that person's baseline is
+    collected in the session instead: a bad file never stops a session.
+    """
+    from coregulate.signal.baseline import BaselineError, BaselineProfile
+    from coregulate.signal.person import PersonConfig
     from coregulate.stages.metrics_stage import PersonMetricsStage
 
     logging.basicConfig(level=log_level, format="%(asctime)s signal %(levelname)s %(message)s")
@@ -94,7 +104,13 @@ def run_metrics_stage_process(
         stopping = True
 
     signal.signal(signal.SIGTERM, _stop)
-    stage = PersonMetricsStage(name=name)
+    profiles = {}
+    for role, path in (profile_paths or {}).items():
+        try:
+            profiles[role] = BaselineProfile.load(path)
+        except BaselineError as exc:
+            log.error("%s; the %s's baseline is taken in this session instead", exc, role)
+    stage = PersonMetricsStage(PersonConfig(baseline_s=baseline_s), profiles, name=name)
     # Start-up objects (modules, the stage) live for the whole session: taking them
     # out of the collector's generations keeps per-beat collections short.
     gc.collect()
