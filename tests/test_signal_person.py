@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coregulate.acquisition.simulator import (
     ArousalEpisode,
@@ -199,3 +201,34 @@ def test_replay_of_a_recorded_session_equals_what_was_published(tmp_path: Path) 
         assert len(live) == len(replayed) > 300
         for published, again in zip(live, replayed, strict=True):
             assert published.json() == json.loads(json.dumps(again.to_dict()))
+
+
+_RR = st.one_of(
+    st.floats(min_value=-10.0, max_value=70000.0),
+    st.sampled_from([0.0, 199.9, 200.0, 800.0, 810.0, 3000.0, 64_000.0, math.nan, math.inf]),
+    st.floats(min_value=600.0, max_value=1000.0),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.lists(_RR, max_size=4), st.booleans(), st.integers(-2, 3)),
+        max_size=300,
+    )
+)
+def test_no_beat_sequence_makes_the_person_raise(notes: list) -> None:
+    # Any intervals (zero, negative, NaN, 64 s), gaps and times that stall or go back
+    # give a JSON-clean payload; implausible intervals are listed as rejected.
+    person = PersonSignal(PersonConfig(spectral_step_s=0.0, baseline_s=20.0))
+    t = 0
+    for rrs, gap, jitter in notes:
+        times = []
+        for rr in rrs:
+            step = rr if math.isfinite(rr) else 800.0
+            t += int(step * 1e6) + jitter
+            times.append(t)
+        m = person.update(times, rrs, gap)
+        json.dumps(m.to_dict(), allow_nan=False)
+        bad = [r for r in rrs if not (math.isfinite(r) and 200.0 <= r <= 3000.0)]
+        assert len(m.beats["rejected"]) >= len(bad)

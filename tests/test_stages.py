@@ -38,6 +38,11 @@ def test_metrics_stage_ignores_malformed_beats() -> None:
     stage = PersonMetricsStage()
     assert stage.update(make_message("beat.client", "acq", 1, 0, {"nope": 1})) == []
     assert stage.update(make_message("beat.client", "acq", 2, 0, b"\x00")) == []
+    half_bad = {"t_ns": [1, 2], "rr_ms": [800.0, "x"], "gap_before": True}
+    assert stage.update(make_message("beat.client", "acq", 3, 0, half_bad)) == []
+    uneven = {"t_ns": [1, 2], "rr_ms": [800.0], "gap_before": True}
+    assert stage.update(make_message("beat.client", "acq", 4, 0, uneven)) == []
+    assert "client" not in stage._people or len(stage.person("client")._ring) == 0
 
 
 def test_publisher_keeps_raw_bytes_and_flags_malformed_payloads() -> None:

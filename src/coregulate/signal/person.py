@@ -123,6 +123,19 @@ class PersonMetrics:
         return asdict(self)
 
 
+MIN_RR_MS = 200.0  # 300 bpm
+MAX_RR_MS = 3000.0  # 20 bpm
+
+
+def _implausible(t_ns: int, rr_ms: float, last_ns: int | None) -> str | None:
+    """Return why an interval cannot be a heartbeat interval, or None if it can."""
+    if not math.isfinite(rr_ms) or not MIN_RR_MS <= rr_ms <= MAX_RR_MS:
+        return f"RR {rr_ms:g} ms is outside {MIN_RR_MS:g}-{MAX_RR_MS:g} ms (300-20 bpm)"
+    if last_ns is not None and t_ns <= last_ns:
+        return "beat time does not advance"
+    return None
+
+
 def _num(x: float) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
@@ -154,6 +167,7 @@ class PersonSignal:
         self._segment = 0
         self._last_raw_ns: int | None = None
         self._pending_segments: deque[int] = deque()
+        self._gap_pending = False
         self._spectral: tuple[float, float, float] = (math.nan, math.nan, math.nan)
         self._spectral_t_ns: int | None = None
         self._spectral_reason: dict[str, str] = {}
@@ -197,21 +211,33 @@ class PersonSignal:
     ) -> PersonMetrics:
         """Add the beats of one notification and return the metrics after its last beat."""
         classified: list[tuple[int, float, int]] = []
-        for i, (t, rr) in enumerate(zip(t_ns, rr_ms, strict=True)):
-            gap = gap_before and i == 0
+        rejected: list[dict[str, Any]] = []
+        for i, (t_raw, rr_raw) in enumerate(zip(t_ns, rr_ms, strict=True)):
+            t, rr = int(t_raw), float(rr_raw)
+            reason = _implausible(t, rr, self._last_raw_ns)
+            if reason is not None:
+                # Not a heartbeat interval: kept out of every window, shown in the
+                # payload, and the run ends here (no difference may span it).
+                rejected.append({"t_ns": t, "rr_ms": _num(rr), "reason": reason})
+                self._gap_pending = True
+                continue
+            gap = (gap_before and i == 0) or self._gap_pending
+            self._gap_pending = False
             if gap and self._last_raw_ns is not None:
                 classified += self._classifier.flush()
                 self._segment += 1
             self._pending_segments.append(self._segment)
-            classified += self._classifier.update(int(t), float(rr), False)
-            self._last_raw_ns = int(t)
-        # Every raw beat comes out classified exactly once, in order.
+            classified += self._classifier.update(t, rr, False)
+            self._last_raw_ns = t
+        # Every accepted beat comes out classified exactly once, in order.
         for t, nn, kind in classified:
             seg = self._pending_segments.popleft()
             self._ring.append(t=t, nn=nn, seg=seg, kind=kind)
-        return self._metrics(classified)
+        return self._metrics(classified, rejected)
 
-    def _metrics(self, classified: list[tuple[int, float, int]]) -> PersonMetrics:
+    def _metrics(
+        self, classified: list[tuple[int, float, int]], rejected: list[dict[str, Any]]
+    ) -> PersonMetrics:
         cfg = self.config
         unavailable: dict[str, str] = {}
         t_all = self._ring.view("t")
@@ -219,6 +245,7 @@ class PersonSignal:
             "t_ns": [int(t) for t, _, _ in classified],
             "nn_ms": [_num(v) for _, v, _ in classified],
             "kind": [KIND_NAMES[k] for _, _, k in classified],
+            "rejected": rejected,
         }
         if t_all.size == 0:
             now = self._last_raw_ns or 0

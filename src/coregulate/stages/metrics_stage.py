@@ -64,7 +64,11 @@ class PersonMetricsStage:
             return []
         try:
             beats = msg.json()
-            t_ns, rr_ms, gap = beats["t_ns"], beats["rr_ms"], bool(beats["gap_before"])
+            # Converted whole before any beat is used: a bad value refuses the message,
+            # never half of it.
+            t_ns = [int(t) for t in beats["t_ns"]]
+            rr_ms = [float(r) for r in beats["rr_ms"]]
+            gap = bool(beats["gap_before"])
             if len(t_ns) != len(rr_ms):
                 raise ValueError(f"{len(t_ns)} times for {len(rr_ms)} intervals")
         except (EnvelopeError, KeyError, TypeError, ValueError) as exc:
