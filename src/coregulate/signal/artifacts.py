@@ -256,10 +256,10 @@ def classify_series(
 
     Examples
     --------
-    >>> rr = np.full(40, 800.0) + np.tile([0.0, 10.0], 20)
+    >>> rr = 800.0 + np.tile([0.0, 12.0, 5.0], 14)[:40]
     >>> rr[20] = 1600.0  # a missed detection: two intervals merged
     >>> kind, nn = classify_series(np.cumsum(rr).astype(np.int64) * 1_000_000, rr)
-    >>> KIND_NAMES[kind[20]], nn[20]
+    >>> KIND_NAMES[kind[20]], float(nn[20])
     ('missed', 800.0)
     """
     n = len(rr_ms)

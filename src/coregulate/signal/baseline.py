@@ -112,7 +112,7 @@ def arousal_index(hr: float, ln_rmssd: float, profile: BaselineProfile) -> float
     Examples
     --------
     >>> p = BaselineProfile(70.0, 2.0, 3.5, 0.3, 100, 180.0)
-    >>> arousal_index(76.0, 3.2, p)  # z_HR = 6 / 3 (floor), z_ln = -0.3 / 0.3
+    >>> round(arousal_index(76.0, 3.2, p), 9)  # z_HR = 6 / 3 (floor), z_ln = -0.3 / 0.3
     1.5
     """
     z_hr = (hr - profile.hr_bpm_mean) / max(profile.hr_bpm_sd, HR_SD_FLOOR_BPM)

@@ -150,7 +150,7 @@ class PersonSignal:
     profile
         A stored baseline profile; when given, no resting period is collected.
     capacity
-        Classified beats kept (enough for the longest window at 220 bpm).
+        Classified beats kept (default: enough for the longest window at 300 bpm).
     """
 
     def __init__(
@@ -161,7 +161,9 @@ class PersonSignal:
     ) -> None:
         self.config = config or PersonConfig()
         longest = max(self.config.window_s, self.config.spectral_window_s)
-        cap = capacity or int(longest * 220 / 60) + 64
+        # The fastest accepted rhythm (MIN_RR_MS) fills the longest window with this
+        # many beats: a window is never cut short by the ring.
+        cap = capacity or int(longest * 1000.0 / MIN_RR_MS) + 64
         self._ring = Ring(cap, {"t": np.int64, "nn": np.float64, "seg": np.int64, "kind": np.int8})
         self._classifier = CausalArtifactClassifier()
         self._segment = 0
@@ -198,7 +200,6 @@ class PersonSignal:
     def use_profile(self, profile: BaselineProfile) -> None:
         """Use a stored profile as the baseline from now on."""
         self.profile = profile
-        self._profile_json: tuple[BaselineProfile | None, dict] = (None, {})
         self._collector = None
         self._baseline_pending_s = None
         self._baseline_status = "profile"
