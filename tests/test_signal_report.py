@@ -66,3 +66,54 @@ def test_the_live_path_does_not_import_neurokit2() -> None:
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.stdout.strip() == "False", run.stderr
+
+
+CLI = [sys.executable, "-m", "coregulate.cli"]
+
+
+@pytest.fixture(scope="module")
+def session_file(tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("report") / "s.sqlite"
+    args = ["demo", "--headless", "--duration", "420", "--speed", "60", "--seed", "3"]
+    run = subprocess.run([*CLI, *args, "--out", str(out)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    return out
+
+
+def test_hrv_report_command_on_a_recorded_session(session_file, tmp_path) -> None:
+    import json
+
+    from coregulate.commands.hrv_report import read_beats
+
+    out = tmp_path / "report.json"
+    args = ["hrv-report", str(session_file), "--segment", "early:0:200", "--out", str(out)]
+    run = subprocess.run([*CLI, *args], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert out.stat().st_mode & 0o777 == 0o600
+    report = json.loads(out.read_text())
+    assert set(report) == {"client", "therapist"}
+    beats = read_beats(session_file)
+    for role in ("client", "therapist"):
+        whole = report[role]["whole"]
+        # Every recorded beat is accounted for: reported or rejected as implausible.
+        assert whole["n_beats"] + report[role]["rejected_intervals"] == len(beats[role][0])
+        assert whole["time"]["HRV_RMSSD"] > 0 and whole["frequency"]["HRV_HF"] > 0
+        assert whole["nonlinear"]["HRV_SD1"] > 0  # 7 min: short enough
+        early = report[role]["segments"]["early"]
+        assert 0 < early["n_beats"] < whole["n_beats"]
+    again = subprocess.run([*CLI, *args], capture_output=True, text=True)
+    assert again.returncode == 2 and "never overwrites" in again.stderr
+
+
+def test_hrv_report_command_says_what_is_wrong(tmp_path) -> None:
+    missing = subprocess.run(
+        [*CLI, "hrv-report", str(tmp_path / "none.sqlite")], capture_output=True, text=True
+    )
+    assert missing.returncode == 2 and "no such session file" in missing.stderr
+    bad = subprocess.run(
+        [*CLI, "hrv-report", str(tmp_path / "x.sqlite"), "--segment", "a:9:3"],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and "START_S < END_S" in bad.stderr
+    assert "Traceback" not in missing.stderr + bad.stderr

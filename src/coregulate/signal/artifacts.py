@@ -42,7 +42,27 @@ C2: Final = 0.17
 ALPHA: Final = 5.2
 QUARTILE_WINDOW: Final = 91
 MEDIAN_WINDOW: Final = 11
+MIN_RR_MS: Final = 200.0  # 300 bpm: shorter is no heartbeat interval
+MAX_RR_MS: Final = 3000.0  # 20 bpm
 WARMUP_DIFFS: Final = 10  # fewer successive differences seen: thresholds mean nothing yet
+
+
+def implausible_reason(t_ns: int, rr_ms: float, last_ns: int | None) -> str | None:
+    """Return why an interval cannot be a heartbeat interval, or None if it can be one.
+
+    Such intervals (outside 200-3000 ms, not finite, or a beat time that does not
+    advance past the previous accepted beat) are kept out of classification.
+
+    Examples
+    --------
+    >>> implausible_reason(1_000_000_000, 0.0, None)
+    'RR 0 ms is outside 200-3000 ms (300-20 bpm)'
+    """
+    if not math.isfinite(rr_ms) or not MIN_RR_MS <= rr_ms <= MAX_RR_MS:
+        return f"RR {rr_ms:g} ms is outside {MIN_RR_MS:g}-{MAX_RR_MS:g} ms (300-20 bpm)"
+    if last_ns is not None and t_ns <= last_ns:
+        return "beat time does not advance"
+    return None
 
 
 def quartile_threshold(values: np.ndarray, alpha: float = ALPHA) -> float:

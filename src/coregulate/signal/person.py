@@ -22,7 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from coregulate.signal.artifacts import KIND_NAMES, NORMAL, CausalArtifactClassifier
+from coregulate.signal.artifacts import (
+    KIND_NAMES,
+    MIN_RR_MS,
+    NORMAL,
+    CausalArtifactClassifier,
+    implausible_reason,
+)
 from coregulate.signal.baseline import (
     NS_PER_S,
     BaselineCollector,
@@ -123,19 +129,6 @@ class PersonMetrics:
         return asdict(self)
 
 
-MIN_RR_MS = 200.0  # 300 bpm
-MAX_RR_MS = 3000.0  # 20 bpm
-
-
-def _implausible(t_ns: int, rr_ms: float, last_ns: int | None) -> str | None:
-    """Return why an interval cannot be a heartbeat interval, or None if it can."""
-    if not math.isfinite(rr_ms) or not MIN_RR_MS <= rr_ms <= MAX_RR_MS:
-        return f"RR {rr_ms:g} ms is outside {MIN_RR_MS:g}-{MAX_RR_MS:g} ms (300-20 bpm)"
-    if last_ns is not None and t_ns <= last_ns:
-        return "beat time does not advance"
-    return None
-
-
 def _num(x: float) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
@@ -215,7 +208,7 @@ class PersonSignal:
         rejected: list[dict[str, Any]] = []
         for i, (t_raw, rr_raw) in enumerate(zip(t_ns, rr_ms, strict=True)):
             t, rr = int(t_raw), float(rr_raw)
-            reason = _implausible(t, rr, self._last_raw_ns)
+            reason = implausible_reason(t, rr, self._last_raw_ns)
             if reason is not None:
                 # Not a heartbeat interval: kept out of every window, shown in the
                 # payload, and the run ends here (no difference may span it).

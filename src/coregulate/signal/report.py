@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from coregulate.signal.artifacts import KIND_NAMES, classify_series
+from coregulate.signal.artifacts import KIND_NAMES, classify_series, implausible_reason
 
 NS_PER_S = 1_000_000_000
 
@@ -126,6 +126,32 @@ def hrv_report(
     return out
 
 
+def accepted_beats(
+    t_ns: Any, rr_ms: Any, gap_before: Any | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Return (t_ns, rr_ms, gap_before, n_rejected) without implausible intervals.
+
+    The same rule as live (:func:`~coregulate.signal.artifacts.implausible_reason`):
+    a rejected interval enters nothing and the next beat starts a new run.
+    """
+    t_in = np.asarray(t_ns, dtype=np.int64)
+    rr_in = np.asarray(rr_ms, dtype=float)
+    g_in = np.zeros(t_in.size, bool) if gap_before is None else np.asarray(gap_before, bool)
+    keep = np.zeros(t_in.size, bool)
+    gap = g_in.copy()
+    last: int | None = None
+    pending = True  # the first beat starts a run
+    for i in range(t_in.size):
+        if implausible_reason(int(t_in[i]), float(rr_in[i]), last) is not None:
+            pending = True
+            continue
+        keep[i] = True
+        gap[i] = gap[i] or pending
+        pending = False
+        last = int(t_in[i])
+    return t_in[keep], rr_in[keep], gap[keep], int(t_in.size - keep.sum())
+
+
 def full_report(
     beats: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]],
     segments: Sequence[Segment] = (),
@@ -146,21 +172,19 @@ def full_report(
     Returns
     -------
     dict
-        ``{role: {"whole": report, "segments": {label: report}}}``, each report as
+        ``{role: {"whole": report, "segments": {label: report},
+        "rejected_intervals": n}}``, each report as
         :func:`hrv_report` gives it: NeuroKit2 column names (``HRV_RMSSD``, ...),
         None for a value NeuroKit2 returns as NaN.
     """
     result: dict[str, Any] = {}
     for role, (t_ns, rr_ms, gap) in beats.items():
-        t = np.asarray(t_ns, dtype=np.int64)
-        rr = np.asarray(rr_ms, dtype=float)
-        g = np.zeros(t.size, bool) if gap is None else np.asarray(gap, bool).copy()
-        if t.size:
-            g[0] = True
+        t, rr, g, n_rejected = accepted_beats(t_ns, rr_ms, gap)
         kind, nn = classify_series(t, rr, g)
         person: dict[str, Any] = {
             "whole": hrv_report(t, nn, g, kind, max_nonlinear_beats),
             "segments": {},
+            "rejected_intervals": n_rejected,
         }
         for seg in segments:
             sel = (t >= seg.start_ns) & (t < seg.end_ns)
