@@ -232,3 +232,16 @@ def test_no_beat_sequence_makes_the_person_raise(notes: list) -> None:
         json.dumps(m.to_dict(), allow_nan=False)
         bad = [r for r in rrs if not (math.isfinite(r) and 200.0 <= r <= 3000.0)]
         assert len(m.beats["rejected"]) >= len(bad)
+
+
+def test_demo_session_times_advance_and_the_indicator_stays_shown() -> None:
+    from coregulate.acquisition.simulator import demo_config
+
+    metrics = replay_notifications(beat_payloads(simulate_dyad(demo_config(1, 900.0))))
+    times = [m.t_ns for m in metrics]
+    assert np.all(np.diff(times) >= 0)
+    # After the baseline, contact loss, a disconnection and ectopic beats never leave
+    # the person without HR or a state for long (a single ectopic pair is no reason).
+    after = [m for m in metrics if m.t_ns > 200 * S]
+    assert sum(m.hr_bpm is None for m in after) == 0
+    assert sum(m.state is None for m in after) <= 0.02 * len(after)

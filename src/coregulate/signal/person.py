@@ -63,6 +63,9 @@ class PersonConfig:
         Fewest successive differences (and intervals) for RMSSD and SDNN.
     max_artifact_share
         A window with a larger share of corrected beats gives "not available".
+    max_hr_artifact_share
+        The same for the short HR window: a mean of corrected intervals stays a good
+        HR, and one ectopic pair is already 15 % of 10 s, so only "mostly repaired".
     min_spectral_coverage
         Share of the spectral window the newest contiguous run must cover.
     baseline_s
@@ -78,6 +81,7 @@ class PersonConfig:
     interpolation_hz: float = 4.0
     min_diffs: int = 10
     max_artifact_share: float = 0.2
+    max_hr_artifact_share: float = 0.5
     min_spectral_coverage: float = 0.9
     baseline_s: float = 180.0
     thresholds: StateThresholds = field(default_factory=StateThresholds)
@@ -163,6 +167,7 @@ class PersonSignal:
         self._last_raw_ns: int | None = None
         self._pending_segments: deque[int] = deque()
         self._gap_pending = False
+        self._first_raw_ns: int | None = None
         self._spectral: tuple[float, float, float] = (math.nan, math.nan, math.nan)
         self._spectral_t_ns: int | None = None
         self._spectral_reason: dict[str, str] = {}
@@ -223,6 +228,8 @@ class PersonSignal:
             self._pending_segments.append(self._segment)
             classified += self._classifier.update(t, rr, False)
             self._last_raw_ns = t
+            if self._first_raw_ns is None:
+                self._first_raw_ns = t
         # Every accepted beat comes out classified exactly once, in order.
         for t, nn, kind in classified:
             seg = self._pending_segments.popleft()
@@ -242,7 +249,8 @@ class PersonSignal:
             "rejected": rejected,
         }
         if t_all.size == 0:
-            now = self._last_raw_ns or 0
+            # The first beat: every later update's window ends at or after it.
+            now = self._first_raw_ns if self._first_raw_ns is not None else 0
             reason = "waiting for the first beats (artifact detection looks two beats ahead)"
             return self._empty(now, beats, reason)
         now = int(t_all[-1])
@@ -259,10 +267,10 @@ class PersonSignal:
         hr_share = float(np.count_nonzero(hr_kind != NORMAL)) / hr_kind.size
         hr_ok = hr_nn[np.isfinite(hr_nn)]
         hr = None
-        if hr_share > cfg.max_artifact_share:
+        if hr_share > cfg.max_hr_artifact_share:
             unavailable["hr_bpm"] = (
                 f"{hr_share:.0%} of the beats in the last {cfg.hr_window_s:g} s were corrected "
-                f"(more than {cfg.max_artifact_share:.0%})"
+                f"(more than {cfg.max_hr_artifact_share:.0%})"
             )
         elif hr_ok.size == 0:
             unavailable["hr_bpm"] = f"no beats in the last {cfg.hr_window_s:g} s"
