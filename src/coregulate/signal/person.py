@@ -112,6 +112,8 @@ class PersonMetrics:
     n_beats: int
     n_diffs: int
     artifact_share: float
+    hr_artifact_share: float
+    spectral_artifact_share: float | None
     artifacts: dict[str, int]
     lf_power_ms2: float | None
     hf_power_ms2: float | None
@@ -170,6 +172,7 @@ class PersonSignal:
         self._first_raw_ns: int | None = None
         self._spectral: tuple[float, float, float] = (math.nan, math.nan, math.nan)
         self._spectral_t_ns: int | None = None
+        self._spectral_share: float | None = None
         self._spectral_reason: dict[str, str] = {}
         self.profile = profile
         self._profile_json: tuple[BaselineProfile | None, dict] = (None, {})
@@ -341,6 +344,8 @@ class PersonSignal:
             n_beats=n_beats,
             n_diffs=int(d.size),
             artifact_share=artifact_share,
+            hr_artifact_share=hr_share,
+            spectral_artifact_share=self._spectral_share,
             artifacts={KIND_NAMES[k]: int(counts[k]) for k in range(1, len(KIND_NAMES))},
             lf_power_ms2=lf,
             hf_power_ms2=hf,
@@ -379,6 +384,7 @@ class PersonSignal:
         keep = np.isfinite(nn)
         span_s = (t[-1] - t[0]) / NS_PER_S if t.size else 0.0
         share = float(np.count_nonzero(kind != NORMAL)) / max(1, kind.size)
+        self._spectral_share = share
         reason = None
         if span_s < cfg.min_spectral_coverage * cfg.spectral_window_s:
             reason = (
@@ -460,7 +466,8 @@ class PersonSignal:
         cfg = self.config
         return PersonMetrics(
             t_ns=now, hr_bpm=None, rmssd_ms=None, ln_rmssd=None, sdnn_ms=None,
-            n_beats=0, n_diffs=0, artifact_share=0.0,
+            n_beats=0, n_diffs=0, artifact_share=0.0, hr_artifact_share=0.0,
+            spectral_artifact_share=None,
             artifacts={k: 0 for k in KIND_NAMES[1:]},
             lf_power_ms2=None, hf_power_ms2=None, ln_hf=None, rsa_ln_ms2=None,
             spectral_t_ns=None, arousal_index=None, state=None, state_since_ns=None,
