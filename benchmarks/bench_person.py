@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _harness import CORRECTNESS, Check, Column, Result, format_result
 
+from _harness import CORRECTNESS, Check, Column, Result, format_result
 from coregulate.acquisition.publisher import StrapPublisher
 from coregulate.acquisition.simulator import demo_config, simulate_dyad
 from coregulate.acquisition.source import STATUS_DISCONNECTED, STATUS_STREAMING, SourceEvent

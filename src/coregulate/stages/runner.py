@@ -75,6 +75,28 @@ def run_stage(
         subscriber.close()
 
 
+def _run_stage_process(
+    stage: Stage, input_endpoint: str, output_endpoint: str, ready: Any, log_level: int
+) -> None:
+    """Run `stage` in this (child) process until SIGTERM; the parent orders shutdown."""
+    logging.basicConfig(
+        level=log_level, format=f"%(asctime)s {stage.name} %(levelname)s %(message)s"
+    )
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent orders the shutdown
+    stopping = False
+
+    def _stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    # Start-up objects (modules, the stage) live for the whole session: taking them
+    # out of the collector's generations keeps per-message collections short.
+    gc.collect()
+    gc.freeze()
+    run_stage(stage, input_endpoint, output_endpoint, lambda: stopping, ready)
+
+
 def run_metrics_stage_process(
     input_endpoint: str,
     output_endpoint: str,
@@ -95,15 +117,8 @@ def run_metrics_stage_process(
     from coregulate.signal.person import PersonConfig
     from coregulate.stages.metrics_stage import PersonMetricsStage
 
-    logging.basicConfig(level=log_level, format="%(asctime)s signal %(levelname)s %(message)s")
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent orders the shutdown
-    stopping = False
-
-    def _stop(signum: int, frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, _stop)
+    # Logging first, as _run_stage_process sets it, so a profile error reads the same.
+    logging.basicConfig(level=log_level, format=f"%(asctime)s {name} %(levelname)s %(message)s")
     profiles = {}
     for role, path in (profile_paths or {}).items():
         try:
@@ -111,8 +126,17 @@ def run_metrics_stage_process(
         except BaselineError as exc:
             log.error("%s; the %s's baseline is taken in this session instead", exc, role)
     stage = PersonMetricsStage(PersonConfig(baseline_s=baseline_s), profiles, name=name)
-    # Start-up objects (modules, the stage) live for the whole session: taking them
-    # out of the collector's generations keeps per-beat collections short.
-    gc.collect()
-    gc.freeze()
-    run_stage(stage, input_endpoint, output_endpoint, lambda: stopping, ready)
+    _run_stage_process(stage, input_endpoint, output_endpoint, ready, log_level)
+
+
+def run_sync_stage_process(
+    input_endpoint: str,
+    output_endpoint: str,
+    ready: Any,
+    log_level: int = logging.INFO,
+    name: str = "sync",
+) -> None:
+    """Entry point of the sync process: the dyadic synchrony stage until SIGTERM."""
+    from coregulate.stages.sync_stage import SyncStage
+
+    _run_stage_process(SyncStage(name=name), input_endpoint, output_endpoint, ready, log_level)
