@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import coregulate
-from coregulate.acquisition.process import SimulationSpec, run_acquisition_process
+from coregulate.acquisition.process import run_acquisition_process
+from coregulate.acquisition.specs import SimulatedStrapSpec, SourceSpec
 from coregulate.bus.endpoints import Endpoints
 from coregulate.bus.envelope import TOPIC_SESSION
 from coregulate.bus.producer import BusProducer
@@ -45,7 +46,12 @@ class SessionError(Exception):
 
 @dataclass
 class DemoOptions:
-    """Everything `coregulate demo` was asked for."""
+    """Everything a session was asked for (`coregulate demo` or `monitor`).
+
+    With no `sources`, the session runs the seeded simulated dyad (`seed`,
+    `duration_s`): that is `coregulate demo`. Otherwise `sources` lists one spec per
+    role (simulated or BLE straps) and `mode` and the ids describe the session.
+    """
 
     out: Path
     duration_s: float = 5400.0
@@ -53,6 +59,21 @@ class DemoOptions:
     seed: int = 1
     log_level: int = logging.WARNING
     endpoints: Endpoints = field(default_factory=Endpoints.loopback)
+    sources: tuple[SourceSpec, ...] = ()
+    mode: str = "demo (simulated straps)"
+    client_id: str = "sim-client"
+    therapist_id: str = "sim-therapist"
+
+    def source_specs(self) -> tuple[SourceSpec, ...]:
+        """Return the strap spec of every role, the simulated dyad by default."""
+        if self.sources:
+            return self.sources
+        return tuple(
+            SimulatedStrapSpec(role, self.seed, self.duration_s) for role in ("client", "therapist")
+        )
+
+
+SessionOptions = DemoOptions
 
 
 class Session:
@@ -73,9 +94,9 @@ class Session:
         hub_ready = _SPAWN.Event()
         meta = {
             "software": f"coregulate {coregulate.__version__}",
-            "mode": "demo (simulated straps)",
-            "client_id": "sim-client",
-            "therapist_id": "sim-therapist",
+            "mode": opts.mode,
+            "client_id": opts.client_id,
+            "therapist_id": opts.therapist_id,
             "seed": opts.seed,
             "speed": opts.speed,
             "duration_s": opts.duration_s,
@@ -86,7 +107,7 @@ class Session:
             "acquisition",
             run_acquisition_process,
             ep.input,
-            SimulationSpec(opts.seed, opts.duration_s),
+            list(opts.source_specs()),
             self._clock_queue,
             opts.log_level,
         )

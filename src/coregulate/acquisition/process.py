@@ -11,22 +11,15 @@ import asyncio
 import contextlib
 import logging
 import signal
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from coregulate.acquisition.publisher import StrapPublisher
 from coregulate.acquisition.source import HeartRateSource
+from coregulate.acquisition.specs import SourceSpec, make_source, prepare
 from coregulate.bus.producer import BusProducer
 from coregulate.clock import SessionClock
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class SimulationSpec:
-    """Which simulated dyad to run: everything the simulator needs, picklable."""
-
-    seed: int
-    duration_s: float
 
 
 async def run_sources(sources: list[HeartRateSource], producer: BusProducer) -> None:
@@ -56,24 +49,23 @@ async def run_sources(sources: list[HeartRateSource], producer: BusProducer) -> 
 
 def run_acquisition_process(
     input_endpoint: str,
-    spec: SimulationSpec,
+    specs: Sequence[SourceSpec],
     clock_queue: object,
     log_level: int = logging.INFO,
 ) -> None:
-    """Entry point of the acquisition process: wait for the clock, stream, flush."""
+    """Entry point of the acquisition process: wait for the clock, stream, flush.
+
+    `specs` says which strap to open for each role (see `acquisition/specs.py`).
+    """
     logging.basicConfig(level=log_level, format="%(asctime)s acq %(levelname)s %(message)s")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent orders the shutdown
     producer = BusProducer(input_endpoint, "acq")
-    from coregulate.acquisition.sim_source import SimulatedStrap
-    from coregulate.acquisition.simulator import demo_config, simulate_dyad
-
     # Simulate before the clock starts, so the first events are not late.
-    simulation = simulate_dyad(demo_config(seed=spec.seed, duration_s=spec.duration_s))
+    for spec in specs:
+        prepare(spec)
     # The parent sends the clock once every subscriber is listening.
     clock: SessionClock = clock_queue.get(timeout=120)  # type: ignore[attr-defined]
-    sources: list[HeartRateSource] = [
-        SimulatedStrap(simulation, role, clock) for role in ("client", "therapist")
-    ]
+    sources: list[HeartRateSource] = [make_source(spec, clock) for spec in specs]
 
     async def main() -> None:
         task = asyncio.ensure_future(run_sources(sources, producer))
