@@ -63,6 +63,7 @@ class DemoOptions:
     mode: str = "demo (simulated straps)"
     client_id: str = "sim-client"
     therapist_id: str = "sim-therapist"
+    stop_after_s: float | None = None  # end the session at this session time (real straps)
 
     def source_specs(self) -> tuple[SourceSpec, ...]:
         """Return the strap spec of every role, the simulated dyad by default."""
@@ -197,6 +198,13 @@ class Session:
         proc = self._procs.get("acquisition")
         return bool(proc and proc.is_alive())
 
+    def finished(self) -> bool:
+        """Return True once the straps have ended or the session's time is up."""
+        if not self.acquisition_running():
+            return True
+        limit_s = self.options.stop_after_s
+        return bool(limit_s and self.clock and self.clock.now_ns() >= limit_s * 1e9)
+
     def stop(self) -> None:
         """Stop in order (acquisition, signal, hub), each flushing what it holds."""
         if self._producer is not None:
@@ -249,7 +257,7 @@ def run_headless(options: DemoOptions, stop: StopRequested) -> None:
     """Run a session with no window until it ends or `stop` is requested."""
     with Session(options) as session:
         session.start()
-        while session.acquisition_running() and not stop.requested:
+        while not session.finished() and not stop.requested:
             session.supervise()
             time.sleep(0.1)
 
@@ -270,8 +278,8 @@ def run_window_session(options: DemoOptions, stop: StopRequested) -> None:
             session.supervise()
             if stop.requested:
                 window.close()
-            elif not session.acquisition_running():
-                window.setWindowTitle("coregulate — demo session (ended; close to finish)")
+            elif session.finished():
+                window.setWindowTitle("coregulate — session ended; close to finish")
 
         # Python runs signal handlers only between bytecodes; this timer gives it
         # the chance while Qt's loop is waiting, so Ctrl-C ends the session.
