@@ -151,6 +151,8 @@ class StrapPublisher:
         ticks = [t for t, ok in zip(hrm.rr_ticks, good, strict=True) if ok]
         rr_ms = tuple(r for r, ok in zip(rr_ms, good, strict=True) if ok)
         if not rr_ms:
+            if hrm.contact is not False:
+                self._timer.place(event.t_ns, ())  # still marks the strap's send schedule
             return
         placed = self._timer.place(event.t_ns, rr_ms)
         self.beats += len(rr_ms)
