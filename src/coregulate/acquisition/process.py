@@ -63,6 +63,8 @@ def run_acquisition_process(
     # Simulate before the clock starts, so the first events are not late.
     for spec in specs:
         prepare(spec)
+    if any(getattr(spec, "ecg", False) for spec in specs):
+        import neurokit2  # noqa: F401 - 1-3 s; never inside the running loop, which stamps beats
     # The parent sends the clock once every subscriber is listening.
     clock: SessionClock = clock_queue.get(timeout=120)  # type: ignore[attr-defined]
     sources: list[HeartRateSource] = [make_source(spec, clock) for spec in specs]

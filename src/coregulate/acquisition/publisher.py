@@ -36,6 +36,7 @@ from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_ECG, TOPIC_HRM, TOPIC_STAT
 log = logging.getLogger(__name__)
 
 RR_MAX_MS = 3000.0  # an RR above this is not a heartbeat interval (20 bpm)
+ECG_STALE_NS = 5_000_000_000  # no ECG frame for this long: back to the strap's RR
 _RATE_WINDOW_NS = 60_000_000_000
 # Statuses after which beats resume on a new segment.
 _GAP_STATUSES = (STATUS_DISCONNECTED, STATUS_RECONNECTING, STATUS_GAVE_UP)
@@ -62,8 +63,9 @@ class StrapPublisher:
     sender
         Where messages go (a `BusProducer`).
     ecg_beats
-        Optional detector turning ECG frames into beats (`ecg_beats.EcgBeatDetector`);
-        while it yields beats, they replace the strap's own RR values on `beat.<role>`.
+        Detector turning ECG frames into beats (default: an `EcgBeatDetector`, made
+        when the first ECG frame arrives); while it yields beats, they replace the
+        strap's own RR values on `beat.<role>`.
     """
 
     def __init__(self, role: str, sender: Sender, ecg_beats: Any = None) -> None:
@@ -77,6 +79,9 @@ class StrapPublisher:
         self._arrivals: deque[int] = deque()
         self._ecg_beats = ecg_beats
         self._ecg_flowing = False
+        self._last_ecg_ns = 0
+        self._last_beat_ns = -(1 << 62)  # time of the last beat published
+        self._strap_gap = False  # the next strap beat follows ECG beats: a new segment
         self.notifications = 0
         self.beats = 0
         self.bad_payloads: Counter[str] = Counter()
@@ -157,18 +162,38 @@ class StrapPublisher:
         placed = self._timer.place(event.t_ns, rr_ms)
         self.beats += len(rr_ms)
         if self._ecg_flowing:
-            return  # the ECG's R peaks are the beats now; the strap's RR stay in hrm.<role>
+            if event.t_ns - self._last_ecg_ns <= ECG_STALE_NS:
+                return  # the ECG's R peaks are the beats now; the strap's RR stay in hrm
+            log.warning("%s strap: ECG stopped; beats come from the strap's RR again", self.role)
+            self._ecg_flowing = False
+            self._info["beats_from"] = "strap"
+            self._strap_gap = True
+            self._status(event.t_ns, self._state)
+        keep = [i for i, t in enumerate(placed.t_ns) if t > self._last_beat_ns]
+        if len(keep) < len(placed.t_ns):
+            log.debug(
+                "%s: %d strap beats overlap beats already published",
+                self.role,
+                len(placed.t_ns) - len(keep),
+            )
+        if not keep:
+            return
+        gap_before = placed.gap_before or self._strap_gap or len(keep) < len(placed.t_ns)
+        self._strap_gap = False
+        t_beats = [placed.t_ns[i] for i in keep]
+        self._last_beat_ns = t_beats[-1]
         self._sender.send(
             self._t_beat,
             {
-                "t_ns": list(placed.t_ns),
-                "rr_ms": list(rr_ms),
-                "rr_ticks": ticks,
-                "gap_before": placed.gap_before,
+                "t_ns": t_beats,
+                "rr_ms": [rr_ms[i] for i in keep],
+                "rr_ticks": [ticks[i] for i in keep],
+                "gap_before": gap_before,
                 "hr_bpm": hrm.hr_bpm,
                 "contact": hrm.contact,
+                "source": "strap",
             },
-            placed.t_ns[-1],
+            t_beats[-1],
         )
 
     def _handle_ecg(self, event: SourceEvent) -> None:
@@ -182,14 +207,31 @@ class StrapPublisher:
             self._flag(event.t_ns, "bad ECG frame", str(exc))
             return
         if self._ecg_beats is None:
-            return
-        beats = self._ecg_beats.add_frame(event.t_ns, frame)
-        if beats is None:
-            return
+            from coregulate.acquisition.ecg_beats import EcgBeatDetector
+
+            self._ecg_beats = EcgBeatDetector()
+        self._last_ecg_ns = event.t_ns
+        for beats in self._ecg_beats.add_frame(event.t_ns, frame):
+            self._publish_ecg_beats(event.t_ns, beats)
+
+    def _publish_ecg_beats(self, t_ns: int, beats: dict[str, Any]) -> None:
         if not self._ecg_flowing:
+            # Switch to the ECG's beats. Those the strap's RR already covered are not
+            # published twice; the switch is a new segment for successive differences.
+            keep = [i for i, t in enumerate(beats["t_ns"]) if t > self._last_beat_ns]
+            if not keep:
+                return
+            beats = {
+                **beats,
+                "t_ns": [beats["t_ns"][i] for i in keep],
+                "rr_ms": [beats["rr_ms"][i] for i in keep],
+                "gap_before": True,
+            }
             self._ecg_flowing = True
             self._info["beats_from"] = "ecg"
-            self._status(event.t_ns, self._state)
+            log.info("%s strap: beats now come from the ECG's R peaks", self.role)
+            self._status(t_ns, self._state)
+        self._last_beat_ns = beats["t_ns"][-1]
         self._sender.send(self._t_beat, beats, beats["t_ns"][-1])
 
     # -- status --------------------------------------------------------------------------
