@@ -154,6 +154,7 @@ class _EmulatedClient(BaseBleakClient):
         self._connection: Connection | None = None
         self._peer: Peer | None = None
         self._proxies: dict[int, Any] = {}
+        self._mtu = 23
 
     @property
     def name(self) -> str:
@@ -161,7 +162,7 @@ class _EmulatedClient(BaseBleakClient):
 
     @property
     def mtu_size(self) -> int:
-        return 23
+        return self._mtu
 
     @property
     def is_connected(self) -> bool:
@@ -177,6 +178,9 @@ class _EmulatedClient(BaseBleakClient):
         self._connection = connection
         connection.on("disconnection", self._on_disconnection)
         self._peer = Peer(connection)
+        # Like BlueZ and CoreBluetooth, exchange a large ATT MTU at once: an ECG frame
+        # (230 bytes) does not fit the default 23.
+        self._mtu = await self._peer.request_mtu(247)
         await self._peer.discover_all()
         self.services = self._collect_services(self._peer)
 
@@ -194,7 +198,7 @@ class _EmulatedClient(BaseBleakClient):
             for cp in sp.characteristics:
                 props = [n for flag, n in _PROPERTY_NAMES.items() if cp.properties & flag]
                 char = BleakGATTCharacteristic(
-                    cp, cp.handle, _bleak_uuid(cp.uuid), props, lambda: 20, service
+                    cp, cp.handle, _bleak_uuid(cp.uuid), props, lambda: self._mtu - 3, service
                 )
                 services.add_characteristic(char)
                 self._proxies[cp.handle] = cp
@@ -326,7 +330,7 @@ class EmulatedStrap:
             self.ecg_started.set()
 
     async def _indicate(self, reply: bytes) -> None:
-        await self.device.notify_subscribers(self.pmd_control, reply)
+        await self.device.indicate_subscribers(self.pmd_control, reply)
 
     def _on_connection(self, connection: Connection) -> None:
         self.connected.set()

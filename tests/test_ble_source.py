@@ -6,6 +6,7 @@ import asyncio
 import random
 from typing import Any
 
+import numpy as np
 import pytest
 
 from coregulate.acquisition.ble_source import BleStrap
@@ -50,11 +51,17 @@ class Recorder:
 class Session:
     """Emulated straps, BLE sources and publishers running in the test's loop."""
 
-    def __init__(self, radio: EmulatedRadio, straps: dict[str, EmulatedStrap], **spec: Any):
+    def __init__(
+        self,
+        radio: EmulatedRadio,
+        straps: dict[str, EmulatedStrap],
+        speed: float = 1.0,
+        **spec: Any,
+    ):
         self.radio = radio
         self.straps = straps
         self.rec = Recorder()
-        self.clock = SessionClock.start()
+        self.clock = SessionClock.start(speed)
         self.sources = {
             role: BleStrap(
                 BleStrapSpec(role, strap.address, policy=spec.pop("policy", FAST), **spec),
@@ -259,5 +266,51 @@ def test_strap_is_found_by_name_prefix_or_address(wanted: str) -> None:
                     break
         await events.aclose()
         assert seen[-1] == "streaming" and source.name == "Polar H10 0A1B2C3D"
+
+    asyncio.run(main())
+
+
+def test_polar_ecg_is_started_streamed_and_preferred_for_beats() -> None:
+    from coregulate.acquisition.pmd import START_ECG_130HZ, encode_ecg_frame
+    from test_pmd import _ecg_stream
+
+    async def main() -> None:
+        radio = EmulatedRadio()
+        await radio.power_on()
+        polar = EmulatedStrap(radio, "C1:00:00:00:00:05", "Polar H10 ECG", with_pmd=True)
+        charging = EmulatedStrap(
+            radio, "C1:00:00:00:00:06", "Polar H10 CHRG", with_pmd=True, pmd_error=13
+        )
+        for strap in (polar, charging):
+            await strap.start()
+        _, frames = _ecg_stream(30.0, seed=3)
+        speed = 40.0  # session time runs 40x: 30 s of ECG in under a second
+        async with Session(
+            radio, {"client": polar, "therapist": charging}, speed=speed, ecg=True
+        ) as s:
+            await wait_for(lambda: polar.ecg_started.is_set())
+            await wait_for(lambda: "streaming" in s.rec.statuses("therapist"))
+            await polar.notify(hrm((800,)))  # strap RR first: ECG starts 20-30 s late
+            await wait_for(lambda: len(s.rec.payloads("beat.client")) == 1)
+            for _, frame in frames:
+                await polar.notify_ecg(encode_ecg_frame(frame.timestamp_ns, frame.samples_uv))
+                await asyncio.sleep(73 / 130 / speed)  # a frame every 73 samples
+            await polar.notify(hrm((810,)))  # now covered by the ECG's beats
+            await wait_for(lambda: len(s.rec.payloads("hrm.client")) == 2)
+            await wait_for(lambda: len(s.rec.payloads("ecg.client")) == len(frames))
+            details = lambda role: [p.get("ecg") for p in s.rec.payloads(f"status.{role}")]  # noqa: E731
+            await wait_for(lambda: "refused: device in charger" in details("therapist"))
+        assert polar.pmd_commands == [START_ECG_130HZ]
+        assert "started" in details("client")
+        beats = s.rec.payloads("beat.client")
+        assert beats[0]["source"] == "strap" and beats[0]["rr_ticks"] == [800]
+        ecg_beats = beats[1:]
+        assert ecg_beats and all(b["source"] == "ecg" for b in ecg_beats)
+        assert ecg_beats[0]["gap_before"] is True  # a new series starts at the switch
+        rr = [r for b in ecg_beats for r in b["rr_ms"]]
+        assert 60000 / np.median(rr) == pytest.approx(68.0, abs=5.0)  # simulated at 68 bpm
+        assert s.rec.payloads("status.client")[-1]["beats_from"] == "ecg"
+        raw = s.rec.payloads("ecg.client")
+        assert raw[0] == encode_ecg_frame(frames[0][1].timestamp_ns, frames[0][1].samples_uv)
 
     asyncio.run(main())
