@@ -314,3 +314,43 @@ def test_polar_ecg_is_started_streamed_and_preferred_for_beats() -> None:
         assert raw[0] == encode_ecg_frame(frames[0][1].timestamp_ns, frames[0][1].samples_uv)
 
     asyncio.run(main())
+
+
+def test_acquisition_records_two_ble_straps_through_the_hub(hub_thread) -> None:
+    from coregulate.acquisition.process import run_sources
+    from coregulate.bus.producer import BusProducer
+    from coregulate.recordings.store import read_messages
+    from coregulate.recordings.summary import integrity_ok
+
+    hub_thread.start()
+    producer = BusProducer(hub_thread.endpoints.input, "acq")
+
+    async def main() -> None:
+        radio, straps = await two_straps()
+        clock = SessionClock.start()
+        sources = [
+            BleStrap(BleStrapSpec(r, s.address, policy=FAST), clock, backends=radio.backends())
+            for r, s in straps.items()
+        ]
+        task = asyncio.create_task(run_sources(sources, producer))
+        await wait_for(lambda: all(s.connections == 1 for s in sources))
+        for k in range(20):
+            for strap in straps.values():
+                await strap.notify(hrm((850 + k,)))
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.2)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    asyncio.run(main())
+    assert producer.flush(timeout_s=10)
+    producer.close()
+    hub_thread.stop()
+    assert integrity_ok(hub_thread.path)
+    for role in ("client", "therapist"):
+        raw = [m.payload for m in read_messages(hub_thread.path, (f"hrm.{role}",))]
+        assert raw == [hrm((850 + k,)) for k in range(20)]
+        beats = [m.json() for m in read_messages(hub_thread.path, (f"beat.{role}",))]
+        assert [b["rr_ticks"][0] for b in beats] == [850 + k for k in range(20)]
+        status = [m.json()["status"] for m in read_messages(hub_thread.path, (f"status.{role}",))]
+        assert status[:2] == ["connecting", "streaming"]
