@@ -82,3 +82,15 @@ def test_publisher_reports_contact_loss_and_restarts_the_beat_chain() -> None:
     assert statuses == ["contact lost", "streaming"]
     beats = [p for t, p, _ in rec.sent if t == "beat.therapist"]
     assert [b["gap_before"] for b in beats] == [True, True]
+
+
+def test_publisher_counts_bad_input_per_kind_and_logs_each_kind_once(caplog) -> None:
+    rec = _Recorder()
+    pub = StrapPublisher("client", rec)
+    for data in (b"\x00\x48\x01", b"\x00\x48\x01\x02", b"", b"", b"\xe0\x48"):
+        pub.handle(SourceEvent("client", 1_000_000_000, data=data))
+    assert dict(pub.bad_payloads) == {"trailing bytes": 2, "empty payload": 2, "unknown flags": 1}
+    assert caplog.text.count("sent bad input") == 3
+    flags = [p for t, p, _ in rec.sent if t == "status.client" and p["status"] == "bad payload"]
+    assert [f["count"] for f in flags] == [1, 2, 3, 4, 5]
+    assert flags[-1]["counts"] == dict(pub.bad_payloads)

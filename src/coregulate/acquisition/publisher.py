@@ -45,6 +45,13 @@ _GAP_STATUSES = (STATUS_DISCONNECTED, STATUS_RECONNECTING, STATUS_GAVE_UP)
 _LASTING_DETAILS = ("name", "address", "battery_pct", "ecg", "beats_from")
 
 
+def _error_kind(message: str) -> str:
+    """Return a parser error's kind, without the numbers that vary between payloads."""
+    if "trailing bytes" in message:
+        return "trailing bytes"
+    return message.split(":")[0]
+
+
 class Sender(Protocol):
     """Anything with BusProducer's `send`."""
 
@@ -120,7 +127,7 @@ class StrapPublisher:
         try:
             hrm = parse_heart_rate_measurement(event.data)
         except HeartRateMeasurementError as exc:
-            self._flag(event.t_ns, str(exc).split(":")[0], str(exc))
+            self._flag(event.t_ns, _error_kind(str(exc)), str(exc))
             return
         if hrm.reserved_flags:
             self._flag(
