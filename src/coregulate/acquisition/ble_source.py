@@ -106,6 +106,7 @@ class BleStrap:
         self._queue: asyncio.Queue[SourceEvent] = asyncio.Queue()
         self._last_rx_s = 0.0
         self._failures: dict[str, int] = {}
+        self._closing = False
         self.connections = 0  # successful connections so far (1 + reconnections)
 
     # -- the HeartRateSource interface -------------------------------------------------
@@ -113,6 +114,7 @@ class BleStrap:
     async def events(self) -> AsyncIterator[SourceEvent]:
         """Yield notifications and status changes until cancelled or the strap gives up."""
         runner = asyncio.create_task(self._run(), name=f"ble-{self.role}")
+        get: asyncio.Future[SourceEvent] | None = None
         try:
             while True:
                 get = asyncio.ensure_future(self._queue.get())
@@ -120,15 +122,20 @@ class BleStrap:
                 if get in done:
                     yield get.result()
                     continue
-                get.cancel()
                 while not self._queue.empty():
                     yield self._queue.get_nowait()
-                runner.result()  # re-raise a bug in the runner; returns after "gave up"
-                return
+                break  # the runner ended: after "gave up", or a bug (raised below)
         finally:
-            runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await runner
+            if get is not None:
+                get.cancel()
+            # Some layers turn a cancellation that races a timeout into a TimeoutError
+            # (asyncio.timeout on Python 3.11); the flag makes the loop end anyway.
+            self._closing = True
+            while not runner.done():
+                runner.cancel()
+                await asyncio.wait({runner}, timeout=1.0)
+        if not runner.cancelled():
+            runner.result()  # re-raise a bug in the runner
 
     # -- helpers -----------------------------------------------------------------------
 
@@ -152,7 +159,7 @@ class BleStrap:
     async def _run(self) -> None:
         policy = self.spec.policy
         failures = 0
-        while True:
+        while not self._closing:
             status = STATUS_RECONNECTING if self.connections else STATUS_CONNECTING
             self._emit(status, device=self.spec.device, attempt=failures + 1)
             try:
@@ -249,17 +256,21 @@ class BleStrap:
         self._emit(STATUS_DISCONNECTED, reason=reason)
 
     async def _read_battery(self, client: BleakClient) -> None:
+        """Read the battery level and report it; the report also refreshes the rate."""
         if client.services.get_characteristic(BATTERY_LEVEL) is None:
+            self._emit(None)  # no battery service: still a periodic status refresh
             return
         try:
             value = await client.read_gatt_char(BATTERY_LEVEL)
         except _ATTEMPT_ERRORS as exc:
             self._log_once("battery", logging.WARNING, f"battery level not readable: {exc}")
+            self._emit(None)
             return
         if len(value) >= 1 and value[0] <= 100:
             self._emit(None, battery_pct=int(value[0]))
         else:
             self._log_once("battery", logging.WARNING, f"odd battery value {bytes(value).hex()}")
+            self._emit(None)
 
     async def _start_ecg(self, client: BleakClient) -> None:
         """Start Polar PMD ECG at 130 Hz if the strap offers it; report why not otherwise."""

@@ -37,6 +37,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     mon.add_argument(
         "--ecg", action="store_true", help="also stream ECG from straps that offer it (Polar H10)"
     )
+    mon.add_argument(
+        "--give-up-after",
+        type=positive(int),
+        default=None,
+        metavar="ATTEMPTS",
+        help="stop trying to reach a strap after this many failed attempts in a row "
+        "(default: keep trying for the whole session)",
+    )
     mon.add_argument("--headless", action="store_true", help="no window; print a summary")
     mon.add_argument(
         "--duration",
@@ -90,7 +98,7 @@ def _choose_pair(args: argparse.Namespace) -> tuple[str, str] | None:
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate monitor`; return the exit code."""
-    from coregulate.acquisition.specs import BleStrapSpec, SimulatedStrapSpec
+    from coregulate.acquisition.specs import BleStrapSpec, ReconnectPolicy, SimulatedStrapSpec
     from coregulate.commands._last_pair import save_last_pair
     from coregulate.commands.demo import _has_display
     from coregulate.recordings.summary import format_summary
@@ -117,7 +125,8 @@ def run(args: argparse.Namespace) -> int:
         if device.lower() == SIM:
             specs.append(SimulatedStrapSpec(role, args.seed, sim_duration_s))
         else:
-            specs.append(BleStrapSpec(role, device, ecg=args.ecg))
+            policy = ReconnectPolicy(max_attempts=args.give_up_after)
+            specs.append(BleStrapSpec(role, device, ecg=args.ecg, policy=policy))
     if not all_sim and not _bluetooth_ok():
         return EXIT_NO_BLUETOOTH
     save_last_pair(*pair)
