@@ -94,3 +94,20 @@ def test_publisher_counts_bad_input_per_kind_and_logs_each_kind_once(caplog) -> 
     flags = [p for t, p, _ in rec.sent if t == "status.client" and p["status"] == "bad payload"]
     assert [f["count"] for f in flags] == [1, 2, 3, 4, 5]
     assert flags[-1]["counts"] == dict(pub.bad_payloads)
+
+
+def test_zero_heart_rate_is_flagged_with_rr_or_when_it_lasts() -> None:
+    rec = _Recorder()
+    pub = StrapPublisher("client", rec)
+    zero = encode_heart_rate_measurement(0, contact=True)
+    # Two notifications of HR 0 without RR (no estimate yet, as after contact returns): fine.
+    for _ in range(2):
+        pub.handle(SourceEvent("client", 1_000_000_000, data=zero))
+    assert not pub.bad_payloads
+    pub.handle(SourceEvent("client", 1_000_000_000, data=encode_heart_rate_measurement(72)))
+    for _ in range(6):  # five in a row is a strap that reports nothing
+        pub.handle(SourceEvent("client", 1_000_000_000, data=zero))
+    assert pub.bad_payloads["zero heart rate"] == 1
+    with_rr = encode_heart_rate_measurement(0, contact=True, rr_ticks=(870,))
+    pub.handle(SourceEvent("client", 1_000_000_000, data=with_rr))
+    assert pub.bad_payloads["zero heart rate"] == 2

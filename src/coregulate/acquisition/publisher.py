@@ -36,6 +36,7 @@ from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_ECG, TOPIC_HRM, TOPIC_STAT
 log = logging.getLogger(__name__)
 
 RR_MAX_MS = 3000.0  # an RR above this is not a heartbeat interval (20 bpm)
+ZERO_HR_NOTIFICATIONS = 5  # HR 0 this many times in a row, in contact, is flagged
 ECG_STALE_NS = 5_000_000_000  # no ECG frame for this long: back to the strap's RR
 _RATE_WINDOW_NS = 60_000_000_000
 # Statuses after which beats resume on a new segment.
@@ -89,6 +90,7 @@ class StrapPublisher:
         self._last_ecg_ns = 0
         self._last_beat_ns = -(1 << 62)  # time of the last beat published
         self._strap_gap = False  # the next strap beat follows ECG beats: a new segment
+        self._zero_hr_run = 0
         self.notifications = 0
         self.beats = 0
         self.bad_payloads: Counter[str] = Counter()
@@ -147,8 +149,19 @@ class StrapPublisher:
             self._contact = hrm.contact
             self._status(event.t_ns, STATUS_STREAMING, **restored)
         self._contact = hrm.contact
-        if hrm.hr_bpm == 0 and hrm.contact is not False:
-            self._flag(event.t_ns, "zero heart rate", "the strap reported 0 bpm while in contact")
+        # HR 0 right after contact returns only means "no estimate yet"; with RR values,
+        # or for several seconds on end, it is bad input.
+        in_contact_zero = hrm.hr_bpm == 0 and hrm.contact is not False
+        self._zero_hr_run = self._zero_hr_run + 1 if in_contact_zero else 0
+        if hrm.contact is not False and (
+            (hrm.hr_bpm == 0 and hrm.rr_ticks) or self._zero_hr_run == ZERO_HR_NOTIFICATIONS
+        ):
+            self._flag(
+                event.t_ns,
+                "zero heart rate",
+                "the strap reported 0 bpm while in contact"
+                + (" with RR values" if hrm.rr_ticks else f" {self._zero_hr_run} times in a row"),
+            )
         rr_ms = hrm.rr_ms
         good = [0 < r <= RR_MAX_MS for r in rr_ms]
         if not all(good):
