@@ -354,3 +354,64 @@ def test_acquisition_records_two_ble_straps_through_the_hub(hub_thread) -> None:
         assert [b["rr_ticks"][0] for b in beats] == [850 + k for k in range(20)]
         status = [m.json()["status"] for m in read_messages(hub_thread.path, (f"status.{role}",))]
         assert status[:2] == ["connecting", "streaming"]
+
+
+def test_a_fault_in_one_source_never_stops_the_other(hub_thread) -> None:
+    from coregulate.acquisition.process import run_sources
+    from coregulate.acquisition.source import SourceEvent
+    from coregulate.bus.producer import BusProducer
+    from coregulate.recordings.store import read_messages
+
+    class Broken:
+        role, name = "client", "broken"
+
+        async def events(self):
+            yield SourceEvent("client", 0, status="connecting")
+            raise RuntimeError("a bug")
+
+    class Steady:
+        role, name = "therapist", "steady"
+
+        async def events(self):
+            for k in range(5):
+                await asyncio.sleep(0.01)
+                yield SourceEvent("therapist", k * 10**9, data=hrm((850 + k,)))
+
+    hub_thread.start()
+    producer = BusProducer(hub_thread.endpoints.input, "acq")
+    asyncio.run(run_sources([Broken(), Steady()], producer, SessionClock.start()))
+    assert producer.flush(timeout_s=10)
+    producer.close()
+    hub_thread.stop()
+    client = [m.json() for m in read_messages(hub_thread.path, ("status.client",))]
+    assert client[-1]["status"] == "gave up" and "a bug" in client[-1]["error"]
+    assert len(list(read_messages(hub_thread.path, ("beat.therapist",)))) == 5
+
+
+def fake_backends() -> tuple[type, type]:
+    """A backend factory named by "module:attribute" in a spec."""
+    return (int, str)
+
+
+def test_specs_are_picklable_and_open_the_right_source() -> None:
+    import pickle
+
+    from coregulate.acquisition.ble import resolve_backends
+    from coregulate.acquisition.sim_source import SimulatedStrap
+    from coregulate.acquisition.specs import SimulatedStrapSpec, make_source
+
+    ble = BleStrapSpec("client", "Polar H10", ecg=True, backend="test_ble_source:fake_backends")
+    sim = SimulatedStrapSpec("therapist", seed=2, duration_s=60.0)
+    assert pickle.loads(pickle.dumps([ble, sim])) == [ble, sim]
+    assert resolve_backends(ble.backend) == (int, str)
+    assert resolve_backends(None) == (None, None)
+    clock = SessionClock.start()
+    source = make_source(ble, clock)
+    assert isinstance(source, BleStrap) and source.role == "client" and source.spec.ecg
+    assert isinstance(make_source(sim, clock), SimulatedStrap)
+    with pytest.raises(TypeError, match="not a source spec"):
+        make_source("sim", clock)  # type: ignore[arg-type]
+    # Backoff: exponential, capped, jittered within ±25 %.
+    policy = ReconnectPolicy()
+    assert [policy.backoff_s(n, 0.5) for n in (1, 2, 3, 6, 20)] == [1.0, 2.0, 4.0, 30.0, 30.0]
+    assert policy.backoff_s(1, 0.0) == 0.75 and policy.backoff_s(1, 0.999999) < 1.25
