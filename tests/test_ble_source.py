@@ -415,3 +415,34 @@ def test_specs_are_picklable_and_open_the_right_source() -> None:
     policy = ReconnectPolicy()
     assert [policy.backoff_s(n, 0.5) for n in (1, 2, 3, 6, 20)] == [1.0, 2.0, 4.0, 30.0, 30.0]
     assert policy.backoff_s(1, 0.0) == 0.75 and policy.backoff_s(1, 0.999999) < 1.25
+
+
+def test_missing_bluetooth_is_reported_and_retried_not_fatal(monkeypatch) -> None:
+    from coregulate.acquisition import ble_source
+
+    calls = []
+
+    async def no_dbus(*args: object, **kwargs: object) -> None:
+        calls.append(1)
+        raise FileNotFoundError(2, "No such file or directory")  # what BlueZ-less Linux gives
+
+    monkeypatch.setattr(ble_source.BleakScanner, "find_device_by_filter", no_dbus)
+
+    async def main() -> list[dict[str, Any]]:
+        rec = Recorder()
+        pub = StrapPublisher("client", rec)
+        source = BleStrap(BleStrapSpec("client", "Polar H10", policy=FAST), SessionClock.start())
+        events = source.events()
+        async with asyncio.timeout(10):
+            async for event in events:
+                pub.handle(event)
+                if len(calls) >= 3:
+                    break
+        await events.aclose()
+        return rec.payloads("status.client")
+
+    statuses = asyncio.run(main())
+    words = [p["status"] for p in statuses]
+    assert "no bluetooth" in words and "gave up" not in words
+    flagged = next(p for p in statuses if p["status"] == "no bluetooth")
+    assert "D-Bus" in flagged["error"] and "bluetooth" in flagged["error"]
