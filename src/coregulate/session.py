@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import coregulate
-from coregulate.acquisition.process import SimulationSpec, run_acquisition_process
+from coregulate.acquisition.process import run_acquisition_process
+from coregulate.acquisition.specs import SimulatedStrapSpec, SourceSpec
 from coregulate.bus.endpoints import Endpoints
 from coregulate.bus.envelope import TOPIC_SESSION
 from coregulate.bus.producer import BusProducer
@@ -39,6 +40,7 @@ from coregulate.stages.runner import run_metrics_stage_process, run_sync_stage_p
 log = logging.getLogger(__name__)
 
 _SPAWN = mp.get_context("spawn")
+BASELINE_S = 180.0  # the resting baseline at the start (docs/metrics.md); 0 = none
 
 
 class SessionError(Exception):
@@ -47,7 +49,12 @@ class SessionError(Exception):
 
 @dataclass
 class DemoOptions:
-    """Everything `coregulate demo` was asked for."""
+    """Everything a session was asked for (`coregulate demo` or `monitor`).
+
+    With no `sources`, the session runs the seeded simulated dyad (`seed`,
+    `duration_s`): that is `coregulate demo`. Otherwise `sources` lists one spec per
+    role (simulated or BLE straps) and `mode` and the ids describe the session.
+    """
 
     out: Path
     duration_s: float = 5400.0
@@ -55,8 +62,23 @@ class DemoOptions:
     seed: int = 1
     log_level: int = logging.WARNING
     endpoints: Endpoints = field(default_factory=Endpoints.loopback)
+    sources: tuple[SourceSpec, ...] = ()
+    mode: str = "demo (simulated straps)"
     client_id: str = "sim-client"
-    baseline: bool = True  # recorded in the meta; the signal stage takes it once merged
+    therapist_id: str = "sim-therapist"
+    stop_after_s: float | None = None  # end the session at this session time (real straps)
+    baseline: bool = True  # a resting baseline at the start (off: states need a profile)
+
+    def source_specs(self) -> tuple[SourceSpec, ...]:
+        """Return the strap spec of every role, the simulated dyad by default."""
+        if self.sources:
+            return self.sources
+        return tuple(
+            SimulatedStrapSpec(role, self.seed, self.duration_s) for role in ("client", "therapist")
+        )
+
+
+SessionOptions = DemoOptions
 
 
 class Session:
@@ -78,10 +100,10 @@ class Session:
         hub_ready = _SPAWN.Event()
         meta = {
             "software": f"coregulate {coregulate.__version__}",
-            "mode": "demo (simulated straps)",
+            "mode": opts.mode,
             "client_id": opts.client_id,
-            "baseline": "on" if opts.baseline else "off",
-            "therapist_id": "sim-therapist",
+            "therapist_id": opts.therapist_id,
+            "baseline_s": BASELINE_S if opts.baseline else 0.0,
             "seed": opts.seed,
             "speed": opts.speed,
             "duration_s": opts.duration_s,
@@ -92,7 +114,7 @@ class Session:
             "acquisition",
             run_acquisition_process,
             ep.input,
-            SimulationSpec(opts.seed, opts.duration_s),
+            list(opts.source_specs()),
             self._clock_queue,
             opts.log_level,
         )
@@ -120,7 +142,10 @@ class Session:
         # numbers (starting again at 1) are not mistaken for repeats.
         restarts = self._restarts[stage]
         name = stage if not restarts else f"{stage}-{restarts}"
-        self._spawn(stage, target, ep.input, ep.output, ready, self.options.log_level, name)
+        args: tuple[Any, ...] = (ep.input, ep.output, ready, self.options.log_level, name)
+        if stage == "signal":
+            args += (BASELINE_S if self.options.baseline else 0.0,)
+        self._spawn(stage, target, *args)
         self._wait(ready, stage, 30)
 
     def _spawn(self, name: str, target: Any, *args: Any) -> None:
@@ -180,6 +205,13 @@ class Session:
         proc = self._procs.get("acquisition")
         return bool(proc and proc.is_alive())
 
+    def finished(self) -> bool:
+        """Return True once the straps have ended or the session's time is up."""
+        if not self.acquisition_running():
+            return True
+        limit_s = self.options.stop_after_s
+        return bool(limit_s and self.clock and self.clock.now_ns() >= limit_s * 1e9)
+
     def stop(self) -> None:
         """Stop in order (acquisition, signal, sync, hub), each flushing what it holds."""
         if self._info_path is not None:
@@ -235,7 +267,7 @@ def run_headless(options: DemoOptions, stop: StopRequested) -> None:
     """Run a session with no window until it ends or `stop` is requested."""
     with Session(options) as session:
         session.start()
-        while session.acquisition_running() and not stop.requested:
+        while not session.finished() and not stop.requested:
             session.supervise()
             time.sleep(0.1)
 
@@ -257,7 +289,7 @@ def _write_info(opts: DemoOptions, clock: SessionClock) -> Path | None:
         return None
 
 
-def run_window_session(options: DemoOptions, stop: StopRequested, ask: bool = True) -> bool:
+def run_window_session(options: DemoOptions, stop: StopRequested, ask: bool = False) -> bool:
     """Run a session with the live window; return False if the start dialog was cancelled.
 
     With `ask`, the start dialog chooses the client id and the baseline first. The
@@ -299,7 +331,7 @@ def run_window_session(options: DemoOptions, stop: StopRequested, ask: bool = Tr
             session.supervise()
             if stop.requested:
                 window.close()
-            elif not session.acquisition_running():
+            elif session.finished():
                 window.setWindowTitle("coregulate — session ended (End session to finish)")
 
         # Python runs signal handlers only between bytecodes; this timer gives it

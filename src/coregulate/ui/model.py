@@ -35,7 +35,7 @@ METRIC_COLUMNS = (
 )
 SYNC_COLUMNS = ("peak_r", "peak_z", "peak_lag_s", "r_lag0")
 # Strap statuses during which there is no data: the lines break there.
-GAP_STATUSES = ("disconnected", "contact lost", "reconnecting")
+GAP_STATUSES = ("disconnected", "contact lost", "reconnecting", "gave up", "no bluetooth")
 # Two metrics updates further apart than this have a gap between them (no beats):
 # a line is never drawn across it. Updates come about once a second.
 MAX_STEP_S = 10.0
