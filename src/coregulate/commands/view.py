@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 from pathlib import Path
 
 ORDER = 20
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         output, inp, file = info.output_endpoint, info.input_endpoint, Path(info.session_file)
         clock, client = info.clock, info.client_id
 
-    from PySide6 import QtWidgets
+    from PySide6 import QtCore, QtWidgets
 
     from coregulate.ui.live_window import LiveWindow
 
@@ -71,5 +72,12 @@ def run(args: argparse.Namespace) -> int:
         title=f"coregulate — viewer{f' ({client})' if client else ''}",
     )
     window.show()
+    # Ctrl-C or SIGTERM closes the window in order (pending markers reach the hub);
+    # the timer lets Python run its signal handlers while Qt's loop waits.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: window.close())
+    ticker = QtCore.QTimer()
+    ticker.timeout.connect(lambda: None)
+    ticker.start(200)
     app.exec()
     return 0
