@@ -194,3 +194,25 @@ def test_closing_and_reopening_the_viewer_mid_session_loses_nothing(qtbot, hub_t
     assert second.model.count() == len(sent) + 2
     second.close()
     producer.close()
+
+
+def test_baseline_countdown_stands_in_for_the_state(qtbot) -> None:
+    window = LiveWindow(None)
+    qtbot.addWidget(window)
+    for msg in synthetic_session(60, seed=1):  # the synthetic baseline runs 0-180 s
+        window.model.ingest(msg)
+    window.redraw()
+    panel = window.calm.panels["client"]
+    assert panel.state.text() == "taking baseline"
+    assert panel.since.text().startswith("resting period, 2:00 left")
+    payload = {
+        "t_ns": 61 * NS,
+        "hr_bpm": 70.0,
+        "state": None,
+        "baseline": {"status": "failed", "reason": "only 3 updates"},
+        "unavailable": {"state": "no baseline yet (failed)"},
+    }
+    window.model.ingest(make_message("metrics.client", "signal", 999, 61 * NS, payload))
+    window.redraw()
+    assert panel.state.text() == "no baseline" and "only 3 updates" in panel.state.toolTip()
+    window.close()

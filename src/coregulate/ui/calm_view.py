@@ -68,39 +68,46 @@ class PersonPanel(QtWidgets.QFrame):
         self._shown_state: str | None = None
 
     def show_state(self, latest: dict, now_s: float, theme: th.Theme) -> None:
-        """Show the state word (or why there is none) and since when."""
+        """Show the state word, or what stands in for it (baseline, not available) and why."""
+        baseline = latest.get("baseline") or {}
+        status = baseline.get("status")
         reason = None if latest.get("state") else (metric_reason(latest, "state") or "no state")
-        word = str(latest.get("state") or "not available")
+        if not reason:
+            word = str(latest["state"])
+            since_ns = latest.get("state_since_ns")
+            since = f"for {_mmss(now_s - since_ns / 1e9)} · " if isinstance(since_ns, int) else ""
+            line = since + "relative to own baseline"
+            tip = "Compared with this person's own resting baseline; an indicator, not a diagnosis."
+        elif status in ("waiting", "collecting"):
+            word = "taking baseline"
+            line = _baseline_text(baseline, now_s) + " · states follow"
+            tip = "A quiet resting period: each person's states are measured against their own."
+        elif status in ("failed", "none"):
+            word = "no baseline"
+            line = "states need a baseline (re-take it or load a stored profile)"
+            tip = f"State not available: {baseline.get('reason') or reason}"
+        else:
+            word = "not available"
+            line = "relative to own baseline"
+            tip = f"State not available: {reason}"
+        self._paint(word, theme)
+        if tip != self.state.toolTip():
+            self.state.setToolTip(tip)
+        if line != self.since.text():
+            self.since.setText(line)
+
+    def _paint(self, word: str, theme: th.Theme) -> None:
+        key = f"{word}|{theme.name}"
+        if key == self._shown_state:
+            return
+        self._shown_state = key
+        self.state.setText(word)
         colour = th.STATE_COLOURS.get(word, theme.panel)
         text_colour = th.STATE_TEXT.get(word, theme.muted)
-        key = f"{word}|{theme.name}"
-        if key != self._shown_state:
-            self._shown_state = key
-            self.state.setText(word)
-            self.state.setStyleSheet(
-                f"font-size: 40px; font-weight: 600; border-radius: 14px; "
-                f"background: {colour}; color: {text_colour};"
-            )
-        baseline = latest.get("baseline") or {}
-        if reason:
-            self.state.setToolTip(f"State not available: {reason}")
-            status = baseline.get("status")
-            self.since.setText(
-                _baseline_text(baseline, now_s)
-                if status == "collecting"
-                else "relative to own baseline"
-            )
-        else:
-            self.state.setToolTip(
-                "Compared with this person's own resting baseline; an indicator, not a diagnosis."
-            )
-            since_ns = latest.get("state_since_ns")
-            if isinstance(since_ns, int):
-                self.since.setText(
-                    f"for {_mmss(now_s - since_ns / 1e9)} · relative to own baseline"
-                )
-            else:
-                self.since.setText("relative to own baseline")
+        self.state.setStyleSheet(
+            f"font-size: 40px; font-weight: 600; border-radius: 14px; "
+            f"background: {colour}; color: {text_colour};"
+        )
 
 
 def _mmss(seconds: float) -> str:
@@ -111,8 +118,8 @@ def _mmss(seconds: float) -> str:
 def _baseline_text(baseline: dict, now_s: float) -> str:
     end_ns = baseline.get("end_t_ns")
     if isinstance(end_ns, int):
-        return f"baseline: resting period, {_mmss(end_ns / 1e9 - now_s)} left"
-    return "baseline: resting period in progress"
+        return f"resting period, {_mmss(end_ns / 1e9 - now_s)} left"
+    return "resting period about to start"
 
 
 class CalmView(QtWidgets.QWidget):
