@@ -216,3 +216,16 @@ def test_baseline_countdown_stands_in_for_the_state(qtbot) -> None:
     window.redraw()
     assert panel.state.text() == "no baseline" and "only 3 updates" in panel.state.toolTip()
     window.close()
+
+
+def test_retake_baseline_asks_the_signal_stage(qtbot, hub_thread) -> None:
+    hub_thread.start()
+    window = _window(qtbot, hub_thread)
+    listener = BusSubscriber(hub_thread.endpoints.output, ("control.",))
+    time.sleep(0.3)
+    window.retake_baseline("client")
+    got = listener.recv(timeout_ms=5000)
+    assert got is not None and got.topic == "control.baseline"
+    assert got.json() == {"action": "retake", "role": "client"}  # docs/protocol.md
+    window.close()
+    listener.close()

@@ -19,7 +19,8 @@ It is an indicator, <b>not a diagnosis</b>: talking, moving, laughing, a warm ro
 and fear all look alike to a heart.</li>
 <li><b>taking baseline</b>: the first 3 minutes are a quiet resting period for
 each person (the countdown is shown); the states appear after it. <b>no baseline</b>:
-it was switched off or failed (hover to see why); re-take it or use a stored one.</li>
+it was switched off or failed (hover to see why); re-take it (<b>Re-take
+baseline</b> in the toolbar) or use a stored one.</li>
 <li>The line under it is the <b>arousal index</b> of the last 10 minutes: 0 is the
 baseline; the dotted lines are where "activated" (1.5) and "highly activated" (3)
 begin.</li>

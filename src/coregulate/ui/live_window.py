@@ -125,6 +125,19 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.view_action = bar.addAction("Full view  [V]", self.toggle_view)
         self.theme_action = bar.addAction("Light theme  [T]", self.toggle_theme)
         bar.addAction("What am I looking at?  [F1]", self.show_help)
+        bar.addSeparator()
+        menu = QtWidgets.QMenu(self)
+        for role, name in (("client", "Client"), ("therapist", "Therapist"), (None, "Both")):
+            menu.addAction(name, lambda r=role: self.retake_baseline(r))
+        button = QtWidgets.QToolButton()
+        button.setText("Re-take baseline")
+        button.setToolTip(
+            "Start a new 3-minute resting period (the states pause until it is done)."
+        )
+        button.setMenu(menu)
+        button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+        button.setEnabled(self._producer is not None)
+        bar.addWidget(button)
         if can_end:
             bar.addSeparator()
             bar.addAction("End session", self.end_requested.emit)
@@ -192,6 +205,16 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.statusBar().showMessage("last marker withdrawn", 4000)
         self.redraw()
         return target
+
+    def retake_baseline(self, role: str | None) -> None:
+        """Ask the signal stage for a new resting baseline of `role` (None: both)."""
+        if self._producer is None:
+            return
+        t_ns = self.now_ns()
+        self._producer.send("control.baseline", {"action": "retake", "role": role}, t_ns)
+        self._producer.pump()
+        who = "both people" if role is None else f"the {role}"
+        self.statusBar().showMessage(f"new baseline asked for {who}", 4000)
 
     # -- views ----------------------------------------------------------------------
 
