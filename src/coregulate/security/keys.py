@@ -18,15 +18,16 @@ in hex groups.
 
 from __future__ import annotations
 
-import binascii
 import datetime
 import hashlib
 import re
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 import zmq
 from zmq.auth import load_certificate
+from zmq.utils import z85
 
 from coregulate.security.files import (
     PermissionsError,
@@ -67,8 +68,8 @@ def parse_public_key(text: str | bytes) -> str:
     key = text.decode("ascii", "replace") if isinstance(text, bytes) else text
     key = key.strip().strip("'\"")
     try:
-        raw = zmq.z85_decode(key.encode("ascii"))
-    except (ValueError, UnicodeEncodeError, binascii.Error):
+        raw = z85.decode(key.encode("ascii")) if len(key) == _Z85_KEY_LEN else b""
+    except (ValueError, KeyError, struct.error):  # not ASCII, not Z85, overflows
         raw = b""
     if len(key) != _Z85_KEY_LEN or len(raw) != 32:
         raise KeyStoreError(
@@ -82,7 +83,7 @@ def parse_public_key(text: str | bytes) -> str:
 def fingerprint(public_key: str | bytes) -> str:
     """Return the fingerprint of a Z85 public key: 8 groups of 4 hex digits."""
     key = public_key.encode("ascii") if isinstance(public_key, str) else public_key
-    digest = hashlib.sha256(zmq.z85_decode(key)).hexdigest()[:32]
+    digest = hashlib.sha256(z85.decode(key)).hexdigest()[:32]
     return ":".join(digest[i : i + 4] for i in range(0, 32, 4))
 
 
