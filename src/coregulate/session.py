@@ -32,6 +32,7 @@ from coregulate.bus.envelope import TOPIC_SESSION
 from coregulate.bus.producer import BusProducer
 from coregulate.clock import SessionClock
 from coregulate.recordings.hub import HubConfig, run_hub_process
+from coregulate.security.access import BindRefused, ViewerAccess, check_bind_policy
 from coregulate.stages.runner import run_metrics_stage_process
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,12 @@ class DemoOptions:
     seed: int = 1
     log_level: int = logging.WARNING
     endpoints: Endpoints = field(default_factory=Endpoints.loopback)
+    # Pseudonymous ids: recorded in the session file only, never in paths or logs.
+    client_id: str = "sim-client"
+    therapist_id: str = "sim-therapist"
+    # Remote viewers over CurveZMQ (docs/security.md); None: nothing leaves this machine.
+    viewers: ViewerAccess | None = None
+    hub_status_interval_s: float = 1.0  # how often the hub publishes `status.hub`
 
 
 class Session:
@@ -74,13 +81,25 @@ class Session:
         meta = {
             "software": f"coregulate {coregulate.__version__}",
             "mode": "demo (simulated straps)",
-            "client_id": "sim-client",
-            "therapist_id": "sim-therapist",
+            "client_id": opts.client_id,
+            "therapist_id": opts.therapist_id,
             "seed": opts.seed,
             "speed": opts.speed,
             "duration_s": opts.duration_s,
         }
-        hub_config = HubConfig(ep.input, ep.output, str(opts.out), meta=meta)
+        try:
+            # Here too, not only in the hub process: the user reads this message.
+            check_bind_policy(ep.input, ep.output, opts.viewers)
+        except BindRefused as exc:
+            raise SessionError(str(exc)) from None
+        hub_config = HubConfig(
+            ep.input,
+            ep.output,
+            str(opts.out),
+            meta=meta,
+            viewers=opts.viewers,
+            status_interval_s=opts.hub_status_interval_s,
+        )
         self._spawn("hub", run_hub_process, hub_config, hub_ready, opts.log_level)
         self._spawn(
             "acquisition",

@@ -41,6 +41,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     demo.add_argument(
         "--out", type=Path, default=None, metavar="FILE", help="session file to create"
     )
+    demo.add_argument(
+        "--viewers",
+        default=None,
+        metavar="ENDPOINT",
+        help="let allow-listed viewers on other machines watch, encrypted, at ENDPOINT "
+        "(e.g. tcp://192.0.2.10:5603); needs `coregulate keys` first (docs/security.md)",
+    )
     demo.set_defaults(func=run)
 
 
@@ -62,6 +69,15 @@ def run(args: argparse.Namespace) -> int:
         log.warning("no display found; running without a window (use --headless to say so)")
         headless = True
     duration_s = args.duration or (600.0 if headless else 5400.0)
+    viewers = None
+    if args.viewers:
+        from coregulate.security.access import BindRefused, ViewerAccess
+
+        try:
+            viewers = ViewerAccess.from_keystore(args.viewers)
+        except BindRefused as exc:
+            log.error("%s", exc)
+            return 2
     out = args.out or default_session_path("demo")
     if out.exists():
         log.error("%s already exists; choose another --out (a session never overwrites)", out)
@@ -72,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         speed=args.speed,
         seed=args.seed,
         log_level=args.log_level,
+        viewers=viewers,
     )
     try:
         with StopRequested() as stop:

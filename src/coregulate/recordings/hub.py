@@ -30,6 +30,7 @@ import json
 import logging
 import signal
 import sqlite3
+import sys
 import threading
 import time
 from collections import Counter
@@ -51,7 +52,12 @@ from coregulate.bus.envelope import (
 from coregulate.bus.producer import ACK_TOPIC
 from coregulate.clock import SessionClock
 from coregulate.recordings.store import SessionStore
-from coregulate.security.access import ViewerAccess, ViewerOutput, check_bind_policy
+from coregulate.security.access import (
+    BindRefused,
+    ViewerAccess,
+    ViewerOutput,
+    check_bind_policy,
+)
 
 log = logging.getLogger(__name__)
 
@@ -329,7 +335,11 @@ def run_hub_process(config: HubConfig, ready: Any = None, log_level: int = loggi
     # Ctrl-C reaches every process of the terminal at once; the parent decides the
     # order of shutdown (producers flush first), so the hub waits for its SIGTERM.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    hub = Hub(config)
+    try:
+        hub = Hub(config)
+    except BindRefused as exc:
+        log.critical("%s", exc)
+        sys.exit(2)
     if ready is not None:
         ready.set()
     hub.run(stop)
