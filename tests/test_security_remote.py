@@ -151,7 +151,7 @@ def test_hub_refuses_plaintext_output_off_this_machine(tmp_path: Path, output: s
 
 def test_hub_input_never_leaves_this_machine(tmp_path: Path, keys: KeyStore) -> None:
     access = ViewerAccess.from_keystore("tcp://192.0.2.10:5603", keys)
-    with pytest.raises(BindRefused, match="input .* stays on this machine"):
+    with pytest.raises(BindRefused, match=r"input .* stays on this machine"):
         Hub(
             HubConfig(
                 "tcp://0.0.0.0:5601", "tcp://127.0.0.1:5602", str(tmp_path / "s"), viewers=access
