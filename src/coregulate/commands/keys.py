@@ -47,7 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "allow", help="let a viewer in: LABEL and its public key (in single quotes)"
     )
     allow.add_argument("label")
-    allow.add_argument("public_key")
+    # REMAINDER: a Z85 key may start with "-", which argparse would take for an option.
+    allow.add_argument("public_key", nargs=argparse.REMAINDER)
     revoke = actions.add_parser("revoke", help="remove a viewer from the allow-list")
     revoke.add_argument("label")
     keys.set_defaults(func=run)
@@ -100,7 +101,7 @@ def _list(store: KeyStore, args: argparse.Namespace) -> int:
 
 
 def _allow(store: KeyStore, args: argparse.Namespace) -> int:
-    viewer = store.allow(args.label, args.public_key)
+    viewer = store.allow(args.label, " ".join(args.public_key))
     print(f"allowed viewer {viewer.name!r}")  # noqa: T201
     print(f"fingerprint: {viewer.fingerprint}")  # noqa: T201
     print(  # noqa: T201
