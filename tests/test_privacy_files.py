@@ -48,7 +48,7 @@ def test_session_file_and_its_wal_and_shm_are_owner_only(hub_thread, open_umask)
     wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
     assert wal.exists() and shm.exists()  # while the hub runs, WAL mode keeps both
     assert [_mode(p) for p in (path, wal, shm)] == [0o600, 0o600, 0o600]
-    assert _mode(path.parent) == 0o700
+    assert _mode(path.parent) == _mode(path.parent.parent) == 0o700
     hub_thread.stop()
     assert _mode(path) == 0o600
     producer.close()

@@ -24,6 +24,22 @@ class PermissionsError(Exception):
     """A private file or folder that others can read; the text says how to fix it."""
 
 
+def make_missing_dirs(path: Path) -> None:
+    """Create `path` and its missing parents owner-only; existing folders are left as they are.
+
+    ``Path.mkdir(parents=True, mode=...)`` applies the mode to the last folder only;
+    its parents would get the umask's default (often world-readable).
+    """
+    missing = []
+    probe = Path(path)
+    while not probe.exists():
+        missing.append(probe)
+        probe = probe.parent
+    for folder in reversed(missing):
+        # mkdir's mode is filtered by the umask, which can only remove bits: fine.
+        folder.mkdir(mode=OWNER_ONLY_DIR, exist_ok=True)
+
+
 def private_dir(path: Path) -> Path:
     """Return `path`, created if missing, as a folder only its owner can enter.
 
@@ -32,14 +48,7 @@ def private_dir(path: Path) -> Path:
     another account is refused, because its owner could read what we put there.
     """
     path = Path(path)
-    missing = []
-    probe = path
-    while not probe.exists():
-        missing.append(probe)
-        probe = probe.parent
-    for folder in reversed(missing):
-        # mkdir's mode is filtered by the umask, which can only remove bits: fine.
-        folder.mkdir(mode=OWNER_ONLY_DIR, exist_ok=True)
+    make_missing_dirs(path)
     info = path.stat()
     if not stat.S_ISDIR(info.st_mode):
         raise PermissionsError(f"{path} exists and is not a folder; move it away")
