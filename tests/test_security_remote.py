@@ -181,3 +181,32 @@ def test_plaintext_subscriber_default_is_unchanged(endpoints: Endpoints) -> None
     sub = BusSubscriber(endpoints.output)
     assert sub.socket.getsockopt(zmq.MECHANISM) == zmq.NULL
     sub.close()
+
+
+def test_a_session_serves_allow_listed_viewers(tmp_path: Path, keys: KeyStore) -> None:
+    """The whole wiring: demo session processes, the hub process's ZAP gate, a viewer."""
+    from coregulate.session import DemoOptions, Session
+
+    access = ViewerAccess.from_keystore(f"tcp://127.0.0.1:{free_tcp_port()}", keys)
+    options = DemoOptions(out=tmp_path / "s.sqlite", duration_s=120.0, speed=30.0, viewers=access)
+    viewer = BusSubscriber(
+        access.endpoint, ("metrics.", "status.hub"), curve=_curve(keys, "viewer")
+    )
+    stranger = BusSubscriber(access.endpoint, curve=_curve(keys, "stranger"))
+    topics: set[str] = set()
+    with Session(options) as session:
+        session.start()
+        while session.acquisition_running():
+            msg = viewer.recv(timeout_ms=50)
+            if msg is not None:
+                topics.add(msg.topic)
+            session.supervise()
+    assert {"metrics.client", "metrics.therapist", "status.hub"} <= topics
+    assert stranger.drain() == []
+    from coregulate.recordings.store import read_meta
+
+    meta = read_meta(options.out)
+    assert meta["hub_viewers_admitted"] >= 1
+    assert meta["hub_viewers_refused"] >= 1
+    viewer.close()
+    stranger.close()
