@@ -7,6 +7,7 @@ All on loopback with real sockets: the viewer output uses CurveZMQ even on
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -210,3 +211,51 @@ def test_a_session_serves_allow_listed_viewers(tmp_path: Path, keys: KeyStore) -
     assert meta["hub_viewers_refused"] >= 1
     viewer.close()
     stranger.close()
+
+
+def _feed_metrics(endpoint: str, stop: threading.Event) -> None:
+    producer = BusProducer(endpoint, "signal")
+    i = 0
+    while not stop.is_set():
+        i += 1
+        for role, hr in (("client", 72.4), ("therapist", 64.6)):
+            payload = {"hr_bpm": hr, "rmssd_ms": 41.0, "unavailable": {}}
+            producer.send(f"metrics.{role}", payload, i * 1_000_000_000)
+        producer.pump()
+        time.sleep(0.05)
+    producer.flush(5)
+    producer.close()
+
+
+@pytest.mark.parametrize("who", ["viewer", "stranger"])
+def test_watch_command(curve_hub: CurveHub, keys: KeyStore, capsys, monkeypatch, who) -> None:
+    from coregulate.cli import main
+    from coregulate.commands import watch
+
+    monkeypatch.setattr(watch, "QUIET_HINT_S", 1.0)
+    stop = threading.Event()
+    feeder = threading.Thread(target=_feed_metrics, args=(curve_hub.endpoints.input, stop))
+    feeder.start()
+    argv = ["watch", curve_hub.hub.config.viewers.endpoint, "--hub-key"]
+    argv += [keys.load("hub").public_key, "--key", who, "--dir", str(keys.root)]
+    try:
+        assert main([*argv, "--seconds", "3"]) == 0
+    finally:
+        stop.set()
+        feeder.join(10)
+    out = capsys.readouterr().out
+    assert fingerprint(keys.load("hub").public_key) in out
+    if who == "viewer":
+        assert re.search(r"client HR 72 bpm RMSSD 41 ms · therapist HR 65 bpm", out), out
+        assert "no data" not in out
+    else:
+        assert "HR" not in out
+        assert f"allowed your key (fingerprint {fingerprint(keys.load(who).public_key)})" in out
+
+
+def test_watch_refuses_a_wrong_hub_key(keys: KeyStore, caplog) -> None:
+    from coregulate.cli import main
+
+    argv = ["watch", "tcp://127.0.0.1:1", "--hub-key", "nonsense", "--dir", str(keys.root)]
+    assert main(argv) == 2
+    assert "40 Z85 characters" in caplog.text
