@@ -8,13 +8,18 @@ to bind anything else in plaintext (docs/security.md).
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
+import stat
 from dataclasses import dataclass
+from pathlib import Path
 
 LOOPBACK = "127.0.0.1"
 # Host names that resolve to loopback by definition (RFC 6761 §6.3); any other name
 # is treated as remote, because resolving it would ask the network.
 _LOOPBACK_NAMES = ("localhost", "localhost.")
+# sun_path holds 108 bytes on Linux, 104 on macOS; keep a margin for the file name.
+_MAX_IPC_FOLDER_CHARS = 90
 
 
 class EndpointError(ValueError):
@@ -101,3 +106,21 @@ class Endpoints:
         while out_port == in_port:
             out_port = free_tcp_port()
         return cls(f"tcp://{LOOPBACK}:{in_port}", f"tcp://{LOOPBACK}:{out_port}")
+
+    @classmethod
+    def private_ipc(cls, folder: Path) -> Endpoints:
+        """Return ``ipc://`` endpoints in `folder`, which must be owner-only (0700).
+
+        Loopback TCP ports can be reached by every account on the computer; a Unix
+        socket in an owner-only folder cannot: another account cannot even reach
+        the socket file. Use a fresh ``tempfile.mkdtemp()`` per session.
+        """
+        folder = Path(folder)
+        info = folder.stat()
+        if not stat.S_ISDIR(info.st_mode) or info.st_mode & 0o077 or info.st_uid != os.getuid():
+            raise EndpointError(f"{folder} must be a folder of yours with mode 700")
+        if len(str(folder)) > _MAX_IPC_FOLDER_CHARS:
+            raise EndpointError(
+                f"{folder} is too long a path for a Unix socket; use a shorter folder"
+            )
+        return cls(f"ipc://{folder}/in", f"ipc://{folder}/out")
