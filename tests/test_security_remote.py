@@ -236,8 +236,9 @@ def test_watch_command(curve_hub: CurveHub, keys: KeyStore, capsys, monkeypatch,
     stop = threading.Event()
     feeder = threading.Thread(target=_feed_metrics, args=(curve_hub.endpoints.input, stop))
     feeder.start()
-    argv = ["watch", curve_hub.hub.config.viewers.endpoint, "--hub-key"]
-    argv += [keys.load("hub").public_key, "--key", who, "--dir", str(keys.root)]
+    argv = ["watch", curve_hub.hub.config.viewers.endpoint]
+    # "--hub-key=KEY": a Z85 key may begin with "-", which argparse would misread.
+    argv += [f"--hub-key={keys.load('hub').public_key}", "--key", who, "--dir", str(keys.root)]
     try:
         assert main([*argv, "--seconds", "3"]) == 0
     finally:
@@ -259,3 +260,22 @@ def test_watch_refuses_a_wrong_hub_key(keys: KeyStore, caplog) -> None:
     argv = ["watch", "tcp://127.0.0.1:1", "--hub-key", "nonsense", "--dir", str(keys.root)]
     assert main(argv) == 2
     assert "40 Z85 characters" in caplog.text
+
+
+def test_a_busy_viewer_port_is_a_clear_refusal(tmp_path: Path, keys: KeyStore) -> None:
+    ep = Endpoints.loopback()
+    same = ViewerAccess.from_keystore(ep.output, keys)
+    with pytest.raises(BindRefused, match="port of their own"):
+        Hub(HubConfig(ep.input, ep.output, str(tmp_path / "a.sqlite"), viewers=same))
+    blocker = zmq.Context.instance().socket(zmq.PUB)
+    blocker.setsockopt(zmq.LINGER, 0)
+    busy = f"tcp://127.0.0.1:{free_tcp_port()}"
+    blocker.bind(busy)
+    try:
+        access = ViewerAccess.from_keystore(busy, keys)
+        with pytest.raises(BindRefused, match="choose a free port"):
+            Hub(HubConfig(ep.input, ep.output, str(tmp_path / "b.sqlite"), viewers=access))
+        # The hub released what it had opened: the same endpoints bind again.
+        Hub(HubConfig(ep.input, ep.output, str(tmp_path / "c.sqlite"))).close()
+    finally:
+        blocker.close()

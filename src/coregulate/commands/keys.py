@@ -82,8 +82,10 @@ def _show(store: KeyStore, args: argparse.Namespace) -> int:
     _print_public(pair)
     # Z85 keys contain shell characters (&, <, !); single quotes keep them intact.
     print(  # noqa: T201
-        f"to let this machine watch, the therapist runs:\n"
-        f"  coregulate keys allow LABEL '{pair.public_key}'"
+        f"a viewer's key: the therapist lets it in with\n"
+        f"  coregulate keys allow LABEL '{pair.public_key}'\n"
+        f"the hub's key: viewers connect with\n"
+        f"  coregulate watch tcp://ADDRESS:PORT --hub-key='{pair.public_key}'"
     )
     return 0
 

@@ -38,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--hub-key",
         required=True,
         metavar="KEY",
-        help="the hub's public key, in single quotes (`coregulate keys show hub` there)",
+        help="the hub's public key, written --hub-key='KEY' (quotes: Z85 has shell "
+        "characters; '=': a key may begin with '-')",
     )
     watch.add_argument("--key", default="viewer", help="this machine's key pair (default viewer)")
     watch.add_argument("--dir", type=Path, default=None, metavar="FOLDER", help="keys folder")

@@ -127,9 +127,15 @@ class Hub:
         self._out.setsockopt(zmq.LINGER, 0)
         self._out.setsockopt(zmq.SNDHWM, config.pub_hwm)
         self._out.bind(config.output_endpoint)
-        self._viewers = (
-            ViewerOutput(config.viewers, config.pub_hwm) if config.viewers is not None else None
-        )
+        try:
+            self._viewers = (
+                ViewerOutput(config.viewers, config.pub_hwm) if config.viewers is not None else None
+            )
+        except BindRefused:
+            self._in.close(linger=0)
+            self._out.close(linger=0)
+            self.store.close()
+            raise
         # Streams each producer connection sent since the last commit: they get acks.
         self._to_ack: dict[bytes, set[tuple[str, str]]] = {}
         self._next_commit_s = time.monotonic() + config.commit_interval_s

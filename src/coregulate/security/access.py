@@ -106,6 +106,11 @@ def check_bind_policy(
         if viewers is None:
             return
         is_loopback(viewers.endpoint)  # parses it: a typo fails here, not in ZeroMQ
+        if viewers.endpoint in (input_endpoint, output_endpoint):
+            raise BindRefused(
+                f"the viewers' endpoint {viewers.endpoint} is already the hub's input or "
+                "output; give viewers a port of their own"
+            )
     except EndpointError as exc:
         raise BindRefused(str(exc)) from exc
     for label, key in (
@@ -200,11 +205,14 @@ class ViewerOutput:
         sock.zap_domain = ZAP_DOMAIN.encode("ascii")
         try:
             sock.bind(access.endpoint)
-        except zmq.ZMQError:
+        except zmq.ZMQError as exc:
             sock.close(linger=0)
             self.gate.stop()
             self._ctx.term()
-            raise
+            raise BindRefused(
+                f"cannot open viewers on {access.endpoint} ({exc.strerror}): choose a free "
+                "port, and an address of this machine's network interfaces"
+            ) from exc
         self._sock = sock
         log.info(
             "viewers may connect on %s (hub key fingerprint %s, %d allowed)",
