@@ -234,3 +234,27 @@ def test_nesting_bomb_header_is_an_envelope_error(depth: int) -> None:
     with pytest.raises(EnvelopeError) as info:
         decode_frames([b"beat.client", b"[" * depth, b"{}"])
     assert info.value.kind == "not_json"
+
+
+def test_a_flood_of_garbage_does_not_stall_a_valid_producer(hub_thread) -> None:
+    hub = hub_thread.start()
+    raw = zmq.Context.instance().socket(zmq.DEALER)
+    raw.setsockopt(zmq.LINGER, 0)
+    raw.setsockopt(zmq.SNDHWM, 0)  # queue the whole flood: the hub gets it as fast as it can
+    raw.connect(hub_thread.endpoints.input)
+    producer = BusProducer(hub_thread.endpoints.input, PRODUCER)
+    n_flood, n_valid = 50_000, 500
+    for i in range(n_flood):
+        raw.send_multipart([b"beat.client", b"[" * 1024, b"{}"] if i % 2 else [b"x"])
+        if i % 100 == 0:
+            producer.send("beat.client", {"i": i}, i)
+            producer.pump()
+    assert producer.flush(timeout_s=30), "the flood stalled the valid producer"
+    deadline = time.monotonic() + 30
+    while sum(hub.rejected.values()) < n_flood and time.monotonic() < deadline:
+        time.sleep(0.05)
+    hub_thread.stop()
+    assert hub.rejected == {"not_json": n_flood // 2, "frames": n_flood // 2}
+    assert sorted(m.seq for m in read_messages(hub_thread.path)) == list(range(1, n_valid + 1))
+    raw.close()
+    producer.close()
