@@ -6,6 +6,10 @@ import argparse
 import logging
 import signal
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from coregulate.bus.subscriber import CurveClientKeys
 
 ORDER = 20
 log = logging.getLogger("coregulate")
@@ -25,6 +29,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     view.add_argument("--output", metavar="ENDPOINT", help="the hub's output endpoint")
     view.add_argument("--input", metavar="ENDPOINT", help="the hub's input (for markers)")
     view.add_argument("--file", type=Path, metavar="FILE", help="session file to backfill from")
+    view.add_argument(
+        "--hub-key",
+        metavar="KEY",
+        help="the hub's public key, for a session's encrypted viewer output on another "
+        "machine (coregulate demo --viewers); written --hub-key='KEY' (docs/security.md)",
+    )
+    view.add_argument("--key", default="viewer", help="this machine's key pair (default viewer)")
+    view.add_argument("--dir", type=Path, default=None, metavar="FOLDER", help="keys folder")
     view.add_argument("--full", action="store_true", help="start in the full view")
     view.add_argument("--theme", choices=("dark", "light"), default="dark")
     view.set_defaults(func=run)
@@ -36,6 +48,14 @@ def run(args: argparse.Namespace) -> int:
 
     clock = None
     client = ""
+    curve = None
+    if args.hub_key:
+        if not args.output:
+            log.error("--hub-key needs --output ENDPOINT (the session's viewer output)")
+            return 2
+        curve = _curve_keys(args)
+        if curve is None:
+            return 2
     if args.output:
         output, inp, file = args.output, args.input, args.file
     else:
@@ -70,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
         view="full" if args.full else "calm",
         theme=args.theme,
         title=f"coregulate — viewer{f' ({client})' if client else ''}",
+        curve=curve,
     )
     window.show()
     # Ctrl-C or SIGTERM closes the window in order (pending markers reach the hub);
@@ -81,3 +102,23 @@ def run(args: argparse.Namespace) -> int:
     ticker.start(200)
     app.exec()
     return 0
+
+
+def _curve_keys(args: argparse.Namespace) -> CurveClientKeys | None:
+    """Return this machine's CURVE credentials for the hub, or None (logged) if unusable."""
+    from coregulate.bus.subscriber import CurveClientKeys
+    from coregulate.security.keys import KeyStore, KeyStoreError, parse_public_key
+
+    try:
+        hub_key = parse_public_key(args.hub_key)
+        pair = KeyStore(args.dir).load(args.key)
+    except KeyStoreError as exc:
+        log.error("%s", exc)
+        return None
+    if pair.secret_key is None:
+        log.error(
+            "key %r has no secret half on this machine; create one with coregulate keys", args.key
+        )
+        return None
+    log.warning("viewer key fingerprint %s (the therapist allows this one)", pair.fingerprint)
+    return CurveClientKeys(hub_key, pair.public_key, pair.secret_key)

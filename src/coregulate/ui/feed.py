@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from coregulate.bus.envelope import Message
-from coregulate.bus.subscriber import BusSubscriber
+from coregulate.bus.subscriber import BusSubscriber, CurveClientKeys
 from coregulate.recordings.store import SessionFileError, open_readonly
 from coregulate.ui.model import SessionModel
 
@@ -42,11 +42,14 @@ class SessionFeed:
         model: SessionModel,
         output_endpoint: str | None,
         session_file: str | Path | None = None,
+        curve: CurveClientKeys | None = None,
     ) -> None:
         self.model = model
         # Subscribe before reading the file: whatever is published meanwhile is
         # then either in the file already or on its way to the subscription.
-        self.sub = BusSubscriber(output_endpoint, UI_TOPICS) if output_endpoint else None
+        self.sub = (
+            BusSubscriber(output_endpoint, UI_TOPICS, curve=curve) if output_endpoint else None
+        )
         self._db: sqlite3.Connection | None = None
         self.file_error = ""
         if session_file:

@@ -19,6 +19,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from coregulate.bus.envelope import TOPIC_MARKER
 from coregulate.bus.producer import BusProducer
+from coregulate.bus.subscriber import CurveClientKeys
 from coregulate.clock import SessionClock
 from coregulate.ui import theme as th
 from coregulate.ui.calm_view import CalmView
@@ -50,6 +51,8 @@ class LiveWindow(QtWidgets.QMainWindow):
         it a marker gets the newest session time seen on the bus.
     view, theme
         "calm" or "full"; "dark" or "light".
+    curve
+        Keys for a hub's encrypted viewer output (remote viewing, docs/security.md).
     """
 
     end_requested = QtCore.Signal()
@@ -67,12 +70,13 @@ class LiveWindow(QtWidgets.QMainWindow):
         redraw_ms: int = DEFAULT_REDRAW_MS,
         title: str = "coregulate",
         can_end: bool = False,
+        curve: CurveClientKeys | None = None,
     ) -> None:
         super().__init__()
         self.setWindowTitle(title)
         self.resize(1280, 800)
         self.model = SessionModel()
-        self.feed = SessionFeed(self.model, output_endpoint, session_file)
+        self.feed = SessionFeed(self.model, output_endpoint, session_file, curve)
         self.session_file = Path(session_file) if session_file else None
         self._clock = SessionClock(**clock) if clock else None
         # A fresh source name per window: a reopened window restarts its seq at 1,
