@@ -1,0 +1,100 @@
+"""`coregulate analyze` as a library: a session (or two imported files) in, a summary out."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import coregulate
+from coregulate.recordings.pipeline import (
+    BeatSeries,
+    PipelineResult,
+    beats_from_messages,
+    read_beats,
+    run_offline_pipeline,
+    session_anchor_ns,
+)
+from coregulate.recordings.store import SessionFileError, check_intact, read_messages
+
+ROLES = ("client", "therapist")
+
+
+@dataclass
+class Analysis:
+    """The inputs, the pipeline's result and the JSON summary of one dyad."""
+
+    sources: dict[str, Path]
+    people: dict[str, BeatSeries]
+    result: PipelineResult
+    markers: list[dict[str, Any]]
+    ratings: list[dict[str, Any]]
+
+    def summary(self) -> dict[str, Any]:
+        """Return the JSON-ready summary (`client`, `therapist`, `synchrony`, parameters)."""
+        out: dict[str, Any] = {
+            "software": f"coregulate {coregulate.__version__}",
+            "inputs": {role: str(p) for role, p in self.sources.items()},
+        }
+        for role in ROLES:
+            out[role] = self.result.people.get(role)
+        out["synchrony"] = self.result.synchrony
+        out["markers"] = len(self.markers)
+        out["ratings"] = len(self.ratings)
+        out["parameters"] = self.result.parameters
+        return out
+
+
+def _one_role(path: Path, wanted: str) -> tuple[str, BeatSeries]:
+    people = read_beats(path)
+    if wanted in people:
+        return wanted, people[wanted]
+    if len(people) == 1:
+        return wanted, next(iter(people.values()))
+    if not people:
+        raise SessionFileError(f"{path} holds no beats; import or record a session first")
+    raise SessionFileError(f"{path} holds beats of {', '.join(sorted(people))} but not of {wanted}")
+
+
+def analyze_files(
+    session: str | os.PathLike[str] | None = None,
+    client: str | os.PathLike[str] | None = None,
+    therapist: str | os.PathLike[str] | None = None,
+) -> Analysis:
+    """Return the analysis of one session file, or of a client file and a therapist file.
+
+    Two files are aligned on calendar time: each file's beats sit at its own wall-clock
+    anchor plus session time, and the therapist's are shifted onto the client's clock.
+    """
+    if session is not None:
+        path = Path(session)
+        check_intact(path)
+        people = read_beats(path)
+        sources = {role: path for role in people}
+        extra = [path]
+    else:
+        if client is None or therapist is None:
+            raise SessionFileError("give one session file, or both --client and --therapist")
+        paths = {"client": Path(client), "therapist": Path(therapist)}
+        for p in paths.values():
+            check_intact(p)
+        _, c = _one_role(paths["client"], "client")
+        _, t = _one_role(paths["therapist"], "therapist")
+        shift = session_anchor_ns(paths["therapist"]) - session_anchor_ns(paths["client"])
+        people = {
+            "client": beats_from_messages("client", _retopic(c, "client")),
+            "therapist": beats_from_messages("therapist", _retopic(t, "therapist"), shift),
+        }
+        sources = paths
+        extra = [paths["client"]]
+    markers = [m.json() | {"t_ns": m.t_ns} for p in extra for m in read_messages(p, ("marker",))]
+    ratings = [m.json() | {"t_ns": m.t_ns} for p in extra for m in read_messages(p, ("rating",))]
+    return Analysis(sources, people, run_offline_pipeline(people), markers, ratings)
+
+
+def _retopic(series: BeatSeries, role: str) -> list:
+    from coregulate.bus.envelope import Message
+
+    topic = f"beat.{role}"
+    return [Message(topic, m.source, m.seq, m.t_ns, m.payload, m.enc) for m in series.messages]

@@ -1,0 +1,61 @@
+"""A session file from a simulated dyad without running processes (tests, benchmarks).
+
+The strap events go through the same `StrapPublisher` (parsing, beat timing) as in
+a live session, and the beats through the offline pipeline, so the file has the
+same topics and payloads as `coregulate demo` writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import coregulate
+from coregulate.acquisition.publisher import StrapPublisher
+from coregulate.acquisition.sim_source import SimulatedStrap
+from coregulate.acquisition.simulator import demo_config, simulate_dyad
+from coregulate.acquisition.source import SourceEvent
+from coregulate.bus.envelope import TOPIC_SESSION
+from coregulate.clock import SessionClock
+from coregulate.recordings.writer import SessionWriter
+
+# Session time runs 10^12 times faster than the host's: every event is already due.
+_ALWAYS_DUE = SessionClock(0, 0, 1e12)
+
+
+def write_simulated_session(
+    path: str | os.PathLike[str], seed: int = 1, duration_s: float = 600.0
+) -> Path:
+    """Return the path of a new session file holding a simulated dyad's raw data and beats."""
+    sim = simulate_dyad(demo_config(seed=seed, duration_s=duration_s))
+    clock = SessionClock(0, 1_700_000_000 * 10**9, 1.0)
+    with SessionWriter(path, "acq") as writer:
+        writer.send(
+            TOPIC_SESSION,
+            {
+                "clock": clock.to_dict(),
+                "software": f"coregulate {coregulate.__version__}",
+                "mode": "simulated (offline)",
+                "client_id": "sim-client",
+                "therapist_id": "sim-therapist",
+                "seed": seed,
+                "duration_s": duration_s,
+            },
+            0,
+        )
+        for role in ("client", "therapist"):
+            publisher = StrapPublisher(role, writer)
+            strap = SimulatedStrap(sim, role, _ALWAYS_DUE)
+            for event in _events(strap):
+                publisher.handle(event)
+    return Path(path)
+
+
+def _events(strap: SimulatedStrap) -> list[SourceEvent]:
+    """Return a simulated strap's events at once (its clock makes every event due)."""
+
+    async def collect() -> list[SourceEvent]:
+        return [e async for e in strap.events()]
+
+    return asyncio.run(collect())
