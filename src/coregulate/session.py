@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import coregulate
-from coregulate.acquisition.process import SimulationSpec, run_acquisition_process
+from coregulate.acquisition.process import ReplaySpec, SimulationSpec, run_acquisition_process
 from coregulate.bus.endpoints import Endpoints
 from coregulate.bus.envelope import TOPIC_SESSION
 from coregulate.bus.producer import BusProducer
@@ -53,6 +53,8 @@ class DemoOptions:
     seed: int = 1
     log_level: int = logging.WARNING
     endpoints: Endpoints = field(default_factory=Endpoints.loopback)
+    replay: ReplaySpec | None = None  # replay a recording instead of simulating straps
+    meta: dict[str, Any] = field(default_factory=dict)  # overrides of the session metadata
 
 
 class Session:
@@ -79,6 +81,7 @@ class Session:
             "seed": opts.seed,
             "speed": opts.speed,
             "duration_s": opts.duration_s,
+            **opts.meta,
         }
         hub_config = HubConfig(ep.input, ep.output, str(opts.out), meta=meta)
         self._spawn("hub", run_hub_process, hub_config, hub_ready, opts.log_level)
@@ -86,7 +89,7 @@ class Session:
             "acquisition",
             run_acquisition_process,
             ep.input,
-            SimulationSpec(opts.seed, opts.duration_s),
+            opts.replay or SimulationSpec(opts.seed, opts.duration_s),
             self._clock_queue,
             opts.log_level,
         )

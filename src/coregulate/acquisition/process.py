@@ -29,6 +29,14 @@ class SimulationSpec:
     duration_s: float
 
 
+@dataclass(frozen=True, slots=True)
+class ReplaySpec:
+    """Which recording to replay (`coregulate replay`): a session file and a start, picklable."""
+
+    path: str
+    from_s: float = 0.0
+
+
 async def run_sources(sources: list[HeartRateSource], producer: BusProducer) -> None:
     """Publish every source's events until all sources end (or the task is cancelled)."""
     publishers = {s.role: StrapPublisher(s.role, producer) for s in sources}
@@ -56,7 +64,7 @@ async def run_sources(sources: list[HeartRateSource], producer: BusProducer) -> 
 
 def run_acquisition_process(
     input_endpoint: str,
-    spec: SimulationSpec,
+    spec: SimulationSpec | ReplaySpec,
     clock_queue: object,
     log_level: int = logging.INFO,
 ) -> None:
@@ -64,16 +72,22 @@ def run_acquisition_process(
     logging.basicConfig(level=log_level, format="%(asctime)s acq %(levelname)s %(message)s")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent orders the shutdown
     producer = BusProducer(input_endpoint, "acq")
-    from coregulate.acquisition.sim_source import SimulatedStrap
-    from coregulate.acquisition.simulator import demo_config, simulate_dyad
+    if isinstance(spec, ReplaySpec):
+        from coregulate.acquisition.replay_source import ReplayStrap
 
-    # Simulate before the clock starts, so the first events are not late.
-    simulation = simulate_dyad(demo_config(seed=spec.seed, duration_s=spec.duration_s))
-    # The parent sends the clock once every subscriber is listening.
-    clock: SessionClock = clock_queue.get(timeout=120)  # type: ignore[attr-defined]
-    sources: list[HeartRateSource] = [
-        SimulatedStrap(simulation, role, clock) for role in ("client", "therapist")
-    ]
+        clock: SessionClock = clock_queue.get(timeout=120)  # type: ignore[attr-defined]
+        sources: list[HeartRateSource] = [
+            ReplayStrap(spec.path, role, clock, spec.from_s) for role in ("client", "therapist")
+        ]
+    else:
+        from coregulate.acquisition.sim_source import SimulatedStrap
+        from coregulate.acquisition.simulator import demo_config, simulate_dyad
+
+        # Simulate before the clock starts, so the first events are not late.
+        simulation = simulate_dyad(demo_config(seed=spec.seed, duration_s=spec.duration_s))
+        # The parent sends the clock once every subscriber is listening.
+        clock = clock_queue.get(timeout=120)  # type: ignore[attr-defined]
+        sources = [SimulatedStrap(simulation, role, clock) for role in ("client", "therapist")]
 
     async def main() -> None:
         task = asyncio.ensure_future(run_sources(sources, producer))

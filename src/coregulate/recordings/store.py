@@ -191,7 +191,10 @@ def open_readonly(path: str | os.PathLike[str]) -> sqlite3.Connection:
         db = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
         app_id = db.execute("PRAGMA application_id").fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        raise SessionFileError(f"{p} is damaged or not a session file ({exc})") from exc
+        raise SessionFileError(
+            f"{p} is damaged or not a session file ({exc}); if it is a session file, "
+            f"`coregulate salvage {p}` copies every intact row into a new file"
+        ) from exc
     if app_id != APPLICATION_ID:
         db.close()
         raise SessionFileError(f"{p} is not a coregulate session file")

@@ -1,0 +1,111 @@
+"""`coregulate analyze`: whole-session summaries against references, JSON, report, batch."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coregulate.recordings.simulated_file import write_simulated_session
+from coregulate.signal.screening import rmssd_normal_ms, screen_beats
+from coregulate.signal.synchrony_minimal import SynchronyParams, windowed_synchrony
+
+CLI = [sys.executable, "-m", "coregulate.cli"]
+
+
+def test_rmssd_over_normal_intervals_equals_neurokit2() -> None:
+    nk = pytest.importorskip("neurokit2")
+    rng = np.random.default_rng(4)
+    rr = np.round(800 + 40 * np.sin(np.arange(300) / 3) + rng.normal(0, 15, 300))
+    gaps = np.zeros(300, bool)
+    normal = screen_beats(rr, gaps)
+    assert normal.all()  # a clean series: nothing excluded
+    peaks = np.concatenate([[0], np.cumsum(rr)]).astype(int)
+    # Reference: NeuroKit2 hrv_time on the same intervals (1000 Hz peak indices).
+    ref = float(nk.hrv_time(peaks, sampling_rate=1000)["HRV_RMSSD"].iloc[0])
+    assert rmssd_normal_ms(rr, gaps, normal) == pytest.approx(ref, rel=1e-12)
+
+
+def test_rmssd_never_spans_a_gap_or_an_artifact() -> None:
+    rr = np.array([800.0, 810, 400, 820, 830, 900, 910])
+    gaps = np.array([True, False, False, False, False, True, False])
+    normal = screen_beats(rr, gaps)
+    assert normal.tolist() == [True, True, False, True, True, True, True]
+    # Pairs: 800-810, 820-830, 900-910 (400 excluded; 830-900 spans the gap).
+    assert rmssd_normal_ms(rr, gaps, normal) == pytest.approx(10.0)
+
+
+@pytest.mark.parametrize("lag_s", [2.0, -3.0])
+def test_synchrony_finds_a_known_lag_with_the_documented_sign(lag_s: float) -> None:
+    fs = 4.0
+    rng = np.random.default_rng(7)
+    n = int(600 * fs) + 200
+    # A smooth random driver (moving average of noise), shifted by lag_s for the client.
+    base = np.convolve(rng.normal(size=n + 100), np.ones(12) / 12, mode="same")
+    shift = int(lag_s * fs)
+    therapist = base[100 : 100 + n]
+    client = base[100 - shift : 100 - shift + n]  # client(t) = therapist(t - lag)
+    result = windowed_synchrony(client, therapist, SynchronyParams())
+    assert result.peak_lag_median_s == lag_s  # positive = therapist leads
+    assert result.mean_peak_z > 3  # r ≈ 1 in every window
+    assert result.surrogate_es > 3 and result.n_surrogates > 100
+
+
+def test_analyze_session_writes_json_and_report(tmp_path: Path) -> None:
+    path = write_simulated_session(tmp_path / "s.sqlite", seed=2, duration_s=900)
+    out, report = tmp_path / "a.json", tmp_path / "r.png"
+    run = subprocess.run(
+        [*CLI, "analyze", str(path), "--json", str(out), "--report", str(report)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    summary = json.loads(out.read_text())
+    for role, resting in (("client", 78.0), ("therapist", 64.0)):  # demo_config's profiles
+        person = summary[role]
+        assert abs(person["mean_hr_bpm"] - resting) < 4
+        assert 10 < person["rmssd_ms"] < 80 and 0 <= person["artifact_share"] < 0.05
+    sync = summary["synchrony"]
+    assert set(sync) >= {"peak_lag_s", "mean_peak_z", "surrogate_es", "n_surrogates"}
+    assert sync["peak_lag_s"] > 0  # the simulated therapist leads by 2 s
+    assert math.isfinite(sync["surrogate_es"]) and sync["n_surrogates"] > 100
+    assert report.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert os.stat(out).st_mode & 0o777 == 0o600 and os.stat(report).st_mode & 0o777 == 0o600
+
+
+def test_batch_analyses_every_pair_and_names_bad_rows(tmp_path: Path) -> None:
+    for seed in (1, 2):
+        write_simulated_session(tmp_path / f"s{seed}.sqlite", seed=seed, duration_s=300)
+    (tmp_path / "pairs.csv").write_text("session\ns1.sqlite\ns2.sqlite\n")
+    out = tmp_path / "all.json"
+    run = subprocess.run(
+        [
+            *CLI,
+            "analyze",
+            "--batch",
+            str(tmp_path / "pairs.csv"),
+            "--json",
+            str(out),
+            "--jobs",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    results = json.loads(out.read_text())
+    assert [Path(r["inputs"]["client"]).name for r in results] == ["s1.sqlite", "s2.sqlite"]
+    assert "2/2" in run.stderr  # the progress bar
+    (tmp_path / "bad.csv").write_text("who\nx\n")
+    run = subprocess.run(
+        [*CLI, "analyze", "--batch", str(tmp_path / "bad.csv")], capture_output=True, text=True
+    )
+    assert run.returncode == 2 and "row 2" in run.stderr and "Traceback" not in run.stderr

@@ -1,0 +1,67 @@
+"""`coregulate replay`: the recorded raw notifications, re-run, give the live metrics exactly."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+from coregulate.acquisition.replay_source import recorded_events
+from coregulate.recordings.simulated_file import write_simulated_session
+from coregulate.recordings.store import read_messages, read_session_payload
+
+CLI = [sys.executable, "-m", "coregulate.cli"]
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _payloads(path: Path, topic: str) -> list[bytes]:
+    return [m.payload for m in read_messages(path, (topic,)) if m.topic == topic]
+
+
+def test_replay_reproduces_live_metrics_exactly_and_leaves_original_alone(tmp_path: Path) -> None:
+    live, review = tmp_path / "live.sqlite", tmp_path / "review.sqlite"
+    demo = ["demo", "--headless", "--duration", "300", "--speed", "100", "--seed", "3"]
+    run = subprocess.run([*CLI, *demo, "--out", str(live)], capture_output=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    before = _sha(live)
+    replay = ["replay", str(live), "--speed", "1000", "--headless", "--out", str(review)]
+    run = subprocess.run([*CLI, *replay], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert _sha(live) == before  # the original is never altered
+    for role in ("client", "therapist"):
+        live_metrics = _payloads(live, f"metrics.{role}")
+        assert len(live_metrics) > 100
+        # Every metrics payload, byte for byte, in the same order.
+        assert _payloads(review, f"metrics.{role}") == live_metrics
+        assert _payloads(review, f"hrm.{role}") == _payloads(live, f"hrm.{role}")
+        assert _payloads(review, f"beat.{role}") == _payloads(live, f"beat.{role}")
+    meta = read_session_payload(review)
+    assert meta["mode"] == "replay" and meta["replay_of"] == "live.sqlite"
+
+
+def test_replay_events_skip_derived_statuses_and_honour_from(tmp_path: Path) -> None:
+    path = write_simulated_session(tmp_path / "s.sqlite", seed=1, duration_s=1900)
+    events = recorded_events(path, "client")
+    statuses = [e.status for e in events if e.data is None]
+    # The simulated client loses contact at 1800 s: the publisher derives that again.
+    assert "contact lost" not in statuses
+    assert statuses[0] == "connecting" and statuses[-1] == "ended"
+    recorded = [m for m in read_messages(path, ("status.client",))]
+    assert any(m.json()["status"] == "contact lost" for m in recorded)
+    n_hrm = len([m for m in read_messages(path, ("hrm.client",))])
+    assert sum(e.data is not None for e in events) == n_hrm
+
+
+def test_replay_of_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [*CLI, "replay", str(tmp_path / "nope.sqlite"), "--headless"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 1
+    assert "no such session file" in run.stderr and "Traceback" not in run.stderr
