@@ -103,7 +103,7 @@ def test_newer_schema_gives_a_clear_error(tmp_path: Path) -> None:
     db.commit()
     db.close()
     for opener in (open_readonly, SessionStore):
-        with pytest.raises(SessionFileError, match="newer coregulate.*upgrade"):
+        with pytest.raises(SessionFileError, match=r"newer coregulate.*upgrade"):
             opener(path)
 
 
