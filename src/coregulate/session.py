@@ -31,7 +31,7 @@ from coregulate.bus.endpoints import Endpoints
 from coregulate.bus.envelope import TOPIC_SESSION
 from coregulate.bus.producer import BusProducer
 from coregulate.clock import SessionClock
-from coregulate.recordings.hub import HubConfig, run_hub_process
+from coregulate.recordings.hub import EXIT_WRITE_FAILED, HubConfig, run_hub_process
 from coregulate.stages.runner import run_metrics_stage_process
 
 log = logging.getLogger(__name__)
@@ -146,6 +146,13 @@ class Session:
             proc = self._procs.get(name)
             if proc is None or proc.is_alive():
                 continue
+            if name == "hub" and proc.exitcode == EXIT_WRITE_FAILED:
+                raise SessionError(
+                    f"the session file {self.options.out} could not be written (disk full or "
+                    "an I/O error; see the message above), so the session has ended. Everything "
+                    "recorded before that moment is intact in the file. Free disk space and "
+                    "start a new session"
+                )
             self._restarts[name] += 1
             log.error(
                 "the %s process stopped unexpectedly (exit code %s); restarting it (%d)",

@@ -22,6 +22,7 @@ import json
 import logging
 import signal
 import sqlite3
+import sys
 import threading
 import time
 from collections import Counter
@@ -36,6 +37,10 @@ from coregulate.bus.producer import ACK_TOPIC
 from coregulate.recordings.store import SessionStore
 
 log = logging.getLogger(__name__)
+
+# Exit code of a hub process that stopped because the file could not be written
+# (disk full, I/O error): the supervisor ends the session instead of restarting it.
+EXIT_WRITE_FAILED = 74  # EX_IOERR in BSD sysexits.h
 
 
 @dataclass(slots=True)
@@ -65,6 +70,7 @@ class HubConfig:
     commit_interval_s: float = 0.25
     pub_hwm: int = 10_000  # per subscriber; beyond it PUB drops for that subscriber only
     meta: dict[str, Any] = field(default_factory=dict)
+    max_pages: int | None = None  # caps the file (SQLite pages): tests simulate a full disk
 
 
 class Hub:
@@ -73,7 +79,7 @@ class Hub:
     def __init__(self, config: HubConfig, context: zmq.Context | None = None) -> None:
         self.config = config
         self._ctx = context or zmq.Context.instance()
-        self.store = SessionStore(config.session_path)
+        self.store = SessionStore(config.session_path, max_pages=config.max_pages)
         if config.meta:
             self.store.set_meta(config.meta)
         self._streams: dict[tuple[str, str], _StreamState] = {}
@@ -225,3 +231,5 @@ def run_hub_process(config: HubConfig, ready: Any = None, log_level: int = loggi
     if ready is not None:
         ready.set()
     hub.run(stop)
+    if hub.failure is not None:
+        sys.exit(EXIT_WRITE_FAILED)

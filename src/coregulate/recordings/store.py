@@ -97,7 +97,7 @@ class SessionStore:
         file is opened to continue (a restarted hub appends to the same session).
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], max_pages: int | None = None) -> None:
         self.path = Path(path)
         if not self.path.exists():
             create_private_file(self.path)
@@ -122,6 +122,9 @@ class SessionStore:
         self._db.executescript(_SCHEMA)
         self._db.execute(f"PRAGMA application_id={APPLICATION_ID}")
         migrate(self._db, version)
+        if max_pages is not None:
+            # Caps the file's size: how the tests make the disk "full" without root.
+            self._db.execute(f"PRAGMA max_page_count={int(max_pages)}")
         self._batch: list[tuple[Any, ...]] = []
 
     def add(self, msg: Message, header: bytes, hub_ns: int) -> None:
@@ -155,6 +158,10 @@ class SessionStore:
         n = len(self._batch)
         self._batch.clear()
         return n
+
+    def add_row(self, row: tuple[Any, ...]) -> None:
+        """Queue one raw row (source, topic, seq, t_ns, enc, header, payload, hub_ns)."""
+        self._batch.append(row)
 
     def set_meta(self, items: dict[str, Any]) -> None:
         """Store session metadata (values as JSON), committed at once."""
