@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import coregulate
 from coregulate.acquisition.publisher import StrapPublisher
@@ -25,9 +27,15 @@ _ALWAYS_DUE = SessionClock(0, 0, 1e12)
 
 
 def write_simulated_session(
-    path: str | os.PathLike[str], seed: int = 1, duration_s: float = 600.0
+    path: str | os.PathLike[str],
+    seed: int = 1,
+    duration_s: float = 600.0,
+    extra: Iterable[tuple[str, Any, int]] = (),
 ) -> Path:
-    """Return the path of a new session file holding a simulated dyad's raw data and beats."""
+    """Return the path of a new session file holding a simulated dyad's raw data and beats.
+
+    `extra` adds messages (topic, payload, t_ns), e.g. markers and ratings.
+    """
     sim = simulate_dyad(demo_config(seed=seed, duration_s=duration_s))
     clock = SessionClock(0, 1_700_000_000 * 10**9, 1.0)
     with SessionWriter(path, "acq") as writer:
@@ -49,6 +57,8 @@ def write_simulated_session(
             strap = SimulatedStrap(sim, role, _ALWAYS_DUE)
             for event in _events(strap):
                 publisher.handle(event)
+        for topic, payload, t_ns in extra:
+            writer.send(topic, payload, t_ns)
     return Path(path)
 
 
