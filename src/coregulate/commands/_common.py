@@ -8,11 +8,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def default_session_path(prefix: str) -> Path:
-    """Return a new session file path in the per-user data directory (owner-only)."""
+def sessions_folder() -> Path:
+    """Return the per-user folder where sessions are written by default."""
     from platformdirs import user_data_path
 
-    folder = user_data_path("coregulate", appauthor=False) / "sessions"
+    return user_data_path("coregulate", appauthor=False) / "sessions"
+
+
+def default_session_path(prefix: str) -> Path:
+    """Return a new session file path in the per-user data directory (owner-only)."""
+    folder = sessions_folder()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     return folder / f"{prefix}-{stamp}.sqlite"
