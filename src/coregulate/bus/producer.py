@@ -157,9 +157,12 @@ class BusProducer:
     def _resend_stale(self) -> None:
         deadline = time.monotonic() - self.resend_after_s
         for stream in self._streams.values():
+            # Items were sent, and are resent, in seq order, so their send times
+            # increase along the deque: stop at the first one that is not yet due.
+            # This keeps a pump cheap even with an hour of messages pending.
             for item in stream.pending:
                 if item.sent_at_s is None or item.sent_at_s > deadline:
-                    continue
+                    break
                 if not self._try_send(item):
                     return
                 self.resent += 1
