@@ -74,6 +74,38 @@ def test_polar_rows_with_one_timestamp_are_one_notification_placed_by_the_beat_t
     assert beats.t_ns.tolist() == expected
 
 
+def test_polar_hr_file_gives_hr_only(tmp_path: Path) -> None:
+    src = tmp_path / "Polar_H10_HR.txt"
+    src.write_text(
+        "Phone timestamp;HR [bpm];HRV [ms];Breathing interval [rpm];\n"
+        "2024-04-24T14:10:16.752;64;42.5;;\n"
+        "2024-04-24T14:10:17.752;66;;;\n"
+        "2024-04-24T14:10:18.752;71;;;\n"
+    )
+    out = tmp_path / "hr.sqlite"
+    run = _cli("import", str(src), "--out", str(out), "--role", "therapist")
+    assert run.returncode == 0 and "3 HR samples (no beats)" in run.stdout, run.stderr
+    import sqlite3
+
+    db = sqlite3.connect(out)
+    rows = db.execute("SELECT role, t_ns, hr_bpm FROM hr_samples ORDER BY t_ns").fetchall()
+    db.close()
+    assert rows == [
+        ("therapist", 2 * 10**9, 64.0),
+        ("therapist", 3 * 10**9, 66.0),
+        ("therapist", 4 * 10**9, 71.0),
+    ]
+    rr = tmp_path / "c.txt"
+    rr.write_text("\n".join(f"{v:.0f}" for v in _rr(200, 1, 800)))
+    _cli("import", str(rr), "--out", str(tmp_path / "c.sqlite"))
+    run = _cli("analyze", "--client", str(tmp_path / "c.sqlite"), "--therapist", str(out))
+    assert run.returncode == 0, run.stderr
+    summary = json.loads(run.stdout)
+    assert summary["therapist"]["mean_hr_bpm"] == pytest.approx(67.0)
+    assert summary["therapist"]["rmssd_ms"] is None
+    assert summary["synchrony"]["n_surrogates"] == 0 and "both" in summary["synchrony"]["method"]
+
+
 def test_xdf_streams_become_client_and_therapist(tmp_path: Path) -> None:
     rr_c, rr_t = _rr(300, 2, 780), _rr(280, 3, 900)
     t_c = (1000.0 + np.cumsum(rr_c) / 1000).tolist()

@@ -65,3 +65,22 @@ def test_replay_of_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     )
     assert run.returncode == 1
     assert "no such session file" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_replay_from_skips_earlier_events_and_keeps_original_times(tmp_path: Path) -> None:
+    import asyncio
+
+    from coregulate.acquisition.replay_source import ReplayStrap
+    from coregulate.clock import SessionClock
+
+    path = write_simulated_session(tmp_path / "s.sqlite", seed=2, duration_s=300)
+    clock = SessionClock(0, 0, 1e12)  # every event already due: no waiting in a test
+
+    async def collect(from_s: float) -> list:
+        return [e async for e in ReplayStrap(path, "therapist", clock, from_s).events()]
+
+    everything = asyncio.run(collect(0.0))
+    later = asyncio.run(collect(120.0))
+    expected = [e for e in everything if e.t_ns >= 120 * 10**9]
+    assert later == expected and 0 < len(later) < len(everything)
+    assert later[-1].status == "ended"

@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, metavar="FILE", help="session file to create")
     p.add_argument(
         "--format",
-        choices=("auto", "rr", "polar", "xdf"),
+        choices=("auto", "rr", "polar", "polar-hr", "xdf"),
         default="auto",
         help="input format (default: detected from the content)",
     )
@@ -63,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
             recording = importers.read_xdf(args.file, streams or None)
         elif fmt == "polar":
             recording = importers.read_polar_rr(args.file, args.role)
+        elif fmt == "polar-hr":
+            recording = importers.read_polar_hr(args.file, args.role)
         else:
             recording = importers.read_rr_list(args.file, args.role)
         write_import(recording, args.out, args.file.name, args.client_id, args.therapist_id)
@@ -70,5 +72,8 @@ def run(args: argparse.Namespace) -> int:
         log.error("%s", exc)
         return 1
     n = sum(len(x.rr_ms) for notes in recording.notifications.values() for x in notes)
-    print(f"imported {n} beats ({', '.join(sorted(recording.notifications))}) into {args.out}")  # noqa: T201
+    n_hr = sum(len(s) for s in recording.hr_samples.values())
+    roles = ", ".join(sorted({*recording.notifications, *recording.hr_samples}))
+    what = f"{n} beats" if n or not n_hr else f"{n_hr} HR samples (no beats)"
+    print(f"imported {what} ({roles}) into {args.out}")  # noqa: T201
     return 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ class Analysis:
     result: PipelineResult
     markers: list[dict[str, Any]]
     ratings: list[dict[str, Any]]
+    hr_only: dict[str, dict[str, Any]] = field(default_factory=dict)  # roles without beats
 
     def summary(self) -> dict[str, Any]:
         """Return the JSON-ready summary (`client`, `therapist`, `synchrony`, parameters)."""
@@ -38,7 +39,7 @@ class Analysis:
             "inputs": {role: str(p) for role, p in self.sources.items()},
         }
         for role in ROLES:
-            out[role] = self.result.people.get(role)
+            out[role] = self.hr_only.get(role) or self.result.people.get(role)
         out["synchrony"] = self.result.synchrony
         out["markers"] = len(self.markers)
         out["ratings"] = len(self.ratings)
@@ -46,13 +47,37 @@ class Analysis:
         return out
 
 
-def _one_role(path: Path, wanted: str) -> tuple[str, BeatSeries]:
+def _hr_only_summary(path: Path, role: str | None) -> dict[str, Any] | None:
+    """Return a person's summary from HR samples (an HR-only import), or None if none."""
+    values = [
+        float(m.json()["hr_bpm"])
+        for m in read_messages(path, ("hr.",))
+        if role is None or m.role == role
+    ]
+    if not values:
+        return None
+    return {
+        "n_beats": 0,
+        "n_hr_samples": len(values),
+        "mean_hr_bpm": sum(values) / len(values),
+        "rmssd_ms": None,
+        "artifact_share": None,
+        "artifact_method": None,
+        "note": "HR samples only (no beats): no RMSSD, no synchrony",
+    }
+
+
+def _one_role(path: Path, wanted: str) -> tuple[BeatSeries | None, dict[str, Any] | None]:
+    """Return the beats of `wanted` in `path` (or of its only person), or its HR-only summary."""
     people = read_beats(path)
     if wanted in people:
-        return wanted, people[wanted]
+        return people[wanted], None
     if len(people) == 1:
-        return wanted, next(iter(people.values()))
+        return next(iter(people.values())), None
     if not people:
+        hr_only = _hr_only_summary(path, None)
+        if hr_only is not None:
+            return None, hr_only
         raise SessionFileError(f"{path} holds no beats; import or record a session first")
     raise SessionFileError(f"{path} holds beats of {', '.join(sorted(people))} but not of {wanted}")
 
@@ -71,7 +96,12 @@ def analyze_files(
         path = Path(session)
         check_intact(path)
         people = read_beats(path)
-        sources = {role: path for role in people}
+        hr_only = {
+            role: summary
+            for role in ROLES
+            if role not in people and (summary := _hr_only_summary(path, role)) is not None
+        }
+        sources = {role: path for role in (*people, *hr_only)}
         extra = [path]
     else:
         if client is None or therapist is None:
@@ -79,18 +109,19 @@ def analyze_files(
         paths = {"client": Path(client), "therapist": Path(therapist)}
         for p in paths.values():
             check_intact(p)
-        _, c = _one_role(paths["client"], "client")
-        _, t = _one_role(paths["therapist"], "therapist")
         shift = session_anchor_ns(paths["therapist"]) - session_anchor_ns(paths["client"])
-        people = {
-            "client": beats_from_messages("client", _retopic(c, "client")),
-            "therapist": beats_from_messages("therapist", _retopic(t, "therapist"), shift),
-        }
+        people, hr_only = {}, {}
+        for role, shift_ns in (("client", 0), ("therapist", shift)):
+            beats, summary = _one_role(paths[role], role)
+            if beats is not None:
+                people[role] = beats_from_messages(role, _retopic(beats, role), shift_ns)
+            elif summary is not None:
+                hr_only[role] = summary
         sources = paths
         extra = [paths["client"]]
     markers = [m.json() | {"t_ns": m.t_ns} for p in extra for m in read_messages(p, ("marker",))]
     ratings = [m.json() | {"t_ns": m.t_ns} for p in extra for m in read_messages(p, ("rating",))]
-    return Analysis(sources, people, run_offline_pipeline(people), markers, ratings)
+    return Analysis(sources, people, run_offline_pipeline(people), markers, ratings, hr_only)
 
 
 def _retopic(series: BeatSeries, role: str) -> list:

@@ -108,6 +108,10 @@ _CSV_TABLES: dict[str, tuple[str, list[str]]] = {
         "FROM ratings ORDER BY t_ns",
         ["source", "t_ns", "t_s", "instrument", "total_points", "items_json", "payload_json"],
     ),
+    "hr_samples": (
+        "SELECT role, t_ns, t_ns / 1e9, hr_bpm, source FROM hr_samples ORDER BY role, t_ns",
+        ["role", "t_ns", "t_s", "hr_bpm", "source"],
+    ),
     "ecg": (
         "SELECT role, t_ns, t_ns / 1e9, enc, hex(frame) FROM ecg ORDER BY role, t_ns",
         ["role", "t_ns_arrival", "t_s_arrival", "enc", "frame_hex"],
@@ -130,6 +134,7 @@ nanoseconds since session start on the session clock. Calendar time of a row is
 | synchrony.csv | dyadic synchrony messages, as recorded (`payload_json`) |
 | markers.csv | rupture/repair/note markers |
 | ratings.csv | alliance ratings (SRS/ORS/WAI-SR) |
+| hr_samples.csv | HR samples without beats (imported HR-only files) |
 | ecg.csv | raw Polar PMD ECG frames as hex, with arrival times |
 | session.json | every parameter: clock anchor, software, ids, devices, hub counts |
 

@@ -42,6 +42,8 @@ class ImportedRecording:
     wall_anchor_ns: int
     device: dict[str, str] = field(default_factory=dict)  # role -> device/stream name
     notifications: dict[str, list[Notification]] = field(default_factory=dict)
+    # role -> (ns since the wall anchor, HR bpm): HR-only files (no beats)
+    hr_samples: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
 
 
 def _text_lines(path: Path, expected: str) -> list[str]:
@@ -180,6 +182,58 @@ def read_polar_rr(path: str | os.PathLike[str], role: str = "client") -> Importe
     return ImportedRecording("polar-sensor-logger-rr", anchor, {role: p.name}, {role: groups})
 
 
+_POLAR_HR_HEADER = "phone timestamp;hr [bpm]"
+MAX_HR_BPM = 300.0
+
+
+def read_polar_hr(path: str | os.PathLike[str], role: str = "client") -> ImportedRecording:
+    """Return the HR samples of a Polar Sensor Logger HR file (``Phone timestamp;HR [bpm];...``).
+
+    An HR file has no beats, so it gives HR only: `analyze` reports its mean HR and
+    no RMSSD or synchrony. Import the sibling RR file for beat-level analyses.
+    """
+    p = Path(path)
+    expected = f"a first line starting '{_POLAR_HR_HEADER}' then rows 'time;HR;...'"
+    lines = _text_lines(p, expected)
+    if not lines[0].strip().lower().startswith(_POLAR_HR_HEADER):
+        raise ImportFileError(f"{p}, line 1: {lines[0][:60]!r}; expected {expected}")
+    samples: list[tuple[int, float]] = []
+    for line_no, raw in enumerate(lines[1:], start=2):
+        if not raw.strip():
+            continue
+        parts = raw.strip().split(";")
+        if len(parts) < 2:
+            raise ImportFileError(f"{p}, line {line_no}: {raw[:60]!r}; expected 'time;HR;...'")
+        t_ns = _parse_phone_time(p, line_no, parts[0])
+        try:
+            hr = float(parts[1])
+        except ValueError:
+            raise ImportFileError(
+                f"{p}, line {line_no}: HR {parts[1][:20]!r} is not a number; expected bpm"
+            ) from None
+        if not math.isfinite(hr) or not 0 < hr <= MAX_HR_BPM:
+            raise ImportFileError(
+                f"{p}, line {line_no}: HR {parts[1].strip()} bpm is not a heart rate; "
+                f"expected more than 0 and at most {MAX_HR_BPM:g} bpm"
+            )
+        if samples and t_ns < samples[-1][0]:
+            raise ImportFileError(
+                f"{p}, line {line_no}: time {parts[0].strip()} is earlier than the line "
+                "before; expected times in increasing order"
+            )
+        samples.append((t_ns, hr))
+    if not samples:
+        raise ImportFileError(f"{p}: no rows after the header; expected {expected}")
+    anchor = samples[0][0] - 2 * 10**9
+    return ImportedRecording(
+        "polar-sensor-logger-hr",
+        anchor,
+        {role: p.name},
+        {},
+        {role: [(t - anchor, hr) for t, hr in samples]},
+    )
+
+
 def read_xdf(
     path: str | os.PathLike[str], streams: dict[str, str] | None = None
 ) -> ImportedRecording:
@@ -262,7 +316,7 @@ def _xdf_wall_anchor(header: dict) -> int:
         return 0
 
 
-FORMATS = ("rr", "polar", "xdf")
+FORMATS = ("rr", "polar", "polar-hr", "xdf")
 
 
 def detect_format(path: str | os.PathLike[str]) -> str:
@@ -275,6 +329,9 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         raise ImportFileError(f"{p}: cannot read it ({exc.strerror})") from exc
     if head.startswith(b"XDF:"):
         return "xdf"
-    if head.lstrip(b"\xef\xbb\xbf").lower().startswith(b"phone timestamp;rr"):
+    text = head.lstrip(b"\xef\xbb\xbf").lower()
+    if text.startswith(b"phone timestamp;rr"):
         return "polar"
+    if text.startswith(b"phone timestamp;hr"):
+        return "polar-hr"
     return "rr"

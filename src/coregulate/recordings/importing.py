@@ -21,6 +21,7 @@ from coregulate.recordings.importers import ImportedRecording, Notification
 from coregulate.recordings.writer import SessionWriter
 
 NS_PER_MS = 1_000_000
+TOPIC_HR = "hr"  # HR samples without beats (imported HR-only files)
 
 
 def _placed(notes: list[Notification]) -> list[tuple[list[int], list[float], bool]]:
@@ -63,7 +64,7 @@ def write_import(
                 "imported_from": source_file,
                 "client_id": client_id,
                 "therapist_id": therapist_id,
-                "roles": sorted(recording.notifications),
+                "roles": sorted({*recording.notifications, *recording.hr_samples}),
             },
             0,
         )
@@ -90,4 +91,14 @@ def write_import(
                 )
             end = beats[-1][0][-1] if beats else 0
             writer.send(status, {"status": STATUS_ENDED}, end)
+        for role, samples in recording.hr_samples.items():
+            status = topic_for(TOPIC_STATUS, role)
+            writer.send(status, {"status": STATUS_CONNECTING, "name": recording.device[role]}, 0)
+            for t_ns, hr_bpm in samples:
+                writer.send(
+                    topic_for(TOPIC_HR, role),
+                    {"hr_bpm": hr_bpm, "source": f"import:{recording.format}"},
+                    t_ns,
+                )
+            writer.send(status, {"status": STATUS_ENDED}, samples[-1][0] if samples else 0)
     return Path(out)

@@ -30,6 +30,13 @@ from coregulate.signal.synchrony_minimal import (
 from coregulate.stages.base import Stage
 from coregulate.stages.metrics_stage import PersonMetricsStage
 
+_NO_SYNCHRONY: dict[str, Any] = {
+    "peak_lag_s": None,
+    "mean_peak_z": None,
+    "surrogate_es": None,
+    "n_surrogates": 0,
+}
+
 
 @dataclass
 class BeatSeries:
@@ -139,7 +146,7 @@ def synchrony_summary(
 ) -> tuple[dict[str, Any], SynchronyResult | None]:
     """Return the session's synchrony summary (and its per-window series) for a dyad."""
     params = params or SynchronyParams()
-    empty = {"peak_lag_s": None, "mean_peak_z": None, "surrogate_es": None, "n_surrogates": 0}
+    empty = _NO_SYNCHRONY
     series = []
     for person in (client, therapist):
         normal = screen_beats(person.rr_ms, person.gap_before)
@@ -206,6 +213,8 @@ def run_offline_pipeline(people: dict[str, BeatSeries]) -> PipelineResult:
         result.synchrony, result.synchrony_series = synchrony_summary(
             people["client"], people["therapist"]
         )
+    else:
+        result.synchrony = {**_NO_SYNCHRONY, "method": "needs the beats of both people"}
     result.parameters = {
         "stages": [type(s).__name__ for s in stages],
         "metrics_window_s": getattr(stages[0], "window_s", None),

@@ -50,6 +50,13 @@ FROM (SELECT id, topic, CAST(payload AS TEXT) AS p FROM messages
      json_each(m.p, '$.t_ns') AS j""",
     ),
     (
+        "hr_samples",
+        """SELECT substr(topic, 4) AS role, t_ns,
+       json_extract(CAST(payload AS TEXT), '$.hr_bpm') AS hr_bpm,
+       json_extract(CAST(payload AS TEXT), '$.source') AS source
+FROM messages WHERE topic >= 'hr.' AND topic < 'hr/'""",
+    ),
+    (
         "ecg",
         """SELECT substr(topic, 5) AS role, t_ns, enc, payload AS frame, id AS message_id
 FROM messages WHERE topic >= 'ecg.' AND topic < 'ecg/'""",
