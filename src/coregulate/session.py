@@ -255,8 +255,15 @@ def run_window_session(options: DemoOptions, stop: StopRequested) -> None:
         window = LiveWindow(options.endpoints.output)
         window.show()
 
+        failure: list[SessionError] = []
+
         def check() -> None:
-            session.supervise()
+            try:
+                session.supervise()
+            except SessionError as exc:  # e.g. disk full: end the session, say why after
+                failure.append(exc)
+                window.close()
+                return
             if stop.requested:
                 window.close()
             elif not session.acquisition_running():
@@ -269,3 +276,5 @@ def run_window_session(options: DemoOptions, stop: StopRequested) -> None:
         ticker.start(200)
         app.exec()
         ticker.stop()
+        if failure:
+            raise failure[0]
