@@ -1,9 +1,9 @@
 """Durability: kill -9 of the recording process at random moments, and a full disk.
 
-Guarantee tested: after SIGKILL of the hub at any moment, the file opens, passes
-SQLite's integrity check, and holds every message the hub received more than one
-second before the kill. A full disk ends the session with a clear message and an
-intact file holding everything acknowledged.
+Guarantee tested: after SIGKILL of the hub (the recording process) or of a
+producer at random moments, the file opens, passes SQLite's integrity check, and
+holds every message sent more than one second before the kill. A full disk ends
+the session with a clear message and an intact file holding everything acknowledged.
 """
 
 from __future__ import annotations
@@ -75,6 +75,46 @@ def test_hub_killed_at_random_moments_keeps_everything_older_than_one_second(
     hub.join(10)
     assert _stored_seqs(path) == set(range(1, seq + 1))  # in the end, nothing at all is lost
     producer.close()
+
+
+def _produce_forever(endpoint: str, source: str, log_path: str) -> None:
+    """A producer process: sends messages and logs (n, send time) to a file until killed."""
+    producer = BusProducer(endpoint, source)
+    n = 0
+    with open(log_path, "w", buffering=1) as log:  # line-buffered: each line reaches the kernel
+        while True:
+            for _ in range(10):
+                n += 1
+                producer.send("beat.client", {"n": n}, n)
+                log.write(f"{n} {time.monotonic_ns()}\n")
+            producer.pump()
+            time.sleep(0.005)
+
+
+def test_producer_killed_at_random_moments_loses_nothing_older_than_one_second(
+    tmp_path: Path, hub_thread
+) -> None:
+    rng = random.Random(7)
+    hub_thread.start()
+    for round_ in range(2):
+        source, log_path = f"acq-{round_}", tmp_path / f"sent-{round_}.txt"
+        proc = _SPAWN.Process(
+            target=_produce_forever, args=(hub_thread.endpoints.input, source, str(log_path))
+        )
+        proc.start()
+        time.sleep(rng.uniform(1.5, 2.0))  # includes the child's start-up
+        killed_ns = time.monotonic_ns()
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.join(10)
+        time.sleep(0.6)  # the hub commits what it already received
+        assert integrity_ok(hub_thread.path)
+        sent = [line.split() for line in log_path.read_text().splitlines()]
+        older = {int(n) for n, t_ns in sent if int(t_ns) < killed_ns - 1_000_000_000}
+        assert len(older) > 100, f"round {round_}: the producer barely ran"
+        stored = {
+            m.seq for m in read_messages(hub_thread.path, ("beat.client",)) if m.source == source
+        }
+        assert not older - stored, f"round {round_}: {len(older - stored)} older than 1 s lost"
 
 
 def _flood_until_full(config: HubConfig, hub_alive) -> tuple[BusProducer, int]:
