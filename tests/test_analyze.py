@@ -109,3 +109,46 @@ def test_batch_analyses_every_pair_and_names_bad_rows(tmp_path: Path) -> None:
         [*CLI, "analyze", "--batch", str(tmp_path / "bad.csv")], capture_output=True, text=True
     )
     assert run.returncode == 2 and "row 2" in run.stderr and "Traceback" not in run.stderr
+
+
+def _clean(**overrides: object):
+    from coregulate.acquisition.simulator import PersonProfile
+
+    quiet = dict(
+        episodes=(),
+        ectopic_rate=0.0,
+        missed_rate=0.0,
+        extra_rate=0.0,
+        contact_loss=(),
+        disconnections=(),
+    )
+    return PersonProfile(**quiet, **overrides)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("leader", "lag_s", "expected_lag_s"), [("therapist", 2.0, 2.0), ("client", 3.0, -3.0)]
+)
+def test_synchrony_recovers_the_simulated_lag_and_surrogates_separate_coupling(
+    tmp_path: Path, leader: str, lag_s: float, expected_lag_s: float
+) -> None:
+    from coregulate.acquisition.simulator import Coupling, DyadConfig
+    from coregulate.recordings.pipeline import read_beats, run_offline_pipeline
+
+    def synchrony(coupling: Coupling | None, name: str) -> dict:
+        config = DyadConfig(
+            client=_clean(resting_hr_bpm=75.0, breathing_hz=0.28),
+            therapist=_clean(resting_hr_bpm=65.0, breathing_hz=0.22),
+            coupling=coupling,
+            duration_s=1800.0,
+            seed=3,
+        )
+        path = write_simulated_session(tmp_path / name, config=config)
+        return run_offline_pipeline(read_beats(path)).synchrony
+
+    # Ground truth: the simulator's coupling (the leader's slow HR drives the follower's
+    # after lag_s; tests/test_simulator.py checks the truth itself).
+    coupled = synchrony(Coupling(leader=leader, lag_s=lag_s, strength=0.75), "coupled.sqlite")
+    assert abs(coupled["peak_lag_s"] - expected_lag_s) <= 0.5
+    assert coupled["surrogate_es"] > 0.6
+    uncoupled = synchrony(None, "uncoupled.sqlite")
+    assert abs(uncoupled["surrogate_es"]) < 0.4 < coupled["surrogate_es"]

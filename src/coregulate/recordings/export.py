@@ -24,9 +24,9 @@ import numpy as np
 
 import coregulate
 from coregulate.recordings.store import open_readonly, read_meta, read_session_payload
+from coregulate.signal.resample import MAX_INTERP_GAP_S, rr_on_grid
 
 HR_GRID_HZ = 4.0  # the physio HR/RR series: a common grid for synchrony tools
-MAX_INTERP_GAP_S = 3.0  # no interpolated value farther than this from a beat
 
 
 def _private_dir(path: Path) -> None:
@@ -198,21 +198,15 @@ def hr_grid(
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """Return (start_s, HR bpm, RR ms) on a regular grid; NaN in gaps and far from beats.
 
-    RR and HR are linearly interpolated between beat times (a beat's value sits at
-    its end time). No value is interpolated across a gap or farther than
-    `MAX_INTERP_GAP_S` from a beat.
+    RR is linearly interpolated between beat end times (`signal/resample.py`); no
+    value is made up across a gap or farther than `MAX_INTERP_GAP_S` from a beat.
     """
     t_s = np.asarray(t_ns, dtype=float) / 1e9
     if t_s.size < 2:
         return 0.0, np.zeros(0), np.zeros(0)
     start = math.ceil(t_s[0] * grid_hz) / grid_hz
     grid = np.arange(start, t_s[-1], 1.0 / grid_hz)
-    rr = np.interp(grid, t_s, rr_ms)
-    after = np.searchsorted(t_s, grid, side="right").clip(1, t_s.size - 1)
-    span = t_s[after] - t_s[after - 1]
-    crosses_gap = np.asarray(gap_before, dtype=bool)[after]
-    bad = crosses_gap | (span > MAX_INTERP_GAP_S)
-    rr[bad] = np.nan
+    rr = rr_on_grid(t_ns, rr_ms, gap_before, grid)
     return float(start), 60000.0 / rr, rr
 
 

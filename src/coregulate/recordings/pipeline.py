@@ -20,11 +20,11 @@ import numpy as np
 
 from coregulate.bus.envelope import TOPIC_BEAT, Message
 from coregulate.recordings.store import read_messages, read_session_payload
+from coregulate.signal.resample import rr_on_grid
 from coregulate.signal.screening import rmssd_normal_ms, screen_beats
 from coregulate.signal.synchrony_minimal import (
     SynchronyParams,
     SynchronyResult,
-    hr_on_grid,
     windowed_synchrony,
 )
 from coregulate.stages.base import Stage
@@ -150,17 +150,19 @@ def synchrony_summary(
     series = []
     for person in (client, therapist):
         normal = screen_beats(person.rr_ms, person.gap_before)
-        series.append((person.t_ns[normal], person.rr_ms[normal]))
-    if any(t.size < 2 for t, _ in series):
+        # A gap before an excluded beat still separates the normal beats around it.
+        segment = np.cumsum(person.gap_before)[normal]
+        gap = np.concatenate([[True], segment[1:] != segment[:-1]]) if segment.size else segment
+        series.append((person.t_ns[normal], person.rr_ms[normal], gap))
+    if any(t.size < 2 for t, _, _ in series):
         return {**empty, "method": "no beats for one person"}, None
     start_s = max(float(series[0][0][0]), float(series[1][0][0])) / 1e9
     end_s = min(float(series[0][0][-1]), float(series[1][0][-1])) / 1e9
     if end_s - start_s < params.window_s + 2 * params.max_lag_s:
         return {**empty, "method": "recordings overlap too little"}, None
     grid_s = np.arange(start_s, end_s, 1.0 / params.grid_hz)
-    result = windowed_synchrony(
-        hr_on_grid(*series[0], grid_s), hr_on_grid(*series[1], grid_s), params
-    )
+    client_hr, therapist_hr = (60000.0 / rr_on_grid(t, rr, g, grid_s) for t, rr, g in series)
+    result = windowed_synchrony(client_hr, therapist_hr, params)
     result = SynchronyResult(
         result.t_s + start_s,
         result.peak_r,

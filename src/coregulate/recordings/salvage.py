@@ -108,10 +108,8 @@ def salvage(path: str | os.PathLike[str], out: str | os.PathLike[str]) -> Salvag
                         if not _valid(row):
                             report.invalid_rows += 1
                             continue
-                        store.add_row(tuple(row[1:]))
+                        writer.add_row(tuple(row[1:]))
                         report.rows += 1
-                    if store.uncommitted >= 20_000:
-                        store.commit()
                 meta = _read_meta(db)
                 meta["salvaged_from"] = src.name
                 meta["salvage"] = {

@@ -1,8 +1,8 @@
 """A session file from a simulated dyad without running processes (tests, benchmarks).
 
 The strap events go through the same `StrapPublisher` (parsing, beat timing) as in
-a live session, and the beats through the offline pipeline, so the file has the
-same topics and payloads as `coregulate demo` writes.
+a live session, so the file has the raw notifications, beats and strap status that
+`coregulate demo` records (no metrics: no signal stage runs).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 import coregulate
 from coregulate.acquisition.publisher import StrapPublisher
 from coregulate.acquisition.sim_source import SimulatedStrap
-from coregulate.acquisition.simulator import demo_config, simulate_dyad
+from coregulate.acquisition.simulator import DyadConfig, demo_config, simulate_dyad
 from coregulate.acquisition.source import SourceEvent
 from coregulate.bus.envelope import TOPIC_SESSION
 from coregulate.clock import SessionClock
@@ -31,12 +31,16 @@ def write_simulated_session(
     seed: int = 1,
     duration_s: float = 600.0,
     extra: Iterable[tuple[str, Any, int]] = (),
+    config: DyadConfig | None = None,
 ) -> Path:
     """Return the path of a new session file holding a simulated dyad's raw data and beats.
 
-    `extra` adds messages (topic, payload, t_ns), e.g. markers and ratings.
+    `extra` adds messages (topic, payload, t_ns), e.g. markers and ratings; `config`
+    replaces the demo dyad (then `seed` and `duration_s` are the config's).
     """
-    sim = simulate_dyad(demo_config(seed=seed, duration_s=duration_s))
+    config = config or demo_config(seed=seed, duration_s=duration_s)
+    seed, duration_s = config.seed, config.duration_s
+    sim = simulate_dyad(config)
     clock = SessionClock(0, 1_700_000_000 * 10**9, 1.0)
     with SessionWriter(path, "acq") as writer:
         writer.send(

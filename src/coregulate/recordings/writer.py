@@ -52,6 +52,13 @@ class SessionWriter:
         if self._store.uncommitted >= 5000:
             self._store.commit()
 
+    def add_row(self, row: tuple[Any, ...]) -> None:
+        """Queue one raw message row, frames verbatim (salvage copies rows this way)."""
+        assert self._store is not None
+        self._store.add_row(row)
+        if self._store.uncommitted >= 5000:
+            self._store.commit()
+
     def set_meta(self, items: dict[str, Any]) -> None:
         """Store session metadata."""
         assert self._store is not None

@@ -4,8 +4,8 @@ This is a deliberately small implementation so that `coregulate analyze` has a
 synchrony summary today; issue 5 (the synchrony stage) replaces it behind the
 seam `coregulate.recordings.pipeline.synchrony_summary`. Definitions (DESIGN.md §4):
 
-- both HR series on one 4 Hz grid (linear interpolation of instantaneous HR at
-  normal beats, session clock);
+- both HR series on one 4 Hz grid (RR of normal beats linearly interpolated,
+  `signal/resample.py`, as HR = 60000 / RR; a window touching a gap is skipped);
 - windowed cross-correlation (Boker et al. 2002): window 30 s, step 1 s, lags ±5 s;
   at each window the lag with the largest r is the peak; Fisher z = atanh(r);
 - sign convention: positive lag = therapist leads (the client's series at t is
@@ -48,13 +48,6 @@ class SynchronyResult:
     surrogate_es: float
     n_surrogates: int
     params: SynchronyParams
-
-
-def hr_on_grid(t_ns: np.ndarray, rr_ms: np.ndarray, grid_s: np.ndarray) -> np.ndarray:
-    """Return instantaneous HR (bpm) at beat times, linearly interpolated onto `grid_s`."""
-    t_s = np.asarray(t_ns, dtype=float) / 1e9
-    hr = 60000.0 / np.asarray(rr_ms, dtype=float)
-    return np.interp(grid_s, t_s, hr, left=np.nan, right=np.nan)
 
 
 def _standardise(rows: np.ndarray) -> np.ndarray:
