@@ -100,8 +100,6 @@ def salvage(path: str | os.PathLike[str], out: str | os.PathLike[str]) -> Salvag
             ) from exc
         try:
             with SessionWriter(out, "salvage") as writer:
-                store = writer._store
-                assert store is not None
                 top = _max_id(db, copy)
                 for lo in range(1, top + 1, _CHUNK):
                     for row in _read_ids(db, lo, min(top, lo + _CHUNK - 1), report):
