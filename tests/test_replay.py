@@ -61,6 +61,21 @@ def test_replay_events_skip_derived_statuses_and_honour_from(tmp_path: Path) -> 
     assert sum(e.data is not None for e in events) == n_hrm
 
 
+def test_replay_of_an_import_says_there_is_nothing_to_replay(tmp_path: Path) -> None:
+    rr = tmp_path / "rr.txt"
+    rr.write_text("800\n810\n790\n")
+    imported = tmp_path / "i.sqlite"
+    subprocess.run([*CLI, "import", str(rr), "--out", str(imported)], check=True)
+    run = subprocess.run(
+        [*CLI, "replay", str(imported), "--headless", "--out", str(tmp_path / "r.sqlite")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 1 and "no raw strap notifications" in run.stderr
+    assert not (tmp_path / "r.sqlite").exists()
+
+
 def test_replay_of_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     run = subprocess.run(
         [*CLI, "replay", str(tmp_path / "nope.sqlite"), "--headless"],

@@ -52,15 +52,28 @@ def run(args: argparse.Namespace) -> int:
     """Run `coregulate replay`; return the exit code."""
     from coregulate.acquisition.process import ReplaySpec
     from coregulate.commands.demo import _has_display
-    from coregulate.recordings.store import SessionFileError, check_intact, read_session_payload
+    from coregulate.recordings.store import (
+        SessionFileError,
+        check_intact,
+        read_messages,
+        read_session_payload,
+    )
     from coregulate.recordings.summary import format_summary
     from coregulate.session import DemoOptions, SessionError, StopRequested, run_headless
 
     try:
         check_intact(args.file)
         original = read_session_payload(args.file)
+        has_raw = any(True for _ in read_messages(args.file, ("hrm.",)))
     except SessionFileError as exc:
         log.error("%s", exc)
+        return 1
+    if not has_raw:
+        log.error(
+            "%s holds no raw strap notifications (an imported file?), so there is nothing to "
+            "replay; `coregulate analyze` and `coregulate export` read its beats",
+            args.file,
+        )
         return 1
     if args.from_s < 0:
         log.error("--from must be 0 or more seconds, got %g", args.from_s)
