@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from pathlib import Path
 
@@ -59,8 +60,6 @@ def test_views_give_one_row_per_beat_with_units(tmp_path: Path) -> None:
     names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='view'")}
     assert set(VIEW_NAMES) <= names
     n_beats = db.execute("SELECT COUNT(*) FROM beats").fetchone()[0]
-    import json
-
     expected = sum(
         len(json.loads(p)["rr_ms"])
         for (p,) in db.execute("SELECT payload FROM messages WHERE topic LIKE 'beat.%'")
@@ -73,6 +72,12 @@ def test_views_give_one_row_per_beat_with_units(tmp_path: Path) -> None:
     assert row[3] == "strap"
     info = db.execute("SELECT client_id, therapist_id, wall_anchor_ns FROM session_info").fetchone()
     assert info == ("sim-client", "sim-therapist", 1_700_000_000 * 10**9)
+    (params,) = db.execute(
+        "SELECT json_extract(parameters_json, '$.parameters') FROM session_info"
+    ).fetchone()
+    # Every analysis parameter, read from the running code's defaults.
+    assert json.loads(params)["trailing_hrv"]["max_change"] == 0.2
+    assert json.loads(params)["beat_timing"]["window_s"] == 60.0
     devices = db.execute("SELECT role, name FROM devices ORDER BY role").fetchall()
     assert devices == [
         ("client", "simulated client strap"),

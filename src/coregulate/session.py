@@ -32,6 +32,7 @@ from coregulate.bus.envelope import TOPIC_SESSION
 from coregulate.bus.producer import BusProducer
 from coregulate.clock import SessionClock
 from coregulate.recordings.hub import EXIT_WRITE_FAILED, HubConfig, run_hub_process
+from coregulate.recordings.parameters import pipeline_parameters
 from coregulate.stages.runner import run_metrics_stage_process
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ class Session:
             "seed": opts.seed,
             "speed": opts.speed,
             "duration_s": opts.duration_s,
+            "parameters": pipeline_parameters(),
             **opts.meta,
         }
         hub_config = HubConfig(ep.input, ep.output, str(opts.out), meta=meta)

@@ -18,6 +18,7 @@ from coregulate.acquisition.beat_timing import BeatTimer
 from coregulate.acquisition.source import STATUS_CONNECTING, STATUS_ENDED, STATUS_STREAMING
 from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_SESSION, TOPIC_STATUS, topic_for
 from coregulate.recordings.importers import ImportedRecording, Notification
+from coregulate.recordings.parameters import pipeline_parameters
 from coregulate.recordings.writer import SessionWriter
 
 NS_PER_MS = 1_000_000
@@ -65,6 +66,7 @@ def write_import(
                 "client_id": client_id,
                 "therapist_id": therapist_id,
                 "roles": sorted({*recording.notifications, *recording.hr_samples}),
+                "parameters": pipeline_parameters(),
             },
             0,
         )

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from coregulate.bus.envelope import TOPIC_BEAT, Message
+from coregulate.recordings.parameters import pipeline_parameters
 from coregulate.recordings.store import read_messages, read_session_payload
 from coregulate.signal.resample import rr_on_grid
 from coregulate.signal.screening import rmssd_normal_ms, screen_beats
@@ -219,8 +220,7 @@ def run_offline_pipeline(people: dict[str, BeatSeries]) -> PipelineResult:
         result.synchrony = {**_NO_SYNCHRONY, "method": "needs the beats of both people"}
     result.parameters = {
         "stages": [type(s).__name__ for s in stages],
-        "metrics_window_s": getattr(stages[0], "window_s", None),
-        "metrics_hr_window_s": getattr(stages[0], "hr_window_s", None),
+        **pipeline_parameters(),
     }
     return result
 

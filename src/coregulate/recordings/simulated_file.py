@@ -20,6 +20,7 @@ from coregulate.acquisition.simulator import DyadConfig, demo_config, simulate_d
 from coregulate.acquisition.source import SourceEvent
 from coregulate.bus.envelope import TOPIC_SESSION
 from coregulate.clock import SessionClock
+from coregulate.recordings.parameters import pipeline_parameters
 from coregulate.recordings.writer import SessionWriter
 
 # Session time runs 10^12 times faster than the host's: every event is already due.
@@ -53,6 +54,7 @@ def write_simulated_session(
                 "therapist_id": "sim-therapist",
                 "seed": seed,
                 "duration_s": duration_s,
+                "parameters": pipeline_parameters(),
             },
             0,
         )
