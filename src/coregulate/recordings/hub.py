@@ -152,11 +152,12 @@ class Hub:
         try:
             self.stored += self.store.commit()
         except sqlite3.OperationalError as exc:
-            self.failure = (
-                f"could not write the session file {self.config.session_path} ({exc}). "
-                "Free disk space; everything committed before this moment is intact"
-            )
-            log.critical(self.failure)
+            if self.failure is None:  # said once; close() tries once more, quietly
+                self.failure = (
+                    f"could not write the session file {self.config.session_path} ({exc}). "
+                    "Free disk space; everything committed before this moment is intact"
+                )
+                log.critical(self.failure)
             raise
         for identity, keys in self._to_ack.items():
             by_source: dict[str, dict[str, int]] = {}
