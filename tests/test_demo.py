@@ -56,6 +56,17 @@ def test_headless_demo_records_every_notification(tmp_path: Path) -> None:
         metrics = _recorded(out, f"metrics.{role}")
         assert len(metrics) == len(beats)  # one update per notification with beats
         assert 40 < metrics[-1].json()["hr_bpm"] < 120
+    # The sync stage ran as its own process: one update per 1 s step, then a final one.
+    sync = [m.json() for m in _recorded(out, "sync")]
+    hr = [u for u in sync if u["series"] == "hr_bpm"]
+    assert len(hr) > 550 and hr[-1]["final"] and "phase" in hr[-1]
+    assert sum(u["window"] is not None for u in hr) > 300
+    assert {u["series"] for u in sync} == {"hr_bpm", "ln_rmssd"}
+    # Replaying the file's beats and metrics reproduces every live sync message.
+    replay = subprocess.run([*CLI, "sync", str(out)], capture_output=True, text=True, timeout=120)
+    assert replay.returncode == 0, replay.stderr
+    assert f"{len(sync)} of {len(sync)} recomputed" in replay.stdout
+    assert "(identical)" in replay.stdout
     assert all(c.missing == 0 for c in stream_counts(out))
     info = session_info(out)
     assert info["seed"] == 1 and info["clock"]["speed"] == 60.0

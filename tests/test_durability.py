@@ -102,7 +102,10 @@ def test_producer_killed_at_random_moments_loses_nothing_older_than_one_second(
             target=_produce_forever, args=(hub_thread.endpoints.input, source, str(log_path))
         )
         proc.start()
-        time.sleep(rng.uniform(1.5, 2.0))  # includes the child's start-up
+        deadline = time.monotonic() + 60
+        while not (log_path.exists() and log_path.stat().st_size) and time.monotonic() < deadline:
+            time.sleep(0.02)  # the child is starting (slow on a loaded machine)
+        time.sleep(rng.uniform(1.1, 1.6))
         killed_ns = time.monotonic_ns()
         os.kill(proc.pid, signal.SIGKILL)
         proc.join(10)

@@ -103,7 +103,8 @@ def test_polar_hr_file_gives_hr_only(tmp_path: Path) -> None:
     summary = json.loads(run.stdout)
     assert summary["therapist"]["mean_hr_bpm"] == pytest.approx(67.0)
     assert summary["therapist"]["rmssd_ms"] is None
-    assert summary["synchrony"]["n_surrogates"] == 0 and "both" in summary["synchrony"]["method"]
+    assert summary["synchrony"]["n_surrogates"] == 0
+    assert "both people" in summary["synchrony"]["unavailable"]["synchrony"]
 
 
 def test_xdf_streams_become_client_and_therapist(tmp_path: Path) -> None:

@@ -35,3 +35,24 @@ def test_hub_killed_mid_session_is_restarted_and_nothing_is_lost(tmp_path: Path)
         assert [m.payload for m in got] == sent
     # Every stream is complete: the acquisition's resends filled what the dead hub held.
     assert all(c.missing == 0 for c in stream_counts(out) if c.source == "acq")
+
+
+def test_sync_stage_killed_mid_session_is_restarted_under_a_new_name(tmp_path: Path) -> None:
+    out = tmp_path / "s.sqlite"
+    options = DemoOptions(out=out, duration_s=240.0, speed=30.0, seed=6)
+    with Session(options) as session:
+        session.start()
+        killed_at = time.monotonic() + 3.0
+        killed = False
+        while session.acquisition_running():
+            if not killed and time.monotonic() > killed_at:
+                os.kill(session._procs["sync"].pid, signal.SIGKILL)
+                killed = True
+            session.supervise()
+            time.sleep(0.05)
+        assert killed and session._restarts["sync"] == 1
+    sources = {m.source for m in read_messages(out, ("sync",))}
+    # The restarted stage publishes as "sync-1", its seqs from 1, never mistaken
+    # for repeats of the first one's; both streams are complete.
+    assert sources == {"sync", "sync-1"}
+    assert all(c.missing == 0 for c in stream_counts(out) if c.topic == "sync")

@@ -1,14 +1,16 @@
-"""Wires a session's processes together: hub, acquisition, signal stage, viewer.
+"""Wires a session's processes together: hub, acquisition, signal and sync stages, viewer.
 
 Start order matters because PUB/SUB drops what is sent before a subscriber joins:
 
 1. the hub (binds its input and output),
-2. the signal stage, which reports ready once its subscription is live,
+2. the signal stage and the sync stage, each reporting ready once its
+   subscription is live,
 3. then the session clock starts and goes to the acquisition process.
 
 Shutdown runs the other way so nothing is lost: acquisition stops and flushes
 (everything it sent is committed), the signal stage finishes what it received and
-flushes, and the hub commits and closes the file. Children ignore Ctrl-C; this
+flushes, then the sync stage (it also reads the signal stage's metrics), and the
+hub commits and closes the file. Children ignore Ctrl-C; this
 process turns SIGINT/SIGTERM into that ordered shutdown.
 
 Processes are started with the ``spawn`` method, never ``fork``: forking after a
@@ -33,7 +35,7 @@ from coregulate.bus.producer import BusProducer
 from coregulate.clock import SessionClock
 from coregulate.recordings.hub import EXIT_WRITE_FAILED, HubConfig, run_hub_process
 from coregulate.recordings.parameters import pipeline_parameters
-from coregulate.stages.runner import run_metrics_stage_process
+from coregulate.stages.runner import run_metrics_stage_process, run_sync_stage_process
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +67,7 @@ class Session:
         self.options = options
         self.clock: SessionClock | None = None
         self._procs: dict[str, Any] = {}
-        self._restarts = {"hub": 0, "signal": 0}
+        self._restarts = {"hub": 0, "signal": 0, "sync": 0}
         self._clock_queue = _SPAWN.Queue()
         self._producer: BusProducer | None = None
 
@@ -97,7 +99,8 @@ class Session:
         )
         self._hub_config = hub_config
         self._wait(hub_ready, "hub", 30)
-        self._start_signal()
+        self._start_stage("signal")
+        self._start_stage("sync")
         self.clock = SessionClock.start(opts.speed)
         self._producer = BusProducer(ep.input, "session")
         self._producer.send(
@@ -108,22 +111,17 @@ class Session:
         self._clock_queue.put(self.clock)
         return self.clock
 
-    def _start_signal(self) -> None:
+    def _start_stage(self, stage: str) -> None:
+        """Start the bus stage `stage` ("signal" or "sync") and wait until it is subscribed."""
         ep = self.options.endpoints
         ready = _SPAWN.Event()
+        target = {"signal": run_metrics_stage_process, "sync": run_sync_stage_process}[stage]
         # A restarted stage publishes under a new source name, so its sequence
         # numbers (starting again at 1) are not mistaken for repeats.
-        name = "signal" if not self._restarts["signal"] else f"signal-{self._restarts['signal']}"
-        self._spawn(
-            "signal",
-            run_metrics_stage_process,
-            ep.input,
-            ep.output,
-            ready,
-            self.options.log_level,
-            name,
-        )
-        self._wait(ready, "signal", 30)
+        restarts = self._restarts[stage]
+        name = stage if not restarts else f"{stage}-{restarts}"
+        self._spawn(stage, target, ep.input, ep.output, ready, self.options.log_level, name)
+        self._wait(ready, stage, 30)
 
     def _spawn(self, name: str, target: Any, *args: Any) -> None:
         proc = _SPAWN.Process(target=target, args=args, name=f"coregulate-{name}", daemon=False)
@@ -137,14 +135,15 @@ class Session:
         self._procs[name] = proc
 
     def supervise(self) -> None:
-        """Restart the hub or the signal stage if it died; call this regularly.
+        """Restart the hub or a stage (signal, sync) if it died; call this regularly.
 
         A restarted hub appends to the same file on the same endpoints, and the
         producers resend what it had not committed, so nothing is lost. A restarted
         signal stage misses the beats published while it was down (a visible gap in
-        the metrics), not the beats themselves, which the file keeps.
+        the metrics), not the beats themselves, which the file keeps; a restarted sync
+        stage starts its session statistics afresh from its restart.
         """
-        for name in ("hub", "signal"):
+        for name in ("hub", "signal", "sync"):
             proc = self._procs.get(name)
             if proc is None or proc.is_alive():
                 continue
@@ -167,7 +166,7 @@ class Session:
                 self._spawn("hub", run_hub_process, self._hub_config, ready, self.options.log_level)
                 self._wait(ready, "hub", 30)
             else:
-                self._start_signal()
+                self._start_stage(name)
 
     def _wait(self, event: Any, name: str, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
@@ -189,12 +188,12 @@ class Session:
         return bool(proc and proc.is_alive())
 
     def stop(self) -> None:
-        """Stop in order (acquisition, signal, hub), each flushing what it holds."""
+        """Stop in order (acquisition, signal, sync, hub), each flushing what it holds."""
         if self._producer is not None:
             self._producer.flush(timeout_s=5.0)
             self._producer.close()
             self._producer = None
-        for name in ("acquisition", "signal", "hub"):
+        for name in ("acquisition", "signal", "sync", "hub"):
             proc = self._procs.get(name)
             if proc is None:
                 continue

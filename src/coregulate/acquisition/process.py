@@ -73,11 +73,13 @@ def run_acquisition_process(
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent orders the shutdown
     producer = BusProducer(input_endpoint, "acq")
     if isinstance(spec, ReplaySpec):
-        from coregulate.acquisition.replay_source import ReplayStrap
+        from coregulate.acquisition.replay_source import ReplayOrder, ReplayStrap
 
         clock: SessionClock = clock_queue.get(timeout=120)  # type: ignore[attr-defined]
+        order = ReplayOrder()  # both straps publish in the recorded order
         sources: list[HeartRateSource] = [
-            ReplayStrap(spec.path, role, clock, spec.from_s) for role in ("client", "therapist")
+            ReplayStrap(spec.path, role, clock, spec.from_s, order)
+            for role in ("client", "therapist")
         ]
     else:
         from coregulate.acquisition.sim_source import SimulatedStrap

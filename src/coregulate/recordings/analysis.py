@@ -86,11 +86,13 @@ def analyze_files(
     session: str | os.PathLike[str] | None = None,
     client: str | os.PathLike[str] | None = None,
     therapist: str | os.PathLike[str] | None = None,
+    phase: bool = False,
 ) -> Analysis:
     """Return the analysis of one session file, or of a client file and a therapist file.
 
     Two files are aligned on calendar time: each file's beats sit at its own wall-clock
     anchor plus session time, and the therapist's are shifted onto the client's clock.
+    `phase` adds Hilbert phase synchrony (NeuroKit2, offline only; slower to start).
     """
     if session is not None:
         path = Path(session)
@@ -121,7 +123,7 @@ def analyze_files(
         extra = [paths["client"]]
     markers = [m.json() | {"t_ns": m.t_ns} for p in extra for m in read_messages(p, ("marker",))]
     ratings = [m.json() | {"t_ns": m.t_ns} for p in extra for m in read_messages(p, ("rating",))]
-    return Analysis(sources, people, run_offline_pipeline(people), markers, ratings, hr_only)
+    return Analysis(sources, people, run_offline_pipeline(people, phase), markers, ratings, hr_only)
 
 
 def _retopic(series: BeatSeries, role: str) -> list:

@@ -96,8 +96,23 @@ _CSV_TABLES: dict[str, tuple[str, list[str]]] = {
         ["subject", "source", "t_ns", "t_s", "status", "detail_json"],
     ),
     "synchrony": (
-        "SELECT topic, source, t_ns, t_ns / 1e9, payload_json FROM synchrony ORDER BY t_ns",
-        ["topic", "source", "t_ns", "t_s", "payload_json"],
+        "SELECT source, series, final, t_ns, t_ns / 1e9, peak_r, peak_z, peak_lag_s, "
+        "session_mean_peak_z, session_median_peak_lag_s, susy_es, payload_json "
+        "FROM synchrony ORDER BY series, t_ns",
+        [
+            "source",
+            "series",
+            "final",
+            "t_ns",
+            "t_s",
+            "peak_r",
+            "peak_z_fisher",
+            "peak_lag_s",
+            "session_mean_peak_z_fisher",
+            "session_median_peak_lag_s",
+            "susy_es",
+            "payload_json",
+        ],
     ),
     "markers": (
         "SELECT source, t_ns, t_ns / 1e9, kind, note, payload_json FROM markers ORDER BY t_ns",
@@ -131,7 +146,7 @@ nanoseconds since session start on the session clock. Calendar time of a row is
 | beats.csv | every heartbeat (below) |
 | metrics.csv | per-person metrics as published live after each notification (below) |
 | status.csv | strap and process status changes (connecting, streaming, contact lost, ...) |
-| synchrony.csv | dyadic synchrony messages, as recorded (`payload_json`) |
+| synchrony.csv | dyadic synchrony per step and series (below) |
 | markers.csv | rupture/repair/note markers |
 | ratings.csv | alliance ratings (SRS/ORS/WAI-SR) |
 | hr_samples.csv | HR samples without beats (imported HR-only files) |
@@ -142,6 +157,11 @@ beats.csv: `rr_ms` is the interval that ENDS at `t_s`; `rr_ticks_1024th_s` the
 strap's raw value (empty for imports); `gap_before` = beats were lost before this
 one, so no successive difference may span it; `source` strap or import;
 `artifact_class` when the file has one.
+
+synchrony.csv: one row per completed step of each series (`hr_bpm`, `ln_rmssd`,
+...); `peak_*` of this step's window (positive lag = therapist leads), `session_*`
+and `susy_es` for the session so far; the last row per series has `final` = 1;
+`payload_json` has everything (docs/synchrony.md of coregulate).
 
 metrics.csv: trailing windows of `window_s` (RMSSD) and `hr_window_s` (HR) seconds;
 an empty value is "not available" and `unavailable_json` says why.

@@ -1,11 +1,12 @@
 """The offline pipeline: one seam through which every offline command runs the stages.
 
 `run_offline_pipeline` takes the beats of a session (as recorded `beat.<role>`
-messages) and returns what the live stages would have published, plus the
-session summaries `coregulate analyze` reports. When the per-person metrics
-(issue 4) and synchrony (issue 5) stages land, they plug in here:
-`offline_stages()` lists the stages run over the beats, `person_summary()` and
-`synchrony_summary()` compute the whole-session numbers.
+messages), runs them through the same per-person bus stages as a live session,
+chained as on the bus (`offline_stages()`), then the dyadic synchrony of the
+whole session through the synchrony stage's offline path (`synchrony_reports()`),
+and returns what they published plus the whole-session summaries
+`coregulate analyze` reports (`person_summary()`, `synchrony_summary()`). A new
+per-person stage joins offline analyses by being added to `offline_stages()`.
 """
 
 from __future__ import annotations
@@ -18,18 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from coregulate.bus.envelope import TOPIC_BEAT, Message
+from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_SYNC, Message, make_message
 from coregulate.recordings.parameters import pipeline_parameters
 from coregulate.recordings.store import read_messages, read_session_payload
-from coregulate.signal.resample import rr_on_grid
 from coregulate.signal.screening import rmssd_normal_ms, screen_beats
-from coregulate.signal.synchrony_minimal import (
-    SynchronyParams,
-    SynchronyResult,
-    windowed_synchrony,
-)
+from coregulate.signal.synchrony import HR_PARAMS, SLOW_PARAMS, SynchronyReport, synchrony_offline
+from coregulate.signal.synchrony import screen_beats as sync_screen_beats
 from coregulate.stages.base import Stage
 from coregulate.stages.metrics_stage import PersonMetricsStage
+from coregulate.stages.sync_stage import SLOW_SERIES
 
 _NO_SYNCHRONY: dict[str, Any] = {
     "peak_lag_s": None,
@@ -59,8 +57,15 @@ class PipelineResult:
     output_t_ns: dict[str, list[int]] = field(default_factory=dict)
     people: dict[str, dict[str, Any]] = field(default_factory=dict)
     synchrony: dict[str, Any] = field(default_factory=dict)
-    synchrony_series: SynchronyResult | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
+
+    def sync_updates(self, series: str = "hr_bpm") -> list[dict[str, Any]]:
+        """Return the synchrony stage's step updates of one series (not the final one)."""
+        return [
+            u
+            for u in self.outputs.get(TOPIC_SYNC, [])
+            if u.get("series") == series and not u.get("final")
+        ]
 
 
 def beats_from_messages(role: str, messages: list[Message], shift_ns: int = 0) -> BeatSeries:
@@ -111,8 +116,47 @@ def read_beats(path: str | os.PathLike[str], role: str | None = None) -> dict[st
 
 
 def offline_stages() -> list[Stage]:
-    """Return the stages the offline pipeline runs over the beats, in order."""
+    """Return the per-person stages the offline pipeline chains over the beats, in bus order.
+
+    Dyadic synchrony runs after them on the whole session at once
+    (`synchrony_reports`): the synchrony stage's offline path, whose updates equal
+    the live stage's (docs/synchrony.md, "Live equals replay equals offline").
+    """
     return [PersonMetricsStage()]
+
+
+def synchrony_reports(
+    people: dict[str, BeatSeries], outputs: dict[str, list[dict[str, Any]]], phase: bool
+) -> dict[str, SynchronyReport]:
+    """Return the whole-session synchrony of each series the live stage would compare.
+
+    Heart rate from the beats (screened as live); each slow series named by the
+    synchrony stage (`SLOW_SERIES`, e.g. ``ln_rmssd``) from the metrics stage's
+    outputs, when both people have it. `phase` adds Hilbert phase synchrony
+    (NeuroKit2; about 1.5 s more, for its import).
+    """
+    if "client" not in people or "therapist" not in people:
+        return {}
+    reports: dict[str, SynchronyReport] = {}
+    events = {
+        role: sync_screen_beats(p.t_ns, p.rr_ms, p.gap_before, kind="hr_bpm")
+        for role, p in people.items()
+        if role in ("client", "therapist")
+    }
+    end_ns = max(int(p.t_ns[-1]) for p in people.values() if p.t_ns.size)
+    reports["hr_bpm"] = synchrony_offline(events, HR_PARAMS, end_ns, "hr_bpm", phase)
+    for series in SLOW_SERIES:
+        slow = {}
+        for role in ("client", "therapist"):
+            payloads = outputs.get(f"metrics.{role}", [])
+            if not payloads or series not in payloads[0]:
+                break
+            t = np.array([int(p["t_ns"]) for p in payloads], dtype=np.int64)
+            v = np.array([np.nan if p[series] is None else p[series] for p in payloads], float)
+            slow[role] = (t, v)
+        if len(slow) == 2:
+            reports[series] = synchrony_offline(slow, SLOW_PARAMS, end_ns, series, phase)
+    return reports
 
 
 def person_summary(beats: BeatSeries) -> dict[str, Any]:
@@ -142,82 +186,78 @@ def person_summary(beats: BeatSeries) -> dict[str, Any]:
     }
 
 
-def synchrony_summary(
-    client: BeatSeries, therapist: BeatSeries, params: SynchronyParams | None = None
-) -> tuple[dict[str, Any], SynchronyResult | None]:
-    """Return the session's synchrony summary (and its per-window series) for a dyad."""
-    params = params or SynchronyParams()
-    empty = _NO_SYNCHRONY
-    series = []
-    for person in (client, therapist):
-        normal = screen_beats(person.rr_ms, person.gap_before)
-        # A gap before an excluded beat still separates the normal beats around it.
-        segment = np.cumsum(person.gap_before)[normal]
-        gap = np.concatenate([[True], segment[1:] != segment[:-1]]) if segment.size else segment
-        series.append((person.t_ns[normal], person.rr_ms[normal], gap))
-    if any(t.size < 2 for t, _, _ in series):
-        return {**empty, "method": "no beats for one person"}, None
-    start_s = max(float(series[0][0][0]), float(series[1][0][0])) / 1e9
-    end_s = min(float(series[0][0][-1]), float(series[1][0][-1])) / 1e9
-    if end_s - start_s < params.window_s + 2 * params.max_lag_s:
-        return {**empty, "method": "recordings overlap too little"}, None
-    grid_s = np.arange(start_s, end_s, 1.0 / params.grid_hz)
-    client_hr, therapist_hr = (60000.0 / rr_on_grid(t, rr, g, grid_s) for t, rr, g in series)
-    result = windowed_synchrony(client_hr, therapist_hr, params)
-    result = SynchronyResult(
-        result.t_s + start_s,
-        result.peak_r,
-        result.peak_lag_s,
-        result.peak_lag_median_s,
-        result.mean_peak_z,
-        result.surrogate_es,
-        result.n_surrogates,
-        params,
+def synchrony_summary(reports: dict[str, SynchronyReport]) -> dict[str, Any]:
+    """Return the session's heart-rate synchrony summary, and every series' final statistics.
+
+    From the ``hr_bpm`` series' final statistics: `peak_lag_s` is the median lag
+    at the windows' peaks (positive = therapist leads), `mean_peak_z` the mean
+    Fisher z of the peaks, `surrogate_es` SUSY's effect size against all
+    `n_surrogates` segment-shuffled pseudo pairs. Definitions: docs/synchrony.md.
+    The final statistics of every series (e.g. ``ln_rmssd``) are under ``series``.
+    """
+    out: dict[str, Any] = dict(_NO_SYNCHRONY)
+    hr = reports.get("hr_bpm")
+    if hr is None:
+        return {**out, "unavailable": {"synchrony": "it needs the beats of both people"}}
+    summary = hr.final.get("summary") or {}
+    susy = hr.final.get("susy") or {}
+    out.update(
+        peak_lag_s=summary.get("median_peak_lag_s"),
+        mean_peak_z=summary.get("mean_peak_z"),
+        surrogate_es=(susy.get("z") or {}).get("es"),
+        n_surrogates=int(susy.get("n_pseudo_pairs") or 0),
+        lag_sign="positive = therapist leads",
+        unavailable=hr.final.get("unavailable", {}),
+        method="coregulate.signal.synchrony, offline path (docs/synchrony.md)",
+        series={name: report.final for name, report in reports.items()},
     )
-    return {
-        "peak_lag_s": _num(result.peak_lag_median_s),
-        "mean_peak_z": _num(result.mean_peak_z),
-        "surrogate_es": _num(result.surrogate_es),
-        "n_surrogates": result.n_surrogates,
-        "lag_sign": "positive = therapist leads",
-        "method": "MINIMAL windowed cross-correlation of HR (signal/synchrony_minimal.py)",
-        "parameters": {
-            "grid_hz": params.grid_hz,
-            "window_s": params.window_s,
-            "step_s": params.step_s,
-            "max_lag_s": params.max_lag_s,
-        },
-    }, result
+    return out
 
 
-def run_offline_pipeline(people: dict[str, BeatSeries]) -> PipelineResult:
+def run_offline_pipeline(people: dict[str, BeatSeries], phase: bool = False) -> PipelineResult:
     """Return the stages' outputs and the session summaries for the beats of a dyad.
 
-    The stages see the beat messages in time order across both people, as they
-    would live.
+    Each beat message goes through the stages in bus order, and what a stage
+    publishes goes on to the later stages (the synchrony stage reads the metrics),
+    as on the bus. Each person's messages keep their recorded order; the two are
+    interleaved by time. Then the synchrony of the whole session (`phase`: with
+    Hilbert phase synchrony, which needs NeuroKit2).
     """
     result = PipelineResult()
     stages = offline_stages()
-    # Each person's messages keep their recorded order; the two are interleaved by time.
-    merged = list(heapq.merge(*(p.messages for p in people.values()), key=lambda m: m.t_ns))
-    for stage in stages:
-        for msg in merged:
-            if not msg.topic.startswith(stage.topics):
-                continue
-            for out in stage.update(msg):
-                result.outputs.setdefault(out.topic, []).append(out.payload)
-                result.output_t_ns.setdefault(out.topic, []).append(out.t_ns)
-        for out in stage.terminate():
+    seqs: dict[tuple[str, str], int] = {}
+
+    def publish(stage: Stage, outputs: list[Any]) -> list[Message]:
+        made = []
+        for out in outputs:
+            key = (stage.name, out.topic)
+            seqs[key] = seqs.get(key, 0) + 1
             result.outputs.setdefault(out.topic, []).append(out.payload)
             result.output_t_ns.setdefault(out.topic, []).append(out.t_ns)
+            made.append(make_message(out.topic, stage.name, seqs[key], out.t_ns, out.payload))
+        return made
+
+    def feed(messages: list[Message], final: bool = False) -> None:
+        for stage in stages:
+            produced = []
+            for msg in messages:
+                if msg.topic.startswith(stage.topics):
+                    produced += publish(stage, stage.update(msg))
+            if final:
+                produced += publish(stage, stage.terminate())
+            messages = messages + produced  # later stages see what this one published
+
+    merged = heapq.merge(*(p.messages for p in people.values()), key=lambda m: m.t_ns)
+    for msg in merged:
+        feed([msg])
+    feed([], final=True)
     for role, beats in people.items():
         result.people[role] = person_summary(beats)
-    if "client" in people and "therapist" in people:
-        result.synchrony, result.synchrony_series = synchrony_summary(
-            people["client"], people["therapist"]
-        )
-    else:
-        result.synchrony = {**_NO_SYNCHRONY, "method": "needs the beats of both people"}
+    reports = synchrony_reports(people, result.outputs, phase)
+    for report in reports.values():
+        result.outputs.setdefault(TOPIC_SYNC, []).extend(report.updates)
+        result.output_t_ns.setdefault(TOPIC_SYNC, []).extend(u["t_ns"] for u in report.updates)
+    result.synchrony = synchrony_summary(reports)
     result.parameters = {
         "stages": [type(s).__name__ for s in stages],
         **pipeline_parameters(),

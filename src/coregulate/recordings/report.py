@@ -46,12 +46,15 @@ def write_report(analysis: Analysis, out: str | os.PathLike[str]) -> Path:
             ax_ln.axhspan(m - s, m + s, color=colour, alpha=0.12, lw=0)
     ax_hr.set_ylabel("HR (bpm)")
     ax_ln.set_ylabel("lnRMSSD (ln ms)\nband: baseline ±1 SD")
-    sync = analysis.result.synchrony_series
-    if sync is not None:
-        ax_r.plot(sync.t_s / 60, sync.peak_r, color="k", lw=0.6)
-        ax_lag.plot(sync.t_s / 60, sync.peak_lag_s, ".", color="k", ms=1.5)
+    updates = [u for u in analysis.result.sync_updates("hr_bpm") if u.get("window")]
+    if updates:
+        t_min = np.array([(u["window"]["start_ns"] + u["window"]["end_ns"]) / 2 for u in updates])
+        t_min = t_min / 60e9  # each window drawn at its centre
+        ax_r.plot(t_min, [u["window"]["peak_r"] for u in updates], color="k", lw=0.6)
+        lags = [u["window"]["peak_lag_s"] for u in updates]
+        ax_lag.plot(t_min, lags, ".", color="k", ms=1.5)
     s = summary["synchrony"] or {}
-    ax_r.set_ylabel("synchrony peak r")
+    ax_r.set_ylabel("HR synchrony:\npeak r per window")
     ax_r.set_title(
         f"mean peak z {_f(s.get('mean_peak_z'))}, surrogate ES {_f(s.get('surrogate_es'))} "
         f"({s.get('n_surrogates', 0)} surrogates)",

@@ -91,8 +91,18 @@ FROM (SELECT topic, source, t_ns, CAST(payload AS TEXT) AS p FROM messages
     ),
     (
         "synchrony",
-        """SELECT topic, source, t_ns, CAST(payload AS TEXT) AS payload_json
-FROM messages WHERE topic = 'sync' OR (topic >= 'sync.' AND topic < 'sync/')""",
+        """SELECT source, t_ns,
+       json_extract(p, '$.series') AS series,
+       json_extract(p, '$.final') AS final,
+       json_extract(p, '$.window.peak_r') AS peak_r,
+       json_extract(p, '$.window.peak_z') AS peak_z,
+       json_extract(p, '$.window.peak_lag_s') AS peak_lag_s,
+       json_extract(p, '$.summary.mean_peak_z') AS session_mean_peak_z,
+       json_extract(p, '$.summary.median_peak_lag_s') AS session_median_peak_lag_s,
+       json_extract(p, '$.susy.z.es') AS susy_es,
+       p AS payload_json
+FROM (SELECT source, t_ns, CAST(payload AS TEXT) AS p FROM messages
+      WHERE topic = 'sync' OR (topic >= 'sync.' AND topic < 'sync/'))""",
     ),
     (
         "markers",

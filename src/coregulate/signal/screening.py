@@ -1,22 +1,27 @@
-"""Which beats are normal: the minimal stage's Malik screening over a whole recording.
+"""Which beats are normal over a whole recording, and RMSSD over the normal ones.
 
-The same rule as `signal/trailing.py` applies live (Malik et al. 1989): a beat whose
-RR differs by more than `max_change` (20 %) from the median of the previous (up to)
-five accepted beats of its segment is an artifact. Offline summaries use this
-function so that they agree with what the live stage excluded. The signal issue
-replaces both with Lipponen & Tarvainen (2019).
+The rule is Malik et al. (1989) with a physiological range, as the live stages
+apply it (`signal/synchrony/grid.py`'s `BeatScreen`; `signal/trailing.py` uses the
+same 20 % criterion): a beat outside 250–2500 ms, or differing by more than 20 %
+from the median of the previous (up to) five accepted beats of its segment, is an
+artifact. The signal issue replaces this with Lipponen & Tarvainen (2019).
 """
 
 from __future__ import annotations
 
 import math
-from collections import deque
 
 import numpy as np
 
+from coregulate.signal.synchrony.grid import BeatScreen
 
-def screen_beats(rr_ms: np.ndarray, gap_before: np.ndarray, max_change: float = 0.2) -> np.ndarray:
+
+def screen_beats(rr_ms: np.ndarray, gap_before: np.ndarray) -> np.ndarray:
     """Return a bool array: True where a beat is normal (accepted), False for an artifact.
+
+    The synchrony stage's `BeatScreen` decides (RR within 250–2500 ms and within
+    20 % of the median of the previous five accepted beats of its segment), so the
+    summaries and the synchrony agree on which beats are normal.
 
     Parameters
     ----------
@@ -24,27 +29,22 @@ def screen_beats(rr_ms: np.ndarray, gap_before: np.ndarray, max_change: float = 
         RR intervals, ms, in time order.
     gap_before
         True where beats were lost before this one (a new segment starts).
-    max_change
-        Largest accepted relative deviation from the recent median.
 
     Examples
     --------
     >>> screen_beats(np.array([800.0, 810, 400, 805]), np.array([True, False, False, False]))
     array([ True,  True, False,  True])
     """
-    rr = np.asarray(rr_ms, dtype=float)
-    gaps = np.asarray(gap_before, dtype=bool)
-    ok = np.ones(rr.size, dtype=bool)
-    recent: deque[float] = deque(maxlen=5)
-    for i, value in enumerate(rr.tolist()):
-        if gaps[i]:
-            recent.clear()
-        if recent:
-            reference = float(np.median(recent))
-            ok[i] = abs(value - reference) <= max_change * reference
-        if ok[i]:
-            recent.append(value)
-    return ok
+    screen = BeatScreen()
+    return np.array(
+        [
+            screen.accept(float(rr), bool(gap))
+            for rr, gap in zip(
+                np.asarray(rr_ms).tolist(), np.asarray(gap_before).tolist(), strict=True
+            )
+        ],
+        dtype=bool,
+    )
 
 
 def rmssd_normal_ms(rr_ms: np.ndarray, gap_before: np.ndarray, normal: np.ndarray) -> float:

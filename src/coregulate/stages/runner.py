@@ -74,6 +74,24 @@ def run_stage(
         subscriber.close()
 
 
+def _run_stage_process(
+    stage: Stage, input_endpoint: str, output_endpoint: str, ready: Any, log_level: int
+) -> None:
+    """Run `stage` in this (child) process until SIGTERM; the parent orders shutdown."""
+    logging.basicConfig(
+        level=log_level, format=f"%(asctime)s {stage.name} %(levelname)s %(message)s"
+    )
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent orders the shutdown
+    stopping = False
+
+    def _stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    run_stage(stage, input_endpoint, output_endpoint, lambda: stopping, ready)
+
+
 def run_metrics_stage_process(
     input_endpoint: str,
     output_endpoint: str,
@@ -84,15 +102,19 @@ def run_metrics_stage_process(
     """Entry point of the signal process: the per-person metrics stage until SIGTERM."""
     from coregulate.stages.metrics_stage import PersonMetricsStage
 
-    logging.basicConfig(level=log_level, format="%(asctime)s signal %(levelname)s %(message)s")
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent orders the shutdown
-    stopping = False
-
-    def _stop(signum: int, frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, _stop)
-    run_stage(
-        PersonMetricsStage(name=name), input_endpoint, output_endpoint, lambda: stopping, ready
+    _run_stage_process(
+        PersonMetricsStage(name=name), input_endpoint, output_endpoint, ready, log_level
     )
+
+
+def run_sync_stage_process(
+    input_endpoint: str,
+    output_endpoint: str,
+    ready: Any,
+    log_level: int = logging.INFO,
+    name: str = "sync",
+) -> None:
+    """Entry point of the sync process: the dyadic synchrony stage until SIGTERM."""
+    from coregulate.stages.sync_stage import SyncStage
+
+    _run_stage_process(SyncStage(name=name), input_endpoint, output_endpoint, ready, log_level)

@@ -1,0 +1,155 @@
+"""`coregulate sync FILE`: recompute a session's synchrony from its file and check it.
+
+The beats and metrics recorded in the file are replayed, in the order the hub
+received them, through the same stage that ran live, with the parameters the live
+stage wrote into its `sync` messages (or the defaults if it did not run). The
+result is compared with the `sync` messages recorded live: they must be identical
+unless the live stage missed messages or was restarted (then the replay, which has
+the whole session, is the one to use).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+ORDER = 30
+log = logging.getLogger("coregulate")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `sync` parser."""
+    parser = sub.add_parser(
+        "sync",
+        help="recompute a session's synchrony from its file and compare with the live one",
+        description="Replay the beats and metrics of a session file through the synchrony "
+        "stage, with the parameters recorded in the file, and compare with the sync messages "
+        "recorded live. Prints each series' session summary; synchrony is information, "
+        "not a score.",
+    )
+    parser.add_argument("file", type=Path, help="a coregulate session file")
+    parser.add_argument(
+        "--json", type=Path, metavar="OUT", help="write every recomputed sync message here"
+    )
+    parser.set_defaults(func=run)
+
+
+def _recorded_params(path: Path) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+    """Return (HR params, slow params, live payloads) from the file's first sync stream."""
+    from coregulate.recordings.store import read_messages
+
+    hr: dict[str, Any] = {}
+    slow: dict[str, Any] = {}
+    live: list[dict[str, Any]] = []
+    for msg in read_messages(path, ("sync",)):
+        if msg.topic != "sync" or msg.source != "sync":
+            continue  # a restarted stage ("sync-1") covers only part of the session
+        payload = msg.json()
+        live.append(payload)
+        target = hr if payload.get("series") == "hr_bpm" else slow
+        target.setdefault("params", payload.get("params"))
+    return hr.get("params") or {}, slow.get("params") or {}, live
+
+
+def _params(recorded: dict[str, Any], default: Any) -> Any:
+    from coregulate.signal.synchrony import SyncParams
+
+    if not recorded:
+        return default
+    values = dict(recorded)
+    values["phase_band_hz"] = tuple(values["phase_band_hz"])
+    return SyncParams(**values)
+
+
+def _fmt(value: Any, spec: str) -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def _describe(final: dict[str, Any]) -> list[str]:
+    """Return the lines describing one series' final message."""
+    lines = [f"{final['series']}:"]
+    summary = final.get("summary")
+    why = final.get("unavailable", {})
+    if summary:
+        lines.append(
+            f"  windows {summary['n_available']}/{summary['n_windows']} available; "
+            f"mean peak z {summary['mean_peak_z']:+.3f}; median peak lag "
+            f"{summary['median_peak_lag_s']:+.2f} s (positive = therapist leads); "
+            f"therapist leads {summary['share_therapist_leads']:.0%}, client leads "
+            f"{summary['share_client_leads']:.0%}, simultaneous "
+            f"{summary['share_simultaneous']:.0%}"
+        )
+    else:
+        lines.append(f"  windowed cross-correlation not available: {why.get('summary')}")
+    susy = final.get("susy")
+    if susy:
+        lines.append(
+            f"  SUSY: ES {_fmt(susy['z']['es'], '+.3f')} (|Z|: "
+            f"{_fmt(susy['z_abs']['es'], '+.3f')}) over {susy['n_segments']} segments, "
+            f"{susy['n_pseudo_pairs']} pseudo pairs; p {susy['p_above_chance']:.3f} from "
+            f"{susy['n_surrogates']} surrogates "
+            + ("(above chance)" if susy["above_chance"] else "(not above chance)")
+        )
+    else:
+        lines.append(f"  SUSY not available: {why.get('susy')}")
+    conc = final.get("concordance") or {}
+    ci = conc.get("ci")
+    lines.append(
+        f"  concordance index {ci:+.3f} over {conc['n_r']} segments"
+        if ci is not None
+        else f"  concordance index not available: {why.get('concordance')}"
+    )
+    phase = final.get("phase")
+    lines.append(
+        f"  phase synchrony (offline): mean index {phase['mean_index']:.3f}, PLV {phase['plv']:.3f}"
+        if phase
+        else f"  phase synchrony not available: {why.get('phase')}"
+    )
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `coregulate sync`; return the exit code."""
+    from coregulate.recordings.store import SessionFileError, read_messages
+    from coregulate.signal.synchrony import HR_PARAMS, SLOW_PARAMS
+    from coregulate.stages.sync_stage import SyncStage
+
+    try:
+        hr_recorded, slow_recorded, live = _recorded_params(args.file)
+        stage = SyncStage(_params(hr_recorded, HR_PARAMS), _params(slow_recorded, SLOW_PARAMS))
+        outputs = []
+        for msg in read_messages(args.file, ("beat.", "metrics.")):
+            outputs += stage.update(msg)
+        outputs += stage.terminate()
+    except SessionFileError as exc:
+        log.error("%s", exc)
+        return 2
+    except (TypeError, ValueError) as exc:
+        log.error("%s: the recorded sync parameters are not usable (%s)", args.file, exc)
+        return 2
+    replayed = [o.payload for o in outputs]
+    if not replayed:
+        log.error("%s has no beats to compute synchrony from", args.file)
+        return 1
+    finals = [p for p in replayed if p["final"]]
+    for final in finals:
+        print("\n".join(_describe(final)))  # noqa: T201 - the command's own output
+    if live:
+        same = sum(a == b for a, b in zip(live, replayed, strict=False))
+        verdict = "identical" if same == len(live) == len(replayed) else "DIFFERENT"
+        print(  # noqa: T201
+            f"replay vs. live: {same} of {len(replayed)} recomputed messages equal the "
+            f"{len(live)} recorded live ({verdict})"
+        )
+    else:
+        print("no live sync messages in the file: computed from the beats only")  # noqa: T201
+    if args.json:
+        from coregulate.recordings.store import create_private_file
+
+        create_private_file(args.json)  # health data: owner-only, like the session file
+        args.json.write_text(json.dumps(replayed) + "\n")
+        print(f"wrote {args.json}")  # noqa: T201
+    return 0

@@ -1,0 +1,178 @@
+"""Surrogate synchrony (SUSY; Tschacher & Meier 2020): is synchrony above chance?
+
+The session is cut into non-overlapping segments of s samples (any remainder at
+the end is left out). For a therapist segment i and a client segment h, the
+cross-correlation over lags τ = -L..L is computed inside the segment pair on the
+overlapping s - |τ| samples (positive τ = therapist leads, as in `wcc`), each r
+is Fisher-z transformed, and the segment pair's
+
+    Z(i, h) = mean over τ of artanh r(τ)          ("Z", signed)
+    |Z|(i, h) = mean over τ of |artanh r(τ)|      ("absolute Z")
+
+Real synchrony pairs segment i with itself (the diagonal); pseudo-synchrony pairs
+segment i of one person with segment h ≠ i of the other (segment shuffling). With
+all such pairs as the surrogates, as SUSY does,
+
+    ES = (mean Z_real − mean Z_pseudo) / SD(Z_pseudo)      (SD with n − 1)
+
+"Above chance" (this project's addition, for the live display): the mean real |Z|
+is compared with the mean |Z| of random re-pairings of all valid segments
+(derangements: every segment paired with another's), p = (1 + #{surrogate ≥
+real}) / (1 + n_surrogates), one-sided. Segments with missing or constant data are
+left out of both. Note: SUSY computes R's ``ccf`` (segment-wide mean, divisor n);
+here each lag is a Pearson r on its overlap, as in the windowed cross-correlation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from coregulate.signal.synchrony.wcc import RELATIVE_FLAT, fisher_z
+
+
+def lagged_parts(segment: np.ndarray, lag: int, leading: bool) -> np.ndarray:
+    """Return one segment's standardized sub-vectors, one row per lag -L..L.
+
+    `leading` True for the therapist's segment (which is shifted earlier at
+    positive lags). Each sub-vector is centred, scaled to unit norm and padded with
+    zeros to the segment's length, so the Pearson r of two rows is their dot
+    product; a constant sub-vector comes back NaN.
+    """
+    s = segment.size
+    parts = np.zeros((2 * lag + 1, s))
+    for row, tau in enumerate(range(-lag, lag + 1)):
+        if leading:
+            sub = segment[: s - tau] if tau >= 0 else segment[-tau:]
+        else:
+            sub = segment[tau:] if tau >= 0 else segment[: s + tau]
+        if sub.size < 3:  # a lag as long as the segment: no correlation to speak of
+            parts[row] = np.nan
+            continue
+        centred = sub - sub.mean()
+        norm = math.sqrt(float((centred * centred).sum()))
+        # Constant (or varying only by rounding noise), as in `wcc`: r undefined.
+        flat = norm <= math.sqrt(sub.size) * RELATIVE_FLAT * (1.0 + float(np.abs(sub).max()))
+        parts[row, : sub.size] = np.nan if flat else centred / norm
+    return parts
+
+
+def pair_z(x_parts: np.ndarray, y_parts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (Z, |Z|) of segment pairs: parts (..., 2L+1, s) broadcast against each other."""
+    z = fisher_z((x_parts * y_parts).sum(axis=-1))
+    return z.mean(axis=-1), np.abs(z).mean(axis=-1)
+
+
+@dataclass
+class SegmentMatrix:
+    """Z and |Z| of every therapist-segment × client-segment pair, grown one at a time.
+
+    The live path adds each segment as it completes; offline adds them all in
+    order, so both produce the same numbers bit for bit.
+    """
+
+    lag: int
+    z: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    z_abs: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    valid: list[bool] = field(default_factory=list)
+    # Standardized lagged parts of every segment, (capacity, 2L+1, s): kept so a new
+    # segment can be paired with all earlier ones. About 40 kB per segment at the
+    # heart-rate defaults (30 s at 4 Hz, ±5 s), so 15 MB per person for 3 hours.
+    _x: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    _y: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+
+    @property
+    def n(self) -> int:
+        """Return the number of segments added."""
+        return len(self.valid)
+
+    def add(self, therapist_seg: np.ndarray, client_seg: np.ndarray) -> None:
+        """Add one segment of both people and fill its row and column."""
+        x = lagged_parts(therapist_seg, self.lag, True)
+        y = lagged_parts(client_seg, self.lag, False)
+        usable = bool(np.isfinite(x).all() and np.isfinite(y).all())
+        i = self.n
+        if i >= self._x.shape[0]:  # grow by doubling: adding stays cheap on average
+            cap = max(8, 2 * i)
+            for name in ("z", "z_abs"):
+                grown = np.full((cap, cap), np.nan)
+                old = getattr(self, name)
+                grown[: old.shape[0], : old.shape[1]] = old
+                setattr(self, name, grown)
+            for name in ("_x", "_y"):
+                grown = np.zeros((cap, *x.shape))
+                if i:
+                    grown[:i] = getattr(self, name)[:i]
+                setattr(self, name, grown)
+        self.valid.append(usable)
+        self._x[i] = x
+        self._y[i] = y
+        if not usable:
+            return
+        n = i + 1
+        self.z[i, :n], self.z_abs[i, :n] = pair_z(x[None], self._y[:n])
+        self.z[:i, i], self.z_abs[:i, i] = pair_z(self._x[:i], y[None])
+
+
+def _derangements(n: int, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Return `count` random permutations of range(n) with no fixed point."""
+    out: list[np.ndarray] = []
+    have = 0
+    while have < count:
+        perms = rng.permuted(np.tile(np.arange(n), (count, 1)), axis=1)
+        ok = perms[~(perms == np.arange(n)).any(axis=1)]
+        out.append(ok)
+        have += len(ok)
+    return np.concatenate(out)[:count]
+
+
+def susy_statistics(
+    matrix: SegmentMatrix, n_surrogates: int, alpha: float, min_segments: int, seed: int
+) -> tuple[dict[str, Any] | None, str | None]:
+    """Return the SUSY statistics of the segments so far, or (None, reason).
+
+    Returns
+    -------
+    stats : dict or None
+        ``n_segments`` (valid), ``n_segments_total``, ``n_pseudo_pairs``, for "z" and
+        "z_abs": ``mean_real``, ``mean_pseudo``, ``sd_pseudo``, ``es``; and
+        ``n_surrogates``, ``p_above_chance``, ``above_chance`` (on |Z|).
+    reason : str or None
+        Why the statistics are not available.
+    """
+    keep = np.flatnonzero(matrix.valid)
+    k = keep.size
+    if k < max(min_segments, 2):
+        return None, (f"{k} complete segment(s) without gaps so far (needs {max(min_segments, 2)})")
+    stats: dict[str, Any] = {
+        "n_segments": int(k),
+        "n_segments_total": matrix.n,
+        "n_pseudo_pairs": int(k * (k - 1)),
+    }
+    off = ~np.eye(k, dtype=bool)
+    for name in ("z", "z_abs"):
+        sub = getattr(matrix, name)[np.ix_(keep, keep)]
+        real = np.diagonal(sub).copy()
+        pseudo = sub[off]
+        sd = float(np.std(pseudo, ddof=1)) if pseudo.size > 1 else math.nan
+        mean_real = float(np.mean(real))
+        mean_pseudo = float(np.mean(pseudo))
+        es = (mean_real - mean_pseudo) / sd if sd > 0 else None
+        stats[name] = {
+            "mean_real": mean_real,
+            "mean_pseudo": mean_pseudo,
+            "sd_pseudo": sd if math.isfinite(sd) else None,
+            "es": es,
+        }
+    sub = matrix.z_abs[np.ix_(keep, keep)]
+    rng = np.random.default_rng([seed, k])
+    perms = _derangements(k, n_surrogates, rng)
+    surrogate_means = sub[np.arange(k)[None, :], perms].mean(axis=1)
+    real_mean = float(np.mean(np.diagonal(sub)))
+    exceed = int(np.count_nonzero(surrogate_means >= real_mean))
+    p = (1 + exceed) / (1 + n_surrogates)
+    stats.update({"n_surrogates": n_surrogates, "p_above_chance": p, "above_chance": p < alpha})
+    return stats, None

@@ -1,0 +1,206 @@
+"""The dyadic engine: two grid series in, one update per step out (live and offline).
+
+`SynchronyTrack` owns both people's series on the common grid and, whenever the
+grid is extended, computes every step whose window has become final: the windowed
+cross-correlation of that window, the session summary so far, and the surrogate
+(SUSY) and concordance statistics of the segments completed so far. The live path
+extends it a few samples at a time; the offline path extends it once with the
+whole session. Both call the same kernels on the same numbers in the same order,
+so replay equals live bit for bit (tested).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from coregulate.signal.synchrony.concordance import concordance_index, segment_r
+from coregulate.signal.synchrony.params import SyncParams
+from coregulate.signal.synchrony.surrogates import SegmentMatrix, susy_statistics
+from coregulate.signal.synchrony.wcc import OK, REASONS, wcc_windows
+
+
+def _none_if_nan(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+class SynchronyTrack:
+    """Grows two grid series and returns the `sync` update of every completed step.
+
+    Parameters
+    ----------
+    params : SyncParams
+        Grid, window, lag, segment and surrogate settings.
+    series : str
+        Name of the compared series ("hr_bpm", "ln_rmssd", ...), carried in updates.
+    """
+
+    def __init__(self, params: SyncParams, series: str) -> None:
+        self.params = params
+        self.series = series
+        self._w = params.samples("window_s")
+        self._lag = params.samples("max_lag_s")
+        self._step = params.samples("step_s")
+        self._seg = params.samples("segment_s")
+        self._cseg = params.samples("concordance_segment_s")
+        self._slope_n = params.samples("slope_window_s")
+        self._slope_step = params.samples("slope_step_s")
+        self._x = np.zeros(1024)  # therapist
+        self._y = np.zeros(1024)  # client
+        self.n = 0  # grid samples final so far
+        self._next_step = 1  # the next window ends at self._next_step * step
+        self._peak_z = np.zeros(256)
+        self._peak_lag = np.zeros(256, dtype=np.int64)
+        self._n_windows = 0  # windows stepped so far (available or not)
+        self._n_peaks = 0  # windows available
+        self.segments = SegmentMatrix(self._lag)
+        self._susy: tuple[dict[str, Any] | None, str | None] = (None, "no segment yet")
+        self._conc_r: list[float] = []
+        self._conc: tuple[dict[str, Any] | None, str | None] = (None, "no segment yet")
+        self._params_dict = params.to_dict()
+
+    @property
+    def therapist(self) -> np.ndarray:
+        """Return the therapist's grid series so far (a view)."""
+        return self._x[: self.n]
+
+    @property
+    def client(self) -> np.ndarray:
+        """Return the client's grid series so far (a view)."""
+        return self._y[: self.n]
+
+    def extend(self, therapist: np.ndarray, client: np.ndarray) -> list[dict[str, Any]]:
+        """Append final grid samples of both people; return the updates of completed steps."""
+        k = len(therapist)
+        if len(client) != k:
+            raise ValueError("both people's grid samples must cover the same times")
+        need = self.n + k
+        if need > self._x.size:
+            cap = max(need, 2 * self._x.size)
+            self._x = np.concatenate([self._x[: self.n], np.zeros(cap - self.n)])
+            self._y = np.concatenate([self._y[: self.n], np.zeros(cap - self.n)])
+        self._x[self.n : need] = therapist
+        self._y[self.n : need] = client
+        self.n = need
+        first = self._next_step
+        last = self.n // self._step
+        if last < first:
+            return []
+        ends = np.arange(first, last + 1, dtype=np.int64) * self._step
+        self._next_step = last + 1
+        batch = wcc_windows(self._x[: self.n], self._y[: self.n], ends, self._w, self._lag)
+        updates = []
+        for i, end in enumerate(ends.tolist()):
+            self._add_segments(end)
+            updates.append(self._update(end, batch, i))
+        return updates
+
+    def _add_segments(self, end: int) -> None:
+        """Add the SUSY and concordance segments complete by grid index `end`."""
+        added = False
+        if self._seg < 2 * self._lag + 3:
+            # SUSY requires segments of at least twice the maximum lag (its R package
+            # refuses shorter ones): a lagged r would rest on a handful of samples.
+            self._susy = (None, "the SUSY segment is shorter than twice the lag range")
+            end = 0
+        while (self.segments.n + 1) * self._seg <= end:
+            a = self.segments.n * self._seg
+            self.segments.add(self._x[a : a + self._seg], self._y[a : a + self._seg])
+            added = True
+        if added:
+            p = self.params
+            self._susy = susy_statistics(
+                self.segments, p.n_surrogates, p.alpha, p.min_segments, p.seed
+            )
+        added = False
+        while (len(self._conc_r) + 1) * self._cseg <= end:
+            a = len(self._conc_r) * self._cseg
+            self._conc_r.append(
+                segment_r(
+                    self._x[a : a + self._cseg],
+                    self._y[a : a + self._cseg],
+                    self._slope_n,
+                    self._slope_step,
+                    self.params.grid_hz,
+                )
+            )
+            added = True
+        if added:
+            self._conc = concordance_index(self._conc_r)
+
+    def _record_peak(self, z: float, lag: int) -> None:
+        if self._n_peaks == self._peak_z.size:
+            self._peak_z = np.concatenate([self._peak_z, np.zeros(self._peak_z.size)])
+            self._peak_lag = np.concatenate([self._peak_lag, np.zeros_like(self._peak_lag)])
+        self._peak_z[self._n_peaks] = z
+        self._peak_lag[self._n_peaks] = lag
+        self._n_peaks += 1
+
+    def _update(self, end: int, batch: Any, i: int) -> dict[str, Any]:
+        p = self.params
+        period = p.period_ns
+        fs = p.grid_hz
+        self._n_windows += 1
+        unavailable: dict[str, str] = {}
+        window = None
+        reason = int(batch.reason[i])
+        if reason == OK:
+            lag = int(batch.peak_lag[i])
+            lag_s = lag / fs
+            leader = (
+                "simultaneous"
+                if abs(lag_s) <= p.simultaneous_s
+                else ("therapist" if lag_s > 0 else "client")
+            )
+            window = {
+                "start_ns": (end - self._lag - self._w) * period,
+                "end_ns": (end - self._lag) * period,
+                "peak_r": float(batch.peak_r[i]),
+                "peak_z": float(batch.peak_z[i]),
+                "peak_lag_s": lag_s,
+                "r_lag0": _none_if_nan(float(batch.r_lag0[i])),
+                "leader": leader,
+            }
+            self._record_peak(float(batch.peak_z[i]), lag)
+        else:
+            unavailable["window"] = REASONS[reason]
+        summary = self.summary()
+        if summary is None:
+            unavailable["summary"] = "no window available yet"
+        susy, susy_reason = self._susy
+        if susy_reason:
+            unavailable["susy"] = susy_reason
+        conc, conc_reason = self._conc
+        if conc_reason:
+            unavailable["concordance"] = conc_reason
+        return {
+            "series": self.series,
+            "t_ns": end * period,
+            "window": window,
+            "summary": summary,
+            "susy": susy,
+            "concordance": conc,
+            "unavailable": unavailable,
+            "params": self._params_dict,
+        }
+
+    def summary(self) -> dict[str, Any] | None:
+        """Return the windowed cross-correlation summary of the session so far."""
+        k = self._n_peaks
+        if k == 0:
+            return None
+        z = self._peak_z[:k]
+        lag_s = self._peak_lag[:k] / self.params.grid_hz
+        tol = self.params.simultaneous_s
+        return {
+            "n_windows": self._n_windows,
+            "n_available": k,
+            "mean_peak_z": float(np.mean(z)),
+            "mean_abs_peak_z": float(np.mean(np.abs(z))),
+            "median_peak_lag_s": float(np.median(lag_s)),
+            "share_therapist_leads": float(np.mean(lag_s > tol)),
+            "share_client_leads": float(np.mean(lag_s < -tol)),
+            "share_simultaneous": float(np.mean(np.abs(lag_s) <= tol)),
+        }

@@ -1,0 +1,151 @@
+"""Windowed cross-correlation with peak picking (Boker et al. 2002; rMEA).
+
+A window ends at grid index `end` (exclusive). With window length w and maximum lag
+L (samples), the client's segment is ``client[end-L-w : end-L]`` and, for lag τ in
+-L..L, the therapist's segment is ``therapist[end-L-w-τ : end-L-τ]``. So
+
+    r(τ) = Pearson r( therapist(t - τ), client(t) )  over the window,
+
+and **positive lag = therapist leads** (the client's series follows the
+therapist's τ later). Every lag uses w full samples, and everything a window needs
+lies in ``[end - w - 2L, end)``: the live path can compute it as soon as the grid
+is final up to `end` (its client window is centred L + w/2 before `end`).
+
+Peak picking: the lag with the largest |r| (the first such lag if tied), the
+signed r there, its Fisher z = artanh(r), and r at lag 0. A window with a missing
+grid sample anywhere in its span, or with a constant segment (r undefined), is not
+available and says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+# Why a window is not available (codes in `WindowBatch.reason`).
+OK = 0
+MISSING = 1
+CONSTANT = 2
+TOO_EARLY = 3
+WINDOW_TOO_SHORT = 4
+REASONS = {
+    MISSING: "a gap in someone's data within the window (grid samples missing)",
+    CONSTANT: "a constant segment in the window (correlation undefined)",
+    TOO_EARLY: "not enough data yet for one window plus the lag range",
+    WINDOW_TOO_SHORT: "the window is shorter than the lag range (±max lag)",
+}
+R_CLIP = 1.0 - 1e-12  # keeps artanh finite for |r| = 1 (identical series)
+RELATIVE_FLAT = 1e-12  # a segment varying less than this share of its size is constant
+_CHUNK = 128  # windows per batch: bounds memory at ~CHUNK * (2L+1) * w floats
+
+
+@dataclass(frozen=True, eq=False)
+class WindowBatch:
+    """Per-window results: r over lags, peaks, and why a window is not available."""
+
+    end: np.ndarray  # grid index (exclusive) each window ends at
+    r: np.ndarray  # (n, 2L+1), lags -L..L; NaN where not available
+    peak_r: np.ndarray
+    peak_z: np.ndarray
+    peak_lag: np.ndarray  # samples, positive = therapist leads
+    r_lag0: np.ndarray
+    reason: np.ndarray  # OK or a code of REASONS
+
+
+def fisher_z(r: np.ndarray) -> np.ndarray:
+    """Return artanh(r), with |r| clipped just below 1 so it stays finite."""
+    return np.arctanh(np.clip(r, -R_CLIP, R_CLIP))
+
+
+def _flat(centred_ss: np.ndarray, values: np.ndarray, w: int) -> np.ndarray:
+    """Return True where a segment is constant for practical purposes.
+
+    Exactly constant, or varying by less than 1e-12 of its magnitude (rounding
+    noise, denormals): its r would be noise or a division by zero.
+    """
+    scale = 1.0 + np.abs(values).max(axis=-1)
+    return centred_ss <= w * (RELATIVE_FLAT * scale) ** 2
+
+
+def _windows(
+    x: np.ndarray, y: np.ndarray, ends: np.ndarray, w: int, lag: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return r (n, 2L+1) for windows ending at `ends`, and which windows are flat."""
+    xv = sliding_window_view(x, w)
+    yv = sliding_window_view(y, w)
+    taus = np.arange(-lag, lag + 1)
+    ys = yv[ends - lag - w]  # (n, w)
+    xs = xv[(ends - lag - w)[:, None] - taus[None, :]]  # (n, 2L+1, w)
+    yc = ys - ys.mean(axis=-1, keepdims=True)
+    xc = xs - xs.mean(axis=-1, keepdims=True)
+    sxy = (xc * yc[:, None, :]).sum(axis=-1)
+    sxx = (xc * xc).sum(axis=-1)
+    syy = (yc * yc).sum(axis=-1)
+    flat = _flat(sxx, xs, w).any(axis=-1) | _flat(syy, ys, w)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = sxy / np.sqrt(sxx * syy[:, None])
+    r[flat] = np.nan
+    return r, flat
+
+
+def wcc_windows(
+    therapist: np.ndarray, client: np.ndarray, ends: np.ndarray, w: int, lag: int
+) -> WindowBatch:
+    """Return the windowed cross-correlation of windows ending at grid indices `ends`.
+
+    Parameters
+    ----------
+    therapist, client : array
+        The two people's series on the same grid (NaN = missing).
+    ends : array of int
+        Exclusive end index of each window; the live path passes one, offline all.
+    w, lag : int
+        Window length and maximum lag in samples.
+
+    Returns
+    -------
+    WindowBatch
+        r per lag and the picked peak of each window, with a reason code where a
+        window is not available.
+    """
+    ends = np.asarray(ends, dtype=np.int64)
+    n = ends.size
+    n_lags = 2 * lag + 1
+    r = np.full((n, n_lags), np.nan)
+    reason = np.full(n, OK, dtype=np.int8)
+    if w < 2 * lag or w < 3:
+        reason[:] = WINDOW_TOO_SHORT
+    else:
+        reason[ends - w - 2 * lag < 0] = TOO_EARLY
+        reason[ends > min(therapist.size, client.size)] = TOO_EARLY
+        ok = np.flatnonzero(reason == OK)
+        if ok.size:
+            span = w + 2 * lag
+            finite_x = np.concatenate(([0], np.cumsum(~np.isfinite(therapist))))
+            finite_y = np.concatenate(([0], np.cumsum(~np.isfinite(client))))
+            e = ends[ok]
+            missing = (finite_x[e] - finite_x[e - span] > 0) | (
+                finite_y[e - lag] - finite_y[e - lag - w] > 0
+            )
+            reason[ok[missing]] = MISSING
+            ok = ok[~missing]
+        for start in range(0, ok.size, _CHUNK):
+            idx = ok[start : start + _CHUNK]
+            r[idx], flat = _windows(therapist, client, ends[idx], w, lag)
+            reason[idx[flat]] = CONSTANT
+    good = reason == OK
+    peak = np.zeros(n, dtype=np.int64)
+    peak[good] = np.argmax(np.abs(r[good]), axis=1)
+    rows = np.arange(n)
+    peak_r = np.where(good, r[rows, peak], np.nan)
+    return WindowBatch(
+        end=ends,
+        r=r,
+        peak_r=peak_r,
+        peak_z=fisher_z(peak_r),
+        peak_lag=np.where(good, peak - lag, 0),
+        r_lag0=r[:, lag].copy(),
+        reason=reason,
+    )

@@ -1,0 +1,130 @@
+"""The dyadic synchrony stage: `beat.<role>` and `metrics.<role>` in, `sync` out.
+
+Heart rate synchrony comes from the beats (4 Hz grid, 30 s windows every 1 s).
+The slow synchrony comes from named per-person series in `metrics.<role>`
+(`ln_rmssd` now, `arousal` once the signal stage publishes it; any name listed in
+`slow_series`): a series is tracked from the first message that carries its key.
+Each completed step of each series is one `sync` message carrying every
+parameter used (docs/protocol.md), so a result can be recomputed from the file.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_METRICS, TOPIC_SYNC, EnvelopeError, Message
+from coregulate.signal.synchrony.live import ROLES, LiveSynchrony
+from coregulate.signal.synchrony.params import HR_PARAMS, SLOW_PARAMS, SyncParams
+from coregulate.stages.base import Output
+
+log = logging.getLogger(__name__)
+
+SLOW_SERIES = ("ln_rmssd", "arousal")
+
+
+class SyncStage:
+    """Computes live synchrony between client and therapist and publishes `sync`.
+
+    Parameters
+    ----------
+    hr_params, slow_params : SyncParams
+        Settings of the heart-rate and of the slow-series synchrony.
+    slow_series : tuple of str
+        Fields of `metrics.<role>` to compare between the two people.
+    phase_at_end : bool
+        At the end of the session, publish a final message per series with the
+        (offline-only) Hilbert phase synchrony of the whole session.
+    name : str
+        Bus source name; a restarted stage takes a new one.
+    """
+
+    topics = (TOPIC_BEAT + ".", TOPIC_METRICS + ".")
+
+    def __init__(
+        self,
+        hr_params: SyncParams = HR_PARAMS,
+        slow_params: SyncParams = SLOW_PARAMS,
+        slow_series: tuple[str, ...] = SLOW_SERIES,
+        phase_at_end: bool = True,
+        name: str = "sync",
+    ) -> None:
+        self.name = name
+        self.slow_params = slow_params
+        self.slow_series = slow_series
+        self.phase_at_end = phase_at_end
+        self.tracks: dict[str, LiveSynchrony] = {"hr_bpm": LiveSynchrony(hr_params, "hr_bpm")}
+        self._last: dict[str, dict[str, Any]] = {}
+        self.now_ns = 0
+
+    def update(self, msg: Message) -> list[Output]:
+        """Return the `sync` messages of every step completed by this input."""
+        role = msg.role
+        if role not in ROLES:
+            return []
+        kind = msg.topic.split(".", 1)[0]
+        try:
+            data = msg.json()
+            if kind == TOPIC_BEAT:
+                self.tracks["hr_bpm"].add_beats(
+                    role, data["t_ns"], data["rr_ms"], bool(data["gap_before"])
+                )
+            else:
+                t_ns = int(data["t_ns"])
+                for series in self.slow_series:
+                    if series not in data:
+                        continue
+                    if series not in self.tracks:
+                        self.tracks[series] = LiveSynchrony(self.slow_params, series)
+                    value = data[series]
+                    if value is not None and not isinstance(value, int | float):
+                        raise TypeError(f"{series} is {type(value).__name__}, not a number")
+                    self.tracks[series].add_value(role, t_ns, value)
+        except (EnvelopeError, KeyError, TypeError, ValueError) as exc:
+            log.warning("ignored a malformed %s message (seq %d): %s", msg.topic, msg.seq, exc)
+            return []
+        self.now_ns = max(self.now_ns, msg.t_ns)
+        return self._advance(self.now_ns)
+
+    def _advance(self, now_ns: int) -> list[Output]:
+        out = []
+        for live in self.tracks.values():
+            out += self._publish(live, live.advance(now_ns))
+        return out
+
+    def _publish(self, live: LiveSynchrony, updates: list[dict[str, Any]]) -> list[Output]:
+        out = []
+        for update in updates:
+            update["final"] = False
+            update["late_values"] = live.late
+            self._last[live.series] = update
+            out.append(Output(TOPIC_SYNC, update, update["t_ns"]))
+        return out
+
+    def terminate(self) -> list[Output]:
+        """Return the steps still pending at the end, then one final message per series."""
+        out = []
+        for live in self.tracks.values():
+            out += self._publish(live, live.finish())
+        if not self.phase_at_end:
+            return out
+        from coregulate.signal.synchrony.phase import phase_synchrony
+
+        for series, live in self.tracks.items():
+            last = self._last.get(series)
+            if last is None:
+                continue
+            final = dict(last)
+            final["final"] = True
+            final["unavailable"] = dict(last["unavailable"])
+            stats, reason = phase_synchrony(
+                live.track.therapist,
+                live.track.client,
+                live.params.grid_hz,
+                live.params.phase_band_hz,
+            )
+            final["phase"] = stats
+            if reason:
+                final["unavailable"]["phase"] = reason
+            out.append(Output(TOPIC_SYNC, final, final["t_ns"]))
+        return out
