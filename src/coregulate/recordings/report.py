@@ -46,13 +46,24 @@ def write_report(analysis: Analysis, out: str | os.PathLike[str]) -> Path:
             ax_ln.axhspan(m - s, m + s, color=colour, alpha=0.12, lw=0)
     ax_hr.set_ylabel("HR (bpm)")
     ax_ln.set_ylabel("lnRMSSD (ln ms)\nband: baseline ±1 SD")
-    updates = [u for u in analysis.result.sync_updates("hr_bpm") if u.get("window")]
+    updates = analysis.result.sync_updates("hr_bpm")
     if updates:
-        t_min = np.array([(u["window"]["start_ns"] + u["window"]["end_ns"]) / 2 for u in updates])
-        t_min = t_min / 60e9  # each window drawn at its centre
-        ax_r.plot(t_min, [u["window"]["peak_r"] for u in updates], color="k", lw=0.6)
-        lags = [u["window"]["peak_lag_s"] for u in updates]
-        ax_lag.plot(t_min, lags, ".", color="k", ms=1.5)
+        # Each window at its centre; a step without a window (a gap) breaks the line.
+        t_min = (
+            np.array(
+                [
+                    (u["window"]["start_ns"] + u["window"]["end_ns"]) / 2
+                    if u["window"]
+                    else u["t_ns"]
+                    for u in updates
+                ]
+            )
+            / 60e9
+        )
+        r = np.array([u["window"]["peak_r"] if u["window"] else np.nan for u in updates])
+        lag = np.array([u["window"]["peak_lag_s"] if u["window"] else np.nan for u in updates])
+        ax_r.plot(t_min, r, color="k", lw=0.6)
+        ax_lag.plot(t_min, lag, ".", color="k", ms=1.5)
     s = summary["synchrony"] or {}
     ax_r.set_ylabel("HR synchrony:\npeak r per window")
     ax_r.set_title(
