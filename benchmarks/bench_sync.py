@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _harness import CORRECTNESS, Check, Column, Result, format_result
 
+from _harness import CORRECTNESS, Check, Column, Result, format_result
 from coregulate.acquisition.simulator import demo_config, simulate_dyad
 from coregulate.bus.envelope import make_message
 from coregulate.signal.synchrony import (

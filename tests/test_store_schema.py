@@ -76,8 +76,8 @@ def test_views_give_one_row_per_beat_with_units(tmp_path: Path) -> None:
         "SELECT json_extract(parameters_json, '$.parameters') FROM session_info"
     ).fetchone()
     # Every analysis parameter, read from the running code's defaults.
-    assert json.loads(params)["trailing_hrv"]["max_change"] == 0.2
-    assert json.loads(params)["beat_timing"]["window_s"] == 60.0
+    assert json.loads(params)["person_metrics"]["window_s"] == 60.0
+    assert json.loads(params)["artifacts"]["alpha"] == 5.2  # Lipponen & Tarvainen 2019
     devices = db.execute("SELECT role, name FROM devices ORDER BY role").fetchall()
     assert devices == [
         ("client", "simulated client strap"),

@@ -17,6 +17,7 @@ the order they were recorded, whatever the speed.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -86,6 +87,12 @@ class ReplayOrder:
         async with changed:
             self._next = max(self._next, position + 1)
             changed.notify_all()
+
+
+@functools.lru_cache(maxsize=4)
+def shared_order(path: str, from_s: float) -> ReplayOrder:
+    """Return the one `ReplayOrder` that every strap replaying `path` in this process shares."""
+    return ReplayOrder()
 
 
 class ReplayStrap:

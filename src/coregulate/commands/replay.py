@@ -50,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate replay`; return the exit code."""
-    from coregulate.acquisition.process import ReplaySpec
+    from coregulate.acquisition.specs import ReplayStrapSpec
     from coregulate.commands.demo import _has_display
     from coregulate.recordings.store import (
         SessionFileError,
@@ -91,15 +91,14 @@ def run(args: argparse.Namespace) -> int:
         duration_s=duration_s,
         speed=args.speed,
         log_level=args.log_level,
-        replay=ReplaySpec(str(args.file.resolve()), args.from_s),
-        meta={
-            "mode": "replay",
-            "replay_of": args.file.name,
-            "replay_from_s": args.from_s,
-            "client_id": original.get("client_id", "unknown"),
-            "therapist_id": original.get("therapist_id", "unknown"),
-            "seed": original.get("seed"),
-        },
+        sources=tuple(
+            ReplayStrapSpec(role, str(args.file.resolve()), args.from_s)
+            for role in ("client", "therapist")
+        ),
+        mode="replay",
+        client_id=str(original.get("client_id", "unknown")),
+        therapist_id=str(original.get("therapist_id", "unknown")),
+        meta={"replay_of": args.file.name, "replay_from_s": args.from_s},
     )
     headless = args.headless or not _has_display()
     try:

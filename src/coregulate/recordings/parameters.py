@@ -1,19 +1,21 @@
 """Every analysis parameter of the pipeline, as recorded in each session file.
 
-Read from the defaults of the classes the session actually runs (by signature, and
-the synchrony stage's `SyncParams`), so the record follows the code: a stage that
-changes a default changes what is written, with no second list to keep in step.
+Read from the defaults the session actually runs (the beat timer's signature, the
+signal stage's `PersonConfig`, the synchrony stage's `SyncParams`), so the record
+follows the code: a stage that changes a default changes what is written, with no
+second list to keep in step.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from typing import Any
 
 from coregulate.acquisition.beat_timing import BeatTimer
+from coregulate.signal import artifacts
+from coregulate.signal.person import PersonConfig
 from coregulate.signal.synchrony.params import HR_PARAMS, SLOW_PARAMS
-from coregulate.signal.trailing import TrailingHrv
-from coregulate.stages.metrics_stage import PersonMetricsStage
 
 
 def _defaults(cls: type) -> dict[str, Any]:
@@ -29,8 +31,17 @@ def pipeline_parameters() -> dict[str, dict[str, Any]]:
     """Return {component: {parameter: value}} for the live pipeline's components."""
     return {
         "beat_timing": _defaults(BeatTimer),
-        "metrics_stage": {k: v for k, v in _defaults(PersonMetricsStage).items() if k != "name"},
-        "trailing_hrv": _defaults(TrailingHrv),
+        "person_metrics": dataclasses.asdict(PersonConfig()),
+        "artifacts": {
+            "method": "Lipponen & Tarvainen 2019, causal (signal/artifacts.py)",
+            "c1": artifacts.C1,
+            "c2": artifacts.C2,
+            "alpha": artifacts.ALPHA,
+            "quartile_window_beats": artifacts.QUARTILE_WINDOW,
+            "median_window_beats": artifacts.MEDIAN_WINDOW,
+            "min_rr_ms": artifacts.MIN_RR_MS,
+            "max_rr_ms": artifacts.MAX_RR_MS,
+        },
         "synchrony_hr": HR_PARAMS.to_dict(),
         "synchrony_slow": SLOW_PARAMS.to_dict(),
     }

@@ -70,11 +70,12 @@ FROM messages WHERE topic >= 'status.' AND topic < 'status/'""",
     ),
     (
         "devices",
-        """SELECT substr(topic, 8) AS role, t_ns,
-       json_extract(CAST(payload AS TEXT), '$.name') AS name,
-       json_extract(CAST(payload AS TEXT), '$.address') AS address
-FROM messages WHERE topic >= 'status.' AND topic < 'status/'
-  AND json_extract(CAST(payload AS TEXT), '$.name') IS NOT NULL""",
+        """SELECT role, min(t_ns) AS t_ns, name, address FROM (
+    SELECT substr(topic, 8) AS role, t_ns,
+           json_extract(CAST(payload AS TEXT), '$.name') AS name,
+           json_extract(CAST(payload AS TEXT), '$.address') AS address
+    FROM messages WHERE topic >= 'status.' AND topic < 'status/')
+WHERE name IS NOT NULL GROUP BY role, name, address ORDER BY role, t_ns""",
     ),
     (
         "metrics",
