@@ -13,29 +13,59 @@ import numpy as np
 import pytest
 
 from coregulate.recordings.simulated_file import write_simulated_session
-from coregulate.signal.screening import rmssd_normal_ms, screen_beats
+from coregulate.signal.screening import rmssd_normal_ms
 
 CLI = [sys.executable, "-m", "coregulate.cli"]
 
 
+def _series(rr: np.ndarray, gaps: np.ndarray | None = None):
+    from coregulate.recordings.pipeline import BeatSeries
+
+    t = (np.cumsum(rr) * 1e6).astype(np.int64)
+    g = np.zeros(rr.size, bool) if gaps is None else gaps
+    g[0] = True
+    return BeatSeries("client", [], t, rr, g)
+
+
 def test_rmssd_over_normal_intervals_equals_neurokit2() -> None:
+    from coregulate.recordings.pipeline import person_summary
+    from coregulate.signal.screening import classify_beats
+
     nk = pytest.importorskip("neurokit2")
     rng = np.random.default_rng(4)
-    rr = np.round(800 + 40 * np.sin(np.arange(300) / 3) + rng.normal(0, 15, 300))
-    gaps = np.zeros(300, bool)
-    normal = screen_beats(rr, gaps)
-    assert normal.all()  # a clean series: nothing excluded
-    peaks = np.concatenate([[0], np.cumsum(rr)]).astype(int)
-    # Reference: NeuroKit2 hrv_time on the same intervals (1000 Hz peak indices).
-    ref = float(nk.hrv_time(peaks, sampling_rate=1000)["HRV_RMSSD"].iloc[0])
-    assert rmssd_normal_ms(rr, gaps, normal) == pytest.approx(ref, rel=1e-12)
+    rr = np.round(800 + 25 * np.sin(np.arange(300) / 5) + rng.normal(0, 5, 300))
+    beats = _series(rr)
+    summary = person_summary(beats)
+    kinds, _ = classify_beats(beats.t_ns, beats.rr_ms, beats.gap_before)
+    normal = kinds == "normal"
+    assert 0 < summary["artifact_share"] == pytest.approx(1 - normal.mean())
+    # Reference: NeuroKit2 hrv_time on the normal intervals with their times; it takes
+    # a difference only where the times show two intervals are successive
+    # (`_intervals_successive`), i.e. never across a removed beat.
+    ref = nk.hrv_time({"RRI": rr[normal], "RRI_Time": beats.t_ns[normal] / 1e9})
+    assert summary["rmssd_ms"] == pytest.approx(float(ref["HRV_RMSSD"].iloc[0]), rel=1e-12)
+    assert summary["mean_hr_bpm"] == pytest.approx(60000 / float(ref["HRV_MeanNN"].iloc[0]))
+
+
+def test_an_artifact_is_classified_as_live_and_no_difference_spans_it() -> None:
+    from coregulate.recordings.pipeline import person_summary
+
+    rng = np.random.default_rng(5)
+    rr = np.round(800 + 30 * np.sin(np.arange(200) / 3) + rng.normal(0, 8, 200))
+    rr[120] = 2 * rr[120]  # a missed beat: two intervals merged (Lipponen & Tarvainen)
+    summary = person_summary(_series(rr))
+    assert summary["artifacts"] == {"missed": 1}
+    assert summary["artifact_share"] == pytest.approx(1 / 200)
+    normal = np.ones(200, bool)
+    normal[120] = False
+    gaps = np.zeros(200, bool)
+    assert summary["rmssd_ms"] == pytest.approx(rmssd_normal_ms(rr, gaps, normal))
 
 
 def test_rmssd_never_spans_a_gap_or_an_artifact() -> None:
     rr = np.array([800.0, 810, 400, 820, 830, 900, 910])
     gaps = np.array([True, False, False, False, False, True, False])
-    normal = screen_beats(rr, gaps)
-    assert normal.tolist() == [True, True, False, True, True, True, True]
+    normal = np.array([True, True, False, True, True, True, True])
     # Pairs: 800-810, 820-830, 900-910 (400 excluded; 830-900 spans the gap).
     assert rmssd_normal_ms(rr, gaps, normal) == pytest.approx(10.0)
 

@@ -241,7 +241,7 @@ def _tsv_gz(rows: np.ndarray) -> bytes:
 def export_bids(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write a BIDS-style folder (physio TSV.gz + JSON sidecars, events, README); return files."""
     from coregulate.recordings.pipeline import read_beats
-    from coregulate.signal.screening import screen_beats
+    from coregulate.signal.screening import classify_beats
 
     src, out = Path(path), Path(out_dir)
     _private_dir(out)
@@ -306,17 +306,17 @@ def export_bids(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -
                 indent=2,
             ).encode(),
         )
-        normal = screen_beats(beats.rr_ms, beats.gap_before)
+        kinds, _ = classify_beats(beats.t_ns, beats.rr_ms, beats.gap_before)
         put(
             f"{base}_beats.tsv",
             _table(
                 [
-                    [f"{t / 1e9:.6f}", f"{r:.4f}", int(g), int(not ok)]
-                    for t, r, g, ok in zip(
-                        beats.t_ns, beats.rr_ms, beats.gap_before, normal, strict=True
+                    [f"{t / 1e9:.6f}", f"{r:.4f}", int(g), kind]
+                    for t, r, g, kind in zip(
+                        beats.t_ns, beats.rr_ms, beats.gap_before, kinds, strict=True
                     )
                 ],
-                ["onset", "rr_ms", "gap_before", "artifact"],
+                ["onset", "rr_ms", "gap_before", "beat_class"],
                 "\t",
             ),
         )
@@ -330,9 +330,9 @@ def export_bids(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -
                     },
                     "rr_ms": {"Units": "ms", "Description": "RR interval ending at onset"},
                     "gap_before": {"Description": "1 = beats were lost before this one"},
-                    "artifact": {
-                        "Description": "1 = excluded by the Malik 20 % screening "
-                        "(coregulate signal/screening.py)"
+                    "beat_class": {
+                        "Description": "normal, ectopic, missed, extra, longshort, merged "
+                        "(Lipponen & Tarvainen 2019, as the live signal stage) or implausible"
                     },
                 },
                 indent=2,
@@ -371,7 +371,7 @@ participants.tsv             subject ids and their role (client or therapist)
 sub-*/beh/*_recording-hr_physio.tsv.gz   HR (bpm) and RR (ms) on a 4 Hz grid, n/a in gaps;
                              the .json sidecar: SamplingFrequency, StartTime (s after
                              session start), Columns, units, and every session parameter
-sub-*/beh/*_beats.tsv        every beat: onset (s), rr_ms, gap_before, artifact flag
+sub-*/beh/*_beats.tsv        every beat: onset (s), rr_ms, gap_before, beat_class
 task-session_events.tsv      markers (rupture, repair, notes) and ratings, onset in s
 
 Session time 0 is the session clock's start; its calendar time is in each sidecar

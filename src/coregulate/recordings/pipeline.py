@@ -22,7 +22,7 @@ import numpy as np
 from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_SYNC, Message, make_message
 from coregulate.recordings.parameters import pipeline_parameters
 from coregulate.recordings.store import read_messages, read_session_payload
-from coregulate.signal.screening import rmssd_normal_ms, screen_beats
+from coregulate.signal.screening import classify_beats, normal_mask, rmssd_normal_ms
 from coregulate.signal.synchrony import HR_PARAMS, SLOW_PARAMS, SynchronyReport, synchrony_offline
 from coregulate.signal.synchrony import screen_beats as sync_screen_beats
 from coregulate.stages.base import Stage
@@ -160,7 +160,14 @@ def synchrony_reports(
 
 
 def person_summary(beats: BeatSeries) -> dict[str, Any]:
-    """Return one person's whole-session numbers (HR, RMSSD over normal beats, artifacts)."""
+    """Return one person's whole-session numbers (HR, RMSSD over normal beats, artifacts).
+
+    Beats are classified as the live signal stage does (Lipponen & Tarvainen 2019,
+    `signal/screening.py`), unless the file carries per-beat classes. `mean_hr_bpm`
+    is 60000 / mean of the normal intervals; `rmssd_ms` is over every difference of
+    two successive normal beats not separated by a gap; `artifact_share` is the
+    share of beats that are not normal.
+    """
     if beats.rr_ms.size == 0:
         return {
             "n_beats": 0,
@@ -169,19 +176,23 @@ def person_summary(beats: BeatSeries) -> dict[str, Any]:
             "artifact_share": None,
             "artifact_method": None,
         }
+    gaps = beats.gap_before
     if beats.artifact is not None:
-        normal = np.array([a in (None, "normal", "N") for a in beats.artifact])
-        method = "recorded per-beat classes"
+        kinds = np.array(["normal" if a in (None, "normal") else str(a) for a in beats.artifact])
+        method = "per-beat classes recorded in the file"
     else:
-        normal = screen_beats(beats.rr_ms, beats.gap_before)
-        method = "Malik 20 % screening (signal/screening.py)"
-    rmssd = rmssd_normal_ms(beats.rr_ms, beats.gap_before, normal)
+        kinds, gaps = classify_beats(beats.t_ns, beats.rr_ms, beats.gap_before)
+        method = "Lipponen & Tarvainen 2019, as the live signal stage (signal/artifacts.py)"
+    normal = normal_mask(kinds)
+    rmssd = rmssd_normal_ms(beats.rr_ms, gaps, normal)
     mean_rr = float(np.mean(beats.rr_ms[normal])) if normal.any() else math.nan
+    names, counts = np.unique(kinds[~normal], return_counts=True)
     return {
         "n_beats": int(beats.rr_ms.size),
         "mean_hr_bpm": _num(60000.0 / mean_rr),
         "rmssd_ms": _num(rmssd),
         "artifact_share": float(1.0 - normal.mean()),
+        "artifacts": {str(n): int(c) for n, c in zip(names, counts, strict=True)},
         "artifact_method": method,
     }
 

@@ -1,10 +1,9 @@
-"""Which beats are normal over a whole recording, and RMSSD over the normal ones.
+"""Which beats of a whole recording are normal, and RMSSD over the normal ones.
 
-The rule is Malik et al. (1989) with a physiological range, as the live stages
-apply it (`signal/synchrony/grid.py`'s `BeatScreen`; `signal/trailing.py` uses the
-same 20 % criterion): a beat outside 250–2500 ms, or differing by more than 20 %
-from the median of the previous (up to) five accepted beats of its segment, is an
-artifact. The signal issue replaces this with Lipponen & Tarvainen (2019).
+The classification is the live signal stage's own (`signal/artifacts.py`: Lipponen
+& Tarvainen 2019, causal, with the same plausibility rule), run over the whole
+recording, so an offline summary counts as artifacts exactly the beats the live
+metrics corrected.
 """
 
 from __future__ import annotations
@@ -13,38 +12,53 @@ import math
 
 import numpy as np
 
-from coregulate.signal.synchrony.grid import BeatScreen
+from coregulate.signal.artifacts import KIND_NAMES, NORMAL, classify_series, implausible_reason
+
+IMPLAUSIBLE = "implausible"  # kept out of classification (outside 200-3000 ms, time not advancing)
 
 
-def screen_beats(rr_ms: np.ndarray, gap_before: np.ndarray) -> np.ndarray:
-    """Return a bool array: True where a beat is normal (accepted), False for an artifact.
+def classify_beats(
+    t_ns: np.ndarray, rr_ms: np.ndarray, gap_before: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (kind name per beat, gap_before per beat as the classifier saw it).
 
-    The synchrony stage's `BeatScreen` decides (RR within 250–2500 ms and within
-    20 % of the median of the previous five accepted beats of its segment), so the
-    summaries and the synchrony agree on which beats are normal.
-
-    Parameters
-    ----------
-    rr_ms
-        RR intervals, ms, in time order.
-    gap_before
-        True where beats were lost before this one (a new segment starts).
+    Kinds are `KIND_NAMES` (``normal``, ``ectopic``, ``missed``, ``extra``,
+    ``longshort``, ``merged``) or ``implausible``. An implausible interval enters
+    nothing and the next beat starts a new run, as live.
 
     Examples
     --------
-    >>> screen_beats(np.array([800.0, 810, 400, 805]), np.array([True, False, False, False]))
-    array([ True,  True, False,  True])
+    >>> rr = 800.0 + np.tile([0.0, 12.0, 5.0], 14)[:40]
+    >>> rr[20] = 1600.0
+    >>> t = np.cumsum(rr).astype(np.int64) * 1_000_000
+    >>> kinds, _ = classify_beats(t, rr, np.zeros(40, bool))
+    >>> str(kinds[20]), int((kinds == "normal").sum())
+    ('missed', 39)
     """
-    screen = BeatScreen()
-    return np.array(
-        [
-            screen.accept(float(rr), bool(gap))
-            for rr, gap in zip(
-                np.asarray(rr_ms).tolist(), np.asarray(gap_before).tolist(), strict=True
-            )
-        ],
-        dtype=bool,
-    )
+    t = np.asarray(t_ns, dtype=np.int64)
+    rr = np.asarray(rr_ms, dtype=float)
+    gaps = np.asarray(gap_before, dtype=bool).copy()
+    keep = np.zeros(t.size, dtype=bool)
+    last: int | None = None
+    pending = True
+    for i in range(t.size):
+        if implausible_reason(int(t[i]), float(rr[i]), last) is not None:
+            pending = True
+            continue
+        keep[i] = True
+        gaps[i] = gaps[i] or pending
+        pending = False
+        last = int(t[i])
+    kinds = np.full(t.size, IMPLAUSIBLE, dtype=object)
+    if keep.any():
+        kind, _ = classify_series(t[keep], rr[keep], gaps[keep])
+        kinds[keep] = [KIND_NAMES[k] for k in kind]
+    return kinds, gaps
+
+
+def normal_mask(kinds: np.ndarray) -> np.ndarray:
+    """Return True where a beat's kind is normal."""
+    return np.asarray(kinds) == KIND_NAMES[NORMAL]
 
 
 def rmssd_normal_ms(rr_ms: np.ndarray, gap_before: np.ndarray, normal: np.ndarray) -> float:
@@ -53,6 +67,13 @@ def rmssd_normal_ms(rr_ms: np.ndarray, gap_before: np.ndarray, normal: np.ndarra
     A difference is taken only between neighbours that are both normal and not
     separated by a gap (NeuroKit2 `hrv_time` RMSSD on each contiguous stretch,
     pooled); NaN if there is none.
+
+    Examples
+    --------
+    >>> rmssd_normal_ms(np.array([800.0, 810, 400, 820, 830]),
+    ...                 np.array([True, False, False, False, False]),
+    ...                 np.array([True, True, False, True, True]))
+    10.0
     """
     rr = np.asarray(rr_ms, dtype=float)
     ok = np.asarray(normal, dtype=bool)
