@@ -36,6 +36,7 @@ from coregulate.bus.producer import BusProducer
 from coregulate.clock import SessionClock
 from coregulate.recordings.hub import EXIT_WRITE_FAILED, HubConfig, run_hub_process
 from coregulate.recordings.parameters import pipeline_parameters
+from coregulate.security.access import BindRefused, ViewerAccess, check_bind_policy
 from coregulate.stages.runner import run_metrics_stage_process, run_sync_stage_process
 
 log = logging.getLogger(__name__)
@@ -64,10 +65,14 @@ class DemoOptions:
     endpoints: Endpoints = field(default_factory=Endpoints.loopback)
     sources: tuple[SourceSpec, ...] = ()
     mode: str = "demo (simulated straps)"
+    # Pseudonymous ids: recorded in the session file only, never in paths or logs.
     client_id: str = "sim-client"
     therapist_id: str = "sim-therapist"
     stop_after_s: float | None = None  # end the session at this session time (real straps)
     meta: dict[str, Any] = field(default_factory=dict)  # more session metadata (replay_of, ...)
+    # Remote viewers over CurveZMQ (docs/security.md); None: nothing leaves this machine.
+    viewers: ViewerAccess | None = None
+    hub_status_interval_s: float = 1.0  # how often the hub publishes `status.hub`
 
     def source_specs(self) -> tuple[SourceSpec, ...]:
         """Return the strap spec of every role, the simulated dyad by default."""
@@ -108,7 +113,19 @@ class Session:
             "parameters": pipeline_parameters(),
             **opts.meta,
         }
-        hub_config = HubConfig(ep.input, ep.output, str(opts.out), meta=meta)
+        try:
+            # Here too, not only in the hub process: the user reads this message.
+            check_bind_policy(ep.input, ep.output, opts.viewers)
+        except BindRefused as exc:
+            raise SessionError(str(exc)) from None
+        hub_config = HubConfig(
+            ep.input,
+            ep.output,
+            str(opts.out),
+            meta=meta,
+            viewers=opts.viewers,
+            status_interval_s=opts.hub_status_interval_s,
+        )
         self._spawn("hub", run_hub_process, hub_config, hub_ready, opts.log_level)
         self._spawn(
             "acquisition",

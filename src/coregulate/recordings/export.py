@@ -24,14 +24,14 @@ import numpy as np
 
 import coregulate
 from coregulate.recordings.store import open_readonly, read_meta, read_session_payload
+from coregulate.security.files import private_dir
 from coregulate.signal.resample import MAX_INTERP_GAP_S, rr_on_grid
 
 HR_GRID_HZ = 4.0  # the physio HR/RR series: a common grid for synchrony tools
 
 
 def _private_dir(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path, 0o700)
+    private_dir(path)
 
 
 def _write_bytes(path: Path, data: bytes) -> None:
