@@ -34,7 +34,8 @@ from coregulate.bus.endpoints import Endpoints
 from coregulate.bus.envelope import TOPIC_SESSION
 from coregulate.bus.producer import BusProducer
 from coregulate.clock import SessionClock
-from coregulate.recordings.hub import HubConfig, run_hub_process
+from coregulate.recordings.hub import EXIT_WRITE_FAILED, HubConfig, run_hub_process
+from coregulate.recordings.parameters import pipeline_parameters
 from coregulate.security.access import BindRefused, ViewerAccess, check_bind_policy
 from coregulate.stages.runner import run_metrics_stage_process, run_sync_stage_process
 
@@ -70,6 +71,7 @@ class DemoOptions:
     therapist_id: str = "sim-therapist"
     stop_after_s: float | None = None  # end the session at this session time (real straps)
     baseline: bool = True  # a resting baseline at the start (off: states need a profile)
+    meta: dict[str, Any] = field(default_factory=dict)  # more session metadata (replay_of, ...)
     # Remote viewers over CurveZMQ (docs/security.md); None: nothing leaves this machine.
     viewers: ViewerAccess | None = None
     hub_status_interval_s: float = 1.0  # how often the hub publishes `status.hub`
@@ -112,6 +114,8 @@ class Session:
             "seed": opts.seed,
             "speed": opts.speed,
             "duration_s": opts.duration_s,
+            "parameters": pipeline_parameters(),
+            **opts.meta,
         }
         try:
             # Here too, not only in the hub process: the user reads this message.
@@ -189,6 +193,13 @@ class Session:
             proc = self._procs.get(name)
             if proc is None or proc.is_alive():
                 continue
+            if name == "hub" and proc.exitcode == EXIT_WRITE_FAILED:
+                raise SessionError(
+                    f"the session file {self.options.out} could not be written (disk full or "
+                    "an I/O error; see the message above), so the session has ended. Everything "
+                    "recorded before that moment is intact in the file. Free disk space and "
+                    "start a new session"
+                )
             self._restarts[name] += 1
             log.error(
                 "the %s process stopped unexpectedly (exit code %s); restarting it (%d)",
@@ -344,8 +355,15 @@ def run_window_session(options: DemoOptions, stop: StopRequested, ask: bool = Fa
         window.end_requested.connect(window.close)
         window.show()
 
+        failure: list[SessionError] = []
+
         def check() -> None:
-            session.supervise()
+            try:
+                session.supervise()
+            except SessionError as exc:  # e.g. disk full: end the session, say why after
+                failure.append(exc)
+                window.close()
+                return
             if stop.requested:
                 window.close()
             elif session.finished():
@@ -357,8 +375,10 @@ def run_window_session(options: DemoOptions, stop: StopRequested, ask: bool = Fa
         ticker.timeout.connect(check)
         ticker.start(200)
         app.exec()
+        ticker.stop()
+        if failure:
+            raise failure[0]
         if not stop.requested:
             end = EndOfSession(options.out, options.client_id, ep.input, clock.now_ns())
             EndOfSessionDialog(end).exec()
-        ticker.stop()
     return True
