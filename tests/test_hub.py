@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 import os
 import signal
@@ -189,3 +190,41 @@ def test_session_file_is_owner_only(hub_thread) -> None:
     hub_thread.start()
     hub_thread.stop()
     assert hub_thread.path.stat().st_mode & 0o777 == 0o600
+
+
+def test_producer_resends_only_when_the_hub_stops_making_progress(endpoints) -> None:
+    """A hub that is behind but still acknowledging gets no duplicate flood."""
+    router = zmq.Context.instance().socket(zmq.ROUTER)
+    router.setsockopt(zmq.LINGER, 0)
+    router.bind(endpoints.input)
+    producer = BusProducer(endpoints.input, "acq", resend_after_s=0.5)
+    try:
+        for i in range(8):
+            producer.send("beat.client", {"i": i}, i)
+        identity = None
+        for _ in range(8):
+            assert router.poll(2000)
+            identity = router.recv_multipart()[0]
+        # Acknowledge one more message every 0.3 s: slower than the messages were
+        # sent, faster than the resend timeout.
+        for mark in range(1, 7):
+            deadline = time.monotonic() + 0.3
+            while time.monotonic() < deadline:
+                producer.pump()
+                time.sleep(0.01)
+            ack = json.dumps({"src": "acq", "marks": {"beat.client": mark}}).encode()
+            router.send_multipart([identity, b"ack", ack])
+        deadline = time.monotonic() + 0.2
+        while time.monotonic() < deadline and producer.pending > 2:
+            producer.pump()
+            time.sleep(0.01)
+        assert producer.resent == 0 and producer.pending == 2
+        # Now the hub goes silent: after the timeout the rest is sent again.
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline and producer.resent == 0:
+            producer.pump()
+            time.sleep(0.01)
+        assert producer.resent == 2
+    finally:
+        producer.close()
+        router.close()

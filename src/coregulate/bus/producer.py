@@ -42,6 +42,7 @@ class _Pending:
 class _Stream:
     next_seq: int = 1
     pending: deque[_Pending] = field(default_factory=deque)
+    progress_s: float = 0.0  # host monotonic seconds when the hub last acknowledged some
 
 
 class BusProducer:
@@ -54,8 +55,10 @@ class BusProducer:
     source
         This producer's name in every header (``"acq"``, ``"signal"``, ``"ui"``).
     resend_after_s
-        Host seconds after which an unacknowledged message is sent again. Must be
-        longer than the hub's commit interval (0.25 s) plus a round trip.
+        Host seconds after which an unacknowledged message is sent again, unless
+        the hub acknowledged some of the same stream within that time (it is then
+        alive and catching up). Must be longer than the hub's commit interval
+        (0.25 s) plus a round trip.
     max_pending
         Messages kept while the hub is away (one hour of a dyad is ~30,000). Beyond
         it the oldest are dropped *loudly*: logged, counted, and visible as gaps.
@@ -157,6 +160,10 @@ class BusProducer:
     def _resend_stale(self) -> None:
         deadline = time.monotonic() - self.resend_after_s
         for stream in self._streams.values():
+            # A hub that is behind but still committing this stream needs no resend:
+            # resending then only adds duplicates to decode while it catches up.
+            if stream.progress_s > deadline:
+                continue
             # Items were sent, and are resent, in seq order, so their send times
             # increase along the deque: stop at the first one that is not yet due.
             # This keeps a pump cheap even with an hour of messages pending.
@@ -193,6 +200,7 @@ class BusProducer:
             stream.pending.popleft()
             self._n_pending -= 1
             self.acked += 1
+            stream.progress_s = time.monotonic()
 
     @property
     def pending(self) -> int:

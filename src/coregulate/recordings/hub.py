@@ -97,6 +97,7 @@ class HubConfig:
     output_endpoint: str
     session_path: str
     commit_interval_s: float = 0.25
+    commit_batch_rows: int = 500  # commit sooner when this many rows are queued
     pub_hwm: int = 10_000  # per subscriber; beyond it PUB drops for that subscriber only
     meta: dict[str, Any] = field(default_factory=dict)
     max_pages: int | None = None  # caps the file (SQLite pages): tests simulate a full disk
@@ -167,14 +168,23 @@ class Hub:
                 except zmq.Again:
                     break
                 self._handle(frames)
-                if time.monotonic() >= self._next_commit_s:
+                if self._commit_due():
                     break
-        if time.monotonic() >= self._next_commit_s:
+        if self._commit_due():
             self.commit()
         interval = self.config.status_interval_s
         if interval is not None and time.monotonic() >= self._next_status_s:
             self._next_status_s = time.monotonic() + interval
             self.publish_status()
+
+    def _commit_due(self) -> bool:
+        # Also commit early when many rows wait: one commit of thousands of rows
+        # holds the loop (and so every live subscriber) for tens of milliseconds,
+        # several small ones do not (measured: docs/performance.md, bus section).
+        return (
+            time.monotonic() >= self._next_commit_s
+            or self.store.uncommitted >= self.config.commit_batch_rows
+        )
 
     def _handle(self, frames: list[bytes]) -> None:
         identity, body = frames[0], frames[1:]
