@@ -29,13 +29,20 @@ def test_metrics_stage_turns_beats_into_metrics() -> None:
         out += stage.update(make_message("beat.client", "acq", i + 1, beat["t_ns"][0], beat))
     assert [o.topic for o in out] == ["metrics.client"] * 20
     last = out[-1].payload
-    assert last["rmssd_ms"] == 20.0 and last["n_diffs"] == 19
+    # Artifact detection looks two beats ahead: 18 of the 20 beats are classified.
+    assert last["rmssd_ms"] == 20.0 and last["n_diffs"] == 17
+    assert last["t_ns"] == 18 * 800_000_000
 
 
 def test_metrics_stage_ignores_malformed_beats() -> None:
     stage = PersonMetricsStage()
     assert stage.update(make_message("beat.client", "acq", 1, 0, {"nope": 1})) == []
     assert stage.update(make_message("beat.client", "acq", 2, 0, b"\x00")) == []
+    half_bad = {"t_ns": [1, 2], "rr_ms": [800.0, "x"], "gap_before": True}
+    assert stage.update(make_message("beat.client", "acq", 3, 0, half_bad)) == []
+    uneven = {"t_ns": [1, 2], "rr_ms": [800.0], "gap_before": True}
+    assert stage.update(make_message("beat.client", "acq", 4, 0, uneven)) == []
+    assert "client" not in stage._people or len(stage.person("client")._ring) == 0
 
 
 def test_publisher_keeps_raw_bytes_and_flags_malformed_payloads() -> None:

@@ -35,7 +35,7 @@ def _messages(duration_s: float = 420.0, arousal_from_s: float = 200.0) -> list:
             if s < 60:
                 metrics["ln_rmssd"] = None  # "not available" at the start
             if s >= arousal_from_s:
-                metrics["arousal"] = float(np.cos(s / 30.0))
+                metrics["arousal_index"] = float(np.cos(s / 30.0))
             msgs.append((t_last, role, "beat", beat))
             msgs.append((t_last, role, "metrics", metrics))
     msgs.sort(key=lambda m: (m[0], m[1], m[2]))
@@ -59,13 +59,13 @@ def test_stage_publishes_sync_for_heart_rate_and_each_named_slow_series() -> Non
     for o in outputs:
         make_message(o.topic, stage.name, 1, o.t_ns, o.payload)  # valid JSON, no NaN
     series = {o.payload["series"] for o in outputs}
-    assert series == {"hr_bpm", "ln_rmssd", "arousal"}
+    assert series == {"hr_bpm", "ln_rmssd", "arousal_index"}
     hr = [o.payload for o in outputs if o.payload["series"] == "hr_bpm" and not o.payload["final"]]
     # One message per 1 s step, each carrying every parameter used.
     assert [u["t_ns"] for u in hr] == [k * NS for k in range(1, len(hr) + 1)]
     assert hr[-1]["params"] == HR_PARAMS.to_dict()
     assert sum(u["window"] is not None for u in hr) > 200
-    arousal = [o.payload for o in outputs if o.payload["series"] == "arousal"]
+    arousal = [o.payload for o in outputs if o.payload["series"] == "arousal_index"]
     assert arousal[0]["t_ns"] > 0 and arousal[0]["params"]["grid_hz"] == 1.0
     finals = [o.payload for o in outputs if o.payload["final"]]
     assert {f["series"] for f in finals} == series

@@ -1,7 +1,9 @@
 """Trailing-window HR and RMSSD for one person, updated causally beat by beat.
 
-This is the foundation's minimal per-person stage; the signal issue replaces it
-with artifact correction, spectral indices, RSA and baselines.
+This was the foundation's minimal per-person stage. The metrics stage now uses
+:class:`coregulate.signal.person.PersonSignal` (artifact correction, spectral
+indices, RSA, baselines); this module stays only for code written against it
+(the synchrony benchmark) and can go once nothing imports it.
 
 Definitions (NeuroKit2 ``hrv_time``, Task Force 1996):
 

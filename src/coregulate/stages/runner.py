@@ -8,6 +8,7 @@ and the parent may start the producers.
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import time
@@ -89,6 +90,10 @@ def _run_stage_process(
         stopping = True
 
     signal.signal(signal.SIGTERM, _stop)
+    # Start-up objects (modules, the stage) live for the whole session: taking them
+    # out of the collector's generations keeps per-message collections short.
+    gc.collect()
+    gc.freeze()
     run_stage(stage, input_endpoint, output_endpoint, lambda: stopping, ready)
 
 
@@ -98,13 +103,30 @@ def run_metrics_stage_process(
     ready: Any,
     log_level: int = logging.INFO,
     name: str = "signal",
+    baseline_s: float = 180.0,
+    profile_paths: dict[str, str] | None = None,
 ) -> None:
-    """Entry point of the signal process: the per-person metrics stage until SIGTERM."""
+    """Entry point of the signal process: the per-person metrics stage until SIGTERM.
+
+    `baseline_s` is the resting period collected at the start of the session;
+    `profile_paths` maps a role to a stored baseline profile (docs/metrics.md) used
+    instead. A profile that cannot be read is reported and that person's baseline is
+    collected in the session instead: a bad file never stops a session.
+    """
+    from coregulate.signal.baseline import BaselineError, BaselineProfile
+    from coregulate.signal.person import PersonConfig
     from coregulate.stages.metrics_stage import PersonMetricsStage
 
-    _run_stage_process(
-        PersonMetricsStage(name=name), input_endpoint, output_endpoint, ready, log_level
-    )
+    # Logging first, as _run_stage_process sets it, so a profile error reads the same.
+    logging.basicConfig(level=log_level, format=f"%(asctime)s {name} %(levelname)s %(message)s")
+    profiles = {}
+    for role, path in (profile_paths or {}).items():
+        try:
+            profiles[role] = BaselineProfile.load(path)
+        except BaselineError as exc:
+            log.error("%s; the %s's baseline is taken in this session instead", exc, role)
+    stage = PersonMetricsStage(PersonConfig(baseline_s=baseline_s), profiles, name=name)
+    _run_stage_process(stage, input_endpoint, output_endpoint, ready, log_level)
 
 
 def run_sync_stage_process(

@@ -2,7 +2,7 @@
 
 Heart rate synchrony comes from the beats (4 Hz grid, 30 s windows every 1 s).
 The slow synchrony comes from named per-person series in `metrics.<role>`
-(`ln_rmssd` now, `arousal` once the signal stage publishes it; any name listed in
+(`ln_rmssd` and the signal stage's `arousal_index`; any name listed in
 `slow_series`): a series is tracked from the first message that carries its key.
 Each completed step of each series is one `sync` message carrying every
 parameter used (docs/protocol.md), so a result can be recomputed from the file.
@@ -20,7 +20,7 @@ from coregulate.stages.base import Output
 
 log = logging.getLogger(__name__)
 
-SLOW_SERIES = ("ln_rmssd", "arousal")
+SLOW_SERIES = ("ln_rmssd", "arousal_index")
 
 
 class SyncStage:

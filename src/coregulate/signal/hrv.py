@@ -1,0 +1,185 @@
+"""HRV kernels over one window of beats: HR, RMSSD, SDNN and LF/HF band power.
+
+Pure functions, arrays in and floats out; the streaming class
+(:mod:`coregulate.signal.person`) and the offline paths call the same ones, so a
+replay gives the numbers the live session published, bit for bit.
+
+Definitions are NeuroKit2's (the project's definition of record), checked against
+its source (``hrv/hrv_time.py``, ``hrv/hrv_frequency.py``, ``hrv/intervals_process.py``,
+``signal/signal_psd.py``, ``signal/signal_power.py``, version 0.3.0):
+
+- RMSSD = sqrt(mean(ΔNN²)) over successive intervals only; SDNN = SD(NN, ddof=1).
+- Band power: NN (ms) interpolated at ``fs_hz`` on the grid
+  ``arange(t0, t_end + 1/fs, 1/fs)`` with a quadratic spline held constant outside
+  the beats (``scipy.interpolate.interp1d(kind="quadratic")``, NeuroKit2's default);
+  mean removed; Welch with a periodic Hann window of ``N // 2`` samples (NeuroKit2's
+  "default" minimum frequency ``2 fs / (N / 2)`` gives two cycles = ``N / 2``), 50 %
+  overlap, FFT length twice the segment, density scaling, no further detrending;
+  band power = trapezoid over frequencies ``lo <= f < hi``. NeuroKit2 divides the PSD
+  by its maximum by default (``normalize=True``); here powers are in ms² (its
+  ``normalize=False``). NeuroKit2 interpolates at 100 Hz by default; the live path
+  uses 4 Hz (Kubios' rate; see docs/metrics.md for why the difference is small).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Final
+
+import numpy as np
+from scipy.interpolate import make_interp_spline
+
+LF_BAND_HZ: Final = (0.04, 0.15)
+HF_BAND_HZ: Final = (0.15, 0.40)
+
+
+def successive_differences_ms(nn_ms: np.ndarray, segment: np.ndarray) -> np.ndarray:
+    """Return ΔNN (ms) between consecutive intervals that share a segment id.
+
+    Examples
+    --------
+    >>> successive_differences_ms(np.array([800.0, 810.0, 900.0]), np.array([0, 0, 1]))
+    array([10.])
+    """
+    nn = np.asarray(nn_ms, dtype=float)
+    seg = np.asarray(segment)
+    return np.diff(nn)[seg[1:] == seg[:-1]]
+
+
+def rmssd_ms(nn_ms: np.ndarray, segment: np.ndarray | None = None) -> float:
+    """Return RMSSD (ms), skipping differences across segment changes; NaN if none.
+
+    Examples
+    --------
+    >>> round(rmssd_ms(np.array([800.0, 810.0, 790.0])), 6)
+    15.811388
+    """
+    nn = np.asarray(nn_ms, dtype=float)
+    d = np.diff(nn) if segment is None else successive_differences_ms(nn, segment)
+    if d.size == 0:
+        return math.nan
+    return float(np.sqrt(np.mean(d * d)))
+
+
+def sdnn_ms(nn_ms: np.ndarray) -> float:
+    """Return SDNN (ms): the sample SD (ddof 1) of the intervals; NaN below two.
+
+    Examples
+    --------
+    >>> sdnn_ms(np.array([800.0, 820.0]))
+    14.142135623730951
+    """
+    nn = np.asarray(nn_ms, dtype=float)
+    if nn.size < 2:
+        return math.nan
+    return float(np.std(nn, ddof=1))
+
+
+def hr_bpm(nn_ms: np.ndarray) -> float:
+    """Return the mean heart rate (bpm) as 60000 / mean NN; NaN for no intervals."""
+    nn = np.asarray(nn_ms, dtype=float)
+    if nn.size == 0:
+        return math.nan
+    return 60000.0 / float(np.mean(nn))
+
+
+def interpolate_nn(t_s: np.ndarray, nn_ms: np.ndarray, fs_hz: float) -> np.ndarray:
+    """Return NN (ms) resampled at `fs_hz` from the first to past the last beat.
+
+    The grid is ``arange(t_s[0], t_s[-1] + 1/fs, 1/fs)``; values come from a quadratic
+    interpolating spline and are held at the end values outside the beats (as
+    ``interp1d(kind="quadratic", fill_value=(first, last))``).
+    """
+    t = np.asarray(t_s, dtype=float)
+    nn = np.asarray(nn_ms, dtype=float)
+    grid = np.arange(t[0], t[-1] + 1.0 / fs_hz, 1.0 / fs_hz)
+    out = make_interp_spline(t, nn, k=2)(grid)
+    out[grid > t[-1]] = nn[-1]
+    return out
+
+
+_LAYOUT_CACHE: dict[tuple[int, float], tuple[np.ndarray, np.ndarray, float, int, np.ndarray]] = {}
+
+
+def _welch_layout(n: int, fs_hz: float) -> tuple[np.ndarray, np.ndarray, float, int, np.ndarray]:
+    """Return (segment indices, Hann window, Σw², FFT length, frequencies) for n samples.
+
+    Window lengths repeat from update to update (a 120 s window at 4 Hz is always
+    about 480 samples), so layouts are cached.
+    """
+    key = (n, fs_hz)
+    layout = _LAYOUT_CACHE.get(key)
+    if layout is None:
+        min_frequency = (2 * fs_hz) / (n / 2)
+        nperseg = int((2 / min_frequency) * fs_hz)
+        if nperseg > n / 2:
+            nperseg = int(n / 2)
+        nfft = 2 * nperseg
+        step = nperseg - nperseg // 2
+        n_seg = (n - nperseg) // step + 1
+        w = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(nperseg) / nperseg)  # periodic Hann
+        idx = np.arange(n_seg)[:, None] * step + np.arange(nperseg)[None, :]
+        freq = np.fft.rfftfreq(nfft, 1.0 / fs_hz)
+        layout = (idx, w, float(np.sum(w * w)), nfft, freq)
+        if len(_LAYOUT_CACHE) < 256:
+            _LAYOUT_CACHE[key] = layout
+    return layout
+
+
+def welch_psd(x: np.ndarray, fs_hz: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return (frequency Hz, one-sided PSD units²/Hz) by NeuroKit2's Welch settings.
+
+    Mean removed once; segments of ``N // 2`` samples (as NeuroKit2 derives it from
+    its default minimum frequency), Hann window, 50 % overlap, FFT length twice the
+    segment, no per-segment detrend, mean of the segments (``scipy.signal.welch``
+    with those arguments gives the same values).
+    """
+    x = np.asarray(x, dtype=float)
+    x = x - x.sum() / x.size
+    idx, w, w2, nfft, freq = _welch_layout(x.size, fs_hz)
+    spec = np.fft.rfft(x[idx] * w, n=nfft, axis=1)
+    psd = (spec.real**2 + spec.imag**2).mean(axis=0) / (fs_hz * w2)
+    psd[1:-1] *= 2.0  # one-sided; nfft is even, so the last bin is Nyquist
+    return freq, psd
+
+
+def band_power(freq_hz: np.ndarray, psd: np.ndarray, band_hz: tuple[float, float]) -> float:
+    """Return the trapezoid integral of `psd` over ``lo <= f < hi``; NaN if it is 0."""
+    where = (freq_hz >= band_hz[0]) & (freq_hz < band_hz[1])
+    power = float(np.trapezoid(psd[where], freq_hz[where]))
+    return math.nan if power == 0.0 else power
+
+
+def band_powers_ms2(
+    t_s: np.ndarray,
+    nn_ms: np.ndarray,
+    fs_hz: float = 4.0,
+    bands_hz: tuple[tuple[float, float], ...] = (LF_BAND_HZ, HF_BAND_HZ),
+) -> tuple[float, ...]:
+    """Return the power (ms²) of NN in each band, by NeuroKit2's hrv_frequency steps.
+
+    Parameters
+    ----------
+    t_s
+        End time of each interval, seconds, strictly increasing, one contiguous run.
+    nn_ms
+        The intervals, ms.
+    fs_hz
+        Interpolation rate.
+    bands_hz
+        (low, high) pairs; a band includes its low edge and excludes its high edge.
+
+    Examples
+    --------
+    >>> t = np.cumsum(np.full(150, 0.8))
+    >>> nn = 800 + 30 * np.sin(2 * np.pi * 0.25 * t)
+    >>> lf, hf = band_powers_ms2(t, nn)
+    >>> hf > 100 * lf
+    True
+    """
+    if len(t_s) < 4:
+        return tuple(math.nan for _ in bands_hz)
+    x = interpolate_nn(t_s, nn_ms, fs_hz)
+    freq, psd = welch_psd(x, fs_hz)
+    keep = freq <= 0.5  # NeuroKit2 trims the PSD at its highest band edge (VHF, 0.5 Hz)
+    return tuple(band_power(freq[keep], psd[keep], band) for band in bands_hz)

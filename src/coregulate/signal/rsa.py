@@ -1,0 +1,81 @@
+"""Respiratory sinus arrhythmia by the Porges–Bohrer method, on heart period (ms).
+
+Porges, S. W., & Bohrer, R. E. (1990). The analysis of periodic processes in
+psychophysiological research. In J. T. Cacioppo & L. G. Tassinary (Eds.),
+Principles of Psychophysiology (pp. 708-753). Steps as summarised by Lewis, Furman,
+McCool & Porges (2012), Biological Psychology 89(2), 349-364:
+
+1. heart period (ms) time-sampled at 2 Hz (here: linear interpolation between beats);
+2. a 21-point moving cubic polynomial (Savitzky–Golay) fitted and subtracted, which
+   removes slow trends; only points with a full 21-point neighbourhood are kept;
+3. band-pass 0.12–0.40 Hz (the band of spontaneous breathing in adults): here a
+   linear-phase FIR filter (61 taps, Hamming window; only fully overlapped outputs);
+4. the natural log of the variance (ms²) of the filtered series in each 30 s epoch;
+5. the mean over the epochs.
+
+NeuroKit2's ``hrv_rsa`` applies a Porges–Bohrer variant to heart *rate* derived from
+ECG and needs a respiration signal; docs/metrics.md compares the two.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Final
+
+import numpy as np
+from scipy.signal import firwin, savgol_coeffs
+
+RSA_FS_HZ: Final = 2.0
+DETREND_POINTS: Final = 21
+DETREND_ORDER: Final = 3
+RSA_BAND_HZ: Final = (0.12, 0.40)
+FIR_TAPS: Final = 61
+EPOCH_S: Final = 30.0
+
+# Subtracting the cubic fit at the centre point is one FIR filter: identity minus
+# the Savitzky–Golay smoother. Symmetric, so convolution and correlation agree.
+_DETREND = -savgol_coeffs(DETREND_POINTS, DETREND_ORDER)
+_DETREND[DETREND_POINTS // 2] += 1.0
+_BANDPASS = firwin(FIR_TAPS, RSA_BAND_HZ, pass_zero=False, fs=RSA_FS_HZ)
+# Both steps are linear and shift-invariant on the fully overlapped part: one kernel.
+_KERNEL = np.convolve(_DETREND, _BANDPASS)
+
+
+def rsa_filtered_ms(t_s: np.ndarray, nn_ms: np.ndarray) -> np.ndarray:
+    """Return the detrended, band-passed heart period (ms) at 2 Hz (steps 1-3).
+
+    The series is sampled on ``t_s[0] + k / 2`` up to the last beat; the output
+    keeps only samples whose filters saw real data on both sides.
+    """
+    t = np.asarray(t_s, dtype=float)
+    grid = np.arange(t[0], t[-1], 1.0 / RSA_FS_HZ)
+    if grid.size < _KERNEL.size:
+        return np.zeros(0)
+    hp = np.interp(grid, t, np.asarray(nn_ms, dtype=float))
+    return np.convolve(hp, _KERNEL, mode="valid")
+
+
+def rsa_ln_ms2(t_s: np.ndarray, nn_ms: np.ndarray, epoch_s: float = EPOCH_S) -> float:
+    """Return Porges–Bohrer RSA, ln(ms²): mean over whole 30 s epochs of ln(variance).
+
+    Epochs are counted back from the newest filtered sample (the most recent data
+    always count); a remainder shorter than an epoch at the start is not used. NaN
+    when not even one epoch fits.
+
+    Examples
+    --------
+    >>> t = np.arange(1, 241) * 0.8  # 192 s of beats
+    >>> nn = 800 + 20 * np.sin(2 * np.pi * 0.25 * t)  # 20 ms at 0.25 Hz: variance 200
+    >>> round(rsa_ln_ms2(t, nn), 1)  # ln(200) = 5.3
+    5.3
+    """
+    x = rsa_filtered_ms(t_s, nn_ms)
+    per_epoch = round(epoch_s * RSA_FS_HZ)
+    n_epochs = x.size // per_epoch
+    if n_epochs == 0:
+        return math.nan
+    epochs = x[x.size - n_epochs * per_epoch :].reshape(n_epochs, per_epoch)
+    var = epochs.var(axis=1, ddof=1)
+    if np.any(var <= 0):
+        return math.nan
+    return float(np.mean(np.log(var)))

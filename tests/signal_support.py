@@ -1,0 +1,43 @@
+"""Shared inputs of the signal tests: real NN series and simulated strap beats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from coregulate.acquisition.publisher import StrapPublisher
+from coregulate.acquisition.simulator import DyadSimulation
+from coregulate.acquisition.source import STATUS_DISCONNECTED, STATUS_STREAMING, SourceEvent
+
+DATA = Path(__file__).parent / "data" / "pyhrv"
+
+
+def pyhrv_nn(name: str) -> np.ndarray | None:
+    """Return a pyhrv sample NN series (ms) shipped in tests/data, or None if absent."""
+    path = DATA / f"SampleNNISeries{name}.npy"
+    return np.load(path).astype(float) if path.exists() else None
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, object, int]] = []
+
+    def send(self, topic: str, payload: object, t_ns: int, enc: str | None = None) -> None:
+        self.sent.append((topic, payload, t_ns))
+
+
+def beat_payloads(sim: DyadSimulation, role: str = "client") -> list[dict]:
+    """Return the `beat.<role>` payloads the acquisition process publishes for `sim`."""
+    rec = _Recorder()
+    pub = StrapPublisher(role, rec)
+    for ev in sim.events:
+        if ev.role != role:
+            continue
+        if ev.kind == "notification":
+            pub.handle(SourceEvent(role, ev.arrival_ns, data=ev.data))
+        elif ev.kind == "disconnected":
+            pub.handle(SourceEvent(role, ev.arrival_ns, status=STATUS_DISCONNECTED))
+        else:
+            pub.handle(SourceEvent(role, ev.arrival_ns, status=STATUS_STREAMING))
+    return [p for t, p, _ in rec.sent if t == f"beat.{role}"]  # type: ignore[misc]
