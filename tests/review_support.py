@@ -135,7 +135,15 @@ def session_file(
         "sync",
     )
     b.add("marker", {"kind": "rupture (withdrawal)", "note": "looked away"}, 105 * NS, "ui")
-    b.add("marker", {"kind": "repair", "note": None}, 170 * NS, "ui")
+    # The live window's form: id, kind, t_ns (key press), text; undo by retraction.
+    b.add("marker", {"id": "m2", "kind": "repair", "t_ns": 170 * NS, "text": None}, 171 * NS, "ui")
+    b.add("marker", {"id": "m3", "kind": "rupture-confrontation", "t_ns": 175 * NS}, 175 * NS, "ui")
+    b.add(
+        "marker",
+        {"id": "m4", "kind": "retraction", "t_ns": 176 * NS, "retracts": "m3"},
+        176 * NS,
+        "ui",
+    )
     b.add("marker", {"kind": "note", "note": "plan"}, 250 * NS, "ui")
     b.add("marker", {"note": "no kind"}, 251 * NS, "ui")
     for inst, items, phase, t in (

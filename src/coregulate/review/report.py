@@ -72,7 +72,7 @@ def _events_axis(ax, data: SessionData) -> None:
         # The kind only (notes are in the markers table), alternating above and
         # below so that neighbouring markers do not overwrite each other.
         ax.annotate(
-            m.kind,
+            m.label,
             (m.t_s / 60, 1.45),
             xytext=(3, 5 if i % 2 == 0 else -9),
             textcoords="offset points",
@@ -118,15 +118,22 @@ def _arousal_axis(ax, data: SessionData, role: str) -> None:
         ax.axhline(y, color="#999999", lw=0.6, ls=":")
     ax.plot(t_min, p.arousal_index, color=ROLE_COLOURS[role], lw=0.9, zorder=3)
     ax.set_ylabel(f"{role}\narousal index", fontsize=7)
-    ax.text(
-        0.005,
-        0.96,
-        "band: baseline ±1 (z); shading: activated / highly activated",
-        transform=ax.transAxes,
-        fontsize=5.5,
-        va="bottom",
-        color="#555555",
-    )
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=ROLE_COLOURS[role], alpha=0.3, label="baseline ±1 (z)")]
+    handles += [Patch(color=STATE_COLOURS[s], label=s) for s in STATES[1:]]
+    if p.baseline_window_s:
+        start, end = p.baseline_window_s
+        ax.axvspan(
+            start / 60, end / 60, facecolor="none", hatch="///", edgecolor="#BBBBBB", lw=0, zorder=0
+        )
+        handles.append(
+            Patch(
+                facecolor="none", hatch="///", edgecolor="#BBBBBB", label="resting baseline taken"
+            )
+        )
+    ax.legend(handles=handles, fontsize=5.5, loc="upper right", ncols=len(handles), frameon=False)
+    ax.set_ylim(top=max(ax.get_ylim()[1], HIGHLY_AT + 0.5) * 1.15)
 
 
 def _metric_axis(ax, data: SessionData, key: str, label: str) -> None:
@@ -348,7 +355,7 @@ def write_report(data: SessionData, out: str | os.PathLike[str]) -> Path:
         fig.add_subplot(top[1]),
         "Markers",
         ["at (min)", "kind", "note"],
-        [[f"{m.t_s / 60:.1f}", m.kind, _clip(m.note or "", 30)] for m in data.markers],
+        [[f"{m.t_s / 60:.1f}", m.label, _clip(m.note or "", 30)] for m in data.markers],
         "no markers recorded in this session",
         [0.14, 0.36, 0.5],
     )
@@ -363,7 +370,7 @@ def write_report(data: SessionData, out: str | os.PathLike[str]) -> Path:
     _table(
         fig.add_subplot(grid[7]),
         "Time in state",
-        ["person", *STATES, "unavailable"],
+        ["person", *STATES, "not available (baseline, gaps)"],
         _state_rows(data),
         "not available: this session's metrics carry no states (recorded before the "
         "per-person baseline and states existed)",

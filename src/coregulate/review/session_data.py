@@ -37,6 +37,7 @@ class PersonSeries:
     arousal_index: np.ndarray | None = None
     state: list[str | None] | None = None
     baseline: dict[str, Any] | None = None  # the stored-profile object, when one was made
+    baseline_window_s: tuple[float, float] | None = None  # the resting period, when taken
     n_beats: int = 0
     gaps: list[tuple[float, float]] = field(default_factory=list)  # (start_s, end_s)
 
@@ -59,6 +60,12 @@ class Marker:
     t_s: float
     kind: str
     note: str | None
+    marker_id: str | None = None
+
+    @property
+    def label(self) -> str:
+        """Return the kind as a reader writes it ("rupture-withdrawal" -> "rupture: withdrawal")."""
+        return self.kind.replace("-", ": ", 1)
 
     @property
     def category(self) -> str:
@@ -116,11 +123,13 @@ def _person(metrics: list[dict[str, Any]], beats: list[dict[str, Any]], gaps) ->
     t_s = np.array([p["t_ns"] / 1e9 for p in metrics], dtype=float)
     has_states = any("state" in p for p in metrics)
     has_arousal = any("arousal_index" in p for p in metrics)
-    baseline = None
+    baseline = window = None
     for p in reversed(metrics):
         b = p.get("baseline")
         if isinstance(b, dict) and isinstance(b.get("profile"), dict):
             baseline = b["profile"]
+            if isinstance(b.get("start_t_ns"), int) and isinstance(b.get("end_t_ns"), int):
+                window = (b["start_t_ns"] / 1e9, b["end_t_ns"] / 1e9)
             break
     return PersonSeries(
         t_s=t_s,
@@ -132,6 +141,7 @@ def _person(metrics: list[dict[str, Any]], beats: list[dict[str, Any]], gaps) ->
         else None,
         state=[p.get("state") for p in metrics] if has_states else None,
         baseline=baseline,
+        baseline_window_s=window,
         n_beats=sum(len(b.get("rr_ms", [])) for b in beats),
         gaps=gaps,
     )
@@ -152,6 +162,28 @@ def _beat_gaps(beats: list[tuple[int, dict[str, Any]]]) -> list[tuple[float, flo
     return gaps
 
 
+def _marker(payload: object, t_ns: int, retracted: set[str]) -> Marker | None:
+    """Return the Marker of a `marker` payload (None for a retraction or a malformed one).
+
+    Reads the live window's fields (`id`, `kind`, `t_ns` = when the key was pressed,
+    `text`, and `retracts` for an undo) and the plain `{"kind", "note"}` form.
+    """
+    if not isinstance(payload, dict) or not isinstance(payload.get("kind"), str):
+        return None
+    if payload["kind"] == "retraction":
+        if isinstance(payload.get("retracts"), str):
+            retracted.add(payload["retracts"])
+        return None
+    t = payload.get("t_ns")
+    note = payload.get("text") or payload.get("note")
+    return Marker(
+        (t if isinstance(t, int) and not isinstance(t, bool) else t_ns) / 1e9,
+        payload["kind"],
+        note if isinstance(note, str) else None,
+        payload.get("id") if isinstance(payload.get("id"), str) else None,
+    )
+
+
 def load_session(path: str | os.PathLike[str]) -> SessionData:
     """Return a session's timeline read from its file (raises SessionFileError if unreadable)."""
     path = Path(path)
@@ -161,6 +193,7 @@ def load_session(path: str | os.PathLike[str]) -> SessionData:
     sync_rows: list[tuple[float, float, float]] = []
     sync_final: dict[str, Any] | None = None
     markers: list[Marker] = []
+    retracted: set[str] = set()
     ratings: list[Rating] = []
     problems: list[str] = []
     last_seq: dict[tuple[str, str], tuple[int, int]] = {}
@@ -189,10 +222,14 @@ def load_session(path: str | os.PathLike[str]) -> SessionData:
                 mid = (w["start_ns"] + w["end_ns"]) / 2e9
                 sync_rows.append((mid, _num(w.get("peak_r")), _num(w.get("peak_lag_s"))))
         elif msg.topic == "marker":
-            p = msg.json()
-            if isinstance(p, dict) and isinstance(p.get("kind"), str):
-                markers.append(Marker(msg.t_ns / 1e9, p["kind"], p.get("note")))
-            else:
+            marker = _marker(msg.json(), msg.t_ns, retracted)
+            if marker is not None:
+                markers.append(marker)
+            elif (
+                msg.json() is None
+                or not isinstance(msg.json(), dict)
+                or (msg.json().get("kind") != "retraction")
+            ):
                 problems.append(f"marker at {msg.t_ns / 1e9:.0f} s has no kind; left out")
         elif msg.topic == "rating":
             try:
@@ -200,6 +237,9 @@ def load_session(path: str | os.PathLike[str]) -> SessionData:
             except RatingError as exc:
                 problems.append(f"rating at {msg.t_ns / 1e9:.0f} s left out: {exc}")
         end_ns = max(end_ns, msg.t_ns)
+    # An undo in the live window retracts a marker by id; the original stays in the
+    # file (nothing recorded is ever altered) but is not shown or counted.
+    markers = [m for m in markers if m.marker_id is None or m.marker_id not in retracted]
     people = {
         role: _person(metrics[role], [b for _, b in beats[role]], _beat_gaps(beats[role]))
         for role in ROLES
