@@ -162,3 +162,18 @@ def test_docstring_examples_run() -> None:
     for module in (scoring, change):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0
+
+
+def test_a_minimal_recorded_rating_reads_with_defaults() -> None:
+    # The fields the session file's `ratings` view needs, nothing else.
+    r = read_rating({"instrument": "ORS", "items": [5, 5, 5, 4.9], "total": 19.9}, 42)
+    assert (r.score.total, r.rater, r.phase, r.t_ns, r.session_number) == (
+        19.9,
+        "client",
+        "start",
+        42,
+        None,
+    )
+    assert r.score.flags == {"clinical_range": True}
+    with pytest.raises(RatingError, match="must be a JSON object"):
+        read_rating([1, 2], 0)

@@ -73,13 +73,18 @@ def read_rating(payload: object, t_ns: int) -> Rating:
         raise RatingError(
             f"{inst.name} total {recorded!r} does not match its answers ({result.total:g})"
         )
-    rater = payload.get("rater", "client")
-    phase = payload.get("phase", inst.default_phase)
+    rater = payload.get("rater")
+    phase = payload.get("phase")
+    when = payload.get("t_ns")
     number = payload.get("session_number")
     return Rating(
         result,
-        rater if rater in RATERS else "client",
+        rater if rater in RATERS else "client",  # the instruments are client-rated forms
         phase if phase in PHASES else inst.default_phase,
-        int(payload.get("t_ns", t_ns)) if isinstance(payload.get("t_ns", t_ns), int) else t_ns,
-        number if isinstance(number, int) and not isinstance(number, bool) else None,
+        when if _is_int(when) else t_ns,
+        number if _is_int(number) else None,
     )
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
