@@ -61,7 +61,7 @@ def test_headless_demo_records_every_notification(tmp_path: Path) -> None:
     hr = [u for u in sync if u["series"] == "hr_bpm"]
     assert len(hr) > 550 and hr[-1]["final"] and "phase" in hr[-1]
     assert sum(u["window"] is not None for u in hr) > 300
-    assert {u["series"] for u in sync} == {"hr_bpm", "ln_rmssd"}
+    assert {u["series"] for u in sync} == {"hr_bpm", "ln_rmssd", "arousal_index"}
     # Replaying the file's beats and metrics reproduces every live sync message.
     replay = subprocess.run([*CLI, "sync", str(out)], capture_output=True, text=True, timeout=120)
     assert replay.returncode == 0, replay.stderr

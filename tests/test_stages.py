@@ -56,8 +56,9 @@ def test_publisher_keeps_raw_bytes_and_flags_malformed_payloads() -> None:
     assert topics.count("hrm.client") == 4
     assert [p for t, p, _ in rec.sent if t == "hrm.client"][1:3] == [b"", b"\x10\x48\x01"]
     bad = [p for t, p, _ in rec.sent if t == "status.client"]
-    assert [b["status"] for b in bad] == ["bad payload", "bad payload"]
-    assert bad[-1]["count"] == 2
+    # Each bad one is flagged; the next good one restores the status word.
+    assert [b["status"] for b in bad] == ["bad payload", "bad payload", "streaming"]
+    assert bad[1]["count"] == 2
     assert topics.count("beat.client") == 2
     assert sum(pub.bad_payloads.values()) == 2
 
@@ -88,3 +89,32 @@ def test_publisher_reports_contact_loss_and_restarts_the_beat_chain() -> None:
     assert statuses == ["contact lost", "streaming"]
     beats = [p for t, p, _ in rec.sent if t == "beat.therapist"]
     assert [b["gap_before"] for b in beats] == [True, True]
+
+
+def test_publisher_counts_bad_input_per_kind_and_logs_each_kind_once(caplog) -> None:
+    rec = _Recorder()
+    pub = StrapPublisher("client", rec)
+    for data in (b"\x00\x48\x01", b"\x00\x48\x01\x02", b"", b"", b"\xe0\x48"):
+        pub.handle(SourceEvent("client", 1_000_000_000, data=data))
+    assert dict(pub.bad_payloads) == {"trailing bytes": 2, "empty payload": 2, "unknown flags": 1}
+    assert caplog.text.count("sent bad input") == 3
+    flags = [p for t, p, _ in rec.sent if t == "status.client" and p["status"] == "bad payload"]
+    assert [f["count"] for f in flags] == [1, 2, 3, 4, 5]
+    assert flags[-1]["counts"] == dict(pub.bad_payloads)
+
+
+def test_zero_heart_rate_is_flagged_with_rr_or_when_it_lasts() -> None:
+    rec = _Recorder()
+    pub = StrapPublisher("client", rec)
+    zero = encode_heart_rate_measurement(0, contact=True)
+    # Two notifications of HR 0 without RR (no estimate yet, as after contact returns): fine.
+    for _ in range(2):
+        pub.handle(SourceEvent("client", 1_000_000_000, data=zero))
+    assert not pub.bad_payloads
+    pub.handle(SourceEvent("client", 1_000_000_000, data=encode_heart_rate_measurement(72)))
+    for _ in range(6):  # five in a row is a strap that reports nothing
+        pub.handle(SourceEvent("client", 1_000_000_000, data=zero))
+    assert pub.bad_payloads["zero heart rate"] == 1
+    with_rr = encode_heart_rate_measurement(0, contact=True, rr_ticks=(870,))
+    pub.handle(SourceEvent("client", 1_000_000_000, data=with_rr))
+    assert pub.bad_payloads["zero heart rate"] == 2

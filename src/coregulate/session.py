@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import coregulate
-from coregulate.acquisition.process import SimulationSpec, run_acquisition_process
+from coregulate.acquisition.process import run_acquisition_process
+from coregulate.acquisition.specs import SimulatedStrapSpec, SourceSpec
 from coregulate.bus.endpoints import Endpoints
 from coregulate.bus.envelope import TOPIC_SESSION
 from coregulate.bus.producer import BusProducer
@@ -47,7 +48,12 @@ class SessionError(Exception):
 
 @dataclass
 class DemoOptions:
-    """Everything `coregulate demo` was asked for."""
+    """Everything a session was asked for (`coregulate demo` or `monitor`).
+
+    With no `sources`, the session runs the seeded simulated dyad (`seed`,
+    `duration_s`): that is `coregulate demo`. Otherwise `sources` lists one spec per
+    role (simulated or BLE straps) and `mode` and the ids describe the session.
+    """
 
     out: Path
     duration_s: float = 5400.0
@@ -55,6 +61,22 @@ class DemoOptions:
     seed: int = 1
     log_level: int = logging.WARNING
     endpoints: Endpoints = field(default_factory=Endpoints.loopback)
+    sources: tuple[SourceSpec, ...] = ()
+    mode: str = "demo (simulated straps)"
+    client_id: str = "sim-client"
+    therapist_id: str = "sim-therapist"
+    stop_after_s: float | None = None  # end the session at this session time (real straps)
+
+    def source_specs(self) -> tuple[SourceSpec, ...]:
+        """Return the strap spec of every role, the simulated dyad by default."""
+        if self.sources:
+            return self.sources
+        return tuple(
+            SimulatedStrapSpec(role, self.seed, self.duration_s) for role in ("client", "therapist")
+        )
+
+
+SessionOptions = DemoOptions
 
 
 class Session:
@@ -75,9 +97,9 @@ class Session:
         hub_ready = _SPAWN.Event()
         meta = {
             "software": f"coregulate {coregulate.__version__}",
-            "mode": "demo (simulated straps)",
-            "client_id": "sim-client",
-            "therapist_id": "sim-therapist",
+            "mode": opts.mode,
+            "client_id": opts.client_id,
+            "therapist_id": opts.therapist_id,
             "seed": opts.seed,
             "speed": opts.speed,
             "duration_s": opts.duration_s,
@@ -88,7 +110,7 @@ class Session:
             "acquisition",
             run_acquisition_process,
             ep.input,
-            SimulationSpec(opts.seed, opts.duration_s),
+            list(opts.source_specs()),
             self._clock_queue,
             opts.log_level,
         )
@@ -175,6 +197,13 @@ class Session:
         proc = self._procs.get("acquisition")
         return bool(proc and proc.is_alive())
 
+    def finished(self) -> bool:
+        """Return True once the straps have ended or the session's time is up."""
+        if not self.acquisition_running():
+            return True
+        limit_s = self.options.stop_after_s
+        return bool(limit_s and self.clock and self.clock.now_ns() >= limit_s * 1e9)
+
     def stop(self) -> None:
         """Stop in order (acquisition, signal, sync, hub), each flushing what it holds."""
         if self._producer is not None:
@@ -227,7 +256,7 @@ def run_headless(options: DemoOptions, stop: StopRequested) -> None:
     """Run a session with no window until it ends or `stop` is requested."""
     with Session(options) as session:
         session.start()
-        while session.acquisition_running() and not stop.requested:
+        while not session.finished() and not stop.requested:
             session.supervise()
             time.sleep(0.1)
 
@@ -248,8 +277,8 @@ def run_window_session(options: DemoOptions, stop: StopRequested) -> None:
             session.supervise()
             if stop.requested:
                 window.close()
-            elif not session.acquisition_running():
-                window.setWindowTitle("coregulate — demo session (ended; close to finish)")
+            elif session.finished():
+                window.setWindowTitle("coregulate — session ended; close to finish")
 
         # Python runs signal handlers only between bytecodes; this timer gives it
         # the chance while Qt's loop is waiting, so Ctrl-C ends the session.

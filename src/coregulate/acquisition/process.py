@@ -11,31 +11,51 @@ import asyncio
 import contextlib
 import logging
 import signal
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from coregulate.acquisition.publisher import StrapPublisher
-from coregulate.acquisition.source import HeartRateSource
+from coregulate.acquisition.source import STATUS_GAVE_UP, HeartRateSource, SourceEvent
+from coregulate.acquisition.specs import SourceSpec, make_source, prepare
 from coregulate.bus.producer import BusProducer
 from coregulate.clock import SessionClock
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class SimulationSpec:
-    """Which simulated dyad to run: everything the simulator needs, picklable."""
-
-    seed: int
-    duration_s: float
-
-
-async def run_sources(sources: list[HeartRateSource], producer: BusProducer) -> None:
+async def run_sources(
+    sources: list[HeartRateSource], producer: BusProducer, clock: SessionClock | None = None
+) -> None:
     """Publish every source's events until all sources end (or the task is cancelled)."""
     publishers = {s.role: StrapPublisher(s.role, producer) for s in sources}
 
     async def pump_source(source: HeartRateSource) -> None:
-        async for event in source.events():
-            publishers[event.role].handle(event)
+        # A fault in one strap's code must not stop the other strap: it ends this
+        # strap only, loudly (logged with its traceback and reported on the bus).
+        publisher = publishers[source.role]
+        failed_events = 0
+        try:
+            async for event in source.events():
+                try:
+                    publisher.handle(event)
+                except Exception:
+                    failed_events += 1
+                    if failed_events == 1:
+                        log.exception("%s strap: an event could not be published", source.role)
+        except Exception as exc:
+            log.exception("%s strap stopped by an internal error", source.role)
+            publisher.handle(
+                SourceEvent(
+                    source.role,
+                    producer_time(),
+                    status=STATUS_GAVE_UP,
+                    detail={"error": f"internal error: {type(exc).__name__}: {exc}"},
+                )
+            )
+        if failed_events:
+            log.error("%s strap: %d events could not be published", source.role, failed_events)
+
+    def producer_time() -> int:
+        return clock.now_ns() if clock is not None else 0
 
     pump = asyncio.create_task(producer.pump_forever())
     try:
@@ -56,27 +76,28 @@ async def run_sources(sources: list[HeartRateSource], producer: BusProducer) -> 
 
 def run_acquisition_process(
     input_endpoint: str,
-    spec: SimulationSpec,
+    specs: Sequence[SourceSpec],
     clock_queue: object,
     log_level: int = logging.INFO,
 ) -> None:
-    """Entry point of the acquisition process: wait for the clock, stream, flush."""
+    """Entry point of the acquisition process: wait for the clock, stream, flush.
+
+    `specs` says which strap to open for each role (see `acquisition/specs.py`).
+    """
     logging.basicConfig(level=log_level, format="%(asctime)s acq %(levelname)s %(message)s")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent orders the shutdown
     producer = BusProducer(input_endpoint, "acq")
-    from coregulate.acquisition.sim_source import SimulatedStrap
-    from coregulate.acquisition.simulator import demo_config, simulate_dyad
-
     # Simulate before the clock starts, so the first events are not late.
-    simulation = simulate_dyad(demo_config(seed=spec.seed, duration_s=spec.duration_s))
+    for spec in specs:
+        prepare(spec)
+    if any(getattr(spec, "ecg", False) for spec in specs):
+        import neurokit2  # noqa: F401 - 1-3 s; never inside the running loop, which stamps beats
     # The parent sends the clock once every subscriber is listening.
     clock: SessionClock = clock_queue.get(timeout=120)  # type: ignore[attr-defined]
-    sources: list[HeartRateSource] = [
-        SimulatedStrap(simulation, role, clock) for role in ("client", "therapist")
-    ]
+    sources: list[HeartRateSource] = [make_source(spec, clock) for spec in specs]
 
     async def main() -> None:
-        task = asyncio.ensure_future(run_sources(sources, producer))
+        task = asyncio.ensure_future(run_sources(sources, producer, clock))
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
         with contextlib.suppress(asyncio.CancelledError):

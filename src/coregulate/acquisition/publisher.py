@@ -1,28 +1,56 @@
 """Turns source events into bus messages: raw bytes, parsed beats and status.
 
-Every notification is published raw (`hrm.<role>`, exactly the bytes received,
-stamped on arrival) *before* it is parsed, so a payload the parser rejects is still
-in the recording. Parsed RR intervals become `beat.<role>` messages with their
-times on the session clock; status changes become `status.<role>`.
+Every notification is published raw (`hrm.<role>` or `ecg.<role>`, exactly the bytes
+received, stamped on arrival) *before* it is parsed, so a payload the parser
+rejects is still in the recording. Parsed RR intervals become `beat.<role>`
+messages with their times on the session clock; status changes become
+`status.<role>`, each carrying the strap's details (name, battery) and its
+notifications in the last minute.
+
+Bad input never stops a strap and is never dropped silently: it is counted per
+kind, logged the first time each kind occurs, and flagged on the bus as a
+``bad payload`` status (with `kind`, `error` and the counts); the next good
+notification restores the strap's status word.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from typing import Protocol
+from collections import Counter, deque
+from typing import Any, Protocol
 
 from coregulate.acquisition.beat_timing import BeatTimer
 from coregulate.acquisition.hrm import HeartRateMeasurementError, parse_heart_rate_measurement
 from coregulate.acquisition.source import (
+    KIND_ECG,
+    STATUS_BAD_PAYLOAD,
     STATUS_CONTACT_LOST,
     STATUS_DISCONNECTED,
+    STATUS_GAVE_UP,
+    STATUS_RECONNECTING,
     STATUS_STREAMING,
     SourceEvent,
 )
-from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_HRM, TOPIC_STATUS, topic_for
+from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_ECG, TOPIC_HRM, TOPIC_STATUS, topic_for
 
 log = logging.getLogger(__name__)
+
+RR_MAX_MS = 3000.0  # an RR above this is not a heartbeat interval (20 bpm)
+ZERO_HR_NOTIFICATIONS = 5  # HR 0 this many times in a row, in contact, is flagged
+ECG_STALE_NS = 5_000_000_000  # no ECG frame for this long: back to the strap's RR
+_RATE_WINDOW_NS = 60_000_000_000
+# Statuses after which beats resume on a new segment.
+_GAP_STATUSES = (STATUS_DISCONNECTED, STATUS_RECONNECTING, STATUS_GAVE_UP)
+# Details that describe the strap and stay in every later status message; any other
+# detail (an error, a retry delay) belongs to the one message it came with.
+_LASTING_DETAILS = ("name", "address", "battery_pct", "ecg", "beats_from")
+
+
+def _error_kind(message: str) -> str:
+    """Return a parser error's kind, without the numbers that vary between payloads."""
+    if "trailing bytes" in message:
+        return "trailing bytes"
+    return message.split(":")[0]
 
 
 class Sender(Protocol):
@@ -34,70 +62,235 @@ class Sender(Protocol):
 
 
 class StrapPublisher:
-    """Publishes one role's events; owns that strap's beat timer and counters."""
+    """Publishes one role's events; owns that strap's beat timer and counters.
 
-    def __init__(self, role: str, sender: Sender) -> None:
+    Parameters
+    ----------
+    role
+        ``client`` or ``therapist``.
+    sender
+        Where messages go (a `BusProducer`).
+    ecg_beats
+        Detector turning ECG frames into beats (default: an `EcgBeatDetector`, made
+        when the first ECG frame arrives); while it yields beats, they replace the
+        strap's own RR values on `beat.<role>`.
+    """
+
+    def __init__(self, role: str, sender: Sender, ecg_beats: Any = None) -> None:
         self.role = role
         self._sender = sender
         self._timer = BeatTimer()
         self._contact: bool | None = None
+        self._state = "connecting"
+        self._flagged = False  # the last status published was a bad-input flag
+        self._info: dict[str, Any] = {}
+        self._arrivals: deque[int] = deque()
+        self._ecg_beats = ecg_beats
+        self._ecg_flowing = False
+        self._last_ecg_ns = 0
+        self._last_beat_ns = -(1 << 62)  # time of the last beat published
+        self._strap_gap = False  # the next strap beat follows ECG beats: a new segment
+        self._zero_hr_run = 0
         self.notifications = 0
         self.beats = 0
         self.bad_payloads: Counter[str] = Counter()
         self._t_hrm = topic_for(TOPIC_HRM, role)
+        self._t_ecg = topic_for(TOPIC_ECG, role)
         self._t_beat = topic_for(TOPIC_BEAT, role)
         self._t_status = topic_for(TOPIC_STATUS, role)
+
+    # -- events ------------------------------------------------------------------------
 
     def handle(self, event: SourceEvent) -> None:
         """Publish what `event` carries."""
         if event.data is None:
-            if event.status == STATUS_DISCONNECTED:
+            lasting = {k: v for k, v in event.detail.items() if k in _LASTING_DETAILS}
+            passing = {k: v for k, v in event.detail.items() if k not in _LASTING_DETAILS}
+            self._info.update(lasting)
+            if event.status is None:
+                # New details under the same status word.
+                self._status(event.t_ns, self._state, **passing)
+                return
+            if event.status in _GAP_STATUSES:
                 self._timer.mark_gap()
                 self._contact = None
-            self._status(event.t_ns, event.status or "unknown", **event.detail)
+                if self._ecg_beats is not None:
+                    self._ecg_beats.mark_gap()
+                self._ecg_flowing = False
+            self._state = event.status
+            self._status(event.t_ns, event.status, **passing)
+            return
+        if event.kind == KIND_ECG:
+            self._handle_ecg(event)
             return
         self.notifications += 1
+        self._arrivals.append(event.t_ns)
         self._sender.send(self._t_hrm, event.data, event.t_ns)
         try:
             hrm = parse_heart_rate_measurement(event.data)
         except HeartRateMeasurementError as exc:
-            kind = str(exc).split(":")[0]
-            self.bad_payloads[kind] += 1
-            if self.bad_payloads[kind] == 1:
-                log.warning("%s strap sent a malformed notification: %s", self.role, exc)
-            self._status(
-                event.t_ns,
-                "bad payload",
-                error=str(exc),
-                count=sum(self.bad_payloads.values()),
-            )
+            self._flag(event.t_ns, _error_kind(str(exc)), str(exc))
             return
+        if hrm.reserved_flags:
+            self._flag(
+                event.t_ns,
+                "unknown flags",
+                f"reserved flag bits {hrm.reserved_flags:#04x} set; the known fields were read",
+            )
         if hrm.contact is False:
             if self._contact is not False:
                 self._timer.mark_gap()
+                self._state = STATUS_CONTACT_LOST
                 self._status(event.t_ns, STATUS_CONTACT_LOST)
             self._contact = False
-        elif self._contact is False:
-            self._status(event.t_ns, STATUS_STREAMING, contact="restored")
+        elif self._contact is False or self._flagged:
+            self._state = STATUS_STREAMING
+            restored = {"contact": "restored"} if self._contact is False else {}
             self._contact = hrm.contact
-        else:
-            self._contact = hrm.contact
-        if not hrm.rr_ticks:
+            self._status(event.t_ns, STATUS_STREAMING, **restored)
+        self._contact = hrm.contact
+        # HR 0 right after contact returns only means "no estimate yet"; with RR values,
+        # or for several seconds on end, it is bad input.
+        in_contact_zero = hrm.hr_bpm == 0 and hrm.contact is not False
+        self._zero_hr_run = self._zero_hr_run + 1 if in_contact_zero else 0
+        if hrm.contact is not False and (
+            (hrm.hr_bpm == 0 and hrm.rr_ticks) or self._zero_hr_run == ZERO_HR_NOTIFICATIONS
+        ):
+            self._flag(
+                event.t_ns,
+                "zero heart rate",
+                "the strap reported 0 bpm while in contact"
+                + (" with RR values" if hrm.rr_ticks else f" {self._zero_hr_run} times in a row"),
+            )
+        rr_ms = hrm.rr_ms
+        good = [0 < r <= RR_MAX_MS for r in rr_ms]
+        if not all(good):
+            bad = [round(r, 1) for r, ok in zip(rr_ms, good, strict=True) if not ok]
+            self._flag(
+                event.t_ns,
+                "implausible RR",
+                f"RR {bad} ms outside (0, {RR_MAX_MS:g}] left out of the beats; "
+                "the next beat starts a new segment",
+            )
+            self._timer.mark_gap()  # time is missing from the chain where they were
+        ticks = [t for t, ok in zip(hrm.rr_ticks, good, strict=True) if ok]
+        rr_ms = tuple(r for r, ok in zip(rr_ms, good, strict=True) if ok)
+        if not rr_ms:
+            if hrm.contact is not False:
+                self._timer.place(event.t_ns, ())  # still marks the strap's send schedule
             return
-        placed = self._timer.place(event.t_ns, hrm.rr_ms)
-        self.beats += len(hrm.rr_ticks)
+        placed = self._timer.place(event.t_ns, rr_ms)
+        self.beats += len(rr_ms)
+        if self._ecg_flowing:
+            if event.t_ns - self._last_ecg_ns <= ECG_STALE_NS:
+                return  # the ECG's R peaks are the beats now; the strap's RR stay in hrm
+            log.warning("%s strap: ECG stopped; beats come from the strap's RR again", self.role)
+            self._ecg_flowing = False
+            self._info["beats_from"] = "strap"
+            self._strap_gap = True
+            self._status(event.t_ns, self._state)
+        keep = [i for i, t in enumerate(placed.t_ns) if t > self._last_beat_ns]
+        if len(keep) < len(placed.t_ns):
+            log.debug(
+                "%s: %d strap beats overlap beats already published",
+                self.role,
+                len(placed.t_ns) - len(keep),
+            )
+        if not keep:
+            return
+        gap_before = placed.gap_before or self._strap_gap or len(keep) < len(placed.t_ns)
+        self._strap_gap = False
+        t_beats = [placed.t_ns[i] for i in keep]
+        self._last_beat_ns = t_beats[-1]
         self._sender.send(
             self._t_beat,
             {
-                "t_ns": list(placed.t_ns),
-                "rr_ms": list(hrm.rr_ms),
-                "rr_ticks": list(hrm.rr_ticks),
-                "gap_before": placed.gap_before,
+                "t_ns": t_beats,
+                "rr_ms": [rr_ms[i] for i in keep],
+                "rr_ticks": [ticks[i] for i in keep],
+                "gap_before": gap_before,
                 "hr_bpm": hrm.hr_bpm,
                 "contact": hrm.contact,
+                "source": "strap",
             },
-            placed.t_ns[-1],
+            t_beats[-1],
         )
 
+    def _handle_ecg(self, event: SourceEvent) -> None:
+        from coregulate.acquisition.pmd import PmdError, decode_ecg_frame
+
+        assert event.data is not None
+        self._sender.send(self._t_ecg, event.data, event.t_ns, enc="bytes")
+        try:
+            frame = decode_ecg_frame(event.data)
+        except PmdError as exc:
+            self._flag(event.t_ns, "bad ECG frame", str(exc))
+            return
+        if self._ecg_beats is None:
+            from coregulate.acquisition.ecg_beats import EcgBeatDetector
+
+            self._ecg_beats = EcgBeatDetector()
+        self._last_ecg_ns = event.t_ns
+        for beats in self._ecg_beats.add_frame(event.t_ns, frame):
+            self._publish_ecg_beats(event.t_ns, beats)
+
+    def _publish_ecg_beats(self, t_ns: int, beats: dict[str, Any]) -> None:
+        if not self._ecg_flowing:
+            # Switch to the ECG's beats. Those the strap's RR already covered are not
+            # published twice; the switch is a new segment for successive differences.
+            keep = [i for i, t in enumerate(beats["t_ns"]) if t > self._last_beat_ns]
+            if not keep:
+                return
+            beats = {
+                **beats,
+                "t_ns": [beats["t_ns"][i] for i in keep],
+                "rr_ms": [beats["rr_ms"][i] for i in keep],
+                "gap_before": True,
+            }
+            self._ecg_flowing = True
+            self._info["beats_from"] = "ecg"
+            log.info("%s strap: beats now come from the ECG's R peaks", self.role)
+            self._status(t_ns, self._state)
+        self._last_beat_ns = beats["t_ns"][-1]
+        self._sender.send(self._t_beat, beats, beats["t_ns"][-1])
+
+    # -- status --------------------------------------------------------------------------
+
+    def _flag(self, t_ns: int, kind: str, error: str) -> None:
+        self.bad_payloads[kind] += 1
+        if self.bad_payloads[kind] == 1:
+            log.warning(
+                "%s strap sent bad input (%s): %s; counting further ones silently in the log "
+                "but flagging each on the bus",
+                self.role,
+                kind,
+                error,
+            )
+        self._flagged = True
+        self._sender.send(
+            self._t_status,
+            {
+                "status": STATUS_BAD_PAYLOAD,
+                "kind": kind,
+                "error": error,
+                "count": sum(self.bad_payloads.values()),
+                "counts": dict(self.bad_payloads),
+                "notifications_per_min": self._rate(t_ns),
+            },
+            t_ns,
+        )
+
+    def _rate(self, t_ns: int) -> int:
+        while self._arrivals and self._arrivals[0] <= t_ns - _RATE_WINDOW_NS:
+            self._arrivals.popleft()
+        return len(self._arrivals)
+
     def _status(self, t_ns: int, status: str, **detail: object) -> None:
-        self._sender.send(self._t_status, {"status": status, **detail}, t_ns)
+        self._flagged = False
+        payload = {
+            "status": status,
+            **self._info,
+            **detail,
+            "notifications_per_min": self._rate(t_ns),
+        }
+        self._sender.send(self._t_status, payload, t_ns)

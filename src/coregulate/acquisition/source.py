@@ -19,17 +19,30 @@ STATUS_CONTACT_LOST = "contact lost"
 STATUS_DISCONNECTED = "disconnected"
 STATUS_RECONNECTING = "reconnecting"
 STATUS_ENDED = "ended"
+STATUS_GAVE_UP = "gave up"  # reconnection stopped after the allowed attempts
+STATUS_NO_BLUETOOTH = "no bluetooth"  # the adapter is missing, off or not permitted
+STATUS_BAD_PAYLOAD = "bad payload"  # flagged input (malformed or implausible), then counted
+
+# What a notification's bytes are.
+KIND_HRM = "hrm"  # Heart Rate Measurement (0x2A37)
+KIND_ECG = "ecg"  # Polar PMD data frame
 
 
 @dataclass(frozen=True, slots=True)
 class SourceEvent:
-    """One thing a source reports: a raw notification or a status change."""
+    """One thing a source reports: a raw notification, a status change or new details.
+
+    A notification has `data` (raw bytes of the characteristic named by `kind`). A
+    status change has `status`. An event with neither updates `detail` only (the
+    battery level, the strap's name) under the current status.
+    """
 
     role: str
     t_ns: int  # session clock: arrival time of a notification, or time of the status change
-    data: bytes | None = None  # raw 0x2A37 bytes for a notification; None for a status
+    data: bytes | None = None  # raw bytes for a notification; None otherwise
     status: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+    kind: str = KIND_HRM
 
 
 class HeartRateSource(Protocol):

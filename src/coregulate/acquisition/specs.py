@@ -1,0 +1,135 @@
+"""What strap to open for each role: small picklable specs, and the factory that opens them.
+
+The session process decides *which* straps a session uses and hands the list of
+specs to the acquisition process (specs cross the process boundary, so they are
+plain frozen dataclasses). There, :func:`make_source` turns each into a
+`HeartRateSource`. bleak is imported only when a BLE spec is opened, so a demo
+with simulated straps never loads it.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from coregulate.clock import SessionClock
+
+if TYPE_CHECKING:
+    from coregulate.acquisition.simulator import DyadSimulation
+    from coregulate.acquisition.source import HeartRateSource
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatedStrapSpec:
+    """One role's strap from the seeded demo dyad (`demo_config(seed, duration_s)`)."""
+
+    role: str
+    seed: int = 1
+    duration_s: float = 600.0
+
+
+@dataclass(frozen=True, slots=True)
+class ReconnectPolicy:
+    """How a BLE strap is found, watched and brought back; all times in host seconds.
+
+    Attributes
+    ----------
+    initial_backoff_s, max_backoff_s, backoff_factor
+        Wait before the n-th retry: ``min(max, initial * factor**(n-1))``...
+    jitter
+        ...times a uniform factor in ``[1 - jitter, 1 + jitter]``, so two straps that
+        dropped together do not retry in lockstep.
+    max_attempts
+        Give up after this many failed attempts in a row (``None``: never give up).
+    scan_timeout_s
+        How long one search for the strap's advertisements lasts.
+    connect_timeout_s
+        How long one connection attempt (connect + service discovery) may take.
+    silence_s
+        A connected strap that sends nothing for this long is treated as dropped.
+    battery_interval_s
+        How often the battery level (0x2A19) is read while streaming.
+    """
+
+    initial_backoff_s: float = 1.0
+    max_backoff_s: float = 30.0
+    backoff_factor: float = 2.0
+    jitter: float = 0.25
+    max_attempts: int | None = None
+    scan_timeout_s: float = 10.0
+    connect_timeout_s: float = 20.0
+    silence_s: float = 10.0
+    battery_interval_s: float = 60.0
+
+    def backoff_s(self, attempt: int, uniform: float) -> float:
+        """Return the wait before retry `attempt` (1, 2, ...) given `uniform` in [0, 1)."""
+        base = min(
+            self.max_backoff_s, self.initial_backoff_s * self.backoff_factor ** (attempt - 1)
+        )
+        return max(0.0, base * (1.0 + self.jitter * (2.0 * uniform - 1.0)))
+
+
+@dataclass(frozen=True, slots=True)
+class BleStrapSpec:
+    """A real strap over BLE, found by address (``AA:BB:...`` or a macOS UUID) or by name.
+
+    Attributes
+    ----------
+    role
+        ``client`` or ``therapist``.
+    device
+        The strap's address, or its advertised name (exact, then case-insensitive
+        prefix: ``Polar H10 A1B2C3D4`` or ``Polar H10``).
+    ecg
+        Also stream Polar PMD ECG (130 Hz) when the strap offers it.
+    policy
+        Reconnection and watchdog timing.
+    backend
+        ``"module:attribute"`` naming a `bleak_backends()`-like callable that returns
+        ``(scanner_backend, client_backend)`` classes for bleak's ``backend=``; None
+        for the platform's own Bluetooth stack. Tests use it for emulated straps.
+    """
+
+    role: str
+    device: str
+    ecg: bool = False
+    policy: ReconnectPolicy = field(default_factory=ReconnectPolicy)
+    backend: str | None = None
+
+
+SourceSpec = SimulatedStrapSpec | BleStrapSpec
+
+
+@functools.lru_cache(maxsize=2)
+def _simulation(seed: int, duration_s: float) -> DyadSimulation:
+    from coregulate.acquisition.simulator import demo_config, simulate_dyad
+
+    return simulate_dyad(demo_config(seed=seed, duration_s=duration_s))
+
+
+def prepare(spec: SourceSpec) -> None:
+    """Do the slow part of opening `spec` before the session clock starts (simulation)."""
+    if isinstance(spec, SimulatedStrapSpec):
+        _simulation(spec.seed, spec.duration_s)
+
+
+def make_source(spec: SourceSpec, clock: SessionClock, **kwargs: Any) -> HeartRateSource:
+    """Return the `HeartRateSource` that `spec` describes, stamping on `clock`.
+
+    Extra keyword arguments go to the BLE source (tests pass ``backends=``).
+
+    Raises
+    ------
+    TypeError
+        If `spec` is not a known spec type.
+    """
+    if isinstance(spec, SimulatedStrapSpec):
+        from coregulate.acquisition.sim_source import SimulatedStrap
+
+        return SimulatedStrap(_simulation(spec.seed, spec.duration_s), spec.role, clock)
+    if isinstance(spec, BleStrapSpec):
+        from coregulate.acquisition.ble_source import BleStrap
+
+        return BleStrap(spec, clock, **kwargs)
+    raise TypeError(f"not a source spec: {spec!r}")

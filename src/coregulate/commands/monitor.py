@@ -1,0 +1,177 @@
+"""`coregulate monitor`: a live session with the client's and the therapist's straps."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+from pathlib import Path
+
+from coregulate.commands._common import default_session_path, positive
+
+ORDER = 15
+log = logging.getLogger("coregulate")
+
+SIM = "sim"
+EXIT_NO_BLUETOOTH = 3
+_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `monitor` parser."""
+    mon = sub.add_parser(
+        "monitor",
+        help="run a live session with the client's and therapist's straps",
+        description="Run a live session: both people's straps (or simulated ones), the "
+        "metrics and the window; everything is recorded to the session file. A strap "
+        "that is out of range is waited for, and one that drops is reconnected. The pair "
+        "is remembered, so next time `coregulate monitor` alone uses the same straps.",
+    )
+    mon.add_argument(
+        "--client",
+        metavar="STRAP",
+        help="the client's strap: its address or name as `coregulate scan` lists it, or "
+        "'sim' for a simulated strap (default: the last pair used on this computer)",
+    )
+    mon.add_argument("--therapist", metavar="STRAP", help="the therapist's strap (as --client)")
+    mon.add_argument(
+        "--ecg", action="store_true", help="also stream ECG from straps that offer it (Polar H10)"
+    )
+    mon.add_argument(
+        "--give-up-after",
+        type=positive(int),
+        default=None,
+        metavar="ATTEMPTS",
+        help="stop trying to reach a strap after this many failed attempts in a row "
+        "(default: keep trying for the whole session)",
+    )
+    mon.add_argument("--headless", action="store_true", help="no window; print a summary")
+    mon.add_argument(
+        "--duration",
+        type=positive(float),
+        default=None,
+        metavar="SECONDS",
+        help="end the session after this long (default: until you close the window or "
+        "press Ctrl-C; simulated-only sessions: 600 headless, 5400 with a window)",
+    )
+    mon.add_argument(
+        "--speed",
+        type=positive(float),
+        default=1.0,
+        metavar="X",
+        help="run X times faster than real time (only when both straps are simulated)",
+    )
+    mon.add_argument("--seed", type=int, default=1, help="seed of simulated straps (default 1)")
+    mon.add_argument("--client-id", default="client", help="pseudonymous id of the client")
+    mon.add_argument("--therapist-id", default="therapist", help="pseudonymous id of the therapist")
+    mon.add_argument(
+        "--out", type=Path, default=None, metavar="FILE", help="session file to create"
+    )
+    mon.set_defaults(func=run)
+
+
+def _choose_pair(args: argparse.Namespace) -> tuple[str, str] | None:
+    from coregulate.commands._last_pair import load_last_pair
+
+    last = load_last_pair()
+    client = args.client or last.get("client")
+    therapist = args.therapist or last.get("therapist")
+    if not client or not therapist:
+        missing = " and ".join(
+            f"--{r}" for r, v in (("client", client), ("therapist", therapist)) if not v
+        )
+        log.error(
+            "which straps? give %s (an address or name from `coregulate scan`, or 'sim'); "
+            "the pair is remembered for next time",
+            missing,
+        )
+        return None
+    if not (args.client and args.therapist):
+        log.warning(
+            "using the last pair on this computer: client %s, therapist %s", client, therapist
+        )
+    if client.lower() != SIM and client.lower() == therapist.lower():
+        log.error("client and therapist cannot wear the same strap (%s)", client)
+        return None
+    return client, therapist
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `coregulate monitor`; return the exit code."""
+    from coregulate.acquisition.specs import BleStrapSpec, ReconnectPolicy, SimulatedStrapSpec
+    from coregulate.commands._last_pair import save_last_pair
+    from coregulate.commands.demo import _has_display
+    from coregulate.recordings.summary import format_summary
+    from coregulate.session import DemoOptions, SessionError, StopRequested, run_headless
+
+    pair = _choose_pair(args)
+    if pair is None:
+        return 2
+    for name, value in (("--client-id", args.client_id), ("--therapist-id", args.therapist_id)):
+        if not _ID_RE.match(value):
+            log.error("%s must be 1-64 letters, digits, '.', '_' or '-' (a pseudonym)", name)
+            return 2
+    headless = args.headless
+    if not headless and not _has_display():
+        log.warning("no display found; running without a window (use --headless to say so)")
+        headless = True
+    all_sim = all(p.lower() == SIM for p in pair)
+    if args.speed != 1.0 and not all_sim:
+        log.error("--speed needs both straps simulated: real straps run in real time")
+        return 2
+    sim_duration_s = args.duration or (600.0 if headless else 5400.0)
+    specs = []
+    for role, device in zip(("client", "therapist"), pair, strict=True):
+        if device.lower() == SIM:
+            specs.append(SimulatedStrapSpec(role, args.seed, sim_duration_s))
+        else:
+            policy = ReconnectPolicy(max_attempts=args.give_up_after)
+            specs.append(BleStrapSpec(role, device, ecg=args.ecg, policy=policy))
+    if not all_sim and not _bluetooth_ok():
+        return EXIT_NO_BLUETOOTH
+    save_last_pair(*pair)
+    out = args.out or default_session_path("session")
+    if out.exists():
+        log.error("%s already exists; choose another --out (a session never overwrites)", out)
+        return 2
+    options = DemoOptions(
+        out=out,
+        duration_s=sim_duration_s,
+        speed=args.speed,
+        seed=args.seed,
+        log_level=args.log_level,
+        sources=tuple(specs),
+        mode="live" if not all_sim else "live (simulated straps)",
+        client_id=args.client_id,
+        therapist_id=args.therapist_id,
+        stop_after_s=args.duration,
+    )
+    try:
+        with StopRequested() as stop:
+            if headless:
+                run_headless(options, stop)
+            else:
+                from coregulate.session import run_window_session
+
+                run_window_session(options, stop)
+    except SessionError as exc:
+        log.error("%s", exc)
+        return 1
+    print(format_summary(out))  # noqa: T201 - the command's own output
+    print(f"session file: {out}")  # noqa: T201
+    return 0
+
+
+def _bluetooth_ok() -> bool:
+    """Return True if Bluetooth is usable; otherwise say why and what to do."""
+    import asyncio
+
+    from coregulate.acquisition.ble import BluetoothUnavailableError
+    from coregulate.acquisition.ble_scan import check_bluetooth
+
+    try:
+        asyncio.run(check_bluetooth())
+    except BluetoothUnavailableError as exc:
+        log.error("%s (or use 'sim' for a simulated strap)", exc)
+        return False
+    return True
