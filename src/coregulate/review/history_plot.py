@@ -148,16 +148,29 @@ def write_history_plot(
             act = _col(rows, f"{role}_activated_share_0to1") + _col(
                 rows, f"{role}_highly_activated_share_0to1"
             )
-            for x, share in zip(n, act, strict=True):
-                if np.isfinite(share) and share > 0:
+            # The share beside each point, above the client's and below the therapist's
+            # so the two never overwrite each other.
+            dy = 6 if role == "client" else -11
+            for x, y, share in zip(n, values, act, strict=True):
+                if np.isfinite(share) and np.isfinite(y):
                     ax_phys.annotate(
-                        f"{share:.0%}", (x, 0), fontsize=5.5, color=ROLE_COLOURS[role], ha="center"
+                        f"{share:.0%}",
+                        (x, y),
+                        xytext=(0, dy),
+                        textcoords="offset points",
+                        fontsize=6,
+                        color=ROLE_COLOURS[role],
+                        ha="center",
                     )
     ax_phys.set_ylabel(
-        "mean arousal index (z)\n% = time activated" if use_arousal else "session mean HR (bpm)",
+        "session mean arousal\nindex (z); % = time\nactivated or higher"
+        if use_arousal
+        else "session mean HR (bpm)",
         fontsize=7,
     )
     ax_phys.legend(fontsize=6, frameon=False, loc="center right", ncols=2)
+    low, high = ax_phys.get_ylim()
+    ax_phys.set_ylim(low - 0.15 * (high - low), high + 0.15 * (high - low))  # room for the %
 
     es = _col(rows, "sync_hr_susy_es")
     ax_sync.bar(n - 0.15, es, width=0.3, color="#888888", label="HR synchrony SUSY ES")

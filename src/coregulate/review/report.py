@@ -79,19 +79,31 @@ def _events_axis(ax, data: SessionData) -> None:
             fontsize=5.5,
             color=colour,
         )
-    for r in data.ratings:
-        s = r.score
-        flag = any(s.flags.values())
-        text = f"{s.instrument} {s.total:g}" + (" ⚑" if flag else "")
-        late = r.t_ns / 60e9 > data.duration_s / 120  # label on the side with room
-        ax.plot(r.t_ns / 60e9, 0.55, marker="D", ms=5, color="#CC0000" if flag else "#333333")
+    # Ratings given together (e.g. SRS and WAI-SR at the end) share one label.
+    groups: list[list] = []
+    for r in sorted(data.ratings, key=lambda r: r.t_ns):
+        if groups and r.t_ns - groups[-1][-1].t_ns < 0.02 * data.duration_s * 1e9:
+            groups[-1].append(r)
+        else:
+            groups.append([r])
+    for group in groups:
+        t_min = group[0].t_ns / 60e9
+        flag = any(any(r.score.flags.values()) for r in group)
+        text = " · ".join(
+            f"{r.score.instrument} {r.score.total:g}"
+            + (" ⚑" if any(r.score.flags.values()) else "")
+            for r in group
+        )
+        late = t_min > data.duration_s / 120  # label on the side with room
+        colour = "#CC0000" if flag else "#333333"
+        ax.plot(t_min, 0.55, marker="D", ms=5, color=colour)
         ax.annotate(
             text,
-            (r.t_ns / 60e9, 0.55),
+            (t_min, 0.55),
             xytext=(-7, -3) if late else (7, -3),
             textcoords="offset points",
             fontsize=6.5,
-            color="#CC0000" if flag else "#333333",
+            color=colour,
             ha="right" if late else "left",
         )
     for side in ("top", "right", "left"):
@@ -365,12 +377,12 @@ def write_report(data: SessionData, out: str | os.PathLike[str]) -> Path:
         ["instrument", "phase", "at (min)", "total", "subscales", "flags"],
         _rating_rows(data),
         "no ratings recorded in this session",
-        [0.15, 0.1, 0.12, 0.1, 0.28, 0.25],
+        [0.15, 0.08, 0.11, 0.09, 0.35, 0.22],
     )
     _table(
         fig.add_subplot(grid[7]),
         "Time in state",
-        ["person", *STATES, "not available (baseline, gaps)"],
+        ["person", *STATES, "n/a (baseline, gaps)"],
         _state_rows(data),
         "not available: this session's metrics carry no states (recorded before the "
         "per-person baseline and states existed)",
