@@ -45,6 +45,15 @@ def session_client_id(path: Path) -> str | None:
     return None
 
 
+def session_start_ns(path: Path) -> int | None:
+    """Return the calendar time (ns since the epoch) a session file says it started, or None."""
+    for msg in read_messages(path, ("session",)):
+        if msg.topic == "session":
+            value = (msg.json().get("clock") or {}).get("wall_anchor_ns")
+            return value if isinstance(value, int) else None
+    return None
+
+
 def find_client_sessions(client_id: str, folder: Path) -> tuple[list[Path], list[str]]:
     """Return (the client's session files, one line per file that could not be read)."""
     found, problems = [], []
