@@ -50,3 +50,19 @@ def hub_thread(endpoints: Endpoints, tmp_path: Path) -> Iterator[HubThread]:
     h = HubThread(endpoints, tmp_path / "session.sqlite")
     yield h
     h.stop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print how many inputs each fuzz test tried (recorded as ``fuzz_inputs``)."""
+    lines = [
+        f"{report.nodeid}: {value} inputs tried"
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "call"
+        for key, value in getattr(report, "user_properties", ())
+        if key == "fuzz_inputs"
+    ]
+    if lines:
+        terminalreporter.write_sep("-", "fuzzing")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -35,6 +35,7 @@ from coregulate.bus.envelope import TOPIC_SESSION
 from coregulate.bus.producer import BusProducer
 from coregulate.clock import SessionClock
 from coregulate.recordings.hub import HubConfig, run_hub_process
+from coregulate.security.access import BindRefused, ViewerAccess, check_bind_policy
 from coregulate.stages.runner import run_metrics_stage_process, run_sync_stage_process
 
 log = logging.getLogger(__name__)
@@ -63,9 +64,13 @@ class DemoOptions:
     endpoints: Endpoints = field(default_factory=Endpoints.loopback)
     sources: tuple[SourceSpec, ...] = ()
     mode: str = "demo (simulated straps)"
+    # Pseudonymous ids: recorded in the session file only, never in paths or logs.
     client_id: str = "sim-client"
     therapist_id: str = "sim-therapist"
     stop_after_s: float | None = None  # end the session at this session time (real straps)
+    # Remote viewers over CurveZMQ (docs/security.md); None: nothing leaves this machine.
+    viewers: ViewerAccess | None = None
+    hub_status_interval_s: float = 1.0  # how often the hub publishes `status.hub`
 
     def source_specs(self) -> tuple[SourceSpec, ...]:
         """Return the strap spec of every role, the simulated dyad by default."""
@@ -104,7 +109,19 @@ class Session:
             "speed": opts.speed,
             "duration_s": opts.duration_s,
         }
-        hub_config = HubConfig(ep.input, ep.output, str(opts.out), meta=meta)
+        try:
+            # Here too, not only in the hub process: the user reads this message.
+            check_bind_policy(ep.input, ep.output, opts.viewers)
+        except BindRefused as exc:
+            raise SessionError(str(exc)) from None
+        hub_config = HubConfig(
+            ep.input,
+            ep.output,
+            str(opts.out),
+            meta=meta,
+            viewers=opts.viewers,
+            status_interval_s=opts.hub_status_interval_s,
+        )
         self._spawn("hub", run_hub_process, hub_config, hub_ready, opts.log_level)
         self._spawn(
             "acquisition",

@@ -33,7 +33,31 @@ _MAX_INT64 = (1 << 63) - 1
 
 
 class EnvelopeError(ValueError):
-    """A message that does not follow the bus envelope; its text says what is wrong."""
+    """A message that does not follow the bus envelope; its text says what is wrong.
+
+    `kind` names the rule that was broken, from a small fixed set (`REJECT_KINDS`),
+    so the hub can count rejections without a hostile peer inventing new keys.
+    """
+
+    def __init__(self, message: str, kind: str = "invalid") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+# What `EnvelopeError.kind` can be.
+REJECT_KINDS = (
+    "frames",  # not exactly three frames
+    "oversize",  # a frame above its limit
+    "not_json",  # topic not ASCII, or header not JSON
+    "header",  # header not a JSON object
+    "version",  # another schema version
+    "topic",
+    "source",
+    "seq",
+    "t_ns",
+    "enc",
+    "invalid",  # anything else (payload not JSON when read as JSON)
+)
 
 
 # The topics of DESIGN.md §2. ``<role>`` is "client" or "therapist".
@@ -83,7 +107,8 @@ class Message:
             raise EnvelopeError(f"{self.topic}: payload is {self.enc!r}, not JSON")
         try:
             return json.loads(self.payload)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        # RecursionError: "[[[[..." nests deeper than the JSON parser's stack allows.
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             raise EnvelopeError(f"{self.topic}: payload is not valid JSON: {exc}") from exc
 
     def header_bytes(self) -> bytes:
@@ -132,26 +157,36 @@ def decode_frames(frames: list[bytes]) -> Message:
     topic's characters, the header's JSON and field types, the schema version.
     """
     if len(frames) != 3:
-        raise EnvelopeError(f"expected 3 frames [topic, header, payload], got {len(frames)}")
+        raise EnvelopeError(
+            f"expected 3 frames [topic, header, payload], got {len(frames)}", "frames"
+        )
     topic_b, header_b, payload = (bytes(f) for f in frames)
     if len(topic_b) > MAX_TOPIC_BYTES:
-        raise EnvelopeError(f"topic frame is {len(topic_b)} bytes (max {MAX_TOPIC_BYTES})")
+        raise EnvelopeError(
+            f"topic frame is {len(topic_b)} bytes (max {MAX_TOPIC_BYTES})", "oversize"
+        )
     if len(header_b) > MAX_HEADER_BYTES:
-        raise EnvelopeError(f"header frame is {len(header_b)} bytes (max {MAX_HEADER_BYTES})")
+        raise EnvelopeError(
+            f"header frame is {len(header_b)} bytes (max {MAX_HEADER_BYTES})", "oversize"
+        )
     if len(payload) > MAX_PAYLOAD_BYTES:
-        raise EnvelopeError(f"payload is {len(payload)} bytes (max {MAX_PAYLOAD_BYTES})")
+        raise EnvelopeError(
+            f"payload is {len(payload)} bytes (max {MAX_PAYLOAD_BYTES})", "oversize"
+        )
     try:
         topic = topic_b.decode("ascii")
         header = json.loads(header_b)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise EnvelopeError(f"topic or header is not valid ASCII/JSON: {exc}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        # RecursionError: a 1 KiB header of "[[[[..." nests deeper than the parser allows.
+        raise EnvelopeError(f"topic or header is not valid ASCII/JSON: {exc}", "not_json") from exc
     if not isinstance(header, dict):
-        raise EnvelopeError("header is not a JSON object")
+        raise EnvelopeError("header is not a JSON object", "header")
     version = header.get("v")
     if version != SCHEMA_VERSION or isinstance(version, bool):
         raise EnvelopeError(
             f"unsupported schema version {version!r} (this build reads {SCHEMA_VERSION}); "
-            "upgrade coregulate on this machine"
+            "upgrade coregulate on this machine",
+            "version",
         )
     msg = Message(
         topic=topic,
@@ -172,16 +207,18 @@ def _is_int(value: object) -> bool:
 
 def _validate(msg: Message) -> None:
     if not isinstance(msg.topic, str) or not _TOPIC_RE.match(msg.topic):
-        raise EnvelopeError(f"invalid topic {msg.topic!r}: use lower-case dotted words")
+        raise EnvelopeError(f"invalid topic {msg.topic!r}: use lower-case dotted words", "topic")
     if len(msg.topic) > MAX_TOPIC_BYTES:
-        raise EnvelopeError(f"topic longer than {MAX_TOPIC_BYTES} bytes")
+        raise EnvelopeError(f"topic longer than {MAX_TOPIC_BYTES} bytes", "topic")
     if not isinstance(msg.source, str) or not _SOURCE_RE.match(msg.source):
-        raise EnvelopeError(f"invalid source {msg.source!r}")
+        raise EnvelopeError(f"invalid source {msg.source!r}", "source")
     if not _is_int(msg.seq) or not 1 <= msg.seq <= _MAX_INT64:
-        raise EnvelopeError(f"invalid seq {msg.seq!r}: an integer counting from 1")
+        raise EnvelopeError(f"invalid seq {msg.seq!r}: an integer counting from 1", "seq")
     if not _is_int(msg.t_ns) or not -_MAX_INT64 <= msg.t_ns <= _MAX_INT64:
-        raise EnvelopeError(f"invalid t_ns {msg.t_ns!r}: an int64 of session-clock ns")
+        raise EnvelopeError(f"invalid t_ns {msg.t_ns!r}: an int64 of session-clock ns", "t_ns")
     if msg.enc not in ENCODINGS:
-        raise EnvelopeError(f"invalid enc {msg.enc!r}: one of {ENCODINGS}")
+        raise EnvelopeError(f"invalid enc {msg.enc!r}: one of {ENCODINGS}", "enc")
     if len(msg.payload) > MAX_PAYLOAD_BYTES:
-        raise EnvelopeError(f"payload is {len(msg.payload)} bytes (max {MAX_PAYLOAD_BYTES})")
+        raise EnvelopeError(
+            f"payload is {len(msg.payload)} bytes (max {MAX_PAYLOAD_BYTES})", "oversize"
+        )

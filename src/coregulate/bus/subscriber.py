@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import zmq
 
@@ -29,6 +29,15 @@ class StreamStats:
     repeated: int = 0  # seq at or below one already seen (resent after a hub restart)
 
 
+@dataclass(frozen=True, slots=True)
+class CurveClientKeys:
+    """A viewer's CurveZMQ credentials (Z85 keys) for a hub's encrypted viewer output."""
+
+    server_public_key: str  # the hub's public key, as the therapist gave it
+    public_key: str
+    secret_key: str = field(repr=False)
+
+
 class BusSubscriber:
     """Receives messages published by the hub, for the given topic prefixes.
 
@@ -38,6 +47,9 @@ class BusSubscriber:
         The hub's output endpoint, e.g. ``"tcp://127.0.0.1:5602"``.
     topics
         Topic prefixes to receive (ZeroMQ prefix match); ``("",)`` means all.
+    curve
+        Credentials for a hub's CURVE viewer output (remote viewing); None for the
+        local plaintext output. With a wrong or unknown key nothing ever arrives.
     """
 
     def __init__(
@@ -47,12 +59,17 @@ class BusSubscriber:
         *,
         context: zmq.Context | None = None,
         rcvhwm: int = 100_000,
+        curve: CurveClientKeys | None = None,
     ) -> None:
         self.endpoint = endpoint
         self._ctx = context or zmq.Context.instance()
         self._sock = self._ctx.socket(zmq.SUB)
         self._sock.setsockopt(zmq.RCVHWM, rcvhwm)
         self._sock.setsockopt(zmq.LINGER, 0)
+        if curve is not None:
+            self._sock.curve_serverkey = curve.server_public_key.encode("ascii")
+            self._sock.curve_publickey = curve.public_key.encode("ascii")
+            self._sock.curve_secretkey = curve.secret_key.encode("ascii")
         for topic in topics:
             self._sock.setsockopt(zmq.SUBSCRIBE, topic.encode("ascii"))
         self._sock.connect(endpoint)

@@ -12,8 +12,10 @@ def default_session_path(prefix: str) -> Path:
     """Return a new session file path in the per-user data directory (owner-only)."""
     from platformdirs import user_data_path
 
-    folder = user_data_path("coregulate", appauthor=False) / "sessions"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    from coregulate.security.files import private_dir
+
+    # The name holds the kind of session and the time only: never an id or a name.
+    folder = private_dir(user_data_path("coregulate", appauthor=False) / "sessions")
     stamp = time.strftime("%Y%m%d-%H%M%S")
     return folder / f"{prefix}-{stamp}.sqlite"
 

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coregulate.commands._common import default_session_path, positive
+
+if TYPE_CHECKING:
+    from coregulate.session import DemoOptions
 
 ORDER = 10
 log = logging.getLogger("coregulate")
@@ -41,6 +49,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     demo.add_argument(
         "--out", type=Path, default=None, metavar="FILE", help="session file to create"
     )
+    demo.add_argument(
+        "--private-bus",
+        action="store_true",
+        help="use Unix sockets in an owner-only folder instead of loopback TCP, so other "
+        "accounts on this computer cannot connect (Linux, macOS)",
+    )
+    demo.add_argument(
+        "--viewers",
+        default=None,
+        metavar="ENDPOINT",
+        help="let allow-listed viewers on other machines watch, encrypted, at ENDPOINT "
+        "(e.g. tcp://192.0.2.10:5603); needs `coregulate keys` first (docs/security.md)",
+    )
     demo.set_defaults(func=run)
 
 
@@ -54,14 +75,24 @@ def _has_display() -> bool:
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate demo`; return the exit code."""
+    from coregulate.bus.endpoints import Endpoints
     from coregulate.recordings.summary import format_summary
-    from coregulate.session import DemoOptions, SessionError, StopRequested, run_headless
+    from coregulate.session import DemoOptions
 
     headless = args.headless
     if not headless and not _has_display():
         log.warning("no display found; running without a window (use --headless to say so)")
         headless = True
     duration_s = args.duration or (600.0 if headless else 5400.0)
+    viewers = None
+    if args.viewers:
+        from coregulate.security.access import BindRefused, ViewerAccess
+
+        try:
+            viewers = ViewerAccess.from_keystore(args.viewers)
+        except BindRefused as exc:
+            log.error("%s", exc)
+            return 2
     out = args.out or default_session_path("demo")
     if out.exists():
         log.error("%s already exists; choose another --out (a session never overwrites)", out)
@@ -72,7 +103,34 @@ def run(args: argparse.Namespace) -> int:
         speed=args.speed,
         seed=args.seed,
         log_level=args.log_level,
+        viewers=viewers,
     )
+    with _bus_folder(args.private_bus) as folder:
+        if folder is not None:
+            options.endpoints = Endpoints.private_ipc(folder)
+        code = _run_session(options, headless)
+    if code == 0:
+        print(format_summary(out))  # noqa: T201 - the command's own output
+        print(f"session file: {out}")  # noqa: T201
+    return code
+
+
+@contextlib.contextmanager
+def _bus_folder(private: bool) -> Iterator[Path | None]:
+    """Yield a fresh owner-only folder for the bus sockets (removed after), or None."""
+    if not private:
+        yield None
+        return
+    folder = Path(tempfile.mkdtemp(prefix="coregulate-"))  # mode 0700
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run_session(options: DemoOptions, headless: bool) -> int:
+    from coregulate.session import SessionError, StopRequested, run_headless
+
     try:
         with StopRequested() as stop:
             if headless:
@@ -84,6 +142,4 @@ def run(args: argparse.Namespace) -> int:
     except SessionError as exc:
         log.error("%s", exc)
         return 1
-    print(format_summary(out))  # noqa: T201 - the command's own output
-    print(f"session file: {out}")  # noqa: T201
     return 0

@@ -12,7 +12,15 @@ message the hub
 
 PUB never blocks: a stalled or late subscriber costs the recording nothing.
 Invalid input is counted and logged (first of each kind), never stored, never
-fatal.
+fatal; a replayed sequence number is counted and dropped. Frames above
+`MAX_WIRE_FRAME_BYTES` never even reach the hub's memory: ZeroMQ drops the
+sender's connection (``MAXMSGSIZE``).
+
+Security (docs/security.md): the input and the plaintext output bind to this
+machine only (`check_bind_policy` refuses anything else before a socket exists);
+remote viewers get a separate CURVE-encrypted output admitting only allow-listed
+keys. With `status_interval_s` set, the hub publishes its counters on
+``status.hub``.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import json
 import logging
 import signal
 import sqlite3
+import sys
 import threading
 import time
 from collections import Counter
@@ -31,11 +40,33 @@ from typing import Any
 
 import zmq
 
-from coregulate.bus.envelope import EnvelopeError, decode_frames
+from coregulate.bus.envelope import (
+    MAX_PAYLOAD_BYTES,
+    TOPIC_SESSION,
+    TOPIC_STATUS,
+    EnvelopeError,
+    Message,
+    decode_frames,
+    make_message,
+)
 from coregulate.bus.producer import ACK_TOPIC
+from coregulate.clock import SessionClock
 from coregulate.recordings.store import SessionStore
+from coregulate.security.access import (
+    BindRefused,
+    ViewerAccess,
+    ViewerOutput,
+    check_bind_policy,
+)
 
 log = logging.getLogger(__name__)
+
+# The transport's hard cap per frame, above the envelope's own limits (a 1 MiB
+# payload): frames between the two are received, rejected and counted; larger ones
+# make ZeroMQ drop the sender's connection before buffering them.
+MAX_WIRE_FRAME_BYTES = 4 * MAX_PAYLOAD_BYTES
+HUB_SOURCE = "hub"
+_MAX_INT64 = (1 << 63) - 1
 
 
 @dataclass(slots=True)
@@ -65,12 +96,18 @@ class HubConfig:
     commit_interval_s: float = 0.25
     pub_hwm: int = 10_000  # per subscriber; beyond it PUB drops for that subscriber only
     meta: dict[str, Any] = field(default_factory=dict)
+    # Remote viewers (CurveZMQ, allow-list); None: nothing leaves this machine.
+    viewers: ViewerAccess | None = None
+    # Publish the hub's counters on `status.hub` this often; None: never.
+    status_interval_s: float | None = None
 
 
 class Hub:
     """Receives, records and republishes bus messages; see the module docstring."""
 
     def __init__(self, config: HubConfig, context: zmq.Context | None = None) -> None:
+        # Before anything is opened or bound: a refused configuration exposes nothing.
+        check_bind_policy(config.input_endpoint, config.output_endpoint, config.viewers)
         self.config = config
         self._ctx = context or zmq.Context.instance()
         self.store = SessionStore(config.session_path)
@@ -84,11 +121,21 @@ class Hub:
         self._in = self._ctx.socket(zmq.ROUTER)
         self._in.setsockopt(zmq.LINGER, 0)
         self._in.setsockopt(zmq.RCVHWM, 100_000)
+        self._in.setsockopt(zmq.MAXMSGSIZE, MAX_WIRE_FRAME_BYTES)
         self._in.bind(config.input_endpoint)
         self._out = self._ctx.socket(zmq.PUB)
         self._out.setsockopt(zmq.LINGER, 0)
         self._out.setsockopt(zmq.SNDHWM, config.pub_hwm)
         self._out.bind(config.output_endpoint)
+        try:
+            self._viewers = (
+                ViewerOutput(config.viewers, config.pub_hwm) if config.viewers is not None else None
+            )
+        except BindRefused:
+            self._in.close(linger=0)
+            self._out.close(linger=0)
+            self.store.close()
+            raise
         # Streams each producer connection sent since the last commit: they get acks.
         self._to_ack: dict[bytes, set[tuple[str, str]]] = {}
         self._next_commit_s = time.monotonic() + config.commit_interval_s
@@ -97,6 +144,10 @@ class Hub:
         self.duplicates = 0
         self.rejected: Counter[str] = Counter()
         self.failure: str | None = None
+        self._status_seq = 0
+        self._clock: SessionClock | None = None
+        self._started_s = time.monotonic()
+        self._next_status_s = self._started_s + (config.status_interval_s or 0.0)
 
     def step(self, max_wait_s: float | None = None) -> None:
         """Handle what arrives until the next commit is due (or `max_wait_s`), then commit."""
@@ -116,13 +167,21 @@ class Hub:
                     break
         if time.monotonic() >= self._next_commit_s:
             self.commit()
+        interval = self.config.status_interval_s
+        if interval is not None and time.monotonic() >= self._next_status_s:
+            self._next_status_s = time.monotonic() + interval
+            self.publish_status()
 
     def _handle(self, frames: list[bytes]) -> None:
         identity, body = frames[0], frames[1:]
         try:
             msg = decode_frames(body)
         except EnvelopeError as exc:
-            self._reject(str(exc).split(":")[0], exc)
+            self._reject(exc.kind, exc)
+            return
+        except Exception as exc:  # a peer's bytes must never end the hub
+            log.exception("the envelope decoder failed on peer input; please report this")
+            self._reject("decoder_error", exc)
             return
         self.received += 1
         key = msg.stream
@@ -132,8 +191,59 @@ class Hub:
             self.duplicates += 1
             return
         state.add(msg.seq)
-        self._out.send_multipart(body, copy=False)
+        self._publish(body)
         self.store.add(msg, body[1], time.monotonic_ns())
+        if msg.topic == TOPIC_SESSION and msg.source == TOPIC_SESSION:
+            self._learn_clock(msg)
+
+    def _publish(self, frames: list[Any]) -> None:
+        self._out.send_multipart(frames, copy=False)
+        if self._viewers is not None:
+            self._viewers.send(frames)
+
+    def counters(self) -> dict[str, Any]:
+        """Return the hub's counters (what `status.hub` carries)."""
+        out: dict[str, Any] = {
+            "received": self.received,
+            "stored": self.stored,
+            "uncommitted": self.store.uncommitted,
+            "duplicates": self.duplicates,
+            "rejected": dict(self.rejected),
+            "rejected_total": sum(self.rejected.values()),
+            "streams": len(self._streams),
+            "uptime_s": round(time.monotonic() - self._started_s, 3),
+        }
+        if self._viewers is not None:
+            out["viewers_admitted"] = self._viewers.gate.admitted
+            out["viewers_refused"] = self._viewers.gate.refused
+        return out
+
+    def publish_status(self) -> None:
+        """Publish the counters on ``status.hub`` (to subscribers only; not recorded)."""
+        self._status_seq += 1
+        msg = make_message(
+            f"{TOPIC_STATUS}.{HUB_SOURCE}",
+            HUB_SOURCE,
+            self._status_seq,
+            self._session_t_ns(),
+            {"status": "running", **self.counters()},
+        )
+        self._publish(msg.frames())
+
+    def _learn_clock(self, msg: Message) -> None:
+        # The session clock starts after the hub; its `session` message says when.
+        try:
+            self._clock = SessionClock(**msg.json()["clock"])
+        except (EnvelopeError, KeyError, TypeError, ValueError) as exc:
+            log.warning("the session message has no usable clock (%s)", exc)
+
+    def _session_t_ns(self) -> int:
+        if self._clock is None:
+            return 0
+        try:
+            return max(-_MAX_INT64, min(_MAX_INT64, self._clock.now_ns()))
+        except (OverflowError, ValueError):
+            return 0
 
     def _reject(self, kind: str, exc: Exception) -> None:
         self.rejected[kind] += 1
@@ -179,6 +289,14 @@ class Hub:
                     "hub_stored": self.stored,
                     "hub_duplicates": self.duplicates,
                     "hub_rejected": dict(self.rejected),
+                    **(
+                        {
+                            "hub_viewers_admitted": self._viewers.gate.admitted,
+                            "hub_viewers_refused": self._viewers.gate.refused,
+                        }
+                        if self._viewers is not None
+                        else {}
+                    ),
                 }
             )
         except sqlite3.OperationalError as exc:
@@ -190,6 +308,8 @@ class Hub:
                 log.critical("closing the session file failed (%s); it stays readable", exc)
             self._in.close(linger=0)
             self._out.close(linger=0)
+            if self._viewers is not None:
+                self._viewers.close()
         log.info(
             "hub closed %s: %d stored, %d duplicates ignored, %d invalid rejected",
             Path(self.config.session_path).name,
@@ -221,7 +341,11 @@ def run_hub_process(config: HubConfig, ready: Any = None, log_level: int = loggi
     # Ctrl-C reaches every process of the terminal at once; the parent decides the
     # order of shutdown (producers flush first), so the hub waits for its SIGTERM.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    hub = Hub(config)
+    try:
+        hub = Hub(config)
+    except BindRefused as exc:
+        log.critical("%s", exc)
+        sys.exit(2)
     if ready is not None:
         ready.set()
     hub.run(stop)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from coregulate.bus.envelope import Message
+from coregulate.security.files import make_missing_dirs
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ class SessionFileError(Exception):
 
 def create_private_file(path: Path) -> None:
     """Create `path` (and missing parents) readable and writable by its owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_missing_dirs(path.parent)
     fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
     os.close(fd)
     os.chmod(path, 0o600)

@@ -1,0 +1,123 @@
+"""`coregulate watch`: follow a session from another machine, encrypted, in a terminal.
+
+It connects to a hub's CURVE viewer output (`coregulate demo --viewers ...`) with
+this machine's key pair and the hub's public key, and prints both people's latest
+heart rate and RMSSD once a second. A key the therapist has not allowed receives
+nothing at all (that is the point), so after a few quiet seconds it says what to
+check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import time
+from pathlib import Path
+
+from coregulate.bus.envelope import EnvelopeError, Message
+from coregulate.commands._common import positive
+
+ORDER = 45
+log = logging.getLogger("coregulate")
+QUIET_HINT_S = 5.0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `watch` parser."""
+    watch = sub.add_parser(
+        "watch",
+        help="follow a session from another machine (encrypted, allow-listed key)",
+        description="Connect to a session's viewer output over CurveZMQ and print both "
+        "people's heart rate and RMSSD once a second. Needs a key pair on this machine "
+        "(`coregulate keys create viewer`) that the therapist has allowed, and the "
+        "hub's public key (docs/security.md).",
+    )
+    watch.add_argument("endpoint", help="the viewer output, e.g. tcp://192.0.2.10:5603")
+    watch.add_argument(
+        "--hub-key",
+        required=True,
+        metavar="KEY",
+        help="the hub's public key, written --hub-key='KEY' (quotes: Z85 has shell "
+        "characters; '=': a key may begin with '-')",
+    )
+    watch.add_argument("--key", default="viewer", help="this machine's key pair (default viewer)")
+    watch.add_argument("--dir", type=Path, default=None, metavar="FOLDER", help="keys folder")
+    watch.add_argument("--seconds", type=positive(float), default=None, help="stop after this long")
+    watch.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `coregulate watch`; return the exit code."""
+    from coregulate.bus.endpoints import EndpointError, is_loopback
+    from coregulate.bus.subscriber import BusSubscriber, CurveClientKeys
+    from coregulate.security.keys import KeyStore, KeyStoreError, fingerprint, parse_public_key
+
+    try:
+        is_loopback(args.endpoint)  # parses it
+        hub_key = parse_public_key(args.hub_key)
+        pair = KeyStore(args.dir).load(args.key)
+    except (EndpointError, KeyStoreError) as exc:
+        log.error("%s", exc)
+        return 2
+    assert pair.secret_key is not None
+    print(f"hub key fingerprint:  {fingerprint(hub_key)} (compare with the therapist's)")  # noqa: T201
+    print(f"your key fingerprint: {pair.fingerprint}")  # noqa: T201
+    sub = BusSubscriber(
+        args.endpoint,
+        ("metrics.", "status."),
+        curve=CurveClientKeys(hub_key, pair.public_key, pair.secret_key),
+    )
+    latest: dict[str, dict] = {}
+    started = last_data = time.monotonic()
+    next_line = started + 1.0
+    hinted = False
+    try:
+        while args.seconds is None or time.monotonic() - started < args.seconds:
+            msg = sub.recv(timeout_ms=100)
+            now = time.monotonic()
+            if msg is not None:
+                last_data = now
+                if msg.topic.startswith("metrics.") and msg.role:
+                    latest[msg.role] = {"t_ns": msg.t_ns, **_body(msg)}
+            if now >= next_line:
+                next_line = now + 1.0
+                if latest:
+                    print(_line(latest, sub.lost), flush=True)  # noqa: T201
+                if now - last_data > QUIET_HINT_S and not hinted:
+                    hinted = True
+                    print(  # noqa: T201
+                        f"no data for {QUIET_HINT_S:g} s: check the address, that the session "
+                        "was started with --viewers, and that the therapist allowed your key "
+                        f"(fingerprint {pair.fingerprint}) and gave you the right hub key",
+                        flush=True,
+                    )
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sub.close()
+    return 0
+
+
+def _body(msg: Message) -> dict:
+    try:
+        body = msg.json()
+    except EnvelopeError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _show(value: object) -> str:
+    if isinstance(value, int | float) and math.isfinite(value):
+        return f"{value:.0f}"
+    return "–"
+
+
+def _line(latest: dict[str, dict], lost: int) -> str:
+    t_ns = max(m["t_ns"] for m in latest.values())
+    minutes, seconds = divmod(int(t_ns / 1e9), 60)
+    people = " · ".join(
+        f"{role} HR {_show(m.get('hr_bpm'))} bpm RMSSD {_show(m.get('rmssd_ms'))} ms"
+        for role, m in sorted(latest.items())
+    )
+    return f"{minutes:02d}:{seconds:02d}  {people}" + (f" · {lost} missed" if lost else "")
