@@ -101,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
     if not rows:
         log.error("no session of client %r in %s", args.client_id, args.folder)
         return 1
-    print(f"client {args.client_id}: {len(rows)} sessions in {args.folder}")  # noqa: T201
+    noun = "session" if len(rows) == 1 else "sessions"
+    print(f"client {args.client_id}: {len(rows)} {noun} in {args.folder}")  # noqa: T201
     print(format_table(rows))  # noqa: T201 - the command's own output
     if args.csv:
         print(f"wrote {write_csv(rows, args.csv)}")  # noqa: T201
