@@ -48,9 +48,11 @@ def session_file(
 
     Client: HR 70 bpm, lnRMSSD 3.5, arousal 0 and state "settled" for t < 100 s,
     arousal 2 "activated" for 100 <= t < 160 s, arousal 3.5 "highly activated" for
-    160 <= t < 190 s, then settled; metrics every second from t = 1 s to 300 s.
-    Therapist: HR 60, lnRMSSD 4.0, always settled. So the client's 299 s between the
-    first and the last update are 99 + 60 + 30 + 110 s by state.
+    160 <= t < 190 s, then settled; metrics and beats every second from t = 1 s to
+    300 s, except the client's from 181 to 199 s (strap lost). Therapist: HR 60,
+    lnRMSSD 4.0, always settled. So the client's 299 s between the first and the last
+    update are 99 settled + 60 activated + 20 highly activated (160-179 s) + 20
+    unavailable (180-200 s) + 100 settled (200-299 s).
     """
     b = FileBuilder()
     b.add(
@@ -66,6 +68,9 @@ def session_file(
     )
     for t in range(1, duration_s + 1):
         for role in ("client", "therapist"):
+            # The client's strap is lost from 181 to 199 s: no beats, no metrics.
+            if role == "client" and 180 < t < 200:
+                continue
             if role == "client":
                 arousal, state = (
                     (0.0, "settled")
@@ -89,9 +94,7 @@ def session_file(
             if states:
                 payload |= {"arousal_index": arousal, "state": state}
             b.add(f"metrics.{role}", payload, t * NS, "signal")
-            # One beat per second (60 bpm), a 20 s loss before the client's beat at 200 s.
-            if role == "client" and 180 < t < 200:
-                continue
+            # One beat per second (60 bpm); the beat at 200 s says beats were lost before it.
             b.add(
                 f"beat.{role}",
                 {"t_ns": [t * NS], "rr_ms": [1000.0], "gap_before": role == "client" and t == 200},

@@ -58,9 +58,9 @@ def test_history_rows_and_flags(tmp_path: Path) -> None:
     # WAI-SR hand-worked (test_alliance_scoring): task 10, bond 14, goal 9, total 33.
     assert (rows[1]["wai_sr_task_sum"], rows[1]["wai_sr_bond_sum"]) == (10, 14)
     assert (rows[1]["wai_sr_goal_sum"], rows[1]["wai_sr_total_sum"]) == (9, 33)
-    # Physiology from review_support: client 60 s activated + 30 s highly of 299 s.
+    # Physiology from review_support: client 60 s activated + 20 s highly of 299 s.
     assert rows[0]["client_activated_share_0to1"] == 60 / 299
-    assert rows[0]["client_highly_activated_share_0to1"] == 30 / 299
+    assert rows[0]["client_highly_activated_share_0to1"] == 20 / 299
     assert rows[0]["client_mean_hr_bpm"] == 70 and rows[0]["therapist_mean_ln_rmssd_ln_ms"] == 4
     assert math.isnan(rows[3]["client_mean_arousal_index_z"])  # that session had no states
     assert rows[0]["sync_hr_susy_es"] == 0.9 and rows[0]["sync_hr_median_lag_s"] == 1.0

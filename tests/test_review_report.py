@@ -19,12 +19,13 @@ def test_timeline_is_read_back_exactly(tmp_path: Path) -> None:
     data = load_session(path)
     assert data.client_id == "c-1" and data.duration_s == 300
     client = data.people["client"]
-    # Hand-worked in review_support: 99 s settled, 60 activated, 30 highly, 110 settled.
+    # Hand-worked in review_support: 99 + 100 s settled, 60 activated, 20 highly;
+    # the 20 s without updates (180 -> 200 s) are unavailable, not "highly activated".
     assert client.time_in_state_s() == {
-        "settled": 209.0,
+        "settled": 199.0,
         "activated": 60.0,
-        "highly activated": 30.0,
-        "unavailable": 0.0,
+        "highly activated": 20.0,
+        "unavailable": 20.0,
     }
     assert state_shares(data.people["therapist"])["settled"] == 1.0
     # The client's beats at 181..199 s are missing; the beat at 200 s says so.

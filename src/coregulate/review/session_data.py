@@ -23,7 +23,9 @@ from coregulate.recordings.store import read_messages
 
 ROLES = ("client", "therapist")
 STATES = ("settled", "activated", "highly activated")
-GAP_STATUSES = ("disconnected", "contact lost", "reconnecting")
+# Metrics come about once per beat; a longer pause than this between two updates is
+# lost data, not time spent in the last state shown.
+MAX_UPDATE_GAP_S = 5.0
 
 
 @dataclass
@@ -42,14 +44,20 @@ class PersonSeries:
     gaps: list[tuple[float, float]] = field(default_factory=list)  # (start_s, end_s)
 
     def time_in_state_s(self) -> dict[str, float] | None:
-        """Return seconds spent in each state (each update lasts until the next), or None."""
+        """Return seconds spent in each state, or None when the metrics carry no states.
+
+        Each update's state lasts until the next update; a pause between updates longer
+        than `MAX_UPDATE_GAP_S` (lost data) counts as "unavailable", not as the state
+        before it.
+        """
         if self.state is None or len(self.t_s) < 2:
             return None
         out = dict.fromkeys(STATES, 0.0)
         out["unavailable"] = 0.0
         dt = np.diff(self.t_s)
         for state, seconds in zip(self.state[:-1], dt, strict=True):
-            out[state if state in out else "unavailable"] += float(seconds)
+            known = state in out and seconds <= MAX_UPDATE_GAP_S
+            out[state if known else "unavailable"] += float(seconds)
         return out
 
 
