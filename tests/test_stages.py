@@ -118,3 +118,30 @@ def test_zero_heart_rate_is_flagged_with_rr_or_when_it_lasts() -> None:
     with_rr = encode_heart_rate_measurement(0, contact=True, rr_ticks=(870,))
     pub.handle(SourceEvent("client", 1_000_000_000, data=with_rr))
     assert pub.bad_payloads["zero heart rate"] == 2
+
+
+def test_a_stage_bug_on_one_message_is_skipped_not_fatal(caplog) -> None:
+    from collections import Counter
+
+    from coregulate.stages.runner import _update_safely
+
+    class Broken:
+        name = "broken"
+        topics = ("beat.",)
+
+        def update(self, msg):
+            if msg.seq == 2:
+                raise ZeroDivisionError("a bug")
+            return [msg.seq]
+
+        def terminate(self):
+            return []
+
+    failures: Counter[str] = Counter()
+    outs = [
+        _update_safely(Broken(), make_message("beat.client", "acq", seq, 0, {}), failures)
+        for seq in (1, 2, 3, 2)
+    ]
+    assert outs == [[1], [], [3], []]
+    assert failures["beat.client"] == 2
+    assert sum("failed on beat.client seq 2" in r.message for r in caplog.records) == 1

@@ -12,12 +12,13 @@ import gc
 import logging
 import signal
 import time
+from collections import Counter
 from typing import Any
 
-from coregulate.bus.envelope import TOPIC_STATUS, topic_for
+from coregulate.bus.envelope import TOPIC_STATUS, Message, topic_for
 from coregulate.bus.producer import BusProducer
 from coregulate.bus.subscriber import BusSubscriber
-from coregulate.stages.base import Stage
+from coregulate.stages.base import Output, Stage
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,27 @@ def wait_until_subscribed(
     return False
 
 
+def _update_safely(stage: Stage, msg: Message, failures: Counter[str]) -> list[Output]:
+    """Return the stage's outputs for `msg`; a stage bug on one message is logged, not fatal.
+
+    Stages validate their input themselves; this is the net under them, so that one
+    message no stage foresaw cannot end a live session's metrics. The first failure
+    per topic is logged with its traceback, later ones are counted.
+    """
+    try:
+        return stage.update(msg)
+    except Exception:
+        failures[msg.topic] += 1
+        if failures[msg.topic] == 1:
+            log.exception(
+                "%s stage failed on %s seq %d; skipped it (later failures are counted)",
+                stage.name,
+                msg.topic,
+                msg.seq,
+            )
+        return []
+
+
 def run_stage(
     stage: Stage, input_endpoint: str, output_endpoint: str, stop: Any, ready: Any
 ) -> None:
@@ -52,13 +74,14 @@ def run_stage(
         if ready is not None:
             ready.set()
         quiet_since: float | None = None
+        failures: Counter[str] = Counter()
         while True:
             msg = subscriber.recv(timeout_ms=20)
             producer.pump()
             if msg is not None:
                 quiet_since = None
                 if not msg.topic.startswith(TOPIC_STATUS):
-                    for out in stage.update(msg):
+                    for out in _update_safely(stage, msg, failures):
                         producer.send(out.topic, out.payload, out.t_ns)
             elif stop():
                 # Stopping: finish what the hub already published to us first.
