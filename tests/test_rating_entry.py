@@ -103,3 +103,34 @@ def test_dialog_sends_ratings_that_the_hub_records(qtbot, hub_thread) -> None:
     assert {(r.rater, r.phase, r.session_number, r.t_ns) for r in ratings} == {
         ("client", "end", 4, 3_000_000_000)
     }
+
+
+def test_end_of_session_panel_records_srs_at_the_end_time(qtbot, hub_thread) -> None:
+    from dataclasses import dataclass
+    from pathlib import Path
+
+    from coregulate.ui.rating_panel import ratings_panel
+
+    @dataclass(frozen=True)
+    class End:  # the fields of the live window's EndOfSession
+        session_file: Path | None
+        client_id: str
+        input_endpoint: str | None
+        t_ns: int
+
+    hub_thread.start()
+    assert ratings_panel(End(None, "c-1", None, 0)) is None  # a viewer without the hub
+    panel = ratings_panel(End(None, "", hub_thread.endpoints.input, 7_000_000_000))
+    qtbot.addWidget(panel)
+    assert [f.name for f in panel.forms] == ["SRS"]  # unknown session number: no WAI-SR
+    dialog = panel.open_forms()
+    qtbot.addWidget(dialog)
+    for line in dialog.forms[0].lines:
+        line.set_value(8.0)
+    with qtbot.waitSignal(dialog.finished):
+        qtbot.mouseClick(dialog.forms[0].done_button, QtCore.Qt.LeftButton)
+    hub_thread.stop()
+    (stored,) = [m for m in read_messages(hub_thread.path, ("rating",))]
+    assert stored.t_ns == 7_000_000_000
+    assert stored.json()["total"] == 32 and stored.json()["flags"] == {"concern": True}
+    assert "SRS total 32 — concern" in panel.result.text()
