@@ -34,13 +34,15 @@ from coregulate.bus.endpoints import Endpoints
 from coregulate.bus.envelope import TOPIC_SESSION
 from coregulate.bus.producer import BusProducer
 from coregulate.clock import SessionClock
-from coregulate.recordings.hub import HubConfig, run_hub_process
+from coregulate.recordings.hub import EXIT_WRITE_FAILED, HubConfig, run_hub_process
+from coregulate.recordings.parameters import pipeline_parameters
 from coregulate.security.access import BindRefused, ViewerAccess, check_bind_policy
 from coregulate.stages.runner import run_metrics_stage_process, run_sync_stage_process
 
 log = logging.getLogger(__name__)
 
 _SPAWN = mp.get_context("spawn")
+BASELINE_S = 180.0  # the resting baseline at the start (docs/metrics.md); 0 = none
 
 
 class SessionError(Exception):
@@ -68,6 +70,8 @@ class DemoOptions:
     client_id: str = "sim-client"
     therapist_id: str = "sim-therapist"
     stop_after_s: float | None = None  # end the session at this session time (real straps)
+    baseline: bool = True  # a resting baseline at the start (off: states need a profile)
+    meta: dict[str, Any] = field(default_factory=dict)  # more session metadata (replay_of, ...)
     # Remote viewers over CurveZMQ (docs/security.md); None: nothing leaves this machine.
     viewers: ViewerAccess | None = None
     hub_status_interval_s: float = 1.0  # how often the hub publishes `status.hub`
@@ -94,6 +98,7 @@ class Session:
         self._restarts = {"hub": 0, "signal": 0, "sync": 0}
         self._clock_queue = _SPAWN.Queue()
         self._producer: BusProducer | None = None
+        self._info_path: Path | None = None
 
     def start(self) -> SessionClock:
         """Start every process, then the clock; return the clock once data can flow."""
@@ -105,9 +110,12 @@ class Session:
             "mode": opts.mode,
             "client_id": opts.client_id,
             "therapist_id": opts.therapist_id,
+            "baseline_s": BASELINE_S if opts.baseline else 0.0,
             "seed": opts.seed,
             "speed": opts.speed,
             "duration_s": opts.duration_s,
+            "parameters": pipeline_parameters(),
+            **opts.meta,
         }
         try:
             # Here too, not only in the hub process: the user reads this message.
@@ -143,6 +151,7 @@ class Session:
             0,
         )
         self._clock_queue.put(self.clock)
+        self._info_path = _write_info(opts, self.clock)
         return self.clock
 
     def _start_stage(self, stage: str) -> None:
@@ -154,7 +163,10 @@ class Session:
         # numbers (starting again at 1) are not mistaken for repeats.
         restarts = self._restarts[stage]
         name = stage if not restarts else f"{stage}-{restarts}"
-        self._spawn(stage, target, ep.input, ep.output, ready, self.options.log_level, name)
+        args: tuple[Any, ...] = (ep.input, ep.output, ready, self.options.log_level, name)
+        if stage == "signal":
+            args += (BASELINE_S if self.options.baseline else 0.0,)
+        self._spawn(stage, target, *args)
         self._wait(ready, stage, 30)
 
     def _spawn(self, name: str, target: Any, *args: Any) -> None:
@@ -181,6 +193,13 @@ class Session:
             proc = self._procs.get(name)
             if proc is None or proc.is_alive():
                 continue
+            if name == "hub" and proc.exitcode == EXIT_WRITE_FAILED:
+                raise SessionError(
+                    f"the session file {self.options.out} could not be written (disk full or "
+                    "an I/O error; see the message above), so the session has ended. Everything "
+                    "recorded before that moment is intact in the file. Free disk space and "
+                    "start a new session"
+                )
             self._restarts[name] += 1
             log.error(
                 "the %s process stopped unexpectedly (exit code %s); restarting it (%d)",
@@ -223,6 +242,9 @@ class Session:
 
     def stop(self) -> None:
         """Stop in order (acquisition, signal, sync, hub), each flushing what it holds."""
+        if self._info_path is not None:
+            self._info_path.unlink(missing_ok=True)  # viewers stop finding this session
+            self._info_path = None
         if self._producer is not None:
             self._producer.flush(timeout_s=5.0)
             self._producer.close()
@@ -278,24 +300,74 @@ def run_headless(options: DemoOptions, stop: StopRequested) -> None:
             time.sleep(0.1)
 
 
-def run_window_session(options: DemoOptions, stop: StopRequested) -> None:
-    """Run a session with the live window; closing the window ends the session."""
+def _write_info(opts: DemoOptions, clock: SessionClock) -> Path | None:
+    """Write the session-info file `coregulate view` finds; None (logged) if it cannot."""
+    from coregulate.session_info import SessionInfo, write_session_info
+
+    ep = opts.endpoints
+    info = SessionInfo(ep.input, ep.output, str(opts.out), clock.to_dict(), opts.client_id)
+    try:
+        return write_session_info(info)
+    except OSError as exc:
+        log.warning(
+            "could not write the session-info file (%s); `coregulate view` will "
+            "need --input/--output/--file",
+            exc,
+        )
+        return None
+
+
+def run_window_session(options: DemoOptions, stop: StopRequested, ask: bool = False) -> bool:
+    """Run a session with the live window; return False if the start dialog was cancelled.
+
+    With `ask`, the start dialog chooses the client id and the baseline first. The
+    window's "End session" (or closing it) ends the session; the end-of-session
+    dialog (where the file is, ratings panels) is shown while the hub still runs.
+    """
+    from dataclasses import replace
+
     from PySide6 import QtCore, QtWidgets
 
+    from coregulate.clients import remember_client
+    from coregulate.ui.end_of_session import EndOfSession, EndOfSessionDialog
     from coregulate.ui.live_window import LiveWindow
+    from coregulate.ui.start_dialog import StartDialog
 
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    if ask:
+        dialog = StartDialog()
+        if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+            return False
+        choices = dialog.choices()
+        remember_client(choices.client_id)
+        options = replace(options, client_id=choices.client_id, baseline=choices.baseline)
+    ep = options.endpoints
     with Session(options) as session:
-        session.start()
-        app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
-        window = LiveWindow(options.endpoints.output)
+        clock = session.start()
+        window = LiveWindow(
+            ep.output,
+            ep.input,
+            options.out,
+            clock.to_dict(),
+            title=f"coregulate — session with {options.client_id}",
+            can_end=True,
+        )
+        window.end_requested.connect(window.close)
         window.show()
 
+        failure: list[SessionError] = []
+
         def check() -> None:
-            session.supervise()
+            try:
+                session.supervise()
+            except SessionError as exc:  # e.g. disk full: end the session, say why after
+                failure.append(exc)
+                window.close()
+                return
             if stop.requested:
                 window.close()
             elif session.finished():
-                window.setWindowTitle("coregulate — session ended; close to finish")
+                window.setWindowTitle("coregulate — session ended (End session to finish)")
 
         # Python runs signal handlers only between bytecodes; this timer gives it
         # the chance while Qt's loop is waiting, so Ctrl-C ends the session.
@@ -304,3 +376,9 @@ def run_window_session(options: DemoOptions, stop: StopRequested) -> None:
         ticker.start(200)
         app.exec()
         ticker.stop()
+        if failure:
+            raise failure[0]
+        if not stop.requested:
+            end = EndOfSession(options.out, options.client_id, ep.input, clock.now_ns())
+            EndOfSessionDialog(end).exec()
+    return True

@@ -98,7 +98,16 @@ class BleStrapSpec:
     backend: str | None = None
 
 
-SourceSpec = SimulatedStrapSpec | BleStrapSpec
+@dataclass(frozen=True, slots=True)
+class ReplayStrapSpec:
+    """One role's strap replayed from a recorded session file (`coregulate replay`)."""
+
+    role: str
+    path: str
+    from_s: float = 0.0
+
+
+SourceSpec = SimulatedStrapSpec | BleStrapSpec | ReplayStrapSpec
 
 
 @functools.lru_cache(maxsize=2)
@@ -132,4 +141,9 @@ def make_source(spec: SourceSpec, clock: SessionClock, **kwargs: Any) -> HeartRa
         from coregulate.acquisition.ble_source import BleStrap
 
         return BleStrap(spec, clock, **kwargs)
+    if isinstance(spec, ReplayStrapSpec):
+        from coregulate.acquisition.replay_source import ReplayStrap, shared_order
+
+        order = shared_order(spec.path, spec.from_s)  # both roles publish in recorded order
+        return ReplayStrap(spec.path, spec.role, clock, spec.from_s, order)
     raise TypeError(f"not a source spec: {spec!r}")

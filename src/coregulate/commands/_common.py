@@ -8,14 +8,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def default_session_path(prefix: str) -> Path:
-    """Return a new session file path in the per-user data directory (owner-only)."""
+def sessions_folder() -> Path:
+    """Return the per-user folder where sessions are written by default."""
     from platformdirs import user_data_path
 
+    return user_data_path("coregulate", appauthor=False) / "sessions"
+
+
+def default_session_path(prefix: str) -> Path:
+    """Return a new session file path in the per-user data directory (owner-only)."""
     from coregulate.security.files import private_dir
 
     # The name holds the kind of session and the time only: never an id or a name.
-    folder = private_dir(user_data_path("coregulate", appauthor=False) / "sessions")
+    folder = private_dir(sessions_folder())
     stamp = time.strftime("%Y%m%d-%H%M%S")
     return folder / f"{prefix}-{stamp}.sqlite"
 

@@ -50,6 +50,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--out", type=Path, default=None, metavar="FILE", help="session file to create"
     )
     demo.add_argument(
+        "--no-dialog",
+        action="store_true",
+        help="skip the start dialog (client id sim-client, baseline on)",
+    )
+    demo.add_argument(
         "--private-bus",
         action="store_true",
         help="use Unix sockets in an owner-only folder instead of loopback TCP, so other "
@@ -108,7 +113,9 @@ def run(args: argparse.Namespace) -> int:
     with _bus_folder(args.private_bus) as folder:
         if folder is not None:
             options.endpoints = Endpoints.private_ipc(folder)
-        code = _run_session(options, headless)
+        code = _run_session(options, headless, ask=not args.no_dialog)
+    if code == CANCELLED:
+        return 0
     if code == 0:
         print(format_summary(out))  # noqa: T201 - the command's own output
         print(f"session file: {out}")  # noqa: T201
@@ -128,7 +135,10 @@ def _bus_folder(private: bool) -> Iterator[Path | None]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _run_session(options: DemoOptions, headless: bool) -> int:
+CANCELLED = -1  # the start dialog was cancelled: no session, no file
+
+
+def _run_session(options: DemoOptions, headless: bool, ask: bool) -> int:
     from coregulate.session import SessionError, StopRequested, run_headless
 
     try:
@@ -138,7 +148,9 @@ def _run_session(options: DemoOptions, headless: bool) -> int:
             else:
                 from coregulate.session import run_window_session
 
-                run_window_session(options, stop)
+                if not run_window_session(options, stop, ask=ask):
+                    log.warning("start dialog cancelled: no session was recorded")
+                    return CANCELLED
     except SessionError as exc:
         log.error("%s", exc)
         return 1

@@ -61,6 +61,9 @@ from coregulate.security.access import (
 
 log = logging.getLogger(__name__)
 
+# Exit code of a hub process that stopped because the file could not be written
+# (disk full, I/O error): the supervisor ends the session instead of restarting it.
+EXIT_WRITE_FAILED = 74  # EX_IOERR in BSD sysexits.h
 # The transport's hard cap per frame, above the envelope's own limits (a 1 MiB
 # payload): frames between the two are received, rejected and counted; larger ones
 # make ZeroMQ drop the sender's connection before buffering them.
@@ -96,6 +99,7 @@ class HubConfig:
     commit_interval_s: float = 0.25
     pub_hwm: int = 10_000  # per subscriber; beyond it PUB drops for that subscriber only
     meta: dict[str, Any] = field(default_factory=dict)
+    max_pages: int | None = None  # caps the file (SQLite pages): tests simulate a full disk
     # Remote viewers (CurveZMQ, allow-list); None: nothing leaves this machine.
     viewers: ViewerAccess | None = None
     # Publish the hub's counters on `status.hub` this often; None: never.
@@ -110,7 +114,7 @@ class Hub:
         check_bind_policy(config.input_endpoint, config.output_endpoint, config.viewers)
         self.config = config
         self._ctx = context or zmq.Context.instance()
-        self.store = SessionStore(config.session_path)
+        self.store = SessionStore(config.session_path, max_pages=config.max_pages)
         if config.meta:
             self.store.set_meta(config.meta)
         self._streams: dict[tuple[str, str], _StreamState] = {}
@@ -256,11 +260,12 @@ class Hub:
         try:
             self.stored += self.store.commit()
         except sqlite3.OperationalError as exc:
-            self.failure = (
-                f"could not write the session file {self.config.session_path} ({exc}). "
-                "Free disk space; everything committed before this moment is intact"
-            )
-            log.critical(self.failure)
+            if self.failure is None:  # said once; close() tries once more, quietly
+                self.failure = (
+                    f"could not write the session file {self.config.session_path} ({exc}). "
+                    "Free disk space; everything committed before this moment is intact"
+                )
+                log.critical(self.failure)
             raise
         for identity, keys in self._to_ack.items():
             by_source: dict[str, dict[str, int]] = {}
@@ -349,3 +354,5 @@ def run_hub_process(config: HubConfig, ready: Any = None, log_level: int = loggi
     if ready is not None:
         ready.set()
     hub.run(stop)
+    if hub.failure is not None:
+        sys.exit(EXIT_WRITE_FAILED)

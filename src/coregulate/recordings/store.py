@@ -3,7 +3,10 @@
 One file per session. The ``messages`` table keeps each message exactly as it was on
 the bus (the header frame's bytes and the payload's bytes) beside the decoded
 fields used to query it, so nothing a device or a stage sent is ever lost or
-reinterpreted. The recordings issue adds analysis tables beside it.
+reinterpreted. Schema 2 adds the analysis tables beside it as SQL views over
+``messages`` (`coregulate.recordings.schema`): beats, metrics, status, synchrony,
+markers, ratings, ECG and the session's metadata, always consistent with the raw
+log because they are computed from it. docs/file-format.md says why.
 
 The hub is the only writer. Readers open the file read-only and may do so while a
 session is running (WAL lets them read the last committed state).
@@ -20,11 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from coregulate.bus.envelope import Message
+from coregulate.recordings.schema import VIEWS_SQL, create_temp_views
 from coregulate.security.files import make_missing_dirs
 
 log = logging.getLogger(__name__)
 
-STORE_SCHEMA_VERSION = 1
+STORE_SCHEMA_VERSION = 2
 # "CORG" in ASCII: lets `file` and our own tools recognise a session file.
 APPLICATION_ID = 0x434F5247
 
@@ -49,6 +53,29 @@ CREATE INDEX IF NOT EXISTS messages_topic_t ON messages (topic, t_ns);
 """
 
 
+def _newer_schema_error(path: Path, version: int) -> SessionFileError:
+    return SessionFileError(
+        f"{path} was written by a newer coregulate (file schema {version}, this one "
+        f"reads up to {STORE_SCHEMA_VERSION}); upgrade coregulate to open it"
+    )
+
+
+def migrate(db: sqlite3.Connection, version: int) -> None:
+    """Bring an open, writable session file from schema `version` to the current one.
+
+    Schema 1 to 2 adds the analysis views; the raw log is untouched, so a migration
+    can never lose data. Runs in one transaction: a crash leaves the old version.
+    """
+    if version >= STORE_SCHEMA_VERSION:
+        return
+    with db:
+        db.execute("BEGIN IMMEDIATE")
+        for statement in VIEWS_SQL:
+            db.execute(statement)
+        db.execute(f"PRAGMA user_version={STORE_SCHEMA_VERSION}")
+    log.info("session file migrated from schema %d to %d", version, STORE_SCHEMA_VERSION)
+
+
 class SessionFileError(Exception):
     """A session file that cannot be opened or read; the text says what to do."""
 
@@ -71,7 +98,7 @@ class SessionStore:
         file is opened to continue (a restarted hub appends to the same session).
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], max_pages: int | None = None) -> None:
         self.path = Path(path)
         if not self.path.exists():
             create_private_file(self.path)
@@ -91,13 +118,14 @@ class SessionStore:
         if app_id not in (0, APPLICATION_ID):
             raise SessionFileError(f"{self.path} is an SQLite file of another program")
         if version > STORE_SCHEMA_VERSION:
-            raise SessionFileError(
-                f"{self.path} was written by a newer coregulate (schema {version}, "
-                f"this one knows {STORE_SCHEMA_VERSION}); upgrade to open it"
-            )
+            self._db.close()
+            raise _newer_schema_error(self.path, version)
         self._db.executescript(_SCHEMA)
         self._db.execute(f"PRAGMA application_id={APPLICATION_ID}")
-        self._db.execute(f"PRAGMA user_version={STORE_SCHEMA_VERSION}")
+        migrate(self._db, version)
+        if max_pages is not None:
+            # Caps the file's size: how the tests make the disk "full" without root.
+            self._db.execute(f"PRAGMA max_page_count={int(max_pages)}")
         self._batch: list[tuple[Any, ...]] = []
 
     def add(self, msg: Message, header: bytes, hub_ns: int) -> None:
@@ -131,6 +159,10 @@ class SessionStore:
         n = len(self._batch)
         self._batch.clear()
         return n
+
+    def add_row(self, row: tuple[Any, ...]) -> None:
+        """Queue one raw row (source, topic, seq, t_ns, enc, header, payload, hub_ns)."""
+        self._batch.append(row)
 
     def set_meta(self, items: dict[str, Any]) -> None:
         """Store session metadata (values as JSON), committed at once."""
@@ -167,11 +199,37 @@ def open_readonly(path: str | os.PathLike[str]) -> sqlite3.Connection:
         db = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
         app_id = db.execute("PRAGMA application_id").fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        raise SessionFileError(f"{p} is damaged or not a session file ({exc})") from exc
+        raise SessionFileError(
+            f"{p} is damaged or not a session file ({exc}); if it is a session file, "
+            f"`coregulate salvage {p}` copies every intact row into a new file"
+        ) from exc
     if app_id != APPLICATION_ID:
         db.close()
         raise SessionFileError(f"{p} is not a coregulate session file")
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > STORE_SCHEMA_VERSION:
+        db.close()
+        raise _newer_schema_error(p, version)
+    if version < STORE_SCHEMA_VERSION:
+        # An older file read without changing it: the views live in this connection only.
+        create_temp_views(db)
     return db
+
+
+def check_intact(path: str | os.PathLike[str]) -> None:
+    """Raise SessionFileError if the file is damaged (truncated, overwritten, ...)."""
+    db = open_readonly(path)
+    try:
+        problems = [r[0] for r in db.execute("PRAGMA quick_check(5)")]
+    except sqlite3.DatabaseError as exc:
+        problems = [str(exc)]
+    finally:
+        db.close()
+    if problems != ["ok"]:
+        raise SessionFileError(
+            f"{path} is damaged ({'; '.join(problems)}); "
+            f"`coregulate salvage {path}` copies every intact row into a new file"
+        )
 
 
 def read_messages(
@@ -204,3 +262,11 @@ def read_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
         return {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
     finally:
         db.close()
+
+
+def read_session_payload(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Return the payload of the file's first `session` message ({} if none)."""
+    for msg in read_messages(path, ("session",)):
+        if msg.topic == "session":
+            return dict(msg.json())
+    return {}

@@ -1,87 +1,117 @@
-"""A minimal live window: both people's HR and RMSSD over session time.
+"""The live session window: calm or full view, markers, help; a bus subscriber only.
 
-It is only a bus subscriber: it can be opened, closed or crash without touching
-acquisition or the recording. Data are drained into buffers on one timer and the
-plots redrawn on another, independent of data arrival. The UI issue builds the
-real calm and full views on this.
+It can be opened, closed or crash without touching acquisition or the recording:
+it reads the hub's output (and, when it knows the session file, backfills from it
+read-only), and its only output is markers, sent through its own reliable
+producer to the hub's input. Data are drained into the model on one timer and the
+visible view is redrawn from the model's buffers on another, independent of data
+arrival.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-from dataclasses import dataclass, field
+import uuid
+from pathlib import Path
+from typing import Any
 
-import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
-from coregulate.bus.envelope import TOPIC_METRICS, TOPIC_STATUS, EnvelopeError
-from coregulate.bus.subscriber import BusSubscriber
+from coregulate.bus.envelope import TOPIC_MARKER
+from coregulate.bus.producer import BusProducer
+from coregulate.bus.subscriber import CurveClientKeys
+from coregulate.clock import SessionClock
+from coregulate.ui import theme as th
+from coregulate.ui.calm_view import CalmView
+from coregulate.ui.feed import SessionFeed
+from coregulate.ui.full_view import FullView
+from coregulate.ui.help_panel import HelpPanel
+from coregulate.ui.markers import KINDS, UNDO_KEY, MarkerBar, marker_payload, retraction_payload
+from coregulate.ui.model import SessionModel
 
 log = logging.getLogger(__name__)
 
-# Okabe–Ito colour-blind-safe pair.
-ROLE_COLOURS = {"client": "#E69F00", "therapist": "#56B4E9"}
-ROLE_NAMES = {"client": "Client", "therapist": "Therapist"}
-NS_PER_MIN = 60e9
-GAP_STATUSES = ("disconnected", "contact lost", "reconnecting")
-
-
-@dataclass
-class _Series:
-    t_min: list[float] = field(default_factory=list)
-    hr_bpm: list[float] = field(default_factory=list)
-    rmssd_ms: list[float] = field(default_factory=list)
-    status: str = "waiting"
+DEFAULT_POLL_MS = 50
+DEFAULT_REDRAW_MS = 250  # 4 frames a second: enough for data that changes once a second
 
 
 class LiveWindow(QtWidgets.QMainWindow):
-    """Shows the metrics published on the hub at `output_endpoint`."""
+    """A viewer of one session.
 
-    def __init__(self, output_endpoint: str, poll_ms: int = 50, redraw_ms: int = 250) -> None:
+    Parameters
+    ----------
+    output_endpoint
+        The hub's output (PUB) endpoint; None for a file-only view.
+    input_endpoint
+        The hub's input endpoint for markers; None disables the marker bar (says why).
+    session_file
+        The session file to backfill from, read-only; None for bus only.
+    clock
+        The session clock's fields (`SessionClock.to_dict()`), to stamp markers; without
+        it a marker gets the newest session time seen on the bus.
+    view, theme
+        "calm" or "full"; "dark" or "light".
+    curve
+        Keys for a hub's encrypted viewer output (remote viewing, docs/security.md).
+    """
+
+    end_requested = QtCore.Signal()
+
+    def __init__(
+        self,
+        output_endpoint: str | None,
+        input_endpoint: str | None = None,
+        session_file: str | Path | None = None,
+        clock: dict[str, Any] | None = None,
+        *,
+        view: str = "calm",
+        theme: str = "dark",
+        poll_ms: int = DEFAULT_POLL_MS,
+        redraw_ms: int = DEFAULT_REDRAW_MS,
+        title: str = "coregulate",
+        can_end: bool = False,
+        curve: CurveClientKeys | None = None,
+    ) -> None:
         super().__init__()
-        self.setWindowTitle("coregulate — demo session")
-        self.resize(1000, 640)
-        self._sub = BusSubscriber(output_endpoint, (TOPIC_METRICS + ".", TOPIC_STATUS + "."))
-        self._series = {role: _Series() for role in ROLE_COLOURS}
-        self._last_t_min = 0.0
+        self.setWindowTitle(title)
+        self.resize(1280, 800)
+        self.model = SessionModel()
+        self.feed = SessionFeed(self.model, output_endpoint, session_file, curve)
+        self.session_file = Path(session_file) if session_file else None
+        self._clock = SessionClock(**clock) if clock else None
+        # A fresh source name per window: a reopened window restarts its seq at 1,
+        # and the hub would take it for a repeat of the old window's markers.
+        self._producer = (
+            BusProducer(input_endpoint, f"ui-{uuid.uuid4().hex[:8]}") if input_endpoint else None
+        )
+        self._my_markers: list[str] = []
 
         central = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(central)
-        header = QtWidgets.QHBoxLayout()
-        self._labels: dict[str, QtWidgets.QLabel] = {}
-        for role, colour in ROLE_COLOURS.items():
-            label = QtWidgets.QLabel(f"{ROLE_NAMES[role]}: waiting for data")
-            label.setStyleSheet(f"color: {colour}; font-size: 18px; font-weight: 600;")
-            header.addWidget(label)
-            self._labels[role] = label
-        self._timer_label = QtWidgets.QLabel("00:00")
-        self._timer_label.setStyleSheet("font-size: 18px;")
-        header.addStretch(1)
-        header.addWidget(self._timer_label)
-        layout.addLayout(header)
-
-        pg.setConfigOptions(antialias=True)
-        self._plots = pg.GraphicsLayoutWidget()
-        self._hr_plot = self._plots.addPlot(row=0, col=0)
-        self._rmssd_plot = self._plots.addPlot(row=1, col=0)
-        self._hr_plot.setLabel("left", "HR, 10 s mean (bpm)")
-        self._rmssd_plot.setLabel("left", "RMSSD, 60 s window (ms)")
-        self._rmssd_plot.setLabel("bottom", "session time (min)")
-        self._rmssd_plot.setXLink(self._hr_plot)
-        self._hr_plot.addLegend(offset=(10, 10))
-        self._curves: dict[tuple[str, str], pg.PlotDataItem] = {}
-        for role, colour in ROLE_COLOURS.items():
-            pen = pg.mkPen(colour, width=2)
-            # connect="finite": a NaN (gap or "not available") breaks the line.
-            self._curves[(role, "hr")] = self._hr_plot.plot(
-                pen=pen, name=ROLE_NAMES[role], connect="finite"
+        layout.setContentsMargins(6, 6, 6, 6)
+        self.calm = CalmView(self.model)
+        self.full = FullView(self.model)
+        self.stack = QtWidgets.QStackedWidget()
+        self.stack.addWidget(self.calm)
+        self.stack.addWidget(self.full)
+        layout.addWidget(self.stack, 1)
+        self.marker_bar = MarkerBar(self.now_ns)
+        self.marker_bar.marked.connect(self.add_marker)
+        self.marker_bar.undo.connect(self.undo_marker)
+        if self._producer is None:
+            self.marker_bar.setEnabled(False)
+            self.marker_bar.setToolTip(
+                "Markers need the session's hub input (not given to this viewer)."
             )
-            self._curves[(role, "rmssd")] = self._rmssd_plot.plot(pen=pen, connect="finite")
-        layout.addWidget(self._plots, 1)
-        self._status = QtWidgets.QLabel("")
-        layout.addWidget(self._status)
+        layout.addWidget(self.marker_bar)
         self.setCentralWidget(central)
+        self._help = HelpPanel(self)
+        self._build_toolbar(can_end)
+        self._build_shortcuts()
+        self.status_label = QtWidgets.QLabel("")
+        self.statusBar().addPermanentWidget(self.status_label, 1)
+        self.set_theme(th.THEMES.get(theme, th.DARK))
+        self.set_view(view)
 
         self._poll_timer = QtCore.QTimer(self)
         self._poll_timer.timeout.connect(self.poll)
@@ -89,65 +119,181 @@ class LiveWindow(QtWidgets.QMainWindow):
         self._redraw_timer = QtCore.QTimer(self)
         self._redraw_timer.timeout.connect(self.redraw)
         self._redraw_timer.start(redraw_ms)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+
+    # -- building -----------------------------------------------------------------
+
+    def _build_toolbar(self, can_end: bool) -> None:
+        bar = self.addToolBar("session")
+        bar.setMovable(False)
+        self.view_action = bar.addAction("Full view  [V]", self.toggle_view)
+        self.theme_action = bar.addAction("Light theme  [T]", self.toggle_theme)
+        bar.addAction("What am I looking at?  [F1]", self.show_help)
+        bar.addSeparator()
+        menu = QtWidgets.QMenu(self)
+        for role, name in (("client", "Client"), ("therapist", "Therapist"), (None, "Both")):
+            menu.addAction(name, lambda r=role: self.retake_baseline(r))
+        button = QtWidgets.QToolButton()
+        button.setText("Re-take baseline")
+        button.setToolTip(
+            "Start a new 3-minute resting period (the states pause until it is done)."
+        )
+        button.setMenu(menu)
+        button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+        button.setEnabled(self._producer is not None)
+        bar.addWidget(button)
+        if can_end:
+            bar.addSeparator()
+            bar.addAction("End session", self.end_requested.emit)
+        for action in bar.actions():
+            widget = bar.widgetForAction(action)
+            if widget is not None:
+                widget.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+
+    def _build_shortcuts(self) -> None:
+        self._shortcuts = []
+        for kind in KINDS:
+            self._add_shortcut(kind.key, lambda k=kind.kind: self.marker_bar.trigger(k))
+        self._add_shortcut(UNDO_KEY, self.undo_marker)
+        self._add_shortcut("V", self.toggle_view)
+        self._add_shortcut("T", self.toggle_theme)
+        self._add_shortcut("F1", self.show_help)
+
+    def _add_shortcut(self, key: str, slot: Any) -> None:
+        shortcut = QtGui.QShortcut(QtGui.QKeySequence(key), self)
+        shortcut.setContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+        shortcut.activated.connect(slot)
+        self._shortcuts.append(shortcut)
+
+    # -- time and markers ---------------------------------------------------------
+
+    def now_ns(self) -> int:
+        """Return the current session time (the clock, else the newest time seen)."""
+        if self._clock is None and self.model.session.get("clock"):
+            try:
+                self._clock = SessionClock(**self.model.session["clock"])
+            except (TypeError, ValueError) as exc:
+                log.warning("the session message's clock is unusable (%s)", exc)
+        if self._clock is not None:
+            return max(0, self._clock.now_ns())
+        return int(self.model.now_s * 1e9)
+
+    def add_marker(self, kind: str, text: str = "", t_ns: int = -1) -> str | None:
+        """Publish a marker now (or at `t_ns`); return its id, or None if there is no hub."""
+        if self._producer is None:
+            return None
+        t_ns = self.now_ns() if t_ns < 0 else t_ns
+        payload = marker_payload(kind, t_ns, text)
+        msg = self._producer.send(TOPIC_MARKER, payload, t_ns)
+        self._producer.pump()
+        self.model.ingest(msg)  # drawn at once; the echo from the hub is a repeat
+        self._my_markers.append(payload["id"])
+        self.statusBar().showMessage(f"marked {kind.replace('-', ' ')} at {_hms(t_ns / 1e9)}", 4000)
+        self.redraw()
+        return payload["id"]
+
+    def undo_marker(self) -> str | None:
+        """Withdraw the newest marker of this window (else the newest shown); return its id."""
+        if self._producer is None:
+            return None
+        visible = {m.id for m in self.model.visible_markers()}
+        mine = [i for i in self._my_markers if i in visible]
+        target = mine[-1] if mine else (self.model.visible_markers()[-1].id if visible else None)
+        if target is None:
+            self.statusBar().showMessage("no marker to undo", 4000)
+            return None
+        t_ns = self.now_ns()
+        msg = self._producer.send(TOPIC_MARKER, retraction_payload(target, t_ns), t_ns)
+        self._producer.pump()
+        self.model.ingest(msg)
+        self.statusBar().showMessage("last marker withdrawn", 4000)
+        self.redraw()
+        return target
+
+    def retake_baseline(self, role: str | None) -> None:
+        """Ask the signal stage for a new resting baseline of `role` (None: both)."""
+        if self._producer is None:
+            return
+        t_ns = self.now_ns()
+        self._producer.send("control.baseline", {"action": "retake", "role": role}, t_ns)
+        self._producer.pump()
+        who = "both people" if role is None else f"the {role}"
+        self.statusBar().showMessage(f"new baseline asked for {who}", 4000)
+
+    # -- views ----------------------------------------------------------------------
+
+    def set_view(self, view: str) -> None:
+        """Show the "calm" or the "full" view."""
+        full = view == "full"
+        self.stack.setCurrentWidget(self.full if full else self.calm)
+        self.view_action.setText("Calm view  [V]" if full else "Full view  [V]")
+        self.redraw(force=True)
+
+    def toggle_view(self) -> None:
+        """Switch between the calm and the full view."""
+        self.set_view("calm" if self.stack.currentWidget() is self.full else "full")
+
+    def set_theme(self, theme: th.Theme) -> None:
+        """Apply a theme to the window and both views."""
+        self.theme = theme
+        app = QtWidgets.QApplication.instance()
+        if isinstance(app, QtWidgets.QApplication):
+            th.apply_to_app(app, theme)
+        # Labels with their own style sheet ignore the palette: give them the colour here.
+        self.setStyleSheet(f"QLabel {{ color: {theme.foreground}; }}")
+        self.calm.set_theme(theme)
+        self.full.set_theme(theme)
+        self.theme_action.setText("Dark theme  [T]" if theme is th.LIGHT else "Light theme  [T]")
+
+    def toggle_theme(self) -> None:
+        """Switch between the dark and the light theme."""
+        self.set_theme(th.LIGHT if self.theme is th.DARK else th.DARK)
+        self.redraw(force=True)
+
+    def show_help(self) -> None:
+        """Open the help panel beside the window (it does not block)."""
+        self._help.show()
+        self._help.raise_()
+
+    # -- timers -------------------------------------------------------------------
 
     def poll(self) -> None:
-        """Move every waiting bus message into the buffers."""
-        for msg in self._sub.drain():
-            role = msg.role
-            if role not in self._series:
-                continue
-            try:
-                body = msg.json()
-            except EnvelopeError as exc:
-                log.warning("ignored %s: %s", msg.topic, exc)
-                continue
-            series = self._series[role]
-            if msg.topic.startswith(TOPIC_METRICS):
-                t_min = msg.t_ns / NS_PER_MIN
-                series.t_min.append(t_min)
-                series.hr_bpm.append(_num(body.get("hr_bpm")))
-                series.rmssd_ms.append(_num(body.get("rmssd_ms")))
-                self._last_t_min = max(self._last_t_min, t_min)
-            else:
-                series.status = str(body.get("status", "?"))
-                if series.status in GAP_STATUSES:
-                    # Break the lines here: no data is drawn across a gap.
-                    series.t_min.append(msg.t_ns / NS_PER_MIN)
-                    series.hr_bpm.append(math.nan)
-                    series.rmssd_ms.append(math.nan)
+        """Move waiting messages into the model and pump the marker producer."""
+        self.feed.poll()
+        if self._producer is not None:
+            self._producer.pump()
 
-    def redraw(self) -> None:
-        """Redraw curves, labels and the status line from the buffers."""
-        for role, s in self._series.items():
-            self._curves[(role, "hr")].setData(s.t_min, s.hr_bpm)
-            self._curves[(role, "rmssd")].setData(s.t_min, s.rmssd_ms)
-            hr = s.hr_bpm[-1] if s.hr_bpm else math.nan
-            rmssd = s.rmssd_ms[-1] if s.rmssd_ms else math.nan
-            self._labels[role].setText(
-                f"{ROLE_NAMES[role]}: HR {_show(hr)} bpm · RMSSD {_show(rmssd)} ms"
-            )
-        minutes, seconds = divmod(int(self._last_t_min * 60), 60)
-        self._timer_label.setText(f"{minutes:02d}:{seconds:02d}")
-        straps = " · ".join(f"{ROLE_NAMES[r]} strap: {s.status}" for r, s in self._series.items())
-        lost = self._sub.lost
-        self._status.setText(straps + (f" · {lost} messages missed by this window" if lost else ""))
+    def redraw(self, force: bool = False) -> None:
+        """Redraw the visible view from the model."""
+        view = self.stack.currentWidget()
+        if view is self.full:
+            self.full.redraw(force=force)
+        else:
+            self.calm.redraw()
+        parts = []
+        if self.session_file is not None:
+            parts.append(f"session file: {self.session_file}")
+        if self.feed.file_error:
+            parts.append(f"no backfill: {self.feed.file_error}")
+        if self.model.bus_lost:
+            parts.append(f"{self.model.bus_lost} bus messages missed by this window")
+        text = " · ".join(parts)
+        if text != self.status_label.text():
+            self.status_label.setText(text)
 
-    @property
-    def series(self) -> dict[str, _Series]:
-        """Return the buffered data per role (for tests)."""
-        return self._series
-
-    def closeEvent(self, event: object) -> None:
-        """Stop the timers and close the bus socket."""
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        """Stop the timers, hand pending markers to the hub, close the sockets."""
         self._poll_timer.stop()
         self._redraw_timer.stop()
-        self._sub.close()
-        super().closeEvent(event)  # type: ignore[arg-type]
+        if self._producer is not None:
+            self._producer.flush(timeout_s=2.0)
+            self._producer.close()
+            self._producer = None
+        self.feed.close()
+        self._help.close()
+        super().closeEvent(event)
 
 
-def _num(value: object) -> float:
-    return float(value) if isinstance(value, int | float) else math.nan
-
-
-def _show(value: float) -> str:
-    return "–" if math.isnan(value) else f"{value:.0f}"
+def _hms(seconds: float) -> str:
+    s = max(0, int(seconds))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"

@@ -1,0 +1,61 @@
+"""Pseudonymous client ids known on this machine (a small owner-only JSON list).
+
+Ids are pseudonyms chosen by the clinic (or generated): letters, digits, '-' and
+'_' only, so a real name with spaces is refused and never enters a session file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+from pathlib import Path
+
+ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+class ClientIdError(ValueError):
+    """A client id that is not a valid pseudonym; the text says what to do."""
+
+
+def check_client_id(client_id: str) -> str:
+    """Return `client_id` if it is a valid pseudonym, else raise ClientIdError."""
+    if not ID_RE.match(client_id):
+        raise ClientIdError(
+            f"{client_id!r} is not a pseudonymous id: use 1-32 letters, digits, '-' or '_' "
+            "(e.g. C-0417), never the client's name"
+        )
+    return client_id
+
+
+def new_client_id() -> str:
+    """Return a fresh random pseudonym such as ``C-3f9a1c``."""
+    return f"C-{secrets.token_hex(3)}"
+
+
+def clients_file() -> Path:
+    """Return the path of the known-ids list in the per-user data folder."""
+    from platformdirs import user_data_path
+
+    return user_data_path("coregulate", appauthor=False) / "clients.json"
+
+
+def known_clients(path: Path | None = None) -> list[str]:
+    """Return the known client ids, most recently used first ([] if none or unreadable)."""
+    path = path or clients_file()
+    try:
+        ids = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return []
+    return [i for i in ids if isinstance(i, str) and ID_RE.match(i)]
+
+
+def remember_client(client_id: str, path: Path | None = None) -> None:
+    """Put `client_id` first in the known-ids list (written owner-only)."""
+    path = path or clients_file()
+    ids = [check_client_id(client_id)] + [i for i in known_clients(path) if i != client_id]
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(ids[:500], f)

@@ -1,0 +1,49 @@
+"""`coregulate export`: a session file as CSV tables or a BIDS-style folder."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+ORDER = 45
+log = logging.getLogger("coregulate")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `export` parser."""
+    p = sub.add_parser(
+        "export",
+        help="export a session as CSV tables or BIDS-style physio files",
+        description="Write a session file's streams (beats, metrics, status, synchrony, "
+        "markers, ratings, ECG) as CSV tables with units in column names, or as BIDS-style "
+        "physio TSV.gz files with JSON sidecars; a README in the folder says what each is.",
+    )
+    p.add_argument("file", type=Path, help="the session file")
+    p.add_argument("--format", choices=("csv", "bids"), required=True)
+    p.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="folder to write (created owner-only; must be empty or new)",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `coregulate export`; return the exit code."""
+    from coregulate.recordings.export import export_bids, export_csv
+    from coregulate.recordings.store import SessionFileError, check_intact
+
+    if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
+        log.error("%s exists and is not an empty folder; choose a new --out", args.out)
+        return 2
+    try:
+        check_intact(args.file)
+        files = (export_bids if args.format == "bids" else export_csv)(args.file, args.out)
+    except SessionFileError as exc:
+        log.error("%s", exc)
+        return 1
+    print(f"wrote {len(files)} files to {args.out}")  # noqa: T201 - the command's own output
+    return 0

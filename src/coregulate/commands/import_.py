@@ -1,0 +1,79 @@
+"""`coregulate import`: RR files people already have become session files."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+ORDER = 40
+log = logging.getLogger("coregulate")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `import` parser."""
+    p = sub.add_parser(
+        "import",
+        help="make a session file from an RR list, a Polar Sensor Logger file or an XDF file",
+        description="Read RR intervals from a one-RR-per-line text file (Kubios, Elite HRV, "
+        "HRV Logger), a Polar Sensor Logger RR file, or an XDF file (LabRecorder) and write "
+        "them as a new session file, which analyze and export read like a recorded session.",
+    )
+    p.add_argument("file", type=Path, help="the file to import")
+    p.add_argument("--out", type=Path, required=True, metavar="FILE", help="session file to create")
+    p.add_argument(
+        "--format",
+        choices=("auto", "rr", "polar", "polar-hr", "xdf"),
+        default="auto",
+        help="input format (default: detected from the content)",
+    )
+    p.add_argument(
+        "--role",
+        choices=("client", "therapist"),
+        default="client",
+        help="whose beats these are (single-person files; default client)",
+    )
+    p.add_argument("--client-stream", metavar="NAME", help="XDF: the client's RR stream")
+    p.add_argument("--therapist-stream", metavar="NAME", help="XDF: the therapist's RR stream")
+    p.add_argument("--client-id", default="unknown", help="pseudonymous client id to store")
+    p.add_argument("--therapist-id", default="unknown", help="pseudonymous therapist id to store")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `coregulate import`; return the exit code."""
+    from coregulate.recordings import importers
+    from coregulate.recordings.importing import write_import
+    from coregulate.recordings.store import SessionFileError
+
+    if args.out.exists():
+        log.error("%s already exists; choose another --out (a session never overwrites)", args.out)
+        return 2
+    try:
+        fmt = importers.detect_format(args.file) if args.format == "auto" else args.format
+        if fmt == "xdf":
+            streams = {
+                role: name
+                for role, name in (
+                    ("client", args.client_stream),
+                    ("therapist", args.therapist_stream),
+                )
+                if name
+            }
+            recording = importers.read_xdf(args.file, streams or None)
+        elif fmt == "polar":
+            recording = importers.read_polar_rr(args.file, args.role)
+        elif fmt == "polar-hr":
+            recording = importers.read_polar_hr(args.file, args.role)
+        else:
+            recording = importers.read_rr_list(args.file, args.role)
+        write_import(recording, args.out, args.file.name, args.client_id, args.therapist_id)
+    except (importers.ImportFileError, SessionFileError) as exc:
+        log.error("%s", exc)
+        return 1
+    n = sum(len(x.rr_ms) for notes in recording.notifications.values() for x in notes)
+    n_hr = sum(len(s) for s in recording.hr_samples.values())
+    roles = ", ".join(sorted({*recording.notifications, *recording.hr_samples}))
+    what = f"{n} beats" if n or not n_hr else f"{n_hr} HR samples (no beats)"
+    print(f"imported {what} ({roles}) into {args.out}")  # noqa: T201
+    return 0

@@ -1,0 +1,47 @@
+"""`coregulate salvage`: copy every intact row of a damaged session file into a new file."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+ORDER = 70
+log = logging.getLogger("coregulate")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `salvage` parser."""
+    p = sub.add_parser(
+        "salvage",
+        help="recover every intact row of a damaged session file",
+        description="Read a damaged or truncated session file (never changing it) and copy "
+        "every intact message into a new session file.",
+    )
+    p.add_argument("file", type=Path, help="the damaged session file")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="new file to write (default: FILE's name + '-salvaged')",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `coregulate salvage`; return the exit code."""
+    from coregulate.recordings.salvage import salvage
+    from coregulate.recordings.store import SessionFileError
+
+    out = args.out or args.file.with_name(f"{args.file.stem}-salvaged{args.file.suffix}")
+    try:
+        report = salvage(args.file, out)
+    except SessionFileError as exc:
+        log.error("%s", exc)
+        return 1
+    print(  # noqa: T201 - the command's own output
+        f"recovered {report.rows} messages into {report.out}; "
+        f"{report.unreadable_ranges} unreadable id ranges, {report.invalid_rows} invalid rows"
+    )
+    return 0

@@ -1,0 +1,379 @@
+"""Exports a session file as CSV tables or a BIDS-style physio folder, with a README.
+
+Everything comes from the file's analysis views (`recordings/schema.py`), so an
+export shows exactly what the file holds. Times are given both as session time
+(``t_s``, seconds since session start on the session clock) and, where useful, as
+``t_ns``. Units are in column names. Files are owner-only (health data).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import math
+import os
+import re
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import coregulate
+from coregulate.recordings.store import open_readonly, read_meta, read_session_payload
+from coregulate.security.files import private_dir
+from coregulate.signal.resample import MAX_INTERP_GAP_S, rr_on_grid
+
+HR_GRID_HZ = 4.0  # the physio HR/RR series: a common grid for synchrony tools
+
+
+def _private_dir(path: Path) -> None:
+    private_dir(path)
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.chmod(path, 0o600)
+
+
+def _table(rows: list[list[Any]], header: list[str], delimiter: str = ",") -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["n/a" if v is None and delimiter == "\t" else v for v in row])
+    return buf.getvalue().encode()
+
+
+def _query(db: sqlite3.Connection, sql: str) -> list[list[Any]]:
+    return [list(r) for r in db.execute(sql)]
+
+
+# name -> (SQL over the views, column headers with units)
+_CSV_TABLES: dict[str, tuple[str, list[str]]] = {
+    "beats": (
+        "SELECT role, t_ns, t_ns / 1e9, rr_ms, rr_ticks, gap_before, source, artifact "
+        "FROM beats ORDER BY role, t_ns",
+        [
+            "role",
+            "t_ns",
+            "t_s",
+            "rr_ms",
+            "rr_ticks_1024th_s",
+            "gap_before",
+            "source",
+            "artifact_class",
+        ],
+    ),
+    "metrics": (
+        "SELECT role, source, t_ns, t_ns / 1e9, hr_bpm, rmssd_ms, ln_rmssd, artifact_share, "
+        "n_beats, n_diffs, json_extract(payload_json, '$.window_s'), "
+        "json_extract(payload_json, '$.hr_window_s'), json_extract(payload_json, '$.unavailable') "
+        "FROM metrics ORDER BY role, t_ns",
+        [
+            "role",
+            "source",
+            "t_ns",
+            "t_s",
+            "hr_bpm",
+            "rmssd_ms",
+            "ln_rmssd_ln_ms",
+            "artifact_share_fraction",
+            "n_beats",
+            "n_diffs",
+            "window_s",
+            "hr_window_s",
+            "unavailable_json",
+        ],
+    ),
+    "status": (
+        "SELECT subject, source, t_ns, t_ns / 1e9, status, detail_json FROM status ORDER BY t_ns",
+        ["subject", "source", "t_ns", "t_s", "status", "detail_json"],
+    ),
+    "synchrony": (
+        "SELECT source, series, final, t_ns, t_ns / 1e9, peak_r, peak_z, peak_lag_s, "
+        "session_mean_peak_z, session_median_peak_lag_s, susy_es, payload_json "
+        "FROM synchrony ORDER BY series, t_ns",
+        [
+            "source",
+            "series",
+            "final",
+            "t_ns",
+            "t_s",
+            "peak_r",
+            "peak_z_fisher",
+            "peak_lag_s",
+            "session_mean_peak_z_fisher",
+            "session_median_peak_lag_s",
+            "susy_es",
+            "payload_json",
+        ],
+    ),
+    "markers": (
+        "SELECT source, t_ns, t_ns / 1e9, kind, note, payload_json FROM markers ORDER BY t_ns",
+        ["source", "t_ns", "t_s", "kind", "note", "payload_json"],
+    ),
+    "ratings": (
+        "SELECT source, t_ns, t_ns / 1e9, instrument, total, items_json, payload_json "
+        "FROM ratings ORDER BY t_ns",
+        ["source", "t_ns", "t_s", "instrument", "total_points", "items_json", "payload_json"],
+    ),
+    "hr_samples": (
+        "SELECT role, t_ns, t_ns / 1e9, hr_bpm, source FROM hr_samples ORDER BY role, t_ns",
+        ["role", "t_ns", "t_s", "hr_bpm", "source"],
+    ),
+    "ecg": (
+        "SELECT role, t_ns, t_ns / 1e9, enc, hex(frame) FROM ecg ORDER BY role, t_ns",
+        ["role", "t_ns_arrival", "t_s_arrival", "enc", "frame_hex"],
+    ),
+}
+
+_CSV_README = """# coregulate export (CSV) of {source}
+
+Written by {software} on {written}. One table per stream; the first row names the
+columns, with units in the names (`_ms` milliseconds, `_s` seconds, `_ns`
+nanoseconds, `_bpm` beats per minute). `t_s`/`t_ns` are session time: seconds or
+nanoseconds since session start on the session clock. Calendar time of a row is
+`wall_anchor_ns + t_ns` (ns since 1970-01-01 UTC; `session.json`, `clock`).
+
+| file | what it is |
+|---|---|
+| beats.csv | every heartbeat (below) |
+| metrics.csv | per-person metrics as published live after each notification (below) |
+| status.csv | strap and process status changes (connecting, streaming, contact lost, ...) |
+| synchrony.csv | dyadic synchrony per step and series (below) |
+| markers.csv | rupture/repair/note markers |
+| ratings.csv | alliance ratings (SRS/ORS/WAI-SR) |
+| hr_samples.csv | HR samples without beats (imported HR-only files) |
+| ecg.csv | raw Polar PMD ECG frames as hex, with arrival times |
+| session.json | every parameter: clock anchor, software, ids, devices, hub counts |
+
+beats.csv: `rr_ms` is the interval that ENDS at `t_s`; `rr_ticks_1024th_s` the
+strap's raw value (empty for imports); `gap_before` = beats were lost before this
+one, so no successive difference may span it; `source` strap or import;
+`artifact_class` when the file has one.
+
+synchrony.csv: one row per completed step of each series (`hr_bpm`, `ln_rmssd`,
+...); `peak_*` of this step's window (positive lag = therapist leads), `session_*`
+and `susy_es` for the session so far; the last row per series has `final` = 1;
+`payload_json` has everything (docs/synchrony.md of coregulate).
+
+metrics.csv: trailing windows of `window_s` (RMSSD) and `hr_window_s` (HR) seconds;
+an empty value is "not available" and `unavailable_json` says why.
+
+Definitions: docs/exports.md and docs/file-format.md of coregulate.
+"""
+
+
+def _session_json(path: Path) -> dict[str, Any]:
+    return {
+        "source_file": path.name,
+        "session": read_session_payload(path),
+        "meta": read_meta(path),
+        "exported_by": f"coregulate {coregulate.__version__}",
+    }
+
+
+def export_csv(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Write one CSV per stream, session.json and README.md into `out_dir`; return the files."""
+    src, out = Path(path), Path(out_dir)
+    _private_dir(out)
+    written = []
+    db = open_readonly(src)
+    try:
+        for name, (sql, header) in _CSV_TABLES.items():
+            target = out / f"{name}.csv"
+            _write_bytes(target, _table(_query(db, sql), header))
+            written.append(target)
+    finally:
+        db.close()
+    target = out / "session.json"
+    _write_bytes(target, json.dumps(_session_json(src), indent=2).encode())
+    written.append(target)
+    target = out / "README.md"
+    _write_bytes(
+        target,
+        _CSV_README.format(
+            source=src.name,
+            software=f"coregulate {coregulate.__version__}",
+            written=datetime.now(UTC).isoformat(timespec="seconds"),
+        ).encode(),
+    )
+    written.append(target)
+    return written
+
+
+def _label(text: str) -> str:
+    """Return a BIDS label (alphanumerics only) for a pseudonymous id."""
+    return re.sub(r"[^A-Za-z0-9]", "", text) or "unknown"
+
+
+def hr_grid(
+    t_ns: np.ndarray, rr_ms: np.ndarray, gap_before: np.ndarray, grid_hz: float = HR_GRID_HZ
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Return (start_s, HR bpm, RR ms) on a regular grid; NaN in gaps and far from beats.
+
+    RR is linearly interpolated between beat end times (`signal/resample.py`); no
+    value is made up across a gap or farther than `MAX_INTERP_GAP_S` from a beat.
+    """
+    t_s = np.asarray(t_ns, dtype=float) / 1e9
+    if t_s.size < 2:
+        return 0.0, np.zeros(0), np.zeros(0)
+    start = math.ceil(t_s[0] * grid_hz) / grid_hz
+    grid = np.arange(start, t_s[-1], 1.0 / grid_hz)
+    rr = rr_on_grid(t_ns, rr_ms, gap_before, grid)
+    return float(start), 60000.0 / rr, rr
+
+
+def _tsv_gz(rows: np.ndarray) -> bytes:
+    text = "\n".join(
+        "\t".join("n/a" if not math.isfinite(v) else f"{v:.4f}" for v in row) for row in rows
+    )
+    # mtime 0: the same session exports to the same bytes.
+    return gzip.compress((text + "\n").encode() if rows.size else b"", mtime=0)
+
+
+def export_bids(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Write a BIDS-style folder (physio TSV.gz + JSON sidecars, events, README); return files."""
+    from coregulate.recordings.pipeline import read_beats
+    from coregulate.signal.screening import classify_beats
+
+    src, out = Path(path), Path(out_dir)
+    _private_dir(out)
+    session = read_session_payload(src)
+    parameters = _session_json(src)
+    written: list[Path] = []
+
+    def put(rel: str, data: bytes) -> None:
+        target = out / rel
+        _private_dir(target.parent)
+        _write_bytes(target, data)
+        written.append(target)
+
+    wall_ns = int(session.get("clock", {}).get("wall_anchor_ns", 0) or 0)
+    put(
+        "dataset_description.json",
+        json.dumps(
+            {
+                "Name": f"coregulate session {src.stem}",
+                "BIDSVersion": "1.9.0",
+                "DatasetType": "raw",
+                "GeneratedBy": [{"Name": "coregulate", "Version": coregulate.__version__}],
+            },
+            indent=2,
+        ).encode(),
+    )
+    ids = {role: _label(str(session.get(f"{role}_id", role))) for role in ("client", "therapist")}
+    if ids["client"] == ids["therapist"]:
+        ids = {role: f"{label}{role}" for role, label in ids.items()}
+    people = read_beats(src)
+    put(
+        "participants.tsv",
+        _table([[f"sub-{ids[r]}", r] for r in sorted(people)], ["participant_id", "role"], "\t"),
+    )
+    for role, beats in sorted(people.items()):
+        base = f"sub-{ids[role]}/beh/sub-{ids[role]}_task-session"
+        start_s, hr, rr = hr_grid(beats.t_ns, beats.rr_ms, beats.gap_before)
+        put(f"{base}_recording-hr_physio.tsv.gz", _tsv_gz(np.column_stack([hr, rr])))
+        put(
+            f"{base}_recording-hr_physio.json",
+            json.dumps(
+                {
+                    "SamplingFrequency": HR_GRID_HZ,
+                    "StartTime": start_s,
+                    "Columns": ["hr_bpm", "rr_ms"],
+                    "hr_bpm": {"Units": "bpm", "Description": "60000 / rr_ms"},
+                    "rr_ms": {
+                        "Units": "ms",
+                        "Description": (
+                            "RR interval linearly interpolated between beat end times; n/a across "
+                            f"gaps and farther than {MAX_INTERP_GAP_S:g} s from a beat"
+                        ),
+                    },
+                    "StartTimeReference": "session start (session clock 0)",
+                    "SessionStartWallClockNs": wall_ns,
+                    "Role": role,
+                    "Device": beats.messages[0].json().get("source", "strap")
+                    if beats.messages
+                    else None,
+                    "Parameters": parameters,
+                },
+                indent=2,
+            ).encode(),
+        )
+        kinds, _ = classify_beats(beats.t_ns, beats.rr_ms, beats.gap_before)
+        put(
+            f"{base}_beats.tsv",
+            _table(
+                [
+                    [f"{t / 1e9:.6f}", f"{r:.4f}", int(g), kind]
+                    for t, r, g, kind in zip(
+                        beats.t_ns, beats.rr_ms, beats.gap_before, kinds, strict=True
+                    )
+                ],
+                ["onset", "rr_ms", "gap_before", "beat_class"],
+                "\t",
+            ),
+        )
+        put(
+            f"{base}_beats.json",
+            json.dumps(
+                {
+                    "onset": {
+                        "Units": "s",
+                        "Description": "beat time (end of the RR interval), session clock",
+                    },
+                    "rr_ms": {"Units": "ms", "Description": "RR interval ending at onset"},
+                    "gap_before": {"Description": "1 = beats were lost before this one"},
+                    "beat_class": {
+                        "Description": "normal, ectopic, missed, extra, longshort, merged "
+                        "(Lipponen & Tarvainen 2019, as the live signal stage) or implausible"
+                    },
+                },
+                indent=2,
+            ).encode(),
+        )
+    db = open_readonly(src)
+    try:
+        events = _query(
+            db,
+            "SELECT t_ns / 1e9, 'marker', kind, note FROM markers UNION ALL "
+            "SELECT t_ns / 1e9, 'rating', instrument, total FROM ratings "
+            "ORDER BY 1",
+        )
+    finally:
+        db.close()
+    put(
+        "task-session_events.tsv",
+        _table(
+            [[f"{t:.6f}", 0, kind, value, note] for t, kind, value, note in events],
+            ["onset", "duration", "trial_type", "value", "note"],
+            "\t",
+        ),
+    )
+    put("README", _BIDS_README.format(source=src.name, software=coregulate.__version__).encode())
+    return written
+
+
+_BIDS_README = """coregulate BIDS-style export of {source} (coregulate {software})
+
+Heart data of a psychotherapy session: client and therapist, each a BIDS subject
+(pseudonymous ids). Not a full BIDS dataset (no imaging); the physio files follow
+the BIDS physiological recordings convention.
+
+dataset_description.json     dataset name and generator
+participants.tsv             subject ids and their role (client or therapist)
+sub-*/beh/*_recording-hr_physio.tsv.gz   HR (bpm) and RR (ms) on a 4 Hz grid, n/a in gaps;
+                             the .json sidecar: SamplingFrequency, StartTime (s after
+                             session start), Columns, units, and every session parameter
+sub-*/beh/*_beats.tsv        every beat: onset (s), rr_ms, gap_before, beat_class
+task-session_events.tsv      markers (rupture, repair, notes) and ratings, onset in s
+
+Session time 0 is the session clock's start; its calendar time is in each sidecar
+(SessionStartWallClockNs, ns since 1970-01-01 UTC).
+"""

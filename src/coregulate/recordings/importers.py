@@ -1,0 +1,337 @@
+"""Reads RR data people already have into `Notification`s: plain RR lists, Polar, XDF.
+
+Each reader returns an `ImportedRecording`: per role, the RR intervals grouped as
+the device delivered them (one group per notification or sample) with the arrival
+time where the file has one, a wall-clock anchor and the device's name.
+`coregulate.recordings.importing` turns that into a session file.
+
+Bad input raises `ImportFileError` naming the file, the line (or stream) and what
+was expected. Accepted RR values are 0 < RR <= 3000 ms.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+MAX_RR_MS = 3000.0  # slower than 20 bpm is not a heartbeat a strap reports
+SECONDS_MEDIAN_BELOW = 10.0  # a list whose median is below this is in seconds, not ms
+
+
+class ImportFileError(ValueError):
+    """An import file that cannot be read; the text names the file, line and expectation."""
+
+
+@dataclass
+class Notification:
+    """RR intervals delivered together, oldest first; arrival on the file's clock if known."""
+
+    rr_ms: list[float]
+    arrival_ns: int | None = None  # ns since the recording's wall anchor
+
+
+@dataclass
+class ImportedRecording:
+    """What one import file holds, per role."""
+
+    format: str
+    wall_anchor_ns: int
+    device: dict[str, str] = field(default_factory=dict)  # role -> device/stream name
+    notifications: dict[str, list[Notification]] = field(default_factory=dict)
+    # role -> (ns since the wall anchor, HR bpm): HR-only files (no beats)
+    hr_samples: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+
+
+def _text_lines(path: Path, expected: str) -> list[str]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportFileError(f"{path}: cannot read it ({exc.strerror})") from exc
+    if not data.strip():
+        raise ImportFileError(f"{path}: the file is empty; expected {expected}")
+    if data.startswith(b"SQLite format 3\x00"):
+        raise ImportFileError(f"{path} is already a session file: use it directly, no import")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise ImportFileError(
+            f"{path}: binary data (a NUL byte at byte {nul}); expected a text file with {expected}"
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            f"{path}: not UTF-8 text (byte {exc.start}); expected a text file with {expected}"
+        ) from exc
+    return text.splitlines()
+
+
+def _check_rr(path: Path, line_no: int, rr_ms: float, shown: str) -> float:
+    if not math.isfinite(rr_ms) or not 0 < rr_ms <= MAX_RR_MS:
+        raise ImportFileError(
+            f"{path}, line {line_no}: RR {shown} is not a heartbeat interval; expected "
+            f"more than 0 and at most {MAX_RR_MS:g} ms"
+        )
+    return rr_ms
+
+
+_RR_EXPECTED = "one RR interval per line (ms, or s if all are below 10)"
+
+
+def read_rr_list(path: str | os.PathLike[str], role: str = "client") -> ImportedRecording:
+    """Return the beats of a one-RR-per-line file (Kubios, Elite HRV, HRV Logger exports).
+
+    Blank lines and lines starting with ``#`` are skipped, and so is a first line of
+    words (a column title). Values are ms, or seconds when their median is below 10.
+    There are no timestamps: beats follow one another from time 0, and the session
+    anchor is the file's modification time.
+    """
+    p = Path(path)
+    values: list[tuple[int, float, str]] = []
+    for line_no, raw in enumerate(_text_lines(p, _RR_EXPECTED), start=1):
+        text = raw.strip().rstrip(",;").strip()
+        if not text or text.startswith("#"):
+            continue
+        try:
+            values.append((line_no, float(text.replace(",", ".")), text))
+        except ValueError:
+            if not values and re.fullmatch(r"[A-Za-z][\w \[\]()/.-]*", text):
+                continue  # a title line such as "RR (ms)"
+            raise ImportFileError(
+                f"{p}, line {line_no}: {text[:40]!r} is not a number; expected {_RR_EXPECTED}"
+            ) from None
+    if not values:
+        raise ImportFileError(f"{p}: no RR values found; expected {_RR_EXPECTED}")
+    ordered = sorted(v for _, v, _ in values)
+    scale = 1000.0 if ordered[len(ordered) // 2] < SECONDS_MEDIAN_BELOW else 1.0
+    rr = [
+        _check_rr(p, n, v * scale, f"{shown}{' s' if scale > 1 else ' ms'}")
+        for n, v, shown in values
+    ]
+    anchor = int(p.stat().st_mtime * 1e9) - int(sum(rr) * 1e6)
+    return ImportedRecording(
+        format="rr-list",
+        wall_anchor_ns=anchor,
+        device={role: p.name},
+        notifications={role: [Notification(rr)]},
+    )
+
+
+_POLAR_RR_HEADER = "phone timestamp;rr-interval [ms]"
+
+
+def _parse_phone_time(p: Path, line_no: int, text: str) -> int:
+    try:
+        stamp = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ImportFileError(
+            f"{p}, line {line_no}: {text[:40]!r} is not a timestamp; expected an ISO time "
+            "such as 2024-04-24T14:10:16.752"
+        ) from None
+    return round(stamp.timestamp() * 1e6) * 1000
+
+
+def read_polar_rr(path: str | os.PathLike[str], role: str = "client") -> ImportedRecording:
+    """Return the beats of a Polar Sensor Logger RR file (``Phone timestamp;RR-interval [ms]``).
+
+    Rows with the same phone timestamp came in one notification; the phone
+    timestamp is its arrival, so the beats are placed exactly as a live strap's.
+    The phone's time is local time as written (no zone in the file).
+    """
+    p = Path(path)
+    expected = f"a first line '{_POLAR_RR_HEADER}' then rows 'time;RR'"
+    lines = _text_lines(p, expected)
+    if lines[0].strip().lower().rstrip(";") != _POLAR_RR_HEADER:
+        raise ImportFileError(f"{p}, line 1: {lines[0][:60]!r}; expected {expected}")
+    groups: list[Notification] = []
+    first_ns: int | None = None
+    last_ns: int | None = None
+    for line_no, raw in enumerate(lines[1:], start=2):
+        if not raw.strip():
+            continue
+        parts = raw.strip().rstrip(";").split(";")
+        if len(parts) != 2:
+            raise ImportFileError(f"{p}, line {line_no}: {raw[:60]!r}; expected 'time;RR'")
+        t_ns = _parse_phone_time(p, line_no, parts[0])
+        try:
+            rr = float(parts[1])
+        except ValueError:
+            raise ImportFileError(
+                f"{p}, line {line_no}: RR {parts[1][:20]!r} is not a number; expected ms"
+            ) from None
+        _check_rr(p, line_no, rr, f"{parts[1].strip()} ms")
+        if last_ns is not None and t_ns < last_ns:
+            raise ImportFileError(
+                f"{p}, line {line_no}: time {parts[0].strip()} is earlier than the line "
+                "before; expected times in increasing order"
+            )
+        first_ns = t_ns if first_ns is None else first_ns
+        if t_ns == last_ns:
+            groups[-1].rr_ms.append(rr)
+        else:
+            groups.append(Notification([rr], t_ns))
+        last_ns = t_ns
+    if first_ns is None:
+        raise ImportFileError(f"{p}: no rows after the header; expected {expected}")
+    anchor = first_ns - 2 * 10**9  # a little before the first arrival: its beats lie before it
+    for g in groups:
+        g.arrival_ns = int(g.arrival_ns) - anchor  # type: ignore[arg-type]
+    return ImportedRecording("polar-sensor-logger-rr", anchor, {role: p.name}, {role: groups})
+
+
+_POLAR_HR_HEADER = "phone timestamp;hr [bpm]"
+MAX_HR_BPM = 300.0
+
+
+def read_polar_hr(path: str | os.PathLike[str], role: str = "client") -> ImportedRecording:
+    """Return the HR samples of a Polar Sensor Logger HR file (``Phone timestamp;HR [bpm];...``).
+
+    An HR file has no beats, so it gives HR only: `analyze` reports its mean HR and
+    no RMSSD or synchrony. Import the sibling RR file for beat-level analyses.
+    """
+    p = Path(path)
+    expected = f"a first line starting '{_POLAR_HR_HEADER}' then rows 'time;HR;...'"
+    lines = _text_lines(p, expected)
+    if not lines[0].strip().lower().startswith(_POLAR_HR_HEADER):
+        raise ImportFileError(f"{p}, line 1: {lines[0][:60]!r}; expected {expected}")
+    samples: list[tuple[int, float]] = []
+    for line_no, raw in enumerate(lines[1:], start=2):
+        if not raw.strip():
+            continue
+        parts = raw.strip().split(";")
+        if len(parts) < 2:
+            raise ImportFileError(f"{p}, line {line_no}: {raw[:60]!r}; expected 'time;HR;...'")
+        t_ns = _parse_phone_time(p, line_no, parts[0])
+        try:
+            hr = float(parts[1])
+        except ValueError:
+            raise ImportFileError(
+                f"{p}, line {line_no}: HR {parts[1][:20]!r} is not a number; expected bpm"
+            ) from None
+        if not math.isfinite(hr) or not 0 < hr <= MAX_HR_BPM:
+            raise ImportFileError(
+                f"{p}, line {line_no}: HR {parts[1].strip()} bpm is not a heart rate; "
+                f"expected more than 0 and at most {MAX_HR_BPM:g} bpm"
+            )
+        if samples and t_ns < samples[-1][0]:
+            raise ImportFileError(
+                f"{p}, line {line_no}: time {parts[0].strip()} is earlier than the line "
+                "before; expected times in increasing order"
+            )
+        samples.append((t_ns, hr))
+    if not samples:
+        raise ImportFileError(f"{p}: no rows after the header; expected {expected}")
+    anchor = samples[0][0] - 2 * 10**9
+    return ImportedRecording(
+        "polar-sensor-logger-hr",
+        anchor,
+        {role: p.name},
+        {},
+        {role: [(t - anchor, hr) for t, hr in samples]},
+    )
+
+
+def read_xdf(
+    path: str | os.PathLike[str], streams: dict[str, str] | None = None
+) -> ImportedRecording:
+    """Return the beats of RR streams in an XDF file (LabRecorder, Polar→LSL bridges).
+
+    Parameters
+    ----------
+    streams
+        role -> stream name. Without it, a file with exactly one RR stream gives the
+        client's beats. An RR stream is one of type ``RR`` or ``IBI`` (any case), or
+        whose name ends in ``RR``; each sample is one interval (ms, or s if the median
+        is below 10) ending at the sample's time stamp.
+    """
+    p = Path(path)
+    try:
+        head = p.read_bytes()[:4]
+    except OSError as exc:
+        raise ImportFileError(f"{p}: cannot read it ({exc.strerror})") from exc
+    if head != b"XDF:":
+        raise ImportFileError(f"{p}: not an XDF file (it does not start with 'XDF:')")
+    import pyxdf
+
+    try:
+        data, header = pyxdf.load_xdf(str(p))
+    except Exception as exc:  # pyxdf raises many kinds for a damaged file
+        raise ImportFileError(f"{p}: the XDF file cannot be read ({exc})") from exc
+    found: dict[str, dict] = {}
+    for stream in data:
+        info = stream["info"]
+        name = str(info["name"][0])
+        kind = str(info["type"][0]).lower()
+        if kind in ("rr", "ibi") or name.lower().endswith("rr"):
+            found[name] = stream
+    if streams is None:
+        if len(found) != 1:
+            raise ImportFileError(
+                f"{p}: {len(found)} RR streams ({', '.join(sorted(found)) or 'none'}); expected "
+                "one, or name them with --client-stream and --therapist-stream"
+            )
+        streams = {"client": next(iter(found))}
+    out = ImportedRecording("xdf", 0)
+    # Session time 0 lies 2 s before the first sample of any chosen stream.
+    firsts = [float(found[n]["time_stamps"][0]) for n in streams.values() if _has_samples(found, n)]
+    t0 = min(firsts) if firsts else 0.0
+    for role, name in streams.items():
+        if name not in found:
+            raise ImportFileError(
+                f"{p}: no RR stream named {name!r}; it has {', '.join(sorted(found)) or 'none'}"
+            )
+        values = [float(v[0]) for v in found[name]["time_series"]]
+        stamps = [float(t) for t in found[name]["time_stamps"]]
+        if not values:
+            raise ImportFileError(f"{p}, stream {name!r}: no samples; expected RR intervals")
+        scale = 1000.0 if sorted(values)[len(values) // 2] < SECONDS_MEDIAN_BELOW else 1.0
+        groups = []
+        for i, (v, t) in enumerate(zip(values, stamps, strict=True), start=1):
+            rr = v * scale
+            if not math.isfinite(rr) or not 0 < rr <= MAX_RR_MS:
+                raise ImportFileError(
+                    f"{p}, stream {name!r}, sample {i}: RR {v:g} is not a heartbeat interval; "
+                    f"expected more than 0 and at most {MAX_RR_MS:g} ms"
+                )
+            groups.append(Notification([rr], round((t - t0 + 2.0) * 1e9)))
+        out.notifications[role] = groups
+        out.device[role] = name
+    out.wall_anchor_ns = _xdf_wall_anchor(header) - 2 * 10**9
+    return out
+
+
+def _has_samples(found: dict[str, dict], name: str) -> bool:
+    return name in found and len(found[name]["time_stamps"]) > 0
+
+
+def _xdf_wall_anchor(header: dict) -> int:
+    """Return the calendar time of the recording's start from the XDF file header, or 0."""
+    try:
+        stamp = str(header["info"]["datetime"][0])
+        return int(datetime.fromisoformat(stamp).timestamp() * 1e9)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return 0
+
+
+FORMATS = ("rr", "polar", "polar-hr", "xdf")
+
+
+def detect_format(path: str | os.PathLike[str]) -> str:
+    """Return the import format of a file from its first bytes."""
+    p = Path(path)
+    try:
+        with p.open("rb") as f:
+            head = f.read(64)
+    except OSError as exc:
+        raise ImportFileError(f"{p}: cannot read it ({exc.strerror})") from exc
+    if head.startswith(b"XDF:"):
+        return "xdf"
+    text = head.lstrip(b"\xef\xbb\xbf").lower()
+    if text.startswith(b"phone timestamp;rr"):
+        return "polar"
+    if text.startswith(b"phone timestamp;hr"):
+        return "polar-hr"
+    return "rr"

@@ -1,0 +1,106 @@
+"""Turns an `ImportedRecording` into a session file: the same topics as a live session.
+
+Beats with arrival times (Polar Sensor Logger, XDF) go through the live beat
+timer (`acquisition/beat_timing.py`), so they are placed exactly as a strap's
+would be; a plain RR list is chained from time 0. Every `beat.<role>` message
+carries ``"source": "import:<format>"`` and ``rr_ticks: null`` (the device's
+raw units are unknown). Imports hold no raw notifications, so they can be
+analysed and exported but not replayed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import coregulate
+from coregulate.acquisition.beat_timing import BeatTimer
+from coregulate.acquisition.source import STATUS_CONNECTING, STATUS_ENDED, STATUS_STREAMING
+from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_SESSION, TOPIC_STATUS, topic_for
+from coregulate.recordings.importers import ImportedRecording, Notification
+from coregulate.recordings.parameters import pipeline_parameters
+from coregulate.recordings.writer import SessionWriter
+
+NS_PER_MS = 1_000_000
+TOPIC_HR = "hr"  # HR samples without beats (imported HR-only files)
+
+
+def _placed(notes: list[Notification]) -> list[tuple[list[int], list[float], bool]]:
+    out: list[tuple[list[int], list[float], bool]] = []
+    if all(n.arrival_ns is None for n in notes):
+        t = 0
+        first = True
+        for note in notes:
+            for rr in note.rr_ms:
+                t += round(rr * NS_PER_MS)
+                out.append(([t], [rr], first))
+                first = False
+        return out
+    timer = BeatTimer()
+    for note in notes:
+        placed = timer.place(int(note.arrival_ns or 0), note.rr_ms)
+        out.append((list(placed.t_ns), list(note.rr_ms), placed.gap_before))
+    return out
+
+
+def write_import(
+    recording: ImportedRecording,
+    out: str | os.PathLike[str],
+    source_file: str,
+    client_id: str = "unknown",
+    therapist_id: str = "unknown",
+) -> Path:
+    """Write `recording` as a new session file at `out` (all or nothing); return its path."""
+    with SessionWriter(out, "import") as writer:
+        writer.send(
+            TOPIC_SESSION,
+            {
+                "clock": {
+                    "monotonic_anchor_ns": 0,
+                    "wall_anchor_ns": recording.wall_anchor_ns,
+                    "speed": 1.0,
+                },
+                "software": f"coregulate {coregulate.__version__}",
+                "mode": f"import ({recording.format})",
+                "imported_from": source_file,
+                "client_id": client_id,
+                "therapist_id": therapist_id,
+                "roles": sorted({*recording.notifications, *recording.hr_samples}),
+                "parameters": pipeline_parameters(),
+            },
+            0,
+        )
+        for role, notes in recording.notifications.items():
+            status = topic_for(TOPIC_STATUS, role)
+            name = recording.device.get(role, source_file)
+            writer.send(status, {"status": STATUS_CONNECTING, "name": name}, 0)
+            beats = _placed(notes)
+            if beats:
+                writer.send(status, {"status": STATUS_STREAMING}, beats[0][0][0])
+            for t_ns, rr_ms, gap in beats:
+                writer.send(
+                    topic_for(TOPIC_BEAT, role),
+                    {
+                        "t_ns": t_ns,
+                        "rr_ms": rr_ms,
+                        "rr_ticks": None,
+                        "gap_before": gap,
+                        "hr_bpm": round(60000.0 * len(rr_ms) / sum(rr_ms)),
+                        "contact": None,
+                        "source": f"import:{recording.format}",
+                    },
+                    t_ns[-1],
+                )
+            end = beats[-1][0][-1] if beats else 0
+            writer.send(status, {"status": STATUS_ENDED}, end)
+        for role, samples in recording.hr_samples.items():
+            status = topic_for(TOPIC_STATUS, role)
+            writer.send(status, {"status": STATUS_CONNECTING, "name": recording.device[role]}, 0)
+            for t_ns, hr_bpm in samples:
+                writer.send(
+                    topic_for(TOPIC_HR, role),
+                    {"hr_bpm": hr_bpm, "source": f"import:{recording.format}"},
+                    t_ns,
+                )
+            writer.send(status, {"status": STATUS_ENDED}, samples[-1][0] if samples else 0)
+    return Path(out)

@@ -1,0 +1,286 @@
+"""The offline pipeline: one seam through which every offline command runs the stages.
+
+`run_offline_pipeline` takes the beats of a session (as recorded `beat.<role>`
+messages), runs them through the same per-person bus stages as a live session,
+chained as on the bus (`offline_stages()`), then the dyadic synchrony of the
+whole session through the synchrony stage's offline path (`synchrony_reports()`),
+and returns what they published plus the whole-session summaries
+`coregulate analyze` reports (`person_summary()`, `synchrony_summary()`). A new
+per-person stage joins offline analyses by being added to `offline_stages()`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_SYNC, Message, make_message
+from coregulate.recordings.parameters import pipeline_parameters
+from coregulate.recordings.store import read_messages, read_session_payload
+from coregulate.signal.screening import classify_beats, normal_mask, rmssd_normal_ms
+from coregulate.signal.synchrony import HR_PARAMS, SLOW_PARAMS, SynchronyReport, synchrony_offline
+from coregulate.signal.synchrony import screen_beats as sync_screen_beats
+from coregulate.stages.base import Stage
+from coregulate.stages.metrics_stage import PersonMetricsStage
+from coregulate.stages.sync_stage import SLOW_SERIES
+
+_NO_SYNCHRONY: dict[str, Any] = {
+    "peak_lag_s": None,
+    "mean_peak_z": None,
+    "surrogate_es": None,
+    "n_surrogates": 0,
+}
+
+
+@dataclass
+class BeatSeries:
+    """One person's beats: the recorded messages and their beats flattened to arrays."""
+
+    role: str
+    messages: list[Message]
+    t_ns: np.ndarray
+    rr_ms: np.ndarray
+    gap_before: np.ndarray
+    artifact: np.ndarray | None = None  # per-beat artifact class when the file has it
+
+
+@dataclass
+class PipelineResult:
+    """Everything the offline pipeline produced for one dyad."""
+
+    outputs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # topic -> payloads
+    output_t_ns: dict[str, list[int]] = field(default_factory=dict)
+    people: dict[str, dict[str, Any]] = field(default_factory=dict)
+    synchrony: dict[str, Any] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    def sync_updates(self, series: str = "hr_bpm") -> list[dict[str, Any]]:
+        """Return the synchrony stage's step updates of one series (not the final one)."""
+        return [
+            u
+            for u in self.outputs.get(TOPIC_SYNC, [])
+            if u.get("series") == series and not u.get("final")
+        ]
+
+
+def beats_from_messages(role: str, messages: list[Message], shift_ns: int = 0) -> BeatSeries:
+    """Return one person's BeatSeries from `beat.<role>` messages (times shifted by `shift_ns`)."""
+    t, rr, gap, art = [], [], [], []
+    has_artifact = False
+    for msg in messages:
+        body = msg.json()
+        n = len(body["rr_ms"])
+        t.extend(int(x) + shift_ns for x in body["t_ns"])
+        rr.extend(float(x) for x in body["rr_ms"])
+        gap.extend([bool(body.get("gap_before"))] + [False] * (n - 1))
+        if "artifact" in body:
+            has_artifact = True
+            art.extend(body["artifact"])
+        else:
+            art.extend([None] * n)
+    if shift_ns:
+        messages = [
+            Message(m.topic, m.source, m.seq, m.t_ns + shift_ns, _shift_payload(m, shift_ns))
+            for m in messages
+        ]
+    return BeatSeries(
+        role,
+        messages,
+        np.asarray(t, dtype=np.int64),
+        np.asarray(rr, dtype=float),
+        np.asarray(gap, dtype=bool),
+        np.asarray(art, dtype=object) if has_artifact else None,
+    )
+
+
+def _shift_payload(msg: Message, shift_ns: int) -> bytes:
+    import json
+
+    body = msg.json()
+    body["t_ns"] = [int(x) + shift_ns for x in body["t_ns"]]
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def read_beats(path: str | os.PathLike[str], role: str | None = None) -> dict[str, BeatSeries]:
+    """Return the beats of every role in a session file (or only `role`)."""
+    by_role: dict[str, list[Message]] = {}
+    for msg in read_messages(path, (TOPIC_BEAT + ".",)):
+        if msg.role and (role is None or msg.role == role):
+            by_role.setdefault(msg.role, []).append(msg)
+    return {r: beats_from_messages(r, msgs) for r, msgs in by_role.items()}
+
+
+def offline_stages() -> list[Stage]:
+    """Return the per-person stages the offline pipeline chains over the beats, in bus order.
+
+    Dyadic synchrony runs after them on the whole session at once
+    (`synchrony_reports`): the synchrony stage's offline path, whose updates equal
+    the live stage's (docs/synchrony.md, "Live equals replay equals offline").
+    """
+    return [PersonMetricsStage()]
+
+
+def synchrony_reports(
+    people: dict[str, BeatSeries], outputs: dict[str, list[dict[str, Any]]], phase: bool
+) -> dict[str, SynchronyReport]:
+    """Return the whole-session synchrony of each series the live stage would compare.
+
+    Heart rate from the beats (screened as live); each slow series named by the
+    synchrony stage (`SLOW_SERIES`, e.g. ``ln_rmssd``) from the metrics stage's
+    outputs, when both people have it. `phase` adds Hilbert phase synchrony
+    (NeuroKit2; about 1.5 s more, for its import).
+    """
+    if "client" not in people or "therapist" not in people:
+        return {}
+    reports: dict[str, SynchronyReport] = {}
+    events = {
+        role: sync_screen_beats(p.t_ns, p.rr_ms, p.gap_before, kind="hr_bpm")
+        for role, p in people.items()
+        if role in ("client", "therapist")
+    }
+    end_ns = max(int(p.t_ns[-1]) for p in people.values() if p.t_ns.size)
+    reports["hr_bpm"] = synchrony_offline(events, HR_PARAMS, end_ns, "hr_bpm", phase)
+    for series in SLOW_SERIES:
+        slow = {}
+        for role in ("client", "therapist"):
+            payloads = outputs.get(f"metrics.{role}", [])
+            if not payloads or series not in payloads[0]:
+                break
+            t = np.array([int(p["t_ns"]) for p in payloads], dtype=np.int64)
+            v = np.array([np.nan if p[series] is None else p[series] for p in payloads], float)
+            slow[role] = (t, v)
+        if len(slow) == 2:
+            reports[series] = synchrony_offline(slow, SLOW_PARAMS, end_ns, series, phase)
+    return reports
+
+
+def person_summary(beats: BeatSeries) -> dict[str, Any]:
+    """Return one person's whole-session numbers (HR, RMSSD over normal beats, artifacts).
+
+    Beats are classified as the live signal stage does (Lipponen & Tarvainen 2019,
+    `signal/screening.py`), unless the file carries per-beat classes. `mean_hr_bpm`
+    is 60000 / mean of the normal intervals; `rmssd_ms` is over every difference of
+    two successive normal beats not separated by a gap; `artifact_share` is the
+    share of beats that are not normal.
+    """
+    if beats.rr_ms.size == 0:
+        return {
+            "n_beats": 0,
+            "mean_hr_bpm": None,
+            "rmssd_ms": None,
+            "artifact_share": None,
+            "artifact_method": None,
+        }
+    gaps = beats.gap_before
+    if beats.artifact is not None:
+        kinds = np.array(["normal" if a in (None, "normal") else str(a) for a in beats.artifact])
+        method = "per-beat classes recorded in the file"
+    else:
+        kinds, gaps = classify_beats(beats.t_ns, beats.rr_ms, beats.gap_before)
+        method = "Lipponen & Tarvainen 2019, as the live signal stage (signal/artifacts.py)"
+    normal = normal_mask(kinds)
+    rmssd = rmssd_normal_ms(beats.rr_ms, gaps, normal)
+    mean_rr = float(np.mean(beats.rr_ms[normal])) if normal.any() else math.nan
+    names, counts = np.unique(kinds[~normal], return_counts=True)
+    return {
+        "n_beats": int(beats.rr_ms.size),
+        "mean_hr_bpm": _num(60000.0 / mean_rr),
+        "rmssd_ms": _num(rmssd),
+        "artifact_share": float(1.0 - normal.mean()),
+        "artifacts": {str(n): int(c) for n, c in zip(names, counts, strict=True)},
+        "artifact_method": method,
+    }
+
+
+def synchrony_summary(reports: dict[str, SynchronyReport]) -> dict[str, Any]:
+    """Return the session's heart-rate synchrony summary, and every series' final statistics.
+
+    From the ``hr_bpm`` series' final statistics: `peak_lag_s` is the median lag
+    at the windows' peaks (positive = therapist leads), `mean_peak_z` the mean
+    Fisher z of the peaks, `surrogate_es` SUSY's effect size against all
+    `n_surrogates` segment-shuffled pseudo pairs. Definitions: docs/synchrony.md.
+    The final statistics of every series (e.g. ``ln_rmssd``) are under ``series``.
+    """
+    out: dict[str, Any] = dict(_NO_SYNCHRONY)
+    hr = reports.get("hr_bpm")
+    if hr is None:
+        return {**out, "unavailable": {"synchrony": "it needs the beats of both people"}}
+    summary = hr.final.get("summary") or {}
+    susy = hr.final.get("susy") or {}
+    out.update(
+        peak_lag_s=summary.get("median_peak_lag_s"),
+        mean_peak_z=summary.get("mean_peak_z"),
+        surrogate_es=(susy.get("z") or {}).get("es"),
+        n_surrogates=int(susy.get("n_pseudo_pairs") or 0),
+        lag_sign="positive = therapist leads",
+        unavailable=hr.final.get("unavailable", {}),
+        method="coregulate.signal.synchrony, offline path (docs/synchrony.md)",
+        series={name: report.final for name, report in reports.items()},
+    )
+    return out
+
+
+def run_offline_pipeline(people: dict[str, BeatSeries], phase: bool = False) -> PipelineResult:
+    """Return the stages' outputs and the session summaries for the beats of a dyad.
+
+    Each beat message goes through the stages in bus order, and what a stage
+    publishes goes on to the later stages (the synchrony stage reads the metrics),
+    as on the bus. Each person's messages keep their recorded order; the two are
+    interleaved by time. Then the synchrony of the whole session (`phase`: with
+    Hilbert phase synchrony, which needs NeuroKit2).
+    """
+    result = PipelineResult()
+    stages = offline_stages()
+    seqs: dict[tuple[str, str], int] = {}
+
+    def publish(stage: Stage, outputs: list[Any]) -> list[Message]:
+        made = []
+        for out in outputs:
+            key = (stage.name, out.topic)
+            seqs[key] = seqs.get(key, 0) + 1
+            result.outputs.setdefault(out.topic, []).append(out.payload)
+            result.output_t_ns.setdefault(out.topic, []).append(out.t_ns)
+            made.append(make_message(out.topic, stage.name, seqs[key], out.t_ns, out.payload))
+        return made
+
+    def feed(messages: list[Message], final: bool = False) -> None:
+        for stage in stages:
+            produced = []
+            for msg in messages:
+                if msg.topic.startswith(stage.topics):
+                    produced += publish(stage, stage.update(msg))
+            if final:
+                produced += publish(stage, stage.terminate())
+            messages = messages + produced  # later stages see what this one published
+
+    merged = heapq.merge(*(p.messages for p in people.values()), key=lambda m: m.t_ns)
+    for msg in merged:
+        feed([msg])
+    feed([], final=True)
+    for role, beats in people.items():
+        result.people[role] = person_summary(beats)
+    reports = synchrony_reports(people, result.outputs, phase)
+    for report in reports.values():
+        result.outputs.setdefault(TOPIC_SYNC, []).extend(report.updates)
+        result.output_t_ns.setdefault(TOPIC_SYNC, []).extend(u["t_ns"] for u in report.updates)
+    result.synchrony = synchrony_summary(reports)
+    result.parameters = {
+        "stages": [type(s).__name__ for s in stages],
+        **pipeline_parameters(),
+    }
+    return result
+
+
+def _num(x: float) -> float | None:
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def session_anchor_ns(path: str | os.PathLike[str]) -> int:
+    """Return the wall-clock anchor (ns since the epoch) of a session file, 0 if unknown."""
+    payload = read_session_payload(path)
+    return int(payload.get("clock", {}).get("wall_anchor_ns", 0) or 0)

@@ -1,0 +1,83 @@
+"""Which beats of a whole recording are normal, and RMSSD over the normal ones.
+
+The classification is the live signal stage's own (`signal/artifacts.py`: Lipponen
+& Tarvainen 2019, causal, with the same plausibility rule), run over the whole
+recording, so an offline summary counts as artifacts exactly the beats the live
+metrics corrected.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from coregulate.signal.artifacts import KIND_NAMES, NORMAL, classify_series, implausible_reason
+
+IMPLAUSIBLE = "implausible"  # kept out of classification (outside 200-3000 ms, time not advancing)
+
+
+def classify_beats(
+    t_ns: np.ndarray, rr_ms: np.ndarray, gap_before: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (kind name per beat, gap_before per beat as the classifier saw it).
+
+    Kinds are `KIND_NAMES` (``normal``, ``ectopic``, ``missed``, ``extra``,
+    ``longshort``, ``merged``) or ``implausible``. An implausible interval enters
+    nothing and the next beat starts a new run, as live.
+
+    Examples
+    --------
+    >>> rr = 800.0 + np.tile([0.0, 12.0, 5.0], 14)[:40]
+    >>> rr[20] = 1600.0
+    >>> t = np.cumsum(rr).astype(np.int64) * 1_000_000
+    >>> kinds, _ = classify_beats(t, rr, np.zeros(40, bool))
+    >>> str(kinds[20]), int((kinds == "normal").sum())
+    ('missed', 39)
+    """
+    t = np.asarray(t_ns, dtype=np.int64)
+    rr = np.asarray(rr_ms, dtype=float)
+    gaps = np.asarray(gap_before, dtype=bool).copy()
+    keep = np.zeros(t.size, dtype=bool)
+    last: int | None = None
+    pending = True
+    for i in range(t.size):
+        if implausible_reason(int(t[i]), float(rr[i]), last) is not None:
+            pending = True
+            continue
+        keep[i] = True
+        gaps[i] = gaps[i] or pending
+        pending = False
+        last = int(t[i])
+    kinds = np.full(t.size, IMPLAUSIBLE, dtype=object)
+    if keep.any():
+        kind, _ = classify_series(t[keep], rr[keep], gaps[keep])
+        kinds[keep] = [KIND_NAMES[k] for k in kind]
+    return kinds, gaps
+
+
+def normal_mask(kinds: np.ndarray) -> np.ndarray:
+    """Return True where a beat's kind is normal."""
+    return np.asarray(kinds) == KIND_NAMES[NORMAL]
+
+
+def rmssd_normal_ms(rr_ms: np.ndarray, gap_before: np.ndarray, normal: np.ndarray) -> float:
+    """Return RMSSD (ms) over every difference between two successive normal beats.
+
+    A difference is taken only between neighbours that are both normal and not
+    separated by a gap (NeuroKit2 `hrv_time` RMSSD on each contiguous stretch,
+    pooled); NaN if there is none.
+
+    Examples
+    --------
+    >>> rmssd_normal_ms(np.array([800.0, 810, 400, 820, 830]),
+    ...                 np.array([True, False, False, False, False]),
+    ...                 np.array([True, True, False, True, True]))
+    10.0
+    """
+    rr = np.asarray(rr_ms, dtype=float)
+    ok = np.asarray(normal, dtype=bool)
+    gaps = np.asarray(gap_before, dtype=bool)
+    pair = ok[1:] & ok[:-1] & ~gaps[1:]
+    d = np.diff(rr)[pair]
+    return float(np.sqrt(np.mean(d * d))) if d.size else math.nan

@@ -1,0 +1,105 @@
+"""Feeds a SessionModel: live from the hub's bus, and from the session file for what it missed.
+
+A viewer opened mid-session (or reopened after a close or a crash) first reads the
+session file read-only (SQLite WAL lets readers in while the hub writes) and then
+keeps reading new rows every few seconds; the bus gives the same messages sooner.
+The model de-duplicates by (source, topic, seq), so the two paths never double a
+point, and a message the bus dropped (slow subscriber, joined late) still arrives
+from the file within `TAIL_EVERY_S` of its commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from pathlib import Path
+
+from coregulate.bus.envelope import Message
+from coregulate.bus.subscriber import BusSubscriber, CurveClientKeys
+from coregulate.recordings.store import SessionFileError, open_readonly
+from coregulate.ui.model import SessionModel
+
+log = logging.getLogger(__name__)
+
+# What the views read. Beats and raw notifications stay out: they are the bulk.
+UI_TOPICS = ("metrics.", "status.", "sync", "marker", "session")
+TAIL_EVERY_S = 2.0
+ROWS_PER_STEP = 3000  # per call, so a long backfill never freezes the window
+
+_SQL = (
+    "SELECT id, topic, source, seq, t_ns, payload, enc FROM messages WHERE id > ? AND ("
+    + " OR ".join("substr(topic, 1, ?) = ?" for _ in UI_TOPICS)
+    + ") ORDER BY id LIMIT ?"
+)
+
+
+class SessionFeed:
+    """The bus subscription and the session-file reader of one viewer."""
+
+    def __init__(
+        self,
+        model: SessionModel,
+        output_endpoint: str | None,
+        session_file: str | Path | None = None,
+        curve: CurveClientKeys | None = None,
+    ) -> None:
+        self.model = model
+        # Subscribe before reading the file: whatever is published meanwhile is
+        # then either in the file already or on its way to the subscription.
+        self.sub = (
+            BusSubscriber(output_endpoint, UI_TOPICS, curve=curve) if output_endpoint else None
+        )
+        self._db: sqlite3.Connection | None = None
+        self.file_error = ""
+        if session_file:
+            try:
+                self._db = open_readonly(session_file)
+            except SessionFileError as exc:
+                self.file_error = str(exc)
+                log.warning("no backfill from the session file: %s", exc)
+        self._last_id = 0
+        self._next_tail_s = 0.0
+        self.backfilling = self._db is not None
+        self.from_file = 0  # messages that came from the file first
+        self.from_bus = 0
+
+    def poll(self) -> int:
+        """Take what the bus and (when due) the file have; return how many messages were new."""
+        new = 0
+        if self.sub is not None:
+            for msg in self.sub.drain():
+                if self.model.ingest(msg):
+                    new += 1
+                    self.from_bus += 1
+        if self._db is not None and (self.backfilling or time.monotonic() >= self._next_tail_s):
+            new += self._read_file()
+            self._next_tail_s = time.monotonic() + TAIL_EVERY_S
+        self.model.bus_lost = self.sub.lost if self.sub is not None else 0
+        return new
+
+    def _read_file(self) -> int:
+        args: list[object] = [self._last_id]
+        for prefix in UI_TOPICS:
+            args += [len(prefix), prefix]
+        args.append(ROWS_PER_STEP)
+        try:
+            rows = self._db.execute(_SQL, args).fetchall()  # type: ignore[union-attr]
+        except sqlite3.Error as exc:
+            log.warning("reading the session file failed (%s); will retry", exc)
+            return 0
+        new = 0
+        for row_id, topic, source, seq, t_ns, payload, enc in rows:
+            self._last_id = row_id
+            if self.model.ingest(Message(topic, source, seq, t_ns, bytes(payload), enc)):
+                new += 1
+        self.from_file += new
+        self.backfilling = len(rows) == ROWS_PER_STEP
+        return new
+
+    def close(self) -> None:
+        """Close the subscription and the file."""
+        if self.sub is not None:
+            self.sub.close()
+        if self._db is not None:
+            self._db.close()

@@ -1,0 +1,64 @@
+"""Draws the session's markers as vertical lines on a set of timelines, kept in step."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6 import QtCore
+
+from coregulate.ui.markers import BY_KIND
+from coregulate.ui.model import Marker
+
+
+class MarkerLayer:
+    """Vertical marker lines on every plot given; the first plot also shows the letter."""
+
+    def __init__(self, plots: list[pg.PlotItem]) -> None:
+        self.plots = plots
+        self.lines: dict[str, list[pg.InfiniteLine]] = {}
+        # pyqtgraph pins the label of a line outside the view to the plot's edge,
+        # where it would name the wrong moment: hide it instead.
+        if plots:
+            plots[0].sigXRangeChanged.connect(lambda *_: self._clip_labels())
+
+    def update(self, markers: list[Marker]) -> None:
+        """Add lines for new markers and remove those of retracted ones."""
+        wanted = {m.id: m for m in markers}
+        for marker_id in [i for i in self.lines if i not in wanted]:
+            for plot, line in zip(self.plots, self.lines.pop(marker_id), strict=True):
+                plot.removeItem(line)
+        for marker_id, marker in wanted.items():
+            if marker_id not in self.lines:
+                # Labels at three heights in turn, so neighbouring markers' texts do not overlap.
+                height = 0.92 - 0.14 * (len(self.lines) % 3)
+                self.lines[marker_id] = [
+                    _line(marker, plot, i == 0, height) for i, plot in enumerate(self.plots)
+                ]
+                self._clip_labels()
+
+    def _clip_labels(self) -> None:
+        if not self.plots:
+            return
+        lo, hi = self.plots[0].viewRange()[0]
+        for lines in self.lines.values():
+            label = lines[0].label if lines else None
+            if label is not None:
+                label.setVisible(lo <= lines[0].value() <= hi)
+
+
+def _line(marker: Marker, plot: pg.PlotItem, labelled: bool, height: float) -> pg.InfiniteLine:
+    kind = BY_KIND[marker.kind]
+    label = None
+    if labelled:
+        label = kind.letter + (f": {marker.text[:30]}" if marker.text else "")
+    line = pg.InfiniteLine(
+        pos=marker.t_s / 60,
+        angle=90,
+        pen=pg.mkPen(kind.colour, width=2, style=QtCore.Qt.PenStyle.DashLine),
+        label=label,
+        labelOpts={"position": height, "color": kind.colour},
+    )
+    seconds = max(0, int(marker.t_s))
+    tip = f"{kind.label} at {seconds // 60}:{seconds % 60:02d} (session time)"
+    line.setToolTip(tip + (f": {marker.text}" if marker.text else ""))
+    plot.addItem(line)
+    return line

@@ -1,0 +1,170 @@
+"""What a viewer knows about a session: everything it received, de-duplicated, in buffers.
+
+No Qt here: the views read this model on their redraw timer, and tests feed it
+messages directly. A message is identified by (source, topic, seq), so the same
+message arriving twice (from the bus and from the session file when a viewer
+backfills what it missed, or resent after a hub restart) is counted once.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from coregulate.bus.envelope import EnvelopeError, Message
+from coregulate.ui.buffers import SeriesBuffer
+from coregulate.ui.theme import ROLES
+
+log = logging.getLogger(__name__)
+
+NS_PER_S = 1e9
+# Metrics columns the views draw (names of docs/protocol.md `metrics.<role>`).
+METRIC_COLUMNS = (
+    "hr_bpm",
+    "rmssd_ms",
+    "ln_rmssd",
+    "sdnn_ms",
+    "artifact_share",
+    "lf_power_ms2",
+    "hf_power_ms2",
+    "ln_hf",
+    "rsa_ln_ms2",
+    "arousal_index",
+)
+SYNC_COLUMNS = ("peak_r", "peak_z", "peak_lag_s", "r_lag0")
+# Strap statuses during which there is no data: the lines break there.
+GAP_STATUSES = ("disconnected", "contact lost", "reconnecting", "gave up", "no bluetooth")
+# Two metrics updates further apart than this have a gap between them (no beats):
+# a line is never drawn across it. Updates come about once a second.
+MAX_STEP_S = 10.0
+MARKER_KINDS = ("rupture-withdrawal", "rupture-confrontation", "repair", "note")
+
+
+@dataclass(slots=True)
+class Marker:
+    """One marker as published on the `marker` topic."""
+
+    id: str
+    kind: str
+    t_s: float
+    text: str = ""
+    source: str = ""
+
+
+@dataclass(slots=True)
+class Person:
+    """One person's buffered metrics and the newest of everything else."""
+
+    metrics: SeriesBuffer = field(default_factory=lambda: SeriesBuffer(METRIC_COLUMNS))
+    latest: dict[str, Any] = field(default_factory=dict)  # newest metrics payload
+    strap: dict[str, Any] = field(default_factory=dict)  # newest status.<role> payload
+    strap_t_s: float = math.nan
+
+
+@dataclass(slots=True)
+class Sync:
+    """Synchrony of one series (e.g. hr_bpm): windows over time and the newest summaries."""
+
+    windows: SeriesBuffer = field(default_factory=lambda: SeriesBuffer(SYNC_COLUMNS))
+    latest: dict[str, Any] = field(default_factory=dict)
+
+
+class SessionModel:
+    """Everything one viewer has received of a session."""
+
+    def __init__(self) -> None:
+        self.people = {role: Person() for role in ROLES}
+        self.sync: dict[str, Sync] = {}
+        self.markers: dict[str, Marker] = {}
+        self.retracted: set[str] = set()
+        self.session: dict[str, Any] = {}
+        self.now_s = 0.0  # newest session time seen in any message
+        self.ignored = 0  # messages that could not be read (logged)
+        self.bus_lost = 0  # messages the viewer's subscription knows it missed
+        self.version = 0  # changes with anything the views show
+        self._seen: dict[tuple[str, str], set[int]] = {}
+
+    def ingest(self, msg: Message) -> bool:
+        """Take one message; return False if it was already known (same source, topic, seq)."""
+        seen = self._seen.setdefault(msg.stream, set())
+        if msg.seq in seen:
+            return False
+        seen.add(msg.seq)
+        if msg.enc != "json":
+            return True
+        try:
+            body = msg.json()
+            if not isinstance(body, dict):
+                raise EnvelopeError(f"{msg.topic}: payload is not a JSON object")
+            self._apply(msg, body)
+        except (EnvelopeError, TypeError, ValueError, KeyError) as exc:
+            self.ignored += 1
+            log.warning("ignored %s seq %d from %s: %s", msg.topic, msg.seq, msg.source, exc)
+            return True
+        self.now_s = max(self.now_s, msg.t_ns / NS_PER_S)
+        self.version += 1
+        return True
+
+    def _apply(self, msg: Message, body: dict[str, Any]) -> None:
+        kind, _, role = msg.topic.partition(".")
+        t_s = msg.t_ns / NS_PER_S
+        if kind == "metrics" and role in self.people:
+            self._metrics(self.people[role], t_s, body)
+        elif kind == "status" and role in self.people:
+            self._status(self.people[role], t_s, body)
+        elif kind == "sync":
+            series = str(body.get("series", "hr_bpm"))
+            sync = self.sync.setdefault(series, Sync())
+            window = body.get("window") or {}
+            sync.windows.append(t_s, {k: _num(window.get(k)) for k in SYNC_COLUMNS})
+            sync.latest = body
+        elif kind == "marker" and not role:
+            self._marker(msg, t_s, body)
+        elif kind == "session" and not role:
+            self.session = body
+
+    def _metrics(self, person: Person, t_s: float, body: dict[str, Any]) -> None:
+        buf = person.metrics
+        if len(buf) and t_s - buf.t_s[-1] > MAX_STEP_S:
+            buf.append(buf.t_s[-1] + 1e-3, {})  # no beats in between: break the line
+        buf.append(t_s, {k: _num(body.get(k)) for k in METRIC_COLUMNS})
+        if not person.latest or t_s >= person.latest.get("_t_s", -math.inf):
+            person.latest = {**body, "_t_s": t_s}
+
+    def _status(self, person: Person, t_s: float, body: dict[str, Any]) -> None:
+        if math.isnan(person.strap_t_s) or t_s >= person.strap_t_s:
+            person.strap, person.strap_t_s = body, t_s
+        if body.get("status") in GAP_STATUSES:
+            person.metrics.append(t_s, {})  # all NaN: the lines break here
+
+    def _marker(self, msg: Message, t_s: float, body: dict[str, Any]) -> None:
+        marker_id = str(body["id"])
+        kind = str(body["kind"])
+        if kind == "retraction":
+            self.retracted.add(str(body["retracts"]))
+            return
+        if kind not in MARKER_KINDS:
+            raise ValueError(f"unknown marker kind {kind!r}")
+        text = body.get("text") or ""
+        self.markers[marker_id] = Marker(marker_id, kind, t_s, str(text), msg.source)
+
+    def visible_markers(self) -> list[Marker]:
+        """Return the markers not retracted, oldest first."""
+        out = [m for i, m in self.markers.items() if i not in self.retracted]
+        return sorted(out, key=lambda m: m.t_s)
+
+    def knows(self, source: str, topic: str, seq: int) -> bool:
+        """Return True if this message was already taken."""
+        return seq in self._seen.get((source, topic), ())
+
+    def count(self) -> int:
+        """Return how many distinct messages were taken."""
+        return sum(len(s) for s in self._seen.values())
+
+
+def _num(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)

@@ -1,0 +1,147 @@
+"""The full view's status panel: straps, baselines, newest numbers, synchrony statistics."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from coregulate.ui import theme as th
+from coregulate.ui.model import SessionModel
+from coregulate.ui.readouts import Readout
+
+# (metric, title, unit, format, scale, window) per person.
+READOUTS = (
+    ("hr_bpm", "HR", "bpm", "{:.0f}", 1.0, "10 s window"),
+    ("rmssd_ms", "RMSSD", "ms", "{:.0f}", 1.0, "60 s window"),
+    ("ln_rmssd", "lnRMSSD", "", "{:.2f}", 1.0, "60 s window, ln(ms)"),
+    ("sdnn_ms", "SDNN", "ms", "{:.0f}", 1.0, "60 s window"),
+    ("ln_hf", "ln HF", "", "{:.2f}", 1.0, "0.15-0.40 Hz, 120 s, ln(ms²)"),
+    ("rsa_ln_ms2", "RSA", "", "{:.2f}", 1.0, "Porges-Bohrer, 120 s, ln(ms²)"),
+    ("artifact_share", "Artifacts", "%", "{:.0f}", 100.0, "share of corrected beats, 60 s window"),
+    (
+        "arousal_index",
+        "Arousal index",
+        "",
+        "{:+.1f}",
+        1.0,
+        "(z(HR) − z(lnRMSSD)) / 2 vs own baseline",
+    ),
+)
+
+
+class StatusPanel(QtWidgets.QFrame):
+    """Text readouts beside the plots; every number has its unit, every gap its reason."""
+
+    def __init__(self, model: SessionModel) -> None:
+        super().__init__()
+        self.model = model
+        self.setFixedWidth(280)
+        layout = QtWidgets.QVBoxLayout(self)
+        self.readouts: dict[tuple[str, str], Readout] = {}
+        self.straps: dict[str, QtWidgets.QLabel] = {}
+        self.baselines: dict[str, QtWidgets.QLabel] = {}
+        for role in th.ROLES:
+            title = QtWidgets.QLabel(th.ROLE_NAMES[role])
+            title.setStyleSheet(
+                f"font-weight: 600; font-size: 15px; color: {th.ROLE_COLOURS[role]};"
+            )
+            layout.addWidget(title)
+            self.straps[role] = QtWidgets.QLabel("strap: waiting")
+            self.baselines[role] = QtWidgets.QLabel("baseline: waiting")
+            layout.addWidget(self.straps[role])
+            layout.addWidget(self.baselines[role])
+            for key, name, unit, fmt, _, window in READOUTS:
+                readout = Readout(name, unit, fmt, window)
+                layout.addWidget(readout)
+                self.readouts[(role, key)] = readout
+            layout.addSpacing(8)
+        title = QtWidgets.QLabel("Synchrony (heart rate)")
+        title.setStyleSheet(f"font-weight: 600; font-size: 15px; color: {th.SYNC_COLOUR};")
+        layout.addWidget(title)
+        self.sync = QtWidgets.QLabel("waiting")
+        self.sync.setWordWrap(True)
+        self.sync.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.NoTextInteraction)
+        layout.addWidget(self.sync)
+        self.bus = QtWidgets.QLabel("")
+        self.bus.setWordWrap(True)
+        layout.addWidget(self.bus)
+        layout.addStretch(1)
+
+    def set_theme(self, theme: th.Theme) -> None:
+        """Recolour for `theme` (the palette does most of it)."""
+        self.setStyleSheet(f"QFrame {{ background: {theme.panel}; }}")
+
+    def redraw(self) -> None:
+        """Refresh every readout from the newest messages."""
+        m = self.model
+        for role, person in m.people.items():
+            for key, _, _, _, scale, _ in READOUTS:
+                self.readouts[(role, key)].show_metric(person.latest, key, scale)
+            strap = person.strap
+            word = strap.get("status", "waiting")
+            battery = strap.get("battery_pct")
+            extra = f", battery {battery:.0f} %" if isinstance(battery, int | float) else ""
+            _set(self.straps[role], f"strap: {word}{extra}")
+            _set(self.baselines[role], "baseline: " + baseline_text(person.latest.get("baseline")))
+        _set(self.sync, sync_text(m))
+        lost = m.bus_lost
+        _set(
+            self.bus,
+            f"{lost} messages missed by this window (filled from the file if it is open)"
+            if lost
+            else "",
+        )
+
+
+def _set(label: QtWidgets.QLabel, text: str) -> None:
+    if label.text() != text:
+        label.setText(text)
+
+
+def baseline_text(baseline: object) -> str:
+    """Return a short description of a person's baseline status."""
+    if not isinstance(baseline, dict):
+        return "not published by this session's signal stage"
+    status = baseline.get("status", "?")
+    if status == "collecting":
+        return f"collecting ({100 * float(baseline.get('progress') or 0):.0f} %)"
+    if status == "failed":
+        return f"failed: {baseline.get('reason', 'no reason given')}"
+    profile = baseline.get("profile") or {}
+    if profile:
+        return (
+            f"{status}: HR {profile.get('hr_bpm_mean', float('nan')):.0f} bpm, "
+            f"lnRMSSD {profile.get('ln_rmssd_mean', float('nan')):.2f} ± "
+            f"{profile.get('ln_rmssd_sd', float('nan')):.2f}"
+        )
+    return str(status)
+
+
+def sync_text(model: SessionModel) -> str:
+    """Return the session's synchrony statistics so far, or why there are none."""
+    sync = model.sync.get("hr_bpm")
+    if sync is None:
+        return "not available: none received yet"
+    latest = sync.latest
+    unavailable = latest.get("unavailable") or {}
+    lines = []
+    summary = latest.get("summary")
+    if summary:
+        lines.append(
+            f"mean peak z {summary.get('mean_peak_z', float('nan')):+.2f} over "
+            f"{summary.get('n_available', 0)} windows; therapist leads "
+            f"{100 * (summary.get('share_therapist_leads') or 0):.0f} %, client "
+            f"{100 * (summary.get('share_client_leads') or 0):.0f} %"
+        )
+    else:
+        lines.append(f"summary not available: {unavailable.get('summary', 'no value')}")
+    susy = latest.get("susy")
+    if susy:
+        es = (susy.get("z") or {}).get("es")
+        p = susy.get("p_above_chance")
+        verdict = "above chance" if susy.get("above_chance") else "not above chance"
+        es_text = f"{es:+.2f}" if isinstance(es, int | float) else "n/a"
+        p_text = f"{p:.3f}" if isinstance(p, int | float) else "n/a"
+        lines.append(f"SUSY effect size {es_text} (p {p_text}): {verdict}")
+    else:
+        lines.append(f"SUSY not available: {unavailable.get('susy', 'no value')}")
+    return "\n".join(lines)
