@@ -38,9 +38,9 @@ WAI_ITEMS = [4, 4, 5, 4, 4, 3, 5, 4, 5, 4, 3, 4]
 # (fraction of the session, kind, note): around the simulator's arousal episodes,
 # which start at 0.35 and 0.65 of the session (acquisition.simulator.demo_config).
 MARKERS = [
-    (0.36, "rupture (withdrawal)", "went quiet after the question about work"),
-    (0.45, "repair", "named the shift; client re-engaged"),
-    (0.66, "rupture (confrontation)", None),
+    (0.36, "rupture-withdrawal", None),
+    (0.45, "repair", None),
+    (0.66, "rupture-confrontation", None),
     (0.74, "repair", None),
     (0.88, "note", "homework agreed"),
 ]
@@ -53,6 +53,7 @@ def run_one(out: Path, number: int, duration_s: float, speed: float) -> None:
     from coregulate.alliance.rating import rating_payload
     from coregulate.bus.producer import BusProducer
     from coregulate.session import DemoOptions, Session
+    from coregulate.ui.markers import marker_payload
     from coregulate.ui.rating_entry import forms_due
 
     k = (number - 1) % len(ORS_ITEMS)
@@ -60,7 +61,7 @@ def run_one(out: Path, number: int, duration_s: float, speed: float) -> None:
     ors = score(ORS, ORS_ITEMS[k])
     plan.append((20.0, "rating", rating_payload(ors, "client", "start", 0, number)))
     for frac, kind, note in MARKERS:
-        plan.append((frac * duration_s, "marker", {"kind": kind, "note": note}))
+        plan.append((frac * duration_s, "marker", {"kind": kind, "text": note}))
     end_t = duration_s - 15.0
     for inst in forms_due("end", number):
         items = {"SRS": SRS_ITEMS[k], "WAI-SR": WAI_ITEMS}[inst.name]
@@ -70,13 +71,15 @@ def run_one(out: Path, number: int, duration_s: float, speed: float) -> None:
     options = DemoOptions(out=out, duration_s=duration_s, speed=speed, seed=number)
     with Session(options) as session:
         clock = session.start()
-        producer = BusProducer(options.endpoints.input, "ui")
+        producer = BusProducer(options.endpoints.input, "ui-script")
         while session.acquisition_running():
             now = clock.now_ns()
             while plan and plan[0][0] * 1e9 <= now:
                 _, topic, payload = plan.pop(0)
                 if topic == "rating":
                     payload = {**payload, "t_ns": now}
+                else:  # as the live window makes them (id, kind, key-press time, text)
+                    payload = marker_payload(payload["kind"], now, payload["text"] or "")
                 producer.send(topic, payload, now)
             producer.pump()
             session.supervise()

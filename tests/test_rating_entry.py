@@ -134,3 +134,16 @@ def test_end_of_session_panel_records_srs_at_the_end_time(qtbot, hub_thread) -> 
     assert stored.t_ns == 7_000_000_000
     assert stored.json()["total"] == 32 and stored.json()["flags"] == {"concern": True}
     assert "SRS total 32 — concern" in panel.result.text()
+
+
+def test_the_end_of_session_dialog_shows_the_ratings_panel(qtbot, monkeypatch, hub_thread) -> None:
+    from coregulate.ui import end_of_session
+    from coregulate.ui.end_of_session import EndOfSession, EndOfSessionDialog
+    from coregulate.ui.rating_panel import RatingsPanel, ratings_panel
+
+    monkeypatch.setattr(end_of_session, "_PANELS", [])
+    end_of_session.register_end_of_session_panel(ratings_panel)
+    dialog = EndOfSessionDialog(EndOfSession(None, "c-1", hub_thread.endpoints.input, 5))
+    qtbot.addWidget(dialog)
+    (panel,) = dialog.findChildren(RatingsPanel)
+    assert panel.button.text() == "Hand the SRS to the client"
