@@ -149,3 +149,26 @@ def test_review_file_lines_that_cannot_be_read_are_reported(tmp_path: Path) -> N
 def test_review_command_refuses_a_missing_file(tmp_path: Path, caplog) -> None:
     assert main(["review", str(tmp_path / "none.sqlite")]) == 2
     assert "no such session file" in caplog.text
+
+
+def test_ratings_appear_on_the_timelines(qtbot, tmp_path: Path) -> None:
+    from coregulate.alliance import score
+    from coregulate.alliance.instruments import SRS
+    from coregulate.alliance.rating import rating_payload
+
+    b = FileBuilder()
+    for t in range(1, 61):
+        b.add("metrics.client", {"t_ns": t * NS, "hr_bpm": 70.0, "unavailable": {}}, t * NS, "s")
+    payload = rating_payload(score(SRS, [9, 9, 9, 8.5]), "client", "end", 50 * NS)
+    b.add("rating", payload, 50 * NS, "rating")
+    w = ReviewWindow(b.write(tmp_path / "r.sqlite"))
+    qtbot.addWidget(w)
+    w.seek(40 * NS)
+    assert w.model.ratings == [] and not w.full.rating_layer.lines
+    w.seek(60 * NS)
+    assert [p["total"] for _, p in w.model.ratings] == [35.5]
+    for view in (w.calm, w.full):
+        view.redraw() if view is w.calm else view.redraw(force=True)
+        (row,) = view.rating_layer.lines
+        assert row[0].value() == 50 / 60  # minutes
+        assert row[0].label.format == "SRS 35.5 ⚑"
