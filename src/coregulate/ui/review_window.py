@@ -35,6 +35,8 @@ class ReviewWindow(LiveWindow):
         super().__init__(
             None, None, None, None, title=f"coregulate review — {Path(recording).name}", **kwargs
         )
+        # A recording takes no new session markers: the review's notes are the review's own.
+        self.marker_bar.hide()
         self.recording = Path(recording)
         self.author = author
         self.player = ReviewPlayer(self.recording, self.model)
