@@ -379,6 +379,15 @@ def run_window_session(options: DemoOptions, stop: StopRequested, ask: bool = Fa
         if failure:
             raise failure[0]
         if not stop.requested:
+            from coregulate.ui.end_of_session import (
+                end_of_session_panels,
+                register_end_of_session_panel,
+            )
+            from coregulate.ui.rating_panel import ratings_panel
+
+            # The SRS (and the WAI-SR when due) while the hub still records.
+            if ratings_panel not in end_of_session_panels():
+                register_end_of_session_panel(ratings_panel)
             end = EndOfSession(options.out, options.client_id, ep.input, clock.now_ns())
             EndOfSessionDialog(end).exec()
     return True

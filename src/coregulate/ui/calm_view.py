@@ -16,6 +16,7 @@ from coregulate.ui import theme as th
 from coregulate.ui.full_view import follow_range
 from coregulate.ui.marker_lines import MarkerLayer
 from coregulate.ui.model import SessionModel
+from coregulate.ui.rating_lines import RatingLayer
 from coregulate.ui.readouts import Readout, metric_reason
 
 TREND_S = 600.0  # the trend shows the last 10 minutes
@@ -167,6 +168,7 @@ class CalmView(QtWidgets.QWidget):
         self._drawn: dict[str, int] = {}
         self._x_range: tuple[float, float] | None = None
         self.marker_layer = MarkerLayer(self._plots)
+        self.rating_layer = RatingLayer(self._plots)
         self.theme = th.DARK
 
     def set_theme(self, theme: th.Theme) -> None:
@@ -201,6 +203,7 @@ class CalmView(QtWidgets.QWidget):
             panel.ln_rmssd.show_metric(person.latest, "ln_rmssd")
         self._redraw_sync(now_s, x_range if moved else None)
         self.marker_layer.update(m.visible_markers())
+        self.rating_layer.update(m.ratings)
         self._redraw_attention()
 
     def _redraw_sync(self, now_s: float, x_range: tuple[float, float] | None) -> None:

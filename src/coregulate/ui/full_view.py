@@ -18,6 +18,7 @@ from coregulate.ui import theme as th
 from coregulate.ui.decimate import envelope
 from coregulate.ui.marker_lines import MarkerLayer
 from coregulate.ui.model import SessionModel
+from coregulate.ui.rating_lines import RatingLayer
 from coregulate.ui.status_panel import StatusPanel
 
 HISTORY_CHOICES = (
@@ -138,6 +139,7 @@ class FullView(QtWidgets.QWidget):
         for plot in self.plots.values():
             plot.sigRangeChangedManually.connect(self._user_moved)
         self.marker_layer = MarkerLayer(list(self.plots.values()))
+        self.rating_layer = RatingLayer(list(self.plots.values()))
         self._drawn: dict[str, int] = {}
         self.theme = th.DARK
 
@@ -186,6 +188,7 @@ class FullView(QtWidgets.QWidget):
             for key in ("peak_r", "peak_lag_s"):
                 self.curves[("sync", key)].setData(*envelope(x, buf.column(key), start, width))
         self.marker_layer.update(m.visible_markers())
+        self.rating_layer.update(m.ratings)
         if self.follow:
             x_range = follow_range(now_s, self.history_s)
             if x_range != self._x_range:  # a range change re-lays out all six axes

@@ -79,6 +79,7 @@ class SessionModel:
         self.sync: dict[str, Sync] = {}
         self.markers: dict[str, Marker] = {}
         self.retracted: set[str] = set()
+        self.ratings: list[tuple[float, dict[str, Any]]] = []  # (t_s, rating payload)
         self.session: dict[str, Any] = {}
         self.now_s = 0.0  # newest session time seen in any message
         self.ignored = 0  # messages that could not be read (logged)
@@ -122,6 +123,8 @@ class SessionModel:
             sync.latest = body
         elif kind == "marker" and not role:
             self._marker(msg, t_s, body)
+        elif kind == "rating" and not role:
+            self.ratings.append((t_s, body))
         elif kind == "session" and not role:
             self.session = body
 

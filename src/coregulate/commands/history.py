@@ -1,0 +1,113 @@
+"""`coregulate history CLIENT_ID`: a client's ratings and physiology across sessions."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+ORDER = 45
+log = logging.getLogger("coregulate")
+
+# (column, heading, format) of the printed table; the CSV has every column.
+_PRINTED = (
+    ("session_number", "#", "{:>2.0f}"),
+    ("start_utc", "start (UTC)", "{:<20}"),
+    ("ors_total_0to40", "ORS", "{:>5.1f}"),
+    ("ors_change_from_intake_points", "ΔORS", "{:>+5.1f}"),
+    ("srs_total_0to40", "SRS", "{:>5.1f}"),
+    ("wai_sr_total_sum", "WAI-SR", "{:>6.0f}"),
+    ("client_mean_hr_bpm", "HR c", "{:>5.1f}"),
+    ("therapist_mean_hr_bpm", "HR t", "{:>5.1f}"),
+    ("client_mean_arousal_index_z", "arous c", "{:>+7.2f}"),
+    ("sync_hr_susy_es", "sync ES", "{:>+7.2f}"),
+    ("ruptures_n", "rupt", "{:>4.0f}"),
+    ("repairs_n", "rep", "{:>3.0f}"),
+)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `history` parser."""
+    parser = sub.add_parser(
+        "history",
+        help="a client's SRS/ORS/WAI-SR and physiology across sessions",
+        description="List a client's sessions (found by the pseudonymous client id recorded "
+        "in each session file) with ORS (change from intake, reliable change of 5), SRS "
+        "(concern at 36 or less), WAI-SR sums, session-level physiology, synchrony and "
+        "rupture/repair counts. Optionally export the table as CSV or draw it.",
+    )
+    parser.add_argument("client_id", help="the pseudonymous client id")
+    parser.add_argument(
+        "--folder",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder searched for session files (default: your coregulate sessions folder)",
+    )
+    parser.add_argument("--csv", type=Path, metavar="OUT", help="write the per-session table")
+    parser.add_argument("--plot", type=Path, metavar="PDF|PNG", help="draw the trends")
+    parser.set_defaults(func=run)
+
+
+def _flags(row: dict[str, Any]) -> str:
+    out = []
+    if row.get("srs_concern"):
+        out.append("SRS≤36")
+    if row.get("ors_clinically_significant"):
+        out.append("ORS clin. signif. change")
+    elif row.get("ors_reliable_improvement"):
+        out.append("ORS reliable +")
+    if row.get("ors_reliable_deterioration"):
+        out.append("ORS reliable −")
+    return ", ".join(out)
+
+
+def _cell(value: Any, spec: str) -> str:
+    width = len(spec.format(0))
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–".rjust(width)
+    return spec.format(value)
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    """Return the printed history table."""
+    lines = ["  ".join(h.rjust(len(f.format(0))) for _, h, f in _PRINTED) + "  flags"]
+    for row in rows:
+        lines.append("  ".join(_cell(row.get(k), f) for k, _, f in _PRINTED) + "  " + _flags(row))
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `coregulate history`; return the exit code."""
+    from coregulate.review.history import client_history, find_client_sessions, write_csv
+
+    if args.folder is None:
+        from platformdirs import user_data_path
+
+        args.folder = user_data_path("coregulate", appauthor=False) / "sessions"
+    if not args.folder.is_dir():
+        log.error("%s is not a folder; give the folder of session files with --folder", args.folder)
+        return 2
+    for out, kinds in ((args.csv, (".csv",)), (args.plot, (".pdf", ".png"))):
+        if out is not None and out.suffix.lower() not in kinds:
+            log.error("%s: use a %s file name", out, " or ".join(kinds))
+            return 2
+    paths, problems = find_client_sessions(args.client_id, args.folder)
+    rows, more = client_history(paths)
+    for problem in problems + more:
+        log.warning("%s", problem)
+    if not rows:
+        log.error("no session of client %r in %s", args.client_id, args.folder)
+        return 1
+    noun = "session" if len(rows) == 1 else "sessions"
+    print(f"client {args.client_id}: {len(rows)} {noun} in {args.folder}")  # noqa: T201
+    print(format_table(rows))  # noqa: T201 - the command's own output
+    if args.csv:
+        print(f"wrote {write_csv(rows, args.csv)}")  # noqa: T201
+    if args.plot:
+        from coregulate.review.history_plot import write_history_plot
+
+        print(f"wrote {write_history_plot(rows, args.client_id, args.plot)}")  # noqa: T201
+    return 0

@@ -1,0 +1,95 @@
+"""`coregulate rate FILE`: hand the due rating forms to the client during a running session."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from coregulate.commands._common import positive
+
+ORDER = 35
+log = logging.getLogger("coregulate")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `rate` parser."""
+    parser = sub.add_parser(
+        "rate",
+        help="open the due SRS/ORS/WAI-SR forms for a running session",
+        description="Open the rating forms due now (ORS at the start; SRS, and the WAI-SR "
+        "every Nth session, at the end) for the running session recorded in FILE, e.g. on a "
+        "tablet or a second screen. The client sees no numbers; the scores go to the "
+        "session's hub and are recorded with the session.",
+    )
+    parser.add_argument("file", type=Path, help="the running session's file")
+    parser.add_argument("--phase", choices=("start", "end"), default="end")
+    parser.add_argument(
+        "--session-number",
+        type=positive(int),
+        default=None,
+        metavar="N",
+        help="the client's N-th session (default: the client's sessions in FILE's folder)",
+    )
+    parser.add_argument(
+        "--wai-every",
+        type=int,
+        default=None,
+        metavar="N",
+        help="give the WAI-SR every N-th session (default 4; 0: never)",
+    )
+    parser.add_argument(
+        "--wording", type=Path, metavar="TOML", help="the clinic's licensed item wording"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `coregulate rate`; return the exit code."""
+    from coregulate.alliance.wording import WordingError, load_wording
+    from coregulate.ui.rating_attach import (
+        AttachError,
+        connect,
+        running_session,
+        session_number,
+    )
+    from coregulate.ui.rating_entry import WAI_SR_EVERY_N_SESSIONS, forms_due
+
+    wai_every = WAI_SR_EVERY_N_SESSIONS if args.wai_every is None else args.wai_every
+    if wai_every < 0:
+        log.error("--wai-every must be 0 (never) or more, got %d", wai_every)
+        return 2
+    try:
+        wording = load_wording(args.wording) if args.wording else {}
+        session = running_session(args.file)
+        number = args.session_number or session_number(session)
+        producer = connect(session)
+    except (AttachError, WordingError) as exc:
+        log.error("%s", exc)
+        return 2
+    from PySide6 import QtWidgets
+
+    from coregulate.ui.rating_entry import RatingDialog, RatingSender
+    from coregulate.ui.rating_forms import result_text
+
+    QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    forms = forms_due(args.phase, number, wai_every)
+    dialog = RatingDialog(
+        forms, RatingSender(producer, session.clock.now_ns), args.phase, number, wording
+    )
+    sent: list[dict] = []
+    dialog.rated.connect(sent.append)
+    dialog.exec()  # returns when the last form is done or the dialog is closed
+    ok = producer.flush(timeout_s=10)
+    producer.close()
+    for payload in sent:
+        from coregulate.alliance.rating import read_rating
+
+        # For the therapist's terminal, after the client has finished.
+        print(result_text(read_rating(payload, payload["t_ns"]).score))  # noqa: T201
+    if not ok:
+        log.error("the hub did not confirm every rating; check that the session is still running")
+        return 1
+    if len(sent) < len(forms):
+        log.warning("%d of %d forms completed", len(sent), len(forms))
+    return 0

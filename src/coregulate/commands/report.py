@@ -1,0 +1,62 @@
+"""`coregulate report FILE`: the one-page session report for supervision (PDF or PNG)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+ORDER = 40
+log = logging.getLogger("coregulate")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `report` parser."""
+    parser = sub.add_parser(
+        "report",
+        help="write a one-page session report (PDF or PNG)",
+        description="Write the one-page report a supervisor reads: both people's arousal "
+        "(or HR and lnRMSSD with baseline bands), synchrony with lead/lag, markers, ratings, "
+        "time in each state and data quality. Indicators, never a diagnosis.",
+    )
+    parser.add_argument("file", type=Path, help="a coregulate session file")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="PDF|PNG",
+        help="where to write it (default: beside FILE, same name with .pdf)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `coregulate report`; return the exit code."""
+    from coregulate.recordings.store import SessionFileError
+    from coregulate.review.report import write_report
+    from coregulate.review.session_data import load_session
+
+    out = args.out or args.file.with_suffix(".pdf")
+    if out.suffix.lower() not in (".pdf", ".png"):
+        log.error("%s: the report is written as .pdf or .png; change the --out suffix", out)
+        return 2
+    if out.resolve() == args.file.resolve():
+        log.error("--out would overwrite the session file; choose another name")
+        return 2
+    try:
+        data = load_session(args.file)
+    except SessionFileError as exc:
+        log.error("%s", exc)
+        return 2
+    if not data.people:
+        log.error("%s has no heartbeats or metrics to report on", args.file)
+        return 1
+    for problem in data.problems:
+        log.warning("%s", problem)
+    try:
+        path = write_report(data, out)
+    except OSError as exc:
+        log.error("cannot write %s: %s", out, exc.strerror or exc)
+        return 2
+    print(f"wrote {path}")  # noqa: T201 - the command's own output
+    return 0

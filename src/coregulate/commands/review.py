@@ -1,0 +1,45 @@
+"""`coregulate review FILE`: replay a recorded session in the live window, with review notes."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+ORDER = 42
+log = logging.getLogger("coregulate")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `review` parser."""
+    parser = sub.add_parser(
+        "review",
+        help="replay a recorded session in the live window, with review notes",
+        description="Open a recorded session in the live window's views: play, pause, "
+        "speed 0.5-16x, scrub, previous/next marker, and review notes kept in "
+        "FILE.review.jsonl beside the recording (the recording is never changed).",
+    )
+    parser.add_argument("file", type=Path, help="a coregulate session file")
+    parser.add_argument("--author", default="", help="your name or initials for the notes")
+    parser.add_argument("--view", choices=("calm", "full"), default="full")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `coregulate review`; return the exit code."""
+    from coregulate.recordings.store import SessionFileError, open_readonly
+
+    try:
+        open_readonly(args.file).close()
+    except SessionFileError as exc:
+        log.error("%s", exc)
+        return 2
+    from PySide6 import QtWidgets
+
+    from coregulate.ui.review_window import ReviewWindow
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    window = ReviewWindow(args.file, author=args.author, view=args.view)
+    window.show()
+    app.exec()
+    return 0

@@ -1,0 +1,209 @@
+"""A client's history across sessions: one row per session, ratings beside physiology.
+
+Each row is computed from one session file (`load_session`): the client's ORS, SRS
+and WAI-SR, the ORS change from the intake ORS with its reliable-change flags, each
+person's session means, time in each state when the metrics carry states, HR
+synchrony (SUSY effect size, median lead/lag) and rupture/repair counts. Column
+names carry their units, so the CSV export reads unambiguously in R or pandas.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import math
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from coregulate.alliance.change import ors_change
+from coregulate.alliance.rating import Rating
+from coregulate.recordings.store import SessionFileError, read_messages
+from coregulate.review.quality import (
+    marker_counts,
+    nanmean,
+    person_quality,
+    state_shares,
+    sync_summary,
+)
+from coregulate.review.session_data import ROLES, STATES, SessionData, load_session
+
+log = logging.getLogger(__name__)
+
+SESSION_SUFFIXES = (".sqlite", ".corg")
+
+
+def session_client_id(path: Path) -> str | None:
+    """Return the pseudonymous client id a session file records, or None if it has none."""
+    for msg in read_messages(path, ("session",)):
+        if msg.topic == "session":
+            value = msg.json().get("client_id")
+            return str(value) if value else None
+    return None
+
+
+def session_start_ns(path: Path) -> int | None:
+    """Return the calendar time (ns since the epoch) a session file says it started, or None."""
+    for msg in read_messages(path, ("session",)):
+        if msg.topic == "session":
+            value = (msg.json().get("clock") or {}).get("wall_anchor_ns")
+            return value if isinstance(value, int) else None
+    return None
+
+
+def find_client_sessions(client_id: str, folder: Path) -> tuple[list[Path], list[str]]:
+    """Return (the client's session files, one line per file that could not be read)."""
+    found, problems = [], []
+    for path in sorted(p for p in folder.rglob("*") if p.suffix in SESSION_SUFFIXES):
+        try:
+            if session_client_id(path) == client_id:
+                found.append(path)
+        except (SessionFileError, ValueError) as exc:
+            problems.append(f"{path}: skipped ({exc})")
+    return found, problems
+
+
+def _client_rating(ratings: list[Rating], name: str, phase: str) -> Rating | None:
+    """Return the client's rating of `name`, the last one of `phase` if several."""
+    mine = [r for r in ratings if r.score.instrument == name and r.rater == "client"]
+    preferred = [r for r in mine if r.phase == phase]
+    return (preferred or mine or [None])[-1]
+
+
+def _role_columns(data: SessionData, role: str) -> dict[str, Any]:
+    p = data.people.get(role)
+    out: dict[str, Any] = {}
+    if p is None:
+        return {f"{role}_mean_hr_bpm": math.nan}
+    out[f"{role}_mean_hr_bpm"] = nanmean(p.hr_bpm)
+    out[f"{role}_mean_ln_rmssd_ln_ms"] = nanmean(p.ln_rmssd)
+    out[f"{role}_mean_arousal_index_z"] = (
+        nanmean(p.arousal_index) if p.arousal_index is not None else math.nan
+    )
+    shares = state_shares(p) or {}
+    for state in STATES:
+        out[f"{role}_{state.replace(' ', '_')}_share_0to1"] = shares.get(state, math.nan)
+    q = person_quality(p)
+    out[f"{role}_artifact_share_0to1"] = q["mean_artifact_share"]
+    out[f"{role}_gaps_s"] = q["gap_s"]
+    return out
+
+
+def session_row(data: SessionData) -> dict[str, Any]:
+    """Return one session's row of the history table (ORS change is added across rows)."""
+    start = data.wall_start_ns
+    row: dict[str, Any] = {
+        "session_file": data.path.name,
+        "session_number": None,
+        "start_utc": (
+            np.datetime_as_string(np.datetime64(start, "ns"), unit="s") + "Z" if start else ""
+        ),
+        "duration_min": data.duration_s / 60,
+    }
+    ors = _client_rating(data.ratings, "ORS", "start")
+    srs = _client_rating(data.ratings, "SRS", "end")
+    wai = _client_rating(data.ratings, "WAI-SR", "end")
+    numbers = [r.session_number for r in data.ratings if r.session_number is not None]
+    row["session_number"] = numbers[0] if numbers else None
+    row["ors_total_0to40"] = ors.score.total if ors else math.nan
+    row["ors_clinical_range"] = ors.score.flags["clinical_range"] if ors else None
+    row["srs_total_0to40"] = srs.score.total if srs else math.nan
+    row["srs_concern"] = srs.score.flags["concern"] if srs else None
+    for key in ("total", "task", "bond", "goal"):
+        value = (wai.score.total if key == "total" else wai.score.subscales[key]) if wai else None
+        row[f"wai_sr_{key}_sum"] = value if value is not None else math.nan
+    row["wai_sr_total_mean_1to5"] = wai.score.subscales["total_mean"] if wai else math.nan
+    for role in ROLES:
+        row.update(_role_columns(data, role))
+    sync = sync_summary(data)
+    row["sync_hr_susy_es"] = _float(sync.get("susy_es"))
+    row["sync_hr_susy_p"] = _float(sync.get("susy_p"))
+    row["sync_hr_mean_peak_z"] = _float(sync.get("mean_peak_z"))
+    row["sync_hr_median_lag_s"] = _float(sync.get("median_peak_lag_s"))
+    row["sync_hr_share_therapist_leads_0to1"] = _float(sync.get("share_therapist_leads"))
+    counts = marker_counts(data)
+    row["ruptures_n"] = counts["rupture"]
+    row["repairs_n"] = counts["repair"]
+    row["notes_n"] = counts["note"]
+    return row
+
+
+def _float(value: object) -> float:
+    return float(value) if isinstance(value, int | float) else math.nan
+
+
+def add_ors_change(rows: list[dict[str, Any]]) -> None:
+    """Add, in place, each row's ORS change from the first ORS of the history and its flags."""
+    intake = next(
+        (r["ors_total_0to40"] for r in rows if not math.isnan(r["ors_total_0to40"])), None
+    )
+    for row in rows:
+        total = row["ors_total_0to40"]
+        if intake is None or math.isnan(total):
+            row.update(
+                ors_change_from_intake_points=math.nan,
+                ors_reliable_improvement=None,
+                ors_reliable_deterioration=None,
+                ors_clinically_significant=None,
+            )
+            continue
+        c = ors_change(intake, total)
+        row.update(
+            ors_change_from_intake_points=c.change,
+            ors_reliable_improvement=c.reliable_improvement,
+            ors_reliable_deterioration=c.reliable_deterioration,
+            ors_clinically_significant=c.clinically_significant,
+        )
+
+
+def client_history(paths: Iterable[Path]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Return (rows in session order, problems) for a client's session files.
+
+    Sessions are ordered by their recorded start time; session numbers missing from
+    the ratings are counted in that order.
+    """
+    loaded: list[SessionData] = []
+    problems: list[str] = []
+    for path in paths:
+        try:
+            data = load_session(path)
+        except SessionFileError as exc:
+            problems.append(f"{path}: skipped ({exc})")
+            continue
+        problems += [f"{path.name}: {p}" for p in data.problems]
+        loaded.append(data)
+    loaded.sort(key=lambda d: (d.wall_start_ns or 0, d.path.name))
+    rows = [session_row(d) for d in loaded]
+    for k, row in enumerate(rows, start=1):
+        if row["session_number"] is None:
+            row["session_number"] = k
+    add_ors_change(rows)
+    return rows, problems
+
+
+def write_csv(rows: list[dict[str, Any]], out: str | os.PathLike[str]) -> Path:
+    """Write the history table as CSV (empty cell = not available); return its path."""
+    from coregulate.recordings.store import create_private_file
+
+    out = Path(out)
+    create_private_file(out)  # health data: owner-only
+    columns = list(rows[0]) if rows else ["session_file"]
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _cell(v) for k, v in row.items()})
+    return out
+
+
+def _cell(value: object) -> object:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float):
+        return round(value, 6)
+    return value

@@ -1,0 +1,91 @@
+"""Session-level numbers for the report and the history: quality, states, synchrony, markers."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from coregulate.review.session_data import STATES, PersonSeries, SessionData
+
+# The first 3 minutes, DESIGN.md §4's default resting period, when no baseline
+# profile was recorded with the metrics.
+FALLBACK_BASELINE_S = 180.0
+
+
+def nanmean(values: np.ndarray) -> float:
+    """Return the mean of the finite values, or NaN when there are none."""
+    finite = values[np.isfinite(values)] if values.size else values
+    return float(finite.mean()) if finite.size else math.nan
+
+
+def person_quality(person: PersonSeries) -> dict[str, float]:
+    """Return a person's data quality: artifact share, unavailable share, gaps."""
+    hr = person.hr_bpm
+    return {
+        "beats": float(person.n_beats),
+        "mean_artifact_share": nanmean(person.artifact_share),
+        "hr_unavailable_share": float(np.mean(~np.isfinite(hr))) if hr.size else math.nan,
+        "n_gaps": float(len(person.gaps)),
+        "gap_s": float(sum(end - start for start, end in person.gaps)),
+    }
+
+
+def baseline_band(person: PersonSeries, key: str) -> tuple[float, float, str] | None:
+    """Return (mean, sd, source) of a person's baseline for "hr_bpm" or "ln_rmssd"."""
+    profile = person.baseline
+    if profile and isinstance(profile.get(f"{key}_mean"), int | float):
+        return float(profile[f"{key}_mean"]), float(profile.get(f"{key}_sd") or 0.0), "baseline"
+    values = getattr(person, key)[person.t_s <= FALLBACK_BASELINE_S]
+    values = values[np.isfinite(values)]
+    if values.size < 3:
+        return None
+    return float(values.mean()), float(values.std()), "first 3 min"
+
+
+def state_shares(person: PersonSeries) -> dict[str, float] | None:
+    """Return the share of the session spent in each state (0-1), or None without states."""
+    seconds = person.time_in_state_s()
+    if not seconds:
+        return None
+    total = sum(seconds.values())
+    return {k: (v / total if total else math.nan) for k, v in seconds.items()}
+
+
+def sync_summary(data: SessionData) -> dict[str, Any]:
+    """Return the final HR synchrony numbers (ES, p, mean peak z, lag, leader shares)."""
+    final = data.sync.final if data.sync else None
+    if not final:
+        return {}
+    out: dict[str, Any] = {}
+    summary = final.get("summary") or {}
+    susy = final.get("susy") or {}
+    out["mean_peak_z"] = summary.get("mean_peak_z")
+    out["median_peak_lag_s"] = summary.get("median_peak_lag_s")
+    out["share_therapist_leads"] = summary.get("share_therapist_leads")
+    out["share_client_leads"] = summary.get("share_client_leads")
+    out["susy_es"] = (susy.get("z") or {}).get("es")
+    out["susy_p"] = susy.get("p_above_chance")
+    out["n_surrogates"] = susy.get("n_surrogates")
+    out["concordance_ci"] = (final.get("concordance") or {}).get("ci")
+    return out
+
+
+def marker_counts(data: SessionData) -> dict[str, int]:
+    """Return how many rupture, repair and note markers the session has."""
+    counts = {"rupture": 0, "repair": 0, "note": 0}
+    for m in data.markers:
+        counts[m.category] += 1
+    return counts
+
+
+__all__ = [
+    "STATES",
+    "baseline_band",
+    "marker_counts",
+    "nanmean",
+    "person_quality",
+    "state_shares",
+    "sync_summary",
+]

@@ -1,0 +1,93 @@
+"""The end-of-session ratings panel: hand the SRS (and the WAI-SR when due) to the client.
+
+The live window's end-of-session dialog accepts panels through its extension point
+(`register_end_of_session_panel`); `ratings_panel` is that panel. It reads what it
+needs from the dialog's `EndOfSession` (the hub's input endpoint while the session
+still runs, the session time at the end, the client id and the session file). The
+ratings are stamped at the session's end time and sent to the hub like every rating.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6 import QtWidgets
+
+from coregulate.bus.producer import BusProducer
+from coregulate.ui.rating_entry import (
+    WAI_SR_EVERY_N_SESSIONS,
+    RatingDialog,
+    RatingSender,
+    forms_due,
+)
+from coregulate.ui.rating_forms import result_text
+
+log = logging.getLogger(__name__)
+
+
+def _session_number(session_file: Path | None, client_id: str) -> int | None:
+    """Return the client's number for this session from its folder, or None if unknown."""
+    if session_file is None or not client_id:
+        return None
+    from coregulate.review.history import find_client_sessions, session_start_ns
+
+    paths, _ = find_client_sessions(client_id, session_file.parent)
+    start = session_start_ns(session_file) or 0
+    return 1 + sum(1 for p in paths if p != session_file and (session_start_ns(p) or 0) < start)
+
+
+class RatingsPanel(QtWidgets.QWidget):
+    """A button that hands the due end-of-session forms to the client, and what was sent."""
+
+    def __init__(self, end: Any, wai_every: int = WAI_SR_EVERY_N_SESSIONS) -> None:
+        super().__init__()
+        self._end = end
+        self.number = _session_number(end.session_file, end.client_id)
+        self.forms = forms_due("end", self.number or 1, wai_every if self.number else 0)
+        names = " and ".join(f.name for f in self.forms)
+        layout = QtWidgets.QVBoxLayout(self)
+        self.button = QtWidgets.QPushButton(f"Hand the {names} to the client")
+        self.button.setMinimumHeight(40)
+        self.button.clicked.connect(self.open_forms)
+        self.result = QtWidgets.QLabel("")
+        self.result.setWordWrap(True)
+        layout.addWidget(self.button)
+        layout.addWidget(self.result)
+        self.producer: BusProducer | None = None
+        self.dialog: RatingDialog | None = None
+
+    def open_forms(self) -> RatingDialog:
+        """Open the forms (non-modal, so tests and a tablet can drive them); return the dialog."""
+        self.producer = BusProducer(self._end.input_endpoint, "rating")
+        sender = RatingSender(self.producer, lambda: int(self._end.t_ns))
+        self.dialog = RatingDialog(self.forms, sender, "end", self.number)
+        self.dialog.rated.connect(self._show)
+        self.dialog.finished.connect(self._flush)
+        self.button.setEnabled(False)
+        self.dialog.show()
+        return self.dialog
+
+    def _show(self, payload: dict) -> None:
+        from coregulate.alliance.rating import read_rating
+
+        # For the therapist, after the client has handed the screen back.
+        line = result_text(read_rating(payload, payload["t_ns"]).score)
+        self.result.setText("\n".join(filter(None, [self.result.text(), line])))
+
+    def _flush(self, *_: object) -> None:
+        if self.producer is None:
+            return
+        if not self.producer.flush(timeout_s=5):
+            log.error("the hub did not confirm the ratings; they may not be recorded")
+            self.result.setText(self.result.text() + "\nNOT confirmed by the recording")
+        self.producer.close()
+        self.producer = None
+
+
+def ratings_panel(end: Any) -> QtWidgets.QWidget | None:
+    """Return the ratings panel for an end-of-session dialog (None without a running hub)."""
+    if not getattr(end, "input_endpoint", None):
+        return None  # a viewer without the session's hub cannot record ratings
+    return RatingsPanel(end)

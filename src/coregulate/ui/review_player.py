@@ -1,0 +1,98 @@
+"""Plays a recorded session into the live window's model: play, pause, speed, scrub, markers.
+
+The recording holds every message the session's pipeline produced (metrics, states,
+synchrony, markers), and replay (`coregulate replay`) reproduces them bit for bit from
+the raw notifications; so the review plays the recorded messages themselves, in session
+time, into the same `SessionModel` the live window draws. Going forward ingests the
+next messages; going back rebuilds the model up to the new time. The file is opened
+read-only and never changed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import os
+
+from coregulate.bus.envelope import Message
+from coregulate.recordings.store import read_messages
+from coregulate.ui.feed import UI_TOPICS
+from coregulate.ui.model import SessionModel
+
+log = logging.getLogger(__name__)
+
+SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+
+
+class ReviewPlayer:
+    """A playback position over a recording, feeding `model` up to that position."""
+
+    def __init__(self, recording: str | os.PathLike[str], model: SessionModel) -> None:
+        self.model = model
+        self.messages: list[Message] = sorted(
+            read_messages(recording, UI_TOPICS), key=lambda m: m.t_ns
+        )
+        self._times = [m.t_ns for m in self.messages]
+        self.end_ns = self._times[-1] if self._times else 0
+        self.position_ns = 0
+        self._next = 0  # index of the first message not yet in the model
+        self.playing = False
+        self.speed = 1.0
+        self._session = [m for m in self.messages if m.topic == "session"]
+        self.seek(0)
+
+    def set_speed(self, speed: float) -> None:
+        """Play at `speed` times real time (0.5 to 16)."""
+        if not SPEEDS[0] <= speed <= SPEEDS[-1]:
+            raise ValueError(f"speed must be between {SPEEDS[0]:g} and {SPEEDS[-1]:g}x")
+        self.speed = float(speed)
+
+    def advance(self, host_s: float) -> None:
+        """Move on by `host_s` seconds of playing time (nothing while paused)."""
+        if self.playing:
+            self.seek(self.position_ns + int(host_s * self.speed * 1e9))
+            if self.position_ns >= self.end_ns:
+                self.playing = False
+
+    def seek(self, t_ns: int) -> None:
+        """Show the session as it was at session time `t_ns` (scrub)."""
+        t_ns = max(0, min(int(t_ns), self.end_ns))
+        stop = bisect.bisect_right(self._times, t_ns)
+        if stop < self._next:  # backwards: rebuild the model from the start
+            version = self.model.version
+            self.model.__init__()  # the views keep their reference to this model
+            self.model.version = version + 1
+            self._next = 0
+            for msg in self._session:  # the session message may be stamped after t = 0
+                self.model.ingest(msg)
+        for msg in self.messages[self._next : stop]:
+            self.model.ingest(msg)
+        self._next = stop
+        self.position_ns = t_ns
+        self.model.now_s = max(self.model.now_s, t_ns / 1e9)
+
+    def marker_times_ns(self) -> list[int]:
+        """Return the session's visible markers' times (ns), from the whole recording."""
+        full = SessionModel()
+        for msg in self.messages:
+            if msg.topic == "marker":
+                full.ingest(msg)
+        return sorted(int(m.t_s * 1e9) for m in full.visible_markers())
+
+    def next_marker(self, times_ns: list[int] | None = None) -> int | None:
+        """Jump to the first marker after the position; return its time or None."""
+        times = self.marker_times_ns() if times_ns is None else sorted(times_ns)
+        later = [t for t in times if t > self.position_ns]
+        if later:
+            self.seek(later[0])
+            return later[0]
+        return None
+
+    def previous_marker(self, times_ns: list[int] | None = None) -> int | None:
+        """Jump to the last marker before the position; return its time or None."""
+        times = self.marker_times_ns() if times_ns is None else sorted(times_ns)
+        earlier = [t for t in times if t < self.position_ns]
+        if earlier:
+            self.seek(earlier[-1])
+            return earlier[-1]
+        return None

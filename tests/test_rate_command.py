@@ -1,0 +1,91 @@
+"""`coregulate rate FILE`: attaches to the running session in FILE, refuses a finished one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+from coregulate.bus.producer import BusProducer
+from coregulate.cli import main
+from coregulate.clock import SessionClock
+from coregulate.recordings.store import read_messages
+from coregulate.ui.rating_attach import running_session, session_number
+from coregulate.ui.rating_entry import RatingDialog
+from review_support import session_file
+
+
+def _start_session(hub_thread, client_id: str = "c-9") -> SessionClock:
+    hub_thread.start()
+    clock = SessionClock.start()
+    producer = BusProducer(hub_thread.endpoints.input, "session")
+    producer.send(
+        "session",
+        {
+            "clock": clock.to_dict(),
+            "endpoints": [hub_thread.endpoints.input, hub_thread.endpoints.output],
+            "client_id": client_id,
+        },
+        0,
+    )
+    assert producer.flush(timeout_s=10)
+    producer.close()
+    return clock
+
+
+def test_rate_sends_the_due_forms_to_the_running_session(qtbot, hub_thread, capsys) -> None:
+    # Three earlier sessions of the same client in the folder: this is session 4,
+    # so the WAI-SR is due with the SRS at the end (every 4th session by default).
+    for k in range(3):
+        session_file(
+            hub_thread.path.parent / f"old{k}.sqlite",
+            client_id="c-9",
+            wall_anchor_ns=1_600_000_000_000_000_000 + k,
+        )
+    clock = _start_session(hub_thread)
+    session = running_session(hub_thread.path)
+    assert (session.client_id, session.clock) == ("c-9", clock)
+    assert session_number(session) == 4
+
+    def fill_in() -> None:
+        dialog = next(
+            w
+            for w in QtWidgets.QApplication.topLevelWidgets()
+            if isinstance(w, RatingDialog) and w.isVisible()
+        )
+        srs, wai = dialog.forms
+        for line in srs.lines:
+            line.set_value(9.5)
+        qtbot.mouseClick(srs.done_button, QtCore.Qt.LeftButton)
+        for group in wai.choices:
+            qtbot.mouseClick(group.button(5), QtCore.Qt.LeftButton)
+        qtbot.mouseClick(wai.done_button, QtCore.Qt.LeftButton)
+
+    QtCore.QTimer.singleShot(300, fill_in)
+    assert main(["rate", str(hub_thread.path), "--phase", "end"]) == 0
+    hub_thread.stop()
+    printed = capsys.readouterr().out
+    assert "SRS total 38" in printed and "WAI-SR total 60" in printed
+    ratings = [m for m in read_messages(hub_thread.path, ("rating",))]
+    assert [m.json()["instrument"] for m in ratings] == ["SRS", "WAI-SR"]
+    assert {m.json()["session_number"] for m in ratings} == {4}
+    assert all(0 < m.t_ns <= clock.now_ns() for m in ratings)
+    status = [m.json() for m in read_messages(hub_thread.path, ("status.rating",))]
+    assert status == [{"status": "form open"}]
+
+
+def test_rate_refuses_a_finished_session(hub_thread, caplog) -> None:
+    _start_session(hub_thread)
+    hub_thread.stop()  # the session has ended: nobody is listening
+    assert main(["rate", str(hub_thread.path)]) == 2
+    assert "is not running" in caplog.text
+    assert not list(read_messages(hub_thread.path, ("rating", "status.rating")))
+
+
+def test_rate_errors(tmp_path: Path, caplog) -> None:
+    assert main(["rate", str(tmp_path / "none.sqlite")]) == 2
+    assert "no such session file" in caplog.text
+    bad = tmp_path / "w.toml"
+    bad.write_text("[SRS\n")
+    assert main(["rate", str(tmp_path / "none.sqlite"), "--wording", str(bad)]) == 2
+    assert "is not valid TOML" in caplog.text
