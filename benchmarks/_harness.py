@@ -203,14 +203,20 @@ def latency_columns(
     ]
 
 
-def timed_calls_ms(call: Callable[[Any], object], items: Sequence[Any]) -> np.ndarray:
-    """Return the wall time in ms of ``call(item)`` for each item (`perf_counter_ns`)."""
-    out = np.empty(len(items))
+def timed_calls_ms(
+    call: Callable[[Any], object], items: Sequence[Any]
+) -> tuple[np.ndarray, list[Any]]:
+    """Return the wall time in ms of ``call(item)`` for each item, and what each returned.
+
+    Only the call is timed (`time.perf_counter_ns` just before and after it).
+    """
+    times, results = np.empty(len(items)), []
     for i, item in enumerate(items):
         t0 = time.perf_counter_ns()
-        call(item)
-        out[i] = (time.perf_counter_ns() - t0) / 1e6
-    return out
+        out = call(item)
+        times[i] = (time.perf_counter_ns() - t0) / 1e6
+        results.append(out)
+    return times, results
 
 
 def process_cpu_s(pid: int | None) -> float | None:
@@ -294,3 +300,20 @@ def run_alone(make: Callable[[], Result], json_out: Path | None = None) -> int:
     if json_out is not None:
         json_out.write_text(json.dumps(result.to_json(), indent=2) + "\n")
     return 0
+
+
+def simulated_hour_main(
+    description: str, run_benchmark: Callable[[float, int], Result], argv: list[str] | None
+) -> int:
+    """Run alone a benchmark of a simulated session: ``run_benchmark(duration_s, repeats)``.
+
+    Options: ``--duration-s`` (3600, 1800 with ``--quick``), ``--repeats`` (3, 1 with
+    ``--quick``) and ``--json``.
+    """
+    parser = standalone_parser(description)
+    parser.add_argument("--duration-s", type=float, default=None, help="default 3600 (1800)")
+    parser.add_argument("--repeats", type=int, default=None, help="default 3 (1 with --quick)")
+    args = parser.parse_args(argv)
+    duration_s = args.duration_s or (1800.0 if args.quick else 3600.0)
+    repeats = args.repeats or (1 if args.quick else 3)
+    return run_alone(lambda: run_benchmark(duration_s, repeats), args.json)

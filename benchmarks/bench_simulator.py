@@ -36,8 +36,7 @@ def run(quick: bool = False) -> Result:
         times.append(time.perf_counter() - t0)
     median_s = statistics.median(times)
     counts = {
-        role: sum(e.role == role and e.kind == "notification" for e in sim.events)
-        for role in ROLES
+        role: sum(e.role == role and e.kind == "notification" for e in sim.events) for role in ROLES
     }
     # About one notification a second; the demo's 20 s disconnection costs ~20.
     expected = (DURATION_S - 40, DURATION_S + 5)
