@@ -6,8 +6,7 @@ command is run as a user runs it, in a fresh interpreter, three times (once with
 ``--quick``); the median wall time is reported, with and without the PNG report.
 The JSON it writes is checked against the simulation's ground truth.
 
-Run alone: ``PYTHONPATH=src python benchmarks/bench_analyze.py [--quick]``
-(with the harness on the path).
+Run alone: ``PYTHONPATH=src python benchmarks/bench_analyze.py [--quick] [--json OUT]``.
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ checks below hold the benchmark to what that section says of these numbers
 (validation a few µs per message, CURVE adding a few hundredths of a ms at the
 median, floods rejected by tens of thousands per second).
 
-Run alone: ``PYTHONPATH=src python benchmarks/bench_security.py [--quick]`` (with the
-harness on the path; ``--messages`` and ``--flood`` set the counts).
+Run alone: ``PYTHONPATH=src python benchmarks/bench_security.py [--quick] [--json OUT]``
+(``--messages`` and ``--flood`` set the counts).
 """
 
 from __future__ import annotations

@@ -6,8 +6,7 @@ disconnection) and every notification's 0x2A37 bytes: what tests, the demo and t
 other benchmarks start from. Timed end to end with `time.perf_counter`, the median
 of three runs (one with ``--quick``).
 
-Run alone: ``PYTHONPATH=src python benchmarks/bench_simulator.py [--quick]``
-(with the harness on the path).
+Run alone: ``PYTHONPATH=src python benchmarks/bench_simulator.py [--quick] [--json OUT]``.
 """
 
 from __future__ import annotations

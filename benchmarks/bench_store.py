@@ -10,8 +10,7 @@ bytes, beat JSON, metrics JSON, in the proportions a session produces):
 
 After each, every message is looked up in the file (each stream's seqs 1..n).
 
-Run alone: ``PYTHONPATH=src python benchmarks/bench_store.py [--quick]``
-(with the harness on the path).
+Run alone: ``PYTHONPATH=src python benchmarks/bench_store.py [--quick] [--json OUT]``.
 """
 
 from __future__ import annotations
