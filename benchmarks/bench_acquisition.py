@@ -17,12 +17,22 @@ Run alone: ``python benchmarks/bench_acquisition.py`` (with the harness on the p
 
 from __future__ import annotations
 
-import time
+import sys
 from typing import Any
 
 import numpy as np
 
-from _harness import CORRECTNESS, GOAL, Check, Column, Result, format_result
+from _harness import (
+    CORRECTNESS,
+    GOAL,
+    Check,
+    Result,
+    latency_columns,
+    latency_row,
+    run_alone,
+    standalone_parser,
+    timed_calls_ms,
+)
 from coregulate.acquisition.beat_timing import BeatTimer
 from coregulate.acquisition.hrm import parse_heart_rate_measurement
 from coregulate.acquisition.publisher import StrapPublisher
@@ -32,29 +42,12 @@ from coregulate.acquisition.source import SourceEvent
 NAME = "acquisition"
 TITLE = "Acquisition: per-notification cost in the event loop"
 GOAL_P99_MS = 2.0  # well below the 7.5 ms minimum BLE connection interval
-COLUMNS = [
-    Column("what", "step"),
-    Column("n", "calls", "{:,}"),
-    Column("p50_ms", "p50 ms", "{:.3f}"),
-    Column("p99_ms", "p99 ms", "{:.3f}"),
-    Column("max_ms", "max ms", "{:.2f}"),
-]
+COLUMNS = latency_columns("step", "calls")
 
 
 class _NullSender:
     def send(self, topic: str, payload: object, t_ns: int, enc: str | None = None) -> None:
         return None
-
-
-def _row(what: str, durations_ns: list[int]) -> dict[str, Any]:
-    ms = np.asarray(durations_ns, dtype=float) / 1e6
-    return {
-        "what": what,
-        "n": int(ms.size),
-        "p50_ms": float(np.median(ms)),
-        "p99_ms": float(np.percentile(ms, 99)),
-        "max_ms": float(ms.max()),
-    }
 
 
 def _ecg_frames(duration_s: float) -> list[tuple[int, Any]]:
@@ -82,35 +75,28 @@ def run_benchmark(duration_s: float = 3600.0, ecg_s: float = 300.0) -> Result:
     rr = [parse_heart_rate_measurement(e.data).rr_ms for e in notes_]
 
     timer = BeatTimer()
-    place_ns = []
-    for e, r in zip(notes_, rr, strict=True):
-        t0 = time.perf_counter_ns()
-        timer.place(e.arrival_ns, r)
-        place_ns.append(time.perf_counter_ns() - t0)
+    place_ms, _ = timed_calls_ms(
+        lambda args: timer.place(*args),
+        [(e.arrival_ns, r) for e, r in zip(notes_, rr, strict=True)],
+    )
 
     pub = StrapPublisher("client", _NullSender())
-    handle_ns = []
-    for e in notes_:
-        event = SourceEvent("client", e.arrival_ns, data=e.data)
-        t0 = time.perf_counter_ns()
-        pub.handle(event)
-        handle_ns.append(time.perf_counter_ns() - t0)
+    handle_ms, _ = timed_calls_ms(
+        pub.handle, [SourceEvent("client", e.arrival_ns, data=e.data) for e in notes_]
+    )
 
     frames = _ecg_frames(ecg_s)
     detector = EcgBeatDetector()
-    frame_ns, n_beats = [], 0
-    for arrival_ns, frame in frames:
-        t0 = time.perf_counter_ns()
-        out = detector.add_frame(arrival_ns, frame)
-        frame_ns.append(time.perf_counter_ns() - t0)
-        n_beats += sum(len(b["t_ns"]) for b in out)
-    runs_ns = sorted(frame_ns)[-int(len(frames) * 73 / 130 / 2.0) :]  # the NeuroKit2 calls
+    frame_ms, outs = timed_calls_ms(lambda args: detector.add_frame(*args), frames)
+    n_beats = sum(len(b["t_ns"]) for out in outs for b in out)
+    n_runs = int(len(frames) * 73 / 130 / 2.0)  # NeuroKit2 runs every 2 s of signal
+    runs_ms = np.sort(frame_ms)[-n_runs:]  # the slowest calls are the NeuroKit2 runs
 
     rows = [
-        _row("BeatTimer.place", place_ns),
-        _row("StrapPublisher.handle (parse, checks, timing)", handle_ns),
-        _row("EcgBeatDetector.add_frame, all frames", frame_ns),
-        _row("EcgBeatDetector.add_frame, NeuroKit2 runs", runs_ns),
+        latency_row("BeatTimer.place", place_ms),
+        latency_row("StrapPublisher.handle (parse, checks, timing)", handle_ms),
+        latency_row("EcgBeatDetector.add_frame, all frames", frame_ms),
+        latency_row("EcgBeatDetector.add_frame, NeuroKit2 runs", runs_ms),
     ]
     checks = [
         Check(
@@ -146,4 +132,5 @@ def run(quick: bool = False) -> Result:
 
 
 if __name__ == "__main__":
-    print(format_result(run()))
+    args = standalone_parser(TITLE).parse_args()
+    sys.exit(run_alone(lambda: run(args.quick), args.json))

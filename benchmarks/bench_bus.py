@@ -32,11 +32,9 @@ import csv
 import json
 import logging
 import multiprocessing as mp
-import os
 import signal
 import sqlite3
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,7 +44,19 @@ from typing import Any
 import numpy as np
 import zmq
 
-from _harness import CORRECTNESS, Check, Column, Result, format_result, load_average
+from _harness import (
+    CORRECTNESS,
+    Check,
+    Column,
+    Result,
+    machine_busy_s,
+    percentile,
+    process_cpu_s,
+    run_alone,
+    start_process,
+    stop_process,
+    temp_folder,
+)
 from coregulate.bus.endpoints import Endpoints
 from coregulate.bus.envelope import decode_frames, encode_header, encode_payload
 from coregulate.bus.producer import BusProducer
@@ -243,28 +253,6 @@ def _raw_hub_main(input_endpoint: str, output_endpoint: str, ready: Any) -> None
 # -- measuring in this process ------------------------------------------------------
 
 
-def _proc_cpu_s(pid: int | None) -> float | None:
-    """Return user + system CPU seconds of process `pid` (all threads), None if unknown."""
-    if pid is None:
-        return None
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None  # not Linux, or the process is gone
-    fields = stat.rpartition(")")[2].split()  # the name in (...) may contain spaces
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _busy_s() -> float | None:
-    """Return CPU seconds the whole machine has spent not idle (Linux), None if unknown."""
-    try:
-        first = Path("/proc/stat").read_text().split("\n", 1)[0].split()
-    except OSError:
-        return None
-    ticks = [int(x) for x in first[1:9]]  # user nice system idle iowait irq softirq steal
-    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
-
-
 # One receipt: (monotonic ns just after the message was received, seq, payload bytes).
 Receipt = tuple[int, int, bytes]
 
@@ -346,7 +334,7 @@ def _run_phase(
             if kind == "done":
                 run.producer = info
             else:
-                marks[kind] = (now, _proc_cpu_s(hub_pid), time.process_time(), _busy_s())
+                marks[kind] = (now, process_cpu_s(hub_pid), time.process_time(), machine_busy_s())
         if run.producer:
             if len(run.received) >= run.producer["n"] or now - last_rx > QUIET_S * 1e9:
                 break
@@ -414,10 +402,6 @@ def _filesystem_of(path: Path) -> str:
     return found
 
 
-def _pct(values: np.ndarray, q: float) -> float | None:
-    return float(np.percentile(values, q)) if values.size else None
-
-
 def _cpu_pct(cpu_s: float | None, wall_s: float) -> float | None:
     return None if cpu_s is None or wall_s <= 0 else 100 * cpu_s / wall_s
 
@@ -444,7 +428,7 @@ def _analyse(run: _PhaseRun, recorded: list[tuple[int, int, bytes]]) -> dict[str
         else max(0.0, run.machine_busy_s - sum(x or 0.0 for x in ours))
     )
     achieved = (n_measured - 1) / span_s if span_s > 0 else None
-    to_hub_p99 = _pct(to_hub_ms, 99)
+    to_hub_p99 = percentile(to_hub_ms, 99)
     offered = run.phase.rate_hz
     sustained = bool(
         complete
@@ -462,12 +446,12 @@ def _analyse(run: _PhaseRun, recorded: list[tuple[int, int, bytes]]) -> dict[str
         "measured": n_measured,
         "received": int(e2e_ms.size),
         "sub_lost": n - len({seq for _, seq, _ in run.received}),
-        "p50_ms": _pct(e2e_ms, 50),
-        "p90_ms": _pct(e2e_ms, 90),
-        "p99_ms": _pct(e2e_ms, 99),
-        "p999_ms": _pct(e2e_ms, 99.9),
+        "p50_ms": percentile(e2e_ms, 50),
+        "p90_ms": percentile(e2e_ms, 90),
+        "p99_ms": percentile(e2e_ms, 99),
+        "p999_ms": percentile(e2e_ms, 99.9),
         "max_ms": float(e2e_ms.max()) if e2e_ms.size else None,
-        "to_hub_p50_ms": _pct(to_hub_ms, 50),
+        "to_hub_p50_ms": percentile(to_hub_ms, 50),
         "to_hub_p99_ms": to_hub_p99,
         "to_hub_max_ms": float(to_hub_ms.max()) if to_hub_ms.size else None,
         "sent": n,
@@ -503,30 +487,9 @@ COLUMNS = [
 ]
 
 
-def _start(ctx: Any, name: str, target: Callable[..., None], *args: Any, **kwargs: Any) -> Any:
-    """Start a hub process (`target(*args, ready, **kwargs)`) and wait until it listens."""
-    ready = ctx.Event()
-    proc = ctx.Process(target=target, args=(*args, ready), kwargs=kwargs, name=name)
-    proc.start()
-    if not ready.wait(30):
-        proc.kill()
-        raise RuntimeError(f"the {name} process did not start within 30 s")
-    return proc
-
-
-def _stop(proc: Any) -> int | None:
-    """Stop a hub process with SIGTERM (as a session does) and return its exit code."""
-    proc.terminate()
-    proc.join(30)
-    if proc.is_alive():
-        proc.kill()
-        proc.join(5)
-    return proc.exitcode
-
-
 def _run_raw(ctx: Any, phase: Phase) -> _PhaseRun:
     endpoints = Endpoints.loopback()
-    hub = _start(ctx, "raw-hub", _raw_hub_main, endpoints.input, endpoints.output)
+    hub = start_process(ctx, "raw-hub", _raw_hub_main, endpoints.input, endpoints.output)
     sock = zmq.Context.instance().socket(zmq.SUB)
     sock.setsockopt(zmq.LINGER, 0)
     sock.setsockopt(zmq.SUBSCRIBE, b"")
@@ -536,7 +499,7 @@ def _run_raw(ctx: Any, phase: Phase) -> _PhaseRun:
         return _run_phase(ctx, endpoints.input, _raw_receiver(sock), hub.pid, phase)
     finally:
         sock.close(linger=0)
-        _stop(hub)
+        stop_process(hub)
 
 
 def run_phases(
@@ -558,12 +521,12 @@ def run_phases(
     filesystem = "unknown"
     if bus_phases:
         endpoints = Endpoints.loopback()
-        with tempfile.TemporaryDirectory(prefix="coregulate-bench-") as tmp:
-            path = Path(tmp) / "bench-session.sqlite"
+        with temp_folder() as folder:
+            path = folder / "bench-session.sqlite"
             config = HubConfig(
                 endpoints.input, endpoints.output, str(path), commit_interval_s=commit_interval_s
             )
-            hub = _start(ctx, "hub", run_hub_process, config, log_level=logging.WARNING)
+            hub = start_process(ctx, "hub", run_hub_process, config, log_level=logging.WARNING)
             sub = BusSubscriber(endpoints.output, (TOPIC,))
             time.sleep(0.2)  # let the subscription reach the PUB socket (slow joiner)
             try:
@@ -572,7 +535,7 @@ def run_phases(
                     runs[i] = _run_phase(ctx, endpoints.input, recv, hub.pid, p)
             finally:
                 sub.close()
-                hub_exit = _stop(hub)  # the hub commits what it holds and closes the file
+                hub_exit = stop_process(hub)  # the hub commits what it holds and closes the file
             recorded = {i: _recorded(path, p.source) for i, p in bus_phases.items()}
             filesystem = _filesystem_of(path)
     ordered = [runs[i] for i in range(len(phases))]
@@ -752,22 +715,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     if args.cold_calls:
-        t0 = time.monotonic()
-        result = cold_calls()
-        result.elapsed_s = time.monotonic() - t0
-        print(format_result(result))
-        return 0
+        return run_alone(cold_calls)
     phases = [_parse_rate(r, args.warmup_s, args.measure_s) for r in args.rates.split(",")]
-    t0 = time.monotonic()
-    load_before = load_average()
-    result = run_phases(phases, args.commit_interval_s, args.dump)
-    result.elapsed_s = time.monotonic() - t0
-    result.params["load_average_before"] = load_before
-    result.params["load_average_after"] = load_average()
-    print(format_result(result))
-    if args.json:
-        args.json.write_text(json.dumps(result.to_json(), indent=2) + "\n")
-    return 0
+    return run_alone(lambda: run_phases(phases, args.commit_interval_s, args.dump), args.json)
 
 
 if __name__ == "__main__":

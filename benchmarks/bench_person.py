@@ -21,19 +21,24 @@ Run alone: ``python benchmarks/bench_person.py`` (with the harness on the path).
 
 from __future__ import annotations
 
-import argparse
 import gc
-import json
-import os
 import sys
 import time
 import warnings
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from _harness import CORRECTNESS, Check, Column, Result, format_result
+from _harness import (
+    CORRECTNESS,
+    Check,
+    Column,
+    Result,
+    latency_columns,
+    latency_row,
+    load_average,
+    simulated_hour_main,
+)
 from coregulate.acquisition.publisher import StrapPublisher
 from coregulate.acquisition.simulator import demo_config, simulate_dyad
 from coregulate.acquisition.source import STATUS_DISCONNECTED, STATUS_STREAMING, SourceEvent
@@ -148,21 +153,14 @@ def _neurokit_per_beat_s(series: tuple) -> tuple[float, int]:
     return float(np.mean(times)), len(times)
 
 
-COLUMNS = [
-    Column("what", "measure"),
-    Column("n", "n", "{:,}"),
-    Column("p50_ms", "p50 ms", "{:.3f}"),
-    Column("p99_ms", "p99 ms", "{:.3f}"),
-    Column("max_ms", "max ms", "{:.2f}"),
-    Column("total_s", "total s", "{:.3f}"),
-]
+COLUMNS = latency_columns(extra=[Column("total_s", "total s", "{:.3f}")])
 
 
 def run_benchmark(
     duration_s: float = 3600.0, repeats: int = 3, seed: int = 1, role: str = "client"
 ) -> Result:
     """Return the per-person benchmark's table and checks."""
-    load_at_start = [round(x, 2) for x in os.getloadavg()]
+    load_at_start = load_average()
     payloads = _beat_payloads(duration_s, seed, role)
     series = _series(payloads)
     # As the signal process does after start-up (stages/runner.py): long-lived
@@ -181,22 +179,15 @@ def run_benchmark(
     # NeuroKit2 last: importing it (pandas, matplotlib...) grows the heap for good.
     nk_per_beat_s, nk_n = _neurokit_per_beat_s(series)
     nk_total_s = nk_per_beat_s * series[0].size
-    rows = []
-    for what, values in (
-        ("live: stage per beat (JSON in, payload out), wall", live["stage"]),
-        ("live: stage per beat, CPU time of the thread", live["stage_cpu"]),
-        ("live: PersonSignal.update per beat, wall", live["kernel"]),
-        ("live: PersonSignal.update per beat, CPU time", live["kernel_cpu"]),
-    ):
-        rows.append(
-            {
-                "what": what,
-                "n": int(values.size),
-                "p50_ms": float(np.median(values)),
-                "p99_ms": float(np.percentile(values, 99)),
-                "max_ms": float(values.max()),
-            }
+    rows = [
+        latency_row(what, live[key])
+        for what, key in (
+            ("live: stage per beat (JSON in, payload out), wall", "stage"),
+            ("live: stage per beat, CPU time of the thread", "stage_cpu"),
+            ("live: PersonSignal.update per beat, wall", "kernel"),
+            ("live: PersonSignal.update per beat, CPU time", "kernel_cpu"),
         )
+    ]
     n_beats = int(series[0].size)
     hours = duration_s / 3600
     rows += [
@@ -283,18 +274,7 @@ def run(quick: bool = False) -> Result:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark alone and print its table."""
-    parser = argparse.ArgumentParser(description="Run the per-person signal benchmark.")
-    parser.add_argument("--duration-s", type=float, default=3600.0)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--json", type=Path, help="write the result here")
-    args = parser.parse_args(argv)
-    t0 = time.monotonic()
-    result = run_benchmark(args.duration_s, args.repeats)
-    result.elapsed_s = time.monotonic() - t0
-    print(format_result(result))
-    if args.json:
-        args.json.write_text(json.dumps(result.to_json(), indent=2) + "\n")
-    return 0
+    return simulated_hour_main("Run the per-person signal benchmark.", run_benchmark, argv)
 
 
 if __name__ == "__main__":

@@ -18,16 +18,21 @@ Run alone: ``python benchmarks/bench_sync.py`` (with the harness on the path).
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from _harness import CORRECTNESS, Check, Column, Result, format_result
+from _harness import (
+    CORRECTNESS,
+    Check,
+    Column,
+    Result,
+    latency_columns,
+    latency_row,
+    simulated_hour_main,
+)
 from coregulate.acquisition.simulator import demo_config, simulate_dyad
 from coregulate.bus.envelope import make_message
 from coregulate.signal.synchrony import (
@@ -129,14 +134,7 @@ def _offline(msgs: list[Any], beats: dict[str, Any], duration_s: float) -> dict[
     return {"elapsed_s": elapsed, "hr": hr.final, "ln": ln.final, "n_updates": len(hr.updates)}
 
 
-COLUMNS = [
-    Column("what", "measure"),
-    Column("n", "n", "{:,}"),
-    Column("p50_ms", "p50 ms", "{:.3f}"),
-    Column("p99_ms", "p99 ms", "{:.3f}"),
-    Column("max_ms", "max ms", "{:.2f}"),
-    Column("total_s", "total s", "{:.2f}"),
-]
+COLUMNS = latency_columns(extra=[Column("total_s", "total s", "{:.2f}")])
 
 
 def run_benchmark(duration_s: float = 3600.0, repeats: int = 3, seed: int = 1) -> Result:
@@ -148,20 +146,10 @@ def run_benchmark(duration_s: float = 3600.0, repeats: int = 3, seed: int = 1) -
     runs = [_offline(msgs, beats, duration_s) for _ in range(repeats)]
     offline_s = float(np.median([r["elapsed_s"] for r in runs]))
     final = runs[0]["hr"]
-    rows = []
-    for what, values in (
-        ("live: stage per HR step", live["stage"]),
-        ("live: kernel per HR step", live["kernel"]),
-    ):
-        rows.append(
-            {
-                "what": what,
-                "n": int(values.size),
-                "p50_ms": float(np.median(values)),
-                "p99_ms": float(np.percentile(values, 99)),
-                "max_ms": float(values.max()),
-            }
-        )
+    rows = [
+        latency_row("live: stage per HR step", live["stage"]),
+        latency_row("live: kernel per HR step", live["kernel"]),
+    ]
     rows.append(
         {
             "what": f"offline: {duration_s / 3600:g} h, every measure (median of {repeats})",
@@ -230,18 +218,7 @@ def run(quick: bool = False) -> Result:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark alone and print its table."""
-    parser = argparse.ArgumentParser(description="Run the synchrony benchmark.")
-    parser.add_argument("--duration-s", type=float, default=3600.0)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--json", type=Path, help="write the result here")
-    args = parser.parse_args(argv)
-    t0 = time.monotonic()
-    result = run_benchmark(args.duration_s, args.repeats)
-    result.elapsed_s = time.monotonic() - t0
-    print(format_result(result))
-    if args.json:
-        args.json.write_text(json.dumps(result.to_json(), indent=2) + "\n")
-    return 0
+    return simulated_hour_main("Run the synchrony benchmark.", run_benchmark, argv)
 
 
 if __name__ == "__main__":

@@ -22,20 +22,24 @@ Run alone: ``python benchmarks/bench_ui.py`` (with `benchmarks/` and `src/` on t
 
 from __future__ import annotations
 
-import argparse
-import json
 import multiprocessing as mp
 import os
 import sys
 import threading
 import time
-from pathlib import Path
-from tempfile import TemporaryDirectory
 from typing import Any
 
 import numpy as np
 
-from _harness import CORRECTNESS, Check, Column, Result, format_result
+from _harness import (
+    CORRECTNESS,
+    Check,
+    Column,
+    Result,
+    run_alone,
+    standalone_parser,
+    temp_folder,
+)
 
 NAME = "ui"
 TITLE = "Live window: redraw and viewer CPU with 60 min of history"
@@ -160,12 +164,12 @@ def run(quick: bool = False) -> Result:
     from coregulate.ui.live_window import DEFAULT_POLL_MS, DEFAULT_REDRAW_MS, LiveWindow
 
     history_s = 3600.0
-    cpu_s = 10.0 if quick else 30.0
+    cpu_s = 5.0 if quick else 30.0  # --quick stays within ~20 s
     n_frames = 60 if quick else 300
     ep = Endpoints.loopback()
     rows: list[dict[str, Any]] = []
-    with TemporaryDirectory() as folder:
-        path = str(Path(folder) / "bench.sqlite")
+    with temp_folder() as folder:
+        path = str(folder / "bench.sqlite")
         ctx = mp.get_context("spawn")
         ready = ctx.Event()
         feeder = ctx.Process(
@@ -276,12 +280,5 @@ def run(quick: bool = False) -> Result:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    result = run(quick=args.quick)
-    print(format_result(result))
-    if args.json:
-        args.json.write_text(json.dumps(result.to_json(), indent=2) + "\n")
-    sys.exit(0)
+    args = standalone_parser(TITLE).parse_args()
+    sys.exit(run_alone(lambda: run(args.quick), args.json))

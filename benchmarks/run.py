@@ -12,19 +12,19 @@ fatal, because timings depend on the machine and its load.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import json
 import logging
 import os
 import shlex
 import sys
-import time
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
-from _harness import CORRECTNESS, format_result, load_average, machine_info
+from _harness import CORRECTNESS, format_result, machine_info, measure
 
 HERE = Path(__file__).resolve().parent
 
@@ -86,18 +86,13 @@ def main(argv: list[str] | None = None) -> int:
     results, errors, failed = [], [], False
     for name in names:
         print()
-        t0 = time.monotonic()
-        load_before = load_average()
         try:
-            result = modules[name].run(quick=args.quick)
+            result = measure(functools.partial(modules[name].run, quick=args.quick))
         except Exception:
             failed = True
             errors.append({"name": name, "error": traceback.format_exc()})
             print(f"== {name}: CRASHED\n{traceback.format_exc()}")
             continue
-        result.elapsed_s = time.monotonic() - t0
-        result.params["load_average_before"] = load_before
-        result.params["load_average_after"] = load_average()
         results.append(result)
         print(format_result(result))
         failed |= any(not c.passed and c.kind == CORRECTNESS for c in result.checks)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import numpy as np
 import pytest
@@ -490,9 +489,11 @@ def test_demo_config_has_the_described_scenario() -> None:
     assert dataclasses.replace(config, seed=2).seed == 2
 
 
-def test_two_hours_generate_quickly() -> None:
-    started = time.perf_counter()
+def test_two_hours_generate_well_formed() -> None:
+    # How fast is measured by benchmarks/bench_simulator.py (goal: < 2 s), not here.
     sim = simulate_dyad(demo_config(seed=1, duration_s=7200.0))
-    elapsed_s = time.perf_counter() - started
-    assert elapsed_s < 2.0
-    assert len(_notifications(sim, "therapist")) == pytest.approx(7200, abs=5)
+    therapist = _notifications(sim, "therapist")
+    assert len(therapist) == pytest.approx(7200, abs=5)  # about one a second
+    assert therapist[-1].arrival_ns <= 7201 * 1_000_000_000
+    for event in therapist + _notifications(sim, "client"):
+        parse_heart_rate_measurement(event.data)  # raises on a malformed payload

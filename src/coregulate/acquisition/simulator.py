@@ -37,8 +37,8 @@ Model, per person (host clock, seconds):
   keeps measuring, so the first RR ending after it is delivered).
 
 Generating a two-hour session (both straps, demo scenario, about 14 400 events) takes
-0.10-0.12 s (measured on a 2-core AMD EPYC VM, Python 3.11, NumPy 2.4); a 10-minute
-session about 10 ms.
+0.10-0.12 s (`benchmarks/bench_simulator.py` on a 2-core AMD EPYC VM, Python 3.11,
+NumPy 2.4); a 10-minute session about 10 ms.
 
 Examples
 --------
