@@ -147,3 +147,24 @@ def test_the_end_of_session_dialog_shows_the_ratings_panel(qtbot, monkeypatch, h
     qtbot.addWidget(dialog)
     (panel,) = dialog.findChildren(RatingsPanel)
     assert panel.button.text() == "Hand the SRS to the client"
+
+
+def test_live_window_hands_the_ors_to_the_client_at_the_start(qtbot, hub_thread) -> None:
+    from coregulate.ui.live_window import LiveWindow
+
+    hub_thread.start()
+    window = LiveWindow(hub_thread.endpoints.output, hub_thread.endpoints.input)
+    qtbot.addWidget(window)
+    assert window.ors_action.isEnabled()
+    dialog = window.give_start_ratings()
+    qtbot.addWidget(dialog)
+    assert [f.instrument.name for f in dialog.forms] == ["ORS"]
+    for line in dialog.forms[0].lines:
+        line.set_value(6.0)
+    with qtbot.waitSignal(dialog.finished):
+        qtbot.mouseClick(dialog.forms[0].done_button, QtCore.Qt.LeftButton)
+    window.close()  # flushes the window's producer
+    hub_thread.stop()
+    (stored,) = [m for m in read_messages(hub_thread.path, ("rating",))]
+    assert stored.json()["instrument"] == "ORS" and stored.json()["phase"] == "start"
+    assert stored.json()["total"] == 24  # 4 x 6: below the clinical cut-off of 25

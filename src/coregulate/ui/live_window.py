@@ -142,6 +142,12 @@ class LiveWindow(QtWidgets.QMainWindow):
         button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
         button.setEnabled(self._producer is not None)
         bar.addWidget(button)
+        self.ors_action = bar.addAction("ORS for the client", self.give_start_ratings)
+        self.ors_action.setToolTip(
+            "Hand the Outcome Rating Scale to the client (session start); no numbers "
+            "are shown while they rate. The SRS comes at the end of the session."
+        )
+        self.ors_action.setEnabled(self._producer is not None)
         if can_end:
             bar.addSeparator()
             bar.addAction("End session", self.end_requested.emit)
@@ -219,6 +225,23 @@ class LiveWindow(QtWidgets.QMainWindow):
         self._producer.pump()
         who = "both people" if role is None else f"the {role}"
         self.statusBar().showMessage(f"new baseline asked for {who}", 4000)
+
+    def give_start_ratings(self) -> QtWidgets.QDialog | None:
+        """Open the start-of-session form (the ORS) for the client; return the dialog.
+
+        Each answer goes on the bus as a `rating` message at the moment it is
+        submitted, so it is recorded and appears on the timelines like a marker.
+        """
+        if self._producer is None:
+            return None
+        from coregulate.ui.rating_entry import RatingDialog, RatingSender, forms_due
+
+        sender = RatingSender(self._producer, self.now_ns)
+        dialog = RatingDialog(forms_due("start", 1), sender, "start")
+        dialog.rated.connect(lambda _: self.statusBar().showMessage("ORS recorded", 4000))
+        self._rating_dialog = dialog  # kept: a non-modal dialog needs an owner
+        dialog.show()
+        return dialog
 
     # -- views ----------------------------------------------------------------------
 
