@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import os
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from coregulate.session import DemoOptions
+
+log = logging.getLogger("coregulate")
 
 
 def sessions_folder() -> Path:
@@ -38,3 +47,51 @@ def positive(kind: type) -> Callable[[str], object]:
         return value
 
     return parse
+
+
+def has_display() -> bool:
+    """Return True if a window can be shown (a display, or an explicit Qt platform)."""
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+def want_headless(asked: bool) -> bool:
+    """Return True if the session must run without a window (asked, or no display)."""
+    if not asked and not has_display():
+        log.warning("no display found; running without a window (use --headless to say so)")
+        return True
+    return asked
+
+
+CANCELLED = -1  # the start dialog was cancelled: no session, no file
+
+
+def run_session(options: DemoOptions, headless: bool, ask: bool = False) -> int:
+    """Run a session headless or with the window; return 0, 1 (failed) or CANCELLED."""
+    from coregulate.session import SessionError, StopRequested, run_headless
+
+    try:
+        with StopRequested() as stop:
+            if headless:
+                run_headless(options, stop)
+            else:
+                from coregulate.session import run_window_session
+
+                if not run_window_session(options, stop, ask=ask):
+                    log.warning("start dialog cancelled: no session was recorded")
+                    return CANCELLED
+    except SessionError as exc:
+        log.error("%s", exc)
+        return 1
+    return 0
+
+
+def print_summary(path: Path, label: str = "session file") -> None:
+    """Print the per-person summary of a finished session and where its file is."""
+    from coregulate.recordings.summary import format_summary
+
+    print(format_summary(path))  # noqa: T201 - the command's own output
+    print(f"{label}: {path}")  # noqa: T201

@@ -5,18 +5,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
-import os
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from coregulate.commands._common import default_session_path, positive
-
-if TYPE_CHECKING:
-    from coregulate.session import DemoOptions
+from coregulate.commands._common import (
+    CANCELLED,
+    default_session_path,
+    positive,
+    print_summary,
+    run_session,
+    want_headless,
+)
 
 ORDER = 10
 log = logging.getLogger("coregulate")
@@ -70,24 +71,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     demo.set_defaults(func=run)
 
 
-def _has_display() -> bool:
-    if os.environ.get("QT_QPA_PLATFORM"):
-        return True
-    if sys.platform.startswith("linux"):
-        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    return True
-
-
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate demo`; return the exit code."""
     from coregulate.bus.endpoints import Endpoints
-    from coregulate.recordings.summary import format_summary
     from coregulate.session import DemoOptions
 
-    headless = args.headless
-    if not headless and not _has_display():
-        log.warning("no display found; running without a window (use --headless to say so)")
-        headless = True
+    headless = want_headless(args.headless)
     duration_s = args.duration or (600.0 if headless else 5400.0)
     viewers = None
     if args.viewers:
@@ -113,12 +102,11 @@ def run(args: argparse.Namespace) -> int:
     with _bus_folder(args.private_bus) as folder:
         if folder is not None:
             options.endpoints = Endpoints.private_ipc(folder)
-        code = _run_session(options, headless, ask=not args.no_dialog)
+        code = run_session(options, headless, ask=not args.no_dialog)
     if code == CANCELLED:
         return 0
     if code == 0:
-        print(format_summary(out))  # noqa: T201 - the command's own output
-        print(f"session file: {out}")  # noqa: T201
+        print_summary(out)
     return code
 
 
@@ -133,25 +121,3 @@ def _bus_folder(private: bool) -> Iterator[Path | None]:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-CANCELLED = -1  # the start dialog was cancelled: no session, no file
-
-
-def _run_session(options: DemoOptions, headless: bool, ask: bool) -> int:
-    from coregulate.session import SessionError, StopRequested, run_headless
-
-    try:
-        with StopRequested() as stop:
-            if headless:
-                run_headless(options, stop)
-            else:
-                from coregulate.session import run_window_session
-
-                if not run_window_session(options, stop, ask=ask):
-                    log.warning("start dialog cancelled: no session was recorded")
-                    return CANCELLED
-    except SessionError as exc:
-        log.error("%s", exc)
-        return 1
-    return 0

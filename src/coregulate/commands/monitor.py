@@ -7,7 +7,13 @@ import logging
 import re
 from pathlib import Path
 
-from coregulate.commands._common import default_session_path, positive
+from coregulate.commands._common import (
+    default_session_path,
+    positive,
+    print_summary,
+    run_session,
+    want_headless,
+)
 
 ORDER = 15
 log = logging.getLogger("coregulate")
@@ -100,9 +106,7 @@ def run(args: argparse.Namespace) -> int:
     """Run `coregulate monitor`; return the exit code."""
     from coregulate.acquisition.specs import BleStrapSpec, ReconnectPolicy, SimulatedStrapSpec
     from coregulate.commands._last_pair import save_last_pair
-    from coregulate.commands.demo import _has_display
-    from coregulate.recordings.summary import format_summary
-    from coregulate.session import DemoOptions, SessionError, StopRequested, run_headless
+    from coregulate.session import DemoOptions
 
     pair = _choose_pair(args)
     if pair is None:
@@ -111,10 +115,7 @@ def run(args: argparse.Namespace) -> int:
         if not _ID_RE.match(value):
             log.error("%s must be 1-64 letters, digits, '.', '_' or '-' (a pseudonym)", name)
             return 2
-    headless = args.headless
-    if not headless and not _has_display():
-        log.warning("no display found; running without a window (use --headless to say so)")
-        headless = True
+    headless = want_headless(args.headless)
     all_sim = all(p.lower() == SIM for p in pair)
     if args.speed != 1.0 and not all_sim:
         log.error("--speed needs both straps simulated: real straps run in real time")
@@ -146,20 +147,10 @@ def run(args: argparse.Namespace) -> int:
         therapist_id=args.therapist_id,
         stop_after_s=args.duration,
     )
-    try:
-        with StopRequested() as stop:
-            if headless:
-                run_headless(options, stop)
-            else:
-                from coregulate.session import run_window_session
-
-                run_window_session(options, stop)
-    except SessionError as exc:
-        log.error("%s", exc)
-        return 1
-    print(format_summary(out))  # noqa: T201 - the command's own output
-    print(f"session file: {out}")  # noqa: T201
-    return 0
+    code = run_session(options, headless)
+    if code == 0:
+        print_summary(out)
+    return code
 
 
 def _bluetooth_ok() -> bool:

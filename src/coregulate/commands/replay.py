@@ -6,7 +6,13 @@ import argparse
 import logging
 from pathlib import Path
 
-from coregulate.commands._common import default_session_path, positive
+from coregulate.commands._common import (
+    default_session_path,
+    positive,
+    print_summary,
+    run_session,
+    want_headless,
+)
 
 ORDER = 20
 log = logging.getLogger("coregulate")
@@ -51,15 +57,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate replay`; return the exit code."""
     from coregulate.acquisition.specs import ReplayStrapSpec
-    from coregulate.commands.demo import _has_display
     from coregulate.recordings.store import (
         SessionFileError,
         check_intact,
         read_messages,
         read_session_payload,
     )
-    from coregulate.recordings.summary import format_summary
-    from coregulate.session import DemoOptions, SessionError, StopRequested, run_headless
+    from coregulate.session import DemoOptions
 
     try:
         check_intact(args.file)
@@ -100,18 +104,7 @@ def run(args: argparse.Namespace) -> int:
         therapist_id=str(original.get("therapist_id", "unknown")),
         meta={"replay_of": args.file.name, "replay_from_s": args.from_s},
     )
-    headless = args.headless or not _has_display()
-    try:
-        with StopRequested() as stop:
-            if headless:
-                run_headless(options, stop)
-            else:
-                from coregulate.session import run_window_session
-
-                run_window_session(options, stop)
-    except SessionError as exc:
-        log.error("%s", exc)
-        return 1
-    print(format_summary(out))  # noqa: T201 - the command's own output
-    print(f"review file: {out}")  # noqa: T201
-    return 0
+    code = run_session(options, want_headless(args.headless))
+    if code == 0:
+        print_summary(out, "review file")
+    return code
