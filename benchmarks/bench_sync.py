@@ -35,6 +35,7 @@ from _harness import (
 )
 from coregulate.acquisition.simulator import demo_config, simulate_dyad
 from coregulate.bus.envelope import make_message
+from coregulate.signal.person import PersonSignal
 from coregulate.signal.synchrony import (
     HR_PARAMS,
     SLOW_PARAMS,
@@ -42,7 +43,6 @@ from coregulate.signal.synchrony import (
     screen_beats,
     synchrony_offline,
 )
-from coregulate.signal.trailing import TrailingHrv
 from coregulate.stages.sync_stage import SyncStage
 
 NAME = "sync"
@@ -64,7 +64,7 @@ def _session(duration_s: float, seed: int) -> tuple[list[Any], dict[str, Any]]:
         t_ns, rr_ms = truth.t_ns[keep], truth.rr_ms[keep]
         gap = np.concatenate(([False], ~keep[:-1]))[keep]
         beats[role] = (t_ns, rr_ms, gap)
-        hrv = TrailingHrv()
+        hrv = PersonSignal()
         key = np.cumsum(gap) * 10**6 + t_ns // NS  # about one notification per second
         for k in np.unique(key):
             idx = np.flatnonzero(key == k)
