@@ -129,6 +129,34 @@ def classify_beat(
     return LONGSHORT
 
 
+def warmup_class(rr_j: float, rr_next: float, med_rr: float, max_change: float = 0.2) -> int:
+    """Return the class of a beat seen before the adaptive thresholds mean anything.
+
+    In a run's first beats the quartile thresholds rest on a handful of differences,
+    so the 2019 tree cannot judge; calling every such beat normal let one missed
+    beat at the start of a session inflate the first minute's RMSSD eightfold. Until
+    the thresholds are warm, a beat more than `max_change` (20 %, the Malik et al.
+    1989 criterion) from the local median RR is an artifact: missed if it is about
+    two medians, an extra detection if it and the next make about one, else
+    long-short (replaced by the median).
+
+    Examples
+    --------
+    >>> warmup_class(1806.0, 963.0, 905.0) == MISSED
+    True
+    >>> warmup_class(910.0, 880.0, 905.0) == NORMAL
+    True
+    """
+    tolerance = max_change * med_rr
+    if abs(rr_j - med_rr) <= tolerance:
+        return NORMAL
+    if rr_j > med_rr and abs(rr_j / 2.0 - med_rr) <= tolerance:
+        return MISSED
+    if rr_j < med_rr and abs(rr_j + rr_next - med_rr) <= tolerance:
+        return EXTRA
+    return LONGSHORT
+
+
 class _SortedWindow:
     """The last `size` values, kept sorted too, so quantiles cost O(1) to read."""
 
@@ -260,7 +288,8 @@ class CausalArtifactClassifier:
             norm = (math.nan, math.nan, math.nan, math.nan)
         mrr_norm = mrr / th2 if th2 > 0 else math.nan
         if len(self._dabs) < WARMUP_DIFFS:
-            return [*out, self._emit(self._run_t[-3], rr_j, NORMAL, med_rr)]
+            kind = warmup_class(rr_j, self._run_rr[-2], med_rr)
+            return [*out, self._emit(self._run_t[-3], rr_j, kind, med_rr)]
         kind = classify_beat(
             norm, mrr_norm, rr_j, self._run_rr[-2], med_rr, th2 if th2 > 0 else math.nan,
             self.c1, self.c2,
