@@ -76,6 +76,7 @@ def run_session(options: DemoOptions, headless: bool, ask: bool = False) -> int:
     try:
         with StopRequested() as stop:
             if headless:
+                print(headless_banner(options), flush=True)  # noqa: T201 - command output
                 run_headless(options, stop)
             else:
                 from coregulate.session import run_window_session
@@ -87,6 +88,16 @@ def run_session(options: DemoOptions, headless: bool, ask: bool = False) -> int:
         log.error("%s", exc)
         return 1
     return 0
+
+
+def headless_banner(options: DemoOptions) -> str:
+    """Return the line that tells a user what a session without a window is doing."""
+    line = f"recording to {options.out} (no window)"
+    if not options.sources:  # the simulated demo: say how long it will take
+        wall_s = options.duration_s / options.speed
+        wall = f"{wall_s:.0f} s" if wall_s < 120 else f"{wall_s / 60:.0f} min"
+        line += f"; {options.duration_s / 60:g} simulated min at {options.speed:g}x, about {wall}"
+    return line + ". Ctrl-C ends the session and keeps everything recorded."
 
 
 def print_summary(path: Path, label: str = "session file") -> None:
