@@ -17,7 +17,8 @@ import time
 
 from _harness import CORRECTNESS, Check, Column, Result, run_alone, standalone_parser
 from coregulate.acquisition import parse_heart_rate_measurement
-from coregulate.acquisition.simulator import ROLES, demo_config, simulate_dyad
+from coregulate.acquisition.simulator import demo_config, simulate_dyad
+from coregulate.signal.dyad import ROLES
 
 NAME = "simulator"
 TITLE = "Simulated straps: a two-hour dyad"

@@ -37,12 +37,12 @@ from coregulate.clock import SessionClock
 from coregulate.recordings.hub import EXIT_WRITE_FAILED, HubConfig, run_hub_process
 from coregulate.recordings.parameters import pipeline_parameters
 from coregulate.security.access import BindRefused, ViewerAccess, check_bind_policy
+from coregulate.signal.dyad import DEFAULT_BASELINE_S
 from coregulate.stages.runner import run_metrics_stage_process, run_sync_stage_process
 
 log = logging.getLogger(__name__)
 
 _SPAWN = mp.get_context("spawn")
-BASELINE_S = 180.0  # the resting baseline at the start (docs/metrics.md); 0 = none
 
 
 class SessionError(Exception):
@@ -110,7 +110,7 @@ class Session:
             "mode": opts.mode,
             "client_id": opts.client_id,
             "therapist_id": opts.therapist_id,
-            "baseline_s": BASELINE_S if opts.baseline else 0.0,
+            "baseline_s": DEFAULT_BASELINE_S if opts.baseline else 0.0,
             "seed": opts.seed,
             "speed": opts.speed,
             "duration_s": opts.duration_s,
@@ -165,7 +165,7 @@ class Session:
         name = stage if not restarts else f"{stage}-{restarts}"
         args: tuple[Any, ...] = (ep.input, ep.output, ready, self.options.log_level, name)
         if stage == "signal":
-            args += (BASELINE_S if self.options.baseline else 0.0,)
+            args += (DEFAULT_BASELINE_S if self.options.baseline else 0.0,)
         self._spawn(stage, target, *args)
         self._wait(ready, stage, 30)
 

@@ -23,9 +23,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from coregulate.acquisition.source import STATUS_ENDED, SourceEvent
-from coregulate.bus.envelope import ROLES, TOPIC_HRM, TOPIC_STATUS
+from coregulate.bus.envelope import TOPIC_HRM, TOPIC_STATUS
 from coregulate.clock import SessionClock
 from coregulate.recordings.store import read_messages
+from coregulate.signal.dyad import ROLES
 
 # Published by StrapPublisher from the notification bytes, not by the source.
 _DERIVED_STATUSES = ("contact lost", "bad payload")

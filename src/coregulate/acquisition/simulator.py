@@ -59,6 +59,7 @@ from typing import Final, Literal
 import numpy as np
 
 from coregulate.acquisition.hrm import encode_heart_rate_measurement
+from coregulate.signal.dyad import ROLES
 
 __all__ = [
     "BEAT_ECTOPIC",
@@ -80,7 +81,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-ROLES: Final = ("client", "therapist")
 
 # TrueBeats.kind codes (int8). Ectopic and extra artifacts each mark both intervals
 # they produce; a missed beat produces one merged interval.

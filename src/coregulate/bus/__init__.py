@@ -1,7 +1,6 @@
 """The session bus: envelope, reliable producer, loss-aware subscriber (docs/protocol.md)."""
 
 from coregulate.bus.envelope import (
-    ROLES,
     SCHEMA_VERSION,
     EnvelopeError,
     Message,
@@ -13,7 +12,6 @@ from coregulate.bus.producer import BusProducer
 from coregulate.bus.subscriber import BusSubscriber
 
 __all__ = [
-    "ROLES",
     "SCHEMA_VERSION",
     "BusProducer",
     "BusSubscriber",

@@ -18,8 +18,7 @@ from coregulate.recordings.pipeline import (
     session_anchor_ns,
 )
 from coregulate.recordings.store import SessionFileError, check_intact, read_messages
-
-ROLES = ("client", "therapist")
+from coregulate.signal.dyad import ROLES
 
 
 @dataclass

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from coregulate.recordings.analysis import ROLES, Analysis
+from coregulate.recordings.analysis import Analysis
+from coregulate.signal.dyad import DEFAULT_BASELINE_S, ROLES
 
-BASELINE_S = 180.0  # the first 3 minutes, DESIGN.md §4's default resting period
 _COLOURS = {"client": "#1f77b4", "therapist": "#d62728"}
 
 
@@ -40,7 +40,7 @@ def write_report(analysis: Analysis, out: str | os.PathLike[str]) -> Path:
         colour = _COLOURS[role]
         ax_hr.plot(t_min, hr, color=colour, lw=0.8, label=role)
         ax_ln.plot(t_min, ln, color=colour, lw=0.8, label=role)
-        base = ln[(t_min <= BASELINE_S / 60) & np.isfinite(ln)]
+        base = ln[(t_min <= DEFAULT_BASELINE_S / 60) & np.isfinite(ln)]
         if base.size > 2:
             m, s = float(np.mean(base)), float(np.std(base))
             ax_ln.axhspan(m - s, m + s, color=colour, alpha=0.12, lw=0)

@@ -29,7 +29,8 @@ from coregulate.review.quality import (
     state_shares,
     sync_summary,
 )
-from coregulate.review.session_data import ROLES, STATES, SessionData, load_session
+from coregulate.review.session_data import STATES, SessionData, load_session
+from coregulate.signal.dyad import ROLES
 
 log = logging.getLogger(__name__)
 

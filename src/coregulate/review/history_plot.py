@@ -22,7 +22,7 @@ from coregulate.alliance.instruments import (
     SRS_CONCERN_MAX,
 )
 from coregulate.review.report import MARKER_STYLE, ROLE_COLOURS
-from coregulate.review.session_data import ROLES
+from coregulate.signal.dyad import ROLES
 
 
 def _col(rows: list[dict[str, Any]], key: str) -> np.ndarray:

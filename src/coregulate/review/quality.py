@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 
 from coregulate.review.session_data import STATES, PersonSeries, SessionData
+from coregulate.signal.dyad import DEFAULT_BASELINE_S
 
 # The first 3 minutes, DESIGN.md §4's default resting period, when no baseline
 # profile was recorded with the metrics.
-FALLBACK_BASELINE_S = 180.0
 
 
 def nanmean(values: np.ndarray) -> float:
@@ -37,7 +37,7 @@ def baseline_band(person: PersonSeries, key: str) -> tuple[float, float, str] | 
     profile = person.baseline
     if profile and isinstance(profile.get(f"{key}_mean"), int | float):
         return float(profile[f"{key}_mean"]), float(profile.get(f"{key}_sd") or 0.0), "baseline"
-    values = getattr(person, key)[person.t_s <= FALLBACK_BASELINE_S]
+    values = getattr(person, key)[person.t_s <= DEFAULT_BASELINE_S]
     values = values[np.isfinite(values)]
     if values.size < 3:
         return None

@@ -27,7 +27,8 @@ from coregulate.review.quality import (
     state_shares,
     sync_summary,
 )
-from coregulate.review.session_data import ROLES, STATES, SessionData
+from coregulate.review.session_data import STATES, SessionData
+from coregulate.signal.dyad import ROLES
 
 # The live window's Okabe–Ito colour-blind-safe pair.
 ROLE_COLOURS = {"client": "#E69F00", "therapist": "#56B4E9"}

@@ -20,8 +20,8 @@ import numpy as np
 from coregulate.alliance.rating import Rating, read_rating
 from coregulate.alliance.scoring import RatingError
 from coregulate.recordings.store import read_messages
+from coregulate.signal.dyad import ROLES
 
-ROLES = ("client", "therapist")
 STATES = ("settled", "activated", "highly activated")
 # Metrics come about once per beat; a longer pause than this between two updates is
 # lost data, not time spent in the last state shown.

@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from coregulate.signal.dyad import DEFAULT_BASELINE_S
+
 NS_PER_S: Final = 1_000_000_000
 PROFILE_FORMAT: Final = "coregulate.baseline"
 PROFILE_VERSION: Final = 1
@@ -133,7 +135,9 @@ class BaselineCollector:
         Fewest updates with both values for a usable baseline.
     """
 
-    def __init__(self, start_ns: int, duration_s: float = 180.0, min_samples: int = 30) -> None:
+    def __init__(
+        self, start_ns: int, duration_s: float = DEFAULT_BASELINE_S, min_samples: int = 30
+    ) -> None:
         self.start_ns = int(start_ns)
         self.duration_s = float(duration_s)
         self.end_ns = self.start_ns + round(duration_s * NS_PER_S)

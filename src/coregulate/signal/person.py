@@ -37,6 +37,7 @@ from coregulate.signal.baseline import (
     StateTracker,
     arousal_index,
 )
+from coregulate.signal.dyad import DEFAULT_BASELINE_S
 from coregulate.signal.hrv import HF_BAND_HZ, LF_BAND_HZ, band_powers_ms2
 from coregulate.signal.ring import Ring
 from coregulate.signal.rsa import rsa_ln_ms2
@@ -83,7 +84,7 @@ class PersonConfig:
     max_artifact_share: float = 0.2
     max_hr_artifact_share: float = 0.5
     min_spectral_coverage: float = 0.9
-    baseline_s: float = 180.0
+    baseline_s: float = DEFAULT_BASELINE_S
     thresholds: StateThresholds = field(default_factory=StateThresholds)
 
     def __post_init__(self) -> None:

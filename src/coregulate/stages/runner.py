@@ -18,6 +18,7 @@ from typing import Any
 from coregulate.bus.envelope import TOPIC_STATUS, Message, topic_for
 from coregulate.bus.producer import BusProducer
 from coregulate.bus.subscriber import BusSubscriber
+from coregulate.signal.dyad import DEFAULT_BASELINE_S
 from coregulate.stages.base import Output, Stage
 
 log = logging.getLogger(__name__)
@@ -126,7 +127,7 @@ def run_metrics_stage_process(
     ready: Any,
     log_level: int = logging.INFO,
     name: str = "signal",
-    baseline_s: float = 180.0,
+    baseline_s: float = DEFAULT_BASELINE_S,
     profile_paths: dict[str, str] | None = None,
 ) -> None:
     """Entry point of the signal process: the per-person metrics stage until SIGTERM.

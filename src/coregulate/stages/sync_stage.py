@@ -14,7 +14,8 @@ import logging
 from typing import Any
 
 from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_METRICS, TOPIC_SYNC, EnvelopeError, Message
-from coregulate.signal.synchrony.live import ROLES, LiveSynchrony
+from coregulate.signal.dyad import ROLES
+from coregulate.signal.synchrony.live import LiveSynchrony
 from coregulate.signal.synchrony.params import HR_PARAMS, SLOW_PARAMS, SyncParams
 from coregulate.stages.base import Output
 

@@ -12,6 +12,7 @@ import math
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from coregulate.signal.dyad import ROLES
 from coregulate.ui import theme as th
 from coregulate.ui.full_view import follow_range
 from coregulate.ui.marker_lines import MarkerLayer
@@ -142,7 +143,7 @@ class CalmView(QtWidgets.QWidget):
         top.addWidget(self.attention)
         layout.addLayout(top)
         people = QtWidgets.QHBoxLayout()
-        self.panels = {role: PersonPanel(role) for role in th.ROLES}
+        self.panels = {role: PersonPanel(role) for role in ROLES}
         for panel in self.panels.values():
             people.addWidget(panel, 1)
         layout.addLayout(people, 1)

@@ -14,6 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from coregulate.signal.dyad import ROLES
 from coregulate.ui import theme as th
 from coregulate.ui.decimate import envelope
 from coregulate.ui.marker_lines import MarkerLayer
@@ -106,7 +107,7 @@ class FullView(QtWidgets.QWidget):
                 plot.getAxis("bottom").setStyle(showValues=False)
             self.plots[row.key] = plot
         self.plots[ROWS[-1].key].setLabel("bottom", "session time (min)")
-        for role in th.ROLES:
+        for role in ROLES:
             # 1-pixel (cosmetic) pens: wide lines are several times slower to rasterise.
             pen = pg.mkPen(th.ROLE_COLOURS[role], width=1)
             dashed = pg.mkPen(th.ROLE_COLOURS[role], width=1, style=QtCore.Qt.PenStyle.DashLine)
@@ -168,7 +169,7 @@ class FullView(QtWidgets.QWidget):
         now_s = m.now_s
         t0_s = 0.0 if self.history_s <= 0 else max(0.0, now_s - self.history_s)
         width = max(200, int(self.plots_widget.width()))
-        for role in th.ROLES:
+        for role in ROLES:
             buf = m.people[role].metrics
             if force or self._drawn.get(role) != buf.version:
                 self._drawn[role] = buf.version

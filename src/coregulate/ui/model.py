@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coregulate.bus.envelope import EnvelopeError, Message
+from coregulate.signal.dyad import ROLES
 from coregulate.ui.buffers import SeriesBuffer
-from coregulate.ui.theme import ROLES
 
 log = logging.getLogger(__name__)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
+from coregulate.signal.dyad import ROLES
 from coregulate.ui import theme as th
 from coregulate.ui.model import SessionModel
 from coregulate.ui.readouts import Readout
@@ -39,7 +40,7 @@ class StatusPanel(QtWidgets.QFrame):
         self.readouts: dict[tuple[str, str], Readout] = {}
         self.straps: dict[str, QtWidgets.QLabel] = {}
         self.baselines: dict[str, QtWidgets.QLabel] = {}
-        for role in th.ROLES:
+        for role in ROLES:
             title = QtWidgets.QLabel(th.ROLE_NAMES[role])
             title.setStyleSheet(
                 f"font-weight: 600; font-size: 15px; color: {th.ROLE_COLOURS[role]};"

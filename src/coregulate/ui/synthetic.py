@@ -14,9 +14,9 @@ from collections.abc import Iterator
 import numpy as np
 
 from coregulate.bus.envelope import Message, make_message
+from coregulate.signal.dyad import DEFAULT_BASELINE_S
 
 NS = 1_000_000_000
-BASELINE_END_S = 180.0
 
 
 def synthetic_session(duration_s: float, seed: int = 1, step_s: float = 1.0) -> Iterator[Message]:
@@ -61,7 +61,7 @@ def _activation(t_s: float, role: str) -> float:
 def _metrics(
     t_s: float, hr: float, ln: float, bump: float, hr0: float, ln0: float, rng: np.random.Generator
 ) -> dict:
-    ready = t_s >= BASELINE_END_S
+    ready = t_s >= DEFAULT_BASELINE_S
     arousal = ((hr - hr0) / 3.0 - (ln - ln0) / 0.15) / 2 if ready else None
     state = None
     if arousal is not None:
@@ -77,7 +77,7 @@ def _metrics(
     baseline: dict = {
         "status": "ready" if ready else "collecting",
         "start_t_ns": 0,
-        "end_t_ns": int(BASELINE_END_S * NS),
+        "end_t_ns": int(DEFAULT_BASELINE_S * NS),
     }
     if ready:
         baseline["profile"] = {
@@ -88,7 +88,7 @@ def _metrics(
         }
         baseline["source"] = "session"
     else:
-        baseline["progress"] = t_s / BASELINE_END_S
+        baseline["progress"] = t_s / DEFAULT_BASELINE_S
     return {
         "t_ns": int(t_s * NS),
         "hr_bpm": hr,

@@ -22,7 +22,6 @@ BLUE: Final = "#0072B2"
 VERMILLION: Final = "#D55E00"
 REDDISH_PURPLE: Final = "#CC79A7"
 
-ROLES: Final = ("client", "therapist")
 ROLE_COLOURS: Final = {"client": ORANGE, "therapist": SKY_BLUE}
 ROLE_NAMES: Final = {"client": "Client", "therapist": "Therapist"}
 # Synchrony is information, not a score: one neutral colour, no good/bad scale.

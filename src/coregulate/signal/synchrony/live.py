@@ -22,13 +22,12 @@ from typing import Any
 
 import numpy as np
 
+from coregulate.signal.dyad import ROLES
 from coregulate.signal.synchrony.grid import BeatScreen, beat_values, hold_on_grid
 from coregulate.signal.synchrony.params import NS_PER_S, SyncParams
 from coregulate.signal.synchrony.track import SynchronyTrack
 
 log = logging.getLogger(__name__)
-
-ROLES = ("client", "therapist")
 
 
 class _Person:
