@@ -22,6 +22,7 @@ import numpy as np
 from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_SYNC, Message, make_message
 from coregulate.recordings.parameters import pipeline_parameters
 from coregulate.recordings.store import read_messages, read_session_payload
+from coregulate.recordings.summary import PersonSummary
 from coregulate.signal.screening import classify_beats, normal_mask, rmssd_normal_ms
 from coregulate.signal.synchrony import HR_PARAMS, SLOW_PARAMS, SynchronyReport, synchrony_offline
 from coregulate.signal.synchrony import screen_beats as sync_screen_beats
@@ -55,7 +56,7 @@ class PipelineResult:
 
     outputs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # topic -> payloads
     output_t_ns: dict[str, list[int]] = field(default_factory=dict)
-    people: dict[str, dict[str, Any]] = field(default_factory=dict)
+    people: dict[str, PersonSummary] = field(default_factory=dict)
     synchrony: dict[str, Any] = field(default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict)
 
@@ -159,23 +160,17 @@ def synchrony_reports(
     return reports
 
 
-def person_summary(beats: BeatSeries) -> dict[str, Any]:
+def person_summary(beats: BeatSeries) -> PersonSummary:
     """Return one person's whole-session numbers (HR, RMSSD over normal beats, artifacts).
 
     Beats are classified as the live signal stage does (Lipponen & Tarvainen 2019,
     `signal/screening.py`), unless the file carries per-beat classes. `mean_hr_bpm`
     is 60000 / mean of the normal intervals; `rmssd_ms` is over every difference of
-    two successive normal beats not separated by a gap; `artifact_share` is the
+    two successive normal beats not separated by a gap; `artifact_share_0to1` is the
     share of beats that are not normal.
     """
     if beats.rr_ms.size == 0:
-        return {
-            "n_beats": 0,
-            "mean_hr_bpm": None,
-            "rmssd_ms": None,
-            "artifact_share": None,
-            "artifact_method": None,
-        }
+        return PersonSummary(beats.role)
     gaps = beats.gap_before
     if beats.artifact is not None:
         kinds = np.array(["normal" if a in (None, "normal") else str(a) for a in beats.artifact])
@@ -187,14 +182,15 @@ def person_summary(beats: BeatSeries) -> dict[str, Any]:
     rmssd = rmssd_normal_ms(beats.rr_ms, gaps, normal)
     mean_rr = float(np.mean(beats.rr_ms[normal])) if normal.any() else math.nan
     names, counts = np.unique(kinds[~normal], return_counts=True)
-    return {
-        "n_beats": int(beats.rr_ms.size),
-        "mean_hr_bpm": _num(60000.0 / mean_rr),
-        "rmssd_ms": _num(rmssd),
-        "artifact_share": float(1.0 - normal.mean()),
-        "artifacts": {str(n): int(c) for n, c in zip(names, counts, strict=True)},
-        "artifact_method": method,
-    }
+    return PersonSummary(
+        beats.role,
+        n_beats=int(beats.rr_ms.size),
+        mean_hr_bpm=_num(60000.0 / mean_rr),
+        rmssd_ms=_num(rmssd),
+        artifact_share_0to1=float(1.0 - normal.mean()),
+        artifact_counts={str(n): int(c) for n, c in zip(names, counts, strict=True)},
+        artifact_method=method,
+    )
 
 
 def synchrony_summary(reports: dict[str, SynchronyReport]) -> dict[str, Any]:

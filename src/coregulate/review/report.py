@@ -23,8 +23,8 @@ import numpy as np
 from coregulate.review.quality import (
     baseline_band,
     marker_counts,
-    person_quality,
     state_shares,
+    summarize_series,
     sync_summary,
 )
 from coregulate.review.session_data import STATES, SessionData
@@ -275,14 +275,14 @@ def _quality_rows(data: SessionData) -> list[list[str]]:
         if p is None:
             rows.append([role, "no data", "", "", ""])
             continue
-        q = person_quality(p)
+        q = summarize_series(role, p)
         rows.append(
             [
                 role,
-                f"{q['beats']:.0f}",
-                _fmt(q["mean_artifact_share"], ".1%"),
-                _fmt(q["hr_unavailable_share"], ".1%"),
-                f"{q['n_gaps']:.0f} ({q['gap_s']:.0f} s)",
+                f"{q.n_beats:.0f}",
+                _fmt(q.artifact_share_0to1, ".1%"),
+                _fmt(q.hr_unavailable_share_0to1, ".1%"),
+                f"{q.n_gaps:.0f} ({q.gaps_s:.0f} s)",
             ]
         )
     return rows
