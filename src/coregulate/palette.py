@@ -24,6 +24,10 @@ ROLE_COLOURS: Final = {"client": ORANGE, "therapist": SKY_BLUE}
 ROLE_NAMES: Final = {"client": "Client", "therapist": "Therapist"}
 # Synchrony is information, not a score: one neutral colour, no good/bad scale.
 SYNC_COLOUR: Final = REDDISH_PURPLE
+# Ratings: distinct from the marker colours; a flagged rating (SRS concern, ORS in
+# the clinical range) is drawn in vermillion with a flag beside it.
+RATING_COLOUR: Final = REDDISH_PURPLE
+RATING_FLAG_COLOUR: Final = VERMILLION
 # States relative to the person's own baseline; the word is always shown too.
 STATE_COLOURS: Final = {
     "settled": BLUISH_GREEN,
