@@ -59,9 +59,10 @@ def analyze_one(job: dict[str, Any]) -> dict[str, Any]:
         return {"job": job, "error": str(exc)}
     summary = analysis.summary()
     if job.get("report"):
-        from coregulate.recordings.report import write_report
+        from coregulate.review.from_analysis import session_from_analysis
+        from coregulate.review.report import write_report
 
-        write_report(analysis, job["report"])
+        write_report(session_from_analysis(analysis), job["report"])
         summary["report"] = str(job["report"])
     return summary
 

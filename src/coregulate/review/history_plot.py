@@ -21,7 +21,7 @@ from coregulate.alliance.instruments import (
     ORS_RELIABLE_CHANGE,
     SRS_CONCERN_MAX,
 )
-from coregulate.review.report import MARKER_STYLE, ROLE_COLOURS
+from coregulate.palette import MARKER_CATEGORY_COLOURS, ROLE_COLOURS
 from coregulate.signal.dyad import ROLES
 
 
@@ -182,7 +182,7 @@ def write_history_plot(
             n + offset,
             _col(rows, key),
             width=0.14,
-            color=MARKER_STYLE[kind][0],
+            color=MARKER_CATEGORY_COLOURS[kind],
             label=f"{kind}s (count)",
         )
     counts.set_ylabel("markers (count)", fontsize=7)
