@@ -142,7 +142,11 @@ def arousal_axis(ax, data: SessionData, role: str) -> None:
         hatch = {"facecolor": "none", "hatch": "///", "edgecolor": GAP_COLOUR, "lw": 0}
         ax.axvspan(start / 60, end / 60, zorder=0, **hatch)
         handles.append(Patch(label="resting baseline taken", **hatch))
-    ax.legend(handles=handles, fontsize=5.5, loc="upper right", ncols=len(handles), frameon=False)
+    # Above the panel, so a high index never runs under the legend.
+    ax.legend(
+        handles=handles, fontsize=5.5, loc="lower right", bbox_to_anchor=(1.0, 0.98),
+        ncols=len(handles), frameon=False, borderaxespad=0,
+    )  # fmt: skip
     ax.set_ylim(top=max(ax.get_ylim()[1], th.high_enter + 0.5) * 1.15)
 
 
