@@ -37,10 +37,10 @@ from coregulate.acquisition.source import (
     SourceEvent,
 )
 from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_ECG, TOPIC_HRM, TOPIC_STATUS, topic_for
+from coregulate.signal.artifacts import MAX_RR_MS  # an RR above it is no heartbeat
 
 log = logging.getLogger(__name__)
 
-RR_MAX_MS = 3000.0  # an RR above this is not a heartbeat interval (20 bpm)
 ZERO_HR_NOTIFICATIONS = 5  # HR 0 this many times in a row, in contact, is flagged
 ECG_STALE_NS = 5_000_000_000  # no ECG frame for this long: back to the strap's RR
 _RATE_WINDOW_NS = 60_000_000_000
@@ -197,13 +197,13 @@ class StrapPublisher:
     ) -> tuple[tuple[float, ...], list[int]]:
         """Return the RR values in ms and their raw ticks, without the implausible ones."""
         rr_ms = hrm.rr_ms
-        good = [0 < r <= RR_MAX_MS for r in rr_ms]
+        good = [0 < r <= MAX_RR_MS for r in rr_ms]
         if not all(good):
             bad = [round(r, 1) for r, ok in zip(rr_ms, good, strict=True) if not ok]
             self._flag(
                 t_ns,
                 "implausible RR",
-                f"RR {bad} ms outside (0, {RR_MAX_MS:g}] left out of the beats; "
+                f"RR {bad} ms outside (0, {MAX_RR_MS:g}] left out of the beats; "
                 "the next beat starts a new segment",
             )
             self._timer.mark_gap()  # time is missing from the chain where they were

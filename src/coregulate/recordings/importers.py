@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-MAX_RR_MS = 3000.0  # slower than 20 bpm is not a heartbeat a strap reports
+from coregulate.signal.artifacts import MAX_RR_MS  # slower than 20 bpm is no heartbeat
+
 SECONDS_MEDIAN_BELOW = 10.0  # a list whose median is below this is in seconds, not ms
 
 
@@ -71,12 +72,16 @@ def _text_lines(path: Path, expected: str) -> list[str]:
 
 def _check_rr(where: str, rr_ms: float, shown: str) -> float:
     """Return `rr_ms` if it is a heartbeat interval, else raise naming `where` (file, line)."""
-    if not math.isfinite(rr_ms) or not 0 < rr_ms <= MAX_RR_MS:
+    return _check_positive(where, rr_ms, MAX_RR_MS, f"RR {shown} is not a heartbeat interval", "ms")
+
+
+def _check_positive(where: str, value: float, maximum: float, what: str, unit: str) -> float:
+    """Return `value` if it is finite, above 0 and at most `maximum`, else raise ImportFileError."""
+    if not math.isfinite(value) or not 0 < value <= maximum:
         raise ImportFileError(
-            f"{where}: RR {shown} is not a heartbeat interval; expected "
-            f"more than 0 and at most {MAX_RR_MS:g} ms"
+            f"{where}: {what}; expected more than 0 and at most {maximum:g} {unit}"
         )
-    return rr_ms
+    return value
 
 
 _RR_EXPECTED = "one RR interval per line (ms, or s if all are below 10)"
@@ -216,11 +221,8 @@ def read_polar_hr(path: str | os.PathLike[str], role: str = "client") -> Importe
         if len(parts) < 2:
             raise ImportFileError(f"{p}, line {line_no}: {raw[:60]!r}; expected 'time;HR;...'")
         t_ns, hr = _phone_row(p, line_no, parts, "HR", "bpm")
-        if not math.isfinite(hr) or not 0 < hr <= MAX_HR_BPM:
-            raise ImportFileError(
-                f"{p}, line {line_no}: HR {parts[1].strip()} bpm is not a heart rate; "
-                f"expected more than 0 and at most {MAX_HR_BPM:g} bpm"
-            )
+        shown = f"HR {parts[1].strip()} bpm is not a heart rate"
+        _check_positive(f"{p}, line {line_no}", hr, MAX_HR_BPM, shown, "bpm")
         _check_time_order(p, line_no, t_ns, samples[-1][0] if samples else None, parts[0].strip())
         samples.append((t_ns, hr))
     if not samples:
