@@ -15,11 +15,11 @@ from typing import Final
 import numpy as np
 
 from coregulate.acquisition._sim_config import DyadConfig, PersonProfile
-from coregulate.acquisition.hrm import encode_heart_rate_measurement
+from coregulate.acquisition.hrm import RR_TICKS_PER_S, encode_heart_rate_measurement
 
 _HR_ESTIMATE_WINDOW_S: Final = 5.0
 _HR_ESTIMATE_BEATS: Final = 4
-_TICKS_PER_MS: Final = 1.024
+_TICKS_PER_MS: Final = RR_TICKS_PER_S / 1000  # == 1.024 exactly as a float
 
 
 @dataclass(frozen=True, slots=True)
