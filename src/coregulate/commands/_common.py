@@ -71,7 +71,7 @@ CANCELLED = -1  # the start dialog was cancelled: no session, no file
 
 def run_session(options: DemoOptions, headless: bool, ask: bool = False) -> int:
     """Run a session headless or with the window; return 0, 1 (failed) or CANCELLED."""
-    from coregulate.session import SessionError, StopRequested, run_headless
+    from coregulate.session import Session, SessionError, StopRequested, run_headless
 
     try:
         with StopRequested() as stop:
@@ -79,9 +79,9 @@ def run_session(options: DemoOptions, headless: bool, ask: bool = False) -> int:
                 print(headless_banner(options), flush=True)  # noqa: T201 - command output
                 run_headless(options, stop)
             else:
-                from coregulate.session import run_window_session
+                from coregulate.ui.app import run_window_session
 
-                if not run_window_session(options, stop, ask=ask):
+                if not run_window_session(options, stop, Session, ask=ask):
                     log.warning("start dialog cancelled: no session was recorded")
                     return CANCELLED
     except SessionError as exc:
