@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import re
 from pathlib import Path
 
 from coregulate.commands._common import (
@@ -20,7 +19,6 @@ log = logging.getLogger("coregulate")
 
 SIM = "sim"
 EXIT_NO_BLUETOOTH = 3
-_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -105,15 +103,18 @@ def _choose_pair(args: argparse.Namespace) -> tuple[str, str] | None:
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate monitor`; return the exit code."""
     from coregulate.acquisition.specs import BleStrapSpec, ReconnectPolicy, SimulatedStrapSpec
+    from coregulate.clients import ClientIdError, check_pseudonym
     from coregulate.commands._last_pair import save_last_pair
     from coregulate.session import DemoOptions
 
     pair = _choose_pair(args)
     if pair is None:
         return 2
-    for name, value in (("--client-id", args.client_id), ("--therapist-id", args.therapist_id)):
-        if not _ID_RE.match(value):
-            log.error("%s must be 1-64 letters, digits, '.', '_' or '-' (a pseudonym)", name)
+    for whose in ("client", "therapist"):
+        try:
+            check_pseudonym(getattr(args, f"{whose}_id"), whose)
+        except ClientIdError as exc:
+            log.error("--%s-id: %s", whose, exc)
             return 2
     headless = want_headless(args.headless)
     all_sim = all(p.lower() == SIM for p in pair)
