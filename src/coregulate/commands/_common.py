@@ -34,6 +34,15 @@ def default_session_path(prefix: str) -> Path:
     return folder / f"{prefix}-{stamp}.sqlite"
 
 
+def new_session_path(out: Path | None, prefix: str) -> Path | None:
+    """Return `out` (default: a new file in the data folder), None (said why) if it exists."""
+    out = out or default_session_path(prefix)
+    if out.exists():
+        log.error("%s already exists; choose another --out (a session never overwrites)", out)
+        return None
+    return out
+
+
 def positive(kind: type) -> Callable[[str], object]:
     """Return an argparse type that accepts numbers of `kind` greater than 0."""
 
@@ -47,6 +56,25 @@ def positive(kind: type) -> Callable[[str], object]:
         return value
 
     return parse
+
+
+def add_session_arguments(
+    parser: argparse.ArgumentParser, duration_help: str | None, speed_help: str
+) -> None:
+    """Add the options every session command shares: --headless, --speed and --duration.
+
+    `duration_help` None leaves --duration out (a replay lasts as long as its recording).
+    """
+    parser.add_argument("--headless", action="store_true", help="no window; print a summary")
+    if duration_help is not None:
+        parser.add_argument(
+            "--duration",
+            type=positive(float),
+            default=None,
+            metavar="SECONDS",
+            help=duration_help,
+        )
+    parser.add_argument("--speed", type=positive(float), default=1.0, metavar="X", help=speed_help)
 
 
 def has_display() -> bool:

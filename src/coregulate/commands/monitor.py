@@ -7,7 +7,8 @@ import logging
 from pathlib import Path
 
 from coregulate.commands._common import (
-    default_session_path,
+    add_session_arguments,
+    new_session_path,
     positive,
     print_summary,
     run_session,
@@ -49,21 +50,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="stop trying to reach a strap after this many failed attempts in a row "
         "(default: keep trying for the whole session)",
     )
-    mon.add_argument("--headless", action="store_true", help="no window; print a summary")
-    mon.add_argument(
-        "--duration",
-        type=positive(float),
-        default=None,
-        metavar="SECONDS",
-        help="end the session after this long (default: until you close the window or "
+    add_session_arguments(
+        mon,
+        "end the session after this long (default: until you close the window or "
         "press Ctrl-C; simulated-only sessions: 600 headless, 5400 with a window)",
-    )
-    mon.add_argument(
-        "--speed",
-        type=positive(float),
-        default=1.0,
-        metavar="X",
-        help="run X times faster than real time (only when both straps are simulated)",
+        "run X times faster than real time (only when both straps are simulated)",
     )
     mon.add_argument("--seed", type=int, default=1, help="seed of simulated straps (default 1)")
     mon.add_argument("--client-id", default="client", help="pseudonymous id of the client")
@@ -132,9 +123,8 @@ def run(args: argparse.Namespace) -> int:
     if not all_sim and not _bluetooth_ok():
         return EXIT_NO_BLUETOOTH
     save_last_pair(*pair)
-    out = args.out or default_session_path("session")
-    if out.exists():
-        log.error("%s already exists; choose another --out (a session never overwrites)", out)
+    out = new_session_path(args.out, "session")
+    if out is None:
         return 2
     options = DemoOptions(
         out=out,
