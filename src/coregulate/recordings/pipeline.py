@@ -6,7 +6,7 @@ chained as on the bus (`offline_stages()`), then the dyadic synchrony of the
 whole session through the synchrony stage's offline path (`synchrony_reports()`),
 and returns what they published plus the whole-session summaries
 `coregulate analyze` reports (`person_summary()`, `synchrony_summary()`). A new
-per-person stage joins offline analyses by being added to `offline_stages()`.
+per-person stage joins offline analyses by its entry in `coregulate.stages.registry`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from coregulate.signal.screening import classify_beats, normal_mask, rmssd_norma
 from coregulate.signal.synchrony import HR_PARAMS, SLOW_PARAMS, SynchronyReport, synchrony_offline
 from coregulate.signal.synchrony import screen_beats as sync_screen_beats
 from coregulate.stages.base import Stage
-from coregulate.stages.metrics_stage import PersonMetricsStage
+from coregulate.stages.registry import offline_specs
 from coregulate.stages.sync_stage import SLOW_SERIES
 
 _NO_SYNCHRONY: dict[str, Any] = {
@@ -118,11 +118,13 @@ def read_beats(path: str | os.PathLike[str], role: str | None = None) -> dict[st
 def offline_stages() -> list[Stage]:
     """Return the per-person stages the offline pipeline chains over the beats, in bus order.
 
+    They are the registry's stages marked `offline` (`coregulate.stages.registry`),
+    built with their default options, as a live session with a baseline builds them.
     Dyadic synchrony runs after them on the whole session at once
     (`synchrony_reports`): the synchrony stage's offline path, whose updates equal
     the live stage's (docs/synchrony.md, "Live equals replay equals offline").
     """
-    return [PersonMetricsStage()]
+    return [spec.make() for spec in offline_specs()]
 
 
 def synchrony_reports(

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from coregulate.recordings.analysis import Analysis
+from coregulate.security.files import create_private_file
 from coregulate.signal.dyad import DEFAULT_BASELINE_S, ROLES
 
 _COLOURS = {"client": "#1f77b4", "therapist": "#d62728"}
@@ -106,10 +107,9 @@ def write_report(analysis: Analysis, out: str | os.PathLike[str]) -> Path:
     fig.text(0.01, 0.005, "\n".join(lines), fontsize=7, va="bottom")
     ax_hr.legend(fontsize=7, loc="upper right")
     fig.tight_layout(rect=(0, 0.04, 1, 0.98))
-    out.parent.mkdir(parents=True, exist_ok=True)
+    create_private_file(out)  # health data: owner-only, like the session file
     fig.savefig(out)
     plt.close(fig)
-    os.chmod(out, 0o600)
     return out
 
 

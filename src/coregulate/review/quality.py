@@ -10,7 +10,7 @@ import numpy as np
 from coregulate.review.session_data import STATES, PersonSeries, SessionData
 from coregulate.signal.dyad import DEFAULT_BASELINE_S
 
-# The first 3 minutes, DESIGN.md §4's default resting period, when no baseline
+# The first 3 minutes, the default resting period (docs/metrics.md), when no baseline
 # profile was recorded with the metrics.
 
 

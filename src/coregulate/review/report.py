@@ -399,7 +399,7 @@ def write_report(data: SessionData, out: str | os.PathLike[str]) -> Path:
     ax_notes = fig.add_subplot(grid[9])
     ax_notes.axis("off")
     ax_notes.text(0, 1, "\n".join(notes[:6]), fontsize=6.5, va="top", transform=ax_notes.transAxes)
-    from coregulate.recordings.store import create_private_file
+    from coregulate.security.files import create_private_file
 
     create_private_file(out)  # health data: owner-only, like the session file
     fig.savefig(out, dpi=150)
