@@ -6,7 +6,7 @@ chained as on the bus (`offline_stages()`), then the dyadic synchrony of the
 whole session through the synchrony stage's offline path (`synchrony_reports()`),
 and returns what they published plus the whole-session summaries
 `coregulate analyze` reports (`person_summary()`, `synchrony_summary()`). A new
-per-person stage joins offline analyses by being added to `offline_stages()`.
+per-person stage joins offline analyses by its entry in `coregulate.stages.registry`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from coregulate.signal.screening import classify_beats, normal_mask, rmssd_norma
 from coregulate.signal.synchrony import HR_PARAMS, SLOW_PARAMS, SynchronyReport, synchrony_offline
 from coregulate.signal.synchrony import screen_beats as sync_screen_beats
 from coregulate.stages.base import Stage
-from coregulate.stages.metrics_stage import PersonMetricsStage
+from coregulate.stages.registry import offline_specs
 from coregulate.stages.sync_stage import SLOW_SERIES
 
 _NO_SYNCHRONY: dict[str, Any] = {
@@ -119,11 +119,13 @@ def read_beats(path: str | os.PathLike[str], role: str | None = None) -> dict[st
 def offline_stages() -> list[Stage]:
     """Return the per-person stages the offline pipeline chains over the beats, in bus order.
 
+    They are the registry's stages marked `offline` (`coregulate.stages.registry`),
+    built with their default options, as a live session with a baseline builds them.
     Dyadic synchrony runs after them on the whole session at once
     (`synchrony_reports`): the synchrony stage's offline path, whose updates equal
     the live stage's (docs/synchrony.md, "Live equals replay equals offline").
     """
-    return [PersonMetricsStage()]
+    return [spec.make() for spec in offline_specs()]
 
 
 def synchrony_reports(
@@ -234,24 +236,27 @@ def run_offline_pipeline(people: dict[str, BeatSeries], phase: bool = False) -> 
     stages = offline_stages()
     seqs: dict[tuple[str, str], int] = {}
 
-    def publish(stage: Stage, outputs: list[Any]) -> list[Message]:
+    def publish(i: int, outputs: list[Any]) -> list[Message]:
         made = []
         for out in outputs:
-            key = (stage.name, out.topic)
+            key = (stages[i].name, out.topic)
             seqs[key] = seqs.get(key, 0) + 1
             result.outputs.setdefault(out.topic, []).append(out.payload)
             result.output_t_ns.setdefault(out.topic, []).append(out.t_ns)
-            made.append(make_message(out.topic, stage.name, seqs[key], out.t_ns, out.payload))
+            # Encoded only for a later stage that reads it: JSON-encoding every
+            # metrics update nobody consumes cost a tenth of an hour's analysis.
+            if any(out.topic.startswith(later.topics) for later in stages[i + 1 :]):
+                made.append(make_message(out.topic, key[0], seqs[key], out.t_ns, out.payload))
         return made
 
     def feed(messages: list[Message], final: bool = False) -> None:
-        for stage in stages:
+        for i, stage in enumerate(stages):
             produced = []
             for msg in messages:
                 if msg.topic.startswith(stage.topics):
-                    produced += publish(stage, stage.update(msg))
+                    produced += publish(i, stage.update(msg))
             if final:
-                produced += publish(stage, stage.terminate())
+                produced += publish(i, stage.terminate())
             messages = messages + produced  # later stages see what this one published
 
     merged = heapq.merge(*(p.messages for p in people.values()), key=lambda m: m.t_ns)

@@ -169,7 +169,7 @@ def client_history(paths: Iterable[Path]) -> tuple[list[dict[str, Any]], list[st
 
 def write_csv(rows: list[dict[str, Any]], out: str | os.PathLike[str]) -> Path:
     """Write the history table as CSV (empty cell = not available); return its path."""
-    from coregulate.recordings.store import create_private_file
+    from coregulate.security.files import create_private_file
 
     out = Path(out)
     create_private_file(out)  # health data: owner-only

@@ -233,7 +233,7 @@ def write_history_plot(
         color="#555555",
     )
     fig.tight_layout(rect=(0, 0.015, 1, 0.97))
-    from coregulate.recordings.store import create_private_file
+    from coregulate.security.files import create_private_file
 
     create_private_file(out)
     fig.savefig(out, dpi=130)
