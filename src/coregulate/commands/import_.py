@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     """Run `coregulate import`; return the exit code."""
     from coregulate.recordings import importers
     from coregulate.recordings.importing import write_import
-    from coregulate.recordings.store import SessionFileError
+    from coregulate.sessionfile.access import SessionFileError
 
     if args.out.exists():
         log.error("%s already exists; choose another --out (a session never overwrites)", args.out)

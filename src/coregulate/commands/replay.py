@@ -57,13 +57,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate replay`; return the exit code."""
     from coregulate.acquisition.specs import ReplayStrapSpec
-    from coregulate.recordings.store import (
+    from coregulate.session import DemoOptions
+    from coregulate.sessionfile.access import (
         SessionFileError,
         check_intact,
         read_messages,
         read_session_payload,
     )
-    from coregulate.session import DemoOptions
 
     try:
         check_intact(args.file)

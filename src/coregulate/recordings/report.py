@@ -75,13 +75,13 @@ def write_report(analysis: Analysis, out: str | os.PathLike[str]) -> Path:
     ax_lag.set_xlabel("session time (min)")
     for ax in axes:
         for marker in analysis.markers:
-            ax.axvline(marker["t_ns"] / 60e9, color="0.4", lw=0.6, ls="--")
+            ax.axvline(marker.t_s / 60, color="0.4", lw=0.6, ls="--")
         for rating in analysis.ratings:
             ax.axvline(rating["t_ns"] / 60e9, color="tab:green", lw=0.6, ls=":")
     for marker in analysis.markers:
         ax_hr.annotate(
-            str(marker.get("kind", "marker")),
-            (marker["t_ns"] / 60e9, 1.0),
+            marker.kind,
+            (marker.t_s / 60, 1.0),
             xycoords=("data", "axes fraction"),
             fontsize=6,
             rotation=90,

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coregulate.bus.envelope import EnvelopeError, decode_frames
-from coregulate.recordings.store import SessionFileError
 from coregulate.recordings.writer import SessionWriter
+from coregulate.sessionfile.access import SessionFileError
 
 log = logging.getLogger(__name__)
 

@@ -368,7 +368,7 @@ def write_report(data: SessionData, out: str | os.PathLike[str]) -> Path:
         fig.add_subplot(top[1]),
         "Markers",
         ["at (min)", "kind", "note"],
-        [[f"{m.t_s / 60:.1f}", m.label, _clip(m.note or "", 30)] for m in data.markers],
+        [[f"{m.t_s / 60:.1f}", m.label, _clip(m.text, 30)] for m in data.markers],
         "no markers recorded in this session",
         [0.14, 0.36, 0.5],
     )

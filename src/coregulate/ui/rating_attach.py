@@ -14,7 +14,7 @@ from pathlib import Path
 
 from coregulate.bus.producer import BusProducer
 from coregulate.clock import SessionClock
-from coregulate.recordings.store import SessionFileError, read_messages
+from coregulate.sessionfile.access import SessionFileError, read_messages
 
 RATING_SOURCE = "rating"
 
@@ -52,7 +52,7 @@ def running_session(path: Path) -> RunningSession:
 
 def session_number(session: RunningSession) -> int:
     """Return the client's number for this session: earlier sessions in its folder + 1."""
-    from coregulate.review.history import find_client_sessions, session_start_ns
+    from coregulate.sessionfile.catalog import find_client_sessions, session_start_ns
 
     paths, _ = find_client_sessions(session.client_id, session.path.parent)
     start = session.clock.wall_anchor_ns

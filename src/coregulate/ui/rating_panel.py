@@ -31,7 +31,7 @@ def _session_number(session_file: Path | None, client_id: str) -> int | None:
     """Return the client's number for this session from its folder, or None if unknown."""
     if session_file is None or not client_id:
         return None
-    from coregulate.review.history import find_client_sessions, session_start_ns
+    from coregulate.sessionfile.catalog import find_client_sessions, session_start_ns
 
     paths, _ = find_client_sessions(client_id, session_file.parent)
     start = session_start_ns(session_file) or 0
