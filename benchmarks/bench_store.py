@@ -33,7 +33,8 @@ from coregulate.bus.endpoints import Endpoints
 from coregulate.bus.envelope import make_message
 from coregulate.bus.producer import BusProducer
 from coregulate.recordings.hub import Hub, HubConfig
-from coregulate.recordings.store import SessionStore, open_readonly
+from coregulate.recordings.store import SessionStore
+from coregulate.sessionfile.access import open_readonly
 
 NAME = "store"
 TITLE = "Recordings: session store write throughput"

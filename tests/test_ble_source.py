@@ -319,8 +319,8 @@ def test_polar_ecg_is_started_streamed_and_preferred_for_beats() -> None:
 def test_acquisition_records_two_ble_straps_through_the_hub(hub_thread) -> None:
     from coregulate.acquisition.process import run_sources
     from coregulate.bus.producer import BusProducer
-    from coregulate.recordings.store import read_messages
     from coregulate.recordings.summary import integrity_ok
+    from coregulate.sessionfile.access import read_messages
 
     hub_thread.start()
     producer = BusProducer(hub_thread.endpoints.input, "acq")
@@ -360,7 +360,7 @@ def test_a_fault_in_one_source_never_stops_the_other(hub_thread) -> None:
     from coregulate.acquisition.process import run_sources
     from coregulate.acquisition.source import SourceEvent
     from coregulate.bus.producer import BusProducer
-    from coregulate.recordings.store import read_messages
+    from coregulate.sessionfile.access import read_messages
 
     class Broken:
         role, name = "client", "broken"

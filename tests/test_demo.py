@@ -14,8 +14,8 @@ import pytest
 
 from coregulate.acquisition.hrm import parse_heart_rate_measurement
 from coregulate.acquisition.simulator import demo_config, simulate_dyad
-from coregulate.recordings.store import read_messages
 from coregulate.recordings.summary import integrity_ok, session_info, stream_counts
+from coregulate.sessionfile.access import read_messages
 
 CLI = [sys.executable, "-m", "coregulate.cli"]
 

@@ -21,9 +21,9 @@ import pytest
 from coregulate.bus.endpoints import Endpoints
 from coregulate.bus.producer import BusProducer
 from coregulate.recordings.hub import EXIT_WRITE_FAILED, Hub, HubConfig, run_hub_process
-from coregulate.recordings.store import read_messages
 from coregulate.recordings.summary import integrity_ok
 from coregulate.session import DemoOptions, Session, SessionError
+from coregulate.sessionfile.access import read_messages
 
 _SPAWN = mp.get_context("spawn")
 

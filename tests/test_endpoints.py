@@ -94,7 +94,7 @@ def test_demo_on_a_private_bus(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr
     assert "none missing" in run.stdout
-    from coregulate.recordings.store import read_messages
+    from coregulate.sessionfile.access import read_messages
 
     session = next(read_messages(out, ("session",))).json()
     assert all(e.startswith(f"ipc://{tmp_path}/coregulate-") for e in session["endpoints"])

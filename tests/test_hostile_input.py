@@ -29,7 +29,7 @@ from coregulate.bus.envelope import (
 from coregulate.bus.producer import BusProducer
 from coregulate.bus.subscriber import BusSubscriber
 from coregulate.recordings.hub import MAX_WIRE_FRAME_BYTES, Hub, HubConfig
-from coregulate.recordings.store import read_messages
+from coregulate.sessionfile.access import read_messages
 
 PRODUCER = "valid-producer-0"  # a source name no generated input can hit by chance
 

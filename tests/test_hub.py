@@ -24,8 +24,8 @@ from coregulate.bus.envelope import encode_header
 from coregulate.bus.producer import BusProducer
 from coregulate.bus.subscriber import BusSubscriber
 from coregulate.recordings.hub import HubConfig, run_hub_process
-from coregulate.recordings.store import read_messages
 from coregulate.recordings.summary import integrity_ok, stream_counts
+from coregulate.sessionfile.access import read_messages
 
 
 def _seqs(path: Path, topic: str) -> list[int]:

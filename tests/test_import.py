@@ -14,7 +14,7 @@ from coregulate.acquisition.beat_timing import BeatTimer
 from coregulate.recordings.importers import ImportFileError, read_polar_rr, read_rr_list, read_xdf
 from coregulate.recordings.importing import write_import
 from coregulate.recordings.pipeline import read_beats
-from coregulate.recordings.store import read_session_payload
+from coregulate.sessionfile.access import read_session_payload
 from xdf_writer import write_xdf
 
 CLI = [sys.executable, "-m", "coregulate.cli"]

@@ -10,8 +10,8 @@ import pytest
 from coregulate.acquisition import ble_scan
 from coregulate.cli import main
 from coregulate.commands._last_pair import last_pair_path, load_last_pair
-from coregulate.recordings.store import read_messages
 from coregulate.recordings.summary import integrity_ok
+from coregulate.sessionfile.access import read_messages
 
 
 @pytest.fixture(autouse=True)

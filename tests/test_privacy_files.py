@@ -15,7 +15,6 @@ from zmq.utils import z85
 
 from coregulate.bus.producer import BusProducer
 from coregulate.cli import main
-from coregulate.recordings.store import read_messages, read_meta
 from coregulate.security.files import PermissionsError, check_owner_only, private_dir
 from coregulate.security.keys import (
     KeyStore,
@@ -24,6 +23,7 @@ from coregulate.security.keys import (
     fingerprint,
     parse_public_key,
 )
+from coregulate.sessionfile.access import read_messages, read_meta
 
 
 @pytest.fixture

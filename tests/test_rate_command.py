@@ -11,7 +11,7 @@ from coregulate.alliance.schedule import session_number
 from coregulate.bus.producer import BusProducer
 from coregulate.cli import main
 from coregulate.clock import SessionClock
-from coregulate.recordings.store import read_messages
+from coregulate.sessionfile.access import read_messages
 from coregulate.ui.rating_entry import RatingDialog
 from review_support import session_file
 

@@ -12,7 +12,7 @@ from coregulate.alliance.instruments import ORS, SRS, WAI_SR
 from coregulate.alliance.rating import read_rating
 from coregulate.alliance.schedule import forms_due
 from coregulate.bus.producer import BusProducer
-from coregulate.recordings.store import read_messages
+from coregulate.sessionfile.access import read_messages
 from coregulate.ui.rating_entry import RatingDialog, RatingSender
 from coregulate.ui.rating_forms import RatingForm
 

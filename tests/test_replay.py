@@ -10,7 +10,7 @@ from pathlib import Path
 
 from coregulate.acquisition.replay_source import recorded_events
 from coregulate.recordings.simulated_file import write_simulated_session
-from coregulate.recordings.store import read_messages, read_session_payload
+from coregulate.sessionfile.access import read_messages, read_session_payload
 
 CLI = [sys.executable, "-m", "coregulate.cli"]
 

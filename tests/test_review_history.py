@@ -7,7 +7,8 @@ import math
 from pathlib import Path
 
 from coregulate.cli import main
-from coregulate.review.history import client_history, find_client_sessions
+from coregulate.review.history import client_history
+from coregulate.sessionfile.catalog import find_client_sessions
 from review_support import NS, session_file
 
 HOUR_NS = 3600 * NS

@@ -204,7 +204,7 @@ def test_a_session_serves_allow_listed_viewers(tmp_path: Path, keys: KeyStore) -
             session.supervise()
     assert {"metrics.client", "metrics.therapist", "status.hub"} <= topics
     assert stranger.drain() == []
-    from coregulate.recordings.store import read_meta
+    from coregulate.sessionfile.access import read_meta
 
     meta = read_meta(options.out)
     assert meta["hub_viewers_admitted"] >= 1

@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 
 from coregulate.acquisition.simulator import demo_config, simulate_dyad
-from coregulate.recordings.store import read_messages
 from coregulate.recordings.summary import integrity_ok, stream_counts
 from coregulate.session import DemoOptions, Session
+from coregulate.sessionfile.access import read_messages
 
 
 def _kill_mid_session(session: Session, name: str) -> None:

@@ -20,7 +20,7 @@ from coregulate.acquisition.simulator import (
     simulate_dyad,
 )
 from coregulate.bus.envelope import make_message
-from coregulate.recordings.store import read_messages
+from coregulate.sessionfile.access import read_messages
 from coregulate.signal.baseline import ACTIVATED, HIGHLY_ACTIVATED, SETTLED, BaselineProfile
 from coregulate.signal.hrv import band_powers_ms2, rmssd_ms, sdnn_ms
 from coregulate.signal.person import (

@@ -10,16 +10,10 @@ from pathlib import Path
 import pytest
 
 from coregulate.bus.envelope import make_message
-from coregulate.recordings.schema import VIEW_NAMES
 from coregulate.recordings.simulated_file import write_simulated_session
-from coregulate.recordings.store import (
-    APPLICATION_ID,
-    STORE_SCHEMA_VERSION,
-    SessionFileError,
-    SessionStore,
-    check_intact,
-    open_readonly,
-)
+from coregulate.recordings.store import SessionStore
+from coregulate.sessionfile.access import SessionFileError, check_intact, open_readonly
+from coregulate.sessionfile.schema import APPLICATION_ID, STORE_SCHEMA_VERSION, VIEW_NAMES
 
 _V1_SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -16,7 +16,7 @@ from PySide6 import QtCore
 from coregulate.bus.envelope import make_message
 from coregulate.bus.producer import BusProducer
 from coregulate.bus.subscriber import BusSubscriber
-from coregulate.recordings.store import read_messages
+from coregulate.sessionfile.access import read_messages
 from coregulate.ui.live_window import LiveWindow
 from coregulate.ui.readouts import NOT_PUBLISHED
 from coregulate.ui.synthetic import synthetic_session

@@ -25,7 +25,7 @@ from pathlib import Path
 from coregulate.acquisition.source import STATUS_ENDED, SourceEvent
 from coregulate.bus.envelope import TOPIC_HRM, TOPIC_STATUS
 from coregulate.clock import SessionClock
-from coregulate.recordings.store import read_messages
+from coregulate.sessionfile.access import read_messages
 from coregulate.signal.dyad import ROLES
 
 # Published by StrapPublisher from the notification bytes, not by the source.

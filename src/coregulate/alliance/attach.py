@@ -14,7 +14,7 @@ from pathlib import Path
 
 from coregulate.bus.producer import BusProducer
 from coregulate.clock import SessionClock
-from coregulate.recordings.store import SessionFileError, read_messages
+from coregulate.sessionfile.access import SessionFileError, read_messages
 
 RATING_SOURCE = "rating"
 

@@ -44,7 +44,7 @@ def session_number(session_file: Path | None, client_id: str) -> int | None:
     if session_file is None or not client_id:
         return None
     # Imported here: the catalogue reads session files, which rating entry needs only now.
-    from coregulate.review.history import find_client_sessions, session_start_ns
+    from coregulate.sessionfile.catalog import find_client_sessions, session_start_ns
 
     session_file = Path(session_file)
     paths, _ = find_client_sessions(client_id, session_file.parent)

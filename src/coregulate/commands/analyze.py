@@ -49,7 +49,7 @@ def _write_private(path: Path, text: str) -> None:
 def analyze_one(job: dict[str, Any]) -> dict[str, Any]:
     """Return the summary of one job (session or client/therapist), or its error."""
     from coregulate.recordings.analysis import analyze_files
-    from coregulate.recordings.store import SessionFileError
+    from coregulate.sessionfile.access import SessionFileError
 
     try:
         analysis = analyze_files(

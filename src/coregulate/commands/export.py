@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate export`; return the exit code."""
     from coregulate.recordings.formats import write_export
-    from coregulate.recordings.store import SessionFileError, check_intact
+    from coregulate.sessionfile.access import SessionFileError, check_intact
 
     if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
         log.error("%s exists and is not an empty folder; choose a new --out", args.out)

@@ -81,7 +81,8 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate history`; return the exit code."""
-    from coregulate.review.history import client_history, find_client_sessions, write_csv
+    from coregulate.review.history import client_history, write_csv
+    from coregulate.sessionfile.catalog import find_client_sessions
 
     if args.folder is None:
         from platformdirs import user_data_path

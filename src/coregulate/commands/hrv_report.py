@@ -7,7 +7,6 @@ import json
 import logging
 import math
 from pathlib import Path
-from typing import Any
 
 ORDER = 30
 log = logging.getLogger("coregulate")
@@ -65,28 +64,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def read_beats(path: Path) -> dict[str, tuple[list[int], list[float], list[bool]]]:
     """Return each role's recorded beats as (t_ns, rr_ms, gap_before) per beat."""
-    from coregulate.recordings.store import read_messages
+    from coregulate.sessionfile.beats import beats_from_messages
+    from coregulate.sessionfile.record import read_session
 
-    payloads: dict[str, dict[tuple[str, int], Any]] = {}
-    for msg in read_messages(path, ("beat.",)):
-        # (source, seq) identifies a message: a resend after a hub restart is one.
-        payloads.setdefault(msg.topic.partition(".")[2], {})[(msg.source, msg.seq)] = msg.json()
     beats: dict[str, tuple[list[int], list[float], list[bool]]] = {}
-    for role, by_id in sorted(payloads.items()):
-        t: list[int] = []
-        rr: list[float] = []
-        gap: list[bool] = []
-        for body in sorted(by_id.values(), key=lambda b: b["t_ns"][0] if b["t_ns"] else 0):
-            t += [int(x) for x in body["t_ns"]]
-            rr += [float(x) for x in body["rr_ms"]]
-            gap += [bool(body["gap_before"])] + [False] * (len(body["rr_ms"]) - 1)
-        beats[role] = (t, rr, gap)
+    for role, series in sorted(read_session(path, ("beats",)).beats.items()):
+        # In time order of each message's first beat, whatever order they arrived in.
+        ordered = sorted(series.messages, key=lambda m: m.json()["t_ns"][:1] or [0])
+        s = beats_from_messages(role, ordered)
+        beats[role] = (s.t_ns.tolist(), s.rr_ms.tolist(), s.gap_before.tolist())
     return beats
 
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate hrv-report`; return the exit code."""
-    from coregulate.recordings.store import SessionFileError
+    from coregulate.sessionfile.access import SessionFileError
     from coregulate.signal.report import Segment, full_report
 
     if args.out is not None and args.out.exists():

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from coregulate.recordings import importers
     from coregulate.recordings.formats import read_import
     from coregulate.recordings.importing import write_import
-    from coregulate.recordings.store import SessionFileError
+    from coregulate.sessionfile.access import SessionFileError
 
     if args.out.exists():
         log.error("%s already exists; choose another --out (a session never overwrites)", args.out)

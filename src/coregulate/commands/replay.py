@@ -50,13 +50,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate replay`; return the exit code."""
     from coregulate.acquisition.specs import ReplayStrapSpec
-    from coregulate.recordings.store import (
+    from coregulate.session import DemoOptions
+    from coregulate.sessionfile.access import (
         SessionFileError,
         check_intact,
         read_messages,
         read_session_payload,
     )
-    from coregulate.session import DemoOptions
 
     try:
         check_intact(args.file)
@@ -94,7 +94,12 @@ def run(args: argparse.Namespace) -> int:
         mode="replay",
         client_id=str(original.get("client_id", "unknown")),
         therapist_id=str(original.get("therapist_id", "unknown")),
-        meta={"replay_of": args.file.name, "replay_from_s": args.from_s},
+        meta={
+            "replay_of": args.file.name,
+            "replay_from_s": args.from_s,
+            # Not a new session: no catalogue counts a replay as one of the client's.
+            "derived": {"kind": "replay", "from": args.file.name},
+        },
     )
     code = run_session(options, want_headless(args.headless))
     if code == 0:

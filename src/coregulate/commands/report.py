@@ -32,9 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate report`; return the exit code."""
-    from coregulate.recordings.store import SessionFileError
     from coregulate.review.report import write_report
     from coregulate.review.session_data import load_session
+    from coregulate.sessionfile.access import SessionFileError
 
     out = args.out or args.file.with_suffix(".pdf")
     if out.suffix.lower() not in (".pdf", ".png"):

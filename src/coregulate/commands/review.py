@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate review`; return the exit code."""
-    from coregulate.recordings.store import SessionFileError, open_readonly
+    from coregulate.sessionfile.access import SessionFileError, open_readonly
 
     try:
         open_readonly(args.file).close()

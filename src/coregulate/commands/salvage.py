@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate salvage`; return the exit code."""
     from coregulate.recordings.salvage import salvage
-    from coregulate.recordings.store import SessionFileError
+    from coregulate.sessionfile.access import SessionFileError
 
     out = args.out or args.file.with_name(f"{args.file.stem}-salvaged{args.file.suffix}")
     try:

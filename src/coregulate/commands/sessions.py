@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate sessions`; return the exit code."""
-    from coregulate.recordings.catalog import list_sessions
+    from coregulate.sessionfile.catalog import list_sessions
 
     folder = args.folder or sessions_folder()
     if not folder.is_dir():

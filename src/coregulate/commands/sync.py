@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _recorded_params(path: Path) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
     """Return (HR params, slow params, live payloads) from the file's first sync stream."""
-    from coregulate.recordings.store import read_messages
+    from coregulate.sessionfile.access import read_messages
 
     hr: dict[str, Any] = {}
     slow: dict[str, Any] = {}
@@ -113,7 +113,7 @@ def _describe(final: dict[str, Any]) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate sync`; return the exit code."""
-    from coregulate.recordings.store import SessionFileError, read_messages
+    from coregulate.sessionfile.access import SessionFileError, read_messages
     from coregulate.signal.synchrony import HR_PARAMS, SLOW_PARAMS
     from coregulate.stages.sync_stage import SyncStage
 

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import coregulate
-from coregulate.recordings.pipeline import (
-    BeatSeries,
-    PipelineResult,
-    beats_from_messages,
-    read_beats,
-    run_offline_pipeline,
-    session_anchor_ns,
-)
-from coregulate.recordings.store import SessionFileError, check_intact, read_messages
+from coregulate.recordings.pipeline import PipelineResult, run_offline_pipeline, session_anchor_ns
 from coregulate.recordings.summary import PersonSummary, summarize_hr_samples
+from coregulate.sessionfile.access import SessionFileError, check_intact
+from coregulate.sessionfile.beats import BeatSeries, beats_from_messages
+from coregulate.sessionfile.markers import Marker
+from coregulate.sessionfile.record import Event, SessionRecord, read_session
 from coregulate.signal.dyad import ROLES
+
+# What `analyze` reads of a session file: never the raw notifications or the metrics.
+_PARTS = ("beats", "hr", "markers", "ratings")
 
 
 @dataclass
@@ -29,7 +27,7 @@ class Analysis:
     sources: dict[str, Path]
     people: dict[str, BeatSeries]
     result: PipelineResult
-    markers: list[dict[str, Any]]
+    markers: list[Marker]  # those that stand (withdrawn ones left out)
     ratings: list[dict[str, Any]]
     hr_only: dict[str, PersonSummary] = field(default_factory=dict)  # roles without beats
 
@@ -49,25 +47,21 @@ class Analysis:
         return out
 
 
-def _hr_only_summary(path: Path, role: str | None, as_role: str) -> PersonSummary | None:
+def _hr_only_summary(samples: list[Event], as_role: str) -> PersonSummary | None:
     """Return a person's summary from HR samples (an HR-only import), or None if none."""
-    values = [
-        float(m.json()["hr_bpm"])
-        for m in read_messages(path, ("hr.",))
-        if role is None or m.role == role
-    ]
+    values = [float(e.payload["hr_bpm"]) for e in samples]
     return summarize_hr_samples(as_role, values) if values else None
 
 
-def _one_role(path: Path, wanted: str) -> tuple[BeatSeries | None, PersonSummary | None]:
-    """Return the beats of `wanted` in `path` (or of its only person), or its HR-only summary."""
-    people = read_beats(path)
+def _one_role(record: SessionRecord, wanted: str) -> tuple[BeatSeries | None, PersonSummary | None]:
+    """Return the beats of `wanted` in a file (or of its only person), or its HR-only summary."""
+    people, path = record.beats, record.path
     if wanted in people:
         return people[wanted], None
     if len(people) == 1:
         return next(iter(people.values())), None
     if not people:
-        hr_only = _hr_only_summary(path, None, wanted)
+        hr_only = _hr_only_summary([e for samples in record.hr.values() for e in samples], wanted)
         if hr_only is not None:
             return None, hr_only
         raise SessionFileError(f"{path} holds no beats; import or record a session first")
@@ -89,14 +83,15 @@ def analyze_files(
     if session is not None:
         path = Path(session)
         check_intact(path)
-        people = read_beats(path)
+        record = read_session(path, _PARTS)
+        people = record.beats
         hr_only = {
             role: summary
             for role in ROLES
-            if role not in people and (summary := _hr_only_summary(path, role, role)) is not None
+            if role not in people
+            and (summary := _hr_only_summary(record.hr.get(role, []), role)) is not None
         }
         sources = {role: path for role in (*people, *hr_only)}
-        extra = [path]
     else:
         if client is None or therapist is None:
             raise SessionFileError("give one session file, or both --client and --therapist")
@@ -104,27 +99,23 @@ def analyze_files(
         for p in paths.values():
             check_intact(p)
         shift = session_anchor_ns(paths["therapist"]) - session_anchor_ns(paths["client"])
+        # Markers and ratings are the session's: the client file's, for an imported pair.
+        records = {
+            "client": read_session(paths["client"], _PARTS),
+            "therapist": read_session(paths["therapist"], ("beats", "hr")),
+        }
+        record = records["client"]
         people, hr_only = {}, {}
         for role, shift_ns in (("client", 0), ("therapist", shift)):
-            beats, summary = _one_role(paths[role], role)
+            beats, summary = _one_role(records[role], role)
             if beats is not None:
                 people[role] = beats_from_messages(role, _retopic(beats, role), shift_ns)
             elif summary is not None:
                 hr_only[role] = summary
         sources = paths
-        extra = [paths["client"]]
-    markers = effective_markers(
-        m.json() | {"t_ns": m.t_ns} for p in extra for m in read_messages(p, ("marker",))
-    )
-    ratings = [m.json() | {"t_ns": m.t_ns} for p in extra for m in read_messages(p, ("rating",))]
-    return Analysis(sources, people, run_offline_pipeline(people, phase), markers, ratings, hr_only)
-
-
-def effective_markers(payloads: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Return the markers that stand: retractions (undo) and what they retract removed."""
-    items = list(payloads)
-    retracted = {p.get("retracts") for p in items if p.get("kind") == "retraction"}
-    return [p for p in items if p.get("kind") != "retraction" and p.get("id") not in retracted]
+    ratings = [e.payload | {"t_ns": e.t_ns} for e in record.ratings]
+    result = run_offline_pipeline(people, phase)
+    return Analysis(sources, people, result, record.markers, ratings, hr_only)
 
 
 def _retopic(series: BeatSeries, role: str) -> list:

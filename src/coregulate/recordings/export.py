@@ -1,6 +1,6 @@
 """Exports a session file as CSV tables or a BIDS-style physio folder, with a README.
 
-Everything comes from the file's analysis views (`recordings/schema.py`), so an
+Everything comes from the file's analysis views (`sessionfile/schema.py`), so an
 export shows exactly what the file holds. Times are given both as session time
 (``t_s``, seconds since session start on the session clock) and, where useful, as
 ``t_ns``. Units are in column names. Files are owner-only (health data).
@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 import coregulate
-from coregulate.recordings.store import open_readonly, read_meta, read_session_payload
 from coregulate.security.files import private_dir, write_private_file
+from coregulate.sessionfile.access import open_readonly, read_meta, read_session_payload
 from coregulate.signal.resample import MAX_INTERP_GAP_S, rr_on_grid
 
 HR_GRID_HZ = 4.0  # the physio HR/RR series: a common grid for synchrony tools

@@ -67,6 +67,8 @@ def write_import(
                 "therapist_id": therapist_id,
                 "roles": sorted({*recording.notifications, *recording.hr_samples}),
                 "parameters": pipeline_parameters(),
+                # Another device's recording: no catalogue counts it as a client's session.
+                "derived": {"kind": "import", "from": source_file},
             },
             0,
         )

@@ -1,8 +1,8 @@
 """The offline pipeline: one seam through which every offline command runs the stages.
 
-`run_offline_pipeline` takes the beats of a session (as recorded `beat.<role>`
-messages), runs them through the same per-person bus stages as a live session,
-chained as on the bus (`offline_stages()`), then the dyadic synchrony of the
+`run_offline_pipeline` takes the beats of a session (`BeatSeries`: the recorded
+`beat.<role>` messages), runs them through the same per-person bus stages as a live
+session, chained as on the bus (`offline_stages()`), then the dyadic synchrony of the
 whole session through the synchrony stage's offline path (`synchrony_reports()`),
 and returns what they published plus the whole-session summaries
 `coregulate analyze` reports (`person_summary()`, `synchrony_summary()`). A new
@@ -19,10 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_SYNC, Message, make_message
+from coregulate.bus.envelope import TOPIC_SYNC, Message, make_message
 from coregulate.recordings.parameters import pipeline_parameters
-from coregulate.recordings.store import read_messages, read_session_payload
 from coregulate.recordings.summary import PersonSummary
+from coregulate.sessionfile.access import read_session_payload
+from coregulate.sessionfile.beats import BeatSeries
+from coregulate.sessionfile.record import read_session
 from coregulate.signal.screening import classify_beats, normal_mask, rmssd_normal_ms
 from coregulate.signal.synchrony import HR_PARAMS, SLOW_PARAMS, SynchronyReport, synchrony_offline
 from coregulate.signal.synchrony import screen_beats as sync_screen_beats
@@ -36,18 +38,6 @@ _NO_SYNCHRONY: dict[str, Any] = {
     "surrogate_es": None,
     "n_surrogates": 0,
 }
-
-
-@dataclass
-class BeatSeries:
-    """One person's beats: the recorded messages and their beats flattened to arrays."""
-
-    role: str
-    messages: list[Message]
-    t_ns: np.ndarray
-    rr_ms: np.ndarray
-    gap_before: np.ndarray
-    artifact: np.ndarray | None = None  # per-beat artifact class when the file has it
 
 
 @dataclass
@@ -69,51 +59,10 @@ class PipelineResult:
         ]
 
 
-def beats_from_messages(role: str, messages: list[Message], shift_ns: int = 0) -> BeatSeries:
-    """Return one person's BeatSeries from `beat.<role>` messages (times shifted by `shift_ns`)."""
-    t, rr, gap, art = [], [], [], []
-    has_artifact = False
-    for msg in messages:
-        body = msg.json()
-        n = len(body["rr_ms"])
-        t.extend(int(x) + shift_ns for x in body["t_ns"])
-        rr.extend(float(x) for x in body["rr_ms"])
-        gap.extend([bool(body.get("gap_before"))] + [False] * (n - 1))
-        if "artifact" in body:
-            has_artifact = True
-            art.extend(body["artifact"])
-        else:
-            art.extend([None] * n)
-    if shift_ns:
-        messages = [
-            Message(m.topic, m.source, m.seq, m.t_ns + shift_ns, _shift_payload(m, shift_ns))
-            for m in messages
-        ]
-    return BeatSeries(
-        role,
-        messages,
-        np.asarray(t, dtype=np.int64),
-        np.asarray(rr, dtype=float),
-        np.asarray(gap, dtype=bool),
-        np.asarray(art, dtype=object) if has_artifact else None,
-    )
-
-
-def _shift_payload(msg: Message, shift_ns: int) -> bytes:
-    import json
-
-    body = msg.json()
-    body["t_ns"] = [int(x) + shift_ns for x in body["t_ns"]]
-    return json.dumps(body, separators=(",", ":")).encode()
-
-
 def read_beats(path: str | os.PathLike[str], role: str | None = None) -> dict[str, BeatSeries]:
     """Return the beats of every role in a session file (or only `role`)."""
-    by_role: dict[str, list[Message]] = {}
-    for msg in read_messages(path, (TOPIC_BEAT + ".",)):
-        if msg.role and (role is None or msg.role == role):
-            by_role.setdefault(msg.role, []).append(msg)
-    return {r: beats_from_messages(r, msgs) for r, msgs in by_role.items()}
+    roles = None if role is None else (role,)
+    return read_session(path, parts=("beats",), roles=roles).beats
 
 
 def offline_stages() -> list[Stage]:

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coregulate.bus.envelope import EnvelopeError, decode_frames
-from coregulate.recordings.store import SessionFileError
 from coregulate.recordings.writer import SessionWriter
+from coregulate.sessionfile.access import SessionFileError
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,8 @@ def salvage(path: str | os.PathLike[str], out: str | os.PathLike[str]) -> Salvag
                         report.rows += 1
                 meta = _read_meta(db)
                 meta["salvaged_from"] = src.name
+                # A copy of a session, not a session: no catalogue counts it as one.
+                meta["derived"] = {"kind": "salvage", "from": src.name}
                 meta["salvage"] = {
                     "rows": report.rows,
                     "unreadable_ranges": report.unreadable_ranges,

@@ -55,6 +55,7 @@ def write_simulated_session(
                 "seed": seed,
                 "duration_s": duration_s,
                 "parameters": pipeline_parameters(),
+                "derived": {"kind": "simulated", "from": f"simulator, seed {seed}"},
             },
             0,
         )

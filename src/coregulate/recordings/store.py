@@ -4,12 +4,13 @@ One file per session. The ``messages`` table keeps each message exactly as it wa
 the bus (the header frame's bytes and the payload's bytes) beside the decoded
 fields used to query it, so nothing a device or a stage sent is ever lost or
 reinterpreted. Schema 2 adds the analysis tables beside it as SQL views over
-``messages`` (`coregulate.recordings.schema`): beats, metrics, status, synchrony,
+``messages`` (`coregulate.sessionfile.schema`): beats, metrics, status, synchrony,
 markers, ratings, ECG and the session's metadata, always consistent with the raw
 log because they are computed from it. docs/file-format.md says why.
 
-The hub is the only writer. Readers open the file read-only and may do so while a
-session is running (WAL lets them read the last committed state).
+The hub is the only writer; this module is the write side. Readers open the file
+read-only through `coregulate.sessionfile` and may do so while a session is running
+(WAL lets them read the last committed state).
 """
 
 from __future__ import annotations
@@ -18,19 +19,15 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from coregulate.bus.envelope import Message
-from coregulate.recordings.schema import VIEWS_SQL, create_temp_views
 from coregulate.security.files import create_private_file
+from coregulate.sessionfile.access import SessionFileError, newer_schema_error
+from coregulate.sessionfile.schema import APPLICATION_ID, STORE_SCHEMA_VERSION, VIEWS_SQL
 
 log = logging.getLogger(__name__)
-
-STORE_SCHEMA_VERSION = 2
-# "CORG" in ASCII: lets `file` and our own tools recognise a session file.
-APPLICATION_ID = 0x434F5247
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -53,13 +50,6 @@ CREATE INDEX IF NOT EXISTS messages_topic_t ON messages (topic, t_ns);
 """
 
 
-def _newer_schema_error(path: Path, version: int) -> SessionFileError:
-    return SessionFileError(
-        f"{path} was written by a newer coregulate (file schema {version}, this one "
-        f"reads up to {STORE_SCHEMA_VERSION}); upgrade coregulate to open it"
-    )
-
-
 def migrate(db: sqlite3.Connection, version: int) -> None:
     """Bring an open, writable session file from schema `version` to the current one.
 
@@ -74,10 +64,6 @@ def migrate(db: sqlite3.Connection, version: int) -> None:
             db.execute(statement)
         db.execute(f"PRAGMA user_version={STORE_SCHEMA_VERSION}")
     log.info("session file migrated from schema %d to %d", version, STORE_SCHEMA_VERSION)
-
-
-class SessionFileError(Exception):
-    """A session file that cannot be opened or read; the text says what to do."""
 
 
 class SessionStore:
@@ -111,7 +97,7 @@ class SessionStore:
             raise SessionFileError(f"{self.path} is an SQLite file of another program")
         if version > STORE_SCHEMA_VERSION:
             self._db.close()
-            raise _newer_schema_error(self.path, version)
+            raise newer_schema_error(self.path, version)
         self._db.executescript(_SCHEMA)
         self._db.execute(f"PRAGMA application_id={APPLICATION_ID}")
         migrate(self._db, version)
@@ -180,85 +166,3 @@ class SessionStore:
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             self._db.close()
-
-
-def open_readonly(path: str | os.PathLike[str]) -> sqlite3.Connection:
-    """Return a read-only connection to a session file, or raise SessionFileError."""
-    p = Path(path)
-    if not p.is_file():
-        raise SessionFileError(f"{p}: no such session file")
-    try:
-        db = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
-        app_id = db.execute("PRAGMA application_id").fetchone()[0]
-    except sqlite3.DatabaseError as exc:
-        raise SessionFileError(
-            f"{p} is damaged or not a session file ({exc}); if it is a session file, "
-            f"`coregulate salvage {p}` copies every intact row into a new file"
-        ) from exc
-    if app_id != APPLICATION_ID:
-        db.close()
-        raise SessionFileError(f"{p} is not a coregulate session file")
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    if version > STORE_SCHEMA_VERSION:
-        db.close()
-        raise _newer_schema_error(p, version)
-    if version < STORE_SCHEMA_VERSION:
-        # An older file read without changing it: the views live in this connection only.
-        create_temp_views(db)
-    return db
-
-
-def check_intact(path: str | os.PathLike[str]) -> None:
-    """Raise SessionFileError if the file is damaged (truncated, overwritten, ...)."""
-    db = open_readonly(path)
-    try:
-        problems = [r[0] for r in db.execute("PRAGMA quick_check(5)")]
-    except sqlite3.DatabaseError as exc:
-        problems = [str(exc)]
-    finally:
-        db.close()
-    if problems != ["ok"]:
-        raise SessionFileError(
-            f"{path} is damaged ({'; '.join(problems)}); "
-            f"`coregulate salvage {path}` copies every intact row into a new file"
-        )
-
-
-def read_messages(
-    path: str | os.PathLike[str], topics: Iterable[str] | None = None
-) -> Iterator[Message]:
-    """Yield the recorded messages in the order the hub received them.
-
-    `topics` restricts to topics starting with any of the given prefixes.
-    """
-    db = open_readonly(path)
-    try:
-        sql = "SELECT topic, source, seq, t_ns, payload, enc FROM messages"
-        args: list[str] = []
-        if topics is not None:
-            prefixes = list(topics)
-            sql += " WHERE " + " OR ".join("substr(topic, 1, ?) = ?" for _ in prefixes)
-            for p in prefixes:
-                args += [str(len(p)), p]
-        sql += " ORDER BY id"
-        for topic, source, seq, t_ns, payload, enc in db.execute(sql, args):
-            yield Message(topic, source, seq, t_ns, bytes(payload), enc)
-    finally:
-        db.close()
-
-
-def read_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Return the session metadata stored in the file."""
-    db = open_readonly(path)
-    try:
-        return {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
-    finally:
-        db.close()
-
-
-def read_session_payload(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Return the payload of the file's first `session` message ({} if none)."""
-    for msg in read_messages(path, ("session",)):
-        if msg.topic == "session":
-            return dict(msg.json())
-    return {}

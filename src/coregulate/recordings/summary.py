@@ -9,7 +9,7 @@ from statistics import median
 from typing import Any
 
 from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_HRM, TOPIC_METRICS
-from coregulate.recordings.store import open_readonly, read_messages
+from coregulate.sessionfile.access import open_readonly, read_messages
 from coregulate.signal.baseline import STATES
 
 

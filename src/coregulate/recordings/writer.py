@@ -17,7 +17,8 @@ from types import TracebackType
 from typing import Any
 
 from coregulate.bus.envelope import make_message
-from coregulate.recordings.store import SessionFileError, SessionStore
+from coregulate.recordings.store import SessionStore
+from coregulate.sessionfile.access import SessionFileError
 
 
 class SessionWriter:

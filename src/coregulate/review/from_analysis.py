@@ -16,14 +16,8 @@ from typing import Any
 import numpy as np
 
 from coregulate.recordings.analysis import Analysis
-from coregulate.recordings.store import read_session_payload
-from coregulate.review.session_data import (
-    SessionData,
-    SyncSeries,
-    _beat_gaps,
-    _person,
-    load_session,
-)
+from coregulate.review.session_data import SessionData, SyncSeries, load_session, person_series
+from coregulate.sessionfile.access import read_session_payload
 
 
 def _num(value: object) -> float:
@@ -62,9 +56,7 @@ def session_from_analysis(analysis: Analysis) -> SessionData:
     recorded = load_session(path)
     people = {}
     for role, beats in analysis.people.items():
-        metrics = analysis.result.outputs.get(f"metrics.{role}", [])
-        timed = [(m.t_ns, m.json()) for m in beats.messages]
-        people[role] = _person(metrics, [b for _, b in timed], _beat_gaps(timed))
+        people[role] = person_series(analysis.result.outputs.get(f"metrics.{role}", []), beats)
     ends = [float(p.t_s[-1]) for p in people.values() if p.t_s.size]
     return dataclasses.replace(
         recorded,

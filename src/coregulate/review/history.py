@@ -21,44 +21,12 @@ import numpy as np
 
 from coregulate.alliance.change import ors_change
 from coregulate.alliance.rating import Rating
-from coregulate.recordings.store import SessionFileError, read_messages
 from coregulate.review.quality import marker_counts, summarize_series, sync_summary
 from coregulate.review.session_data import SessionData, load_session
+from coregulate.sessionfile.access import SessionFileError
 from coregulate.signal.dyad import ROLES
 
 log = logging.getLogger(__name__)
-
-SESSION_SUFFIXES = (".sqlite", ".corg")
-
-
-def session_client_id(path: Path) -> str | None:
-    """Return the pseudonymous client id a session file records, or None if it has none."""
-    for msg in read_messages(path, ("session",)):
-        if msg.topic == "session":
-            value = msg.json().get("client_id")
-            return str(value) if value else None
-    return None
-
-
-def session_start_ns(path: Path) -> int | None:
-    """Return the calendar time (ns since the epoch) a session file says it started, or None."""
-    for msg in read_messages(path, ("session",)):
-        if msg.topic == "session":
-            value = (msg.json().get("clock") or {}).get("wall_anchor_ns")
-            return value if isinstance(value, int) else None
-    return None
-
-
-def find_client_sessions(client_id: str, folder: Path) -> tuple[list[Path], list[str]]:
-    """Return (the client's session files, one line per file that could not be read)."""
-    found, problems = [], []
-    for path in sorted(p for p in folder.rglob("*") if p.suffix in SESSION_SUFFIXES):
-        try:
-            if session_client_id(path) == client_id:
-                found.append(path)
-        except (SessionFileError, ValueError) as exc:
-            problems.append(f"{path}: skipped ({exc})")
-    return found, problems
 
 
 def _client_rating(ratings: list[Rating], name: str, phase: str) -> Rating | None:

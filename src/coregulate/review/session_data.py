@@ -19,7 +19,9 @@ import numpy as np
 
 from coregulate.alliance.rating import Rating, read_rating
 from coregulate.alliance.scoring import RatingError
-from coregulate.recordings.store import read_messages
+from coregulate.sessionfile.beats import BeatSeries
+from coregulate.sessionfile.markers import Marker
+from coregulate.sessionfile.record import Event, read_session
 from coregulate.signal.dyad import ROLES
 
 STATES = ("settled", "activated", "highly activated")
@@ -59,29 +61,6 @@ class PersonSeries:
             known = state in out and seconds <= MAX_UPDATE_GAP_S
             out[state if known else "unavailable"] += float(seconds)
         return out
-
-
-@dataclass(frozen=True)
-class Marker:
-    """A session marker: time (s), kind and optional note."""
-
-    t_s: float
-    kind: str
-    note: str | None
-    marker_id: str | None = None
-
-    @property
-    def label(self) -> str:
-        """Return the kind as a reader writes it ("rupture-withdrawal" -> "rupture: withdrawal")."""
-        return self.kind.replace("-", ": ", 1)
-
-    @property
-    def category(self) -> str:
-        """Return "rupture", "repair" or "note"."""
-        k = self.kind.lower()
-        return (
-            "rupture" if k.startswith("rupture") else "repair" if k.startswith("repair") else "note"
-        )
 
 
 @dataclass
@@ -127,7 +106,8 @@ def _num(value: object) -> float:
     )
 
 
-def _person(metrics: list[dict[str, Any]], beats: list[dict[str, Any]], gaps) -> PersonSeries:
+def person_series(metrics: list[dict[str, Any]], beats: BeatSeries) -> PersonSeries:
+    """Return one person's series for the report from their metrics payloads and beats."""
     t_s = np.array([p["t_ns"] / 1e9 for p in metrics], dtype=float)
     has_states = any("state" in p for p in metrics)
     has_arousal = any("arousal_index" in p for p in metrics)
@@ -150,112 +130,67 @@ def _person(metrics: list[dict[str, Any]], beats: list[dict[str, Any]], gaps) ->
         state=[p.get("state") for p in metrics] if has_states else None,
         baseline=baseline,
         baseline_window_s=window,
-        n_beats=sum(len(b.get("rr_ms", [])) for b in beats),
-        gaps=gaps,
+        n_beats=int(beats.rr_ms.size),
+        gaps=_beat_gaps(beats),
     )
 
 
-def _beat_gaps(beats: list[tuple[int, dict[str, Any]]]) -> list[tuple[float, float]]:
+_NO_BEATS = BeatSeries("", [], np.zeros(0, np.int64), np.zeros(0), np.zeros(0, bool))
+
+
+def _beat_gaps(beats: BeatSeries) -> list[tuple[float, float]]:
     """Return (start_s, end_s) of every span a `gap_before` beat says was lost."""
     gaps = []
-    last_t: int | None = None
-    for _, b in beats:
-        times = b.get("t_ns") or []
-        if not times:
-            continue
-        if b.get("gap_before") and last_t is not None:
-            first_start = times[0] - (b.get("rr_ms") or [0])[0] * 1e6
-            gaps.append((last_t / 1e9, max(first_start, last_t) / 1e9))
-        last_t = times[-1]
+    t_ns, rr_ms = beats.t_ns.tolist(), beats.rr_ms.tolist()
+    for i in np.flatnonzero(beats.gap_before[1:]) + 1:
+        last_t = t_ns[i - 1]
+        gaps.append((last_t / 1e9, max(t_ns[i] - rr_ms[i] * 1e6, last_t) / 1e9))
     return gaps
 
 
-def _marker(payload: object, t_ns: int, retracted: set[str]) -> Marker | None:
-    """Return the Marker of a `marker` payload (None for a retraction or a malformed one).
-
-    Reads the live window's fields (`id`, `kind`, `t_ns` = when the key was pressed,
-    `text`, and `retracts` for an undo) and the plain `{"kind", "note"}` form.
-    """
-    if not isinstance(payload, dict) or not isinstance(payload.get("kind"), str):
+def _sync(events: list[Event]) -> SyncSeries | None:
+    """Return the HR synchrony windows and final summary the sync stage published."""
+    rows: list[tuple[float, float, float]] = []
+    final: dict[str, Any] | None = None
+    for e in events:
+        p = e.payload
+        if e.source != "sync" or p.get("series") != "hr_bpm":
+            continue
+        if p.get("final"):
+            final = p
+        w = p.get("window")
+        if w:
+            mid = (w["start_ns"] + w["end_ns"]) / 2e9
+            rows.append((mid, _num(w.get("peak_r")), _num(w.get("peak_lag_s"))))
+    if not rows and not final:
         return None
-    if payload["kind"] == "retraction":
-        if isinstance(payload.get("retracts"), str):
-            retracted.add(payload["retracts"])
-        return None
-    t = payload.get("t_ns")
-    note = payload.get("text") or payload.get("note")
-    return Marker(
-        (t if isinstance(t, int) and not isinstance(t, bool) else t_ns) / 1e9,
-        payload["kind"],
-        note if isinstance(note, str) else None,
-        payload.get("id") if isinstance(payload.get("id"), str) else None,
-    )
+    arr = np.array(rows, dtype=float).reshape(-1, 3)
+    return SyncSeries(arr[:, 0], arr[:, 1], arr[:, 2], final)
 
 
 def load_session(path: str | os.PathLike[str]) -> SessionData:
     """Return a session's timeline read from its file (raises SessionFileError if unreadable)."""
-    path = Path(path)
-    info: dict[str, Any] = {}
-    metrics: dict[str, list[dict[str, Any]]] = {r: [] for r in ROLES}
-    beats: dict[str, list[tuple[int, dict[str, Any]]]] = {r: [] for r in ROLES}
-    sync_rows: list[tuple[float, float, float]] = []
-    sync_final: dict[str, Any] | None = None
-    markers: list[Marker] = []
-    retracted: set[str] = set()
-    ratings: list[Rating] = []
-    problems: list[str] = []
-    last_seq: dict[tuple[str, str], tuple[int, int]] = {}
-    end_ns = 0
-    for msg in read_messages(path):
-        seen, top = last_seq.get(msg.stream, (0, 0))
-        last_seq[msg.stream] = (seen + 1, max(top, msg.seq))
-        if msg.enc == "bytes":
-            end_ns = max(end_ns, msg.t_ns)
-            continue
-        kind, _, role = msg.topic.partition(".")
-        if kind == "session" and not info:
-            info = dict(msg.json())
-        elif kind == "metrics" and role in metrics:
-            metrics[role].append(msg.json())
-        elif kind == "beat" and role in beats:
-            beats[role].append((msg.t_ns, msg.json()))
-        elif msg.topic == "sync" and msg.source == "sync":
-            p = msg.json()
-            if p.get("series") != "hr_bpm":
-                continue
-            if p.get("final"):
-                sync_final = p
-            w = p.get("window")
-            if w:
-                mid = (w["start_ns"] + w["end_ns"]) / 2e9
-                sync_rows.append((mid, _num(w.get("peak_r")), _num(w.get("peak_lag_s"))))
-        elif msg.topic == "marker":
-            marker = _marker(msg.json(), msg.t_ns, retracted)
-            if marker is not None:
-                markers.append(marker)
-            elif (
-                msg.json() is None
-                or not isinstance(msg.json(), dict)
-                or (msg.json().get("kind") != "retraction")
-            ):
-                problems.append(f"marker at {msg.t_ns / 1e9:.0f} s has no kind; left out")
-        elif msg.topic == "rating":
-            try:
-                ratings.append(read_rating(msg.json(), msg.t_ns))
-            except RatingError as exc:
-                problems.append(f"rating at {msg.t_ns / 1e9:.0f} s left out: {exc}")
-        end_ns = max(end_ns, msg.t_ns)
-    # An undo in the live window retracts a marker by id; the original stays in the
-    # file (nothing recorded is ever altered) but is not shown or counted.
-    markers = [m for m in markers if m.marker_id is None or m.marker_id not in retracted]
+    record = read_session(path)
     people = {
-        role: _person(metrics[role], [b for _, b in beats[role]], _beat_gaps(beats[role]))
+        role: person_series(record.metrics.get(role, []), record.beats.get(role) or _NO_BEATS)
         for role in ROLES
-        if metrics[role] or beats[role]
+        if record.metrics.get(role) or role in record.beats
     }
-    sync = None
-    if sync_rows or sync_final:
-        arr = np.array(sync_rows, dtype=float).reshape(-1, 3)
-        sync = SyncSeries(arr[:, 0], arr[:, 1], arr[:, 2], sync_final)
-    lost = sum(top - seen for seen, top in last_seq.values() if top > seen)
-    return SessionData(path, info, people, sync, markers, ratings, problems, lost, end_ns / 1e9)
+    ratings: list[Rating] = []
+    problems = list(record.problems)
+    for e in record.ratings:
+        try:
+            ratings.append(read_rating(e.payload, e.t_ns))
+        except RatingError as exc:
+            problems.append(f"rating at {e.t_ns / 1e9:.0f} s left out: {exc}")
+    return SessionData(
+        record.path,
+        record.info,
+        people,
+        _sync(record.synchrony),
+        record.markers,
+        ratings,
+        problems,
+        record.lost_messages,
+        record.end_ns / 1e9,
+    )

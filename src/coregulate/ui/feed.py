@@ -15,9 +15,8 @@ import sqlite3
 import time
 from pathlib import Path
 
-from coregulate.bus.envelope import Message
 from coregulate.bus.subscriber import BusSubscriber, CurveClientKeys
-from coregulate.recordings.store import SessionFileError, open_readonly
+from coregulate.sessionfile.access import SessionFileError, SessionTail
 from coregulate.ui.model import SessionModel
 
 log = logging.getLogger(__name__)
@@ -26,12 +25,6 @@ log = logging.getLogger(__name__)
 UI_TOPICS = ("metrics.", "status.", "sync", "marker", "rating", "session")
 TAIL_EVERY_S = 2.0
 ROWS_PER_STEP = 3000  # per call, so a long backfill never freezes the window
-
-_SQL = (
-    "SELECT id, topic, source, seq, t_ns, payload, enc FROM messages WHERE id > ? AND ("
-    + " OR ".join("substr(topic, 1, ?) = ?" for _ in UI_TOPICS)
-    + ") ORDER BY id LIMIT ?"
-)
 
 
 class SessionFeed:
@@ -50,17 +43,16 @@ class SessionFeed:
         self.sub = (
             BusSubscriber(output_endpoint, UI_TOPICS, curve=curve) if output_endpoint else None
         )
-        self._db: sqlite3.Connection | None = None
+        self._tail: SessionTail | None = None
         self.file_error = ""
         if session_file:
             try:
-                self._db = open_readonly(session_file)
+                self._tail = SessionTail(session_file, UI_TOPICS)
             except SessionFileError as exc:
                 self.file_error = str(exc)
                 log.warning("no backfill from the session file: %s", exc)
-        self._last_id = 0
         self._next_tail_s = 0.0
-        self.backfilling = self._db is not None
+        self.backfilling = self._tail is not None
         self.from_file = 0  # messages that came from the file first
         self.from_bus = 0
 
@@ -72,34 +64,26 @@ class SessionFeed:
                 if self.model.ingest(msg):
                     new += 1
                     self.from_bus += 1
-        if self._db is not None and (self.backfilling or time.monotonic() >= self._next_tail_s):
+        if self._tail is not None and (self.backfilling or time.monotonic() >= self._next_tail_s):
             new += self._read_file()
             self._next_tail_s = time.monotonic() + TAIL_EVERY_S
         self.model.bus_lost = self.sub.lost if self.sub is not None else 0
         return new
 
     def _read_file(self) -> int:
-        args: list[object] = [self._last_id]
-        for prefix in UI_TOPICS:
-            args += [len(prefix), prefix]
-        args.append(ROWS_PER_STEP)
         try:
-            rows = self._db.execute(_SQL, args).fetchall()  # type: ignore[union-attr]
+            messages = self._tail.read(ROWS_PER_STEP)  # type: ignore[union-attr]
         except sqlite3.Error as exc:
             log.warning("reading the session file failed (%s); will retry", exc)
             return 0
-        new = 0
-        for row_id, topic, source, seq, t_ns, payload, enc in rows:
-            self._last_id = row_id
-            if self.model.ingest(Message(topic, source, seq, t_ns, bytes(payload), enc)):
-                new += 1
+        new = sum(1 for msg in messages if self.model.ingest(msg))
         self.from_file += new
-        self.backfilling = len(rows) == ROWS_PER_STEP
+        self.backfilling = len(messages) == ROWS_PER_STEP
         return new
 
     def close(self) -> None:
         """Close the subscription and the file."""
         if self.sub is not None:
             self.sub.close()
-        if self._db is not None:
-            self._db.close()
+        if self._tail is not None:
+            self._tail.close()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6 import QtCore
 
+from coregulate.sessionfile.markers import Marker
 from coregulate.ui.markers import BY_KIND
-from coregulate.ui.model import Marker
 
 
 class MarkerLayer:

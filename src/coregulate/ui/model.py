@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coregulate.bus.envelope import EnvelopeError, Message
+from coregulate.sessionfile.markers import RETRACTION, Marker, Markers
 from coregulate.signal.dyad import ROLES
 from coregulate.ui.buffers import SeriesBuffer
 
@@ -43,17 +44,6 @@ MARKER_KINDS = ("rupture-withdrawal", "rupture-confrontation", "repair", "note")
 
 
 @dataclass(slots=True)
-class Marker:
-    """One marker as published on the `marker` topic."""
-
-    id: str
-    kind: str
-    t_s: float
-    text: str = ""
-    source: str = ""
-
-
-@dataclass(slots=True)
 class Person:
     """One person's buffered metrics and the newest of everything else."""
 
@@ -77,8 +67,7 @@ class SessionModel:
     def __init__(self) -> None:
         self.people = {role: Person() for role in ROLES}
         self.sync: dict[str, Sync] = {}
-        self.markers: dict[str, Marker] = {}
-        self.retracted: set[str] = set()
+        self.markers = Markers()
         self.ratings: list[tuple[float, dict[str, Any]]] = []  # (t_s, rating payload)
         self.session: dict[str, Any] = {}
         self.now_s = 0.0  # newest session time seen in any message
@@ -122,7 +111,7 @@ class SessionModel:
             sync.windows.append(t_s, {k: _num(window.get(k)) for k in SYNC_COLUMNS})
             sync.latest = body
         elif kind == "marker" and not role:
-            self._marker(msg, t_s, body)
+            self._marker(msg, body)
         elif kind == "rating" and not role:
             self.ratings.append((t_s, body))
         elif kind == "session" and not role:
@@ -142,21 +131,17 @@ class SessionModel:
         if body.get("status") in GAP_STATUSES:
             person.metrics.append(t_s, {})  # all NaN: the lines break here
 
-    def _marker(self, msg: Message, t_s: float, body: dict[str, Any]) -> None:
-        marker_id = str(body["id"])
+    def _marker(self, msg: Message, body: dict[str, Any]) -> None:
+        if "id" not in body:  # the window's markers all carry one
+            raise ValueError("a marker without an id")
         kind = str(body["kind"])
-        if kind == "retraction":
-            self.retracted.add(str(body["retracts"]))
-            return
-        if kind not in MARKER_KINDS:
+        if kind != RETRACTION and kind not in MARKER_KINDS:
             raise ValueError(f"unknown marker kind {kind!r}")
-        text = body.get("text") or ""
-        self.markers[marker_id] = Marker(marker_id, kind, t_s, str(text), msg.source)
+        self.markers.add(body, msg.t_ns, msg.source)
 
     def visible_markers(self) -> list[Marker]:
         """Return the markers not retracted, oldest first."""
-        out = [m for i, m in self.markers.items() if i not in self.retracted]
-        return sorted(out, key=lambda m: m.t_s)
+        return sorted(self.markers.standing(), key=lambda m: m.t_s)
 
     def knows(self, source: str, topic: str, seq: int) -> bool:
         """Return True if this message was already taken."""

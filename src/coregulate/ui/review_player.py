@@ -15,7 +15,7 @@ import logging
 import os
 
 from coregulate.bus.envelope import Message
-from coregulate.recordings.store import read_messages
+from coregulate.sessionfile.access import read_messages
 from coregulate.ui.feed import UI_TOPICS
 from coregulate.ui.model import SessionModel
 

@@ -81,7 +81,7 @@ def marker_table(ax, data: SessionData) -> None:
         ax,
         "Markers",
         ["at (min)", "kind", "note"],
-        [[f"{m.t_s / 60:.1f}", m.label, _clip(m.note or "", 30)] for m in data.markers],
+        [[f"{m.t_s / 60:.1f}", m.label, _clip(m.text or "", 30)] for m in data.markers],
         widths=[0.14, 0.36, 0.5],
     )
 

@@ -14,6 +14,11 @@ from __future__ import annotations
 
 import sqlite3
 
+# The file format's version (PRAGMA user_version): 2 added the views below.
+STORE_SCHEMA_VERSION = 2
+# "CORG" in ASCII: lets `file` and our own tools recognise a session file.
+APPLICATION_ID = 0x434F5247
+
 # (name, SELECT ...). Topics are selected by range so the (topic, t_ns) index serves.
 _VIEWS: tuple[tuple[str, str], ...] = (
     (
@@ -107,7 +112,9 @@ FROM (SELECT source, t_ns, CAST(payload AS TEXT) AS p FROM messages
     ),
     (
         # Markers as the window publishes them (docs/protocol.md `marker`): retractions
-        # (undo) are not markers, and a marker that was retracted is left out.
+        # (undo) are not markers, and a marker that was retracted is left out. This view
+        # serves SQL readers (R, pandas) and is baked into existing files; Python reads
+        # markers through `sessionfile.markers.Markers`, and a test keeps the two agreeing.
         "markers",
         """SELECT m.t_ns AS t_ns, m.source AS source,
        json_extract(m.p, '$.id') AS id,
