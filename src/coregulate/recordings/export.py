@@ -34,10 +34,6 @@ if TYPE_CHECKING:
 HR_GRID_HZ = 4.0  # the physio HR/RR series: a common grid for synchrony tools
 
 
-def _private_dir(path: Path) -> None:
-    private_dir(path)
-
-
 def _write_bytes(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
@@ -193,7 +189,7 @@ def _session_json(path: Path) -> dict[str, Any]:
 def export_csv(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write one CSV per stream, session.json and README.md into `out_dir`; return the files."""
     src, out = Path(path), Path(out_dir)
-    _private_dir(out)
+    private_dir(out)
     written = []
     db = open_readonly(src)
     try:
@@ -255,11 +251,11 @@ class _Folder:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.written: list[Path] = []
-        _private_dir(root)
+        private_dir(root)
 
     def put(self, rel: str, data: bytes) -> None:
         target = self.root / rel
-        _private_dir(target.parent)
+        private_dir(target.parent)
         _write_bytes(target, data)
         self.written.append(target)
 
