@@ -35,7 +35,7 @@ def test_rmssd_over_normal_intervals_equals_neurokit2() -> None:
     rng = np.random.default_rng(4)
     rr = np.round(800 + 25 * np.sin(np.arange(300) / 5) + rng.normal(0, 5, 300))
     beats = _series(rr)
-    summary = person_summary(beats)
+    summary = person_summary(beats).to_dict()
     kinds, _ = classify_beats(beats.t_ns, beats.rr_ms, beats.gap_before)
     normal = kinds == "normal"
     assert 0 < summary["artifact_share"] == pytest.approx(1 - normal.mean())
@@ -53,7 +53,7 @@ def test_an_artifact_is_classified_as_live_and_no_difference_spans_it() -> None:
     rng = np.random.default_rng(5)
     rr = np.round(800 + 30 * np.sin(np.arange(200) / 3) + rng.normal(0, 8, 200))
     rr[120] = 2 * rr[120]  # a missed beat: two intervals merged (Lipponen & Tarvainen)
-    summary = person_summary(_series(rr))
+    summary = person_summary(_series(rr)).to_dict()
     assert summary["artifacts"] == {"missed": 1}
     assert summary["artifact_share"] == pytest.approx(1 / 200)
     normal = np.ones(200, bool)

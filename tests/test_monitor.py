@@ -68,3 +68,14 @@ def test_monitor_refuses_speed_with_real_straps_and_one_strap_for_two(
     assert "--speed needs both straps simulated" in caplog.text
     assert main(["monitor", "--client", "Polar H10", "--therapist", "polar h10"]) == 2
     assert "same strap" in caplog.text
+
+
+@pytest.mark.parametrize("flag", ["--client-id", "--therapist-id"])
+def test_monitor_refuses_an_id_the_start_dialog_would_refuse(
+    flag: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # One pseudonym rule (coregulate.clients): a name-like id never reaches a file.
+    args = ["monitor", "--client", "sim", "--therapist", "sim", "--headless"]
+    assert main([*args, flag, "J.Doe", "--out", str(tmp_path / "s.sqlite")]) == 2
+    assert f"{flag}: 'J.Doe' is not a pseudonymous id" in caplog.text
+    assert not (tmp_path / "s.sqlite").exists()

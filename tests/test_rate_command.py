@@ -6,11 +6,12 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
+from coregulate.alliance.attach import running_session
+from coregulate.alliance.schedule import session_number
 from coregulate.bus.producer import BusProducer
 from coregulate.cli import main
 from coregulate.clock import SessionClock
 from coregulate.recordings.store import read_messages
-from coregulate.ui.rating_attach import running_session, session_number
 from coregulate.ui.rating_entry import RatingDialog
 from review_support import session_file
 
@@ -45,7 +46,7 @@ def test_rate_sends_the_due_forms_to_the_running_session(qtbot, hub_thread, caps
     clock = _start_session(hub_thread)
     session = running_session(hub_thread.path)
     assert (session.client_id, session.clock) == ("c-9", clock)
-    assert session_number(session) == 4
+    assert session_number(session.path, session.client_id) == 4
 
     def fill_in() -> None:
         dialog = next(

@@ -10,9 +10,10 @@ from PySide6 import QtCore, QtWidgets
 
 from coregulate.alliance.instruments import ORS, SRS, WAI_SR
 from coregulate.alliance.rating import read_rating
+from coregulate.alliance.schedule import forms_due
 from coregulate.bus.producer import BusProducer
 from coregulate.recordings.store import read_messages
-from coregulate.ui.rating_entry import RatingDialog, RatingSender, forms_due
+from coregulate.ui.rating_entry import RatingDialog, RatingSender
 from coregulate.ui.rating_forms import RatingForm
 
 

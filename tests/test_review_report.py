@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from coregulate.cli import main
-from coregulate.review.quality import baseline_band, person_quality, state_shares, sync_summary
+from coregulate.review.quality import baseline_band, state_shares, summarize_series, sync_summary
 from coregulate.review.report import write_report
 from coregulate.review.session_data import load_session
 from review_support import session_file
@@ -30,9 +30,9 @@ def test_timeline_is_read_back_exactly(tmp_path: Path) -> None:
     assert state_shares(data.people["therapist"])["settled"] == 1.0
     # The client's beats at 181..199 s are missing; the beat at 200 s says so.
     assert client.gaps == [(180.0, 199.0)]
-    q = person_quality(client)
-    assert (q["beats"], q["n_gaps"], q["gap_s"]) == (281, 1, 19.0)
-    assert q["mean_artifact_share"] == pytest.approx(0.01)
+    q = summarize_series("client", client)
+    assert (q.n_beats, q.n_gaps, q.gaps_s) == (281, 1, 19.0)
+    assert q.artifact_share_0to1 == pytest.approx(0.01)
     assert [(m.t_s, m.category) for m in data.markers] == [
         (105.0, "rupture"),
         (170.0, "repair"),

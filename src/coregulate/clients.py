@@ -7,26 +7,34 @@ Ids are pseudonyms chosen by the clinic (or generated): letters, digits, '-' and
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
 from pathlib import Path
 
+from coregulate.security.files import make_missing_dirs, write_private_file
+
+# The one pseudonym rule, for the client's and the therapist's ids alike: no spaces
+# or dots, so a real name ("Jane Doe", "J.Doe") is refused before it reaches a file.
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
 class ClientIdError(ValueError):
-    """A client id that is not a valid pseudonym; the text says what to do."""
+    """An id that is not a valid pseudonym; the text says what to do."""
+
+
+def check_pseudonym(value: str, whose: str = "client") -> str:
+    """Return `value` if it is a valid pseudonymous id of `whose`, else raise ClientIdError."""
+    if not ID_RE.match(value):
+        raise ClientIdError(
+            f"{value!r} is not a pseudonymous id: use 1-32 letters, digits, '-' or '_' "
+            f"(e.g. C-0417), never the {whose}'s name"
+        )
+    return value
 
 
 def check_client_id(client_id: str) -> str:
     """Return `client_id` if it is a valid pseudonym, else raise ClientIdError."""
-    if not ID_RE.match(client_id):
-        raise ClientIdError(
-            f"{client_id!r} is not a pseudonymous id: use 1-32 letters, digits, '-' or '_' "
-            "(e.g. C-0417), never the client's name"
-        )
-    return client_id
+    return check_pseudonym(client_id, "client")
 
 
 def new_client_id() -> str:
@@ -55,7 +63,5 @@ def remember_client(client_id: str, path: Path | None = None) -> None:
     """Put `client_id` first in the known-ids list (written owner-only)."""
     path = path or clients_file()
     ids = [check_client_id(client_id)] + [i for i in known_clients(path) if i != client_id]
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump(ids[:500], f)
+    make_missing_dirs(path.parent)
+    write_private_file(path, json.dumps(ids[:500]))

@@ -1,7 +1,7 @@
 """The session clock: nanoseconds since session start, shared by every process.
 
 The Heart Rate Service carries no timestamps, so every notification is stamped on
-arrival with one clock (DESIGN.md §3). That clock is the host's monotonic clock,
+arrival with one clock (docs/architecture.md, "Time"). That clock is the host's monotonic clock,
 which is system-wide on Linux, macOS and Windows, so separate processes agree on it
 when they are handed the same anchor. One wall-clock reading taken at the same
 instant anchors the session to calendar time.

@@ -1,20 +1,22 @@
-"""Wires a session's processes together: hub, acquisition, signal and sync stages, viewer.
+"""Wires a session's processes together: hub, acquisition, the bus stages.
 
 Start order matters because PUB/SUB drops what is sent before a subscriber joins:
 
 1. the hub (binds its input and output),
-2. the signal stage and the sync stage, each reporting ready once its
+2. the stages of `coregulate.stages.registry` (the signal stage, then the sync
+   stage, which reads the signal stage's metrics), each reporting ready once its
    subscription is live,
 3. then the session clock starts and goes to the acquisition process.
 
 Shutdown runs the other way so nothing is lost: acquisition stops and flushes
-(everything it sent is committed), the signal stage finishes what it received and
-flushes, then the sync stage (it also reads the signal stage's metrics), and the
-hub commits and closes the file. Children ignore Ctrl-C; this
+(everything it sent is committed), each stage finishes what it received and
+flushes, upstream first (the sync stage still receives the signal stage's last
+metrics), and the hub commits and closes the file. Children ignore Ctrl-C; this
 process turns SIGINT/SIGTERM into that ordered shutdown.
 
 Processes are started with the ``spawn`` method, never ``fork``: forking after a
-ZeroMQ context or a QApplication exists is unsafe (DESIGN.md §2).
+ZeroMQ context or a QApplication exists is unsafe (docs/architecture.md,
+"Processes"). The window that shows a session lives in `coregulate.ui.app`.
 """
 
 from __future__ import annotations
@@ -38,11 +40,14 @@ from coregulate.recordings.hub import EXIT_WRITE_FAILED, HubConfig, run_hub_proc
 from coregulate.recordings.parameters import pipeline_parameters
 from coregulate.security.access import BindRefused, ViewerAccess, check_bind_policy
 from coregulate.signal.dyad import DEFAULT_BASELINE_S
-from coregulate.stages.runner import run_metrics_stage_process, run_sync_stage_process
+from coregulate.stages.registry import StageSpec, stage_order, stage_spec
+from coregulate.stages.runner import run_stage_process
 
 log = logging.getLogger(__name__)
 
 _SPAWN = mp.get_context("spawn")
+# Started in this order and stopped in it after the straps: upstream stages first.
+_STAGE_ORDER = stage_order()
 
 
 class SessionError(Exception):
@@ -95,7 +100,7 @@ class Session:
         self.options = options
         self.clock: SessionClock | None = None
         self._procs: dict[str, Any] = {}
-        self._restarts = {"hub": 0, "signal": 0, "sync": 0}
+        self._restarts = {"hub": 0} | {spec.name: 0 for spec in _STAGE_ORDER}
         self._clock_queue = _SPAWN.Queue()
         self._producer: BusProducer | None = None
         self._info_path: Path | None = None
@@ -105,18 +110,7 @@ class Session:
         opts = self.options
         ep = opts.endpoints
         hub_ready = _SPAWN.Event()
-        meta = {
-            "software": f"coregulate {coregulate.__version__}",
-            "mode": opts.mode,
-            "client_id": opts.client_id,
-            "therapist_id": opts.therapist_id,
-            "baseline_s": DEFAULT_BASELINE_S if opts.baseline else 0.0,
-            "seed": opts.seed,
-            "speed": opts.speed,
-            "duration_s": opts.duration_s,
-            "parameters": pipeline_parameters(),
-            **opts.meta,
-        }
+        meta = self._meta()
         try:
             # Here too, not only in the hub process: the user reads this message.
             check_bind_policy(ep.input, ep.output, opts.viewers)
@@ -141,8 +135,8 @@ class Session:
         )
         self._hub_config = hub_config
         self._wait(hub_ready, "hub", 30)
-        self._start_stage("signal")
-        self._start_stage("sync")
+        for spec in _STAGE_ORDER:
+            self._start_stage(spec)
         self.clock = SessionClock.start(opts.speed)
         self._producer = BusProducer(ep.input, "session")
         self._producer.send(
@@ -154,20 +148,38 @@ class Session:
         self._info_path = _write_info(opts, self.clock)
         return self.clock
 
-    def _start_stage(self, stage: str) -> None:
-        """Start the bus stage `stage` ("signal" or "sync") and wait until it is subscribed."""
+    def _meta(self) -> dict[str, Any]:
+        """Return the session's metadata, recorded by the hub and sent in `session`."""
+        opts = self.options
+        return {
+            "software": f"coregulate {coregulate.__version__}",
+            "mode": opts.mode,
+            "client_id": opts.client_id,
+            "therapist_id": opts.therapist_id,
+            "baseline_s": self._baseline_s(),
+            "seed": opts.seed,
+            "speed": opts.speed,
+            "duration_s": opts.duration_s,
+            "parameters": pipeline_parameters(),
+            **opts.meta,
+        }
+
+    def _baseline_s(self) -> float:
+        """Return the resting baseline at the start, 0 when the session takes none."""
+        return DEFAULT_BASELINE_S if self.options.baseline else 0.0
+
+    def _start_stage(self, spec: StageSpec) -> None:
+        """Start the registered stage `spec` and wait until it is subscribed."""
         ep = self.options.endpoints
         ready = _SPAWN.Event()
-        target = {"signal": run_metrics_stage_process, "sync": run_sync_stage_process}[stage]
         # A restarted stage publishes under a new source name, so its sequence
         # numbers (starting again at 1) are not mistaken for repeats.
-        restarts = self._restarts[stage]
-        name = stage if not restarts else f"{stage}-{restarts}"
-        args: tuple[Any, ...] = (ep.input, ep.output, ready, self.options.log_level, name)
-        if stage == "signal":
-            args += (DEFAULT_BASELINE_S if self.options.baseline else 0.0,)
-        self._spawn(stage, target, *args)
-        self._wait(ready, stage, 30)
+        restarts = self._restarts[spec.name]
+        source = spec.name if not restarts else f"{spec.name}-{restarts}"
+        options = spec.options_from({"baseline_s": self._baseline_s()})
+        args = (spec.name, ep.input, ep.output, ready, self.options.log_level, source, options)
+        self._spawn(spec.name, run_stage_process, *args)
+        self._wait(ready, spec.name, 30)
 
     def _spawn(self, name: str, target: Any, *args: Any) -> None:
         proc = _SPAWN.Process(target=target, args=args, name=f"coregulate-{name}", daemon=False)
@@ -181,7 +193,7 @@ class Session:
         self._procs[name] = proc
 
     def supervise(self) -> None:
-        """Restart the hub or a stage (signal, sync) if it died; call this regularly.
+        """Restart the hub or a stage if it died; call this regularly.
 
         A restarted hub appends to the same file on the same endpoints, and the
         producers resend what it had not committed, so nothing is lost. A restarted
@@ -189,7 +201,7 @@ class Session:
         the metrics), not the beats themselves, which the file keeps; a restarted sync
         stage starts its session statistics afresh from its restart.
         """
-        for name in ("hub", "signal", "sync"):
+        for name in ("hub", *(spec.name for spec in _STAGE_ORDER)):
             proc = self._procs.get(name)
             if proc is None or proc.is_alive():
                 continue
@@ -212,7 +224,7 @@ class Session:
                 self._spawn("hub", run_hub_process, self._hub_config, ready, self.options.log_level)
                 self._wait(ready, "hub", 30)
             else:
-                self._start_stage(name)
+                self._start_stage(stage_spec(name))
 
     def _wait(self, event: Any, name: str, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
@@ -241,7 +253,7 @@ class Session:
         return bool(limit_s and self.clock and self.clock.now_ns() >= limit_s * 1e9)
 
     def stop(self) -> None:
-        """Stop in order (acquisition, signal, sync, hub), each flushing what it holds."""
+        """Stop in order (acquisition, stages upstream first, hub), each flushing what it holds."""
         if self._info_path is not None:
             self._info_path.unlink(missing_ok=True)  # viewers stop finding this session
             self._info_path = None
@@ -249,7 +261,7 @@ class Session:
             self._producer.flush(timeout_s=5.0)
             self._producer.close()
             self._producer = None
-        for name in ("acquisition", "signal", "sync", "hub"):
+        for name in ("acquisition", *(spec.name for spec in _STAGE_ORDER), "hub"):
             proc = self._procs.get(name)
             if proc is None:
                 continue
@@ -315,79 +327,3 @@ def _write_info(opts: DemoOptions, clock: SessionClock) -> Path | None:
             exc,
         )
         return None
-
-
-def run_window_session(options: DemoOptions, stop: StopRequested, ask: bool = False) -> bool:
-    """Run a session with the live window; return False if the start dialog was cancelled.
-
-    With `ask`, the start dialog chooses the client id and the baseline first. The
-    window's "End session" (or closing it) ends the session; the end-of-session
-    dialog (where the file is, ratings panels) is shown while the hub still runs.
-    """
-    from dataclasses import replace
-
-    from PySide6 import QtCore, QtWidgets
-
-    from coregulate.clients import remember_client
-    from coregulate.ui.end_of_session import EndOfSession, EndOfSessionDialog
-    from coregulate.ui.live_window import LiveWindow
-    from coregulate.ui.start_dialog import StartDialog
-
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
-    if ask:
-        dialog = StartDialog()
-        if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
-            return False
-        choices = dialog.choices()
-        remember_client(choices.client_id)
-        options = replace(options, client_id=choices.client_id, baseline=choices.baseline)
-    ep = options.endpoints
-    with Session(options) as session:
-        clock = session.start()
-        window = LiveWindow(
-            ep.output,
-            ep.input,
-            options.out,
-            clock.to_dict(),
-            title=f"coregulate — session with {options.client_id}",
-            can_end=True,
-        )
-        window.end_requested.connect(window.close)
-        window.show()
-
-        failure: list[SessionError] = []
-
-        def check() -> None:
-            try:
-                session.supervise()
-            except SessionError as exc:  # e.g. disk full: end the session, say why after
-                failure.append(exc)
-                window.close()
-                return
-            if stop.requested:
-                window.close()
-            elif session.finished():
-                window.setWindowTitle("coregulate — session ended (End session to finish)")
-
-        # Python runs signal handlers only between bytecodes; this timer gives it
-        # the chance while Qt's loop is waiting, so Ctrl-C ends the session.
-        ticker = QtCore.QTimer()
-        ticker.timeout.connect(check)
-        ticker.start(200)
-        app.exec()
-        ticker.stop()
-        if failure:
-            raise failure[0]
-        if not stop.requested:
-            from coregulate.ui.end_of_session import (
-                end_of_session_panels,
-                register_end_of_session_panel,
-            )
-            from coregulate.ui.rating_panel import ratings_panel
-
-            # The SRS (and the WAI-SR when due) while the hub still records.
-            if ratings_panel not in end_of_session_panels():
-                register_end_of_session_panel(ratings_panel)
-            end = EndOfSession(options.out, options.client_id, ep.input, clock.now_ns())
-            EndOfSessionDialog(end).exec()
-    return True

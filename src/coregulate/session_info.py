@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from coregulate.security.files import write_private_file
+
 log = logging.getLogger(__name__)
 
 FORMAT = "coregulate.session-info"
@@ -78,11 +80,7 @@ def write_session_info(info: SessionInfo, folder: Path | None = None) -> Path:
     """Write `info` owner-only; return the file's path (remove it when the session ends)."""
     folder = folder or runtime_dir()
     path = folder / f"session-{info.pid}.json"
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump(info.to_json(), f)
-    os.replace(tmp, path)  # readers never see a half-written file
+    write_private_file(path, json.dumps(info.to_json()))  # readers never see half of it
     return path
 
 

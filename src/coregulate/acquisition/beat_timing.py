@@ -1,4 +1,4 @@
-"""Beat times on the session clock from notifications that carry none (DESIGN.md §3).
+"""Beat times on the session clock from notifications that carry none (docs/architecture.md).
 
 A notification's RR intervals are exact relative to one another (the strap's own
 clock), so beats are *chained*: beat i ends at ``offset + C_i`` where ``C_i`` is the

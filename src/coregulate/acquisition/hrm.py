@@ -119,6 +119,21 @@ def parse_heart_rate_measurement(data: bytes | bytearray | memoryview) -> HeartR
     >>> parse_heart_rate_measurement(b"\\x00\\xff").hr_bpm
     255
     """
+    payload = _payload_bytes(data)
+    flags = payload[0]
+    hr_bpm, pos = _read_hr(payload, flags)
+    energy_kj, pos = _read_energy(payload, flags, pos)
+    return HeartRateMeasurement(
+        hr_bpm=hr_bpm,
+        contact=_contact_from_flags(flags),
+        energy_kj=energy_kj,
+        rr_ticks=_read_rr(payload, flags, pos),
+        reserved_flags=flags & FLAG_RESERVED_MASK,
+    )
+
+
+def _payload_bytes(data: bytes | bytearray | memoryview) -> bytes:
+    """Return `data` as non-empty bytes, or raise the parser's documented errors."""
     if isinstance(data, bytes | bytearray):
         payload = bytes(data)
     elif isinstance(data, memoryview):
@@ -130,65 +145,58 @@ def parse_heart_rate_measurement(data: bytes | bytearray | memoryview) -> HeartR
         )
     if not payload:
         raise HeartRateMeasurementError("empty payload: expected at least the flags byte")
+    return payload
 
-    flags = payload[0]
+
+def _read_hr(payload: bytes, flags: int) -> tuple[int, int]:
+    """Return the heart rate in bpm and the offset of the field after it."""
     pos = 1
-    if flags & FLAG_HR_UINT16:
-        if len(payload) < pos + 2:
-            raise HeartRateMeasurementError(
-                f"truncated: flags say uint16 HR but payload has {len(payload)} bytes"
-            )
-        hr_bpm = int.from_bytes(payload[pos : pos + 2], "little")
-        pos += 2
-    else:
-        if len(payload) < pos + 1:
-            raise HeartRateMeasurementError(
-                f"truncated: flags say uint8 HR but payload has {len(payload)} bytes"
-            )
-        hr_bpm = payload[pos]
-        pos += 1
+    width = 2 if flags & FLAG_HR_UINT16 else 1
+    if len(payload) < pos + width:
+        kind = "uint16" if width == 2 else "uint8"
+        raise HeartRateMeasurementError(
+            f"truncated: flags say {kind} HR but payload has {len(payload)} bytes"
+        )
+    return int.from_bytes(payload[pos : pos + width], "little"), pos + width
 
+
+def _contact_from_flags(flags: int) -> bool | None:
+    """Return True (contact), False (no contact) or None (not supported) from bits 1-2."""
     contact_bits = (flags & FLAG_CONTACT_MASK) >> 1
-    contact: bool | None
     if contact_bits == _CONTACT_DETECTED:
-        contact = True
-    elif contact_bits == _CONTACT_NOT_DETECTED:
-        contact = False
-    else:
-        contact = None
+        return True
+    if contact_bits == _CONTACT_NOT_DETECTED:
+        return False
+    return None
 
-    energy_kj: int | None = None
-    if flags & FLAG_ENERGY_PRESENT:
-        if len(payload) < pos + 2:
-            raise HeartRateMeasurementError(
-                f"truncated: flags say energy expended follows at byte {pos} "
-                f"but payload has {len(payload)} bytes"
-            )
-        energy_kj = int.from_bytes(payload[pos : pos + 2], "little")
-        pos += 2
 
+def _read_energy(payload: bytes, flags: int, pos: int) -> tuple[int | None, int]:
+    """Return the energy expended in kJ (None if absent) and the offset after it."""
+    if not flags & FLAG_ENERGY_PRESENT:
+        return None, pos
+    if len(payload) < pos + 2:
+        raise HeartRateMeasurementError(
+            f"truncated: flags say energy expended follows at byte {pos} "
+            f"but payload has {len(payload)} bytes"
+        )
+    return int.from_bytes(payload[pos : pos + 2], "little"), pos + 2
+
+
+def _read_rr(payload: bytes, flags: int, pos: int) -> tuple[int, ...]:
+    """Return the RR intervals in 1/1024 s ticks from `pos` to the end of the payload."""
     rest = payload[pos:]
-    if flags & FLAG_RR_PRESENT:
-        if len(rest) % 2:
-            raise HeartRateMeasurementError(
-                f"odd trailing byte: RR list starting at byte {pos} has {len(rest)} bytes, "
-                f"expected a whole number of uint16 values"
-            )
-        rr_ticks = struct.unpack(f"<{len(rest) // 2}H", rest)
-    else:
+    if not flags & FLAG_RR_PRESENT:
         if rest:
             raise HeartRateMeasurementError(
                 f"{len(rest)} trailing bytes after byte {pos} but the RR-present flag is not set"
             )
-        rr_ticks = ()
-
-    return HeartRateMeasurement(
-        hr_bpm=hr_bpm,
-        contact=contact,
-        energy_kj=energy_kj,
-        rr_ticks=rr_ticks,
-        reserved_flags=flags & FLAG_RESERVED_MASK,
-    )
+        return ()
+    if len(rest) % 2:
+        raise HeartRateMeasurementError(
+            f"odd trailing byte: RR list starting at byte {pos} has {len(rest)} bytes, "
+            f"expected a whole number of uint16 values"
+        )
+    return struct.unpack(f"<{len(rest) // 2}H", rest)
 
 
 def _checked_uint(name: str, value: int, maximum: int) -> int:
@@ -246,28 +254,37 @@ def encode_heart_rate_measurement(
     '01 80 80'
     """
     hr = _checked_uint("hr_bpm", hr_bpm, _UINT16_MAX)
-    if hr_uint16 is None:
-        hr_uint16 = hr > _UINT8_MAX
-    elif not hr_uint16 and hr > _UINT8_MAX:
-        raise ValueError(f"hr_bpm {hr} does not fit uint8; pass hr_uint16=True or None")
-    reserved = operator.index(reserved_flags)
-    if reserved & ~FLAG_RESERVED_MASK:
-        raise ValueError(f"reserved_flags must only use bits 5-7 (mask 0xE0), got {reserved:#04x}")
-
-    flags = reserved
-    body = bytearray()
-    if hr_uint16:
-        flags |= FLAG_HR_UINT16
-        body += hr.to_bytes(2, "little")
-    else:
-        body.append(hr)
+    hr_uint16 = _hr_is_uint16(hr, hr_uint16)
+    flags = _checked_reserved_flags(reserved_flags) | (FLAG_HR_UINT16 if hr_uint16 else 0)
+    body = bytearray(hr.to_bytes(2 if hr_uint16 else 1, "little"))
     if contact is not None:
         flags |= (_CONTACT_DETECTED if contact else _CONTACT_NOT_DETECTED) << 1
     if energy_kj is not None:
         flags |= FLAG_ENERGY_PRESENT
-        body += _checked_uint("energy_kj", energy_kj, _UINT16_MAX).to_bytes(2, "little")
+        body += _uint16_le("energy_kj", energy_kj)
     if len(rr_ticks):
         flags |= FLAG_RR_PRESENT
-        for tick in rr_ticks:
-            body += _checked_uint("rr_ticks value", tick, _UINT16_MAX).to_bytes(2, "little")
+        body += b"".join(_uint16_le("rr_ticks value", tick) for tick in rr_ticks)
     return bytes((flags,)) + bytes(body)
+
+
+def _hr_is_uint16(hr_bpm: int, hr_uint16: bool | None) -> bool:
+    """Return whether the HR field is uint16: as forced, else only when uint8 cannot hold it."""
+    if hr_uint16 is None:
+        return hr_bpm > _UINT8_MAX
+    if not hr_uint16 and hr_bpm > _UINT8_MAX:
+        raise ValueError(f"hr_bpm {hr_bpm} does not fit uint8; pass hr_uint16=True or None")
+    return hr_uint16
+
+
+def _uint16_le(name: str, value: int) -> bytes:
+    """Return `value` as two little-endian bytes after checking it fits uint16."""
+    return _checked_uint(name, value, _UINT16_MAX).to_bytes(2, "little")
+
+
+def _checked_reserved_flags(reserved_flags: int) -> int:
+    """Return `reserved_flags` if it only uses flag bits 5-7, else raise ValueError."""
+    reserved = operator.index(reserved_flags)
+    if reserved & ~FLAG_RESERVED_MASK:
+        raise ValueError(f"reserved_flags must only use bits 5-7 (mask 0xE0), got {reserved:#04x}")
+    return reserved

@@ -1,7 +1,7 @@
 """Polar Measurement Data (PMD) ECG: control point commands, responses and data frames.
 
 Pure functions, bytes in, frozen dataclasses out (no bleak here). The layout, from
-Polar's BLE SDK technical documentation (DESIGN.md §4):
+Polar's BLE SDK technical documentation (polarofficial/polar-ble-sdk, technical_documentation):
 
 - Control point (…5C81…), written by the host. Start ECG at 130 Hz, 14-bit:
   ``02 00 00 01 82 00 01 01 0E 00`` = op 0x02 (start), type 0x00 (ECG), setting 0x00

@@ -17,10 +17,15 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, deque
+from collections.abc import Sequence
 from typing import Any, Protocol
 
-from coregulate.acquisition.beat_timing import BeatTimer
-from coregulate.acquisition.hrm import HeartRateMeasurementError, parse_heart_rate_measurement
+from coregulate.acquisition.beat_timing import BeatTimer, PlacedBeats
+from coregulate.acquisition.hrm import (
+    HeartRateMeasurement,
+    HeartRateMeasurementError,
+    parse_heart_rate_measurement,
+)
 from coregulate.acquisition.source import (
     KIND_ECG,
     STATUS_BAD_PAYLOAD,
@@ -32,10 +37,10 @@ from coregulate.acquisition.source import (
     SourceEvent,
 )
 from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_ECG, TOPIC_HRM, TOPIC_STATUS, topic_for
+from coregulate.signal.artifacts import MAX_RR_MS  # an RR above it is no heartbeat
 
 log = logging.getLogger(__name__)
 
-RR_MAX_MS = 3000.0  # an RR above this is not a heartbeat interval (20 bpm)
 ZERO_HR_NOTIFICATIONS = 5  # HR 0 this many times in a row, in contact, is flagged
 ECG_STALE_NS = 5_000_000_000  # no ECG frame for this long: back to the strap's RR
 _RATE_WINDOW_NS = 60_000_000_000
@@ -102,94 +107,130 @@ class StrapPublisher:
     # -- events ------------------------------------------------------------------------
 
     def handle(self, event: SourceEvent) -> None:
-        """Publish what `event` carries."""
+        """Publish what `event` carries: a status change, an ECG frame or an HR notification."""
         if event.data is None:
-            lasting = {k: v for k, v in event.detail.items() if k in _LASTING_DETAILS}
-            passing = {k: v for k, v in event.detail.items() if k not in _LASTING_DETAILS}
-            self._info.update(lasting)
-            if event.status is None:
-                # New details under the same status word.
-                self._status(event.t_ns, self._state, **passing)
-                return
-            if event.status in _GAP_STATUSES:
-                self._timer.mark_gap()
-                self._contact = None
-                if self._ecg_beats is not None:
-                    self._ecg_beats.mark_gap()
-                self._ecg_flowing = False
-            self._state = event.status
-            self._status(event.t_ns, event.status, **passing)
-            return
-        if event.kind == KIND_ECG:
+            self._handle_status(event)
+        elif event.kind == KIND_ECG:
             self._handle_ecg(event)
-            return
+        else:
+            self._handle_hrm(event.t_ns, event.data)
+
+    def _handle_status(self, event: SourceEvent) -> None:
+        lasting = {k: v for k, v in event.detail.items() if k in _LASTING_DETAILS}
+        passing = {k: v for k, v in event.detail.items() if k not in _LASTING_DETAILS}
+        self._info.update(lasting)
+        # A status of None means new details under the same status word.
+        if event.status is not None:
+            if event.status in _GAP_STATUSES:
+                self._mark_link_gap()
+            self._state = event.status
+        self._status(event.t_ns, self._state, **passing)
+
+    def _mark_link_gap(self) -> None:
+        """Forget the link's state: beats resume on a new segment, contact is unknown."""
+        self._timer.mark_gap()
+        self._contact = None
+        if self._ecg_beats is not None:
+            self._ecg_beats.mark_gap()
+        self._ecg_flowing = False
+
+    def _handle_hrm(self, t_ns: int, data: bytes) -> None:
+        """Publish the raw notification, then its checks, status and strap beats in turn."""
         self.notifications += 1
-        self._arrivals.append(event.t_ns)
-        self._sender.send(self._t_hrm, event.data, event.t_ns)
+        self._arrivals.append(t_ns)
+        self._sender.send(self._t_hrm, data, t_ns)
         try:
-            hrm = parse_heart_rate_measurement(event.data)
+            hrm = parse_heart_rate_measurement(data)
         except HeartRateMeasurementError as exc:
-            self._flag(event.t_ns, _error_kind(str(exc)), str(exc))
+            self._flag(t_ns, _error_kind(str(exc)), str(exc))
             return
         if hrm.reserved_flags:
             self._flag(
-                event.t_ns,
+                t_ns,
                 "unknown flags",
                 f"reserved flag bits {hrm.reserved_flags:#04x} set; the known fields were read",
             )
-        if hrm.contact is False:
-            if self._contact is not False:
+        self._track_contact(t_ns, hrm.contact)
+        self._check_zero_hr(t_ns, hrm)
+        rr_ms, ticks = self._plausible_rr(t_ns, hrm)
+        if not rr_ms:
+            if hrm.contact is not False:
+                self._timer.place(t_ns, ())  # still marks the strap's send schedule
+            return
+        placed = self._timer.place(t_ns, rr_ms)
+        self.beats += len(rr_ms)
+        if not self._ecg_covers(t_ns):
+            self._publish_strap_beats(placed, rr_ms, ticks, hrm)
+
+    def _track_contact(self, t_ns: int, contact: bool | None) -> None:
+        """Publish contact lost or regained, or the end of a bad-input flag, as a status."""
+        was = self._contact
+        self._contact = contact
+        if contact is False:
+            if was is not False:
                 self._timer.mark_gap()
                 self._state = STATUS_CONTACT_LOST
-                self._status(event.t_ns, STATUS_CONTACT_LOST)
-            self._contact = False
-        elif self._contact is False or self._flagged:
+                self._status(t_ns, STATUS_CONTACT_LOST)
+        elif was is False or self._flagged:
             self._state = STATUS_STREAMING
-            restored = {"contact": "restored"} if self._contact is False else {}
-            self._contact = hrm.contact
-            self._status(event.t_ns, STATUS_STREAMING, **restored)
-        self._contact = hrm.contact
+            restored = {"contact": "restored"} if was is False else {}
+            self._status(t_ns, STATUS_STREAMING, **restored)
+
+    def _check_zero_hr(self, t_ns: int, hrm: HeartRateMeasurement) -> None:
+        """Flag 0 bpm in contact when it comes with RR values or lasts several notifications."""
         # HR 0 right after contact returns only means "no estimate yet"; with RR values,
         # or for several seconds on end, it is bad input.
-        in_contact_zero = hrm.hr_bpm == 0 and hrm.contact is not False
-        self._zero_hr_run = self._zero_hr_run + 1 if in_contact_zero else 0
-        if hrm.contact is not False and (
+        in_contact = hrm.contact is not False
+        self._zero_hr_run = self._zero_hr_run + 1 if in_contact and hrm.hr_bpm == 0 else 0
+        if in_contact and (
             (hrm.hr_bpm == 0 and hrm.rr_ticks) or self._zero_hr_run == ZERO_HR_NOTIFICATIONS
         ):
             self._flag(
-                event.t_ns,
+                t_ns,
                 "zero heart rate",
                 "the strap reported 0 bpm while in contact"
                 + (" with RR values" if hrm.rr_ticks else f" {self._zero_hr_run} times in a row"),
             )
+
+    def _plausible_rr(
+        self, t_ns: int, hrm: HeartRateMeasurement
+    ) -> tuple[tuple[float, ...], list[int]]:
+        """Return the RR values in ms and their raw ticks, without the implausible ones."""
         rr_ms = hrm.rr_ms
-        good = [0 < r <= RR_MAX_MS for r in rr_ms]
+        good = [0 < r <= MAX_RR_MS for r in rr_ms]
         if not all(good):
             bad = [round(r, 1) for r, ok in zip(rr_ms, good, strict=True) if not ok]
             self._flag(
-                event.t_ns,
+                t_ns,
                 "implausible RR",
-                f"RR {bad} ms outside (0, {RR_MAX_MS:g}] left out of the beats; "
+                f"RR {bad} ms outside (0, {MAX_RR_MS:g}] left out of the beats; "
                 "the next beat starts a new segment",
             )
             self._timer.mark_gap()  # time is missing from the chain where they were
         ticks = [t for t, ok in zip(hrm.rr_ticks, good, strict=True) if ok]
-        rr_ms = tuple(r for r, ok in zip(rr_ms, good, strict=True) if ok)
-        if not rr_ms:
-            if hrm.contact is not False:
-                self._timer.place(event.t_ns, ())  # still marks the strap's send schedule
-            return
-        placed = self._timer.place(event.t_ns, rr_ms)
-        self.beats += len(rr_ms)
-        if self._ecg_flowing:
-            if event.t_ns - self._last_ecg_ns <= ECG_STALE_NS:
-                return  # the ECG's R peaks are the beats now; the strap's RR stay in hrm
-            log.warning("%s strap: ECG stopped; beats come from the strap's RR again", self.role)
-            self._ecg_flowing = False
-            self._info["beats_from"] = "strap"
-            self._strap_gap = True
-            self._status(event.t_ns, self._state)
-        keep = [i for i, t in enumerate(placed.t_ns) if t > self._last_beat_ns]
+        return tuple(r for r, ok in zip(rr_ms, good, strict=True) if ok), ticks
+
+    def _ecg_covers(self, t_ns: int) -> bool:
+        """Return True while the ECG's R peaks are the beats; switch back once it goes stale."""
+        if not self._ecg_flowing:
+            return False
+        if t_ns - self._last_ecg_ns <= ECG_STALE_NS:
+            return True  # the strap's RR stay in hrm
+        log.warning("%s strap: ECG stopped; beats come from the strap's RR again", self.role)
+        self._ecg_flowing = False
+        self._info["beats_from"] = "strap"
+        self._strap_gap = True
+        self._status(t_ns, self._state)
+        return False
+
+    def _publish_strap_beats(
+        self,
+        placed: PlacedBeats,
+        rr_ms: tuple[float, ...],
+        ticks: list[int],
+        hrm: HeartRateMeasurement,
+    ) -> None:
+        keep = self._unpublished(placed.t_ns)
         if len(keep) < len(placed.t_ns):
             log.debug(
                 "%s: %d strap beats overlap beats already published",
@@ -200,21 +241,26 @@ class StrapPublisher:
             return
         gap_before = placed.gap_before or self._strap_gap or len(keep) < len(placed.t_ns)
         self._strap_gap = False
-        t_beats = [placed.t_ns[i] for i in keep]
-        self._last_beat_ns = t_beats[-1]
-        self._sender.send(
-            self._t_beat,
+        self._send_beats(
             {
-                "t_ns": t_beats,
+                "t_ns": [placed.t_ns[i] for i in keep],
                 "rr_ms": [rr_ms[i] for i in keep],
                 "rr_ticks": [ticks[i] for i in keep],
                 "gap_before": gap_before,
                 "hr_bpm": hrm.hr_bpm,
                 "contact": hrm.contact,
                 "source": "strap",
-            },
-            t_beats[-1],
+            }
         )
+
+    def _unpublished(self, t_ns: Sequence[int]) -> list[int]:
+        """Return the indices of the beat times after the last beat already published."""
+        return [i for i, t in enumerate(t_ns) if t > self._last_beat_ns]
+
+    def _send_beats(self, beats: dict[str, Any]) -> None:
+        """Publish one `beat.<role>` message, stamped with its last beat's time."""
+        self._last_beat_ns = beats["t_ns"][-1]
+        self._sender.send(self._t_beat, beats, beats["t_ns"][-1])
 
     def _handle_ecg(self, event: SourceEvent) -> None:
         from coregulate.acquisition.pmd import PmdError, decode_ecg_frame
@@ -238,7 +284,7 @@ class StrapPublisher:
         if not self._ecg_flowing:
             # Switch to the ECG's beats. Those the strap's RR already covered are not
             # published twice; the switch is a new segment for successive differences.
-            keep = [i for i, t in enumerate(beats["t_ns"]) if t > self._last_beat_ns]
+            keep = self._unpublished(beats["t_ns"])
             if not keep:
                 return
             beats = {
@@ -251,8 +297,7 @@ class StrapPublisher:
             self._info["beats_from"] = "ecg"
             log.info("%s strap: beats now come from the ECG's R peaks", self.role)
             self._status(t_ns, self._state)
-        self._last_beat_ns = beats["t_ns"][-1]
-        self._sender.send(self._t_beat, beats, beats["t_ns"][-1])
+        self._send_beats(beats)
 
     # -- status --------------------------------------------------------------------------
 

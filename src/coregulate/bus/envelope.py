@@ -60,7 +60,7 @@ REJECT_KINDS = (
 )
 
 
-# The topics of DESIGN.md §2. ``<role>`` is "client" or "therapist".
+# The topics (docs/protocol.md, "Topics"). ``<role>`` is "client" or "therapist".
 TOPIC_HRM = "hrm"  # raw 0x2A37 notification bytes, stamped on arrival
 TOPIC_BEAT = "beat"  # beats placed on the session clock
 TOPIC_ECG = "ecg"

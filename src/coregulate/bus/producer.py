@@ -5,7 +5,7 @@ the hub acknowledges that it is *committed to the session file*; anything not
 acknowledged within `resend_after_s` is sent again (go-back-N). The hub ignores
 duplicates by (source, topic, seq). This is what makes "producers start before the
 hub" and "the hub restarts" lose nothing: ZeroMQ alone drops whatever sat in a dead
-peer's buffers (DESIGN.md §2).
+peer's buffers (docs/protocol.md, "Reliability: producers and acknowledgements").
 
 Sending is non-blocking: when ZeroMQ's queue is full the message waits in the
 producer's own buffer and goes out on the next `pump()`. Callers pump regularly:

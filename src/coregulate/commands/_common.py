@@ -34,6 +34,15 @@ def default_session_path(prefix: str) -> Path:
     return folder / f"{prefix}-{stamp}.sqlite"
 
 
+def new_session_path(out: Path | None, prefix: str) -> Path | None:
+    """Return `out` (default: a new file in the data folder), None (said why) if it exists."""
+    out = out or default_session_path(prefix)
+    if out.exists():
+        log.error("%s already exists; choose another --out (a session never overwrites)", out)
+        return None
+    return out
+
+
 def positive(kind: type) -> Callable[[str], object]:
     """Return an argparse type that accepts numbers of `kind` greater than 0."""
 
@@ -47,6 +56,25 @@ def positive(kind: type) -> Callable[[str], object]:
         return value
 
     return parse
+
+
+def add_session_arguments(
+    parser: argparse.ArgumentParser, duration_help: str | None, speed_help: str
+) -> None:
+    """Add the options every session command shares: --headless, --speed and --duration.
+
+    `duration_help` None leaves --duration out (a replay lasts as long as its recording).
+    """
+    parser.add_argument("--headless", action="store_true", help="no window; print a summary")
+    if duration_help is not None:
+        parser.add_argument(
+            "--duration",
+            type=positive(float),
+            default=None,
+            metavar="SECONDS",
+            help=duration_help,
+        )
+    parser.add_argument("--speed", type=positive(float), default=1.0, metavar="X", help=speed_help)
 
 
 def has_display() -> bool:
@@ -71,7 +99,7 @@ CANCELLED = -1  # the start dialog was cancelled: no session, no file
 
 def run_session(options: DemoOptions, headless: bool, ask: bool = False) -> int:
     """Run a session headless or with the window; return 0, 1 (failed) or CANCELLED."""
-    from coregulate.session import SessionError, StopRequested, run_headless
+    from coregulate.session import Session, SessionError, StopRequested, run_headless
 
     try:
         with StopRequested() as stop:
@@ -79,9 +107,9 @@ def run_session(options: DemoOptions, headless: bool, ask: bool = False) -> int:
                 print(headless_banner(options), flush=True)  # noqa: T201 - command output
                 run_headless(options, stop)
             else:
-                from coregulate.session import run_window_session
+                from coregulate.ui.app import run_window_session
 
-                if not run_window_session(options, stop, ask=ask):
+                if not run_window_session(options, stop, Session, ask=ask):
                     log.warning("start dialog cancelled: no session was recorded")
                     return CANCELLED
     except SessionError as exc:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
+
+from coregulate.security.files import make_missing_dirs, write_private_file
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +40,6 @@ def load_last_pair() -> dict[str, str]:
 def save_last_pair(client: str, therapist: str) -> Path:
     """Remember this pair for the next `coregulate monitor`; return the file written."""
     path = last_pair_path()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump({"client": client, "therapist": therapist}, f)
-    os.replace(tmp, path)
+    make_missing_dirs(path.parent)
+    write_private_file(path, json.dumps({"client": client, "therapist": therapist}))
     return path

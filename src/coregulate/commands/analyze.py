@@ -40,10 +40,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _write_private(path: Path, text: str) -> None:
+    from coregulate.security.files import write_private_file
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
+    write_private_file(path, text)
 
 
 def analyze_one(job: dict[str, Any]) -> dict[str, Any]:
@@ -59,9 +59,10 @@ def analyze_one(job: dict[str, Any]) -> dict[str, Any]:
         return {"job": job, "error": str(exc)}
     summary = analysis.summary()
     if job.get("report"):
-        from coregulate.recordings.report import write_report
+        from coregulate.review.from_analysis import session_from_analysis
+        from coregulate.review.report import write_report
 
-        write_report(analysis, job["report"])
+        write_report(session_from_analysis(analysis), job["report"])
         summary["report"] = str(job["report"])
     return summary
 

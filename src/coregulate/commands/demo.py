@@ -12,8 +12,8 @@ from pathlib import Path
 
 from coregulate.commands._common import (
     CANCELLED,
-    default_session_path,
-    positive,
+    add_session_arguments,
+    new_session_path,
     print_summary,
     run_session,
     want_headless,
@@ -31,20 +31,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Run a whole session (hub, straps, metrics, window) with simulated "
         "client and therapist straps. Everything is recorded to the session file.",
     )
-    demo.add_argument("--headless", action="store_true", help="no window; print a summary")
-    demo.add_argument(
-        "--duration",
-        type=positive(float),
-        default=None,
-        metavar="SECONDS",
-        help="session length in session seconds (default: 600 headless, 5400 with a window)",
-    )
-    demo.add_argument(
-        "--speed",
-        type=positive(float),
-        default=1.0,
-        metavar="X",
-        help="run X times faster than real time (default 1)",
+    add_session_arguments(
+        demo,
+        "session length in session seconds (default: 600 headless, 5400 with a window)",
+        "run X times faster than real time (default 1)",
     )
     demo.add_argument("--seed", type=int, default=1, help="simulation seed (default 1)")
     demo.add_argument(
@@ -87,9 +77,8 @@ def run(args: argparse.Namespace) -> int:
         except BindRefused as exc:
             log.error("%s", exc)
             return 2
-    out = args.out or default_session_path("demo")
-    if out.exists():
-        log.error("%s already exists; choose another --out (a session never overwrites)", out)
+    out = new_session_path(args.out, "demo")
+    if out is None:
         return 2
     options = DemoOptions(
         out=out,

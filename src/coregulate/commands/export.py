@@ -6,6 +6,8 @@ import argparse
 import logging
 from pathlib import Path
 
+from coregulate.recordings.formats import EXPORT_FORMATS
+
 ORDER = 45
 log = logging.getLogger("coregulate")
 
@@ -20,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "physio TSV.gz files with JSON sidecars; a README in the folder says what each is.",
     )
     p.add_argument("file", type=Path, help="the session file")
-    p.add_argument("--format", choices=("csv", "bids"), required=True)
+    p.add_argument("--format", choices=tuple(EXPORT_FORMATS), required=True)
     p.add_argument(
         "--out",
         type=Path,
@@ -33,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate export`; return the exit code."""
-    from coregulate.recordings.export import export_bids, export_csv
+    from coregulate.recordings.formats import write_export
     from coregulate.recordings.store import SessionFileError, check_intact
 
     if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
@@ -41,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         check_intact(args.file)
-        files = (export_bids if args.format == "bids" else export_csv)(args.file, args.out)
+        files = write_export(args.file, args.out, args.format)
     except SessionFileError as exc:
         log.error("%s", exc)
         return 1

@@ -6,7 +6,6 @@ import argparse
 import json
 import logging
 import math
-import os
 from pathlib import Path
 from typing import Any
 
@@ -115,8 +114,8 @@ def run(args: argparse.Namespace) -> int:
     if args.out is None:
         print(text, end="")  # noqa: T201 - the command's own output
         return 0
-    fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
+    from coregulate.security.files import write_private_file
+
+    write_private_file(args.out, text, exclusive=True)  # never overwrites
     print(f"report: {args.out}")  # noqa: T201
     return 0

@@ -6,6 +6,8 @@ import argparse
 import logging
 from pathlib import Path
 
+from coregulate.recordings.formats import AUTO, IMPORT_FORMATS
+
 ORDER = 40
 log = logging.getLogger("coregulate")
 
@@ -23,8 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, metavar="FILE", help="session file to create")
     p.add_argument(
         "--format",
-        choices=("auto", "rr", "polar", "polar-hr", "xdf"),
-        default="auto",
+        choices=(AUTO, *IMPORT_FORMATS),
+        default=AUTO,
         help="input format (default: detected from the content)",
     )
     p.add_argument(
@@ -43,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate import`; return the exit code."""
     from coregulate.recordings import importers
+    from coregulate.recordings.formats import read_import
     from coregulate.recordings.importing import write_import
     from coregulate.recordings.store import SessionFileError
 
@@ -50,23 +53,10 @@ def run(args: argparse.Namespace) -> int:
         log.error("%s already exists; choose another --out (a session never overwrites)", args.out)
         return 2
     try:
-        fmt = importers.detect_format(args.file) if args.format == "auto" else args.format
-        if fmt == "xdf":
-            streams = {
-                role: name
-                for role, name in (
-                    ("client", args.client_stream),
-                    ("therapist", args.therapist_stream),
-                )
-                if name
-            }
-            recording = importers.read_xdf(args.file, streams or None)
-        elif fmt == "polar":
-            recording = importers.read_polar_rr(args.file, args.role)
-        elif fmt == "polar-hr":
-            recording = importers.read_polar_hr(args.file, args.role)
-        else:
-            recording = importers.read_rr_list(args.file, args.role)
+        streams = {"client": args.client_stream, "therapist": args.therapist_stream}
+        recording = read_import(
+            args.file, args.format, args.role, {r: n for r, n in streams.items() if n}
+        )
         write_import(recording, args.out, args.file.name, args.client_id, args.therapist_id)
     except (importers.ImportFileError, SessionFileError) as exc:
         log.error("%s", exc)

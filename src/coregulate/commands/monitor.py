@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import re
 from pathlib import Path
 
 from coregulate.commands._common import (
-    default_session_path,
+    add_session_arguments,
+    new_session_path,
     positive,
     print_summary,
     run_session,
@@ -20,7 +20,6 @@ log = logging.getLogger("coregulate")
 
 SIM = "sim"
 EXIT_NO_BLUETOOTH = 3
-_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,21 +50,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="stop trying to reach a strap after this many failed attempts in a row "
         "(default: keep trying for the whole session)",
     )
-    mon.add_argument("--headless", action="store_true", help="no window; print a summary")
-    mon.add_argument(
-        "--duration",
-        type=positive(float),
-        default=None,
-        metavar="SECONDS",
-        help="end the session after this long (default: until you close the window or "
+    add_session_arguments(
+        mon,
+        "end the session after this long (default: until you close the window or "
         "press Ctrl-C; simulated-only sessions: 600 headless, 5400 with a window)",
-    )
-    mon.add_argument(
-        "--speed",
-        type=positive(float),
-        default=1.0,
-        metavar="X",
-        help="run X times faster than real time (only when both straps are simulated)",
+        "run X times faster than real time (only when both straps are simulated)",
     )
     mon.add_argument("--seed", type=int, default=1, help="seed of simulated straps (default 1)")
     mon.add_argument("--client-id", default="client", help="pseudonymous id of the client")
@@ -105,15 +94,18 @@ def _choose_pair(args: argparse.Namespace) -> tuple[str, str] | None:
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate monitor`; return the exit code."""
     from coregulate.acquisition.specs import BleStrapSpec, ReconnectPolicy, SimulatedStrapSpec
+    from coregulate.clients import ClientIdError, check_pseudonym
     from coregulate.commands._last_pair import save_last_pair
     from coregulate.session import DemoOptions
 
     pair = _choose_pair(args)
     if pair is None:
         return 2
-    for name, value in (("--client-id", args.client_id), ("--therapist-id", args.therapist_id)):
-        if not _ID_RE.match(value):
-            log.error("%s must be 1-64 letters, digits, '.', '_' or '-' (a pseudonym)", name)
+    for whose in ("client", "therapist"):
+        try:
+            check_pseudonym(getattr(args, f"{whose}_id"), whose)
+        except ClientIdError as exc:
+            log.error("--%s-id: %s", whose, exc)
             return 2
     headless = want_headless(args.headless)
     all_sim = all(p.lower() == SIM for p in pair)
@@ -131,9 +123,8 @@ def run(args: argparse.Namespace) -> int:
     if not all_sim and not _bluetooth_ok():
         return EXIT_NO_BLUETOOTH
     save_last_pair(*pair)
-    out = args.out or default_session_path("session")
-    if out.exists():
-        log.error("%s already exists; choose another --out (a session never overwrites)", out)
+    out = new_session_path(args.out, "session")
+    if out is None:
         return 2
     options = DemoOptions(
         out=out,

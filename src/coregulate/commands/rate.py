@@ -46,14 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate rate`; return the exit code."""
+    from coregulate.alliance.attach import AttachError, connect, running_session
+    from coregulate.alliance.schedule import WAI_SR_EVERY_N_SESSIONS, forms_due, session_number
     from coregulate.alliance.wording import WordingError, load_wording
-    from coregulate.ui.rating_attach import (
-        AttachError,
-        connect,
-        running_session,
-        session_number,
-    )
-    from coregulate.ui.rating_entry import WAI_SR_EVERY_N_SESSIONS, forms_due
 
     wai_every = WAI_SR_EVERY_N_SESSIONS if args.wai_every is None else args.wai_every
     if wai_every < 0:
@@ -62,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         wording = load_wording(args.wording) if args.wording else {}
         session = running_session(args.file)
-        number = args.session_number or session_number(session)
+        number = args.session_number or session_number(session.path, session.client_id) or 1
         producer = connect(session)
     except (AttachError, WordingError) as exc:
         log.error("%s", exc)

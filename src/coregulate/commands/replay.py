@@ -7,8 +7,8 @@ import logging
 from pathlib import Path
 
 from coregulate.commands._common import (
-    default_session_path,
-    positive,
+    add_session_arguments,
+    new_session_path,
     print_summary,
     run_session,
     want_headless,
@@ -29,13 +29,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("file", type=Path, help="the recorded session file")
     p.add_argument(
-        "--speed",
-        type=positive(float),
-        default=1.0,
-        metavar="X",
-        help="X times faster than recorded (default 1)",
-    )
-    p.add_argument(
         "--from",
         dest="from_s",
         type=float,
@@ -50,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="REVIEW_FILE",
         help="review file to create (default: a new file in the data folder)",
     )
-    p.add_argument("--headless", action="store_true", help="no window; print a summary")
+    add_session_arguments(p, None, "X times faster than recorded (default 1)")
     p.set_defaults(func=run)
 
 
@@ -82,9 +75,8 @@ def run(args: argparse.Namespace) -> int:
     if args.from_s < 0:
         log.error("--from must be 0 or more seconds, got %g", args.from_s)
         return 2
-    out = args.out or default_session_path("review")
-    if out.exists():
-        log.error("%s already exists; choose another --out (a session never overwrites)", out)
+    out = new_session_path(args.out, "review")
+    if out is None:
         return 2
     if out.resolve() == args.file.resolve():
         log.error("the review file must not be the original")

@@ -147,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("no live sync messages in the file: computed from the beats only")  # noqa: T201
     if args.json:
-        from coregulate.recordings.store import create_private_file
+        from coregulate.security.files import create_private_file
 
         create_private_file(args.json)  # health data: owner-only, like the session file
         args.json.write_text(json.dumps(replayed) + "\n")

@@ -18,6 +18,7 @@ from coregulate.recordings.pipeline import (
     session_anchor_ns,
 )
 from coregulate.recordings.store import SessionFileError, check_intact, read_messages
+from coregulate.recordings.summary import PersonSummary, summarize_hr_samples
 from coregulate.signal.dyad import ROLES
 
 
@@ -30,7 +31,7 @@ class Analysis:
     result: PipelineResult
     markers: list[dict[str, Any]]
     ratings: list[dict[str, Any]]
-    hr_only: dict[str, dict[str, Any]] = field(default_factory=dict)  # roles without beats
+    hr_only: dict[str, PersonSummary] = field(default_factory=dict)  # roles without beats
 
     def summary(self) -> dict[str, Any]:
         """Return the JSON-ready summary (`client`, `therapist`, `synchrony`, parameters)."""
@@ -39,7 +40,8 @@ class Analysis:
             "inputs": {role: str(p) for role, p in self.sources.items()},
         }
         for role in ROLES:
-            out[role] = self.hr_only.get(role) or self.result.people.get(role)
+            person = self.hr_only.get(role) or self.result.people.get(role)
+            out[role] = person.to_dict() if person is not None else None
         out["synchrony"] = self.result.synchrony
         out["markers"] = len(self.markers)
         out["ratings"] = len(self.ratings)
@@ -47,27 +49,17 @@ class Analysis:
         return out
 
 
-def _hr_only_summary(path: Path, role: str | None) -> dict[str, Any] | None:
+def _hr_only_summary(path: Path, role: str | None, as_role: str) -> PersonSummary | None:
     """Return a person's summary from HR samples (an HR-only import), or None if none."""
     values = [
         float(m.json()["hr_bpm"])
         for m in read_messages(path, ("hr.",))
         if role is None or m.role == role
     ]
-    if not values:
-        return None
-    return {
-        "n_beats": 0,
-        "n_hr_samples": len(values),
-        "mean_hr_bpm": sum(values) / len(values),
-        "rmssd_ms": None,
-        "artifact_share": None,
-        "artifact_method": None,
-        "note": "HR samples only (no beats): no RMSSD, no synchrony",
-    }
+    return summarize_hr_samples(as_role, values) if values else None
 
 
-def _one_role(path: Path, wanted: str) -> tuple[BeatSeries | None, dict[str, Any] | None]:
+def _one_role(path: Path, wanted: str) -> tuple[BeatSeries | None, PersonSummary | None]:
     """Return the beats of `wanted` in `path` (or of its only person), or its HR-only summary."""
     people = read_beats(path)
     if wanted in people:
@@ -75,7 +67,7 @@ def _one_role(path: Path, wanted: str) -> tuple[BeatSeries | None, dict[str, Any
     if len(people) == 1:
         return next(iter(people.values())), None
     if not people:
-        hr_only = _hr_only_summary(path, None)
+        hr_only = _hr_only_summary(path, None, wanted)
         if hr_only is not None:
             return None, hr_only
         raise SessionFileError(f"{path} holds no beats; import or record a session first")
@@ -101,7 +93,7 @@ def analyze_files(
         hr_only = {
             role: summary
             for role in ROLES
-            if role not in people and (summary := _hr_only_summary(path, role)) is not None
+            if role not in people and (summary := _hr_only_summary(path, role, role)) is not None
         }
         sources = {role: path for role in (*people, *hr_only)}
         extra = [path]

@@ -24,7 +24,7 @@ import numpy as np
 
 import coregulate
 from coregulate.recordings.store import open_readonly, read_meta, read_session_payload
-from coregulate.security.files import private_dir
+from coregulate.security.files import private_dir, write_private_file
 from coregulate.signal import catalogue
 from coregulate.signal.resample import MAX_INTERP_GAP_S, rr_on_grid
 
@@ -35,10 +35,7 @@ HR_GRID_HZ = 4.0  # the physio HR/RR series: a common grid for synchrony tools
 
 
 def _write_bytes(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.chmod(path, 0o600)
+    write_private_file(path, data)
 
 
 def _table(rows: list[list[Any]], header: list[str], delimiter: str = ",") -> bytes:

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-MAX_RR_MS = 3000.0  # slower than 20 bpm is not a heartbeat a strap reports
+from coregulate.signal.artifacts import MAX_RR_MS  # slower than 20 bpm is no heartbeat
+
 SECONDS_MEDIAN_BELOW = 10.0  # a list whose median is below this is in seconds, not ms
 
 
@@ -69,13 +70,18 @@ def _text_lines(path: Path, expected: str) -> list[str]:
     return text.splitlines()
 
 
-def _check_rr(path: Path, line_no: int, rr_ms: float, shown: str) -> float:
-    if not math.isfinite(rr_ms) or not 0 < rr_ms <= MAX_RR_MS:
+def _check_rr(where: str, rr_ms: float, shown: str) -> float:
+    """Return `rr_ms` if it is a heartbeat interval, else raise naming `where` (file, line)."""
+    return _check_positive(where, rr_ms, MAX_RR_MS, f"RR {shown} is not a heartbeat interval", "ms")
+
+
+def _check_positive(where: str, value: float, maximum: float, what: str, unit: str) -> float:
+    """Return `value` if it is finite, above 0 and at most `maximum`, else raise ImportFileError."""
+    if not math.isfinite(value) or not 0 < value <= maximum:
         raise ImportFileError(
-            f"{path}, line {line_no}: RR {shown} is not a heartbeat interval; expected "
-            f"more than 0 and at most {MAX_RR_MS:g} ms"
+            f"{where}: {what}; expected more than 0 and at most {maximum:g} {unit}"
         )
-    return rr_ms
+    return value
 
 
 _RR_EXPECTED = "one RR interval per line (ms, or s if all are below 10)"
@@ -108,7 +114,7 @@ def read_rr_list(path: str | os.PathLike[str], role: str = "client") -> Imported
     ordered = sorted(v for _, v, _ in values)
     scale = 1000.0 if ordered[len(ordered) // 2] < SECONDS_MEDIAN_BELOW else 1.0
     rr = [
-        _check_rr(p, n, v * scale, f"{shown}{' s' if scale > 1 else ' ms'}")
+        _check_rr(f"{p}, line {n}", v * scale, f"{shown}{' s' if scale > 1 else ' ms'}")
         for n, v, shown in values
     ]
     anchor = int(p.stat().st_mtime * 1e9) - int(sum(rr) * 1e6)
@@ -134,6 +140,26 @@ def _parse_phone_time(p: Path, line_no: int, text: str) -> int:
     return round(stamp.timestamp() * 1e6) * 1000
 
 
+def _phone_row(p: Path, line_no: int, parts: list[str], what: str, unit: str) -> tuple[int, float]:
+    """Return a Polar Sensor Logger row's phone time in ns and the number after it."""
+    t_ns = _parse_phone_time(p, line_no, parts[0])
+    try:
+        return t_ns, float(parts[1])
+    except ValueError:
+        raise ImportFileError(
+            f"{p}, line {line_no}: {what} {parts[1][:20]!r} is not a number; expected {unit}"
+        ) from None
+
+
+def _check_time_order(p: Path, line_no: int, t_ns: int, last_ns: int | None, shown: str) -> None:
+    """Raise ImportFileError if a row's time `shown` comes before the previous row's."""
+    if last_ns is not None and t_ns < last_ns:
+        raise ImportFileError(
+            f"{p}, line {line_no}: time {shown} is earlier than the line "
+            "before; expected times in increasing order"
+        )
+
+
 def read_polar_rr(path: str | os.PathLike[str], role: str = "client") -> ImportedRecording:
     """Return the beats of a Polar Sensor Logger RR file (``Phone timestamp;RR-interval [ms]``).
 
@@ -155,19 +181,9 @@ def read_polar_rr(path: str | os.PathLike[str], role: str = "client") -> Importe
         parts = raw.strip().rstrip(";").split(";")
         if len(parts) != 2:
             raise ImportFileError(f"{p}, line {line_no}: {raw[:60]!r}; expected 'time;RR'")
-        t_ns = _parse_phone_time(p, line_no, parts[0])
-        try:
-            rr = float(parts[1])
-        except ValueError:
-            raise ImportFileError(
-                f"{p}, line {line_no}: RR {parts[1][:20]!r} is not a number; expected ms"
-            ) from None
-        _check_rr(p, line_no, rr, f"{parts[1].strip()} ms")
-        if last_ns is not None and t_ns < last_ns:
-            raise ImportFileError(
-                f"{p}, line {line_no}: time {parts[0].strip()} is earlier than the line "
-                "before; expected times in increasing order"
-            )
+        t_ns, rr = _phone_row(p, line_no, parts, "RR", "ms")
+        _check_rr(f"{p}, line {line_no}", rr, f"{parts[1].strip()} ms")
+        _check_time_order(p, line_no, t_ns, last_ns, parts[0].strip())
         first_ns = t_ns if first_ns is None else first_ns
         if t_ns == last_ns:
             groups[-1].rr_ms.append(rr)
@@ -204,23 +220,10 @@ def read_polar_hr(path: str | os.PathLike[str], role: str = "client") -> Importe
         parts = raw.strip().split(";")
         if len(parts) < 2:
             raise ImportFileError(f"{p}, line {line_no}: {raw[:60]!r}; expected 'time;HR;...'")
-        t_ns = _parse_phone_time(p, line_no, parts[0])
-        try:
-            hr = float(parts[1])
-        except ValueError:
-            raise ImportFileError(
-                f"{p}, line {line_no}: HR {parts[1][:20]!r} is not a number; expected bpm"
-            ) from None
-        if not math.isfinite(hr) or not 0 < hr <= MAX_HR_BPM:
-            raise ImportFileError(
-                f"{p}, line {line_no}: HR {parts[1].strip()} bpm is not a heart rate; "
-                f"expected more than 0 and at most {MAX_HR_BPM:g} bpm"
-            )
-        if samples and t_ns < samples[-1][0]:
-            raise ImportFileError(
-                f"{p}, line {line_no}: time {parts[0].strip()} is earlier than the line "
-                "before; expected times in increasing order"
-            )
+        t_ns, hr = _phone_row(p, line_no, parts, "HR", "bpm")
+        shown = f"HR {parts[1].strip()} bpm is not a heart rate"
+        _check_positive(f"{p}, line {line_no}", hr, MAX_HR_BPM, shown, "bpm")
+        _check_time_order(p, line_no, t_ns, samples[-1][0] if samples else None, parts[0].strip())
         samples.append((t_ns, hr))
     if not samples:
         raise ImportFileError(f"{p}: no rows after the header; expected {expected}")
@@ -248,25 +251,8 @@ def read_xdf(
         is below 10) ending at the sample's time stamp.
     """
     p = Path(path)
-    try:
-        head = p.read_bytes()[:4]
-    except OSError as exc:
-        raise ImportFileError(f"{p}: cannot read it ({exc.strerror})") from exc
-    if head != b"XDF:":
-        raise ImportFileError(f"{p}: not an XDF file (it does not start with 'XDF:')")
-    import pyxdf
-
-    try:
-        data, header = pyxdf.load_xdf(str(p))
-    except Exception as exc:  # pyxdf raises many kinds for a damaged file
-        raise ImportFileError(f"{p}: the XDF file cannot be read ({exc})") from exc
-    found: dict[str, dict] = {}
-    for stream in data:
-        info = stream["info"]
-        name = str(info["name"][0])
-        kind = str(info["type"][0]).lower()
-        if kind in ("rr", "ibi") or name.lower().endswith("rr"):
-            found[name] = stream
+    data, header = _load_xdf(p)
+    found = _xdf_rr_streams(data)
     if streams is None:
         if len(found) != 1:
             raise ImportFileError(
@@ -279,28 +265,56 @@ def read_xdf(
     firsts = [float(found[n]["time_stamps"][0]) for n in streams.values() if _has_samples(found, n)]
     t0 = min(firsts) if firsts else 0.0
     for role, name in streams.items():
-        if name not in found:
-            raise ImportFileError(
-                f"{p}: no RR stream named {name!r}; it has {', '.join(sorted(found)) or 'none'}"
-            )
-        values = [float(v[0]) for v in found[name]["time_series"]]
-        stamps = [float(t) for t in found[name]["time_stamps"]]
-        if not values:
-            raise ImportFileError(f"{p}, stream {name!r}: no samples; expected RR intervals")
-        scale = 1000.0 if sorted(values)[len(values) // 2] < SECONDS_MEDIAN_BELOW else 1.0
-        groups = []
-        for i, (v, t) in enumerate(zip(values, stamps, strict=True), start=1):
-            rr = v * scale
-            if not math.isfinite(rr) or not 0 < rr <= MAX_RR_MS:
-                raise ImportFileError(
-                    f"{p}, stream {name!r}, sample {i}: RR {v:g} is not a heartbeat interval; "
-                    f"expected more than 0 and at most {MAX_RR_MS:g} ms"
-                )
-            groups.append(Notification([rr], round((t - t0 + 2.0) * 1e9)))
-        out.notifications[role] = groups
+        out.notifications[role] = _xdf_beats(p, found, name, t0)
         out.device[role] = name
     out.wall_anchor_ns = _xdf_wall_anchor(header) - 2 * 10**9
     return out
+
+
+def _load_xdf(p: Path) -> tuple[list[dict], dict]:
+    """Return pyxdf's (streams, file header) for an XDF file, or raise ImportFileError."""
+    try:
+        head = p.read_bytes()[:4]
+    except OSError as exc:
+        raise ImportFileError(f"{p}: cannot read it ({exc.strerror})") from exc
+    if head != b"XDF:":
+        raise ImportFileError(f"{p}: not an XDF file (it does not start with 'XDF:')")
+    import pyxdf
+
+    try:
+        return pyxdf.load_xdf(str(p))
+    except Exception as exc:  # pyxdf raises many kinds for a damaged file
+        raise ImportFileError(f"{p}: the XDF file cannot be read ({exc})") from exc
+
+
+def _xdf_rr_streams(data: list[dict]) -> dict[str, dict]:
+    """Return the RR streams by name: type RR or IBI (any case), or a name ending in RR."""
+    found: dict[str, dict] = {}
+    for stream in data:
+        info = stream["info"]
+        name = str(info["name"][0])
+        kind = str(info["type"][0]).lower()
+        if kind in ("rr", "ibi") or name.lower().endswith("rr"):
+            found[name] = stream
+    return found
+
+
+def _xdf_beats(p: Path, found: dict[str, dict], name: str, t0: float) -> list[Notification]:
+    """Return one RR stream's samples as one-beat notifications on the session clock."""
+    if name not in found:
+        raise ImportFileError(
+            f"{p}: no RR stream named {name!r}; it has {', '.join(sorted(found)) or 'none'}"
+        )
+    values = [float(v[0]) for v in found[name]["time_series"]]
+    stamps = [float(t) for t in found[name]["time_stamps"]]
+    if not values:
+        raise ImportFileError(f"{p}, stream {name!r}: no samples; expected RR intervals")
+    scale = 1000.0 if sorted(values)[len(values) // 2] < SECONDS_MEDIAN_BELOW else 1.0
+    groups = []
+    for i, (v, t) in enumerate(zip(values, stamps, strict=True), start=1):
+        rr = _check_rr(f"{p}, stream {name!r}, sample {i}", v * scale, f"{v:g}")
+        groups.append(Notification([rr], round((t - t0 + 2.0) * 1e9)))
+    return groups
 
 
 def _has_samples(found: dict[str, dict], name: str) -> bool:

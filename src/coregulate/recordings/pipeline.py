@@ -6,7 +6,7 @@ chained as on the bus (`offline_stages()`), then the dyadic synchrony of the
 whole session through the synchrony stage's offline path (`synchrony_reports()`),
 and returns what they published plus the whole-session summaries
 `coregulate analyze` reports (`person_summary()`, `synchrony_summary()`). A new
-per-person stage joins offline analyses by being added to `offline_stages()`.
+per-person stage joins offline analyses by its entry in `coregulate.stages.registry`.
 """
 
 from __future__ import annotations
@@ -22,11 +22,12 @@ import numpy as np
 from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_SYNC, Message, make_message
 from coregulate.recordings.parameters import pipeline_parameters
 from coregulate.recordings.store import read_messages, read_session_payload
+from coregulate.recordings.summary import PersonSummary
 from coregulate.signal.screening import classify_beats, normal_mask, rmssd_normal_ms
 from coregulate.signal.synchrony import HR_PARAMS, SLOW_PARAMS, SynchronyReport, synchrony_offline
 from coregulate.signal.synchrony import screen_beats as sync_screen_beats
 from coregulate.stages.base import Stage
-from coregulate.stages.metrics_stage import PersonMetricsStage
+from coregulate.stages.registry import offline_specs
 from coregulate.stages.sync_stage import SLOW_SERIES
 
 _NO_SYNCHRONY: dict[str, Any] = {
@@ -55,7 +56,7 @@ class PipelineResult:
 
     outputs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # topic -> payloads
     output_t_ns: dict[str, list[int]] = field(default_factory=dict)
-    people: dict[str, dict[str, Any]] = field(default_factory=dict)
+    people: dict[str, PersonSummary] = field(default_factory=dict)
     synchrony: dict[str, Any] = field(default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict)
 
@@ -118,11 +119,13 @@ def read_beats(path: str | os.PathLike[str], role: str | None = None) -> dict[st
 def offline_stages() -> list[Stage]:
     """Return the per-person stages the offline pipeline chains over the beats, in bus order.
 
+    They are the registry's stages marked `offline` (`coregulate.stages.registry`),
+    built with their default options, as a live session with a baseline builds them.
     Dyadic synchrony runs after them on the whole session at once
     (`synchrony_reports`): the synchrony stage's offline path, whose updates equal
     the live stage's (docs/synchrony.md, "Live equals replay equals offline").
     """
-    return [PersonMetricsStage()]
+    return [spec.make() for spec in offline_specs()]
 
 
 def synchrony_reports(
@@ -159,23 +162,17 @@ def synchrony_reports(
     return reports
 
 
-def person_summary(beats: BeatSeries) -> dict[str, Any]:
+def person_summary(beats: BeatSeries) -> PersonSummary:
     """Return one person's whole-session numbers (HR, RMSSD over normal beats, artifacts).
 
     Beats are classified as the live signal stage does (Lipponen & Tarvainen 2019,
     `signal/screening.py`), unless the file carries per-beat classes. `mean_hr_bpm`
     is 60000 / mean of the normal intervals; `rmssd_ms` is over every difference of
-    two successive normal beats not separated by a gap; `artifact_share` is the
+    two successive normal beats not separated by a gap; `artifact_share_0to1` is the
     share of beats that are not normal.
     """
     if beats.rr_ms.size == 0:
-        return {
-            "n_beats": 0,
-            "mean_hr_bpm": None,
-            "rmssd_ms": None,
-            "artifact_share": None,
-            "artifact_method": None,
-        }
+        return PersonSummary(beats.role)
     gaps = beats.gap_before
     if beats.artifact is not None:
         kinds = np.array(["normal" if a in (None, "normal") else str(a) for a in beats.artifact])
@@ -187,14 +184,15 @@ def person_summary(beats: BeatSeries) -> dict[str, Any]:
     rmssd = rmssd_normal_ms(beats.rr_ms, gaps, normal)
     mean_rr = float(np.mean(beats.rr_ms[normal])) if normal.any() else math.nan
     names, counts = np.unique(kinds[~normal], return_counts=True)
-    return {
-        "n_beats": int(beats.rr_ms.size),
-        "mean_hr_bpm": _num(60000.0 / mean_rr),
-        "rmssd_ms": _num(rmssd),
-        "artifact_share": float(1.0 - normal.mean()),
-        "artifacts": {str(n): int(c) for n, c in zip(names, counts, strict=True)},
-        "artifact_method": method,
-    }
+    return PersonSummary(
+        beats.role,
+        n_beats=int(beats.rr_ms.size),
+        mean_hr_bpm=_num(60000.0 / mean_rr),
+        rmssd_ms=_num(rmssd),
+        artifact_share_0to1=float(1.0 - normal.mean()),
+        artifact_counts={str(n): int(c) for n, c in zip(names, counts, strict=True)},
+        artifact_method=method,
+    )
 
 
 def synchrony_summary(reports: dict[str, SynchronyReport]) -> dict[str, Any]:
@@ -238,24 +236,27 @@ def run_offline_pipeline(people: dict[str, BeatSeries], phase: bool = False) -> 
     stages = offline_stages()
     seqs: dict[tuple[str, str], int] = {}
 
-    def publish(stage: Stage, outputs: list[Any]) -> list[Message]:
+    def publish(i: int, outputs: list[Any]) -> list[Message]:
         made = []
         for out in outputs:
-            key = (stage.name, out.topic)
+            key = (stages[i].name, out.topic)
             seqs[key] = seqs.get(key, 0) + 1
             result.outputs.setdefault(out.topic, []).append(out.payload)
             result.output_t_ns.setdefault(out.topic, []).append(out.t_ns)
-            made.append(make_message(out.topic, stage.name, seqs[key], out.t_ns, out.payload))
+            # Encoded only for a later stage that reads it: JSON-encoding every
+            # metrics update nobody consumes cost a tenth of an hour's analysis.
+            if any(out.topic.startswith(later.topics) for later in stages[i + 1 :]):
+                made.append(make_message(out.topic, key[0], seqs[key], out.t_ns, out.payload))
         return made
 
     def feed(messages: list[Message], final: bool = False) -> None:
-        for stage in stages:
+        for i, stage in enumerate(stages):
             produced = []
             for msg in messages:
                 if msg.topic.startswith(stage.topics):
-                    produced += publish(stage, stage.update(msg))
+                    produced += publish(i, stage.update(msg))
             if final:
-                produced += publish(stage, stage.terminate())
+                produced += publish(i, stage.terminate())
             messages = messages + produced  # later stages see what this one published
 
     merged = heapq.merge(*(p.messages for p in people.values()), key=lambda m: m.t_ns)

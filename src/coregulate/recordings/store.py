@@ -24,7 +24,7 @@ from typing import Any
 
 from coregulate.bus.envelope import Message
 from coregulate.recordings.schema import VIEWS_SQL, create_temp_views
-from coregulate.security.files import make_missing_dirs
+from coregulate.security.files import create_private_file
 
 log = logging.getLogger(__name__)
 
@@ -78,14 +78,6 @@ def migrate(db: sqlite3.Connection, version: int) -> None:
 
 class SessionFileError(Exception):
     """A session file that cannot be opened or read; the text says what to do."""
-
-
-def create_private_file(path: Path) -> None:
-    """Create `path` (and missing parents) readable and writable by its owner only."""
-    make_missing_dirs(path.parent)
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)
 
 
 class SessionStore:

@@ -4,24 +4,94 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from statistics import median
 from typing import Any
 
 from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_HRM, TOPIC_METRICS
 from coregulate.recordings.store import open_readonly, read_messages
+from coregulate.signal.baseline import STATES
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class PersonSummary:
-    """What one person's strap delivered and what the metrics stage made of it."""
+    """One person's whole-session numbers; a field is None where its source cannot give it.
+
+    The one per-person summary type. Three sources fill it, each with what it has:
+    the beats (`pipeline.person_summary`, for `coregulate analyze`), the recorded
+    messages (`summarize_people`, the demo's text summary) and the recorded metrics
+    (`review.quality.summarize_series`, the report and the history). `mean_hr_bpm`
+    is therefore 60000 / the mean normal interval from the beats, 60000 x beats /
+    the sum of all intervals from the messages, and the mean displayed HR from the
+    metrics; each output keeps the definition it has always had.
+    """
 
     role: str
-    notifications: int = 0
-    beats: int = 0
-    mean_hr_bpm: float = math.nan
-    median_rmssd_ms: float = math.nan
-    status_changes: dict[str, int] = field(default_factory=dict)
+    n_beats: int = 0
+    mean_hr_bpm: float | None = None
+    # From the beats (analyze).
+    rmssd_ms: float | None = None  # over successive normal beats, never across a gap
+    artifact_share_0to1: float | None = None  # beats not normal (metrics: mean per update)
+    artifact_counts: dict[str, int] | None = None  # non-normal beats by class
+    artifact_method: str | None = None
+    n_hr_samples: int | None = None  # an HR-only import: samples instead of beats
+    note: str | None = None
+    # From the recorded messages (the demo's summary).
+    n_notifications: int | None = None
+    median_rmssd_ms: float | None = None  # of the metrics updates' 60 s RMSSD
+    status_changes: dict[str, int] | None = None  # strap status -> times entered
+    # From the recorded metrics (report, history).
+    mean_ln_rmssd_ln_ms: float | None = None
+    mean_arousal_index_z: float | None = None
+    state_shares_0to1: dict[str, float] | None = None  # None: the metrics carry no states
+    hr_unavailable_share_0to1: float | None = None
+    n_gaps: int | None = None
+    gaps_s: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the person's object of `coregulate analyze`'s JSON (its keys, its order)."""
+        out: dict[str, Any] = {"n_beats": self.n_beats}
+        if self.n_hr_samples is not None:
+            out["n_hr_samples"] = self.n_hr_samples
+        out["mean_hr_bpm"] = self.mean_hr_bpm
+        out["rmssd_ms"] = self.rmssd_ms
+        out["artifact_share"] = self.artifact_share_0to1
+        if self.artifact_counts is not None:
+            out["artifacts"] = dict(self.artifact_counts)
+        out["artifact_method"] = self.artifact_method
+        if self.note is not None:
+            out["note"] = self.note
+        return out
+
+    def history_columns(self) -> dict[str, float]:
+        """Return the person's columns of the history table (names with units; NaN = n/a)."""
+        r = self.role
+        shares = self.state_shares_0to1 or {}
+        out = {
+            f"{r}_mean_hr_bpm": _nan(self.mean_hr_bpm),
+            f"{r}_mean_ln_rmssd_ln_ms": _nan(self.mean_ln_rmssd_ln_ms),
+            f"{r}_mean_arousal_index_z": _nan(self.mean_arousal_index_z),
+        }
+        for state in STATES:
+            out[f"{r}_{state.replace(' ', '_')}_share_0to1"] = _nan(shares.get(state))
+        out[f"{r}_artifact_share_0to1"] = _nan(self.artifact_share_0to1)
+        out[f"{r}_gaps_s"] = _nan(self.gaps_s)
+        return out
+
+
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else value
+
+
+def summarize_hr_samples(role: str, hr_bpm: list[float]) -> PersonSummary:
+    """Return the summary of a person with HR samples but no beats (an HR-only import)."""
+    return PersonSummary(
+        role,
+        n_beats=0,
+        n_hr_samples=len(hr_bpm),
+        mean_hr_bpm=sum(hr_bpm) / len(hr_bpm),
+        note="HR samples only (no beats): no RMSSD, no synchrony",
+    )
 
 
 @dataclass
@@ -54,33 +124,41 @@ def stream_counts(path: str | os.PathLike[str]) -> list[StreamCount]:
 
 def summarize_people(path: str | os.PathLike[str]) -> dict[str, PersonSummary]:
     """Return each role's summary computed from the recorded messages."""
-    people: dict[str, PersonSummary] = {}
+    counts: dict[str, dict[str, int]] = {}  # role -> notifications, beats
     rr_sum: dict[str, float] = {}
     rmssd: dict[str, list[float]] = {}
+    status: dict[str, dict[str, int]] = {}
     for msg in read_messages(path, (TOPIC_HRM + ".", TOPIC_BEAT + ".", TOPIC_METRICS + ".")):
         role = msg.role or "?"
-        person = people.setdefault(role, PersonSummary(role))
+        n = counts.setdefault(role, {"notifications": 0, "beats": 0})
         kind = msg.topic.split(".")[0]
         if kind == TOPIC_HRM:
-            person.notifications += 1
+            n["notifications"] += 1
         elif kind == TOPIC_BEAT:
             rr = msg.json()["rr_ms"]
-            person.beats += len(rr)
+            n["beats"] += len(rr)
             rr_sum[role] = rr_sum.get(role, 0.0) + sum(rr)
         else:
             value = msg.json().get("rmssd_ms")
             if value is not None:
                 rmssd.setdefault(role, []).append(value)
     for msg in read_messages(path, ("status.client", "status.therapist")):
-        person = people.setdefault(msg.role or "?", PersonSummary(msg.role or "?"))
-        status = str(msg.json().get("status"))
-        person.status_changes[status] = person.status_changes.get(status, 0) + 1
-    for role, person in people.items():
-        if person.beats:
-            person.mean_hr_bpm = 60000.0 * person.beats / rr_sum[role]
-        if rmssd.get(role):
-            person.median_rmssd_ms = median(rmssd[role])
-    return people
+        role = msg.role or "?"
+        counts.setdefault(role, {"notifications": 0, "beats": 0})
+        changes = status.setdefault(role, {})
+        key = str(msg.json().get("status"))
+        changes[key] = changes.get(key, 0) + 1
+    return {
+        role: PersonSummary(
+            role,
+            n_beats=n["beats"],
+            mean_hr_bpm=60000.0 * n["beats"] / rr_sum[role] if n["beats"] else None,
+            n_notifications=n["notifications"],
+            median_rmssd_ms=median(rmssd[role]) if rmssd.get(role) else None,
+            status_changes=status.get(role, {}),
+        )
+        for role, n in counts.items()
+    }
 
 
 def format_summary(path: str | os.PathLike[str]) -> str:
@@ -94,10 +172,10 @@ def format_summary(path: str | os.PathLike[str]) -> str:
     for role in sorted(people):
         p = people[role]
         lines.append(
-            f"{role:<10} {p.notifications:>13} {p.beats:>6} "
+            f"{role:<10} {p.n_notifications:>13} {p.n_beats:>6} "
             f"{_fmt(p.mean_hr_bpm):>8} {_fmt(p.median_rmssd_ms):>13}"
         )
-        events = ", ".join(f"{k} ({v})" for k, v in sorted(p.status_changes.items()))
+        events = ", ".join(f"{k} ({v})" for k, v in sorted((p.status_changes or {}).items()))
         if events:
             lines.append(f"{'':<10} strap status: {events}")
     missing = sum(s.missing for s in streams)
@@ -109,8 +187,8 @@ def format_summary(path: str | os.PathLike[str]) -> str:
     return "\n".join(lines)
 
 
-def _fmt(x: float) -> str:
-    return "n/a" if math.isnan(x) else f"{x:.1f}"
+def _fmt(x: float | None) -> str:
+    return "n/a" if x is None or math.isnan(x) else f"{x:.1f}"
 
 
 def integrity_ok(path: str | os.PathLike[str]) -> bool:

@@ -22,14 +22,8 @@ import numpy as np
 from coregulate.alliance.change import ors_change
 from coregulate.alliance.rating import Rating
 from coregulate.recordings.store import SessionFileError, read_messages
-from coregulate.review.quality import (
-    marker_counts,
-    nanmean,
-    person_quality,
-    state_shares,
-    sync_summary,
-)
-from coregulate.review.session_data import STATES, SessionData, load_session
+from coregulate.review.quality import marker_counts, summarize_series, sync_summary
+from coregulate.review.session_data import SessionData, load_session
 from coregulate.signal.dyad import ROLES
 
 log = logging.getLogger(__name__)
@@ -76,21 +70,9 @@ def _client_rating(ratings: list[Rating], name: str, phase: str) -> Rating | Non
 
 def _role_columns(data: SessionData, role: str) -> dict[str, Any]:
     p = data.people.get(role)
-    out: dict[str, Any] = {}
     if p is None:
         return {f"{role}_mean_hr_bpm": math.nan}
-    out[f"{role}_mean_hr_bpm"] = nanmean(p.hr_bpm)
-    out[f"{role}_mean_ln_rmssd_ln_ms"] = nanmean(p.ln_rmssd)
-    out[f"{role}_mean_arousal_index_z"] = (
-        nanmean(p.arousal_index) if p.arousal_index is not None else math.nan
-    )
-    shares = state_shares(p) or {}
-    for state in STATES:
-        out[f"{role}_{state.replace(' ', '_')}_share_0to1"] = shares.get(state, math.nan)
-    q = person_quality(p)
-    out[f"{role}_artifact_share_0to1"] = q["mean_artifact_share"]
-    out[f"{role}_gaps_s"] = q["gap_s"]
-    return out
+    return summarize_series(role, p).history_columns()
 
 
 def session_row(data: SessionData) -> dict[str, Any]:
@@ -187,7 +169,7 @@ def client_history(paths: Iterable[Path]) -> tuple[list[dict[str, Any]], list[st
 
 def write_csv(rows: list[dict[str, Any]], out: str | os.PathLike[str]) -> Path:
     """Write the history table as CSV (empty cell = not available); return its path."""
-    from coregulate.recordings.store import create_private_file
+    from coregulate.security.files import create_private_file
 
     out = Path(out)
     create_private_file(out)  # health data: owner-only

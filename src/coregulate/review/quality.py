@@ -7,11 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from coregulate.recordings.summary import PersonSummary
 from coregulate.review.session_data import STATES, PersonSeries, SessionData
 from coregulate.signal.dyad import DEFAULT_BASELINE_S
-
-# The first 3 minutes, DESIGN.md §4's default resting period, when no baseline
-# profile was recorded with the metrics.
 
 
 def nanmean(values: np.ndarray) -> float:
@@ -20,20 +18,32 @@ def nanmean(values: np.ndarray) -> float:
     return float(finite.mean()) if finite.size else math.nan
 
 
-def person_quality(person: PersonSeries) -> dict[str, float]:
-    """Return a person's data quality: artifact share, unavailable share, gaps."""
+def summarize_series(role: str, person: PersonSeries) -> PersonSummary:
+    """Return a person's session summary from their recorded metrics: means, states, quality."""
     hr = person.hr_bpm
-    return {
-        "beats": float(person.n_beats),
-        "mean_artifact_share": nanmean(person.artifact_share),
-        "hr_unavailable_share": float(np.mean(~np.isfinite(hr))) if hr.size else math.nan,
-        "n_gaps": float(len(person.gaps)),
-        "gap_s": float(sum(end - start for start, end in person.gaps)),
-    }
+    return PersonSummary(
+        role,
+        n_beats=person.n_beats,
+        mean_hr_bpm=nanmean(hr),
+        mean_ln_rmssd_ln_ms=nanmean(person.ln_rmssd),
+        mean_arousal_index_z=(
+            nanmean(person.arousal_index) if person.arousal_index is not None else None
+        ),
+        artifact_share_0to1=nanmean(person.artifact_share),
+        state_shares_0to1=state_shares(person),
+        hr_unavailable_share_0to1=float(np.mean(~np.isfinite(hr))) if hr.size else math.nan,
+        n_gaps=len(person.gaps),
+        gaps_s=float(sum(end - start for start, end in person.gaps)),
+    )
 
 
 def baseline_band(person: PersonSeries, key: str) -> tuple[float, float, str] | None:
-    """Return (mean, sd, source) of a person's baseline for "hr_bpm" or "ln_rmssd"."""
+    """Return (mean, sd, source) of a person's baseline for "hr_bpm" or "ln_rmssd".
+
+    The baseline profile recorded with the metrics when there is one (source
+    "baseline"); else the default resting period, the first `DEFAULT_BASELINE_S`
+    (source "first 3 min"), so the page can say which it drew. None without data.
+    """
     profile = person.baseline
     if profile and isinstance(profile.get(f"{key}_mean"), int | float):
         return float(profile[f"{key}_mean"]), float(profile.get(f"{key}_sd") or 0.0), "baseline"
@@ -41,7 +51,7 @@ def baseline_band(person: PersonSeries, key: str) -> tuple[float, float, str] | 
     values = values[np.isfinite(values)]
     if values.size < 3:
         return None
-    return float(values.mean()), float(values.std()), "first 3 min"
+    return float(values.mean()), float(values.std()), f"first {DEFAULT_BASELINE_S / 60:g} min"
 
 
 def state_shares(person: PersonSeries) -> dict[str, float] | None:
@@ -85,7 +95,7 @@ __all__ = [
     "baseline_band",
     "marker_counts",
     "nanmean",
-    "person_quality",
     "state_shares",
+    "summarize_series",
     "sync_summary",
 ]

@@ -60,7 +60,7 @@ def add_annotation(
     )
     path = review_path(recording)
     if not path.exists():
-        from coregulate.recordings.store import create_private_file
+        from coregulate.security.files import create_private_file
 
         create_private_file(path)
     with path.open("a", encoding="utf-8") as fh:

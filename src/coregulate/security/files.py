@@ -62,23 +62,42 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def write_private_file(path: Path, text: str) -> None:
-    """Write `text` to `path` atomically, readable and writable by its owner only.
+def write_private_file(path: Path, data: str | bytes, *, exclusive: bool = False) -> None:
+    """Write `data` (text as UTF-8, or bytes) to `path` atomically, owner-only.
 
     The data go to a temporary file created 0600 in the same folder, which then
     replaces `path`: a crash leaves the old file or the new one, never half of it.
+    With `exclusive`, an existing `path` is never replaced: FileExistsError.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", text=True)  # 0600
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")  # 0600
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        if exclusive:
+            os.link(tmp, path)  # fails if `path` exists, atomically
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def create_private_file(path: Path) -> None:
+    """Create `path` (and missing parents) readable and writable by its owner only.
+
+    For writers that open a file by its name (SQLite, matplotlib, csv): they write
+    into this file, which keeps its mode. An existing file is kept and made owner-only.
+    """
+    path = Path(path)
+    make_missing_dirs(path.parent)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, OWNER_ONLY_FILE)
+    os.close(fd)
+    os.chmod(path, OWNER_ONLY_FILE)
 
 
 def check_owner_only(path: Path) -> None:

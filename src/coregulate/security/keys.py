@@ -171,13 +171,7 @@ class KeyStore:
 
     def pairs(self) -> list[KeyPair]:
         """Return this user's key pairs (public halves only), sorted by name."""
-        if not self.root.is_dir():
-            return []
-        out = []
-        for path in sorted(self.root.glob("*.key")):
-            public, _ = load_certificate(path)
-            out.append(KeyPair(path.stem, parse_public_key(public)))
-        return out
+        return _public_keys_in(self.root)
 
     def _paths(self, name: str) -> tuple[Path, Path]:
         return self.root / f"{name}.key", self.root / f"{name}.key_secret"
@@ -205,10 +199,15 @@ class KeyStore:
 
     def allowed(self) -> list[KeyPair]:
         """Return the allowed viewers (label and public key), sorted by label."""
-        if not self.allowed_dir.is_dir():
-            return []
-        out = []
-        for path in sorted(self.allowed_dir.glob("*.key")):
-            public, _ = load_certificate(path)
-            out.append(KeyPair(path.stem, parse_public_key(public)))
-        return out
+        return _public_keys_in(self.allowed_dir)
+
+
+def _public_keys_in(directory: Path) -> list[KeyPair]:
+    """Return the public keys of the ``*.key`` files in `directory`, named by file, sorted."""
+    if not directory.is_dir():
+        return []
+    out = []
+    for path in sorted(directory.glob("*.key")):
+        public, _ = load_certificate(path)
+        out.append(KeyPair(path.stem, parse_public_key(public)))
+    return out

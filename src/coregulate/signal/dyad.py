@@ -13,5 +13,5 @@ from typing import Final
 ROLES: Final = ("client", "therapist")
 
 # The resting period at the start of a session that forms each person's baseline
-# (DESIGN.md §4's default, docs/metrics.md); 0 means "no baseline".
+# (docs/metrics.md, "Baseline, arousal index and states"); 0 means "no baseline".
 DEFAULT_BASELINE_S: Final = 180.0

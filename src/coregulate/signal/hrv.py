@@ -11,7 +11,8 @@ its source (``hrv/hrv_time.py``, ``hrv/hrv_frequency.py``, ``hrv/intervals_proce
 - RMSSD = sqrt(mean(ΔNN²)) over successive intervals only; SDNN = SD(NN, ddof=1).
 - Band power: NN (ms) interpolated at ``fs_hz`` on the grid
   ``arange(t0, t_end + 1/fs, 1/fs)`` with a quadratic spline held constant outside
-  the beats (``scipy.interpolate.interp1d(kind="quadratic")``, NeuroKit2's default);
+  the beats (``scipy.interpolate.interp1d(kind="quadratic")``, NeuroKit2's default;
+  computed by :mod:`coregulate.signal.spline`, equal to SciPy's to rounding);
   mean removed; Welch with a periodic Hann window of ``N // 2`` samples (NeuroKit2's
   "default" minimum frequency ``2 fs / (N / 2)`` gives two cycles = ``N / 2``), 50 %
   overlap, FFT length twice the segment, density scaling, no further detrending;
@@ -27,7 +28,8 @@ import math
 from typing import Final
 
 import numpy as np
-from scipy.interpolate import make_interp_spline
+
+from coregulate.signal.spline import quadratic_spline
 
 LF_BAND_HZ: Final = (0.04, 0.15)
 HF_BAND_HZ: Final = (0.15, 0.40)
@@ -93,7 +95,7 @@ def interpolate_nn(t_s: np.ndarray, nn_ms: np.ndarray, fs_hz: float) -> np.ndarr
     t = np.asarray(t_s, dtype=float)
     nn = np.asarray(nn_ms, dtype=float)
     grid = np.arange(t[0], t[-1] + 1.0 / fs_hz, 1.0 / fs_hz)
-    out = make_interp_spline(t, nn, k=2)(grid)
+    out = quadratic_spline(t, nn, grid)
     out[grid > t[-1]] = nn[-1]
     return out
 

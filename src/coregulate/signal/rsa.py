@@ -23,7 +23,6 @@ import math
 from typing import Final
 
 import numpy as np
-from scipy.signal import firwin, savgol_coeffs
 
 RSA_FS_HZ: Final = 2.0
 DETREND_POINTS: Final = 21
@@ -32,11 +31,40 @@ RSA_BAND_HZ: Final = (0.12, 0.40)
 FIR_TAPS: Final = 61
 EPOCH_S: Final = 30.0
 
+
+def savgol_smoother(points: int, order: int) -> np.ndarray:
+    """Return the Savitzky–Golay weights that give a centred polynomial fit's value.
+
+    The least-squares fit of a polynomial of `order` to `points` equally spaced
+    samples, evaluated at the centre, is a weighted sum of the samples; the weights
+    are the first row of the fit's pseudo-inverse (Savitzky & Golay 1964). Equal to
+    ``scipy.signal.savgol_coeffs(points, order)`` (tests/test_signal_rsa.py).
+    """
+    z = np.arange(points) - (points - 1) / 2.0
+    return np.linalg.pinv(np.vander(z, order + 1, increasing=True))[0]
+
+
+def bandpass_fir(taps: int, band_hz: tuple[float, float], fs_hz: float) -> np.ndarray:
+    """Return a linear-phase band-pass FIR filter: windowed sinc, Hamming window.
+
+    The ideal band-pass impulse response (difference of two low-passes) times a
+    symmetric Hamming window, scaled to unit gain at the band's centre frequency:
+    ``scipy.signal.firwin(taps, band_hz, pass_zero=False, fs=fs_hz)``
+    (tests/test_signal_rsa.py checks the two agree).
+    """
+    lo, hi = (f / (fs_hz / 2.0) for f in band_hz)  # as fractions of Nyquist
+    m = np.arange(taps) - (taps - 1) / 2.0
+    h = hi * np.sinc(hi * m) - lo * np.sinc(lo * m)
+    h *= 0.54 - 0.46 * np.cos(2.0 * np.pi * np.arange(taps) / (taps - 1))
+    return h / np.sum(h * np.cos(np.pi * m * 0.5 * (lo + hi)))
+
+
 # Subtracting the cubic fit at the centre point is one FIR filter: identity minus
 # the Savitzky–Golay smoother. Symmetric, so convolution and correlation agree.
-_DETREND = -savgol_coeffs(DETREND_POINTS, DETREND_ORDER)
+# (NumPy, not scipy.signal: its import costs more than an hour's offline analysis.)
+_DETREND = -savgol_smoother(DETREND_POINTS, DETREND_ORDER)
 _DETREND[DETREND_POINTS // 2] += 1.0
-_BANDPASS = firwin(FIR_TAPS, RSA_BAND_HZ, pass_zero=False, fs=RSA_FS_HZ)
+_BANDPASS = bandpass_fir(FIR_TAPS, RSA_BAND_HZ, RSA_FS_HZ)
 # Both steps are linear and shift-invariant on the fully overlapped part: one kernel.
 _KERNEL = np.convolve(_DETREND, _BANDPASS)
 

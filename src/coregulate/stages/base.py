@@ -26,6 +26,7 @@ class Stage(Protocol):
 
     name: str  # the bus source name of its outputs
     topics: tuple[str, ...]  # topic prefixes it consumes
+    produces: tuple[str, ...]  # topic prefixes it publishes
 
     def update(self, msg: Message) -> list[Output]:
         """Return the outputs caused by one input message."""

@@ -34,6 +34,7 @@ class PersonMetricsStage:
     """
 
     topics = (TOPIC_BEAT + ".", TOPIC_CONTROL_BASELINE)
+    produces = (TOPIC_METRICS + ".",)
 
     def __init__(
         self,

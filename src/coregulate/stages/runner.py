@@ -18,7 +18,6 @@ from typing import Any
 from coregulate.bus.envelope import TOPIC_STATUS, Message, topic_for
 from coregulate.bus.producer import BusProducer
 from coregulate.bus.subscriber import BusSubscriber
-from coregulate.signal.dyad import DEFAULT_BASELINE_S
 from coregulate.stages.base import Output, Stage
 
 log = logging.getLogger(__name__)
@@ -99,13 +98,28 @@ def run_stage(
         subscriber.close()
 
 
-def _run_stage_process(
-    stage: Stage, input_endpoint: str, output_endpoint: str, ready: Any, log_level: int
+def run_stage_process(
+    stage: str,
+    input_endpoint: str,
+    output_endpoint: str,
+    ready: Any,
+    log_level: int = logging.INFO,
+    source: str | None = None,
+    options: dict[str, Any] | None = None,
 ) -> None:
-    """Run `stage` in this (child) process until SIGTERM; the parent orders shutdown."""
-    logging.basicConfig(
-        level=log_level, format=f"%(asctime)s {stage.name} %(levelname)s %(message)s"
-    )
+    """Entry point of a stage process: run the registered stage `stage` until SIGTERM.
+
+    The arguments pickle (the process is spawned): the stage's name in
+    `coregulate.stages.registry.STAGES`, its bus `source` name (a restarted stage
+    takes a new one, default the stage's name) and its `options`. The parent
+    orders the shutdown, so this process ignores Ctrl-C.
+    """
+    from coregulate.stages.registry import stage_spec
+
+    source = source or stage
+    # Logging first, so what building the stage reports (a bad profile) reads the same.
+    logging.basicConfig(level=log_level, format=f"%(asctime)s {source} %(levelname)s %(message)s")
+    built = stage_spec(stage).make(source, **(options or {}))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent orders the shutdown
     stopping = False
 
@@ -118,49 +132,4 @@ def _run_stage_process(
     # out of the collector's generations keeps per-message collections short.
     gc.collect()
     gc.freeze()
-    run_stage(stage, input_endpoint, output_endpoint, lambda: stopping, ready)
-
-
-def run_metrics_stage_process(
-    input_endpoint: str,
-    output_endpoint: str,
-    ready: Any,
-    log_level: int = logging.INFO,
-    name: str = "signal",
-    baseline_s: float = DEFAULT_BASELINE_S,
-    profile_paths: dict[str, str] | None = None,
-) -> None:
-    """Entry point of the signal process: the per-person metrics stage until SIGTERM.
-
-    `baseline_s` is the resting period collected at the start of the session;
-    `profile_paths` maps a role to a stored baseline profile (docs/metrics.md) used
-    instead. A profile that cannot be read is reported and that person's baseline is
-    collected in the session instead: a bad file never stops a session.
-    """
-    from coregulate.signal.baseline import BaselineError, BaselineProfile
-    from coregulate.signal.person import PersonConfig
-    from coregulate.stages.metrics_stage import PersonMetricsStage
-
-    # Logging first, as _run_stage_process sets it, so a profile error reads the same.
-    logging.basicConfig(level=log_level, format=f"%(asctime)s {name} %(levelname)s %(message)s")
-    profiles = {}
-    for role, path in (profile_paths or {}).items():
-        try:
-            profiles[role] = BaselineProfile.load(path)
-        except BaselineError as exc:
-            log.error("%s; the %s's baseline is taken in this session instead", exc, role)
-    stage = PersonMetricsStage(PersonConfig(baseline_s=baseline_s), profiles, name=name)
-    _run_stage_process(stage, input_endpoint, output_endpoint, ready, log_level)
-
-
-def run_sync_stage_process(
-    input_endpoint: str,
-    output_endpoint: str,
-    ready: Any,
-    log_level: int = logging.INFO,
-    name: str = "sync",
-) -> None:
-    """Entry point of the sync process: the dyadic synchrony stage until SIGTERM."""
-    from coregulate.stages.sync_stage import SyncStage
-
-    _run_stage_process(SyncStage(name=name), input_endpoint, output_endpoint, ready, log_level)
+    run_stage(built, input_endpoint, output_endpoint, lambda: stopping, ready)

@@ -41,6 +41,7 @@ class SyncStage:
     """
 
     topics = (TOPIC_BEAT + ".", TOPIC_METRICS + ".")
+    produces = (TOPIC_SYNC,)
 
     def __init__(
         self,

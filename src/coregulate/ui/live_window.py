@@ -241,7 +241,8 @@ class LiveWindow(QtWidgets.QMainWindow):
         """
         if self._producer is None:
             return None
-        from coregulate.ui.rating_entry import RatingDialog, RatingSender, forms_due
+        from coregulate.alliance.schedule import forms_due
+        from coregulate.ui.rating_entry import RatingDialog, RatingSender
 
         sender = RatingSender(self._producer, self.now_ns)
         dialog = RatingDialog(forms_due("start", 1), sender, "start")

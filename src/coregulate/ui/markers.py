@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from PySide6 import QtCore, QtWidgets
 
-from coregulate.ui.theme import BLUE, BLUISH_GREEN, VERMILLION
+from coregulate.palette import MARKER_COLOURS
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +29,18 @@ class MarkerKind:
 
 
 KINDS: Final = (
-    MarkerKind("rupture-withdrawal", "W", "Rupture: withdrawal", "W", BLUE),
-    MarkerKind("rupture-confrontation", "C", "Rupture: confrontation", "C", VERMILLION),
-    MarkerKind("repair", "R", "Repair", "R", BLUISH_GREEN),
-    MarkerKind("note", "N", "Note", "N", "#999999"),
+    MarkerKind(
+        "rupture-withdrawal", "W", "Rupture: withdrawal", "W", MARKER_COLOURS["rupture-withdrawal"]
+    ),
+    MarkerKind(
+        "rupture-confrontation",
+        "C",
+        "Rupture: confrontation",
+        "C",
+        MARKER_COLOURS["rupture-confrontation"],
+    ),
+    MarkerKind("repair", "R", "Repair", "R", MARKER_COLOURS["repair"]),
+    MarkerKind("note", "N", "Note", "N", MARKER_COLOURS["note"]),
 )
 BY_KIND: Final = {k.kind: k for k in KINDS}
 UNDO_KEY: Final = "Ctrl+Z"

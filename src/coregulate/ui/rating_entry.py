@@ -1,9 +1,8 @@
-"""Rating entry in a session: which forms are due, and sending the scored forms to the hub.
+"""Rating entry in a session: the due forms one after another, each sent to the hub.
 
-ORS at the start of every session, SRS at the end, and the WAI-SR at the end of
-every N-th session (N configurable, default 4: an early alliance reading at session
-4 and then every four sessions; 0 turns it off). A submitted form goes onto the bus
-as a `rating` message (docs/protocol.md), which the hub records like any other.
+Which forms are due is `coregulate.alliance.schedule`'s to say. A submitted form
+goes onto the bus as a `rating` message (docs/protocol.md), which the hub records
+like any other.
 """
 
 from __future__ import annotations
@@ -14,32 +13,12 @@ from collections.abc import Callable
 from PySide6 import QtCore, QtWidgets
 
 from coregulate.alliance import Instrument, Score
-from coregulate.alliance.instruments import ORS, SRS, WAI_SR
 from coregulate.alliance.rating import RATING_TOPIC, rating_payload
 from coregulate.alliance.wording import Wording
 from coregulate.bus.producer import BusProducer
 from coregulate.ui.rating_forms import RatingForm
 
 log = logging.getLogger(__name__)
-
-WAI_SR_EVERY_N_SESSIONS = 4
-
-
-def forms_due(
-    phase: str, session_number: int, wai_every: int = WAI_SR_EVERY_N_SESSIONS
-) -> list[Instrument]:
-    """Return the instruments to give at `phase` ("start" or "end") of session `session_number`.
-
-    Session numbers count from 1 per client.
-    """
-    if phase == "start":
-        return [ORS]
-    if phase == "end":
-        due = [SRS]
-        if wai_every > 0 and session_number % wai_every == 0:
-            due.append(WAI_SR)
-        return due
-    return []
 
 
 class RatingSender:

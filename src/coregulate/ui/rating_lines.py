@@ -12,7 +12,7 @@ from typing import Any
 import pyqtgraph as pg
 from PySide6 import QtCore
 
-RATING_COLOUR = "#CC79A7"  # Okabe–Ito reddish purple: distinct from the marker colours
+from coregulate.palette import RATING_COLOUR
 
 
 def rating_label(payload: dict[str, Any]) -> str:

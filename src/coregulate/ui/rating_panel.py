@@ -10,32 +10,16 @@ ratings are stamped at the session's end time and sent to the hub like every rat
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from PySide6 import QtWidgets
 
+from coregulate.alliance.schedule import WAI_SR_EVERY_N_SESSIONS, forms_due, session_number
 from coregulate.bus.producer import BusProducer
-from coregulate.ui.rating_entry import (
-    WAI_SR_EVERY_N_SESSIONS,
-    RatingDialog,
-    RatingSender,
-    forms_due,
-)
+from coregulate.ui.rating_entry import RatingDialog, RatingSender
 from coregulate.ui.rating_forms import result_text
 
 log = logging.getLogger(__name__)
-
-
-def _session_number(session_file: Path | None, client_id: str) -> int | None:
-    """Return the client's number for this session from its folder, or None if unknown."""
-    if session_file is None or not client_id:
-        return None
-    from coregulate.review.history import find_client_sessions, session_start_ns
-
-    paths, _ = find_client_sessions(client_id, session_file.parent)
-    start = session_start_ns(session_file) or 0
-    return 1 + sum(1 for p in paths if p != session_file and (session_start_ns(p) or 0) < start)
 
 
 class RatingsPanel(QtWidgets.QWidget):
@@ -44,7 +28,7 @@ class RatingsPanel(QtWidgets.QWidget):
     def __init__(self, end: Any, wai_every: int = WAI_SR_EVERY_N_SESSIONS) -> None:
         super().__init__()
         self._end = end
-        self.number = _session_number(end.session_file, end.client_id)
+        self.number = session_number(end.session_file, end.client_id)
         self.forms = forms_due("end", self.number or 1, wai_every if self.number else 0)
         names = " and ".join(f.name for f in self.forms)
         layout = QtWidgets.QVBoxLayout(self)

@@ -13,27 +13,21 @@ from typing import Final
 import pyqtgraph as pg
 from PySide6 import QtGui, QtWidgets
 
-# Okabe–Ito palette.
-ORANGE: Final = "#E69F00"
-SKY_BLUE: Final = "#56B4E9"
-BLUISH_GREEN: Final = "#009E73"
-YELLOW: Final = "#F0E442"
-BLUE: Final = "#0072B2"
-VERMILLION: Final = "#D55E00"
-REDDISH_PURPLE: Final = "#CC79A7"
-
-ROLE_COLOURS: Final = {"client": ORANGE, "therapist": SKY_BLUE}
-ROLE_NAMES: Final = {"client": "Client", "therapist": "Therapist"}
-# Synchrony is information, not a score: one neutral colour, no good/bad scale.
-SYNC_COLOUR: Final = REDDISH_PURPLE
-# States relative to the person's own baseline; the word is always shown too.
-STATE_COLOURS: Final = {
-    "settled": BLUISH_GREEN,
-    "activated": YELLOW,
-    "highly activated": VERMILLION,
-}
-# Text drawn on a state colour (yellow needs dark text).
-STATE_TEXT: Final = {"settled": "#FFFFFF", "activated": "#202020", "highly activated": "#FFFFFF"}
+# The palette is declared once, Qt-free, for the window and the printed pages.
+from coregulate.palette import (  # noqa: F401 - re-exported for the views
+    BLUE,
+    BLUISH_GREEN,
+    ORANGE,
+    REDDISH_PURPLE,
+    ROLE_COLOURS,
+    ROLE_NAMES,
+    SKY_BLUE,
+    STATE_COLOURS,
+    STATE_TEXT,
+    SYNC_COLOUR,
+    VERMILLION,
+    YELLOW,
+)
 
 
 @dataclass(frozen=True, slots=True)

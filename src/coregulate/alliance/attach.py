@@ -1,4 +1,4 @@
-"""Attach rating entry to a running session from its file: endpoints, clock, session number.
+"""Attach rating entry to a running session from its file: its endpoints, clock and client.
 
 A running session's file starts with its `session` message (hub endpoints, clock
 anchor, pseudonymous client id), so a second screen or a tablet on the same machine
@@ -48,16 +48,6 @@ def running_session(path: Path) -> RunningSession:
     except (KeyError, TypeError, ValueError) as exc:
         raise AttachError(f"{path}: its session message lacks endpoints or clock ({exc})") from exc
     return RunningSession(path, str(endpoints[0]), clock, str(info.get("client_id") or ""))
-
-
-def session_number(session: RunningSession) -> int:
-    """Return the client's number for this session: earlier sessions in its folder + 1."""
-    from coregulate.review.history import find_client_sessions, session_start_ns
-
-    paths, _ = find_client_sessions(session.client_id, session.path.parent)
-    start = session.clock.wall_anchor_ns
-    earlier = [p for p in paths if p != session.path and (session_start_ns(p) or 0) < start]
-    return len(earlier) + 1
 
 
 def connect(session: RunningSession, timeout_s: float = 5.0) -> BusProducer:
