@@ -18,20 +18,20 @@ import re
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 import coregulate
 from coregulate.security.files import private_dir, write_private_file
 from coregulate.sessionfile.access import open_readonly, read_meta, read_session_payload
+from coregulate.signal import catalogue
 from coregulate.signal.resample import MAX_INTERP_GAP_S, rr_on_grid
 
+if TYPE_CHECKING:
+    from coregulate.recordings.pipeline import BeatSeries
+
 HR_GRID_HZ = 4.0  # the physio HR/RR series: a common grid for synchrony tools
-
-
-def _private_dir(path: Path) -> None:
-    private_dir(path)
 
 
 def _write_bytes(path: Path, data: bytes) -> None:
@@ -65,27 +65,6 @@ _CSV_TABLES: dict[str, tuple[str, list[str]]] = {
             "gap_before",
             "source",
             "artifact_class",
-        ],
-    ),
-    "metrics": (
-        "SELECT role, source, t_ns, t_ns / 1e9, hr_bpm, rmssd_ms, ln_rmssd, artifact_share, "
-        "n_beats, n_diffs, json_extract(payload_json, '$.window_s'), "
-        "json_extract(payload_json, '$.hr_window_s'), json_extract(payload_json, '$.unavailable') "
-        "FROM metrics ORDER BY role, t_ns",
-        [
-            "role",
-            "source",
-            "t_ns",
-            "t_s",
-            "hr_bpm",
-            "rmssd_ms",
-            "ln_rmssd_ln_ms",
-            "artifact_share_fraction",
-            "n_beats",
-            "n_diffs",
-            "window_s",
-            "hr_window_s",
-            "unavailable_json",
         ],
     ),
     "status": (
@@ -129,6 +108,34 @@ _CSV_TABLES: dict[str, tuple[str, list[str]]] = {
         ["role", "t_ns_arrival", "t_s_arrival", "enc", "frame_hex"],
     ),
 }
+
+
+def _metrics_table() -> tuple[str, list[str]]:
+    """Return the SQL and header of metrics.csv: the catalogue's exported metrics, then counts.
+
+    Read at export time from the catalogue (`signal/catalogue.py`, `export_column`),
+    so a metric added there is exported without touching this file.
+    """
+    exported = [m for m in catalogue.metrics() if m.export_column is not None]
+    values = "".join(f"json_extract(payload_json, '$.{m.name}'), " for m in exported)
+    sql = (
+        f"SELECT role, source, t_ns, t_ns / 1e9, {values}"
+        "n_beats, n_diffs, json_extract(payload_json, '$.window_s'), "
+        "json_extract(payload_json, '$.hr_window_s'), json_extract(payload_json, '$.unavailable') "
+        "FROM metrics ORDER BY role, t_ns"
+    )
+    header = ["role", "source", "t_ns", "t_s"]
+    header += [str(m.export_column) for m in exported]
+    header += ["n_beats", "n_diffs", "window_s", "hr_window_s", "unavailable_json"]
+    return sql, header
+
+
+def csv_tables() -> dict[str, tuple[str, list[str]]]:
+    """Return every CSV table of an export: name -> (SQL over the views, header with units)."""
+    tables = dict(_CSV_TABLES)
+    # metrics.csv comes second, as it always has (after beats.csv).
+    return {"beats": tables.pop("beats"), "metrics": _metrics_table(), **tables}
+
 
 _CSV_README = """# coregulate export (CSV) of {source}
 
@@ -179,11 +186,11 @@ def _session_json(path: Path) -> dict[str, Any]:
 def export_csv(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write one CSV per stream, session.json and README.md into `out_dir`; return the files."""
     src, out = Path(path), Path(out_dir)
-    _private_dir(out)
+    private_dir(out)
     written = []
     db = open_readonly(src)
     try:
-        for name, (sql, header) in _CSV_TABLES.items():
+        for name, (sql, header) in csv_tables().items():
             target = out / f"{name}.csv"
             _write_bytes(target, _table(_query(db, sql), header))
             written.append(target)
@@ -235,106 +242,121 @@ def _tsv_gz(rows: np.ndarray) -> bytes:
     return gzip.compress((text + "\n").encode() if rows.size else b"", mtime=0)
 
 
+class _Folder:
+    """Writes owner-only files under one folder and remembers what it wrote."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.written: list[Path] = []
+        private_dir(root)
+
+    def put(self, rel: str, data: bytes) -> None:
+        target = self.root / rel
+        private_dir(target.parent)
+        _write_bytes(target, data)
+        self.written.append(target)
+
+    def put_json(self, rel: str, obj: Any) -> None:
+        self.put(rel, json.dumps(obj, indent=2).encode())
+
+
 def export_bids(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write a BIDS-style folder (physio TSV.gz + JSON sidecars, events, README); return files."""
     from coregulate.recordings.pipeline import read_beats
-    from coregulate.signal.screening import classify_beats
 
-    src, out = Path(path), Path(out_dir)
-    _private_dir(out)
+    src = Path(path)
+    folder = _Folder(Path(out_dir))
     session = read_session_payload(src)
     parameters = _session_json(src)
-    written: list[Path] = []
-
-    def put(rel: str, data: bytes) -> None:
-        target = out / rel
-        _private_dir(target.parent)
-        _write_bytes(target, data)
-        written.append(target)
-
     wall_ns = int(session.get("clock", {}).get("wall_anchor_ns", 0) or 0)
-    put(
+    folder.put_json(
         "dataset_description.json",
-        json.dumps(
-            {
-                "Name": f"coregulate session {src.stem}",
-                "BIDSVersion": "1.9.0",
-                "DatasetType": "raw",
-                "GeneratedBy": [{"Name": "coregulate", "Version": coregulate.__version__}],
-            },
-            indent=2,
-        ).encode(),
+        {
+            "Name": f"coregulate session {src.stem}",
+            "BIDSVersion": "1.9.0",
+            "DatasetType": "raw",
+            "GeneratedBy": [{"Name": "coregulate", "Version": coregulate.__version__}],
+        },
     )
     ids = {role: _label(str(session.get(f"{role}_id", role))) for role in ("client", "therapist")}
     if ids["client"] == ids["therapist"]:
         ids = {role: f"{label}{role}" for role, label in ids.items()}
     people = read_beats(src)
-    put(
+    folder.put(
         "participants.tsv",
         _table([[f"sub-{ids[r]}", r] for r in sorted(people)], ["participant_id", "role"], "\t"),
     )
     for role, beats in sorted(people.items()):
         base = f"sub-{ids[role]}/beh/sub-{ids[role]}_task-session"
-        start_s, hr, rr = hr_grid(beats.t_ns, beats.rr_ms, beats.gap_before)
-        put(f"{base}_recording-hr_physio.tsv.gz", _tsv_gz(np.column_stack([hr, rr])))
-        put(
-            f"{base}_recording-hr_physio.json",
-            json.dumps(
-                {
-                    "SamplingFrequency": HR_GRID_HZ,
-                    "StartTime": start_s,
-                    "Columns": ["hr_bpm", "rr_ms"],
-                    "hr_bpm": {"Units": "bpm", "Description": "60000 / rr_ms"},
-                    "rr_ms": {
-                        "Units": "ms",
-                        "Description": (
-                            "RR interval linearly interpolated between beat end times; n/a across "
-                            f"gaps and farther than {MAX_INTERP_GAP_S:g} s from a beat"
-                        ),
-                    },
-                    "StartTimeReference": "session start (session clock 0)",
-                    "SessionStartWallClockNs": wall_ns,
-                    "Role": role,
-                    "Device": beats.messages[0].json().get("source", "strap")
-                    if beats.messages
-                    else None,
-                    "Parameters": parameters,
-                },
-                indent=2,
-            ).encode(),
-        )
-        kinds, _ = classify_beats(beats.t_ns, beats.rr_ms, beats.gap_before)
-        put(
-            f"{base}_beats.tsv",
-            _table(
-                [
-                    [f"{t / 1e9:.6f}", f"{r:.4f}", int(g), kind]
-                    for t, r, g, kind in zip(
-                        beats.t_ns, beats.rr_ms, beats.gap_before, kinds, strict=True
-                    )
-                ],
-                ["onset", "rr_ms", "gap_before", "beat_class"],
-                "\t",
-            ),
-        )
-        put(
-            f"{base}_beats.json",
-            json.dumps(
-                {
-                    "onset": {
-                        "Units": "s",
-                        "Description": "beat time (end of the RR interval), session clock",
-                    },
-                    "rr_ms": {"Units": "ms", "Description": "RR interval ending at onset"},
-                    "gap_before": {"Description": "1 = beats were lost before this one"},
-                    "beat_class": {
-                        "Description": "normal, ectopic, missed, extra, longshort, merged "
-                        "(Lipponen & Tarvainen 2019, as the live signal stage) or implausible"
-                    },
-                },
-                indent=2,
-            ).encode(),
-        )
+        _bids_physio(folder, base, role, beats, {"wall_ns": wall_ns, "parameters": parameters})
+        _bids_beats(folder, base, beats)
+    _bids_events(folder, src)
+    folder.put(
+        "README", _BIDS_README.format(source=src.name, software=coregulate.__version__).encode()
+    )
+    return folder.written
+
+
+def _bids_physio(
+    folder: _Folder, base: str, role: str, beats: BeatSeries, session: dict[str, Any]
+) -> None:
+    """Write one person's HR/RR grid (TSV.gz) and its sidecar."""
+    start_s, hr, rr = hr_grid(beats.t_ns, beats.rr_ms, beats.gap_before)
+    folder.put(f"{base}_recording-hr_physio.tsv.gz", _tsv_gz(np.column_stack([hr, rr])))
+    folder.put_json(
+        f"{base}_recording-hr_physio.json",
+        {
+            "SamplingFrequency": HR_GRID_HZ,
+            "StartTime": start_s,
+            "Columns": ["hr_bpm", "rr_ms"],
+            "hr_bpm": {"Units": "bpm", "Description": "60000 / rr_ms"},
+            "rr_ms": {
+                "Units": "ms",
+                "Description": (
+                    "RR interval linearly interpolated between beat end times; n/a across "
+                    f"gaps and farther than {MAX_INTERP_GAP_S:g} s from a beat"
+                ),
+            },
+            "StartTimeReference": "session start (session clock 0)",
+            "SessionStartWallClockNs": session["wall_ns"],
+            "Role": role,
+            "Device": beats.messages[0].json().get("source", "strap") if beats.messages else None,
+            "Parameters": session["parameters"],
+        },
+    )
+
+
+def _bids_beats(folder: _Folder, base: str, beats: BeatSeries) -> None:
+    """Write one person's beats with their artifact class (TSV) and its sidecar."""
+    from coregulate.signal.screening import classify_beats
+
+    kinds, _ = classify_beats(beats.t_ns, beats.rr_ms, beats.gap_before)
+    rows = [
+        [f"{t / 1e9:.6f}", f"{r:.4f}", int(g), kind]
+        for t, r, g, kind in zip(beats.t_ns, beats.rr_ms, beats.gap_before, kinds, strict=True)
+    ]
+    folder.put(
+        f"{base}_beats.tsv", _table(rows, ["onset", "rr_ms", "gap_before", "beat_class"], "\t")
+    )
+    folder.put_json(
+        f"{base}_beats.json",
+        {
+            "onset": {
+                "Units": "s",
+                "Description": "beat time (end of the RR interval), session clock",
+            },
+            "rr_ms": {"Units": "ms", "Description": "RR interval ending at onset"},
+            "gap_before": {"Description": "1 = beats were lost before this one"},
+            "beat_class": {
+                "Description": "normal, ectopic, missed, extra, longshort, merged "
+                "(Lipponen & Tarvainen 2019, as the live signal stage) or implausible"
+            },
+        },
+    )
+
+
+def _bids_events(folder: _Folder, src: Path) -> None:
+    """Write the markers and ratings as BIDS events (onset in session seconds)."""
     db = open_readonly(src)
     try:
         events = _query(
@@ -345,7 +367,7 @@ def export_bids(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -
         )
     finally:
         db.close()
-    put(
+    folder.put(
         "task-session_events.tsv",
         _table(
             [[f"{t:.6f}", 0, kind, value, note] for t, kind, value, note in events],
@@ -353,8 +375,6 @@ def export_bids(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -
             "\t",
         ),
     )
-    put("README", _BIDS_README.format(source=src.name, software=coregulate.__version__).encode())
-    return written
 
 
 _BIDS_README = """coregulate BIDS-style export of {source} (coregulate {software})

@@ -12,17 +12,23 @@ import math
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from coregulate.signal import catalogue
+from coregulate.signal.baseline import StateThresholds
 from coregulate.signal.dyad import ROLES
 from coregulate.ui import theme as th
 from coregulate.ui.full_view import follow_range
 from coregulate.ui.marker_lines import MarkerLayer
 from coregulate.ui.model import SessionModel
 from coregulate.ui.rating_lines import RatingLayer
-from coregulate.ui.readouts import Readout, metric_reason
+from coregulate.ui.readouts import MetricReadout, metric_reason
 
 TREND_S = 600.0  # the trend shows the last 10 minutes
-# Arousal-index band edges of the signal stage (docs/metrics.md "States": entry thresholds).
-STATE_EDGES = (1.5, 3.0)
+
+
+def state_edges(thresholds: StateThresholds | None = None) -> tuple[float, float]:
+    """Return the arousal index at which "activated" and "highly activated" begin."""
+    th = thresholds or StateThresholds()
+    return th.activated_enter, th.high_enter
 
 
 class PersonPanel(QtWidgets.QFrame):
@@ -50,7 +56,7 @@ class PersonPanel(QtWidgets.QFrame):
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
         self.plot.setYRange(-3, 5)
-        for edge in STATE_EDGES:
+        for edge in state_edges():
             self.plot.addItem(
                 pg.InfiniteLine(
                     pos=edge,
@@ -61,8 +67,8 @@ class PersonPanel(QtWidgets.QFrame):
         self.curve = self.plot.plot(pen=pg.mkPen(th.ROLE_COLOURS[role], width=2), connect="finite")
         layout.addWidget(self.plot_widget, 1)
         row = QtWidgets.QHBoxLayout()
-        self.hr = Readout("Heart rate", "bpm", window="10 s window")
-        self.ln_rmssd = Readout("lnRMSSD", "", "{:.2f}", window="60 s window, ln(ms)")
+        self.hr = MetricReadout(catalogue.metric("hr_bpm"), title="Heart rate")
+        self.ln_rmssd = MetricReadout(catalogue.metric("ln_rmssd"))
         for r in (self.hr, self.ln_rmssd):
             r.setStyleSheet("font-size: 15px;")
             row.addWidget(r)
@@ -200,8 +206,8 @@ class CalmView(QtWidgets.QWidget):
             if moved:
                 panel.plot.setXRange(*x_range, padding=0)
             panel.show_state(person.latest, now_s, self.theme)
-            panel.hr.show_metric(person.latest, "hr_bpm")
-            panel.ln_rmssd.show_metric(person.latest, "ln_rmssd")
+            panel.hr.show(person.latest)
+            panel.ln_rmssd.show(person.latest)
         self._redraw_sync(now_s, x_range if moved else None)
         self.marker_layer.update(m.visible_markers())
         self.rating_layer.update(m.ratings)

@@ -14,12 +14,15 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from coregulate.signal import catalogue
+from coregulate.signal.catalogue import Metric
 from coregulate.signal.dyad import ROLES
 from coregulate.ui import theme as th
 from coregulate.ui.decimate import envelope
 from coregulate.ui.marker_lines import MarkerLayer
 from coregulate.ui.model import SessionModel
 from coregulate.ui.rating_lines import RatingLayer
+from coregulate.ui.readouts import metric_text
 from coregulate.ui.status_panel import StatusPanel
 
 HISTORY_CHOICES = (
@@ -34,7 +37,7 @@ DEFAULT_HISTORY_S = 600.0
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """One plot row: which metric, its axis label (unit and window) and y range."""
+    """One plot row: its key (a metric's name), title (``{window}`` filled in), unit, y range."""
 
     key: str
     title: str
@@ -42,14 +45,35 @@ class Row:
     y_range: tuple[float, float] | None = None
 
 
-ROWS = (
-    Row("hr_bpm", "Heart rate, mean of 10 s", "bpm"),
-    Row("ln_rmssd", "lnRMSSD, 60 s window (dotted: own baseline mean ± SD)", "ln(ms)"),
-    Row("hf", "ln HF power 0.15-0.40 Hz (solid) and RSA (dashed), 120 s window", "ln(ms²)"),
-    Row("artifact_share", "Artifacts: share of repaired beats, 60 s window", "%", (0, 100)),
+# Synchrony rows below the metric rows (the synchrony stage's own series).
+SYNC_ROWS = (
     Row("sync_r", "Heart-rate synchrony: peak r, 30 s windows, lags ±5 s", "r", (-1, 1)),
     Row("sync_lag", "Lag of the peak: + therapist leads, − client leads", "s", (-5.5, 5.5)),
 )
+SYNC_KEYS = frozenset(row.key for row in SYNC_ROWS)
+# The row whose metric gets each person's baseline band (mean ± SD at rest).
+BAND_ROW = "ln_rmssd"
+
+
+def rows() -> tuple[Row, ...]:
+    """Return the plot rows: a row per catalogue metric with a plot title, then synchrony."""
+    metric_rows = tuple(
+        Row(m.name, m.plot, m.axis_unit, m.display_range)
+        for m in catalogue.metrics()
+        if m.plot is not None
+    )
+    return metric_rows + SYNC_ROWS
+
+
+def plotted_metrics() -> tuple[tuple[Metric, str, bool], ...]:
+    """Return (metric, row key, dashed) for every metric the full view draws."""
+    out = []
+    for m in catalogue.metrics():
+        if m.plot is not None:
+            out.append((m, m.name, False))
+        elif m.plot_with is not None:
+            out.append((m, m.plot_with, True))
+    return tuple(out)
 
 
 class FullView(QtWidgets.QWidget):
@@ -63,6 +87,29 @@ class FullView(QtWidgets.QWidget):
         self._x_range: tuple[float, float] | None = None
         outer = QtWidgets.QHBoxLayout(self)
         left = QtWidgets.QVBoxLayout()
+        left.addLayout(self._history_bar())
+        self.plots_widget = pg.GraphicsLayoutWidget()
+        left.addWidget(self.plots_widget, 1)
+        outer.addLayout(left, 1)
+        self.status = StatusPanel(model)
+        outer.addWidget(self.status)
+        self.rows = rows()
+        self.plotted = plotted_metrics()
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}
+        self._titles: dict[str, str] = {}
+        self._build_plots()
+        for role in ROLES:
+            self._build_person_curves(role)
+        self._build_sync_curves()
+        for plot in self.plots.values():
+            plot.sigRangeChangedManually.connect(self._user_moved)
+        self.marker_layer = MarkerLayer(list(self.plots.values()))
+        self.rating_layer = RatingLayer(list(self.plots.values()))
+        self._drawn: dict[str, int] = {}
+        self.theme = th.DARK
+
+    def _history_bar(self) -> QtWidgets.QHBoxLayout:
         bar = QtWidgets.QHBoxLayout()
         bar.addWidget(QtWidgets.QLabel("History:"))
         self.history = QtWidgets.QComboBox()
@@ -78,19 +125,12 @@ class FullView(QtWidgets.QWidget):
         self.live_button.clicked.connect(self.resume_follow)
         bar.addWidget(self.live_button)
         bar.addStretch(1)
-        left.addLayout(bar)
-        self.plots_widget = pg.GraphicsLayoutWidget()
-        left.addWidget(self.plots_widget, 1)
-        outer.addLayout(left, 1)
-        self.status = StatusPanel(model)
-        outer.addWidget(self.status)
+        return bar
 
-        self.plots: dict[str, pg.PlotItem] = {}
-        self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}
+    def _build_plots(self) -> None:
         first = None
-        for i, row in enumerate(ROWS):
+        for i, row in enumerate(self.rows):
             plot = self.plots_widget.addPlot(row=i, col=0)
-            plot.setTitle(row.title, size="9pt", justify="left")
             plot.setLabel("left", row.unit)
             plot.getAxis("left").setWidth(64)
             # No clipToView/auto-downsampling: with linked axes they re-process every
@@ -103,32 +143,31 @@ class FullView(QtWidgets.QWidget):
                 first = plot
             else:
                 plot.setXLink(first)
-            if i < len(ROWS) - 1:
+            if i < len(self.rows) - 1:
                 plot.getAxis("bottom").setStyle(showValues=False)
             self.plots[row.key] = plot
-        self.plots[ROWS[-1].key].setLabel("bottom", "session time (min)")
-        for role in ROLES:
-            # 1-pixel (cosmetic) pens: wide lines are several times slower to rasterise.
-            pen = pg.mkPen(th.ROLE_COLOURS[role], width=1)
-            dashed = pg.mkPen(th.ROLE_COLOURS[role], width=1, style=QtCore.Qt.PenStyle.DashLine)
-            name = th.ROLE_NAMES[role]
-            self.curves[(role, "hr_bpm")] = self.plots["hr_bpm"].plot(
-                pen=pen, name=name, connect="finite"
+        self.plots[self.rows[-1].key].setLabel("bottom", "session time (min)")
+        self._retitle({})
+
+    def _build_person_curves(self, role: str) -> None:
+        # 1-pixel (cosmetic) pens: wide lines are several times slower to rasterise.
+        pen = pg.mkPen(th.ROLE_COLOURS[role], width=1)
+        dashed = pg.mkPen(th.ROLE_COLOURS[role], width=1, style=QtCore.Qt.PenStyle.DashLine)
+        for i, (metric, row, is_dashed) in enumerate(self.plotted):
+            named = {"name": th.ROLE_NAMES[role]} if i == 0 else {}
+            self.curves[(role, metric.name)] = self.plots[row].plot(
+                pen=dashed if is_dashed else pen, connect="finite", **named
             )
-            self.curves[(role, "ln_rmssd")] = self.plots["ln_rmssd"].plot(pen=pen, connect="finite")
-            self.curves[(role, "ln_hf")] = self.plots["hf"].plot(pen=pen, connect="finite")
-            self.curves[(role, "rsa_ln_ms2")] = self.plots["hf"].plot(pen=dashed, connect="finite")
-            self.curves[(role, "artifact_share")] = self.plots["artifact_share"].plot(
-                pen=pen, connect="finite"
-            )
-            # Baseline band: mean ± SD of lnRMSSD at rest, as two thin dotted lines
-            # (opaque: a translucent fill would cost a frame's worth of software rendering).
-            band_pen = pg.mkPen(th.ROLE_COLOURS[role], width=1, style=QtCore.Qt.PenStyle.DotLine)
-            for edge in ("lo", "hi"):
-                line = pg.InfiniteLine(angle=0, pen=band_pen)
-                line.setVisible(False)
-                self.plots["ln_rmssd"].addItem(line)
-                self.curves[(role, f"band_{edge}")] = line  # type: ignore[assignment]
+        # Baseline band: mean ± SD of lnRMSSD at rest, as two thin dotted lines
+        # (opaque: a translucent fill would cost a frame's worth of software rendering).
+        band_pen = pg.mkPen(th.ROLE_COLOURS[role], width=1, style=QtCore.Qt.PenStyle.DotLine)
+        for edge in ("lo", "hi"):
+            line = pg.InfiniteLine(angle=0, pen=band_pen)
+            line.setVisible(False)
+            self.plots[BAND_ROW].addItem(line)
+            self.curves[(role, f"band_{edge}")] = line  # type: ignore[assignment]
+
+    def _build_sync_curves(self) -> None:
         sync_pen = pg.mkPen(th.SYNC_COLOUR, width=1)
         self.curves[("sync", "peak_r")] = self.plots["sync_r"].plot(pen=sync_pen, connect="finite")
         # A line, not dots: a scatter of an hour of windows costs ~18 ms per update.
@@ -136,13 +175,17 @@ class FullView(QtWidgets.QWidget):
             pen=sync_pen, connect="finite"
         )
         self.plots["sync_lag"].addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#777777")))
-        first.sigRangeChangedManually.connect(self._user_moved)  # type: ignore[union-attr]
-        for plot in self.plots.values():
-            plot.sigRangeChangedManually.connect(self._user_moved)
-        self.marker_layer = MarkerLayer(list(self.plots.values()))
-        self.rating_layer = RatingLayer(list(self.plots.values()))
-        self._drawn: dict[str, int] = {}
-        self.theme = th.DARK
+
+    def _retitle(self, latest: dict) -> None:
+        """Title each metric row with the windows the newest payload gives (else defaults)."""
+        for row in self.rows:
+            if row.key in SYNC_KEYS:
+                title = row.title
+            else:
+                title = metric_text(row.title, catalogue.metric(row.key), latest)
+            if self._titles.get(row.key) != title:
+                self._titles[row.key] = title
+                self.plots[row.key].setTitle(title, size="9pt", justify="left")
 
     def set_theme(self, theme: th.Theme) -> None:
         """Recolour for `theme`."""
@@ -175,11 +218,12 @@ class FullView(QtWidgets.QWidget):
                 self._drawn[role] = buf.version
                 start = buf.since(t0_s).start if self.follow else 0
                 x = buf.t_s / 60
-                for key in ("hr_bpm", "ln_rmssd", "ln_hf", "rsa_ln_ms2"):
-                    self.curves[(role, key)].setData(*envelope(x, buf.column(key), start, width))
-                share = buf.column("artifact_share") * 100
-                self.curves[(role, "artifact_share")].setData(*envelope(x, share, start, width))
+                for metric, _, _ in self.plotted:
+                    y = buf.column(metric.name)
+                    y = y * metric.scale if metric.scale != 1.0 else y
+                    self.curves[(role, metric.name)].setData(*envelope(x, y, start, width))
             self._band(role)
+        self._retitle(next((p.latest for p in m.people.values() if p.latest), {}))
         sync = m.sync.get("hr_bpm")
         if sync is not None and (force or self._drawn.get("sync") != sync.windows.version):
             buf = sync.windows
@@ -194,7 +238,7 @@ class FullView(QtWidgets.QWidget):
             x_range = follow_range(now_s, self.history_s)
             if x_range != self._x_range:  # a range change re-lays out all six axes
                 self._x_range = x_range
-                self.plots["hr_bpm"].setXRange(*x_range, padding=0)
+                self.plots[self.rows[0].key].setXRange(*x_range, padding=0)
         self.status.redraw()
 
     def _band(self, role: str) -> None:

@@ -21,6 +21,7 @@ from coregulate.bus.envelope import TOPIC_MARKER
 from coregulate.bus.producer import BusProducer
 from coregulate.bus.subscriber import CurveClientKeys
 from coregulate.clock import SessionClock
+from coregulate.signal.dyad import DEFAULT_BASELINE_S
 from coregulate.ui import theme as th
 from coregulate.ui.calm_view import CalmView
 from coregulate.ui.feed import SessionFeed
@@ -86,6 +87,20 @@ class LiveWindow(QtWidgets.QMainWindow):
         )
         self._my_markers: list[str] = []
 
+        self.setCentralWidget(self._build_central())
+        self._help = HelpPanel(self)
+        self._build_toolbar(can_end)
+        self._build_shortcuts()
+        self.status_label = QtWidgets.QLabel("")
+        self.statusBar().addPermanentWidget(self.status_label, 1)
+        self.set_theme(th.THEMES.get(theme, th.DARK))
+        self.set_view(view)
+        self._start_timers(poll_ms, redraw_ms)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+
+    # -- building -----------------------------------------------------------------
+
+    def _build_central(self) -> QtWidgets.QWidget:
         central = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -104,24 +119,15 @@ class LiveWindow(QtWidgets.QMainWindow):
                 "Markers need the session's hub input (not given to this viewer)."
             )
         layout.addWidget(self.marker_bar)
-        self.setCentralWidget(central)
-        self._help = HelpPanel(self)
-        self._build_toolbar(can_end)
-        self._build_shortcuts()
-        self.status_label = QtWidgets.QLabel("")
-        self.statusBar().addPermanentWidget(self.status_label, 1)
-        self.set_theme(th.THEMES.get(theme, th.DARK))
-        self.set_view(view)
+        return central
 
+    def _start_timers(self, poll_ms: int, redraw_ms: int) -> None:
         self._poll_timer = QtCore.QTimer(self)
         self._poll_timer.timeout.connect(self.poll)
         self._poll_timer.start(poll_ms)
         self._redraw_timer = QtCore.QTimer(self)
         self._redraw_timer.timeout.connect(self.redraw)
         self._redraw_timer.start(redraw_ms)
-        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
-
-    # -- building -----------------------------------------------------------------
 
     def _build_toolbar(self, can_end: bool) -> None:
         bar = self.addToolBar("session")
@@ -136,7 +142,8 @@ class LiveWindow(QtWidgets.QMainWindow):
         button = QtWidgets.QToolButton()
         button.setText("Re-take baseline")
         button.setToolTip(
-            "Start a new 3-minute resting period (the states pause until it is done)."
+            f"Start a new {DEFAULT_BASELINE_S / 60:g}-minute resting period "
+            "(the states pause until it is done)."
         )
         button.setMenu(menu)
         button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)

@@ -15,25 +15,13 @@ from typing import Any
 
 from coregulate.bus.envelope import EnvelopeError, Message
 from coregulate.sessionfile.markers import RETRACTION, Marker, Markers
+from coregulate.signal import catalogue
 from coregulate.signal.dyad import ROLES
 from coregulate.ui.buffers import SeriesBuffer
 
 log = logging.getLogger(__name__)
 
 NS_PER_S = 1e9
-# Metrics columns the views draw (names of docs/protocol.md `metrics.<role>`).
-METRIC_COLUMNS = (
-    "hr_bpm",
-    "rmssd_ms",
-    "ln_rmssd",
-    "sdnn_ms",
-    "artifact_share",
-    "lf_power_ms2",
-    "hf_power_ms2",
-    "ln_hf",
-    "rsa_ln_ms2",
-    "arousal_index",
-)
 SYNC_COLUMNS = ("peak_r", "peak_z", "peak_lag_s", "r_lag0")
 # Strap statuses during which there is no data: the lines break there.
 GAP_STATUSES = ("disconnected", "contact lost", "reconnecting", "gave up", "no bluetooth")
@@ -43,11 +31,16 @@ MAX_STEP_S = 10.0
 MARKER_KINDS = ("rupture-withdrawal", "rupture-confrontation", "repair", "note")
 
 
+def metric_columns() -> tuple[str, ...]:
+    """Return the metrics a viewer buffers: every metric of the catalogue, display order."""
+    return tuple(m.name for m in catalogue.metrics())
+
+
 @dataclass(slots=True)
 class Person:
     """One person's buffered metrics and the newest of everything else."""
 
-    metrics: SeriesBuffer = field(default_factory=lambda: SeriesBuffer(METRIC_COLUMNS))
+    metrics: SeriesBuffer = field(default_factory=lambda: SeriesBuffer(metric_columns()))
     latest: dict[str, Any] = field(default_factory=dict)  # newest metrics payload
     strap: dict[str, Any] = field(default_factory=dict)  # newest status.<role> payload
     strap_t_s: float = math.nan
@@ -121,7 +114,7 @@ class SessionModel:
         buf = person.metrics
         if len(buf) and t_s - buf.t_s[-1] > MAX_STEP_S:
             buf.append(buf.t_s[-1] + 1e-3, {})  # no beats in between: break the line
-        buf.append(t_s, {k: _num(body.get(k)) for k in METRIC_COLUMNS})
+        buf.append(t_s, {k: _num(body.get(k)) for k in buf.columns})
         if not person.latest or t_s >= person.latest.get("_t_s", -math.inf):
             person.latest = {**body, "_t_s": t_s}
 

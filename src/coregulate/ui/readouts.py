@@ -7,8 +7,28 @@ from typing import Any
 
 from PySide6 import QtWidgets
 
+from coregulate.signal.catalogue import Metric, window_text
+from coregulate.signal.person import PersonConfig
+
 # Shown when the signal stage of this session does not publish a field at all.
 NOT_PUBLISHED = "this session's signal stage does not publish it"
+# Windows named before a metrics message says which ones this session uses.
+_DEFAULT_CONFIG = PersonConfig()
+
+
+def metric_window(metric: Metric, latest: dict[str, Any]) -> str:
+    """Return the metric's window as the newest payload gives it ("60 s"), else the default."""
+    if metric.window_field is None:
+        return ""
+    value = latest.get(metric.window_field)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        value = getattr(_DEFAULT_CONFIG, metric.window_field, None)
+    return window_text(value)
+
+
+def metric_text(template: str | None, metric: Metric, latest: dict[str, Any]) -> str:
+    """Return `template` (a readout note or row title) with ``{window}`` filled in."""
+    return (template or "").format(window=metric_window(metric, latest))
 
 
 def metric_reason(latest: dict[str, Any], name: str) -> str | None:
@@ -59,3 +79,18 @@ class Readout(QtWidgets.QLabel):
         """Show metric `name` of the newest payload, multiplied by `scale`."""
         reason = metric_reason(latest, name)
         self.set_value(None if reason else float(latest[name]) * scale, reason)
+
+
+class MetricReadout(Readout):
+    """A readout of one catalogue metric, its note naming the window the message gives."""
+
+    def __init__(self, metric: Metric, title: str | None = None) -> None:
+        note = metric_text(metric.readout, metric, {})
+        super().__init__(title or metric.title, metric.readout_unit, metric.fmt, note)
+        # Not `self.metric`: that would shadow QPaintDevice.metric(), which Qt calls.
+        self.entry = metric
+
+    def show(self, latest: dict[str, Any]) -> None:
+        """Show the metric in the newest payload (scaled for display), or why it is missing."""
+        self.window = metric_text(self.entry.readout, self.entry, latest)
+        self.show_metric(latest, self.entry.name, self.entry.scale)

@@ -4,29 +4,11 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
+from coregulate.signal import catalogue
 from coregulate.signal.dyad import ROLES
 from coregulate.ui import theme as th
 from coregulate.ui.model import SessionModel
-from coregulate.ui.readouts import Readout
-
-# (metric, title, unit, format, scale, window) per person.
-READOUTS = (
-    ("hr_bpm", "HR", "bpm", "{:.0f}", 1.0, "10 s window"),
-    ("rmssd_ms", "RMSSD", "ms", "{:.0f}", 1.0, "60 s window"),
-    ("ln_rmssd", "lnRMSSD", "", "{:.2f}", 1.0, "60 s window, ln(ms)"),
-    ("sdnn_ms", "SDNN", "ms", "{:.0f}", 1.0, "60 s window"),
-    ("ln_hf", "ln HF", "", "{:.2f}", 1.0, "0.15-0.40 Hz, 120 s, ln(ms²)"),
-    ("rsa_ln_ms2", "RSA", "", "{:.2f}", 1.0, "Porges-Bohrer, 120 s, ln(ms²)"),
-    ("artifact_share", "Artifacts", "%", "{:.0f}", 100.0, "share of corrected beats, 60 s window"),
-    (
-        "arousal_index",
-        "Arousal index",
-        "",
-        "{:+.1f}",
-        1.0,
-        "(z(HR) − z(lnRMSSD)) / 2 vs own baseline",
-    ),
-)
+from coregulate.ui.readouts import MetricReadout
 
 
 class StatusPanel(QtWidgets.QFrame):
@@ -37,7 +19,7 @@ class StatusPanel(QtWidgets.QFrame):
         self.model = model
         self.setFixedWidth(280)
         layout = QtWidgets.QVBoxLayout(self)
-        self.readouts: dict[tuple[str, str], Readout] = {}
+        self.readouts: dict[tuple[str, str], MetricReadout] = {}
         self.straps: dict[str, QtWidgets.QLabel] = {}
         self.baselines: dict[str, QtWidgets.QLabel] = {}
         for role in ROLES:
@@ -50,10 +32,11 @@ class StatusPanel(QtWidgets.QFrame):
             self.baselines[role] = QtWidgets.QLabel("baseline: waiting")
             layout.addWidget(self.straps[role])
             layout.addWidget(self.baselines[role])
-            for key, name, unit, fmt, _, window in READOUTS:
-                readout = Readout(name, unit, fmt, window)
-                layout.addWidget(readout)
-                self.readouts[(role, key)] = readout
+            for metric in catalogue.metrics():
+                if metric.readout is not None:
+                    readout = MetricReadout(metric)
+                    layout.addWidget(readout)
+                    self.readouts[(role, metric.name)] = readout
             layout.addSpacing(8)
         title = QtWidgets.QLabel("Synchrony (heart rate)")
         title.setStyleSheet(f"font-weight: 600; font-size: 15px; color: {th.SYNC_COLOUR};")
@@ -74,9 +57,9 @@ class StatusPanel(QtWidgets.QFrame):
     def redraw(self) -> None:
         """Refresh every readout from the newest messages."""
         m = self.model
+        for (role, _), readout in self.readouts.items():
+            readout.show(m.people[role].latest)
         for role, person in m.people.items():
-            for key, _, _, _, scale, _ in READOUTS:
-                self.readouts[(role, key)].show_metric(person.latest, key, scale)
             strap = person.strap
             word = strap.get("status", "waiting")
             battery = strap.get("battery_pct")

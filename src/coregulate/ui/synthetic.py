@@ -14,7 +14,18 @@ from collections.abc import Iterator
 import numpy as np
 
 from coregulate.bus.envelope import Message, make_message
+from coregulate.signal import catalogue
+from coregulate.signal.baseline import (
+    ACTIVATED,
+    HIGHLY_ACTIVATED,
+    HR_SD_FLOOR_BPM,
+    LN_RMSSD_SD_FLOOR,
+    SETTLED,
+    BaselineProfile,
+    arousal_index,
+)
 from coregulate.signal.dyad import DEFAULT_BASELINE_S
+from coregulate.signal.person import PersonConfig
 
 NS = 1_000_000_000
 
@@ -58,37 +69,29 @@ def _activation(t_s: float, role: str) -> float:
     )
 
 
+# The stages' defaults: windows, thresholds and SD floors as a real session has them.
+_CONFIG = PersonConfig()
+_SPECTRAL_REASON = (
+    f"needs {_CONFIG.min_spectral_coverage * _CONFIG.spectral_window_s:.0f} s of contiguous "
+    f"beats in the {_CONFIG.spectral_window_s:g} s window"
+)
+
+
 def _metrics(
     t_s: float, hr: float, ln: float, bump: float, hr0: float, ln0: float, rng: np.random.Generator
 ) -> dict:
     ready = t_s >= DEFAULT_BASELINE_S
-    arousal = ((hr - hr0) / 3.0 - (ln - ln0) / 0.15) / 2 if ready else None
-    state = None
-    if arousal is not None:
-        state = "highly activated" if arousal >= 3 else "activated" if arousal >= 1.5 else "settled"
+    profile = BaselineProfile(hr0, HR_SD_FLOOR_BPM, ln0, LN_RMSSD_SD_FLOOR, 100, DEFAULT_BASELINE_S)
+    arousal = arousal_index(hr, ln, profile) if ready else None
     unavailable = {}
     if not ready:
         unavailable = {k: "no baseline yet (collecting)" for k in ("arousal_index", "state")}
-    spectral_ready = t_s >= 120
+    spectral_ready = t_s >= _CONFIG.spectral_window_s
     if not spectral_ready:
-        for k in ("lf_power_ms2", "hf_power_ms2", "ln_hf", "rsa_ln_ms2"):
-            unavailable[k] = "needs 108 s of contiguous beats in the 120 s window"
+        for m in catalogue.metrics():
+            if m.cadence == "spectral":
+                unavailable[m.name] = _SPECTRAL_REASON
     hf = math.exp(2 * ln - 0.4 + rng.normal(0, 0.05))
-    baseline: dict = {
-        "status": "ready" if ready else "collecting",
-        "start_t_ns": 0,
-        "end_t_ns": int(DEFAULT_BASELINE_S * NS),
-    }
-    if ready:
-        baseline["profile"] = {
-            "hr_bpm_mean": hr0,
-            "hr_bpm_sd": 3.0,
-            "ln_rmssd_mean": ln0,
-            "ln_rmssd_sd": 0.15,
-        }
-        baseline["source"] = "session"
-    else:
-        baseline["progress"] = t_s / DEFAULT_BASELINE_S
     return {
         "t_ns": int(t_s * NS),
         "hr_bpm": hr,
@@ -101,14 +104,44 @@ def _metrics(
         "ln_hf": math.log(hf) if spectral_ready else None,
         "rsa_ln_ms2": math.log(hf) - 0.2 if spectral_ready else None,
         "arousal_index": arousal,
-        "state": state,
-        "state_since_ns": int((t_s - 60) * NS) if state else None,
-        "baseline": baseline,
-        "window_s": 60.0,
-        "hr_window_s": 10.0,
-        "spectral_window_s": 120.0,
+        "state": _state(arousal),
+        "state_since_ns": int((t_s - 60) * NS) if arousal is not None else None,
+        "baseline": _baseline(t_s, profile),
+        "window_s": _CONFIG.window_s,
+        "hr_window_s": _CONFIG.hr_window_s,
+        "spectral_window_s": _CONFIG.spectral_window_s,
         "unavailable": unavailable,
     }
+
+
+def _state(arousal: float | None) -> str | None:
+    """The state word at the entry thresholds (no hysteresis: a story, not a tracker)."""
+    if arousal is None:
+        return None
+    th = _CONFIG.thresholds
+    if arousal >= th.high_enter:
+        return HIGHLY_ACTIVATED
+    return ACTIVATED if arousal >= th.activated_enter else SETTLED
+
+
+def _baseline(t_s: float, profile: BaselineProfile) -> dict:
+    ready = t_s >= DEFAULT_BASELINE_S
+    baseline: dict = {
+        "status": "ready" if ready else "collecting",
+        "start_t_ns": 0,
+        "end_t_ns": int(DEFAULT_BASELINE_S * NS),
+    }
+    if ready:
+        baseline["profile"] = {
+            "hr_bpm_mean": profile.hr_bpm_mean,
+            "hr_bpm_sd": profile.hr_bpm_sd,
+            "ln_rmssd_mean": profile.ln_rmssd_mean,
+            "ln_rmssd_sd": profile.ln_rmssd_sd,
+        }
+        baseline["source"] = "session"
+    else:
+        baseline["progress"] = t_s / DEFAULT_BASELINE_S
+    return baseline
 
 
 def _sync(t_s: float, rng: np.random.Generator) -> dict:
