@@ -11,7 +11,7 @@ import coregulate
 from coregulate.recordings.pipeline import PipelineResult, run_offline_pipeline, session_anchor_ns
 from coregulate.recordings.summary import PersonSummary, summarize_hr_samples
 from coregulate.sessionfile.access import SessionFileError, check_intact
-from coregulate.sessionfile.beats import BeatSeries, beats_from_messages
+from coregulate.sessionfile.beats import BeatSeries, as_role
 from coregulate.sessionfile.markers import Marker
 from coregulate.sessionfile.record import Event, SessionRecord, read_session
 from coregulate.signal.dyad import ROLES
@@ -109,17 +109,10 @@ def analyze_files(
         for role, shift_ns in (("client", 0), ("therapist", shift)):
             beats, summary = _one_role(records[role], role)
             if beats is not None:
-                people[role] = beats_from_messages(role, _retopic(beats, role), shift_ns)
+                people[role] = as_role(beats, role, shift_ns)
             elif summary is not None:
                 hr_only[role] = summary
         sources = paths
     ratings = [e.payload | {"t_ns": e.t_ns} for e in record.ratings]
     result = run_offline_pipeline(people, phase)
     return Analysis(sources, people, result, record.markers, ratings, hr_only)
-
-
-def _retopic(series: BeatSeries, role: str) -> list:
-    from coregulate.bus.envelope import Message
-
-    topic = f"beat.{role}"
-    return [Message(topic, m.source, m.seq, m.t_ns, m.payload, m.enc) for m in series.messages]

@@ -6,12 +6,13 @@ the arrays serve whole-session numbers (RMSSD, artifacts, synchrony) and reports
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 
 import numpy as np
 
-from coregulate.bus.envelope import Message
+from coregulate.bus.envelope import DecodedMessage, Message
 
 
 @dataclass
@@ -27,13 +28,21 @@ class BeatSeries:
 
 
 def beats_from_messages(role: str, messages: list[Message], shift_ns: int = 0) -> BeatSeries:
-    """Return one person's BeatSeries from `beat.<role>` messages (times shifted by `shift_ns`)."""
-    t, rr, gap, art = [], [], [], []
+    """Return one person's BeatSeries from `beat.<role>` messages (times shifted by `shift_ns`).
+
+    Each payload is decoded once; the series keeps the decoded messages.
+    """
+    t, rr, gap, art, decoded = [], [], [], [], []
     has_artifact = False
     for msg in messages:
         body = msg.json()
+        decoded.append(
+            DecodedMessage(
+                msg.topic, msg.source, msg.seq, msg.t_ns, msg.payload, msg.enc, body=body
+            )
+        )
         n = len(body["rr_ms"])
-        t.extend(int(x) + shift_ns for x in body["t_ns"])
+        t.extend(int(x) for x in body["t_ns"])
         rr.extend(float(x) for x in body["rr_ms"])
         gap.extend([bool(body.get("gap_before"))] + [False] * (n - 1))
         if "artifact" in body:
@@ -41,22 +50,31 @@ def beats_from_messages(role: str, messages: list[Message], shift_ns: int = 0) -
             art.extend(body["artifact"])
         else:
             art.extend([None] * n)
-    if shift_ns:
-        messages = [
-            Message(m.topic, m.source, m.seq, m.t_ns + shift_ns, _shift_payload(m, shift_ns))
-            for m in messages
-        ]
-    return BeatSeries(
+    series = BeatSeries(
         role,
-        messages,
+        decoded,
         np.asarray(t, dtype=np.int64),
         np.asarray(rr, dtype=float),
         np.asarray(gap, dtype=bool),
         np.asarray(art, dtype=object) if has_artifact else None,
     )
+    return as_role(series, role, shift_ns) if shift_ns else series
 
 
-def _shift_payload(msg: Message, shift_ns: int) -> bytes:
-    body = msg.json()
-    body["t_ns"] = [int(x) + shift_ns for x in body["t_ns"]]
-    return json.dumps(body, separators=(",", ":")).encode()
+def as_role(series: BeatSeries, role: str, shift_ns: int = 0) -> BeatSeries:
+    """Return `series` as `role`'s beats (topic ``beat.<role>``), every time shifted by `shift_ns`.
+
+    For a pair of single-person files: a file's only person becomes the client or the
+    therapist, and the therapist's times move onto the client's clock.
+    """
+    topic = f"beat.{role}"
+    messages = []
+    for m in series.messages:
+        body, payload = m.json(), m.payload
+        if shift_ns:
+            body = {**body, "t_ns": [int(x) + shift_ns for x in body["t_ns"]]}
+            payload = json.dumps(body, separators=(",", ":")).encode()
+        messages.append(
+            DecodedMessage(topic, m.source, m.seq, m.t_ns + shift_ns, payload, m.enc, body=body)
+        )
+    return dataclasses.replace(series, role=role, messages=messages, t_ns=series.t_ns + shift_ns)
