@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import shutil
 from pathlib import Path
 
@@ -131,21 +130,3 @@ def test_a_copied_session_is_still_the_clients(tmp_path: Path) -> None:
     own = session_file(tmp_path / "a.sqlite", client_id="c-1")
     shutil.copy(own, tmp_path / "b.sqlite")  # a backup copy is the same session, not derived
     assert find_client_sessions("c-1", tmp_path)[0] == [own, tmp_path / "b.sqlite"]
-
-
-def _imported_packages(package: str) -> set[str]:
-    found = set()
-    for path in (SRC / package).rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            names = []
-            if isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            elif isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            found |= {n.split(".")[1] for n in names if n.startswith("coregulate.")}
-    return found - {package}
-
-
-def test_acquisition_never_imports_recordings_and_sessionfile_stays_below() -> None:
-    assert "recordings" not in _imported_packages("acquisition")
-    assert _imported_packages("sessionfile") <= {"signal", "bus", "clock", "security"}
