@@ -80,7 +80,7 @@ def read_beats(path: Path) -> dict[str, tuple[list[int], list[float], list[bool]
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate hrv-report`; return the exit code."""
     from coregulate.sessionfile.access import SessionFileError
-    from coregulate.signal.report import Segment, full_report
+    from coregulate.signal.full_report import Segment, full_report
 
     if args.out is not None and args.out.exists():
         log.error("%s already exists; choose another --out (a report never overwrites)", args.out)
