@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from coregulate.recordings.summary import PersonSummary
-from coregulate.review.session_data import STATES, PersonSeries, SessionData
+from coregulate.review.session_data import PersonSeries, SessionData
+from coregulate.signal.baseline import STATES
 from coregulate.signal.dyad import DEFAULT_BASELINE_S
 
 
