@@ -8,6 +8,7 @@ import stat
 
 import pytest
 
+from coregulate.recordings.baseline_profile import save_baseline_profile
 from coregulate.signal.baseline import (
     ACTIVATED,
     HIGHLY_ACTIVATED,
@@ -75,7 +76,7 @@ def test_collector_gives_means_and_sds() -> None:
 
 def test_profile_round_trips_owner_only(tmp_path) -> None:
     path = tmp_path / "client.json"
-    PROFILE.save(path)
+    save_baseline_profile(PROFILE, path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     loaded = BaselineProfile.load(path)
     assert loaded.source == "profile"

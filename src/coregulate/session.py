@@ -39,7 +39,7 @@ from coregulate.clock import SessionClock
 from coregulate.recordings.hub import EXIT_WRITE_FAILED, HubConfig, run_hub_process
 from coregulate.recordings.parameters import pipeline_parameters
 from coregulate.security.access import BindRefused, ViewerAccess, check_bind_policy
-from coregulate.signal.dyad import DEFAULT_BASELINE_S
+from coregulate.signal.dyad import DEFAULT_BASELINE_S, ROLES
 from coregulate.stages.registry import StageSpec, stage_order, stage_spec
 from coregulate.stages.runner import run_stage_process
 
@@ -85,9 +85,7 @@ class DemoOptions:
         """Return the strap spec of every role, the simulated dyad by default."""
         if self.sources:
             return self.sources
-        return tuple(
-            SimulatedStrapSpec(role, self.seed, self.duration_s) for role in ("client", "therapist")
-        )
+        return tuple(SimulatedStrapSpec(role, self.seed, self.duration_s) for role in ROLES)
 
 
 SessionOptions = DemoOptions

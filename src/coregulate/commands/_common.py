@@ -9,12 +9,59 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from coregulate.session import DemoOptions
 
 log = logging.getLogger("coregulate")
+
+# A simulated session without a set --duration lasts this long (session seconds):
+# short when nobody watches, 90 minutes (a long therapy session) with the window.
+SIM_DURATION_HEADLESS_S: Final = 600.0
+SIM_DURATION_WINDOW_S: Final = 5400.0
+
+
+def simulated_duration_s(asked_s: float | None, headless: bool) -> float:
+    """Return the simulated session's length: `asked_s`, or the default for the mode."""
+    return asked_s or (SIM_DURATION_HEADLESS_S if headless else SIM_DURATION_WINDOW_S)
+
+
+def add_command(
+    sub: argparse._SubParsersAction,
+    name: str,
+    run: Callable[[argparse.Namespace], int],
+    help: str,
+    description: str,
+) -> argparse.ArgumentParser:
+    """Return the parser of subcommand `name`, which calls `run` (`help` in the list)."""
+    parser = sub.add_parser(name, help=help, description=description)
+    parser.set_defaults(func=run)
+    return parser
+
+
+def add_file_argument(parser: argparse.ArgumentParser, help: str, name: str = "file") -> None:
+    """Add the positional session file argument (a `Path`)."""
+    parser.add_argument(name, type=Path, help=help)
+
+
+def add_path_option(
+    parser: argparse.ArgumentParser,
+    flag: str,
+    help: str,
+    metavar: str = "FILE",
+    required: bool = False,
+) -> None:
+    """Add an option `flag` that takes a path (default None), e.g. ``--out FILE``."""
+    parser.add_argument(
+        flag, type=Path, default=None, required=required, metavar=metavar, help=help
+    )
+
+
+def add_viewer_key_options(parser: argparse.ArgumentParser) -> None:
+    """Add --key and --dir: this machine's key pair for encrypted viewing, and its folder."""
+    parser.add_argument("--key", default="viewer", help="this machine's key pair (default viewer)")
+    parser.add_argument("--dir", type=Path, default=None, metavar="FOLDER", help="keys folder")
 
 
 def sessions_folder() -> Path:
@@ -41,6 +88,19 @@ def new_session_path(out: Path | None, prefix: str) -> Path | None:
         log.error("%s already exists; choose another --out (a session never overwrites)", out)
         return None
     return out
+
+
+def new_session_options(args: argparse.Namespace, prefix: str, **fields: Any) -> DemoOptions | None:
+    """Return the options of a session recorded to --out (default: a new file), None if it exists.
+
+    The speed and log level are the command line's; `fields` set the rest of `DemoOptions`.
+    """
+    from coregulate.session import DemoOptions
+
+    out = new_session_path(args.out, prefix)
+    if out is None:
+        return None
+    return DemoOptions(out=out, speed=args.speed, log_level=args.log_level, **fields)
 
 
 def positive(kind: type) -> Callable[[str], object]:

@@ -11,6 +11,7 @@ import logging
 from pathlib import Path
 
 from coregulate.security.files import make_missing_dirs, write_private_file
+from coregulate.signal.dyad import ROLES
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def load_last_pair() -> dict[str, str]:
         return {}
     if not isinstance(data, dict):
         return {}
-    return {k: v for k, v in data.items() if k in ("client", "therapist") and isinstance(v, str)}
+    return {k: v for k, v in data.items() if k in ROLES and isinstance(v, str)}
 
 
 def save_last_pair(client: str, therapist: str) -> Path:

@@ -11,32 +11,35 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from coregulate.commands._common import add_command, add_path_option
+
 ORDER = 50
 log = logging.getLogger("coregulate")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `analyze` parser."""
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "analyze",
+        run,
         help="summarise a session offline (HR, RMSSD, artifacts, synchrony)",
         description="Run the whole pipeline offline over one session file, or over a client "
         "file and a therapist file (e.g. two imports), or over many pairs listed in a CSV "
         "(--batch; columns client,therapist or session, one pair per row; uses all cores).",
     )
     p.add_argument("session", nargs="?", type=Path, help="a session file with both people")
-    p.add_argument("--client", type=Path, metavar="FILE", help="the client's session file")
-    p.add_argument("--therapist", type=Path, metavar="FILE", help="the therapist's session file")
-    p.add_argument("--batch", type=Path, metavar="CSV", help="analyse every pair listed in CSV")
-    p.add_argument("--json", type=Path, metavar="OUT", help="write the summary as JSON here")
-    p.add_argument("--report", type=Path, metavar="OUT", help="write a one-page .pdf or .png")
+    add_path_option(p, "--client", "the client's session file")
+    add_path_option(p, "--therapist", "the therapist's session file")
+    add_path_option(p, "--batch", "analyse every pair listed in CSV", metavar="CSV")
+    add_path_option(p, "--json", "write the summary as JSON here", metavar="OUT")
+    add_path_option(p, "--report", "write a one-page .pdf or .png", metavar="OUT")
     p.add_argument(
         "--phase",
         action="store_true",
         help="add Hilbert phase synchrony (NeuroKit2; about 1.5 s more to start)",
     )
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
-    p.set_defaults(func=run)
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -12,10 +12,15 @@ from pathlib import Path
 
 from coregulate.commands._common import (
     CANCELLED,
+    SIM_DURATION_HEADLESS_S,
+    SIM_DURATION_WINDOW_S,
+    add_command,
+    add_path_option,
     add_session_arguments,
-    new_session_path,
+    new_session_options,
     print_summary,
     run_session,
+    simulated_duration_s,
     want_headless,
 )
 
@@ -25,21 +30,22 @@ log = logging.getLogger("coregulate")
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `demo` parser."""
-    demo = sub.add_parser(
+    demo = add_command(
+        sub,
         "demo",
+        run,
         help="run a session with two simulated straps",
         description="Run a whole session (hub, straps, metrics, window) with simulated "
         "client and therapist straps. Everything is recorded to the session file.",
     )
     add_session_arguments(
         demo,
-        "session length in session seconds (default: 600 headless, 5400 with a window)",
+        f"session length in session seconds (default: {SIM_DURATION_HEADLESS_S:g} headless, "
+        f"{SIM_DURATION_WINDOW_S:g} with a window)",
         "run X times faster than real time (default 1)",
     )
     demo.add_argument("--seed", type=int, default=1, help="simulation seed (default 1)")
-    demo.add_argument(
-        "--out", type=Path, default=None, metavar="FILE", help="session file to create"
-    )
+    add_path_option(demo, "--out", "session file to create")
     demo.add_argument(
         "--no-dialog",
         action="store_true",
@@ -58,16 +64,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="let allow-listed viewers on other machines watch, encrypted, at ENDPOINT "
         "(e.g. tcp://192.0.2.10:5603); needs `coregulate keys` first (docs/security.md)",
     )
-    demo.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate demo`; return the exit code."""
     from coregulate.bus.endpoints import Endpoints
-    from coregulate.session import DemoOptions
 
     headless = want_headless(args.headless)
-    duration_s = args.duration or (600.0 if headless else 5400.0)
+    duration_s = simulated_duration_s(args.duration, headless)
     viewers = None
     if args.viewers:
         from coregulate.security.access import BindRefused, ViewerAccess
@@ -77,17 +81,11 @@ def run(args: argparse.Namespace) -> int:
         except BindRefused as exc:
             log.error("%s", exc)
             return 2
-    out = new_session_path(args.out, "demo")
-    if out is None:
-        return 2
-    options = DemoOptions(
-        out=out,
-        duration_s=duration_s,
-        speed=args.speed,
-        seed=args.seed,
-        log_level=args.log_level,
-        viewers=viewers,
+    options = new_session_options(
+        args, "demo", duration_s=duration_s, seed=args.seed, viewers=viewers
     )
+    if options is None:
+        return 2
     with _bus_folder(args.private_bus) as folder:
         if folder is not None:
             options.endpoints = Endpoints.private_ipc(folder)
@@ -95,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     if code == CANCELLED:
         return 0
     if code == 0:
-        print_summary(out)
+        print_summary(options.out)
     return code
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 
+from coregulate.commands._common import add_command, add_file_argument, add_path_option
 from coregulate.recordings.formats import EXPORT_FORMATS
 
 ORDER = 45
@@ -14,23 +14,24 @@ log = logging.getLogger("coregulate")
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `export` parser."""
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "export",
+        run,
         help="export a session as CSV tables or BIDS-style physio files",
         description="Write a session file's streams (beats, metrics, status, synchrony, "
         "markers, ratings, ECG) as CSV tables with units in column names, or as BIDS-style "
         "physio TSV.gz files with JSON sidecars; a README in the folder says what each is.",
     )
-    p.add_argument("file", type=Path, help="the session file")
+    add_file_argument(p, "the session file")
     p.add_argument("--format", choices=tuple(EXPORT_FORMATS), required=True)
-    p.add_argument(
+    add_path_option(
+        p,
         "--out",
-        type=Path,
-        required=True,
+        "folder to write (created owner-only; must be empty or new)",
         metavar="DIR",
-        help="folder to write (created owner-only; must be empty or new)",
+        required=True,
     )
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 import math
-from pathlib import Path
 from typing import Any
+
+from coregulate.commands._common import add_command, add_path_option
 
 ORDER = 45
 log = logging.getLogger("coregulate")
@@ -30,8 +31,10 @@ _PRINTED = (
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `history` parser."""
-    parser = sub.add_parser(
+    parser = add_command(
+        sub,
         "history",
+        run,
         help="a client's SRS/ORS/WAI-SR and physiology across sessions",
         description="List a client's sessions (found by the pseudonymous client id recorded "
         "in each session file) with ORS (change from intake, reliable change of 5), SRS "
@@ -39,16 +42,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "rupture/repair counts. Optionally export the table as CSV or draw it.",
     )
     parser.add_argument("client_id", help="the pseudonymous client id")
-    parser.add_argument(
+    add_path_option(
+        parser,
         "--folder",
-        type=Path,
-        default=None,
+        "folder searched for session files (default: your coregulate sessions folder)",
         metavar="DIR",
-        help="folder searched for session files (default: your coregulate sessions folder)",
     )
-    parser.add_argument("--csv", type=Path, metavar="OUT", help="write the per-session table")
-    parser.add_argument("--plot", type=Path, metavar="PDF|PNG", help="draw the trends")
-    parser.set_defaults(func=run)
+    add_path_option(parser, "--csv", "write the per-session table", metavar="OUT")
+    add_path_option(parser, "--plot", "draw the trends", metavar="PDF|PNG")
 
 
 def _flags(row: dict[str, Any]) -> str:

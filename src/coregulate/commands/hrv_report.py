@@ -8,6 +8,8 @@ import logging
 import math
 from pathlib import Path
 
+from coregulate.commands._common import add_command, add_file_argument, add_path_option
+
 ORDER = 30
 log = logging.getLogger("coregulate")
 NS_PER_S = 1_000_000_000
@@ -32,15 +34,17 @@ def _segment(text: str) -> tuple[str, float, float]:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `hrv-report` parser."""
-    cmd = sub.add_parser(
+    cmd = add_command(
+        sub,
         "hrv-report",
+        run,
         help="NeuroKit2's full HRV report of a session file, per person and segment",
         description="Compute NeuroKit2's hrv_time, hrv_frequency and (for short series) "
         "hrv_nonlinear for each person of a recorded session, for the whole session and "
         "for each --segment, after the same artifact correction as the live session. "
         "Definitions: docs/metrics.md.",
     )
-    cmd.add_argument("session", type=Path, help="session file (.sqlite)")
+    add_file_argument(cmd, "session file (.sqlite)", name="session")
     cmd.add_argument(
         "--segment",
         type=_segment,
@@ -56,10 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="N",
         help="compute nonlinear indices only for series of at most N beats (default 1200)",
     )
-    cmd.add_argument(
-        "--out", type=Path, default=None, metavar="FILE", help="write the JSON here (owner-only)"
-    )
-    cmd.set_defaults(func=run)
+    add_path_option(cmd, "--out", "write the JSON here (owner-only)")
 
 
 def read_beats(path: Path) -> dict[str, tuple[list[int], list[float], list[bool]]]:
@@ -79,7 +80,7 @@ def read_beats(path: Path) -> dict[str, tuple[list[int], list[float], list[bool]
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate hrv-report`; return the exit code."""
     from coregulate.sessionfile.access import SessionFileError
-    from coregulate.signal.report import Segment, full_report
+    from coregulate.signal.full_report import Segment, full_report
 
     if args.out is not None and args.out.exists():
         log.error("%s already exists; choose another --out (a report never overwrites)", args.out)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 
+from coregulate.commands._common import add_command, add_file_argument, add_path_option
 from coregulate.recordings.formats import AUTO, IMPORT_FORMATS
+from coregulate.signal.dyad import ROLES
 
 ORDER = 40
 log = logging.getLogger("coregulate")
@@ -14,15 +15,17 @@ log = logging.getLogger("coregulate")
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `import` parser."""
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "import",
+        run,
         help="make a session file from an RR list, a Polar Sensor Logger file or an XDF file",
         description="Read RR intervals from a one-RR-per-line text file (Kubios, Elite HRV, "
         "HRV Logger), a Polar Sensor Logger RR file, or an XDF file (LabRecorder) and write "
         "them as a new session file, which analyze and export read like a recorded session.",
     )
-    p.add_argument("file", type=Path, help="the file to import")
-    p.add_argument("--out", type=Path, required=True, metavar="FILE", help="session file to create")
+    add_file_argument(p, "the file to import")
+    add_path_option(p, "--out", "session file to create", required=True)
     p.add_argument(
         "--format",
         choices=(AUTO, *IMPORT_FORMATS),
@@ -31,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--role",
-        choices=("client", "therapist"),
+        choices=ROLES,
         default="client",
         help="whose beats these are (single-person files; default client)",
     )
@@ -39,7 +42,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--therapist-stream", metavar="NAME", help="XDF: the therapist's RR stream")
     p.add_argument("--client-id", default="unknown", help="pseudonymous client id to store")
     p.add_argument("--therapist-id", default="unknown", help="pseudonymous therapist id to store")
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

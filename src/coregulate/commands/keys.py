@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING
+
+from coregulate.commands._common import add_command, add_path_option
 
 if TYPE_CHECKING:  # imported lazily at run time, so `coregulate --help` stays fast
     from coregulate.security.keys import KeyPair, KeyStore
@@ -23,19 +24,20 @@ log = logging.getLogger("coregulate")
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `keys` parser and its actions."""
-    keys = sub.add_parser(
+    keys = add_command(
+        sub,
         "keys",
+        run,
         help="key pairs and allowed viewers for encrypted remote viewing",
         description="Create and list CurveZMQ key pairs, print a public key and its "
         "fingerprint, and manage which viewers may watch a session from another machine. "
         "Names are roles or machines (hub, viewer, supervisor-1), never people's names.",
     )
-    keys.add_argument(
+    add_path_option(
+        keys,
         "--dir",
-        type=Path,
-        default=None,
+        "keys folder (default: your per-user config folder)",
         metavar="FOLDER",
-        help="keys folder (default: your per-user config folder)",
     )
     actions = keys.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = actions.add_parser("create", help="create a key pair (e.g. 'hub' or 'viewer')")
@@ -51,7 +53,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     allow.add_argument("public_key", nargs=argparse.REMAINDER)
     revoke = actions.add_parser("revoke", help="remove a viewer from the allow-list")
     revoke.add_argument("label")
-    keys.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 
 from coregulate.commands._common import (
+    SIM_DURATION_HEADLESS_S,
+    SIM_DURATION_WINDOW_S,
+    add_command,
+    add_path_option,
     add_session_arguments,
-    new_session_path,
+    new_session_options,
     positive,
     print_summary,
     run_session,
+    simulated_duration_s,
     want_headless,
 )
+from coregulate.signal.dyad import ROLES
 
 ORDER = 15
 log = logging.getLogger("coregulate")
@@ -24,8 +29,10 @@ EXIT_NO_BLUETOOTH = 3
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `monitor` parser."""
-    mon = sub.add_parser(
+    mon = add_command(
+        sub,
         "monitor",
+        run,
         help="run a live session with the client's and therapist's straps",
         description="Run a live session: both people's straps (or simulated ones), the "
         "metrics and the window; everything is recorded to the session file. A strap "
@@ -53,16 +60,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_session_arguments(
         mon,
         "end the session after this long (default: until you close the window or "
-        "press Ctrl-C; simulated-only sessions: 600 headless, 5400 with a window)",
+        f"press Ctrl-C; simulated-only sessions: {SIM_DURATION_HEADLESS_S:g} headless, "
+        f"{SIM_DURATION_WINDOW_S:g} with a window)",
         "run X times faster than real time (only when both straps are simulated)",
     )
     mon.add_argument("--seed", type=int, default=1, help="seed of simulated straps (default 1)")
     mon.add_argument("--client-id", default="client", help="pseudonymous id of the client")
     mon.add_argument("--therapist-id", default="therapist", help="pseudonymous id of the therapist")
-    mon.add_argument(
-        "--out", type=Path, default=None, metavar="FILE", help="session file to create"
-    )
-    mon.set_defaults(func=run)
+    add_path_option(mon, "--out", "session file to create")
 
 
 def _choose_pair(args: argparse.Namespace) -> tuple[str, str] | None:
@@ -96,12 +101,11 @@ def run(args: argparse.Namespace) -> int:
     from coregulate.acquisition.specs import BleStrapSpec, ReconnectPolicy, SimulatedStrapSpec
     from coregulate.clients import ClientIdError, check_pseudonym
     from coregulate.commands._last_pair import save_last_pair
-    from coregulate.session import DemoOptions
 
     pair = _choose_pair(args)
     if pair is None:
         return 2
-    for whose in ("client", "therapist"):
+    for whose in ROLES:
         try:
             check_pseudonym(getattr(args, f"{whose}_id"), whose)
         except ClientIdError as exc:
@@ -112,9 +116,9 @@ def run(args: argparse.Namespace) -> int:
     if args.speed != 1.0 and not all_sim:
         log.error("--speed needs both straps simulated: real straps run in real time")
         return 2
-    sim_duration_s = args.duration or (600.0 if headless else 5400.0)
+    sim_duration_s = simulated_duration_s(args.duration, headless)
     specs = []
-    for role, device in zip(("client", "therapist"), pair, strict=True):
+    for role, device in zip(ROLES, pair, strict=True):
         if device.lower() == SIM:
             specs.append(SimulatedStrapSpec(role, args.seed, sim_duration_s))
         else:
@@ -123,24 +127,22 @@ def run(args: argparse.Namespace) -> int:
     if not all_sim and not _bluetooth_ok():
         return EXIT_NO_BLUETOOTH
     save_last_pair(*pair)
-    out = new_session_path(args.out, "session")
-    if out is None:
-        return 2
-    options = DemoOptions(
-        out=out,
+    options = new_session_options(
+        args,
+        "session",
         duration_s=sim_duration_s,
-        speed=args.speed,
         seed=args.seed,
-        log_level=args.log_level,
         sources=tuple(specs),
         mode="live" if not all_sim else "live (simulated straps)",
         client_id=args.client_id,
         therapist_id=args.therapist_id,
         stop_after_s=args.duration,
     )
+    if options is None:
+        return 2
     code = run_session(options, headless)
     if code == 0:
-        print_summary(out)
+        print_summary(options.out)
     return code
 
 

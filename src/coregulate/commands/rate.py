@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 
-from coregulate.commands._common import positive
+from coregulate.commands._common import add_command, add_file_argument, add_path_option, positive
 
 ORDER = 35
 log = logging.getLogger("coregulate")
@@ -14,15 +13,17 @@ log = logging.getLogger("coregulate")
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `rate` parser."""
-    parser = sub.add_parser(
+    parser = add_command(
+        sub,
         "rate",
+        run,
         help="open the due SRS/ORS/WAI-SR forms for a running session",
         description="Open the rating forms due now (ORS at the start; SRS, and the WAI-SR "
         "every Nth session, at the end) for the running session recorded in FILE, e.g. on a "
         "tablet or a second screen. The client sees no numbers; the scores go to the "
         "session's hub and are recorded with the session.",
     )
-    parser.add_argument("file", type=Path, help="the running session's file")
+    add_file_argument(parser, "the running session's file")
     parser.add_argument("--phase", choices=("start", "end"), default="end")
     parser.add_argument(
         "--session-number",
@@ -38,10 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="N",
         help="give the WAI-SR every N-th session (default 4; 0: never)",
     )
-    parser.add_argument(
-        "--wording", type=Path, metavar="TOML", help="the clinic's licensed item wording"
-    )
-    parser.set_defaults(func=run)
+    add_path_option(parser, "--wording", "the clinic's licensed item wording", metavar="TOML")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 
 from coregulate.commands._common import (
+    add_command,
+    add_file_argument,
+    add_path_option,
     add_session_arguments,
-    new_session_path,
+    new_session_options,
     print_summary,
     run_session,
     want_headless,
 )
+from coregulate.signal.dyad import ROLES
 
 ORDER = 20
 log = logging.getLogger("coregulate")
@@ -20,14 +23,16 @@ log = logging.getLogger("coregulate")
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `replay` parser."""
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "replay",
+        run,
         help="replay a recorded session through the pipeline into a review file",
         description="Replay the raw strap notifications of a session file, with their "
         "original timing scaled by --speed, through the same pipeline as a live session. "
         "The results go to a new review file; the original is only read, never changed.",
     )
-    p.add_argument("file", type=Path, help="the recorded session file")
+    add_file_argument(p, "the recorded session file")
     p.add_argument(
         "--from",
         dest="from_s",
@@ -36,21 +41,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="T",
         help="start T seconds into the recording (default 0)",
     )
-    p.add_argument(
+    add_path_option(
+        p,
         "--out",
-        type=Path,
-        default=None,
+        "review file to create (default: a new file in the data folder)",
         metavar="REVIEW_FILE",
-        help="review file to create (default: a new file in the data folder)",
     )
     add_session_arguments(p, None, "X times faster than recorded (default 1)")
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate replay`; return the exit code."""
     from coregulate.acquisition.specs import ReplayStrapSpec
-    from coregulate.session import DemoOptions
     from coregulate.sessionfile.access import (
         SessionFileError,
         check_intact,
@@ -75,21 +77,12 @@ def run(args: argparse.Namespace) -> int:
     if args.from_s < 0:
         log.error("--from must be 0 or more seconds, got %g", args.from_s)
         return 2
-    out = new_session_path(args.out, "review")
-    if out is None:
-        return 2
-    if out.resolve() == args.file.resolve():
-        log.error("the review file must not be the original")
-        return 2
-    duration_s = float(original.get("duration_s") or 0.0)
-    options = DemoOptions(
-        out=out,
-        duration_s=duration_s,
-        speed=args.speed,
-        log_level=args.log_level,
+    options = new_session_options(
+        args,
+        "review",
+        duration_s=float(original.get("duration_s") or 0.0),
         sources=tuple(
-            ReplayStrapSpec(role, str(args.file.resolve()), args.from_s)
-            for role in ("client", "therapist")
+            ReplayStrapSpec(role, str(args.file.resolve()), args.from_s) for role in ROLES
         ),
         mode="replay",
         client_id=str(original.get("client_id", "unknown")),
@@ -101,7 +94,12 @@ def run(args: argparse.Namespace) -> int:
             "derived": {"kind": "replay", "from": args.file.name},
         },
     )
+    if options is None:
+        return 2
+    if options.out.resolve() == args.file.resolve():
+        log.error("the review file must not be the original")
+        return 2
     code = run_session(options, want_headless(args.headless))
     if code == 0:
-        print_summary(out, "review file")
+        print_summary(options.out, "review file")
     return code

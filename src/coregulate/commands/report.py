@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
+
+from coregulate.commands._common import add_command, add_file_argument, add_path_option
 
 ORDER = 40
 log = logging.getLogger("coregulate")
@@ -12,22 +13,22 @@ log = logging.getLogger("coregulate")
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `report` parser."""
-    parser = sub.add_parser(
+    parser = add_command(
+        sub,
         "report",
+        run,
         help="write a one-page session report (PDF or PNG)",
         description="Write the one-page report a supervisor reads: both people's arousal "
         "(or HR and lnRMSSD with baseline bands), synchrony with lead/lag, markers, ratings, "
         "time in each state and data quality. Indicators, never a diagnosis.",
     )
-    parser.add_argument("file", type=Path, help="a coregulate session file")
-    parser.add_argument(
+    add_file_argument(parser, "a coregulate session file")
+    add_path_option(
+        parser,
         "--out",
-        type=Path,
-        default=None,
+        "where to write it (default: beside FILE, same name with .pdf)",
         metavar="PDF|PNG",
-        help="where to write it (default: beside FILE, same name with .pdf)",
     )
-    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
+
+from coregulate.commands._common import add_command, add_file_argument
 
 ORDER = 42
 log = logging.getLogger("coregulate")
@@ -12,17 +13,18 @@ log = logging.getLogger("coregulate")
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `review` parser."""
-    parser = sub.add_parser(
+    parser = add_command(
+        sub,
         "review",
+        run,
         help="replay a recorded session in the live window, with review notes",
         description="Open a recorded session in the live window's views: play, pause, "
         "speed 0.5-16x, scrub, previous/next marker, and review notes kept in "
         "FILE.review.jsonl beside the recording (the recording is never changed).",
     )
-    parser.add_argument("file", type=Path, help="a coregulate session file")
+    add_file_argument(parser, "a coregulate session file")
     parser.add_argument("--author", default="", help="your name or initials for the notes")
     parser.add_argument("--view", choices=("calm", "full"), default="full")
-    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

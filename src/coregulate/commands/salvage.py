@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
+
+from coregulate.commands._common import add_command, add_file_argument, add_path_option
 
 ORDER = 70
 log = logging.getLogger("coregulate")
@@ -12,21 +13,16 @@ log = logging.getLogger("coregulate")
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `salvage` parser."""
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "salvage",
+        run,
         help="recover every intact row of a damaged session file",
         description="Read a damaged or truncated session file (never changing it) and copy "
         "every intact message into a new session file.",
     )
-    p.add_argument("file", type=Path, help="the damaged session file")
-    p.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="new file to write (default: FILE's name + '-salvaged')",
-    )
-    p.set_defaults(func=run)
+    add_file_argument(p, "the damaged session file")
+    add_path_option(p, "--out", "new file to write (default: FILE's name + '-salvaged')")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from coregulate.commands._common import positive
+from coregulate.commands._common import add_command, positive
 
 ORDER = 20
 log = logging.getLogger("coregulate")
@@ -19,8 +19,10 @@ EXIT_NO_BLUETOOTH = 3
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `scan` parser."""
-    scan = sub.add_parser(
+    scan = add_command(
+        sub,
         "scan",
+        run,
         help="list heart-rate straps in range (name, address, signal, battery)",
         description="Listen for Bluetooth LE heart-rate straps (Heart Rate Service 0x180D or "
         "Polar PMD) and list them with name, address, signal strength (RSSI), battery level "
@@ -40,7 +42,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="do not connect to each strap to read its battery level",
     )
-    scan.set_defaults(func=run)
 
 
 def format_table(straps: Sequence[Any]) -> str:

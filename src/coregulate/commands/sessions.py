@@ -6,7 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from coregulate.commands._common import sessions_folder
+from coregulate.commands._common import add_command, sessions_folder
 
 ORDER = 30
 log = logging.getLogger("coregulate")
@@ -14,8 +14,10 @@ log = logging.getLogger("coregulate")
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `sessions` parser."""
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "sessions",
+        run,
         help="list recorded sessions per client",
         description="List the session files in the per-user data folder (or FOLDER), "
         "grouped by pseudonymous client id, oldest first.",
@@ -28,7 +30,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="folder of session files (default: the per-user data folder)",
     )
     p.add_argument("--client", metavar="ID", help="only this client's sessions")
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -16,25 +16,26 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from coregulate.commands._common import add_command, add_file_argument, add_path_option
+
 ORDER = 30
 log = logging.getLogger("coregulate")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `sync` parser."""
-    parser = sub.add_parser(
+    parser = add_command(
+        sub,
         "sync",
+        run,
         help="recompute a session's synchrony from its file and compare with the live one",
         description="Replay the beats and metrics of a session file through the synchrony "
         "stage, with the parameters recorded in the file, and compare with the sync messages "
         "recorded live. Prints each series' session summary; synchrony is information, "
         "not a score.",
     )
-    parser.add_argument("file", type=Path, help="a coregulate session file")
-    parser.add_argument(
-        "--json", type=Path, metavar="OUT", help="write every recomputed sync message here"
-    )
-    parser.set_defaults(func=run)
+    add_file_argument(parser, "a coregulate session file")
+    add_path_option(parser, "--json", "write every recomputed sync message here", metavar="OUT")
 
 
 def _recorded_params(path: Path) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:

@@ -11,35 +11,37 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from coregulate.bus.subscriber import CurveClientKeys
 
+from coregulate.commands._common import add_command, add_path_option, add_viewer_key_options
+
 ORDER = 20
 log = logging.getLogger("coregulate")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `view` parser."""
-    view = sub.add_parser(
+    view = add_command(
+        sub,
         "view",
+        run,
         help="open a window on a running session",
         description="Open a live window on a running session. Without options it attaches to "
         "the newest session running on this machine (its session-info file in the per-user "
         "runtime folder) and first reads what it missed from the session file. Closing the "
         "window never stops the session or its recording.",
     )
-    view.add_argument("--info", type=Path, metavar="FILE", help="a session-info file to use")
+    add_path_option(view, "--info", "a session-info file to use")
     view.add_argument("--output", metavar="ENDPOINT", help="the hub's output endpoint")
     view.add_argument("--input", metavar="ENDPOINT", help="the hub's input (for markers)")
-    view.add_argument("--file", type=Path, metavar="FILE", help="session file to backfill from")
+    add_path_option(view, "--file", "session file to backfill from")
     view.add_argument(
         "--hub-key",
         metavar="KEY",
         help="the hub's public key, for a session's encrypted viewer output on another "
         "machine (coregulate demo --viewers); written --hub-key='KEY' (docs/security.md)",
     )
-    view.add_argument("--key", default="viewer", help="this machine's key pair (default viewer)")
-    view.add_argument("--dir", type=Path, default=None, metavar="FOLDER", help="keys folder")
+    add_viewer_key_options(view)
     view.add_argument("--full", action="store_true", help="start in the full view")
     view.add_argument("--theme", choices=("dark", "light"), default="dark")
-    view.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

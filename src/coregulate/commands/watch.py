@@ -13,10 +13,9 @@ import argparse
 import logging
 import math
 import time
-from pathlib import Path
 
 from coregulate.bus.envelope import EnvelopeError, Message
-from coregulate.commands._common import positive
+from coregulate.commands._common import add_command, add_viewer_key_options, positive
 
 ORDER = 45
 log = logging.getLogger("coregulate")
@@ -25,8 +24,10 @@ QUIET_HINT_S = 5.0
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `watch` parser."""
-    watch = sub.add_parser(
+    watch = add_command(
+        sub,
         "watch",
+        run,
         help="follow a session from another machine (encrypted, allow-listed key)",
         description="Connect to a session's viewer output over CurveZMQ and print both "
         "people's heart rate and RMSSD once a second. Needs a key pair on this machine "
@@ -41,10 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the hub's public key, written --hub-key='KEY' (quotes: Z85 has shell "
         "characters; '=': a key may begin with '-')",
     )
-    watch.add_argument("--key", default="viewer", help="this machine's key pair (default viewer)")
-    watch.add_argument("--dir", type=Path, default=None, metavar="FOLDER", help="keys folder")
+    add_viewer_key_options(watch)
     watch.add_argument("--seconds", type=positive(float), default=None, help="stop after this long")
-    watch.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -26,6 +26,7 @@ import coregulate
 from coregulate.security.files import private_dir, write_private_file
 from coregulate.sessionfile.access import open_readonly, read_meta, read_session_payload
 from coregulate.signal import catalogue
+from coregulate.signal.dyad import ROLES
 from coregulate.signal.resample import MAX_INTERP_GAP_S, rr_on_grid
 
 if TYPE_CHECKING:
@@ -278,7 +279,7 @@ def export_bids(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -
             "GeneratedBy": [{"Name": "coregulate", "Version": coregulate.__version__}],
         },
     )
-    ids = {role: _label(str(session.get(f"{role}_id", role))) for role in ("client", "therapist")}
+    ids = {role: _label(str(session.get(f"{role}_id", role))) for role in ROLES}
     if ids["client"] == ids["therapist"]:
         ids = {role: f"{label}{role}" for role, label in ids.items()}
     people = read_beats(src)

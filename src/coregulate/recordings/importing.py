@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import coregulate
 from coregulate.acquisition.beat_timing import BeatTimer
@@ -53,56 +54,81 @@ def write_import(
     """Write `recording` as a new session file at `out` (all or nothing); return its path."""
     with SessionWriter(out, "import") as writer:
         writer.send(
-            TOPIC_SESSION,
-            {
-                "clock": {
-                    "monotonic_anchor_ns": 0,
-                    "wall_anchor_ns": recording.wall_anchor_ns,
-                    "speed": 1.0,
-                },
-                "software": f"coregulate {coregulate.__version__}",
-                "mode": f"import ({recording.format})",
-                "imported_from": source_file,
-                "client_id": client_id,
-                "therapist_id": therapist_id,
-                "roles": sorted({*recording.notifications, *recording.hr_samples}),
-                "parameters": pipeline_parameters(),
-                # Another device's recording: no catalogue counts it as a client's session.
-                "derived": {"kind": "import", "from": source_file},
-            },
-            0,
+            TOPIC_SESSION, _session_payload(recording, source_file, client_id, therapist_id), 0
         )
         for role, notes in recording.notifications.items():
-            status = topic_for(TOPIC_STATUS, role)
-            name = recording.device.get(role, source_file)
-            writer.send(status, {"status": STATUS_CONNECTING, "name": name}, 0)
-            beats = _placed(notes)
-            if beats:
-                writer.send(status, {"status": STATUS_STREAMING}, beats[0][0][0])
-            for t_ns, rr_ms, gap in beats:
-                writer.send(
-                    topic_for(TOPIC_BEAT, role),
-                    {
-                        "t_ns": t_ns,
-                        "rr_ms": rr_ms,
-                        "rr_ticks": None,
-                        "gap_before": gap,
-                        "hr_bpm": round(60000.0 * len(rr_ms) / sum(rr_ms)),
-                        "contact": None,
-                        "source": f"import:{recording.format}",
-                    },
-                    t_ns[-1],
-                )
-            end = beats[-1][0][-1] if beats else 0
-            writer.send(status, {"status": STATUS_ENDED}, end)
+            _write_beats(writer, recording, role, notes, recording.device.get(role, source_file))
         for role, samples in recording.hr_samples.items():
-            status = topic_for(TOPIC_STATUS, role)
-            writer.send(status, {"status": STATUS_CONNECTING, "name": recording.device[role]}, 0)
-            for t_ns, hr_bpm in samples:
-                writer.send(
-                    topic_for(TOPIC_HR, role),
-                    {"hr_bpm": hr_bpm, "source": f"import:{recording.format}"},
-                    t_ns,
-                )
-            writer.send(status, {"status": STATUS_ENDED}, samples[-1][0] if samples else 0)
+            _write_hr_samples(writer, recording, role, samples)
     return Path(out)
+
+
+def _session_payload(
+    recording: ImportedRecording, source_file: str, client_id: str, therapist_id: str
+) -> dict[str, Any]:
+    """Return the `session` message of an imported recording (a derived file)."""
+    return {
+        "clock": {
+            "monotonic_anchor_ns": 0,
+            "wall_anchor_ns": recording.wall_anchor_ns,
+            "speed": 1.0,
+        },
+        "software": f"coregulate {coregulate.__version__}",
+        "mode": f"import ({recording.format})",
+        "imported_from": source_file,
+        "client_id": client_id,
+        "therapist_id": therapist_id,
+        "roles": sorted({*recording.notifications, *recording.hr_samples}),
+        "parameters": pipeline_parameters(),
+        # Another device's recording: no catalogue counts it as a client's session.
+        "derived": {"kind": "import", "from": source_file},
+    }
+
+
+def _write_beats(
+    writer: SessionWriter,
+    recording: ImportedRecording,
+    role: str,
+    notes: list[Notification],
+    device: str,
+) -> None:
+    """Write one role's RR notifications as beats, between connecting and ended statuses."""
+    status = topic_for(TOPIC_STATUS, role)
+    writer.send(status, {"status": STATUS_CONNECTING, "name": device}, 0)
+    beats = _placed(notes)
+    if beats:
+        writer.send(status, {"status": STATUS_STREAMING}, beats[0][0][0])
+    for t_ns, rr_ms, gap in beats:
+        writer.send(
+            topic_for(TOPIC_BEAT, role),
+            {
+                "t_ns": t_ns,
+                "rr_ms": rr_ms,
+                "rr_ticks": None,
+                "gap_before": gap,
+                "hr_bpm": round(60000.0 * len(rr_ms) / sum(rr_ms)),
+                "contact": None,
+                "source": f"import:{recording.format}",
+            },
+            t_ns[-1],
+        )
+    end = beats[-1][0][-1] if beats else 0
+    writer.send(status, {"status": STATUS_ENDED}, end)
+
+
+def _write_hr_samples(
+    writer: SessionWriter,
+    recording: ImportedRecording,
+    role: str,
+    samples: list[tuple[int, float]],
+) -> None:
+    """Write one role's heart-rate-only samples, between connecting and ended statuses."""
+    status = topic_for(TOPIC_STATUS, role)
+    writer.send(status, {"status": STATUS_CONNECTING, "name": recording.device[role]}, 0)
+    for t_ns, hr_bpm in samples:
+        writer.send(
+            topic_for(TOPIC_HR, role),
+            {"hr_bpm": hr_bpm, "source": f"import:{recording.format}"},
+            t_ns,
+        )
+    writer.send(status, {"status": STATUS_ENDED}, samples[-1][0] if samples else 0)

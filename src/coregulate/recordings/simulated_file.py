@@ -22,6 +22,7 @@ from coregulate.bus.envelope import TOPIC_SESSION
 from coregulate.clock import SessionClock
 from coregulate.recordings.parameters import pipeline_parameters
 from coregulate.recordings.writer import SessionWriter
+from coregulate.signal.dyad import ROLES
 
 # Session time runs 10^12 times faster than the host's: every event is already due.
 _ALWAYS_DUE = SessionClock(0, 0, 1e12)
@@ -59,7 +60,7 @@ def write_simulated_session(
             },
             0,
         )
-        for role in ("client", "therapist"):
+        for role in ROLES:
             publisher = StrapPublisher(role, writer)
             strap = SimulatedStrap(sim, role, _ALWAYS_DUE)
             for event in _events(strap):

@@ -8,7 +8,9 @@ from typing import Any
 import numpy as np
 
 from coregulate.recordings.summary import PersonSummary
-from coregulate.review.session_data import STATES, PersonSeries, SessionData
+from coregulate.review.session_data import PersonSeries, SessionData
+from coregulate.sessionfile.markers import MARKER_CATEGORIES
+from coregulate.signal.baseline import STATES
 from coregulate.signal.dyad import DEFAULT_BASELINE_S
 
 
@@ -84,7 +86,7 @@ def sync_summary(data: SessionData) -> dict[str, Any]:
 
 def marker_counts(data: SessionData) -> dict[str, int]:
     """Return how many rupture, repair and note markers the session has."""
-    counts = {"rupture": 0, "repair": 0, "note": 0}
+    counts = dict.fromkeys(MARKER_CATEGORIES, 0)
     for m in data.markers:
         counts[m.category] += 1
     return counts

@@ -22,9 +22,9 @@ from coregulate.alliance.scoring import RatingError
 from coregulate.sessionfile.beats import BeatSeries
 from coregulate.sessionfile.markers import Marker
 from coregulate.sessionfile.record import Event, read_session
+from coregulate.signal.baseline import STATES
 from coregulate.signal.dyad import ROLES
 
-STATES = ("settled", "activated", "highly activated")
 # Metrics come about once per beat; a longer pause than this between two updates is
 # lost data, not time spent in the last state shown.
 MAX_UPDATE_GAP_S = 5.0

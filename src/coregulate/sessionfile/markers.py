@@ -12,8 +12,24 @@ readers; a test keeps the two agreeing.)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
-RETRACTION = "retraction"
+RETRACTION: Final = "retraction"
+# The kinds of marker the live window makes, in the order of its marker bar. A file
+# may hold others (an import, an older file); each falls in one of the categories.
+MARKER_KINDS: Final = ("rupture-withdrawal", "rupture-confrontation", "repair", "note")
+MARKER_CATEGORIES: Final = ("rupture", "repair", "note")
+
+
+def kind_label(kind: str) -> str:
+    """Return a marker kind as a reader writes it: "rupture-withdrawal" -> "rupture: withdrawal"."""
+    return kind.replace("-", ": ", 1)
+
+
+def kind_category(kind: str) -> str:
+    """Return the category of a marker kind: "rupture", "repair" or "note"."""
+    k = kind.lower()
+    return "rupture" if k.startswith("rupture") else "repair" if k.startswith("repair") else "note"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,15 +45,12 @@ class Marker:
     @property
     def label(self) -> str:
         """Return the kind as a reader writes it ("rupture-withdrawal" -> "rupture: withdrawal")."""
-        return self.kind.replace("-", ": ", 1)
+        return kind_label(self.kind)
 
     @property
     def category(self) -> str:
         """Return "rupture", "repair" or "note"."""
-        k = self.kind.lower()
-        return (
-            "rupture" if k.startswith("rupture") else "repair" if k.startswith("repair") else "note"
-        )
+        return kind_category(self.kind)
 
 
 class Markers:

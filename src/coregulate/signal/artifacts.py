@@ -65,6 +65,40 @@ def implausible_reason(t_ns: int, rr_ms: float, last_ns: int | None) -> str | No
     return None
 
 
+def plausible_beats(
+    t_ns: np.ndarray, rr_ms: np.ndarray, gap_before: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (keep, gap_before): which beats are plausible, and the gaps classification sees.
+
+    The live rule applied to a whole series: each interval is checked with
+    :func:`implausible_reason` against the last kept beat; a rejected interval enters
+    nothing and the next kept beat starts a new run (its ``gap_before`` becomes True, as
+    does the first kept beat's). A rejected beat's ``gap_before`` is returned as given.
+
+    Examples
+    --------
+    >>> t = np.array([1, 2, 3, 4]) * 1_000_000_000
+    >>> keep, gaps = plausible_beats(t, np.array([800.0, 100.0, 900.0, 850.0]), np.zeros(4))
+    >>> keep.tolist(), gaps.tolist()
+    ([True, False, True, True], [True, False, True, False])
+    """
+    t = np.asarray(t_ns, dtype=np.int64)
+    rr = np.asarray(rr_ms, dtype=float)
+    gaps = np.asarray(gap_before, dtype=bool).copy()
+    keep = np.zeros(t.size, dtype=bool)
+    last: int | None = None
+    pending = True  # the first beat starts a run
+    for i in range(t.size):
+        if implausible_reason(int(t[i]), float(rr[i]), last) is not None:
+            pending = True
+            continue
+        keep[i] = True
+        gaps[i] = gaps[i] or pending
+        pending = False
+        last = int(t[i])
+    return keep, gaps
+
+
 def quartile_threshold(values: np.ndarray, alpha: float = ALPHA) -> float:
     """Return α times the quartile deviation (Q3 - Q1) / 2 of `values` (linear quantiles).
 

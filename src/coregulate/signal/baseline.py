@@ -68,7 +68,7 @@ class BaselineProfile:
         if not isinstance(obj, dict) or obj.get("format") != PROFILE_FORMAT:
             raise BaselineError(
                 f'not a baseline profile: expected a JSON object with "format": '
-                f'"{PROFILE_FORMAT}"; write one with BaselineProfile.save()'
+                f'"{PROFILE_FORMAT}"; write one with save_baseline_profile()'
             )
         if obj.get("version") != PROFILE_VERSION:
             raise BaselineError(
@@ -89,12 +89,6 @@ class BaselineProfile:
         if values["hr_bpm_sd"] < 0 or values["ln_rmssd_sd"] < 0:
             raise BaselineError("baseline SDs must not be negative")
         return cls(n_samples=n, source="profile", **values)
-
-    def save(self, path: str | Path) -> None:
-        """Write the profile as JSON to `path`, readable by its owner only."""
-        p = Path(path)
-        p.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
-        p.chmod(0o600)
 
     @classmethod
     def load(cls, path: str | Path) -> BaselineProfile:

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from coregulate.signal.artifacts import KIND_NAMES, NORMAL, classify_series, implausible_reason
+from coregulate.signal.artifacts import KIND_NAMES, NORMAL, classify_series, plausible_beats
 
 IMPLAUSIBLE = "implausible"  # kept out of classification (outside 200-3000 ms, time not advancing)
 
@@ -37,18 +37,7 @@ def classify_beats(
     """
     t = np.asarray(t_ns, dtype=np.int64)
     rr = np.asarray(rr_ms, dtype=float)
-    gaps = np.asarray(gap_before, dtype=bool).copy()
-    keep = np.zeros(t.size, dtype=bool)
-    last: int | None = None
-    pending = True
-    for i in range(t.size):
-        if implausible_reason(int(t[i]), float(rr[i]), last) is not None:
-            pending = True
-            continue
-        keep[i] = True
-        gaps[i] = gaps[i] or pending
-        pending = False
-        last = int(t[i])
+    keep, gaps = plausible_beats(t, rr, gap_before)
     kinds = np.full(t.size, IMPLAUSIBLE, dtype=object)
     if keep.any():
         kind, _ = classify_series(t[keep], rr[keep], gaps[keep])

@@ -15,6 +15,7 @@ from typing import Any, Final
 from PySide6 import QtCore, QtWidgets
 
 from coregulate.palette import MARKER_COLOURS
+from coregulate.sessionfile.markers import MARKER_KINDS, RETRACTION, kind_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,19 +29,22 @@ class MarkerKind:
     colour: str
 
 
-KINDS: Final = (
+# The key that makes each kind of marker; the same letter is drawn beside its line.
+KIND_KEYS: Final = {
+    "rupture-withdrawal": "W",
+    "rupture-confrontation": "C",
+    "repair": "R",
+    "note": "N",
+}
+KINDS: Final = tuple(
     MarkerKind(
-        "rupture-withdrawal", "W", "Rupture: withdrawal", "W", MARKER_COLOURS["rupture-withdrawal"]
-    ),
-    MarkerKind(
-        "rupture-confrontation",
-        "C",
-        "Rupture: confrontation",
-        "C",
-        MARKER_COLOURS["rupture-confrontation"],
-    ),
-    MarkerKind("repair", "R", "Repair", "R", MARKER_COLOURS["repair"]),
-    MarkerKind("note", "N", "Note", "N", MARKER_COLOURS["note"]),
+        kind,
+        key=KIND_KEYS[kind],
+        label=kind_label(kind).capitalize(),  # "Rupture: withdrawal"
+        letter=KIND_KEYS[kind],
+        colour=MARKER_COLOURS[kind],
+    )
+    for kind in MARKER_KINDS
 )
 BY_KIND: Final = {k.kind: k for k in KINDS}
 UNDO_KEY: Final = "Ctrl+Z"
@@ -69,7 +73,7 @@ def marker_payload(
 
 def retraction_payload(retracts: str, t_ns: int) -> dict[str, Any]:
     """Return the `marker` payload that withdraws marker `retracts` (undo)."""
-    return {"id": new_marker_id(), "kind": "retraction", "t_ns": int(t_ns), "retracts": retracts}
+    return {"id": new_marker_id(), "kind": RETRACTION, "t_ns": int(t_ns), "retracts": retracts}
 
 
 class MarkerBar(QtWidgets.QWidget):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coregulate.bus.envelope import EnvelopeError, Message
-from coregulate.sessionfile.markers import RETRACTION, Marker, Markers
+from coregulate.sessionfile.markers import MARKER_KINDS, RETRACTION, Marker, Markers
 from coregulate.signal import catalogue
 from coregulate.signal.dyad import ROLES
 from coregulate.ui.buffers import SeriesBuffer
@@ -28,7 +28,6 @@ GAP_STATUSES = ("disconnected", "contact lost", "reconnecting", "gave up", "no b
 # Two metrics updates further apart than this have a gap between them (no beats):
 # a line is never drawn across it. Updates come about once a second.
 MAX_STEP_S = 10.0
-MARKER_KINDS = ("rupture-withdrawal", "rupture-confrontation", "repair", "note")
 
 
 def metric_columns() -> tuple[str, ...]:

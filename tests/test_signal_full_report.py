@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from coregulate.signal.artifacts import classify_series
-from coregulate.signal.report import Segment, full_report
+from coregulate.signal.full_report import Segment, full_report
 from signal_support import pyhrv_nn
 
 nk = pytest.importorskip("neurokit2")
@@ -61,7 +61,7 @@ def test_too_few_beats_is_reported_not_raised() -> None:
 def test_the_live_path_does_not_import_neurokit2() -> None:
     code = (
         "import sys; import coregulate.stages.runner, coregulate.stages.metrics_stage, "
-        "coregulate.signal.person, coregulate.signal.report; "
+        "coregulate.signal.person, coregulate.signal.full_report; "
         "print('neurokit2' in sys.modules)"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from coregulate.signal.artifacts import KIND_NAMES, classify_series, implausible_reason
+from coregulate.signal.artifacts import KIND_NAMES, classify_series, plausible_beats
 
 NS_PER_S = 1_000_000_000
 
@@ -131,24 +131,13 @@ def accepted_beats(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Return (t_ns, rr_ms, gap_before, n_rejected) without implausible intervals.
 
-    The same rule as live (:func:`~coregulate.signal.artifacts.implausible_reason`):
+    The same rule as live (:func:`~coregulate.signal.artifacts.plausible_beats`):
     a rejected interval enters nothing and the next beat starts a new run.
     """
     t_in = np.asarray(t_ns, dtype=np.int64)
     rr_in = np.asarray(rr_ms, dtype=float)
     g_in = np.zeros(t_in.size, bool) if gap_before is None else np.asarray(gap_before, bool)
-    keep = np.zeros(t_in.size, bool)
-    gap = g_in.copy()
-    last: int | None = None
-    pending = True  # the first beat starts a run
-    for i in range(t_in.size):
-        if implausible_reason(int(t_in[i]), float(rr_in[i]), last) is not None:
-            pending = True
-            continue
-        keep[i] = True
-        gap[i] = gap[i] or pending
-        pending = False
-        last = int(t_in[i])
+    keep, gap = plausible_beats(t_in, rr_in, g_in)
     return t_in[keep], rr_in[keep], gap[keep], int(t_in.size - keep.sum())
 
 
