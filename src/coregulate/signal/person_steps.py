@@ -68,11 +68,15 @@ class Update:
 Step = Callable[[Update], None]
 
 
-class HeartRate:
-    """HR (bpm) = 60000 / mean NN over the short window (NeuroKit2 ``hrv_time``)."""
+class _ConfiguredStep:
+    """A step made once per person from the config (``step = Step(config)``)."""
 
     def __init__(self, config: PersonConfig) -> None:
         self.config = config
+
+
+class HeartRate(_ConfiguredStep):
+    """HR (bpm) = 60000 / mean NN over the short window (NeuroKit2 ``hrv_time``)."""
 
     def __call__(self, u: Update) -> None:
         """Write `hr_bpm` and `hr_artifact_share`."""
@@ -96,11 +100,8 @@ class HeartRate:
         u.values["hr_artifact_share"] = share
 
 
-class TimeDomain:
+class TimeDomain(_ConfiguredStep):
     """RMSSD, lnRMSSD and SDNN over the main window (NeuroKit2 ``hrv_time``), and artifacts."""
-
-    def __init__(self, config: PersonConfig) -> None:
-        self.config = config
 
     def __call__(self, u: Update) -> None:
         """Write RMSSD, lnRMSSD, SDNN, the beat and difference counts, the artifact share."""
@@ -247,18 +248,18 @@ class ArousalState:
 
     def retake(self, duration_s: float) -> None:
         """Start a new resting period of `duration_s` at the next update."""
-        self._pending_s = duration_s
-        self._collector = None
-        self.profile = None
-        self.status = "waiting"
-        self._tracker.reset()
+        self._restart(None, duration_s, "waiting")
 
     def use_profile(self, profile: BaselineProfile) -> None:
         """Use a stored profile as the baseline from now on."""
-        self.profile = profile
+        self._restart(profile, None, "profile")
+
+    def _restart(
+        self, profile: BaselineProfile | None, pending_s: float | None, status: str
+    ) -> None:
+        """Drop the collected baseline and the state: the indicator starts again."""
+        self.profile, self._pending_s, self.status = profile, pending_s, status
         self._collector = None
-        self._pending_s = None
-        self.status = "profile"
         self._tracker.reset()
 
     def __call__(self, u: Update) -> None:
