@@ -56,7 +56,11 @@ def analyze_one(job: dict[str, Any]) -> dict[str, Any]:
 
     try:
         analysis = analyze_files(
-            job.get("session"), job.get("client"), job.get("therapist"), bool(job.get("phase"))
+            job.get("session"),
+            job.get("client"),
+            job.get("therapist"),
+            bool(job.get("phase")),
+            parallel=bool(job.get("parallel", True)),
         )
     except (SessionFileError, OSError, ValueError) as exc:
         return {"job": job, "error": str(exc)}
@@ -128,6 +132,11 @@ def run_batch(jobs: list[dict[str, Any]], n_jobs: int | None) -> list[dict[str, 
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate analyze`; return the exit code."""
+    # One BLAS thread: our vectors are a few hundred values, and a process without
+    # other threads may fork workers for the independent parts of an analysis
+    # (recordings/forked.py). Set before NumPy is first imported; a user's own
+    # setting wins.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     if args.report and args.report.suffix.lower() not in (".pdf", ".png"):
         log.error("--report must end in .pdf or .png, got %s", args.report)
         return 2
@@ -139,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
         for job in jobs:
             job["phase"] = args.phase
+            job["parallel"] = False  # the batch already keeps every core busy
         if args.report:
             for i, job in enumerate(jobs, start=1):
                 job["report"] = str(

@@ -73,12 +73,14 @@ def analyze_files(
     client: str | os.PathLike[str] | None = None,
     therapist: str | os.PathLike[str] | None = None,
     phase: bool = False,
+    parallel: bool = True,
 ) -> Analysis:
     """Return the analysis of one session file, or of a client file and a therapist file.
 
     Two files are aligned on calendar time: each file's beats sit at its own wall-clock
     anchor plus session time, and the therapist's are shifted onto the client's clock.
     `phase` adds Hilbert phase synchrony (NeuroKit2, offline only; slower to start).
+    `parallel` lets independent parts run on several cores (`run_offline_pipeline`).
     """
     if session is not None:
         path = Path(session)
@@ -114,5 +116,5 @@ def analyze_files(
                 hr_only[role] = summary
         sources = paths
     ratings = [e.payload | {"t_ns": e.t_ns} for e in record.ratings]
-    result = run_offline_pipeline(people, phase)
+    result = run_offline_pipeline(people, phase, parallel)
     return Analysis(sources, people, result, record.markers, ratings, hr_only)

@@ -11,20 +11,24 @@ per-person stage joins offline analyses by its entry in `coregulate.stages.regis
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from coregulate.bus.envelope import TOPIC_SYNC, Message, make_message
+from coregulate.recordings.forked import paused_gc, run_all
 from coregulate.recordings.parameters import pipeline_parameters
 from coregulate.recordings.summary import PersonSummary
 from coregulate.sessionfile.access import read_session_payload
 from coregulate.sessionfile.beats import BeatSeries
 from coregulate.sessionfile.record import read_session
+from coregulate.signal.dyad import ROLES
 from coregulate.signal.screening import classify_beats, normal_mask, rmssd_normal_ms
 from coregulate.signal.synchrony import HR_PARAMS, SLOW_PARAMS, SynchronyReport, synchrony_offline
 from coregulate.signal.synchrony import screen_beats as sync_screen_beats
@@ -87,19 +91,41 @@ def synchrony_reports(
     outputs, when both people have it. `phase` adds Hilbert phase synchrony
     (NeuroKit2; about 1.5 s more, for its import).
     """
-    if "client" not in people or "therapist" not in people:
+    hr = hr_synchrony(people, phase)
+    if hr is None:
         return {}
-    reports: dict[str, SynchronyReport] = {}
+    return {"hr_bpm": hr, **slow_synchrony(people, outputs, phase)}
+
+
+def _end_ns(people: dict[str, BeatSeries]) -> int:
+    return max(int(p.t_ns[-1]) for p in people.values() if p.t_ns.size)
+
+
+def hr_synchrony(people: dict[str, BeatSeries], phase: bool) -> SynchronyReport | None:
+    """Return the heart-rate synchrony of the session's beats; None without both people."""
+    if any(role not in people for role in ROLES):
+        return None
     events = {
         role: sync_screen_beats(p.t_ns, p.rr_ms, p.gap_before, kind="hr_bpm")
         for role, p in people.items()
-        if role in ("client", "therapist")
+        if role in ROLES
     }
-    end_ns = max(int(p.t_ns[-1]) for p in people.values() if p.t_ns.size)
-    reports["hr_bpm"] = synchrony_offline(events, HR_PARAMS, end_ns, "hr_bpm", phase)
-    for series in SLOW_SERIES:
+    return synchrony_offline(events, HR_PARAMS, _end_ns(people), "hr_bpm", phase)
+
+
+def slow_synchrony(
+    people: dict[str, BeatSeries],
+    outputs: dict[str, list[dict[str, Any]]],
+    phase: bool,
+    series_names: Sequence[str] = SLOW_SERIES,
+) -> dict[str, SynchronyReport]:
+    """Return the synchrony of each slow series both people's metrics carry."""
+    if any(role not in people for role in ROLES):
+        return {}
+    reports = {}
+    for series in series_names:
         slow = {}
-        for role in ("client", "therapist"):
+        for role in ROLES:
             payloads = outputs.get(f"metrics.{role}", [])
             if not payloads or series not in payloads[0]:
                 break
@@ -107,7 +133,7 @@ def synchrony_reports(
             v = np.array([np.nan if p[series] is None else p[series] for p in payloads], float)
             slow[role] = (t, v)
         if len(slow) == 2:
-            reports[series] = synchrony_offline(slow, SLOW_PARAMS, end_ns, series, phase)
+            reports[series] = synchrony_offline(slow, SLOW_PARAMS, _end_ns(people), series, phase)
     return reports
 
 
@@ -172,14 +198,64 @@ def synchrony_summary(reports: dict[str, SynchronyReport]) -> dict[str, Any]:
     return out
 
 
-def run_offline_pipeline(people: dict[str, BeatSeries], phase: bool = False) -> PipelineResult:
+def run_offline_pipeline(
+    people: dict[str, BeatSeries], phase: bool = False, parallel: bool = True
+) -> PipelineResult:
     """Return the stages' outputs and the session summaries for the beats of a dyad.
 
     Each beat message goes through the stages in bus order, and what a stage
-    publishes goes on to the later stages (the synchrony stage reads the metrics),
-    as on the bus. Each person's messages keep their recorded order; the two are
-    interleaved by time. Then the synchrony of the whole session (`phase`: with
-    Hilbert phase synchrony, which needs NeuroKit2).
+    publishes goes on to the later stages, as on the bus. Each person's messages
+    keep their recorded order. Then the synchrony of the whole session (`phase`:
+    with Hilbert phase synchrony, which needs NeuroKit2).
+
+    When every offline stage keeps each person apart (`StageSpec.per_role`), each
+    person's chain, and the heart-rate synchrony, are independent pieces; with
+    `parallel` they run on several cores where that is safe (`recordings/forked.py`).
+    The result is the same either way.
+    """
+    with paused_gc():
+        return _run_pipeline(people, phase, parallel)
+
+
+def _run_pipeline(people: dict[str, BeatSeries], phase: bool, parallel: bool) -> PipelineResult:
+    specs = offline_specs()
+    partitions = (
+        [{role: beats} for role, beats in people.items()]
+        if all(spec.per_role for spec in specs)
+        else [people]
+    )
+    hr_job = functools.partial(hr_synchrony, people, phase)
+    chain_jobs = [functools.partial(_run_chain, part) for part in partitions]
+    hr, *chains = run_all([hr_job, *chain_jobs], parallel)
+    result = PipelineResult()
+    _merge_chains(result, chains)
+    for role in people:
+        result.people[role] = next(c.people[role] for c in chains if role in c.people)
+    slow = run_all(
+        [
+            functools.partial(slow_synchrony, people, result.outputs, phase, (name,))
+            for name in SLOW_SERIES
+        ],
+        parallel,
+    )
+    reports = {"hr_bpm": hr, **{k: v for part in slow for k, v in part.items()}} if hr else {}
+    for report in reports.values():
+        result.outputs.setdefault(TOPIC_SYNC, []).extend(report.updates)
+        result.output_t_ns.setdefault(TOPIC_SYNC, []).extend(u["t_ns"] for u in report.updates)
+    result.synchrony = synchrony_summary(reports)
+    result.parameters = {
+        "stages": [spec.stage_class.__name__ for spec in specs],
+        **pipeline_parameters(),
+    }
+    return result
+
+
+def _run_chain(people: dict[str, BeatSeries]) -> PipelineResult:
+    """Return what the offline stages publish over these people's beats, and their summaries.
+
+    Each beat message goes through the stages in bus order, and what a stage
+    publishes goes on to the later stages, as on the bus; the people's messages are
+    interleaved by time.
     """
     result = PipelineResult()
     stages = offline_stages()
@@ -208,22 +284,33 @@ def run_offline_pipeline(people: dict[str, BeatSeries], phase: bool = False) -> 
                 produced += publish(i, stage.terminate())
             messages = messages + produced  # later stages see what this one published
 
-    merged = heapq.merge(*(p.messages for p in people.values()), key=lambda m: m.t_ns)
-    for msg in merged:
+    for msg in heapq.merge(*(p.messages for p in people.values()), key=lambda m: m.t_ns):
         feed([msg])
     feed([], final=True)
     for role, beats in people.items():
         result.people[role] = person_summary(beats)
-    reports = synchrony_reports(people, result.outputs, phase)
-    for report in reports.values():
-        result.outputs.setdefault(TOPIC_SYNC, []).extend(report.updates)
-        result.output_t_ns.setdefault(TOPIC_SYNC, []).extend(u["t_ns"] for u in report.updates)
-    result.synchrony = synchrony_summary(reports)
-    result.parameters = {
-        "stages": [type(s).__name__ for s in stages],
-        **pipeline_parameters(),
-    }
     return result
+
+
+def _merge_chains(result: PipelineResult, chains: list[PipelineResult]) -> None:
+    """Put the chains' outputs into `result`, topics in the order they were first published.
+
+    Per-person chains publish disjoint topics (``metrics.client``, ...), so merging
+    keeps every topic's messages in their order.
+    """
+    firsts = sorted(
+        (times[0], i, topic)
+        for i, chain in enumerate(chains)
+        for topic, times in chain.output_t_ns.items()
+        if times
+    )
+    for _, i, topic in firsts:
+        if topic in result.outputs:
+            raise RuntimeError(
+                f"two offline chains published {topic!r}; mark the stage per_role=False"
+            )
+        result.outputs[topic] = chains[i].outputs[topic]
+        result.output_t_ns[topic] = chains[i].output_t_ns[topic]
 
 
 def _num(x: float) -> float | None:

@@ -72,6 +72,9 @@ class StageSpec:
     factory: Callable[..., Stage]  # factory(source, **options) -> Stage
     options: Mapping[str, Any] = field(default_factory=dict)
     offline: bool = True
+    # Each person's messages in, that person's topics out, people never meet: the
+    # offline pipeline may run each person's chain apart (on another core).
+    per_role: bool = False
 
     @property
     def consumes(self) -> tuple[str, ...]:
@@ -101,6 +104,7 @@ STAGES: tuple[StageSpec, ...] = (
         PersonMetricsStage,
         _metrics_stage,
         MappingProxyType({"baseline_s": DEFAULT_BASELINE_S, "profile_paths": None}),
+        per_role=True,
     ),
     StageSpec("sync", SyncStage, _sync_stage, offline=False),
 )

@@ -1,0 +1,96 @@
+"""Offline analysis pieces in forked workers: same results, errors carried back, never unsafe."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from coregulate.recordings import forked
+from signal_support import pyhrv_nn
+
+CLI = [sys.executable, "-m", "coregulate.cli"]
+# A process without BLAS worker threads may fork (forked.can_fork).
+ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+
+
+def _python(code: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def test_workers_return_results_in_order_and_carry_exceptions_back() -> None:
+    out = _python(
+        """
+        import os
+        from coregulate.recordings.forked import can_fork, run_all
+
+        def boom():
+            raise ValueError("bad beat file")
+
+        assert can_fork()
+        pids = run_all([os.getpid, os.getpid, os.getpid])
+        print(pids[-1] == os.getpid(), len(set(pids)) == 3)
+        try:
+            run_all([boom, lambda: 2])
+        except ValueError as exc:
+            print("raised", exc)
+        """
+    )
+    assert out.splitlines() == ["True True", "raised bad beat file"]
+
+
+def test_with_another_thread_running_everything_runs_here() -> None:
+    # Forking a process with other threads can deadlock the child: never done.
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not forked.can_fork()
+        assert forked.run_all([os.getpid, os.getpid]) == [os.getpid()] * 2
+    finally:
+        stop.set()
+        other.join()
+
+
+def test_parallel_and_sequential_analysis_give_the_same_result(tmp_path: Path) -> None:
+    # Real beats: pyhrv's 5-minute NN series (tests/data/pyhrv), imported as both people.
+    nn = pyhrv_nn("Short")
+    assert nn is not None
+    rr = tmp_path / "rr.txt"
+    rr.write_text("\n".join(str(int(x)) for x in np.concatenate([nn, nn])) + "\n")
+    for role in ("client", "therapist"):
+        args = ["import", str(rr), "--role", role, "--out", str(tmp_path / f"{role}.sqlite")]
+        subprocess.run([*CLI, *args], check=True, capture_output=True, env=ENV)
+    out = _python(
+        f"""
+        import json
+        from coregulate.recordings.analysis import analyze_files
+        from coregulate.recordings.forked import can_fork
+
+        assert can_fork()  # the parallel run below really forks
+
+        runs = [
+            analyze_files(client={str(tmp_path / "client.sqlite")!r},
+                          therapist={str(tmp_path / "therapist.sqlite")!r}, parallel=p)
+            for p in (True, False)
+        ]
+        same_outputs = runs[0].result.outputs == runs[1].result.outputs
+        same_order = list(runs[0].result.outputs) == list(runs[1].result.outputs)
+        print(json.dumps([same_outputs, same_order, runs[0].summary() == runs[1].summary()]))
+        """
+    )
+    assert json.loads(out) == [True, True, True]
