@@ -13,10 +13,13 @@ its source (``hrv/hrv_time.py``, ``hrv/hrv_frequency.py``, ``hrv/intervals_proce
   ``arange(t0, t_end + 1/fs, 1/fs)`` with a quadratic spline held constant outside
   the beats (``scipy.interpolate.interp1d(kind="quadratic")``, NeuroKit2's default;
   computed by :mod:`coregulate.signal.spline`, equal to SciPy's to rounding);
-  mean removed; Welch with a periodic Hann window of ``N // 2`` samples (NeuroKit2's
-  "default" minimum frequency ``2 fs / (N / 2)`` gives two cycles = ``N / 2``), 50 %
-  overlap, FFT length twice the segment, density scaling, no further detrending;
-  band power = trapezoid over frequencies ``lo <= f < hi``. NeuroKit2 divides the PSD
+  mean removed; Welch with a periodic Hann window, FFT length twice the segment,
+  density scaling, no further detrending. NeuroKit2's segments are ``N // 2``
+  samples at 50 % overlap and its band power the trapezoid over ``lo <= f < hi``;
+  here (the live layout) segments are 60 s at >= 75 % overlap and the band is
+  integrated over exactly ``[lo, hi]``, so that a sliding window never changes the
+  estimator (``segment_s=None`` gives NeuroKit2's layout; docs/metrics.md,
+  "Spectral layout", says why and what it costs). NeuroKit2 divides the PSD
   by its maximum by default (``normalize=True``); here powers are in ms² (its
   ``normalize=False``). NeuroKit2 interpolates at 100 Hz by default; the live path
   uses 4 Hz (Kubios' rate; see docs/metrics.md for why the difference is small).
@@ -116,11 +119,12 @@ def welch_segments(n: int, fs_hz: float, segment_s: float | None) -> tuple[int, 
     of segments then flips between 2 and 3 with the parity of ``N // 2``.
 
     A number is the fixed layout: segments of ``round(segment_s * fs)`` samples (all
-    of `n` if shorter), as few as cover the series with at least 50 % overlap, the
-    step shared out evenly (``(n - L) // (K - 1)``). Between 1.5 and 2 segment
-    lengths of data (90-120 s for 60 s segments) that is always 3 segments, so a
-    growing or sliding live window never changes the estimator; the < K - 1 samples
-    the integer step leaves over are the oldest ones and are not used.
+    of `n` if shorter), as few as cover the span (``n - 1`` samples: the grid runs
+    one step past the last beat) with at least ``WELCH_MIN_OVERLAP`` (75 %) overlap,
+    the step shared out evenly (``(n - L) // (K - 1)``). For 60 s segments at 4 Hz,
+    every window of 422-481 samples (105-120 s, all live 120 s windows) has 5
+    segments, so a sliding live window never changes the estimator; the < K - 1
+    samples the integer step leaves over are the oldest ones and are not used.
 
     Examples
     --------
