@@ -41,3 +41,19 @@ def beat_payloads(sim: DyadSimulation, role: str = "client") -> list[dict]:
         else:
             pub.handle(SourceEvent(role, ev.arrival_ns, status=STATUS_STREAMING))
     return [p for t, p, _ in rec.sent if t == f"beat.{role}"]  # type: ignore[misc]
+
+
+def sine_beats(
+    bpm: float, amplitude_ms: float = 20.0, freq_hz: float = 0.30, duration_s: float = 300.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (end time s, RR ms) of beats at `bpm` whose RR oscillates as a sine.
+
+    RR_j = 60000 / bpm + amplitude · sin(2π f t_{j-1}), t_{j-1} the beat's start:
+    the same oscillation in ms at any heart rate, sampled by the beats.
+    """
+    t, rr = [0.0], []
+    while t[-1] < duration_s:
+        r = 60000.0 / bpm + amplitude_ms * np.sin(2 * np.pi * freq_hz * t[-1])
+        rr.append(r)
+        t.append(t[-1] + r / 1000.0)
+    return np.array(t[1:]), np.array(rr)

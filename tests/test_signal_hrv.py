@@ -10,11 +10,13 @@ import scipy.signal
 
 from coregulate.acquisition.simulator import DyadConfig, PersonProfile, simulate_dyad
 from coregulate.signal.hrv import (
+    WELCH_SEGMENT_S,
     band_powers_ms2,
     interpolate_nn,
     rmssd_ms,
     sdnn_ms,
     welch_psd,
+    welch_segments,
 )
 from signal_support import pyhrv_nn
 
@@ -77,16 +79,102 @@ def test_rmssd_never_spans_a_gap_like_neurokit2() -> None:
 
 
 def test_welch_psd_equals_scipy() -> None:
+    # NeuroKit2's layout (segment_s=None): N // 2 samples, as NeuroKit2 calls SciPy.
     rng = np.random.default_rng(3)
     for n in (478, 479, 480, 12001):
         x = rng.normal(size=n)
-        f, p = welch_psd(x, 4.0)
+        f, p = welch_psd(x, 4.0, segment_s=None)
         nper = n // 2
         f_ref, p_ref = scipy.signal.welch(
             x - x.mean(), fs=4.0, nperseg=nper, nfft=2 * nper, detrend=False
         )
         np.testing.assert_allclose(f, f_ref, rtol=1e-12)
         np.testing.assert_allclose(p, p_ref, rtol=1e-9, atol=1e-15)
+
+
+def test_fixed_layout_equals_scipy_welch_with_the_same_segments() -> None:
+    # The live layout: 60 s segments, overlap >= 75 %, the oldest leftover samples
+    # unused; SciPy given the same segments (the series from the first one on,
+    # nperseg, noverlap = nperseg - step) computes the same PSD.
+    rng = np.random.default_rng(4)
+    for n in (422, 433, 478, 480, 481, 1196, 14400):
+        x = rng.normal(size=n)
+        nper, step, k = welch_segments(n, 4.0, WELCH_SEGMENT_S)
+        first = n - ((k - 1) * step + nper)
+        f, p = welch_psd(x, 4.0)
+        f_ref, p_ref = scipy.signal.welch(
+            x[first:] - x.mean(),
+            fs=4.0,
+            nperseg=nper,
+            noverlap=nper - step,
+            nfft=2 * nper,
+            detrend=False,
+        )
+        np.testing.assert_allclose(f, f_ref, rtol=1e-12)
+        np.testing.assert_allclose(p, p_ref, rtol=1e-9, atol=1e-15)
+
+
+def test_fixed_layout_is_the_same_for_every_live_window() -> None:
+    # A live 120 s window at 4 Hz has 432-481 grid samples (coverage >= 108 s; the
+    # grid runs one step past the last beat). NeuroKit2's N/2 layout changes with N
+    # (2 or 3 segments by parity, and its segment length and frequency grid with
+    # every sample); the fixed layout is 5 segments of 240 samples throughout.
+    live = range(432, 482)
+    assert {welch_segments(n, 4.0, None)[2] for n in live} == {2, 3}
+    assert {welch_segments(n, 4.0, WELCH_SEGMENT_S)[::2] for n in live} == {(240, 5)}
+
+
+def _hf_every_5_s(nn: np.ndarray, segment_s: float | None) -> np.ndarray:
+    """HF of 120 s windows ending at the first beat >= 5 s after the last update."""
+    t = np.cumsum(nn) / 1000.0
+    hf, last = [], -np.inf
+    for j in range(t.size):
+        if t[j] - last < 5.0 or t[j] - t[0] < 120.0:
+            continue
+        last = t[j]
+        sel = (t > t[j] - 120.0) & (t <= t[j])
+        hf.append(band_powers_ms2(t[sel] - t[sel][0], nn[sel], 4.0, segment_s=segment_s)[1])
+    return np.array(hf)
+
+
+def test_hf_between_5_s_updates_on_real_data(long_nn: np.ndarray) -> None:
+    # Data: pyhrv's real 1-hour NN series; the live cadence (120 s, every >= 5 s).
+    # Measured (scripts/spectral_stability.py), share of updates where HF moved by
+    # > 10 % / > 25 %: NeuroKit2's N/2 layout 33.7 % / 5.7 % (kernel), 30.2 % / 3.7 %
+    # (live class, before this change); fixed 60 s layout 13.5 % / 0.6 % (kernel),
+    # 10.2 % / 0.8 % (live class). Issue 13 asks > 10 % in <= 1 %: NOT met on this
+    # series. The rest is the data's own change, not the layout: a rectangular
+    # periodogram of the whole 120 s moves > 10 % in 24 % of updates, and on a
+    # stationary surrogate of the same series (its spectrum, phases randomised) the
+    # fixed layout moves > 10 % in 2.8 % (N/2: 17.6 %). docs/metrics.md says so.
+    def jumps(hf: np.ndarray, by: float) -> float:
+        return float(np.mean(np.abs(np.diff(hf)) / hf[:-1] > by))
+
+    before, after = _hf_every_5_s(long_nn, None), _hf_every_5_s(long_nn, WELCH_SEGMENT_S)
+    assert jumps(before, 0.10) > 0.30 and jumps(before, 0.25) > 0.05  # the failure
+    assert jumps(after, 0.25) <= 0.01
+    assert jumps(after, 0.10) <= 0.15
+    assert jumps(after, 0.10) < 0.5 * jumps(before, 0.10)
+
+
+def test_whole_recordings_against_neurokit2() -> None:
+    # Reference: nk.hrv_frequency({"RRI", "RRI_Time"}, normalize=False) with its
+    # defaults (100 Hz, N/2 layout) on pyhrv's real recordings, whole.
+    # Measured (scripts/spectral_stability.py): 1 h series LF -0.8 %, HF -0.9 %;
+    # 5 min series LF +14.2 %, HF +6.1 %. The 5 % asked by issue 13 holds on the hour
+    # and NOT on 5 minutes: there NeuroKit2 takes 150 s segments (resolution 1/150 Hz)
+    # and 60 s segments let VLF leak into LF; against the record's own band variance
+    # (Parseval) ours is -4.0 % / -1.5 % and NeuroKit2's -15.9 % / -7.2 %
+    # (docs/metrics.md, "Spectral layout"). So the 5-minute check is stated at 15 %.
+    for name, tol in (("Long", 0.05), ("Short", 0.15)):
+        nn = pyhrv_nn(name)
+        if nn is None:
+            pytest.skip("pyhrv sample series not present")
+        t = np.cumsum(nn) / 1000.0
+        ref = _nk(nk.hrv_frequency, nn, t, normalize=False)
+        lf, hf = band_powers_ms2(t - t[0], nn, 4.0)
+        assert lf == pytest.approx(ref["HRV_LF"], rel=tol)
+        assert hf == pytest.approx(ref["HRV_HF"], rel=tol)
 
 
 def test_interpolation_equals_interp1d_quadratic(long_nn: np.ndarray) -> None:
@@ -103,19 +191,23 @@ def test_band_powers_equal_neurokit2_at_the_same_interpolation_rate(
     long_nn: np.ndarray, rate_hz: int
 ) -> None:
     # Reference: nk.hrv_frequency(..., interpolation_rate=rate, normalize=False)
-    # ["HRV_LF", "HRV_HF"] (ms²) on the same 120 s windows.
+    # ["HRV_LF", "HRV_HF"] (ms²) on the same 120 s windows. The kernel is given
+    # NeuroKit2's own layout (segment_s=None: N/2 samples, its band edges), and then
+    # equals it to 1e-9. The live layout is the fixed 60 s one, which is not
+    # NeuroKit2's and is held to it differently (the tests above; docs/metrics.md).
     step = 311.0 if rate_hz == 4 else 1201.0
     for t, nn in _windows(long_nn, 120.0, step):
         ref = _nk(nk.hrv_frequency, nn, t, interpolation_rate=rate_hz, normalize=False)
-        lf, hf = band_powers_ms2(t, nn, float(rate_hz))
+        lf, hf = band_powers_ms2(t, nn, float(rate_hz), segment_s=None)
         assert lf == pytest.approx(ref["HRV_LF"], rel=1e-9)
         assert hf == pytest.approx(ref["HRV_HF"], rel=1e-9)
 
 
 def test_band_powers_equal_neurokit2_on_simulated_ticks(sim_rr: np.ndarray) -> None:
+    # As above: at NeuroKit2's layout (segment_s=None) the kernel is NeuroKit2's.
     for t, nn in _windows(sim_rr, 120.0, 151.0):
         ref = _nk(nk.hrv_frequency, nn, t, interpolation_rate=4, normalize=False)
-        lf, hf = band_powers_ms2(t, nn, 4.0)
+        lf, hf = band_powers_ms2(t, nn, 4.0, segment_s=None)
         assert (lf, hf) == pytest.approx((ref["HRV_LF"], ref["HRV_HF"]), rel=1e-9)
 
 
@@ -129,7 +221,8 @@ def test_4_hz_against_neurokit2_default_100_hz(long_nn: np.ndarray) -> None:
     # layout (3 segments), 4 Hz and 100 Hz agree within 2 % (docs/metrics.md: the
     # quadratic spline has no power above 2 Hz to alias). Where NeuroKit2's own grid
     # length yields 2 segments instead of 3, its estimate itself moves by tens of
-    # per cent, which is why the live tolerance is stated at the same rate.
+    # per cent, which is why the live tolerance is stated at the same rate. This
+    # test is about the rate, so both sides use NeuroKit2's layout (segment_s=None).
     compared = 0
     for t, nn in _windows(long_nn, 120.0, 97.0):
         n4 = np.arange(t[0], t[-1] + 0.25, 0.25).size
@@ -137,7 +230,7 @@ def test_4_hz_against_neurokit2_default_100_hz(long_nn: np.ndarray) -> None:
         if _welch_segments(n4) != _welch_segments(n100):
             continue
         ref = _nk(nk.hrv_frequency, nn, t, normalize=False)
-        lf, hf = band_powers_ms2(t, nn, 4.0)
+        lf, hf = band_powers_ms2(t, nn, 4.0, segment_s=None)
         assert lf == pytest.approx(ref["HRV_LF"], rel=0.02)
         assert hf == pytest.approx(ref["HRV_HF"], rel=0.02)
         compared += 1

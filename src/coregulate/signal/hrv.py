@@ -13,10 +13,13 @@ its source (``hrv/hrv_time.py``, ``hrv/hrv_frequency.py``, ``hrv/intervals_proce
   ``arange(t0, t_end + 1/fs, 1/fs)`` with a quadratic spline held constant outside
   the beats (``scipy.interpolate.interp1d(kind="quadratic")``, NeuroKit2's default;
   computed by :mod:`coregulate.signal.spline`, equal to SciPy's to rounding);
-  mean removed; Welch with a periodic Hann window of ``N // 2`` samples (NeuroKit2's
-  "default" minimum frequency ``2 fs / (N / 2)`` gives two cycles = ``N / 2``), 50 %
-  overlap, FFT length twice the segment, density scaling, no further detrending;
-  band power = trapezoid over frequencies ``lo <= f < hi``. NeuroKit2 divides the PSD
+  mean removed; Welch with a periodic Hann window, FFT length twice the segment,
+  density scaling, no further detrending. NeuroKit2's segments are ``N // 2``
+  samples at 50 % overlap and its band power the trapezoid over ``lo <= f < hi``;
+  here (the live layout) segments are 60 s at >= 75 % overlap and the band is
+  integrated over exactly ``[lo, hi]``, so that a sliding window never changes the
+  estimator (``segment_s=None`` gives NeuroKit2's layout; docs/metrics.md,
+  "Spectral layout", says why and what it costs). NeuroKit2 divides the PSD
   by its maximum by default (``normalize=True``); here powers are in ms² (its
   ``normalize=False``). NeuroKit2 interpolates at 100 Hz by default; the live path
   uses 4 Hz (Kubios' rate; see docs/metrics.md for why the difference is small).
@@ -100,45 +103,89 @@ def interpolate_nn(t_s: np.ndarray, nn_ms: np.ndarray, fs_hz: float) -> np.ndarr
     return out
 
 
-_LAYOUT_CACHE: dict[tuple[int, float], tuple[np.ndarray, np.ndarray, float, int, np.ndarray]] = {}
+WELCH_SEGMENT_S: Final = 60.0
+"""Welch segment length of the live and offline spectra, seconds (docs/metrics.md)."""
+WELCH_MIN_OVERLAP: Final = 0.75
+
+_Layout = tuple[np.ndarray, np.ndarray, float, int, np.ndarray]
+_LAYOUT_CACHE: dict[tuple[int, float, float | None], _Layout] = {}
 
 
-def _welch_layout(n: int, fs_hz: float) -> tuple[np.ndarray, np.ndarray, float, int, np.ndarray]:
+def welch_segments(n: int, fs_hz: float, segment_s: float | None) -> tuple[int, int, int]:
+    """Return (segment length, step, number of segments), in samples, for `n` samples.
+
+    ``segment_s=None`` is NeuroKit2's layout: ``N // 2`` samples (from its default
+    minimum frequency ``2 fs / (N / 2)``), step ``nperseg - nperseg // 2``; the number
+    of segments then flips between 2 and 3 with the parity of ``N // 2``.
+
+    A number is the fixed layout: segments of ``round(segment_s * fs)`` samples (all
+    of `n` if shorter), as few as cover the span (``n - 1`` samples: the grid runs
+    one step past the last beat) with at least ``WELCH_MIN_OVERLAP`` (75 %) overlap,
+    the step shared out evenly (``(n - L) // (K - 1)``). For 60 s segments at 4 Hz,
+    every window of 422-481 samples (105-120 s, all live 120 s windows) has 5
+    segments, so a sliding live window never changes the estimator; the < K - 1
+    samples the integer step leaves over are the oldest ones and are not used.
+
+    Examples
+    --------
+    >>> welch_segments(480, 4.0, None), welch_segments(478, 4.0, None)
+    ((240, 120, 3), (239, 120, 2))
+    >>> [welch_segments(n, 4.0, 60.0) for n in (422, 433, 480, 481)]
+    [(240, 45, 5), (240, 48, 5), (240, 60, 5), (240, 60, 5)]
+    """
+    if segment_s is None:
+        min_frequency = (2 * fs_hz) / (n / 2)
+        nperseg = int((2 / min_frequency) * fs_hz)
+        if nperseg > n / 2:
+            nperseg = int(n / 2)
+        step = nperseg - nperseg // 2
+        return nperseg, step, (n - nperseg) // step + 1
+    nperseg = min(n, max(2, round(segment_s * fs_hz)))
+    if nperseg >= n - 1:
+        nperseg = n
+        return n, n, 1
+    longest = max(1, int(nperseg * (1.0 - WELCH_MIN_OVERLAP)))  # largest step allowed
+    k = -(-(n - 1 - nperseg) // longest) + 1  # for the span, n - 1 samples
+    return nperseg, (n - nperseg) // (k - 1), k
+
+
+def _welch_layout(n: int, fs_hz: float, segment_s: float | None) -> _Layout:
     """Return (segment indices, Hann window, Σw², FFT length, frequencies) for n samples.
 
     Window lengths repeat from update to update (a 120 s window at 4 Hz is always
     about 480 samples), so layouts are cached.
     """
-    key = (n, fs_hz)
+    key = (n, fs_hz, segment_s)
     layout = _LAYOUT_CACHE.get(key)
     if layout is None:
-        min_frequency = (2 * fs_hz) / (n / 2)
-        nperseg = int((2 / min_frequency) * fs_hz)
-        if nperseg > n / 2:
-            nperseg = int(n / 2)
+        nperseg, step, n_seg = welch_segments(n, fs_hz, segment_s)
         nfft = 2 * nperseg
-        step = nperseg - nperseg // 2
-        n_seg = (n - nperseg) // step + 1
+        # NeuroKit2 (SciPy) leaves the newest leftover samples out; the fixed layout
+        # the oldest, so the newest data always count.
+        first = 0 if segment_s is None else n - ((n_seg - 1) * step + nperseg)
         w = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(nperseg) / nperseg)  # periodic Hann
-        idx = np.arange(n_seg)[:, None] * step + np.arange(nperseg)[None, :]
+        idx = first + np.arange(n_seg)[:, None] * step + np.arange(nperseg)[None, :]
         freq = np.fft.rfftfreq(nfft, 1.0 / fs_hz)
         layout = (idx, w, float(np.sum(w * w)), nfft, freq)
-        if len(_LAYOUT_CACHE) < 256:
+        if len(_LAYOUT_CACHE) < 512:
             _LAYOUT_CACHE[key] = layout
     return layout
 
 
-def welch_psd(x: np.ndarray, fs_hz: float) -> tuple[np.ndarray, np.ndarray]:
-    """Return (frequency Hz, one-sided PSD units²/Hz) by NeuroKit2's Welch settings.
+def welch_psd(
+    x: np.ndarray, fs_hz: float, segment_s: float | None = WELCH_SEGMENT_S
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (frequency Hz, one-sided PSD units²/Hz) by Welch's method.
 
-    Mean removed once; segments of ``N // 2`` samples (as NeuroKit2 derives it from
-    its default minimum frequency), Hann window, 50 % overlap, FFT length twice the
-    segment, no per-segment detrend, mean of the segments (``scipy.signal.welch``
-    with those arguments gives the same values).
+    Mean removed once; Hann window (periodic), FFT length twice the segment, no
+    per-segment detrend, mean of the segments; the layout is :func:`welch_segments`'
+    (``segment_s=None``: NeuroKit2's). ``scipy.signal.welch`` with the same segments,
+    ``nperseg``, ``noverlap = nperseg - step``, ``nfft`` and ``detrend=False`` gives
+    the same values (tests/test_signal_hrv.py).
     """
     x = np.asarray(x, dtype=float)
     x = x - x.sum() / x.size
-    idx, w, w2, nfft, freq = _welch_layout(x.size, fs_hz)
+    idx, w, w2, nfft, freq = _welch_layout(x.size, fs_hz, segment_s)
     spec = np.fft.rfft(x[idx] * w, n=nfft, axis=1)
     psd = (spec.real**2 + spec.imag**2).mean(axis=0) / (fs_hz * w2)
     psd[1:-1] *= 2.0  # one-sided; nfft is even, so the last bin is Nyquist
@@ -152,11 +199,37 @@ def band_power(freq_hz: np.ndarray, psd: np.ndarray, band_hz: tuple[float, float
     return math.nan if power == 0.0 else power
 
 
+def band_power_exact(freq_hz: np.ndarray, psd: np.ndarray, band_hz: tuple[float, float]) -> float:
+    """Return the integral of the piecewise-linear `psd` over exactly ``[lo, hi]``.
+
+    The PSD is interpolated linearly at the band edges, so the integral covers the
+    whole band wherever the frequency grid falls; :func:`band_power` (NeuroKit2's
+    rule) integrates only from the first to the last grid frequency inside the band,
+    which leaves out up to one grid step at each edge: with 60 s segments (a grid
+    of 1/120 Hz) 9 % of the LF band's width. NaN if the power is 0.
+
+    Examples
+    --------
+    >>> f = np.arange(0.0, 0.5, 1 / 120)
+    >>> round(band_power_exact(f, np.ones(f.size), (0.04, 0.15)), 12)
+    0.11
+    >>> round(band_power(f, np.ones(f.size), (0.04, 0.15)), 12)  # 0.0417 to 0.1417
+    0.1
+    """
+    lo, hi = band_hz
+    inner = (freq_hz > lo) & (freq_hz < hi)
+    f = np.concatenate(([lo], freq_hz[inner], [hi]))
+    p = np.concatenate(([np.interp(lo, freq_hz, psd)], psd[inner], [np.interp(hi, freq_hz, psd)]))
+    power = float(np.trapezoid(p, f))
+    return math.nan if power == 0.0 else power
+
+
 def band_powers_ms2(
     t_s: np.ndarray,
     nn_ms: np.ndarray,
     fs_hz: float = 4.0,
     bands_hz: tuple[tuple[float, float], ...] = (LF_BAND_HZ, HF_BAND_HZ),
+    segment_s: float | None = WELCH_SEGMENT_S,
 ) -> tuple[float, ...]:
     """Return the power (ms²) of NN in each band, by NeuroKit2's hrv_frequency steps.
 
@@ -170,6 +243,9 @@ def band_powers_ms2(
         Interpolation rate.
     bands_hz
         (low, high) pairs; a band includes its low edge and excludes its high edge.
+    segment_s
+        Welch segment length, seconds (:func:`welch_segments`); None gives
+        NeuroKit2's ``N // 2`` layout, which changes with the series' length.
 
     Examples
     --------
@@ -182,6 +258,7 @@ def band_powers_ms2(
     if len(t_s) < 4:
         return tuple(math.nan for _ in bands_hz)
     x = interpolate_nn(t_s, nn_ms, fs_hz)
-    freq, psd = welch_psd(x, fs_hz)
+    freq, psd = welch_psd(x, fs_hz, segment_s)
     keep = freq <= 0.5  # NeuroKit2 trims the PSD at its highest band edge (VHF, 0.5 Hz)
-    return tuple(band_power(freq[keep], psd[keep], band) for band in bands_hz)
+    integrate = band_power if segment_s is None else band_power_exact
+    return tuple(integrate(freq[keep], psd[keep], band) for band in bands_hz)

@@ -5,7 +5,9 @@ psychophysiological research. In J. T. Cacioppo & L. G. Tassinary (Eds.),
 Principles of Psychophysiology (pp. 708-753). Steps as summarised by Lewis, Furman,
 McCool & Porges (2012), Biological Psychology 89(2), 349-364:
 
-1. heart period (ms) time-sampled at 2 Hz (here: linear interpolation between beats);
+1. heart period (ms) time-sampled at 2 Hz (here: a natural cubic spline through the
+   beats; linear interpolation attenuated the band by an amount that depends on
+   heart rate, docs/metrics.md);
 2. a 21-point moving cubic polynomial (Savitzky–Golay) fitted and subtracted, which
    removes slow trends; only points with a full 21-point neighbourhood are kept;
 3. band-pass 0.12–0.40 Hz (the band of spontaneous breathing in adults): here a
@@ -13,8 +15,9 @@ McCool & Porges (2012), Biological Psychology 89(2), 349-364:
 4. the natural log of the variance (ms²) of the filtered series in each 30 s epoch;
 5. the mean over the epochs.
 
-NeuroKit2's ``hrv_rsa`` applies a Porges–Bohrer variant to heart *rate* derived from
-ECG and needs a respiration signal; docs/metrics.md compares the two.
+NeuroKit2's ``hrv_rsa`` needs a respiration signal and applies its Porges–Bohrer
+variant to heart period in ms (it converts its heart rate back to period, 0.3.0);
+docs/metrics.md compares the two.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import math
 from typing import Final
 
 import numpy as np
+
+from coregulate.signal.spline import natural_cubic_spline
 
 RSA_FS_HZ: Final = 2.0
 DETREND_POINTS: Final = 21
@@ -72,14 +77,16 @@ _KERNEL = np.convolve(_DETREND, _BANDPASS)
 def rsa_filtered_ms(t_s: np.ndarray, nn_ms: np.ndarray) -> np.ndarray:
     """Return the detrended, band-passed heart period (ms) at 2 Hz (steps 1-3).
 
-    The series is sampled on ``t_s[0] + k / 2`` up to the last beat; the output
-    keeps only samples whose filters saw real data on both sides.
+    The series is sampled on ``t_s[0] + k / 2`` up to the last beat with a natural
+    cubic spline through (end time, interval) of each beat; the output keeps only
+    samples whose filters saw real data on both sides (the first and last 20 s, so
+    the spline's end conditions never reach the output).
     """
     t = np.asarray(t_s, dtype=float)
     grid = np.arange(t[0], t[-1], 1.0 / RSA_FS_HZ)
     if grid.size < _KERNEL.size:
         return np.zeros(0)
-    hp = np.interp(grid, t, np.asarray(nn_ms, dtype=float))
+    hp = natural_cubic_spline(t, np.asarray(nn_ms, dtype=float), grid)
     return np.convolve(hp, _KERNEL, mode="valid")
 
 
@@ -94,8 +101,8 @@ def rsa_ln_ms2(t_s: np.ndarray, nn_ms: np.ndarray, epoch_s: float = EPOCH_S) -> 
     --------
     >>> t = np.arange(1, 241) * 0.8  # 192 s of beats
     >>> nn = 800 + 20 * np.sin(2 * np.pi * 0.25 * t)  # 20 ms at 0.25 Hz: variance 200
-    >>> round(rsa_ln_ms2(t, nn), 1)  # ln(200) = 5.3
-    5.3
+    >>> round(rsa_ln_ms2(t, nn), 1)  # ln(200 x 1.26, the chain's gain at 0.25 Hz)
+    5.5
     """
     x = rsa_filtered_ms(t_s, nn_ms)
     per_epoch = round(epoch_s * RSA_FS_HZ)

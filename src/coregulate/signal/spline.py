@@ -98,3 +98,46 @@ def quadratic_spline(x: np.ndarray, y: np.ndarray, u: np.ndarray) -> np.ndarray:
     knots, coef = quadratic_spline_coefficients(x, y)
     j, values = _basis(knots, np.asarray(u, dtype=float), coef.size)
     return values[:, 0] * coef[j - 2] + values[:, 1] * coef[j - 1] + values[:, 2] * coef[j]
+
+
+def natural_cubic_spline(x: np.ndarray, y: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Return the natural cubic interpolating spline through (x, y) evaluated at `u`.
+
+    Second derivatives M_i solve the tridiagonal system
+    ``h[i-1] M[i-1] + 2 (h[i-1] + h[i]) M[i] + h[i] M[i+1] = 6 (d[i] - d[i-1])`` with
+    ``h[i] = x[i+1] - x[i]``, ``d[i] = (y[i+1] - y[i]) / h[i]`` and ``M[0] = M[-1] = 0``
+    (de Boor, *A Practical Guide to Splines*, IV), solved by the Thomas algorithm;
+    each piece is then the cubic with those end values and second derivatives.
+    Equal to ``scipy.interpolate.CubicSpline(x, y, bc_type="natural")`` on
+    ``[x[0], x[-1]]`` (tests/test_signal_spline.py); `u` outside is clamped to the
+    end pieces' range of definition, i.e. extrapolated from them, as SciPy does.
+    `x` strictly increasing, at least 3 points.
+
+    Examples
+    --------
+    >>> x = np.array([0.0, 1.0, 2.0, 3.0])
+    >>> np.round(natural_cubic_spline(x, 2 * x + 1, np.array([0.5, 2.25])), 12)
+    array([2. , 5.5])
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n = x.size
+    if n < 3:
+        raise ValueError(f"a cubic spline needs at least 3 points, got {n}")
+    h = np.diff(x)
+    d = np.diff(y) / h
+    m = np.zeros(n)
+    m[1:-1] = _solve_tridiagonal(
+        np.concatenate(([0.0], h[1:-1])),
+        2.0 * (h[:-1] + h[1:]),
+        np.concatenate((h[1:-1], [0.0])),
+        6.0 * np.diff(d),
+    )
+    u = np.asarray(u, dtype=float)
+    i = np.clip(np.searchsorted(x, u, side="right") - 1, 0, n - 2)
+    hi, a, b = h[i], x[i + 1] - u, u - x[i]
+    return (
+        (m[i] * a**3 + m[i + 1] * b**3) / (6.0 * hi)
+        + (y[i] / hi - m[i] * hi / 6.0) * a
+        + (y[i + 1] / hi - m[i + 1] * hi / 6.0) * b
+    )
