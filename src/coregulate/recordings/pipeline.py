@@ -25,6 +25,7 @@ from coregulate.recordings.summary import PersonSummary
 from coregulate.sessionfile.access import read_session_payload
 from coregulate.sessionfile.beats import BeatSeries
 from coregulate.sessionfile.record import read_session
+from coregulate.signal.person import is_no_signal
 from coregulate.signal.screening import classify_beats, normal_mask, rmssd_normal_ms
 from coregulate.signal.synchrony import HR_PARAMS, SLOW_PARAMS, SynchronyReport, synchrony_offline
 from coregulate.signal.synchrony import screen_beats as sync_screen_beats
@@ -100,7 +101,8 @@ def synchrony_reports(
     for series in SLOW_SERIES:
         slow = {}
         for role in ("client", "therapist"):
-            payloads = outputs.get(f"metrics.{role}", [])
+            # As the live synchrony stage: "no signal" updates are not values.
+            payloads = [p for p in outputs.get(f"metrics.{role}", []) if not is_no_signal(p)]
             if not payloads or series not in payloads[0]:
                 break
             t = np.array([int(p["t_ns"]) for p in payloads], dtype=np.int64)
