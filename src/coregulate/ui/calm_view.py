@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtWidgets
 from coregulate.signal import catalogue
 from coregulate.signal.baseline import StateThresholds
 from coregulate.signal.dyad import ROLES
+from coregulate.signal.person import is_no_signal
 from coregulate.ui import theme as th
 from coregulate.ui.full_view import follow_range
 from coregulate.ui.marker_lines import MarkerLayer
@@ -67,6 +68,7 @@ class PersonPanel(QtWidgets.QFrame):
         self.curve = self.plot.plot(pen=pg.mkPen(th.ROLE_COLOURS[role], width=2), connect="finite")
         layout.addWidget(self.plot_widget, 1)
         row = QtWidgets.QHBoxLayout()
+        self.no_signal = False  # the newest metrics say no beat has come (greyed)
         self.hr = MetricReadout(catalogue.metric("hr_bpm"), title="Heart rate")
         self.ln_rmssd = MetricReadout(catalogue.metric("ln_rmssd"))
         for r in (self.hr, self.ln_rmssd):
@@ -80,7 +82,16 @@ class PersonPanel(QtWidgets.QFrame):
         baseline = latest.get("baseline") or {}
         status = baseline.get("status")
         reason = None if latest.get("state") else (metric_reason(latest, "state") or "no state")
-        if not reason:
+        self.no_signal = is_no_signal(latest)
+        if self.no_signal:
+            word = "no signal"
+            ago = _mmss(now_s - latest["no_signal_since_ns"] / 1e9)
+            line = f"no signal · last beat {ago} ago"
+            tip = (
+                f"No heartbeat has reached coregulate from this strap ({reason}). "
+                "Nothing is shown for this person until beats come again."
+            )
+        elif not reason:
             word = str(latest["state"])
             since_ns = latest.get("state_since_ns")
             since = f"for {_mmss(now_s - since_ns / 1e9)} · " if isinstance(since_ns, int) else ""
@@ -116,6 +127,11 @@ class PersonPanel(QtWidgets.QFrame):
             f"font-size: 40px; font-weight: 600; border-radius: 14px; "
             f"background: {colour}; color: {text_colour};"
         )
+        # No signal: the whole panel goes grey (its numbers are blank), the name stays.
+        muted = f"color: {theme.muted};" if word == "no signal" else ""
+        for label in (self.since, self.hr, self.ln_rmssd):
+            label.setStyleSheet(f"font-size: 15px; {muted}")
+        self.curve.setOpacity(0.35 if word == "no signal" else 1.0)
 
 
 def _mmss(seconds: float) -> str:
@@ -142,7 +158,6 @@ class CalmView(QtWidgets.QWidget):
         self.timer.setStyleSheet("font-size: 28px; font-weight: 600;")
         self.timer.setToolTip("Session time (h:mm:ss)")
         self.attention = QtWidgets.QLabel("")
-        self.attention.setStyleSheet(f"font-size: 16px; color: {th.VERMILLION};")
         self.attention.setVisible(False)
         top.addWidget(self.timer)
         top.addStretch(1)
@@ -181,6 +196,11 @@ class CalmView(QtWidgets.QWidget):
     def set_theme(self, theme: th.Theme) -> None:
         """Recolour for `theme`."""
         self.theme = theme
+        # Strap trouble is a fact to notice, not an alarm: neutral, framed, readable.
+        self.attention.setStyleSheet(
+            f"font-size: 20px; font-weight: 600; color: {theme.foreground}; "
+            f"border: 2px solid {theme.muted}; border-radius: 8px; padding: 2px 10px;"
+        )
         for widget, plot in zip(self._widgets, self._plots, strict=True):
             th.style_plot(widget, [plot], theme)
         for panel in self.panels.values():
@@ -218,7 +238,8 @@ class CalmView(QtWidgets.QWidget):
         if x_range is not None:
             self.sync_plot.setXRange(*x_range, padding=0)
         if sync is None:
-            self.sync_text.setText("synchrony: not available")
+            missing = any(p.no_signal for p in self.panels.values())
+            self.sync_text.setText("" if missing else "synchrony: not available")
             self.sync_text.setToolTip(
                 "No synchrony received yet (it needs 30 s of both people's heart rate)."
             )
@@ -228,6 +249,14 @@ class CalmView(QtWidgets.QWidget):
             self._drawn["sync"] = buf.version
             s = buf.since(now_s - TREND_S)
             self.sync_curve.setData(buf.t_s[s] / 60, buf.column("peak_r")[s])
+        missing = [th.ROLE_NAMES[r] for r, p in self.panels.items() if p.no_signal]
+        if missing:
+            # Synchrony needs both people: with one missing, the line says nothing.
+            self.sync_text.setText("")
+            self.sync_text.setToolTip(
+                f"Synchrony is not shown while there is no signal from: {', '.join(missing)}."
+            )
+            return
         window = sync.latest.get("window")
         if not window:
             reason = (sync.latest.get("unavailable") or {}).get("window", "no value")
