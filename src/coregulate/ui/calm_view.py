@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
@@ -24,6 +25,18 @@ from coregulate.ui.rating_lines import RatingLayer
 from coregulate.ui.readouts import MetricReadout, metric_reason
 
 TREND_S = 600.0  # the trend shows the last 10 minutes
+TREND_RANGE = (-3.0, 5.0)  # arousal index (z) the calm trend shows; beyond it: at the edge
+
+
+def clip_to_range(y: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return `y` held at the edges of [lo, hi], and masks of the points above and below.
+
+    An off-scale value is drawn at the edge with a mark, never left out: a gap in
+    the trend means "no trustworthy data", and a peak is data.
+    """
+    with np.errstate(invalid="ignore"):
+        above, below = y > hi, y < lo
+    return np.clip(y, lo, hi), above, below
 
 
 def state_edges(thresholds: StateThresholds | None = None) -> tuple[float, float]:
@@ -56,7 +69,7 @@ class PersonPanel(QtWidgets.QFrame):
         self.plot.setLabel("bottom", "last 10 min (session time, min)")
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
-        self.plot.setYRange(-3, 5)
+        self.plot.setYRange(*TREND_RANGE, padding=0.02)
         for edge in state_edges():
             self.plot.addItem(
                 pg.InfiniteLine(
@@ -66,6 +79,17 @@ class PersonPanel(QtWidgets.QFrame):
                 )
             )
         self.curve = self.plot.plot(pen=pg.mkPen(th.ROLE_COLOURS[role], width=2), connect="finite")
+        # Off-scale points: a triangle at the edge pointing the way the value went.
+        self.off_scale = {
+            side: self.plot.plot(
+                pen=None,
+                symbol=symbol,
+                symbolSize=9,
+                symbolBrush=th.ROLE_COLOURS[role],
+                symbolPen=None,
+            )
+            for side, symbol in (("above", "t1"), ("below", "t"))
+        }
         layout.addWidget(self.plot_widget, 1)
         row = QtWidgets.QHBoxLayout()
         self.no_signal = False  # the newest metrics say no beat has come (greyed)
@@ -76,6 +100,14 @@ class PersonPanel(QtWidgets.QFrame):
             row.addWidget(r)
         layout.addLayout(row)
         self._shown_state: str | None = None
+
+    def draw_trend(self, x_min: np.ndarray, index: np.ndarray) -> None:
+        """Draw the arousal index, off-scale values held at the edge and marked there."""
+        lo, hi = TREND_RANGE
+        y, above, below = clip_to_range(index, lo, hi)
+        self.curve.setData(x_min, y)
+        self.off_scale["above"].setData(x_min[above], np.full(int(above.sum()), hi))
+        self.off_scale["below"].setData(x_min[below], np.full(int(below.sum()), lo))
 
     def show_state(self, latest: dict, now_s: float, theme: th.Theme) -> None:
         """Show the state word, or what stands in for it (baseline, not available) and why."""
@@ -222,7 +254,7 @@ class CalmView(QtWidgets.QWidget):
             if self._drawn.get(role) != buf.version:
                 self._drawn[role] = buf.version
                 s = buf.since(now_s - TREND_S)
-                panel.curve.setData(buf.t_s[s] / 60, buf.column("arousal_index")[s])
+                panel.draw_trend(buf.t_s[s] / 60, buf.column("arousal_index")[s])
             if moved:
                 panel.plot.setXRange(*x_range, padding=0)
             panel.show_state(person.latest, now_s, self.theme)
