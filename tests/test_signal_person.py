@@ -26,6 +26,7 @@ from coregulate.signal.hrv import band_powers_ms2, rmssd_ms, sdnn_ms
 from coregulate.signal.person import (
     PersonConfig,
     PersonSignal,
+    is_no_signal,
     metrics_at_every_beat,
     replay_notifications,
 )
@@ -184,7 +185,8 @@ def test_payload_is_json_without_nan() -> None:
 def test_replay_of_a_recorded_session_equals_what_was_published(tmp_path: Path) -> None:
     # A real session (hub, straps, signal stage in their own processes); then the
     # recorded beats replayed offline through the same class give byte-identical
-    # metrics payloads.
+    # metrics payloads. The "no signal" updates come from the other person's beats
+    # (the client's strap drops for 20 s at 0.85 of the session): they sit in the gap.
     out = tmp_path / "s.sqlite"
     args = ["demo", "--headless", "--duration", "420", "--speed", "60", "--seed", "2"]
     run = subprocess.run(
@@ -198,6 +200,17 @@ def test_replay_of_a_recorded_session_equals_what_was_published(tmp_path: Path) 
         beats = sorted((m for m in read_messages(out, (f"beat.{role}",))), key=lambda m: m.seq)
         live = sorted((m for m in read_messages(out, (f"metrics.{role}",))), key=lambda m: m.seq)
         replayed = replay_notifications(m.json() for m in beats)
+        silent = [m.json() for m in live if is_no_signal(m.json())]
+        live = [m for m in live if not is_no_signal(m.json())]
+        if role == "client":
+            beat_t = np.array([t for m in beats for t in m.json()["t_ns"]])
+            assert len(silent) >= 3
+            for m in silent:
+                # No beat between the last one it names and its own time.
+                last = m["no_signal_since_ns"]
+                assert last in beat_t and not ((beat_t > last) & (beat_t <= m["t_ns"])).any()
+                assert m["state"] is None and m["hr_bpm"] is None
+                assert m["unavailable"]["state"].startswith("no signal since ")
         assert len(live) == len(replayed) > 300
         for published, again in zip(live, replayed, strict=True):
             assert published.json() == json.loads(json.dumps(again.to_dict()))

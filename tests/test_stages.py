@@ -34,6 +34,66 @@ def test_metrics_stage_turns_beats_into_metrics() -> None:
     assert last["t_ns"] == 18 * 800_000_000
 
 
+NS = 1_000_000_000
+
+
+def _beats(role: str, seq: int, t_s: list[float]) -> object:
+    beat = {"t_ns": [int(t * NS) for t in t_s], "rr_ms": [800.0] * len(t_s), "gap_before": False}
+    return make_message(f"beat.{role}", "acq", seq, beat["t_ns"][-1], beat)
+
+
+def test_no_signal_is_published_from_message_times_and_repeats_every_5_s() -> None:
+    # The client's beats stop after 10 s; the therapist's go on. The stage has no
+    # clock: the therapist's beats tell it time has passed.
+    stage = PersonMetricsStage()
+    out = []
+    seq = {"client": 0, "therapist": 0}
+
+    def send(role: str, t_s: float) -> None:
+        seq[role] += 1
+        out.extend(stage.update(_beats(role, seq[role], [t_s])))
+
+    for i in range(1, 41):  # a beat every 0.8 s
+        t = i * 0.8
+        send("therapist", t)
+        if t <= 10.0 or t >= 25.0:
+            send("client", t + 0.1)
+    silent = [o for o in out if o.payload["no_signal_since_ns"] is not None]
+    assert {o.topic for o in silent} == {"metrics.client"}
+    last_ns = int(9.7 * NS)  # the client's last beat before the gap (12 x 0.8 + 0.1)
+    # At most 5 s after the last beat, then every 5 s while it lasts; never after it ends.
+    assert [o.t_ns for o in silent] == [last_ns + 5 * NS, last_ns + 10 * NS, last_ns + 15 * NS]
+    for o in silent:
+        p = o.payload
+        assert p["state"] is None and p["hr_bpm"] is None and p["ln_rmssd"] is None
+        assert p["no_signal_since_ns"] == last_ns and o.t_ns == p["t_ns"]
+        assert p["unavailable"]["state"].startswith("no signal since 0:09")
+    # Each "no signal" update is published in the client's stream before the client's
+    # next real update, so the stream stays in time order.
+    client = [o.t_ns for o in out if o.topic == "metrics.client"]
+    assert client.index(silent[0].t_ns) < client.index(silent[-1].t_ns)
+    # Once the client's beats are back, they carry values again.
+    assert out[-1].topic == "metrics.client" and out[-1].payload["no_signal_since_ns"] is None
+    assert out[-1].payload["hr_bpm"] is not None
+
+
+def test_no_signal_when_both_are_silent_comes_with_the_next_beat() -> None:
+    # No message carries the time while both straps are silent: the gap's updates
+    # are published, stamped with their due times, when the first beat returns.
+    stage = PersonMetricsStage()
+    for i, t in enumerate((1.0, 1.8, 2.6)):
+        stage.update(_beats("client", i + 1, [t]))
+        stage.update(_beats("therapist", i + 1, [t + 0.2]))
+    out = stage.update(_beats("client", 4, [14.0]))
+    silent = [(o.topic, o.t_ns) for o in out if o.payload["no_signal_since_ns"] is not None]
+    assert silent == [
+        ("metrics.client", int(7.6 * NS)),
+        ("metrics.client", int(12.6 * NS)),
+        ("metrics.therapist", int(7.8 * NS)),
+        ("metrics.therapist", int(12.8 * NS)),
+    ]
+
+
 def test_metrics_stage_ignores_malformed_beats() -> None:
     stage = PersonMetricsStage()
     assert stage.update(make_message("beat.client", "acq", 1, 0, {"nope": 1})) == []

@@ -229,3 +229,28 @@ def test_retake_baseline_asks_the_signal_stage(qtbot, hub_thread) -> None:
     assert got.json() == {"action": "retake", "role": "client"}  # docs/protocol.md
     window.close()
     listener.close()
+
+
+def test_calm_trend_draws_off_scale_values_at_the_edge_never_as_a_gap(qtbot) -> None:
+    from coregulate.ui.calm_view import TREND_RANGE
+
+    window = LiveWindow(None)
+    qtbot.addWidget(window)
+    window.show()
+    values = [0.5, 1.0, 6.2, 2.0, -4.1, 0.0]  # a client peak of 6.2 and a dip of -4.1
+    for i, v in enumerate(values):
+        t_ns = (100 + i) * NS
+        body = {"t_ns": t_ns, "arousal_index": v, "state": "activated", "baseline": {}}
+        window.model.ingest(make_message("metrics.client", "signal", i + 1, t_ns, body))
+    window.redraw(force=True)
+    panel = window.calm.panels["client"]
+    x, y = panel.curve.getData()
+    lo, hi = TREND_RANGE
+    assert np.isfinite(y).all()  # no gap where the value left the scale
+    assert list(y) == [0.5, 1.0, hi, 2.0, lo, 0.0]
+    ax, ay = panel.off_scale["above"].getData()
+    bx, by = panel.off_scale["below"].getData()
+    assert list(ax) == [x[2]] and list(ay) == [hi]  # marked at the top edge
+    assert list(bx) == [x[4]] and list(by) == [lo]
+    view_lo, view_hi = panel.plot.viewRange()[1]
+    assert view_lo <= lo and view_hi >= hi  # the edge marks are inside the plot

@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from coregulate.clients import ClientIdError, check_client_id, known_clients, remember_client
 from coregulate.ui import end_of_session
@@ -70,3 +70,48 @@ def test_help_names_every_key_and_says_not_a_diagnosis() -> None:
     for key in ("<b>W</b>", "<b>C</b>", "<b>R</b>", "<b>N</b>", "Ctrl+Z", "<b>V</b>", "F1"):
         assert key in HELP_HTML
     assert "not a diagnosis" in HELP_HTML and "not a goal" in HELP_HTML
+
+
+def _answer(qtbot, button_text: str, asked: list[str]) -> None:
+    """Click `button_text` in the confirmation box once it is shown."""
+
+    def click() -> None:
+        box = QtWidgets.QApplication.activeModalWidget()
+        assert isinstance(box, QtWidgets.QMessageBox)
+        asked.append(box.text())
+        next(b for b in box.buttons() if b.text() == button_text).click()
+
+    QtCore.QTimer.singleShot(50, click)
+
+
+def test_ending_a_session_always_asks_and_a_viewer_closes_without_asking(qtbot) -> None:
+    from coregulate.ui.live_window import LiveWindow
+
+    window = LiveWindow(None, can_end=True)
+    qtbot.addWidget(window)
+    window.show()
+    ended: list[bool] = []
+    window.end_requested.connect(lambda: ended.append(True))
+    asked: list[str] = []
+    # The close button asks; "Keep recording" keeps the window and the session.
+    _answer(qtbot, "Keep recording", asked)
+    window.close()
+    assert asked == ["End this session? The recording stops."]
+    assert window.isVisible() and not ended
+    # "End session" in the toolbar asks the same question; ending it closes the window.
+    end_action = next(a for a in window.findChildren(QtGui.QAction) if a.text() == "End session")
+    _answer(qtbot, "End session", asked)
+    end_action.trigger()
+    assert len(asked) == 2 and ended == [True] and not window.isVisible()
+    # A viewer (`coregulate view`) never ends a recording: it closes without a question.
+    viewer = LiveWindow(None)
+    qtbot.addWidget(viewer)
+    viewer.show()
+    viewer.close()
+    assert not viewer.isVisible() and len(asked) == 2
+    # Ctrl-C or a failed session closes the owning window without a question.
+    owner = LiveWindow(None, can_end=True)
+    qtbot.addWidget(owner)
+    owner.show()
+    owner.end_without_asking()
+    assert not owner.isVisible() and len(asked) == 2

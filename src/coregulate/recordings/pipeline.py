@@ -29,6 +29,7 @@ from coregulate.sessionfile.access import read_session_payload
 from coregulate.sessionfile.beats import BeatSeries
 from coregulate.sessionfile.record import read_session
 from coregulate.signal.dyad import ROLES
+from coregulate.signal.person import is_no_signal
 from coregulate.signal.screening import classify_beats, normal_mask, rmssd_normal_ms
 from coregulate.signal.synchrony import HR_PARAMS, SLOW_PARAMS, SynchronyReport, synchrony_offline
 from coregulate.signal.synchrony import screen_beats as sync_screen_beats
@@ -126,7 +127,8 @@ def slow_synchrony(
     for series in series_names:
         slow = {}
         for role in ROLES:
-            payloads = outputs.get(f"metrics.{role}", [])
+            # As the live synchrony stage: "no signal" updates are not values.
+            payloads = [p for p in outputs.get(f"metrics.{role}", []) if not is_no_signal(p)]
             if not payloads or series not in payloads[0]:
                 break
             t = np.array([int(p["t_ns"]) for p in payloads], dtype=np.int64)

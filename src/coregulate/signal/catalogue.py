@@ -179,6 +179,11 @@ PAYLOAD: tuple[Metric | Field, ...] = (
     Field("spectral_window_s", "trailing window of LF, HF and RSA (s)"),
     Field("beats", "the beats classified in this update, and those rejected"),
     Field("unavailable", "why each missing value is missing, by field"),
+    Field(
+        "no_signal_since_ns",
+        "in a \"no signal\" update (no beat for `no_signal_s`): the last beat's session time;"
+        " null otherwise",
+    ),
 )  # fmt: skip
 
 

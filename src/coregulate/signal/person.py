@@ -62,6 +62,10 @@ class PersonConfig:
         Share of the spectral window the newest contiguous run must cover.
     baseline_s
         Resting period from the first beat used as baseline; 0 for none.
+    no_signal_s
+        No beat for this long is "no signal": a metrics update says so, and says it
+        again every `no_signal_s` while it lasts (:meth:`PersonSignal.silence`); a
+        longer gap between two beats also restarts the state word.
     thresholds
         State thresholds and minimum dwell.
     """
@@ -76,6 +80,7 @@ class PersonConfig:
     max_hr_artifact_share: float = 0.5
     min_spectral_coverage: float = 0.9
     baseline_s: float = DEFAULT_BASELINE_S
+    no_signal_s: float = 5.0
     thresholds: StateThresholds = field(default_factory=StateThresholds)
 
     def __post_init__(self) -> None:
@@ -84,6 +89,8 @@ class PersonConfig:
                 raise ValueError(f"{name} must be within 1..3600 s, got {getattr(self, name)}")
         if not 0.0 <= self.baseline_s <= 3600.0:
             raise ValueError(f"baseline_s must be within 0..3600 s, got {self.baseline_s}")
+        if not 1.0 <= self.no_signal_s <= 60.0:
+            raise ValueError(f"no_signal_s must be within 1..60 s, got {self.no_signal_s}")
         if not 0.0 < self.max_artifact_share <= 1.0:
             raise ValueError("max_artifact_share must be within (0, 1]")
 
@@ -159,6 +166,8 @@ class PersonSignal:
         self._pending_segments: deque[int] = deque()
         self._gap_pending = False
         self._first_raw_ns: int | None = None
+        self._last_seen_ns: int | None = None  # the newest beat received, plausible or not
+        self._silent_ns: int | None = None  # the next "no signal" update is due then
         self._state = ArousalState(self.config, profile)
         self._steps = [make(self.config) for make in person_steps.STEPS] + [self._state]
         self._fields = catalogue.PAYLOAD
@@ -190,6 +199,8 @@ class PersonSignal:
         """Add the beats of one notification and return the metrics after its last beat."""
         classified: list[tuple[int, float, int]] = []
         rejected: list[dict[str, Any]] = []
+        if len(t_ns):
+            self._heard(int(t_ns[0]), int(t_ns[-1]))
         for i, (t_raw, rr_raw) in enumerate(zip(t_ns, rr_ms, strict=True)):
             t, rr = int(t_raw), float(rr_raw)
             reason = implausible_reason(t, rr, self._last_raw_ns)
@@ -221,6 +232,49 @@ class PersonSignal:
         }
         return self._metrics(beats)
 
+    def _heard(self, first_ns: int, last_ns: int) -> None:
+        """Note beats from `first_ns` to `last_ns`; after no signal, the state word restarts."""
+        step_ns = int(self.config.no_signal_s * 1e9)
+        if self._last_seen_ns is not None and first_ns - self._last_seen_ns >= step_ns:
+            # Nobody knows what the state was in the silence: "settled for 2:11" must
+            # not run on across it. Decided from the beats alone, so every offline
+            # path that replays them gives the same updates.
+            self._state.restart_state()
+        self._last_seen_ns = max(last_ns, self._last_seen_ns or last_ns)
+        self._silent_ns = self._last_seen_ns + step_ns
+
+    def silence(self, now_ns: int) -> list[PersonMetrics]:
+        """Return a "no signal" update for each `no_signal_s` since the last beat, up to `now_ns`.
+
+        `now_ns` is a session time the caller knows has passed (a bus stage: the time of
+        any message it received), never a clock reading, so a replay of the same
+        messages gives the same updates. Each update is stamped with the time its step
+        was due (last beat + k × `no_signal_s`), has no values and no state, and
+        `no_signal_since_ns` is the last beat's time. Nothing before the first beat.
+
+        Examples
+        --------
+        >>> p = PersonSignal()
+        >>> _ = p.update([1_000_000_000], [800.0], False)
+        >>> [m.t_ns for m in p.silence(12_000_000_000)]
+        [6000000000, 11000000000]
+        >>> p.silence(12_000_000_000)
+        []
+        """
+        out = []
+        step_ns = int(self.config.no_signal_s * 1e9)
+        while self._silent_ns is not None and self._silent_ns <= now_ns:
+            out.append(self._no_signal(self._silent_ns))
+            self._silent_ns += step_ns
+        return out
+
+    def _no_signal(self, now: int) -> PersonMetrics:
+        last = self._last_seen_ns or 0
+        waited_s = (now - last) / 1e9
+        reason = f"no signal since {_clock(last)} (no beat for {waited_s:.0f} s)"
+        empty = {"t_ns": [], "nn_ms": [], "kind": [], "rejected": []}
+        return self._empty(now, empty, reason, no_signal_since_ns=last)
+
     def _metrics(self, beats: dict[str, list]) -> PersonMetrics:
         t_all = self._ring.view("t")
         if t_all.size == 0:
@@ -242,7 +296,12 @@ class PersonSignal:
         return self._join(u.now_ns, u.values, beats, u.unavailable)
 
     def _join(
-        self, now: int, values: dict[str, Any], beats: dict, unavailable: dict[str, str]
+        self,
+        now: int,
+        values: dict[str, Any],
+        beats: dict,
+        unavailable: dict[str, str],
+        no_signal_since_ns: int | None = None,
     ) -> PersonMetrics:
         """Return the steps' values as one payload, in the catalogue's order."""
         cfg = self.config
@@ -253,18 +312,33 @@ class PersonSignal:
             spectral_window_s=cfg.spectral_window_s,
             beats=beats,
             unavailable=unavailable,
+            no_signal_since_ns=no_signal_since_ns,
         )
         try:
             return PersonMetrics({k: values[k] for k in self._keys})
         except KeyError as exc:
             raise RuntimeError(f"no step computes the catalogue's field {exc}") from None
 
-    def _empty(self, now: int, beats: dict, reason: str) -> PersonMetrics:
+    def _empty(
+        self, now: int, beats: dict, reason: str, no_signal_since_ns: int | None = None
+    ) -> PersonMetrics:
         values = {f.name: f.empty for f in self._fields}
         values["artifacts"] = dict.fromkeys(KIND_NAMES[1:], 0)
         values["baseline"] = {"status": self._state.status}
         unavailable = {f.name: reason for f in self._fields if f.explained}
-        return self._join(now, values, beats, unavailable)
+        return self._join(now, values, beats, unavailable, no_signal_since_ns)
+
+
+def is_no_signal(payload: dict[str, Any]) -> bool:
+    """Return True for a `metrics.<role>` payload that says "no signal" (no beat came)."""
+    return payload.get("no_signal_since_ns") is not None
+
+
+def _clock(t_ns: int) -> str:
+    """Return a session time as h:mm:ss or m:ss."""
+    s = max(0, t_ns // 1_000_000_000)
+    h, rest = divmod(s, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
 
 
 def replay_notifications(

@@ -254,6 +254,10 @@ class ArousalState:
         """Use a stored profile as the baseline from now on."""
         self._restart(profile, None, "profile")
 
+    def restart_state(self) -> None:
+        """Forget the state word and since when (after no signal); the baseline stays."""
+        self._tracker.reset()
+
     def _restart(
         self, profile: BaselineProfile | None, pending_s: float | None, status: str
     ) -> None:

@@ -3,6 +3,15 @@
 Each person gets one :class:`~coregulate.signal.person.PersonSignal` (artifact
 correction, HRV, RSA, baseline, state). A `control.baseline` message re-takes a
 person's baseline or installs a stored profile (payload in docs/protocol.md).
+
+"No signal" is a fact on the bus: when no beat of a person has come for
+`PersonConfig.no_signal_s`, the stage publishes a metrics update for them with
+no values and no state (`PersonSignal.silence`), and again every `no_signal_s`
+while it lasts. The stage learns that time has passed only from the messages it
+receives (the other person's beats, or the person's own beats when they return),
+never from a clock: replaying the same messages gives the same updates. While
+both people are silent no message carries the time, so the updates for that
+stretch come with the first beat of either person afterwards.
 """
 
 from __future__ import annotations
@@ -46,6 +55,7 @@ class PersonMetricsStage:
         self.config = config or PersonConfig()
         self.profiles = dict(profiles or {})
         self._people: dict[str, PersonSignal] = {}
+        self._now_ns: int | None = None  # the newest beat message's time: what the stage knows
 
     def person(self, role: str) -> PersonSignal:
         """Return the role's PersonSignal, created on first use."""
@@ -75,8 +85,22 @@ class PersonMetricsStage:
         except (EnvelopeError, KeyError, TypeError, ValueError) as exc:
             log.warning("ignored a malformed %s message (seq %d): %s", msg.topic, msg.seq, exc)
             return []
-        metrics = self.person(role).update(t_ns, rr_ms, gap)
-        return [Output(topic_for(TOPIC_METRICS, role), metrics.to_dict(), metrics.t_ns)]
+        person = self.person(role)
+        # This person's own silence up to their first new beat, then their update,
+        # then everyone else's silence up to this message's time.
+        out = self._silences(role, person, t_ns[0] - 1) if t_ns else []
+        metrics = person.update(t_ns, rr_ms, gap)
+        out.append(Output(topic_for(TOPIC_METRICS, role), metrics.to_dict(), metrics.t_ns))
+        self._now_ns = msg.t_ns if self._now_ns is None else max(self._now_ns, msg.t_ns)
+        for other, someone in self._people.items():
+            if other != role:
+                out += self._silences(other, someone, self._now_ns)
+        return out
+
+    @staticmethod
+    def _silences(role: str, person: PersonSignal, now_ns: int) -> list[Output]:
+        topic = topic_for(TOPIC_METRICS, role)
+        return [Output(topic, m.to_dict(), m.t_ns) for m in person.silence(now_ns)]
 
     def _control(self, msg: Message) -> None:
         try:

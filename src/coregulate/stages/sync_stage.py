@@ -15,6 +15,7 @@ from typing import Any
 
 from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_METRICS, TOPIC_SYNC, EnvelopeError, Message
 from coregulate.signal.dyad import ROLES
+from coregulate.signal.person import is_no_signal
 from coregulate.signal.synchrony.live import LiveSynchrony
 from coregulate.signal.synchrony.params import HR_PARAMS, SLOW_PARAMS, SyncParams
 from coregulate.stages.base import Output
@@ -71,6 +72,11 @@ class SyncStage:
                 self.tracks["hr_bpm"].add_beats(
                     role, data["t_ns"], data["rr_ms"], bool(data["gap_before"])
                 )
+            elif is_no_signal(data):
+                # A "no signal" update is the signal stage's judgement of time passing
+                # (from the order messages came in); the series keep to the values the
+                # beats gave, so the offline analysis of the same beats stays equal.
+                return []
             else:
                 t_ns = int(data["t_ns"])
                 for series in self.slow_series:

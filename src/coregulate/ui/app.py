@@ -52,10 +52,10 @@ def run_window_session(
 
     `options` is the session's `SessionOptions`; `open_session(options)` returns the
     session as a context manager. With `ask`, the start dialog chooses the client id
-    and the baseline first. The window's "End session" (or closing it) ends the
-    session; the end-of-session dialog (where the file is, ratings panels) is shown
-    while the hub still runs. An error that ends the session is raised once the
-    window has closed.
+    and the baseline first. The window's "End session" or closing it ends the
+    session once the user confirms (the window asks); the end-of-session dialog
+    (where the file is, ratings panels) is shown while the hub still runs. An error
+    that ends the session is raised once the window has closed.
     """
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     if ask:
@@ -99,14 +99,13 @@ def _live_window(options: Any, clock: SessionClock) -> QtWidgets.QWidget:
         title=f"coregulate — session with {options.client_id}",
         can_end=True,
     )
-    window.end_requested.connect(window.close)
     window.show()
     return window
 
 
 def _run_until_closed(
     app: QtWidgets.QApplication,
-    window: QtWidgets.QWidget,
+    window: Any,
     session: RunningSession,
     stop: StopFlag,
 ) -> Exception | None:
@@ -118,10 +117,10 @@ def _run_until_closed(
             session.supervise()
         except Exception as exc:  # e.g. disk full: end the session, say why after
             failure.append(exc)
-            window.close()
+            window.end_without_asking()
             return
         if stop.requested:
-            window.close()
+            window.end_without_asking()
         elif session.finished():
             window.setWindowTitle("coregulate — session ended (End session to finish)")
 

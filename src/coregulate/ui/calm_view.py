@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from coregulate.signal import catalogue
 from coregulate.signal.baseline import StateThresholds
 from coregulate.signal.dyad import ROLES
+from coregulate.signal.person import is_no_signal
 from coregulate.ui import theme as th
 from coregulate.ui.full_view import follow_range
 from coregulate.ui.marker_lines import MarkerLayer
@@ -23,6 +25,18 @@ from coregulate.ui.rating_lines import RatingLayer
 from coregulate.ui.readouts import MetricReadout, metric_reason
 
 TREND_S = 600.0  # the trend shows the last 10 minutes
+TREND_RANGE = (-3.0, 5.0)  # arousal index (z) the calm trend shows; beyond it: at the edge
+
+
+def clip_to_range(y: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return `y` held at the edges of [lo, hi], and masks of the points above and below.
+
+    An off-scale value is drawn at the edge with a mark, never left out: a gap in
+    the trend means "no trustworthy data", and a peak is data.
+    """
+    with np.errstate(invalid="ignore"):
+        above, below = y > hi, y < lo
+    return np.clip(y, lo, hi), above, below
 
 
 def state_edges(thresholds: StateThresholds | None = None) -> tuple[float, float]:
@@ -55,7 +69,7 @@ class PersonPanel(QtWidgets.QFrame):
         self.plot.setLabel("bottom", "last 10 min (session time, min)")
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
-        self.plot.setYRange(-3, 5)
+        self.plot.setYRange(*TREND_RANGE, padding=0.02)
         for edge in state_edges():
             self.plot.addItem(
                 pg.InfiniteLine(
@@ -65,8 +79,20 @@ class PersonPanel(QtWidgets.QFrame):
                 )
             )
         self.curve = self.plot.plot(pen=pg.mkPen(th.ROLE_COLOURS[role], width=2), connect="finite")
+        # Off-scale points: a triangle at the edge pointing the way the value went.
+        self.off_scale = {
+            side: self.plot.plot(
+                pen=None,
+                symbol=symbol,
+                symbolSize=9,
+                symbolBrush=th.ROLE_COLOURS[role],
+                symbolPen=None,
+            )
+            for side, symbol in (("above", "t1"), ("below", "t"))
+        }
         layout.addWidget(self.plot_widget, 1)
         row = QtWidgets.QHBoxLayout()
+        self.no_signal = False  # the newest metrics say no beat has come (greyed)
         self.hr = MetricReadout(catalogue.metric("hr_bpm"), title="Heart rate")
         self.ln_rmssd = MetricReadout(catalogue.metric("ln_rmssd"))
         for r in (self.hr, self.ln_rmssd):
@@ -75,12 +101,29 @@ class PersonPanel(QtWidgets.QFrame):
         layout.addLayout(row)
         self._shown_state: str | None = None
 
+    def draw_trend(self, x_min: np.ndarray, index: np.ndarray) -> None:
+        """Draw the arousal index, off-scale values held at the edge and marked there."""
+        lo, hi = TREND_RANGE
+        y, above, below = clip_to_range(index, lo, hi)
+        self.curve.setData(x_min, y)
+        self.off_scale["above"].setData(x_min[above], np.full(int(above.sum()), hi))
+        self.off_scale["below"].setData(x_min[below], np.full(int(below.sum()), lo))
+
     def show_state(self, latest: dict, now_s: float, theme: th.Theme) -> None:
         """Show the state word, or what stands in for it (baseline, not available) and why."""
         baseline = latest.get("baseline") or {}
         status = baseline.get("status")
         reason = None if latest.get("state") else (metric_reason(latest, "state") or "no state")
-        if not reason:
+        self.no_signal = is_no_signal(latest)
+        if self.no_signal:
+            word = "no signal"
+            ago = _mmss(now_s - latest["no_signal_since_ns"] / 1e9)
+            line = f"no signal · last beat {ago} ago"
+            tip = (
+                f"No heartbeat has reached coregulate from this strap ({reason}). "
+                "Nothing is shown for this person until beats come again."
+            )
+        elif not reason:
             word = str(latest["state"])
             since_ns = latest.get("state_since_ns")
             since = f"for {_mmss(now_s - since_ns / 1e9)} · " if isinstance(since_ns, int) else ""
@@ -116,6 +159,11 @@ class PersonPanel(QtWidgets.QFrame):
             f"font-size: 40px; font-weight: 600; border-radius: 14px; "
             f"background: {colour}; color: {text_colour};"
         )
+        # No signal: the whole panel goes grey (its numbers are blank), the name stays.
+        muted = f"color: {theme.muted};" if word == "no signal" else ""
+        for label in (self.since, self.hr, self.ln_rmssd):
+            label.setStyleSheet(f"font-size: 15px; {muted}")
+        self.curve.setOpacity(0.35 if word == "no signal" else 1.0)
 
 
 def _mmss(seconds: float) -> str:
@@ -142,7 +190,6 @@ class CalmView(QtWidgets.QWidget):
         self.timer.setStyleSheet("font-size: 28px; font-weight: 600;")
         self.timer.setToolTip("Session time (h:mm:ss)")
         self.attention = QtWidgets.QLabel("")
-        self.attention.setStyleSheet(f"font-size: 16px; color: {th.VERMILLION};")
         self.attention.setVisible(False)
         top.addWidget(self.timer)
         top.addStretch(1)
@@ -181,6 +228,11 @@ class CalmView(QtWidgets.QWidget):
     def set_theme(self, theme: th.Theme) -> None:
         """Recolour for `theme`."""
         self.theme = theme
+        # Strap trouble is a fact to notice, not an alarm: neutral, framed, readable.
+        self.attention.setStyleSheet(
+            f"font-size: 20px; font-weight: 600; color: {theme.foreground}; "
+            f"border: 2px solid {theme.muted}; border-radius: 8px; padding: 2px 10px;"
+        )
         for widget, plot in zip(self._widgets, self._plots, strict=True):
             th.style_plot(widget, [plot], theme)
         for panel in self.panels.values():
@@ -202,7 +254,7 @@ class CalmView(QtWidgets.QWidget):
             if self._drawn.get(role) != buf.version:
                 self._drawn[role] = buf.version
                 s = buf.since(now_s - TREND_S)
-                panel.curve.setData(buf.t_s[s] / 60, buf.column("arousal_index")[s])
+                panel.draw_trend(buf.t_s[s] / 60, buf.column("arousal_index")[s])
             if moved:
                 panel.plot.setXRange(*x_range, padding=0)
             panel.show_state(person.latest, now_s, self.theme)
@@ -218,7 +270,8 @@ class CalmView(QtWidgets.QWidget):
         if x_range is not None:
             self.sync_plot.setXRange(*x_range, padding=0)
         if sync is None:
-            self.sync_text.setText("synchrony: not available")
+            missing = any(p.no_signal for p in self.panels.values())
+            self.sync_text.setText("" if missing else "synchrony: not available")
             self.sync_text.setToolTip(
                 "No synchrony received yet (it needs 30 s of both people's heart rate)."
             )
@@ -228,6 +281,14 @@ class CalmView(QtWidgets.QWidget):
             self._drawn["sync"] = buf.version
             s = buf.since(now_s - TREND_S)
             self.sync_curve.setData(buf.t_s[s] / 60, buf.column("peak_r")[s])
+        missing = [th.ROLE_NAMES[r] for r, p in self.panels.items() if p.no_signal]
+        if missing:
+            # Synchrony needs both people: with one missing, the line says nothing.
+            self.sync_text.setText("")
+            self.sync_text.setToolTip(
+                f"Synchrony is not shown while there is no signal from: {', '.join(missing)}."
+            )
+            return
         window = sync.latest.get("window")
         if not window:
             reason = (sync.latest.get("unavailable") or {}).get("window", "no value")

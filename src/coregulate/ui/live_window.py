@@ -56,7 +56,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         Keys for a hub's encrypted viewer output (remote viewing, docs/security.md).
     """
 
-    end_requested = QtCore.Signal()
+    end_requested = QtCore.Signal()  # the user confirmed ending the session
 
     def __init__(
         self,
@@ -86,6 +86,10 @@ class LiveWindow(QtWidgets.QMainWindow):
             BusProducer(input_endpoint, f"ui-{uuid.uuid4().hex[:8]}") if input_endpoint else None
         )
         self._my_markers: list[str] = []
+        # The window of a session it owns (`can_end`): closing it ends the recording,
+        # so closing or "End session" asks first. A viewer closes without asking.
+        self.can_end = can_end
+        self._end_confirmed = False
 
         self.setCentralWidget(self._build_central())
         self._help = HelpPanel(self)
@@ -157,7 +161,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.ors_action.setEnabled(self._producer is not None)
         if can_end:
             bar.addSeparator()
-            bar.addAction("End session", self.end_requested.emit)
+            bar.addAction("End session", self.close)
         for action in bar.actions():
             widget = bar.widgetForAction(action)
             if widget is not None:
@@ -312,8 +316,35 @@ class LiveWindow(QtWidgets.QMainWindow):
         if text != self.status_label.text():
             self.status_label.setText(text)
 
+    def confirm_end(self) -> bool:
+        """Ask whether to end the session; return True if the user chose to end it."""
+        box = QtWidgets.QMessageBox(self)
+        box.setWindowTitle("End the session?")
+        box.setIcon(QtWidgets.QMessageBox.Icon.Question)
+        box.setText("End this session? The recording stops.")
+        box.setInformativeText(
+            "The session file keeps everything recorded so far; the end-of-session ratings follow."
+        )
+        end = box.addButton("End session", QtWidgets.QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("Keep recording", QtWidgets.QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)  # Enter or Esc keep the session going
+        box.setEscapeButton(keep)
+        box.exec()
+        return box.clickedButton() is end
+
+    def end_without_asking(self) -> None:
+        """Close an owning window without the question (Ctrl-C, or the session failed)."""
+        self._end_confirmed = True
+        self.close()
+
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
-        """Stop the timers, hand pending markers to the hub, close the sockets."""
+        """Ask first if this ends the session; then stop timers, flush markers, close sockets."""
+        if self.can_end and not self._end_confirmed:
+            if not self.confirm_end():
+                event.ignore()
+                return
+            self._end_confirmed = True
+            self.end_requested.emit()
         self._poll_timer.stop()
         self._redraw_timer.stop()
         if self._producer is not None:
