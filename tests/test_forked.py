@@ -94,3 +94,21 @@ def test_parallel_and_sequential_analysis_give_the_same_result(tmp_path: Path) -
         """
     )
     assert json.loads(out) == [True, True, True]
+
+
+def test_per_person_chains_publish_what_one_chain_over_both_would(tmp_path: Path) -> None:
+    # The demo dyad drops a strap for up to 20 s: "no signal" updates, which a person's
+    # chain learns from the other person's beat times (StageSpec.per_role, observe()).
+    from coregulate.recordings.pipeline import _run_chain, read_beats
+    from coregulate.recordings.simulated_file import write_simulated_session
+    from coregulate.signal.person import is_no_signal
+
+    people = read_beats(write_simulated_session(tmp_path / "s.sqlite", seed=2, duration_s=600))
+    together = _run_chain(people, people)
+    apart = [_run_chain({role: beats}, people) for role, beats in people.items()]
+    for chain in apart:
+        for topic, payloads in chain.outputs.items():
+            assert payloads == together.outputs[topic]
+            assert chain.output_t_ns[topic] == together.output_t_ns[topic]
+    silent = [p for ps in together.outputs.values() for p in ps if is_no_signal(p)]
+    assert silent, "the simulated dropout should give no-signal updates"

@@ -227,7 +227,7 @@ def _run_pipeline(people: dict[str, BeatSeries], phase: bool, parallel: bool) ->
         else [people]
     )
     hr_job = functools.partial(hr_synchrony, people, phase)
-    chain_jobs = [functools.partial(_run_chain, part) for part in partitions]
+    chain_jobs = [functools.partial(_run_chain, part, people) for part in partitions]
     hr, *chains = run_all([hr_job, *chain_jobs], parallel)
     result = PipelineResult()
     _merge_chains(result, chains)
@@ -252,12 +252,13 @@ def _run_pipeline(people: dict[str, BeatSeries], phase: bool, parallel: bool) ->
     return result
 
 
-def _run_chain(people: dict[str, BeatSeries]) -> PipelineResult:
+def _run_chain(people: dict[str, BeatSeries], everyone: dict[str, BeatSeries]) -> PipelineResult:
     """Return what the offline stages publish over these people's beats, and their summaries.
 
     Each beat message goes through the stages in bus order, and what a stage
     publishes goes on to the later stages, as on the bus; the people's messages are
-    interleaved by time.
+    interleaved by time. The beats of `everyone` else reach the stages only as time
+    passing (`observe`), as a per-person stage needs them (`StageSpec.per_role`).
     """
     result = PipelineResult()
     stages = offline_stages()
@@ -280,13 +281,17 @@ def _run_chain(people: dict[str, BeatSeries]) -> PipelineResult:
         for i, stage in enumerate(stages):
             produced = []
             for msg in messages:
-                if msg.topic.startswith(stage.topics):
+                if not msg.topic.startswith(stage.topics):
+                    continue
+                if msg.role is None or msg.role in people:
                     produced += publish(i, stage.update(msg))
+                elif hasattr(stage, "observe"):
+                    produced += publish(i, stage.observe(msg.t_ns))
             if final:
                 produced += publish(i, stage.terminate())
             messages = messages + produced  # later stages see what this one published
 
-    for msg in heapq.merge(*(p.messages for p in people.values()), key=lambda m: m.t_ns):
+    for msg in heapq.merge(*(p.messages for p in everyone.values()), key=lambda m: m.t_ns):
         feed([msg])
     feed([], final=True)
     for role, beats in people.items():

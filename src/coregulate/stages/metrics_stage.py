@@ -91,9 +91,23 @@ class PersonMetricsStage:
         out = self._silences(role, person, t_ns[0] - 1) if t_ns else []
         metrics = person.update(t_ns, rr_ms, gap)
         out.append(Output(topic_for(TOPIC_METRICS, role), metrics.to_dict(), metrics.t_ns))
-        self._now_ns = msg.t_ns if self._now_ns is None else max(self._now_ns, msg.t_ns)
+        return out + self._advance(msg.t_ns, role)
+
+    def observe(self, t_ns: int) -> list[Output]:
+        """Return the "no signal" updates due by `t_ns`, the time of someone else's beats.
+
+        On the bus the stage sees every person's beats and calls this itself; the
+        offline pipeline runs one person's chain apart from the other's and hands it
+        the other person's beat messages only as time passing (`StageSpec.per_role`).
+        """
+        return self._advance(t_ns, None)
+
+    def _advance(self, t_ns: int, sender: str | None) -> list[Output]:
+        """Return everyone's silences (but the sender's) up to the newest time seen."""
+        self._now_ns = t_ns if self._now_ns is None else max(self._now_ns, t_ns)
+        out = []
         for other, someone in self._people.items():
-            if other != role:
+            if other != sender:
                 out += self._silences(other, someone, self._now_ns)
         return out
 

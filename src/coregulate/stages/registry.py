@@ -72,8 +72,9 @@ class StageSpec:
     factory: Callable[..., Stage]  # factory(source, **options) -> Stage
     options: Mapping[str, Any] = field(default_factory=dict)
     offline: bool = True
-    # Each person's messages in, that person's topics out, people never meet: the
-    # offline pipeline may run each person's chain apart (on another core).
+    # Each person's messages in, that person's topics out; other people's messages
+    # matter only as time passing (the stage's `observe(t_ns)`). The offline pipeline
+    # may then run each person's chain apart (on another core) with the same result.
     per_role: bool = False
 
     @property
