@@ -103,6 +103,25 @@ def new_session_options(args: argparse.Namespace, prefix: str, **fields: Any) ->
     return DemoOptions(out=out, speed=args.speed, log_level=args.log_level, **fields)
 
 
+def output_ok(*paths: Path | None, folder: bool = False) -> bool:
+    """Return True if every given output can be created; else say why in one line.
+
+    The caller then returns `CANNOT_CREATE`, before any work and with nothing created.
+    `folder`: the outputs are folders (an export), not files.
+    """
+    from coregulate.security.files import OutputPathError, check_output_path
+
+    for path in paths:
+        if path is None:
+            continue
+        try:
+            check_output_path(path, folder=folder)
+        except OutputPathError as exc:
+            log.error("%s", exc)
+            return False
+    return True
+
+
 def positive(kind: type) -> Callable[[str], object]:
     """Return an argparse type that accepts numbers of `kind` greater than 0."""
 
