@@ -154,3 +154,15 @@ def test_the_exit_codes_are_one_table_and_the_hubs_agrees() -> None:
     documented = (Path(__file__).parents[1] / "docs" / "exports.md").read_text()
     for code, name, _ in exit_codes.TABLE:
         assert f"| {code} | `{name}` |" in documented
+
+
+def test_every_command_returns_a_code_from_the_table() -> None:
+    import re
+
+    import coregulate.commands
+
+    folder = Path(coregulate.commands.__file__).parent
+    for path in sorted(folder.glob("*.py")):
+        text = path.read_text()
+        assert not re.search(r"return -?\d+\b", text), f"{path.name}: use _exit_codes"
+        assert "EXIT_" not in text, f"{path.name}: a code of its own; use _exit_codes"

@@ -11,6 +11,7 @@ from coregulate.alliance.schedule import session_number
 from coregulate.bus.producer import BusProducer
 from coregulate.cli import main
 from coregulate.clock import SessionClock
+from coregulate.commands._exit_codes import BAD_INPUT, FAILED
 from coregulate.sessionfile.access import read_messages
 from coregulate.ui.rating_entry import RatingDialog
 from review_support import session_file
@@ -78,17 +79,17 @@ def test_rate_sends_the_due_forms_to_the_running_session(qtbot, hub_thread, caps
 def test_rate_refuses_a_finished_session(hub_thread, caplog) -> None:
     _start_session(hub_thread)
     hub_thread.stop()  # the session has ended: nobody is listening
-    assert main(["rate", str(hub_thread.path)]) == 2
+    assert main(["rate", str(hub_thread.path)]) == FAILED
     assert "is not running" in caplog.text
     assert not list(read_messages(hub_thread.path, ("rating", "status.rating")))
 
 
 def test_rate_errors(tmp_path: Path, caplog) -> None:
-    assert main(["rate", str(tmp_path / "none.sqlite")]) == 2
+    assert main(["rate", str(tmp_path / "none.sqlite")]) == BAD_INPUT
     assert "no such session file" in caplog.text
     bad = tmp_path / "w.toml"
     bad.write_text("[SRS\n")
-    assert main(["rate", str(tmp_path / "none.sqlite"), "--wording", str(bad)]) == 2
+    assert main(["rate", str(tmp_path / "none.sqlite"), "--wording", str(bad)]) == BAD_INPUT
     assert "is not valid TOML" in caplog.text
 
 

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from coregulate.commands import _exit_codes
+
 if TYPE_CHECKING:
     from coregulate.session import DemoOptions
 
@@ -165,6 +167,22 @@ def has_display() -> bool:
     return True
 
 
+def display_ok(command: str) -> bool:
+    """Return True if `command`'s window can be shown; else say so in one line.
+
+    The caller then returns `NO_DISPLAY`: without this check Qt aborts the process
+    (exit 134) with a page of its own text.
+    """
+    if has_display():
+        return True
+    log.error(
+        "no display found: `coregulate %s` opens a window; run it on a desktop session "
+        "(on a server, ssh -X or a remote desktop)",
+        command,
+    )
+    return False
+
+
 def want_headless(asked: bool) -> bool:
     """Return True if the session must run without a window (asked, or no display)."""
     if not asked and not has_display():
@@ -177,7 +195,7 @@ CANCELLED = -1  # the start dialog was cancelled: no session, no file
 
 
 def run_session(options: DemoOptions, headless: bool, ask: bool = False) -> int:
-    """Run a session headless or with the window; return 0, 1 (failed) or CANCELLED."""
+    """Run a session headless or with the window; return OK, FAILED or CANCELLED."""
     from coregulate.session import Session, SessionError, StopRequested, run_headless
 
     try:
@@ -193,8 +211,8 @@ def run_session(options: DemoOptions, headless: bool, ask: bool = False) -> int:
                     return CANCELLED
     except SessionError as exc:
         log.error("%s", exc)
-        return 1
-    return 0
+        return _exit_codes.FAILED
+    return _exit_codes.OK
 
 
 def headless_banner(options: DemoOptions) -> str:
