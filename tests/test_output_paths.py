@@ -163,6 +163,8 @@ def test_every_command_returns_a_code_from_the_table() -> None:
 
     folder = Path(coregulate.commands.__file__).parent
     for path in sorted(folder.glob("*.py")):
+        if path.name == "_exit_codes.py":
+            continue
         text = path.read_text()
         assert not re.search(r"return -?\d+\b", text), f"{path.name}: use _exit_codes"
         assert "EXIT_" not in text, f"{path.name}: a code of its own; use _exit_codes"
