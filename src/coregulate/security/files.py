@@ -77,7 +77,14 @@ def check_output_path(path: Path, *, folder: bool = False) -> Path:
     written through one: the link could point at anybody's file) or, for a file, a
     folder. Nothing is left behind by the check.
     """
-    path = Path(path)
+    path = _check_place(Path(path), folder)
+    fd, probe = _temporary_beside(path, ".probe-", "")
+    os.close(fd)
+    os.unlink(probe)
+    return path
+
+
+def _check_place(path: Path, folder: bool) -> Path:
     parent = path.parent
     if path.is_symlink():
         raise OutputPathError(
@@ -92,15 +99,18 @@ def check_output_path(path: Path, *, folder: bool = False) -> Path:
         )
     if not parent.is_dir():
         raise OutputPathError(f"{parent} is a file, not a folder; choose another place")
-    try:  # the only reliable test (root, read-only mounts, ACLs): try to create a file
-        fd, probe = tempfile.mkstemp(dir=parent, prefix=".probe-")
+    return path
+
+
+def _temporary_beside(path: Path, prefix: str, suffix: str) -> tuple[int, str]:
+    # Trying to create a file is the only reliable test (root, read-only mounts, ACLs).
+    try:
+        return tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=suffix)  # 0600
     except OSError as exc:
         raise OutputPathError(
-            f"cannot create files in {parent} ({exc.strerror or exc}); choose a folder of your own"
+            f"cannot create files in {path.parent} ({exc.strerror or exc}); "
+            "choose a folder of your own"
         ) from None
-    os.close(fd)
-    os.unlink(probe)
-    return path
 
 
 @contextmanager
@@ -116,8 +126,8 @@ def private_output(path: Path, *, exclusive: bool = False) -> Iterator[Path]:
     `exclusive`, an existing `path` is never replaced: FileExistsError. The place is
     checked first (`check_output_path`: OutputPathError, never through a symlink).
     """
-    path = check_output_path(Path(path))
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)  # 0600
+    path = _check_place(Path(path), folder=False)
+    fd, name = _temporary_beside(path, ".tmp-", path.suffix)
     os.close(fd)
     tmp = Path(name)
     try:
