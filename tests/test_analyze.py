@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from coregulate.commands._exit_codes import BAD_INPUT
 from coregulate.recordings.simulated_file import write_simulated_session
 from coregulate.signal.screening import rmssd_normal_ms
 
@@ -121,7 +122,7 @@ def test_batch_analyses_every_pair_and_names_bad_rows(tmp_path: Path) -> None:
     run = subprocess.run(
         [*CLI, "analyze", "--batch", str(tmp_path / "bad.csv")], capture_output=True, text=True
     )
-    assert run.returncode == 2 and "row 2" in run.stderr and "Traceback" not in run.stderr
+    assert run.returncode == BAD_INPUT and "row 2" in run.stderr and "Traceback" not in run.stderr
 
 
 def _clean(**overrides: object):

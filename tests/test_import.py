@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from coregulate.acquisition.beat_timing import BeatTimer
+from coregulate.commands._exit_codes import BAD_INPUT
 from coregulate.recordings.importers import ImportFileError, read_polar_rr, read_rr_list, read_xdf
 from coregulate.recordings.importing import write_import
 from coregulate.recordings.pipeline import read_beats
@@ -199,7 +200,7 @@ def test_bad_input_is_one_clear_error_and_leaves_nothing(
     src.write_bytes(content)
     out = tmp_path / "out.sqlite"
     run = _cli("import", str(src), "--out", str(out))
-    assert run.returncode == 1
+    assert run.returncode == BAD_INPUT
     assert str(src) in run.stderr and message in run.stderr, run.stderr
     assert "Traceback" not in run.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.txt"]  # nothing partial
@@ -216,4 +217,5 @@ def test_newer_session_file_is_refused_by_name(tmp_path: Path) -> None:
     db.commit()
     db.close()
     run = _cli("analyze", str(path))
-    assert run.returncode == 1 and "newer coregulate" in run.stderr and str(path) in run.stderr
+    assert run.returncode == BAD_INPUT
+    assert "newer coregulate" in run.stderr and str(path) in run.stderr

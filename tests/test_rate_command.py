@@ -11,6 +11,7 @@ from coregulate.alliance.schedule import session_number
 from coregulate.bus.producer import BusProducer
 from coregulate.cli import main
 from coregulate.clock import SessionClock
+from coregulate.commands._exit_codes import BAD_INPUT, FAILED
 from coregulate.sessionfile.access import read_messages
 from coregulate.ui.rating_entry import RatingDialog
 from review_support import session_file
@@ -78,15 +79,64 @@ def test_rate_sends_the_due_forms_to_the_running_session(qtbot, hub_thread, caps
 def test_rate_refuses_a_finished_session(hub_thread, caplog) -> None:
     _start_session(hub_thread)
     hub_thread.stop()  # the session has ended: nobody is listening
-    assert main(["rate", str(hub_thread.path)]) == 2
+    assert main(["rate", str(hub_thread.path)]) == FAILED
     assert "is not running" in caplog.text
     assert not list(read_messages(hub_thread.path, ("rating", "status.rating")))
 
 
 def test_rate_errors(tmp_path: Path, caplog) -> None:
-    assert main(["rate", str(tmp_path / "none.sqlite")]) == 2
+    assert main(["rate", str(tmp_path / "none.sqlite")]) == BAD_INPUT
     assert "no such session file" in caplog.text
     bad = tmp_path / "w.toml"
     bad.write_text("[SRS\n")
-    assert main(["rate", str(tmp_path / "none.sqlite"), "--wording", str(bad)]) == 2
+    assert main(["rate", str(tmp_path / "none.sqlite"), "--wording", str(bad)]) == BAD_INPUT
     assert "is not valid TOML" in caplog.text
+
+
+def test_ors_from_rate_and_srs_from_the_panel_are_both_recorded(qtbot, hub_thread) -> None:
+    # The documented flow: the ORS at the start through `coregulate rate`, the SRS at
+    # the end through the end-of-session panel, in one session. Each sender starts its
+    # seq at 1; sharing one source name made the hub take the SRS for a repeat.
+    from dataclasses import dataclass
+
+    from coregulate.ui.rating_panel import ratings_panel
+
+    @dataclass(frozen=True)
+    class End:  # the fields of the live window's EndOfSession
+        session_file: Path | None
+        client_id: str
+        input_endpoint: str | None
+        t_ns: int
+
+    _start_session(hub_thread)
+
+    def fill_in_ors() -> None:
+        dialog = next(
+            w
+            for w in QtWidgets.QApplication.topLevelWidgets()
+            if isinstance(w, RatingDialog) and w.isVisible()
+        )
+        (ors,) = dialog.forms
+        for line in ors.lines:
+            line.set_value(6.0)
+        qtbot.mouseClick(ors.done_button, QtCore.Qt.LeftButton)
+
+    QtCore.QTimer.singleShot(300, fill_in_ors)
+    assert main(["rate", str(hub_thread.path), "--phase", "start"]) == 0
+
+    panel = ratings_panel(End(None, "", hub_thread.endpoints.input, 7_000_000_000))
+    qtbot.addWidget(panel)
+    dialog = panel.open_forms()
+    qtbot.addWidget(dialog)
+    for line in dialog.forms[0].lines:
+        line.set_value(8.0)
+    with qtbot.waitSignal(dialog.finished):
+        qtbot.mouseClick(dialog.forms[0].done_button, QtCore.Qt.LeftButton)
+    assert "NOT confirmed" not in panel.result.text()
+    hub_thread.stop()
+
+    ratings = list(read_messages(hub_thread.path, ("rating",)))
+    assert [m.json()["instrument"] for m in ratings] == ["ORS", "SRS"]
+    assert [m.json()["total"] for m in ratings] == [24, 32]
+    sources = {m.source for m in ratings}
+    assert len(sources) == 2 and all(s.startswith("rating-") for s in sources)

@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 from coregulate.cli import main
+from coregulate.commands._exit_codes import BAD_INPUT
 from coregulate.review.history import client_history
 from coregulate.sessionfile.catalog import find_client_sessions
 from review_support import NS, session_file
@@ -100,5 +101,5 @@ def test_history_command_csv_and_plot(tmp_path: Path, capsys, caplog) -> None:
     assert out_png.read_bytes()[:4] == b"\x89PNG"
     assert main(["history", "nobody", "--folder", str(folder)]) == 1
     assert "no session of client 'nobody'" in caplog.text
-    assert main(["history", "c-1", "--folder", str(tmp_path / "absent")]) == 2
+    assert main(["history", "c-1", "--folder", str(tmp_path / "absent")]) == BAD_INPUT
     assert main(["history", "c-1", "--folder", str(folder), "--csv", str(tmp_path / "x.xlsx")]) == 2

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from coregulate.cli import main
+from coregulate.commands._exit_codes import BAD_INPUT
 from coregulate.review.quality import baseline_band, state_shares, summarize_series, sync_summary
 from coregulate.review.report import write_report
 from coregulate.review.session_data import load_session
@@ -72,5 +73,5 @@ def test_report_command(tmp_path: Path, capsys, caplog) -> None:
     assert "does not match its answers" in caplog.text  # the left-out rating is reported
     assert main(["report", str(path), "--out", str(tmp_path / "r.txt")]) == 2
     assert "written as .pdf or .png" in caplog.text
-    assert main(["report", str(tmp_path / "missing.sqlite")]) == 2
+    assert main(["report", str(tmp_path / "missing.sqlite")]) == BAD_INPUT
     assert "no such session file" in caplog.text

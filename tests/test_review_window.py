@@ -10,6 +10,7 @@ import pytest
 from PySide6 import QtCore
 
 from coregulate.cli import main
+from coregulate.commands._exit_codes import BAD_INPUT
 from coregulate.review.review_file import read_annotations, review_path
 from coregulate.ui.review_window import ReviewWindow
 from review_support import NS, FileBuilder
@@ -147,7 +148,7 @@ def test_review_file_lines_that_cannot_be_read_are_reported(tmp_path: Path) -> N
 
 
 def test_review_command_refuses_a_missing_file(tmp_path: Path, caplog) -> None:
-    assert main(["review", str(tmp_path / "none.sqlite")]) == 2
+    assert main(["review", str(tmp_path / "none.sqlite")]) == BAD_INPUT
     assert "no such session file" in caplog.text
 
 

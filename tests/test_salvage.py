@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from coregulate.commands._exit_codes import BAD_INPUT
 from coregulate.recordings.salvage import salvage
 from coregulate.recordings.simulated_file import write_simulated_session
 from coregulate.recordings.summary import integrity_ok
@@ -36,7 +37,7 @@ def test_truncated_file_salvages_every_readable_row(tmp_path: Path) -> None:
     path.write_bytes(data[: int(len(data) * 0.6)])
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     run = subprocess.run([*CLI, "analyze", str(path)], capture_output=True, text=True)
-    assert run.returncode == 1 and "coregulate salvage" in run.stderr
+    assert run.returncode == BAD_INPUT and "coregulate salvage" in run.stderr
     assert "Traceback" not in run.stderr
     run = subprocess.run([*CLI, "salvage", str(path)], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
@@ -76,6 +77,6 @@ def test_salvage_of_garbage_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "junk.sqlite"
     path.write_bytes(b"\x00\x01garbage" * 100)
     run = subprocess.run([*CLI, "salvage", str(path)], capture_output=True, text=True)
-    assert run.returncode == 1 and "nothing can be recovered" in run.stderr
+    assert run.returncode == BAD_INPUT and "nothing can be recovered" in run.stderr
     assert not (tmp_path / "junk-salvaged.sqlite").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["junk.sqlite"]  # nothing partial left

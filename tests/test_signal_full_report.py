@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 
+from coregulate.commands._exit_codes import BAD_INPUT
 from coregulate.signal.artifacts import classify_series
 from coregulate.signal.full_report import Segment, full_report
 from signal_support import pyhrv_nn
@@ -109,7 +110,7 @@ def test_hrv_report_command_says_what_is_wrong(tmp_path) -> None:
     missing = subprocess.run(
         [*CLI, "hrv-report", str(tmp_path / "none.sqlite")], capture_output=True, text=True
     )
-    assert missing.returncode == 2 and "no such session file" in missing.stderr
+    assert missing.returncode == BAD_INPUT and "no such session file" in missing.stderr
     bad = subprocess.run(
         [*CLI, "hrv-report", str(tmp_path / "x.sqlite"), "--segment", "a:9:3"],
         capture_output=True,

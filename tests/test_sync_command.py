@@ -11,6 +11,7 @@ import pytest
 from coregulate.acquisition.simulator import demo_config, simulate_dyad
 from coregulate.bus.envelope import make_message
 from coregulate.cli import main
+from coregulate.commands._exit_codes import BAD_INPUT
 from coregulate.recordings.store import SessionStore
 from coregulate.signal.synchrony import SyncParams
 from coregulate.stages.sync_stage import SyncStage
@@ -78,4 +79,4 @@ def test_sync_command_without_live_messages_or_beats(
     empty = tmp_path / "empty.sqlite"
     _write(empty, [])
     assert main(["sync", str(empty)]) == 1
-    assert main(["sync", str(tmp_path / "missing.sqlite")]) == 2
+    assert main(["sync", str(tmp_path / "missing.sqlite")]) == BAD_INPUT

@@ -13,6 +13,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
+from coregulate.commands._exit_codes import FAILED
 from coregulate.session import DemoOptions, Session
 from coregulate.session_info import (
     RUNTIME_DIR_ENV,
@@ -41,7 +42,7 @@ def test_view_without_a_running_session_says_what_to_do(tmp_path: Path) -> None:
     env = {**os.environ, RUNTIME_DIR_ENV: str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
     cli = [sys.executable, "-m", "coregulate.cli", "view"]
     run = subprocess.run(cli, capture_output=True, text=True, env=env, timeout=60)
-    assert run.returncode == 2
+    assert run.returncode == FAILED
     assert "no running session found" in run.stderr and "Traceback" not in run.stderr
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from coregulate.bus.producer import BusProducer
+from coregulate.bus.producer import BusProducer, sender_source
 from coregulate.clock import SessionClock
 from coregulate.sessionfile.access import SessionFileError, read_messages
 
-RATING_SOURCE = "rating"
+RATING_SOURCE = "rating"  # each sender is `rating-<8 hex>` (bus.producer.sender_source)
 
 
 class AttachError(Exception):
@@ -52,7 +52,7 @@ def running_session(path: Path) -> RunningSession:
 
 def connect(session: RunningSession, timeout_s: float = 5.0) -> BusProducer:
     """Return a producer to the session's hub, once the hub has confirmed it is running."""
-    producer = BusProducer(session.input_endpoint, RATING_SOURCE)
+    producer = BusProducer(session.input_endpoint, sender_source(RATING_SOURCE))
     producer.send("status.rating", {"status": "form open"}, session.clock.now_ns())
     if not producer.flush(timeout_s=timeout_s):
         producer.close()

@@ -18,6 +18,7 @@ import asyncio
 import json
 import logging
 import time
+import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,17 @@ from coregulate.bus.envelope import Message, make_message
 log = logging.getLogger(__name__)
 
 ACK_TOPIC = b"ack"
+
+
+def sender_source(kind: str) -> str:
+    """Return a fresh source name ``<kind>-<8 hex>`` for one sender instance.
+
+    A sender that is not one of the session's own processes (a window, `coregulate
+    rate`, the end-of-session ratings panel) starts its seq at 1 every time it is
+    created. Two of them under one name would repeat (source, topic, seq), and the hub
+    would drop the second's messages as duplicates while acknowledging them.
+    """
+    return f"{kind}-{uuid.uuid4().hex[:8]}"
 
 
 @dataclass(slots=True)

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from coregulate.commands import _exit_codes
+
 if TYPE_CHECKING:
     from coregulate.session import DemoOptions
 
@@ -103,6 +105,25 @@ def new_session_options(args: argparse.Namespace, prefix: str, **fields: Any) ->
     return DemoOptions(out=out, speed=args.speed, log_level=args.log_level, **fields)
 
 
+def output_ok(*paths: Path | None, folder: bool = False) -> bool:
+    """Return True if every given output can be created; else say why in one line.
+
+    The caller then returns `CANNOT_CREATE`, before any work and with nothing created.
+    `folder`: the outputs are folders (an export), not files.
+    """
+    from coregulate.security.files import OutputPathError, check_output_path
+
+    for path in paths:
+        if path is None:
+            continue
+        try:
+            check_output_path(path, folder=folder)
+        except OutputPathError as exc:
+            log.error("%s", exc)
+            return False
+    return True
+
+
 def positive(kind: type) -> Callable[[str], object]:
     """Return an argparse type that accepts numbers of `kind` greater than 0."""
 
@@ -146,6 +167,22 @@ def has_display() -> bool:
     return True
 
 
+def display_ok(command: str) -> bool:
+    """Return True if `command`'s window can be shown; else say so in one line.
+
+    The caller then returns `NO_DISPLAY`: without this check Qt aborts the process
+    (exit 134) with a page of its own text.
+    """
+    if has_display():
+        return True
+    log.error(
+        "no display found: `coregulate %s` opens a window; run it on a desktop session "
+        "(on a server, ssh -X or a remote desktop)",
+        command,
+    )
+    return False
+
+
 def want_headless(asked: bool) -> bool:
     """Return True if the session must run without a window (asked, or no display)."""
     if not asked and not has_display():
@@ -158,7 +195,7 @@ CANCELLED = -1  # the start dialog was cancelled: no session, no file
 
 
 def run_session(options: DemoOptions, headless: bool, ask: bool = False) -> int:
-    """Run a session headless or with the window; return 0, 1 (failed) or CANCELLED."""
+    """Run a session headless or with the window; return OK, FAILED or CANCELLED."""
     from coregulate.session import Session, SessionError, StopRequested, run_headless
 
     try:
@@ -174,8 +211,8 @@ def run_session(options: DemoOptions, headless: bool, ask: bool = False) -> int:
                     return CANCELLED
     except SessionError as exc:
         log.error("%s", exc)
-        return 1
-    return 0
+        return _exit_codes.FAILED
+    return _exit_codes.OK
 
 
 def headless_banner(options: DemoOptions) -> str:

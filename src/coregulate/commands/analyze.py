@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from coregulate.commands._common import add_command, add_path_option
+from coregulate.commands import _exit_codes as ex
+from coregulate.commands._common import add_command, add_path_option, output_ok
 
 ORDER = 50
 log = logging.getLogger("coregulate")
@@ -42,11 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
 
 
-def _write_private(path: Path, text: str) -> None:
-    from coregulate.security.files import write_private_file
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_private_file(path, text)
+_BAD_INPUT = "_bad_input"  # set on a job whose input file is unusable; never printed
 
 
 def analyze_one(job: dict[str, Any]) -> dict[str, Any]:
@@ -62,14 +59,19 @@ def analyze_one(job: dict[str, Any]) -> dict[str, Any]:
             bool(job.get("phase")),
             parallel=bool(job.get("parallel", True)),
         )
-    except (SessionFileError, OSError, ValueError) as exc:
+    except SessionFileError as exc:
+        return {"job": job, "error": str(exc), _BAD_INPUT: True}
+    except (OSError, ValueError) as exc:
         return {"job": job, "error": str(exc)}
     summary = analysis.summary()
     if job.get("report"):
         from coregulate.review.from_analysis import session_from_analysis
         from coregulate.review.report import write_report
 
-        write_report(session_from_analysis(analysis), job["report"])
+        try:
+            write_report(session_from_analysis(analysis), job["report"])
+        except OSError as exc:
+            return {"job": job, "error": f"cannot write {job['report']}: {exc.strerror or exc}"}
         summary["report"] = str(job["report"])
     return summary
 
@@ -139,13 +141,16 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     if args.report and args.report.suffix.lower() not in (".pdf", ".png"):
         log.error("--report must end in .pdf or .png, got %s", args.report)
-        return 2
+        return ex.USAGE
+    # A batch's reports are numbered beside --report: the same folder to check.
+    if not output_ok(args.json, args.report):
+        return ex.CANNOT_CREATE
     if args.batch:
         try:
             jobs = _read_batch(args.batch)
         except ValueError as exc:
             log.error("%s", exc)
-            return 2
+            return ex.BAD_INPUT
         for job in jobs:
             job["phase"] = args.phase
             job["parallel"] = False  # the batch already keeps every core busy
@@ -155,6 +160,8 @@ def run(args: argparse.Namespace) -> int:
                     args.report.with_name(f"{args.report.stem}-{i}{args.report.suffix}")
                 )
         results = run_batch(jobs, args.jobs)
+        for r in results:
+            r.pop(_BAD_INPUT, None)
         text = json.dumps(results, indent=2)
         failed = [r for r in results if "error" in r]
         for r in failed:
@@ -162,14 +169,14 @@ def run(args: argparse.Namespace) -> int:
     else:
         if (args.session is None) == (args.client is None and args.therapist is None):
             log.error("give one session file, or --client FILE and --therapist FILE, or --batch")
-            return 2
+            return ex.USAGE
         job: dict[str, Any] = {}
         if args.session is not None:
             job["session"] = str(args.session)
         else:
             if args.client is None or args.therapist is None:
                 log.error("give both --client FILE and --therapist FILE")
-                return 2
+                return ex.USAGE
             job = {"client": str(args.client), "therapist": str(args.therapist)}
         if args.report:
             job["report"] = str(args.report)
@@ -177,11 +184,17 @@ def run(args: argparse.Namespace) -> int:
         result = analyze_one(job)
         if "error" in result:
             log.error("%s", result["error"])
-            return 1
+            return ex.BAD_INPUT if result.get(_BAD_INPUT) else ex.FAILED
         text = json.dumps(result, indent=2)
         failed = []
     if args.json:
-        _write_private(args.json, text + "\n")
+        from coregulate.security.files import write_private_file
+
+        try:  # atomic and owner-only, never through a symbolic link
+            write_private_file(args.json, text + "\n")
+        except OSError as exc:
+            log.error("cannot write %s: %s", args.json, exc.strerror or exc)
+            return ex.WRITE_FAILED
     else:
         print(text)  # noqa: T201 - the command's own output
-    return 1 if failed else 0
+    return ex.FAILED if failed else ex.OK

@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from coregulate.commands import _exit_codes as ex
 from coregulate.commands._common import (
     CANCELLED,
     SIM_DURATION_HEADLESS_S,
@@ -80,19 +81,19 @@ def run(args: argparse.Namespace) -> int:
             viewers = ViewerAccess.from_keystore(args.viewers)
         except BindRefused as exc:
             log.error("%s", exc)
-            return 2
+            return ex.USAGE
     options = new_session_options(
         args, "demo", duration_s=duration_s, seed=args.seed, viewers=viewers
     )
     if options is None:
-        return 2
+        return ex.USAGE
     with _bus_folder(args.private_bus) as folder:
         if folder is not None:
             options.endpoints = Endpoints.private_ipc(folder)
         code = run_session(options, headless, ask=not args.no_dialog)
     if code == CANCELLED:
-        return 0
-    if code == 0:
+        return ex.OK
+    if code == ex.OK:
         print_summary(options.out)
     return code
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 import logging
 
-from coregulate.commands._common import add_command, add_file_argument, add_path_option
+from coregulate.commands import _exit_codes as ex
+from coregulate.commands._common import (
+    add_command,
+    add_file_argument,
+    add_path_option,
+    output_ok,
+)
 from coregulate.recordings.formats import EXPORT_FORMATS
 
 ORDER = 45
@@ -41,12 +47,21 @@ def run(args: argparse.Namespace) -> int:
 
     if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
         log.error("%s exists and is not an empty folder; choose a new --out", args.out)
-        return 2
+        return ex.USAGE
+    if not output_ok(args.out, folder=True):
+        return ex.CANNOT_CREATE
     try:
         check_intact(args.file)
+    except SessionFileError as exc:
+        log.error("%s", exc)
+        return ex.BAD_INPUT
+    try:
         files = write_export(args.file, args.out, args.format)
     except SessionFileError as exc:
         log.error("%s", exc)
-        return 1
+        return ex.BAD_INPUT
+    except OSError as exc:
+        log.error("cannot write into %s: %s", args.out, exc.strerror or exc)
+        return ex.WRITE_FAILED
     print(f"wrote {len(files)} files to {args.out}")  # noqa: T201 - the command's own output
-    return 0
+    return ex.OK

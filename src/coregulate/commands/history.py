@@ -7,7 +7,8 @@ import logging
 import math
 from typing import Any
 
-from coregulate.commands._common import add_command, add_path_option
+from coregulate.commands import _exit_codes as ex
+from coregulate.commands._common import add_command, add_path_option, output_ok
 
 ORDER = 45
 log = logging.getLogger("coregulate")
@@ -91,25 +92,31 @@ def run(args: argparse.Namespace) -> int:
         args.folder = user_data_path("coregulate", appauthor=False) / "sessions"
     if not args.folder.is_dir():
         log.error("%s is not a folder; give the folder of session files with --folder", args.folder)
-        return 2
+        return ex.BAD_INPUT
     for out, kinds in ((args.csv, (".csv",)), (args.plot, (".pdf", ".png"))):
         if out is not None and out.suffix.lower() not in kinds:
             log.error("%s: use a %s file name", out, " or ".join(kinds))
-            return 2
+            return ex.USAGE
+    if not output_ok(args.csv, args.plot):
+        return ex.CANNOT_CREATE
     paths, problems = find_client_sessions(args.client_id, args.folder)
     rows, more = client_history(paths)
     for problem in problems + more:
         log.warning("%s", problem)
     if not rows:
         log.error("no session of client %r in %s", args.client_id, args.folder)
-        return 1
+        return ex.FAILED
     noun = "session" if len(rows) == 1 else "sessions"
     print(f"client {args.client_id}: {len(rows)} {noun} in {args.folder}")  # noqa: T201
     print(format_table(rows))  # noqa: T201 - the command's own output
-    if args.csv:
-        print(f"wrote {write_csv(rows, args.csv)}")  # noqa: T201
-    if args.plot:
-        from coregulate.review.history_plot import write_history_plot
+    try:
+        if args.csv:
+            print(f"wrote {write_csv(rows, args.csv)}")  # noqa: T201
+        if args.plot:
+            from coregulate.review.history_plot import write_history_plot
 
-        print(f"wrote {write_history_plot(rows, args.client_id, args.plot)}")  # noqa: T201
-    return 0
+            print(f"wrote {write_history_plot(rows, args.client_id, args.plot)}")  # noqa: T201
+    except OSError as exc:
+        log.error("cannot write %s: %s", exc.filename or "the output", exc.strerror or exc)
+        return ex.WRITE_FAILED
+    return ex.OK

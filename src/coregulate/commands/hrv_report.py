@@ -8,7 +8,13 @@ import logging
 import math
 from pathlib import Path
 
-from coregulate.commands._common import add_command, add_file_argument, add_path_option
+from coregulate.commands import _exit_codes as ex
+from coregulate.commands._common import (
+    add_command,
+    add_file_argument,
+    add_path_option,
+    output_ok,
+)
 
 ORDER = 30
 log = logging.getLogger("coregulate")
@@ -84,20 +90,22 @@ def run(args: argparse.Namespace) -> int:
 
     if args.out is not None and args.out.exists():
         log.error("%s already exists; choose another --out (a report never overwrites)", args.out)
-        return 2
+        return ex.USAGE
+    if not output_ok(args.out):
+        return ex.CANNOT_CREATE
     try:
         beats = read_beats(args.session)
     except SessionFileError as exc:
         log.error("%s", exc)
-        return 2
+        return ex.BAD_INPUT
     except (KeyError, TypeError, ValueError) as exc:
         log.error(
             "%s has a malformed beat message (%s); the file may be damaged", args.session, exc
         )
-        return 1
+        return ex.BAD_INPUT
     if not beats:
         log.error("%s holds no beats: nothing to report", args.session)
-        return 1
+        return ex.FAILED
     segments = [
         Segment(label, int(start * NS_PER_S), int(end * NS_PER_S))
         for label, start, end in args.segment
@@ -106,9 +114,18 @@ def run(args: argparse.Namespace) -> int:
     text = json.dumps(report, indent=2, allow_nan=False) + "\n"
     if args.out is None:
         print(text, end="")  # noqa: T201 - the command's own output
-        return 0
+        return ex.OK
     from coregulate.security.files import write_private_file
 
-    write_private_file(args.out, text, exclusive=True)  # never overwrites
+    try:
+        write_private_file(args.out, text, exclusive=True)  # never overwrites
+    except FileExistsError:
+        log.error(
+            "%s appeared meanwhile; choose another --out (a report never overwrites)", args.out
+        )
+        return ex.USAGE
+    except OSError as exc:
+        log.error("cannot write %s: %s", args.out, exc.strerror or exc)
+        return ex.WRITE_FAILED
     print(f"report: {args.out}")  # noqa: T201
-    return 0
+    return ex.OK

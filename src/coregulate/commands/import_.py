@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 
-from coregulate.commands._common import add_command, add_file_argument, add_path_option
+from coregulate.commands import _exit_codes as ex
+from coregulate.commands._common import add_command, add_file_argument, add_path_option, output_ok
 from coregulate.recordings.formats import AUTO, IMPORT_FORMATS
 from coregulate.signal.dyad import ROLES
 
@@ -53,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.out.exists():
         log.error("%s already exists; choose another --out (a session never overwrites)", args.out)
-        return 2
+        return ex.USAGE
+    if not output_ok(args.out):
+        return ex.CANNOT_CREATE
     try:
         streams = {"client": args.client_stream, "therapist": args.therapist_stream}
         recording = read_import(
@@ -62,10 +65,13 @@ def run(args: argparse.Namespace) -> int:
         write_import(recording, args.out, args.file.name, args.client_id, args.therapist_id)
     except (importers.ImportFileError, SessionFileError) as exc:
         log.error("%s", exc)
-        return 1
+        return ex.BAD_INPUT
+    except OSError as exc:  # the place was checked: this is a failure part-way (disk full)
+        log.error("cannot write %s: %s; nothing was kept", args.out, exc.strerror or exc)
+        return ex.WRITE_FAILED
     n = sum(len(x.rr_ms) for notes in recording.notifications.values() for x in notes)
     n_hr = sum(len(s) for s in recording.hr_samples.values())
     roles = ", ".join(sorted({*recording.notifications, *recording.hr_samples}))
     what = f"{n} beats" if n or not n_hr else f"{n_hr} HR samples (no beats)"
     print(f"imported {what} ({roles}) into {args.out}")  # noqa: T201
-    return 0
+    return ex.OK

@@ -13,6 +13,7 @@ import argparse
 import logging
 from typing import TYPE_CHECKING
 
+from coregulate.commands import _exit_codes as ex
 from coregulate.commands._common import add_command, add_path_option
 
 if TYPE_CHECKING:  # imported lazily at run time, so `coregulate --help` stays fast
@@ -65,17 +66,17 @@ def run(args: argparse.Namespace) -> int:
         return _ACTIONS[args.action](store, args)
     except (KeyStoreError, PermissionsError) as exc:
         log.error("%s", exc)
-        return 2
+        return ex.USAGE
     except OSError as exc:
         log.error("could not use the keys folder %s (%s)", store.root, exc.strerror or exc)
-        return 2
+        return ex.USAGE
 
 
 def _create(store: KeyStore, args: argparse.Namespace) -> int:
     pair = store.create(args.name)
     print(f"created key pair {pair.name!r} in {store.root} (owner-only)")  # noqa: T201
     _print_public(pair)
-    return 0
+    return ex.OK
 
 
 def _show(store: KeyStore, args: argparse.Namespace) -> int:
@@ -88,7 +89,7 @@ def _show(store: KeyStore, args: argparse.Namespace) -> int:
         f"the hub's key: viewers connect with\n"
         f"  coregulate watch tcp://ADDRESS:PORT --hub-key='{pair.public_key}'"
     )
-    return 0
+    return ex.OK
 
 
 def _list(store: KeyStore, args: argparse.Namespace) -> int:
@@ -100,7 +101,7 @@ def _list(store: KeyStore, args: argparse.Namespace) -> int:
     print("allowed viewers:" if allowed else "allowed viewers: none")  # noqa: T201
     for viewer in allowed:
         print(f"  {viewer.name:<20} fingerprint {viewer.fingerprint}")  # noqa: T201
-    return 0
+    return ex.OK
 
 
 def _allow(store: KeyStore, args: argparse.Namespace) -> int:
@@ -112,15 +113,15 @@ def _allow(store: KeyStore, args: argparse.Namespace) -> int:
         "(`coregulate keys show NAME`) by phone or in person, not through the channel "
         "that carried the key. It applies from the next session start."
     )
-    return 0
+    return ex.OK
 
 
 def _revoke(store: KeyStore, args: argparse.Namespace) -> int:
     if not store.revoke(args.label):
         log.error("no allowed viewer named %r (see `coregulate keys list`)", args.label)
-        return 2
+        return ex.USAGE
     print(f"removed viewer {args.label!r}; it is refused from the next session start")  # noqa: T201
-    return 0
+    return ex.OK
 
 
 def _print_public(pair: KeyPair) -> None:

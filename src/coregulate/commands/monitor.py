@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
+from coregulate.commands import _exit_codes as ex
 from coregulate.commands._common import (
     SIM_DURATION_HEADLESS_S,
     SIM_DURATION_WINDOW_S,
@@ -24,7 +25,6 @@ ORDER = 15
 log = logging.getLogger("coregulate")
 
 SIM = "sim"
-EXIT_NO_BLUETOOTH = 3
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -104,18 +104,18 @@ def run(args: argparse.Namespace) -> int:
 
     pair = _choose_pair(args)
     if pair is None:
-        return 2
+        return ex.USAGE
     for whose in ROLES:
         try:
             check_pseudonym(getattr(args, f"{whose}_id"), whose)
         except ClientIdError as exc:
             log.error("--%s-id: %s", whose, exc)
-            return 2
+            return ex.USAGE
     headless = want_headless(args.headless)
     all_sim = all(p.lower() == SIM for p in pair)
     if args.speed != 1.0 and not all_sim:
         log.error("--speed needs both straps simulated: real straps run in real time")
-        return 2
+        return ex.USAGE
     sim_duration_s = simulated_duration_s(args.duration, headless)
     specs = []
     for role, device in zip(ROLES, pair, strict=True):
@@ -125,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
             policy = ReconnectPolicy(max_attempts=args.give_up_after)
             specs.append(BleStrapSpec(role, device, ecg=args.ecg, policy=policy))
     if not all_sim and not _bluetooth_ok():
-        return EXIT_NO_BLUETOOTH
+        return ex.NO_BLUETOOTH
     save_last_pair(*pair)
     options = new_session_options(
         args,
@@ -139,9 +139,9 @@ def run(args: argparse.Namespace) -> int:
         stop_after_s=args.duration,
     )
     if options is None:
-        return 2
+        return ex.USAGE
     code = run_session(options, headless)
-    if code == 0:
+    if code == ex.OK:
         print_summary(options.out)
     return code
 

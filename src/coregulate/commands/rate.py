@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 import logging
 
-from coregulate.commands._common import add_command, add_file_argument, add_path_option, positive
+from coregulate.commands import _exit_codes as ex
+from coregulate.commands._common import (
+    add_command,
+    add_file_argument,
+    add_path_option,
+    display_ok,
+    positive,
+)
 
 ORDER = 35
 log = logging.getLogger("coregulate")
@@ -47,19 +54,27 @@ def run(args: argparse.Namespace) -> int:
     from coregulate.alliance.attach import AttachError, connect, running_session
     from coregulate.alliance.schedule import WAI_SR_EVERY_N_SESSIONS, forms_due, session_number
     from coregulate.alliance.wording import WordingError, load_wording
+    from coregulate.sessionfile.access import SessionFileError
 
+    if not display_ok("rate"):  # before attaching: nobody could fill in the forms
+        return ex.NO_DISPLAY
     wai_every = WAI_SR_EVERY_N_SESSIONS if args.wai_every is None else args.wai_every
     if wai_every < 0:
         log.error("--wai-every must be 0 (never) or more, got %d", wai_every)
-        return 2
+        return ex.USAGE
     try:
         wording = load_wording(args.wording) if args.wording else {}
+    except WordingError as exc:
+        log.error("%s", exc)
+        return ex.BAD_INPUT
+    try:
         session = running_session(args.file)
         number = args.session_number or session_number(session.path, session.client_id) or 1
         producer = connect(session)
-    except (AttachError, WordingError) as exc:
+    except AttachError as exc:
         log.error("%s", exc)
-        return 2
+        # An unusable file is BAD_INPUT; a session that is not running, FAILED.
+        return ex.BAD_INPUT if isinstance(exc.__cause__, SessionFileError) else ex.FAILED
     from PySide6 import QtWidgets
 
     from coregulate.ui.rating_entry import RatingDialog, RatingSender
@@ -82,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         print(result_text(read_rating(payload, payload["t_ns"]).score))  # noqa: T201
     if not ok:
         log.error("the hub did not confirm every rating; check that the session is still running")
-        return 1
+        return ex.FAILED
     if len(sent) < len(forms):
         log.warning("%d of %d forms completed", len(sent), len(forms))
-    return 0
+    return ex.OK

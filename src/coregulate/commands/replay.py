@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
+from coregulate.commands import _exit_codes as ex
 from coregulate.commands._common import (
     add_command,
     add_file_argument,
@@ -56,27 +57,36 @@ def run(args: argparse.Namespace) -> int:
     from coregulate.sessionfile.access import (
         SessionFileError,
         check_intact,
-        read_messages,
+        last_time_ns,
         read_session_payload,
     )
 
     try:
         check_intact(args.file)
         original = read_session_payload(args.file)
-        has_raw = any(True for _ in read_messages(args.file, ("hrm.",)))
+        last_raw_ns = last_time_ns(args.file, ("hrm.",))
     except SessionFileError as exc:
         log.error("%s", exc)
-        return 1
-    if not has_raw:
+        return ex.BAD_INPUT
+    if last_raw_ns is None:
         log.error(
             "%s holds no raw strap notifications (an imported file?), so there is nothing to "
             "replay; `coregulate analyze` and `coregulate export` read its beats",
             args.file,
         )
-        return 1
+        return ex.FAILED
     if args.from_s < 0:
         log.error("--from must be 0 or more seconds, got %g", args.from_s)
-        return 2
+        return ex.USAGE
+    end_s = last_raw_ns / 1e9
+    if args.from_s >= end_s:
+        log.error(
+            "--from %g is past the recording: %s ends at %.1f s; give a --from before it",
+            args.from_s,
+            args.file,
+            end_s,
+        )
+        return ex.USAGE
     options = new_session_options(
         args,
         "review",
@@ -95,11 +105,11 @@ def run(args: argparse.Namespace) -> int:
         },
     )
     if options is None:
-        return 2
+        return ex.USAGE
     if options.out.resolve() == args.file.resolve():
         log.error("the review file must not be the original")
-        return 2
+        return ex.USAGE
     code = run_session(options, want_headless(args.headless))
-    if code == 0:
+    if code == ex.OK:
         print_summary(options.out, "review file")
     return code

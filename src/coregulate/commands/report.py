@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 import logging
 
-from coregulate.commands._common import add_command, add_file_argument, add_path_option
+from coregulate.commands import _exit_codes as ex
+from coregulate.commands._common import (
+    add_command,
+    add_file_argument,
+    add_path_option,
+    output_ok,
+)
 
 ORDER = 40
 log = logging.getLogger("coregulate")
@@ -40,24 +46,26 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or args.file.with_suffix(".pdf")
     if out.suffix.lower() not in (".pdf", ".png"):
         log.error("%s: the report is written as .pdf or .png; change the --out suffix", out)
-        return 2
+        return ex.USAGE
     if out.resolve() == args.file.resolve():
         log.error("--out would overwrite the session file; choose another name")
-        return 2
+        return ex.USAGE
+    if not output_ok(out):
+        return ex.CANNOT_CREATE
     try:
         data = load_session(args.file)
     except SessionFileError as exc:
         log.error("%s", exc)
-        return 2
+        return ex.BAD_INPUT
     if not data.people:
         log.error("%s has no heartbeats or metrics to report on", args.file)
-        return 1
+        return ex.FAILED
     for problem in data.problems:
         log.warning("%s", problem)
     try:
         path = write_report(data, out)
     except OSError as exc:
         log.error("cannot write %s: %s", out, exc.strerror or exc)
-        return 2
+        return ex.WRITE_FAILED
     print(f"wrote {path}")  # noqa: T201 - the command's own output
-    return 0
+    return ex.OK

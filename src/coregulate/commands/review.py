@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 
-from coregulate.commands._common import add_command, add_file_argument
+from coregulate.commands import _exit_codes as ex
+from coregulate.commands._common import add_command, add_file_argument, display_ok
 
 ORDER = 42
 log = logging.getLogger("coregulate")
@@ -31,11 +32,13 @@ def run(args: argparse.Namespace) -> int:
     """Run `coregulate review`; return the exit code."""
     from coregulate.sessionfile.access import SessionFileError, open_readonly
 
+    if not display_ok("review"):
+        return ex.NO_DISPLAY
     try:
         open_readonly(args.file).close()
     except SessionFileError as exc:
         log.error("%s", exc)
-        return 2
+        return ex.BAD_INPUT
     from PySide6 import QtWidgets
 
     from coregulate.ui.review_window import ReviewWindow
@@ -44,4 +47,4 @@ def run(args: argparse.Namespace) -> int:
     window = ReviewWindow(args.file, author=args.author, view=args.view)
     window.show()
     app.exec()
-    return 0
+    return ex.OK

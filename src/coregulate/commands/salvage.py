@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 import logging
 
-from coregulate.commands._common import add_command, add_file_argument, add_path_option
+from coregulate.commands import _exit_codes as ex
+from coregulate.commands._common import (
+    add_command,
+    add_file_argument,
+    add_path_option,
+    output_ok,
+)
 
 ORDER = 70
 log = logging.getLogger("coregulate")
@@ -31,13 +37,21 @@ def run(args: argparse.Namespace) -> int:
     from coregulate.sessionfile.access import SessionFileError
 
     out = args.out or args.file.with_name(f"{args.file.stem}-salvaged{args.file.suffix}")
+    if out.exists():
+        log.error("%s already exists; choose another --out (salvage never overwrites)", out)
+        return ex.USAGE
+    if not output_ok(out):
+        return ex.CANNOT_CREATE
     try:
         report = salvage(args.file, out)
     except SessionFileError as exc:
         log.error("%s", exc)
-        return 1
+        return ex.BAD_INPUT
+    except OSError as exc:
+        log.error("cannot write %s: %s; nothing was kept", out, exc.strerror or exc)
+        return ex.WRITE_FAILED
     print(  # noqa: T201 - the command's own output
         f"recovered {report.rows} messages into {report.out}; "
         f"{report.unreadable_ranges} unreadable id ranges, {report.invalid_rows} invalid rows"
     )
-    return 0
+    return ex.OK

@@ -9,12 +9,11 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from coregulate.commands import _exit_codes as ex
 from coregulate.commands._common import add_command, positive
 
 ORDER = 20
 log = logging.getLogger("coregulate")
-
-EXIT_NO_BLUETOOTH = 3
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -79,9 +78,9 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps({"error": str(exc), "straps": []}))  # noqa: T201
         log.error("%s", exc)
-        return EXIT_NO_BLUETOOTH
+        return ex.NO_BLUETOOTH
     if args.json:
         print(json.dumps({"straps": [s.to_dict() for s in straps]}, indent=2))  # noqa: T201
     else:
         print(format_table(straps))  # noqa: T201
-    return 0
+    return ex.OK

@@ -6,6 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
+from coregulate.commands import _exit_codes as ex
 from coregulate.commands._common import add_command, sessions_folder
 
 ORDER = 30
@@ -40,9 +41,9 @@ def run(args: argparse.Namespace) -> int:
     if not folder.is_dir():
         if args.folder is not None:
             log.error("%s is not a folder", folder)
-            return 2
+            return ex.BAD_INPUT
         print(f"no sessions recorded yet ({folder} does not exist)")  # noqa: T201
-        return 0
+        return ex.OK
     by_client, unreadable = list_sessions(folder)
     clients = [args.client] if args.client else sorted(by_client)
     lines = []
@@ -58,4 +59,4 @@ def run(args: argparse.Namespace) -> int:
     for path, reason in unreadable:
         lines.append(f"unreadable: {path.name}: {reason}")
     print("\n".join(lines) if lines else f"no sessions in {folder}")  # noqa: T201
-    return 0
+    return ex.OK

@@ -16,7 +16,13 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from coregulate.commands._common import add_command, add_file_argument, add_path_option
+from coregulate.commands import _exit_codes as ex
+from coregulate.commands._common import (
+    add_command,
+    add_file_argument,
+    add_path_option,
+    output_ok,
+)
 
 ORDER = 30
 log = logging.getLogger("coregulate")
@@ -118,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
     from coregulate.signal.synchrony import HR_PARAMS, SLOW_PARAMS
     from coregulate.stages.sync_stage import SyncStage
 
+    if not output_ok(args.json):
+        return ex.CANNOT_CREATE
     try:
         hr_recorded, slow_recorded, live = _recorded_params(args.file)
         stage = SyncStage(_params(hr_recorded, HR_PARAMS), _params(slow_recorded, SLOW_PARAMS))
@@ -127,14 +135,14 @@ def run(args: argparse.Namespace) -> int:
         outputs += stage.terminate()
     except SessionFileError as exc:
         log.error("%s", exc)
-        return 2
+        return ex.BAD_INPUT
     except (TypeError, ValueError) as exc:
         log.error("%s: the recorded sync parameters are not usable (%s)", args.file, exc)
-        return 2
+        return ex.BAD_INPUT
     replayed = [o.payload for o in outputs]
     if not replayed:
         log.error("%s has no beats to compute synchrony from", args.file)
-        return 1
+        return ex.FAILED
     finals = [p for p in replayed if p["final"]]
     for final in finals:
         print("\n".join(_describe(final)))  # noqa: T201 - the command's own output
@@ -148,9 +156,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("no live sync messages in the file: computed from the beats only")  # noqa: T201
     if args.json:
-        from coregulate.security.files import create_private_file
+        from coregulate.security.files import write_private_file
 
-        create_private_file(args.json)  # health data: owner-only, like the session file
-        args.json.write_text(json.dumps(replayed) + "\n")
+        try:  # health data: owner-only, like the session file; atomic
+            write_private_file(args.json, json.dumps(replayed) + "\n")
+        except OSError as exc:
+            log.error("cannot write %s: %s", args.json, exc.strerror or exc)
+            return ex.WRITE_FAILED
         print(f"wrote {args.json}")  # noqa: T201
-    return 0
+    return ex.OK

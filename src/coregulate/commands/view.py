@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from coregulate.bus.subscriber import CurveClientKeys
 
-from coregulate.commands._common import add_command, add_path_option, add_viewer_key_options
+from coregulate.commands import _exit_codes as ex
+from coregulate.commands._common import (
+    add_command,
+    add_path_option,
+    add_viewer_key_options,
+    display_ok,
+)
 
 ORDER = 20
 log = logging.getLogger("coregulate")
@@ -48,16 +54,18 @@ def run(args: argparse.Namespace) -> int:
     """Run `coregulate view`; return the exit code."""
     from coregulate.session_info import SessionInfoError, read_session_info, running_sessions
 
+    if not display_ok("view"):
+        return ex.NO_DISPLAY
     clock = None
     client = ""
     curve = None
     if args.hub_key:
         if not args.output:
             log.error("--hub-key needs --output ENDPOINT (the session's viewer output)")
-            return 2
+            return ex.USAGE
         curve = _curve_keys(args)
         if curve is None:
-            return 2
+            return ex.USAGE
     if args.output:
         output, inp, file = args.output, args.input, args.file
     else:
@@ -71,11 +79,11 @@ def run(args: argparse.Namespace) -> int:
                         "no running session found on this machine; start one (coregulate demo) "
                         "or give --output ENDPOINT (and --input, --file) of a session elsewhere"
                     )
-                    return 2
+                    return ex.FAILED
                 info = found[0][1]
         except (SessionInfoError, OSError) as exc:
             log.error("%s", exc)
-            return 2
+            return ex.BAD_INPUT
         output, inp, file = info.output_endpoint, info.input_endpoint, Path(info.session_file)
         clock, client = info.clock, info.client_id
 
@@ -103,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     ticker.timeout.connect(lambda: None)
     ticker.start(200)
     app.exec()
-    return 0
+    return ex.OK
 
 
 def _curve_keys(args: argparse.Namespace) -> CurveClientKeys | None:

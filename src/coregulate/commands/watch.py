@@ -15,6 +15,7 @@ import math
 import time
 
 from coregulate.bus.envelope import EnvelopeError, Message
+from coregulate.commands import _exit_codes as ex
 from coregulate.commands._common import add_command, add_viewer_key_options, positive
 
 ORDER = 45
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         pair = KeyStore(args.dir).load(args.key)
     except (EndpointError, KeyStoreError) as exc:
         log.error("%s", exc)
-        return 2
+        return ex.USAGE
     assert pair.secret_key is not None
     print(f"hub key fingerprint:  {fingerprint(hub_key)} (compare with the therapist's)")  # noqa: T201
     print(f"your key fingerprint: {pair.fingerprint}")  # noqa: T201
@@ -95,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         pass
     finally:
         sub.close()
-    return 0
+    return ex.OK
 
 
 def _body(msg: Message) -> dict:

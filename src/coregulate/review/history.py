@@ -137,13 +137,12 @@ def client_history(paths: Iterable[Path]) -> tuple[list[dict[str, Any]], list[st
 
 def write_csv(rows: list[dict[str, Any]], out: str | os.PathLike[str]) -> Path:
     """Write the history table as CSV (empty cell = not available); return its path."""
-    from coregulate.security.files import create_private_file
+    from coregulate.security.files import private_output
 
     out = Path(out)
-    create_private_file(out)  # health data: owner-only
     columns = list(rows[0]) if rows else ["session_file"]
-    with out.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns)
+    with private_output(out) as tmp, tmp.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns)  # health data: owner-only
         writer.writeheader()
         for row in rows:
             writer.writerow({k: _cell(v) for k, v in row.items()})

@@ -233,9 +233,11 @@ def write_history_plot(
         color="#555555",
     )
     fig.tight_layout(rect=(0, 0.015, 1, 0.97))
-    from coregulate.security.files import create_private_file
+    from coregulate.security.files import private_output
 
-    create_private_file(out)
-    fig.savefig(out, dpi=130)
-    plt.close(fig)
+    try:
+        with private_output(Path(out)) as tmp:
+            fig.savefig(tmp, dpi=130)
+    finally:
+        plt.close(fig)
     return out

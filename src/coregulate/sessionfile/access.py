@@ -112,6 +112,17 @@ def read_messages(
         db.close()
 
 
+def last_time_ns(path: str | os.PathLike[str], topics: Iterable[str] | None = None) -> int | None:
+    """Return the latest header `t_ns` among the recorded messages (topics: prefixes), or None."""
+    where, args = topic_filter(topics)
+    db = open_readonly(path)
+    try:
+        (value,) = db.execute(f"SELECT max(t_ns) FROM messages WHERE {where}", args).fetchone()
+    finally:
+        db.close()
+    return None if value is None else int(value)
+
+
 def meta_of(db: sqlite3.Connection) -> dict[str, Any]:
     """Return the metadata table of an open file (values decoded from JSON)."""
     return {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}

@@ -11,14 +11,13 @@ arrival.
 from __future__ import annotations
 
 import logging
-import uuid
 from pathlib import Path
 from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from coregulate.bus.envelope import TOPIC_MARKER
-from coregulate.bus.producer import BusProducer
+from coregulate.bus.producer import BusProducer, sender_source
 from coregulate.bus.subscriber import CurveClientKeys
 from coregulate.clock import SessionClock
 from coregulate.signal.dyad import DEFAULT_BASELINE_S
@@ -83,7 +82,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         # A fresh source name per window: a reopened window restarts its seq at 1,
         # and the hub would take it for a repeat of the old window's markers.
         self._producer = (
-            BusProducer(input_endpoint, f"ui-{uuid.uuid4().hex[:8]}") if input_endpoint else None
+            BusProducer(input_endpoint, sender_source("ui")) if input_endpoint else None
         )
         self._my_markers: list[str] = []
         # The window of a session it owns (`can_end`): closing it ends the recording,

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 class RatingSender:
-    """Puts scored forms on the bus as `rating` messages (src "rating").
+    """Puts scored forms on the bus as `rating` messages under the producer's source.
 
     `now_ns` gives the session-clock time of a submission.
     """

@@ -14,8 +14,9 @@ from typing import Any
 
 from PySide6 import QtWidgets
 
+from coregulate.alliance.attach import RATING_SOURCE
 from coregulate.alliance.schedule import WAI_SR_EVERY_N_SESSIONS, forms_due, session_number
-from coregulate.bus.producer import BusProducer
+from coregulate.bus.producer import BusProducer, sender_source
 from coregulate.ui.rating_entry import RatingDialog, RatingSender
 from coregulate.ui.rating_forms import result_text
 
@@ -44,7 +45,7 @@ class RatingsPanel(QtWidgets.QWidget):
 
     def open_forms(self) -> RatingDialog:
         """Open the forms (non-modal, so tests and a tablet can drive them); return the dialog."""
-        self.producer = BusProducer(self._end.input_endpoint, "rating")
+        self.producer = BusProducer(self._end.input_endpoint, sender_source(RATING_SOURCE))
         sender = RatingSender(self.producer, lambda: int(self._end.t_ns))
         self.dialog = RatingDialog(self.forms, sender, "end", self.number)
         self.dialog.rated.connect(self._show)

@@ -163,8 +163,8 @@ def write_report(data: SessionData, out: str | os.PathLike[str]) -> Path:
     if out.suffix.lower() not in (".pdf", ".png"):
         raise ValueError(f"{out}: the report is written as .pdf or .png; change the suffix")
     fig = draw_page(data)
-    from coregulate.security.files import create_private_file
+    from coregulate.security.files import private_output
 
-    create_private_file(out)  # health data: owner-only, like the session file
-    fig.savefig(out, dpi=DPI)
+    with private_output(out) as tmp:  # health data: owner-only, like the session file
+        fig.savefig(tmp, dpi=DPI)
     return out
