@@ -132,6 +132,52 @@ def run_batch(jobs: list[dict[str, Any]], n_jobs: int | None) -> list[dict[str, 
     return results
 
 
+def _batch_jobs(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Return the jobs of `--batch` (raises ValueError for a bad CSV)."""
+    jobs = _read_batch(args.batch)
+    for i, job in enumerate(jobs, start=1):
+        job["phase"] = args.phase
+        job["parallel"] = False  # the batch already keeps every core busy
+        if args.report:  # numbered beside --report
+            job["report"] = str(
+                args.report.with_name(f"{args.report.stem}-{i}{args.report.suffix}")
+            )
+    return jobs
+
+
+def _single_job(args: argparse.Namespace) -> dict[str, Any] | None:
+    """Return the one job of a session or a client/therapist pair; None (said why) if unclear."""
+    if (args.session is None) == (args.client is None and args.therapist is None):
+        log.error("give one session file, or --client FILE and --therapist FILE, or --batch")
+        return None
+    if args.session is not None:
+        job: dict[str, Any] = {"session": str(args.session)}
+    elif args.client is None or args.therapist is None:
+        log.error("give both --client FILE and --therapist FILE")
+        return None
+    else:
+        job = {"client": str(args.client), "therapist": str(args.therapist)}
+    if args.report:
+        job["report"] = str(args.report)
+    job["phase"] = args.phase
+    return job
+
+
+def _write_output(args: argparse.Namespace, text: str) -> int:
+    """Write `text` to --json (atomic, owner-only) or print it; return the exit code."""
+    if not args.json:
+        print(text)  # noqa: T201 - the command's own output
+        return ex.OK
+    from coregulate.security.files import write_private_file
+
+    try:  # atomic and owner-only, never through a symbolic link
+        write_private_file(args.json, text + "\n")
+    except OSError as exc:
+        log.error("cannot write %s: %s", args.json, exc.strerror or exc)
+        return ex.WRITE_FAILED
+    return ex.OK
+
+
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate analyze`; return the exit code."""
     # One BLAS thread: our vectors are a few hundred values, and a process without
@@ -145,56 +191,28 @@ def run(args: argparse.Namespace) -> int:
     # A batch's reports are numbered beside --report: the same folder to check.
     if not output_ok(args.json, args.report):
         return ex.CANNOT_CREATE
+    failed = False
     if args.batch:
         try:
-            jobs = _read_batch(args.batch)
+            jobs = _batch_jobs(args)
         except ValueError as exc:
             log.error("%s", exc)
             return ex.BAD_INPUT
-        for job in jobs:
-            job["phase"] = args.phase
-            job["parallel"] = False  # the batch already keeps every core busy
-        if args.report:
-            for i, job in enumerate(jobs, start=1):
-                job["report"] = str(
-                    args.report.with_name(f"{args.report.stem}-{i}{args.report.suffix}")
-                )
         results = run_batch(jobs, args.jobs)
         for r in results:
             r.pop(_BAD_INPUT, None)
+            if "error" in r:
+                log.error("%s", r["error"])
+                failed = True
         text = json.dumps(results, indent=2)
-        failed = [r for r in results if "error" in r]
-        for r in failed:
-            log.error("%s", r["error"])
     else:
-        if (args.session is None) == (args.client is None and args.therapist is None):
-            log.error("give one session file, or --client FILE and --therapist FILE, or --batch")
+        job = _single_job(args)
+        if job is None:
             return ex.USAGE
-        job: dict[str, Any] = {}
-        if args.session is not None:
-            job["session"] = str(args.session)
-        else:
-            if args.client is None or args.therapist is None:
-                log.error("give both --client FILE and --therapist FILE")
-                return ex.USAGE
-            job = {"client": str(args.client), "therapist": str(args.therapist)}
-        if args.report:
-            job["report"] = str(args.report)
-        job["phase"] = args.phase
         result = analyze_one(job)
         if "error" in result:
             log.error("%s", result["error"])
             return ex.BAD_INPUT if result.get(_BAD_INPUT) else ex.FAILED
         text = json.dumps(result, indent=2)
-        failed = []
-    if args.json:
-        from coregulate.security.files import write_private_file
-
-        try:  # atomic and owner-only, never through a symbolic link
-            write_private_file(args.json, text + "\n")
-        except OSError as exc:
-            log.error("cannot write %s: %s", args.json, exc.strerror or exc)
-            return ex.WRITE_FAILED
-    else:
-        print(text)  # noqa: T201 - the command's own output
-    return ex.FAILED if failed else ex.OK
+    code = _write_output(args, text)
+    return code if code != ex.OK else (ex.FAILED if failed else ex.OK)

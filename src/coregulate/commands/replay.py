@@ -51,9 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_session_arguments(p, None, "X times faster than recorded (default 1)")
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run `coregulate replay`; return the exit code."""
-    from coregulate.acquisition.specs import ReplayStrapSpec
+def _recording_end_s(args: argparse.Namespace) -> tuple[dict, float] | int:
+    """Return the original's session payload and its last notification (s), or an exit code."""
     from coregulate.sessionfile.access import (
         SessionFileError,
         check_intact,
@@ -75,10 +74,20 @@ def run(args: argparse.Namespace) -> int:
             args.file,
         )
         return ex.FAILED
+    return original, last_raw_ns / 1e9
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `coregulate replay`; return the exit code."""
+    from coregulate.acquisition.specs import ReplayStrapSpec
+
+    found = _recording_end_s(args)
+    if isinstance(found, int):
+        return found
+    original, end_s = found
     if args.from_s < 0:
         log.error("--from must be 0 or more seconds, got %g", args.from_s)
         return ex.USAGE
-    end_s = last_raw_ns / 1e9
     if args.from_s >= end_s:
         log.error(
             "--from %g is past the recording: %s ends at %.1f s; give a --from before it",

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from coregulate.bus.subscriber import CurveClientKeys
+    from coregulate.session_info import SessionInfo
 
 from coregulate.commands import _exit_codes as ex
 from coregulate.commands._common import (
@@ -52,8 +53,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate view`; return the exit code."""
-    from coregulate.session_info import SessionInfoError, read_session_info, running_sessions
-
     if not display_ok("view"):
         return ex.NO_DISPLAY
     clock = None
@@ -69,21 +68,9 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         output, inp, file = args.output, args.input, args.file
     else:
-        try:
-            if args.info:
-                info = read_session_info(args.info)
-            else:
-                found = running_sessions()
-                if not found:
-                    log.error(
-                        "no running session found on this machine; start one (coregulate demo) "
-                        "or give --output ENDPOINT (and --input, --file) of a session elsewhere"
-                    )
-                    return ex.FAILED
-                info = found[0][1]
-        except (SessionInfoError, OSError) as exc:
-            log.error("%s", exc)
-            return ex.BAD_INPUT
+        info = _running_session_info(args)
+        if isinstance(info, int):
+            return info
         output, inp, file = info.output_endpoint, info.input_endpoint, Path(info.session_file)
         clock, client = info.clock, info.client_id
 
@@ -112,6 +99,26 @@ def run(args: argparse.Namespace) -> int:
     ticker.start(200)
     app.exec()
     return ex.OK
+
+
+def _running_session_info(args: argparse.Namespace) -> SessionInfo | int:
+    """Return the session-info of --info or of the running session, or an exit code (said why)."""
+    from coregulate.session_info import SessionInfoError, read_session_info, running_sessions
+
+    try:
+        if args.info:
+            return read_session_info(args.info)
+        found = running_sessions()
+    except (SessionInfoError, OSError) as exc:
+        log.error("%s", exc)
+        return ex.BAD_INPUT
+    if not found:
+        log.error(
+            "no running session found on this machine; start one (coregulate demo) "
+            "or give --output ENDPOINT (and --input, --file) of a session elsewhere"
+        )
+        return ex.FAILED
+    return found[0][1]
 
 
 def _curve_keys(args: argparse.Namespace) -> CurveClientKeys | None:
