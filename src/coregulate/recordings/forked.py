@@ -55,21 +55,74 @@ def can_fork() -> bool:
         return False
 
 
+class Workers:
+    """Jobs started in forked workers when safe (else run at once), results taken later.
+
+    Used as a context manager: leaving the block by an exception stops the workers
+    whose results were not taken.
+
+    Examples
+    --------
+    >>> with Workers() as workers:
+    ...     later = workers.start(lambda: 6 * 7)
+    ...     here = 1 + 1
+    ...     (later.result(), here)
+    (42, 2)
+    """
+
+    def __init__(self, parallel: bool = True) -> None:
+        self.parallel = parallel and can_fork()
+        self._pending: list[Pending] = []
+
+    def start(self, job: Job) -> Pending:
+        """Start `job` (in a worker if this process may fork); return its pending result."""
+        pending = Pending(_fork(job) if self.parallel else None, job)
+        self._pending.append(pending)
+        return pending
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for pending in self._pending:
+            pending.discard()
+
+
+class Pending:
+    """The result of one job: computed by a worker, or here when no worker was started."""
+
+    def __init__(self, worker: tuple[int, int] | None, job: Job) -> None:
+        self._worker = worker
+        self._done = False
+        self._value: Any = None
+        if worker is None:  # run now, in order: the sequential run does the same work
+            self._value, self._done = job(), True
+
+    def result(self) -> Any:
+        """Return the job's result (waiting for its worker), or raise what the job raised."""
+        if not self._done:
+            assert self._worker is not None
+            pid, fd = self._worker
+            self._worker = None
+            self._value, self._done = _collect(pid, fd), True
+        return self._value
+
+    def discard(self) -> None:
+        """Stop the worker if its result was never taken."""
+        if self._worker is not None:
+            _discard(*self._worker)
+            self._worker = None
+
+
 def run_all(jobs: Sequence[Job], parallel: bool = True) -> list[Any]:
     """Return each job's result, in order; all but the last run in forked workers if safe.
 
     A job that raises in a worker raises the same exception here.
     """
-    if not parallel or len(jobs) < 2 or not can_fork():
-        return [job() for job in jobs]
-    workers = [_fork(job) for job in jobs[:-1]]
-    try:
-        last = jobs[-1]()
-    except BaseException:
-        for pid, fd in workers:
-            _discard(pid, fd)
-        raise
-    return [_collect(pid, fd) for pid, fd in workers] + [last]
+    with Workers(parallel and len(jobs) > 1) as workers:
+        pending = [workers.start(job) for job in jobs[:-1]]
+        last = jobs[-1]() if jobs else None
+        return [p.result() for p in pending] + ([last] if jobs else [])
 
 
 def _fork(job: Job) -> tuple[int, int]:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from coregulate.bus.envelope import TOPIC_SYNC, Message, make_message
-from coregulate.recordings.forked import paused_gc, run_all
+from coregulate.recordings.forked import Workers, paused_gc
 from coregulate.recordings.parameters import pipeline_parameters
 from coregulate.recordings.summary import PersonSummary
 from coregulate.sessionfile.access import read_session_payload
@@ -226,21 +226,20 @@ def _run_pipeline(people: dict[str, BeatSeries], phase: bool, parallel: bool) ->
         if all(spec.per_role for spec in specs)
         else [people]
     )
-    hr_job = functools.partial(hr_synchrony, people, phase)
-    chain_jobs = [functools.partial(_run_chain, part, people) for part in partitions]
-    hr, *chains = run_all([hr_job, *chain_jobs], parallel)
-    result = PipelineResult()
-    _merge_chains(result, chains)
-    for role in people:
-        result.people[role] = next(c.people[role] for c in chains if role in c.people)
-    slow = run_all(
-        [
-            functools.partial(slow_synchrony, people, result.outputs, phase, (name,))
-            for name in SLOW_SERIES
-        ],
-        parallel,
-    )
-    reports = {"hr_bpm": hr, **{k: v for part in slow for k, v in part.items()}} if hr else {}
+    with Workers(parallel) as workers:
+        # Three pieces on the cores: the HR synchrony and every chain but the last in
+        # workers, the last chain here; the slow series here while the HR one runs on.
+        hr_pending = workers.start(functools.partial(hr_synchrony, people, phase))
+        pending = [workers.start(functools.partial(_run_chain, p, people)) for p in partitions[:-1]]
+        last = _run_chain(partitions[-1], people)
+        chains = [p.result() for p in pending] + [last]
+        result = PipelineResult()
+        _merge_chains(result, chains)
+        for role in people:
+            result.people[role] = next(c.people[role] for c in chains if role in c.people)
+        slow = slow_synchrony(people, result.outputs, phase)
+        hr = hr_pending.result()
+    reports = {"hr_bpm": hr, **slow} if hr else {}
     for report in reports.values():
         result.outputs.setdefault(TOPIC_SYNC, []).extend(report.updates)
         result.output_t_ns.setdefault(TOPIC_SYNC, []).extend(u["t_ns"] for u in report.updates)
