@@ -171,3 +171,29 @@ def test_full_disk_hub_process_exits_with_its_code_and_the_session_ends(tmp_path
     with pytest.raises(SessionError, match=r"could not be written.*session has ended.*intact"):
         session.supervise()
     session._procs.clear()
+
+
+def test_the_main_file_never_lags_far_behind_the_wal(tmp_path: Path) -> None:
+    # On a full disk everything not checkpointed is only in `-wal`; a copy of the
+    # `.sqlite` alone (what a user copies) must still hold what was committed.
+    ep = Endpoints.loopback()
+    path = tmp_path / "live.sqlite"
+    hub = Hub(HubConfig(ep.input, ep.output, str(path), checkpoint_interval_s=0.5))
+    stop = threading.Event()
+    thread = threading.Thread(target=hub.run, args=(stop,), daemon=True)
+    thread.start()
+    producer = BusProducer(ep.input, "acq")
+    try:
+        for seq in range(1, 201):
+            producer.send("beat.client", {"n": seq}, seq)
+        assert producer.flush(10) and producer.pending == 0  # all committed
+        time.sleep(1.5)  # past the checkpoint interval (the hub commits every 250 ms)
+        copy = tmp_path / "copy" / "main-only.sqlite"
+        copy.parent.mkdir()
+        copy.write_bytes(path.read_bytes())  # the main file alone, while recording
+        assert Path(f"{path}-wal").exists()
+        assert _stored_seqs(copy) == set(range(1, 201))
+    finally:
+        producer.close()
+        stop.set()
+        thread.join(10)

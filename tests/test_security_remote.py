@@ -228,9 +228,12 @@ def _feed_metrics(endpoint: str, stop: threading.Event) -> None:
 
 
 @pytest.mark.parametrize("who", ["viewer", "stranger"])
-def test_watch_command(curve_hub: CurveHub, keys: KeyStore, capsys, monkeypatch, who) -> None:
+def test_watch_command(
+    curve_hub: CurveHub, keys: KeyStore, capsys, caplog, monkeypatch, who
+) -> None:
     from coregulate.cli import main
     from coregulate.commands import watch
+    from coregulate.commands._exit_codes import FAILED, OK
 
     monkeypatch.setattr(watch, "QUIET_HINT_S", 1.0)
     stop = threading.Event()
@@ -240,18 +243,24 @@ def test_watch_command(curve_hub: CurveHub, keys: KeyStore, capsys, monkeypatch,
     # "--hub-key=KEY": a Z85 key may begin with "-", which argparse would misread.
     argv += [f"--hub-key={keys.load('hub').public_key}", "--key", who, "--dir", str(keys.root)]
     try:
-        assert main([*argv, "--seconds", "3"]) == 0
+        code = main([*argv, "--seconds", "3"])
     finally:
         stop.set()
         feeder.join(10)
     out = capsys.readouterr().out
     assert fingerprint(keys.load("hub").public_key) in out
     if who == "viewer":
+        assert code == OK
         assert re.search(r"client HR 72 bpm RMSSD 41 ms · therapist HR 65 bpm", out), out
-        assert "no data" not in out
+        assert "no data" not in out + caplog.text
     else:
+        # A key the hub refuses receives nothing: that is a failure, said in one line.
+        assert code == FAILED
         assert "HR" not in out
-        assert f"allowed your key (fingerprint {fingerprint(keys.load(who).public_key)})" in out
+        errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert len(errors) == 1 and "\n" not in errors[0]
+        mine = fingerprint(keys.load(who).public_key)
+        assert f"allowed your key (fingerprint {mine})" in errors[0]
 
 
 def test_watch_refuses_a_wrong_hub_key(keys: KeyStore, caplog) -> None:

@@ -7,15 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from coregulate.bus.envelope import Message
+from coregulate.bus.envelope import Message, make_message
 from coregulate.recordings.analysis import analyze_files
 from coregulate.recordings.importers import read_rr_list
 from coregulate.recordings.importing import write_import
 from coregulate.recordings.pipeline import read_beats
 from coregulate.recordings.salvage import salvage
 from coregulate.recordings.simulated_file import write_simulated_session
+from coregulate.recordings.store import SessionStore
 from coregulate.review.session_data import load_session
-from coregulate.sessionfile.access import open_readonly
+from coregulate.sessionfile.access import SessionTail, open_readonly, read_meta
 from coregulate.sessionfile.catalog import describe, find_client_sessions, list_sessions
 from coregulate.sessionfile.markers import Markers
 from coregulate.sessionfile.record import read_session
@@ -130,3 +131,36 @@ def test_a_copied_session_is_still_the_clients(tmp_path: Path) -> None:
     own = session_file(tmp_path / "a.sqlite", client_id="c-1")
     shutil.copy(own, tmp_path / "b.sqlite")  # a backup copy is the same session, not derived
     assert find_client_sessions("c-1", tmp_path)[0] == [own, tmp_path / "b.sqlite"]
+
+
+def test_reading_a_finished_file_leaves_nothing_beside_it(tmp_path: Path) -> None:
+    path = write_simulated_session(tmp_path / "s.sqlite", seed=1, duration_s=60)
+    path.chmod(0o400)  # read-only file too: nothing needs writing
+    before = sorted(p.name for p in tmp_path.iterdir())
+    read_session(path, {"beats", "metrics"})
+    read_meta(path)
+    describe(path)
+    tail = SessionTail(path, ("beat.",))
+    assert tail.read(10)
+    tail.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no -wal, no -shm
+
+
+def test_a_file_being_recorded_is_read_as_it_grows(tmp_path: Path) -> None:
+    # A viewer backfills from a running session: not immutable, it sees new commits.
+    path = tmp_path / "live.sqlite"
+    store = SessionStore(path)
+
+    def commit(seq: int) -> None:
+        msg = make_message("marker", "ui", seq, seq, {"kind": "note", "t_ns": seq})
+        store.add(msg, msg.header_bytes(), 0)
+        store.commit()
+
+    commit(1)
+    tail = SessionTail(path, ("marker",))
+    assert [m.seq for m in tail.read(10)] == [1]
+    commit(2)
+    assert [m.seq for m in tail.read(10)] == [2]
+    tail.close()
+    store.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["live.sqlite"]

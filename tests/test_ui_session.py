@@ -38,6 +38,21 @@ def test_session_info_is_owner_only_and_stale_files_are_skipped(tmp_path: Path) 
     assert running_sessions(tmp_path) == [(path, info)]  # the ended process's file is ignored
 
 
+def test_session_info_names_the_file_absolutely(tmp_path: Path, monkeypatch) -> None:
+    # `coregulate demo --out s.sqlite` in one folder, `coregulate view` from another.
+    from coregulate.clock import SessionClock
+    from coregulate.session import _write_info
+
+    monkeypatch.setenv(RUNTIME_DIR_ENV, str(tmp_path / "run"))
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    path = _write_info(DemoOptions(out=Path("s.sqlite")), SessionClock.start())
+    assert path is not None
+    monkeypatch.chdir(tmp_path)
+    info = read_session_info(path)
+    assert info.session_file == str(tmp_path / "work" / "s.sqlite")
+
+
 def test_view_without_a_running_session_says_what_to_do(tmp_path: Path) -> None:
     env = {**os.environ, RUNTIME_DIR_ENV: str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
     cli = [sys.executable, "-m", "coregulate.cli", "view"]

@@ -315,7 +315,9 @@ def _write_info(opts: DemoOptions, clock: SessionClock) -> Path | None:
     from coregulate.session_info import SessionInfo, write_session_info
 
     ep = opts.endpoints
-    info = SessionInfo(ep.input, ep.output, str(opts.out), clock.to_dict(), opts.client_id)
+    # Absolute: `coregulate view` runs from any folder.
+    file = str(Path(opts.out).absolute())
+    info = SessionInfo(ep.input, ep.output, file, clock.to_dict(), opts.client_id)
     try:
         return write_session_info(info)
     except OSError as exc:

@@ -51,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
         log.error("cannot write %s: %s; nothing was kept", out, exc.strerror or exc)
         return ex.WRITE_FAILED
     print(  # noqa: T201 - the command's own output
-        f"recovered {report.rows} messages into {report.out}; "
-        f"{report.unreadable_ranges} unreadable id ranges, {report.invalid_rows} invalid rows"
+        f"recovered {report.rows} messages into {report.out}; {report.missing_ids} message "
+        f"ids before the last recovered one are on lost or damaged pages, "
+        f"{report.unreadable_cells} damaged cells, {report.invalid_rows} invalid rows"
     )
     return ex.OK

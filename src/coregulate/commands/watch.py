@@ -3,8 +3,8 @@
 It connects to a hub's CURVE viewer output (`coregulate demo --viewers ...`) with
 this machine's key pair and the hub's public key, and prints both people's latest
 heart rate and RMSSD once a second. A key the therapist has not allowed receives
-nothing at all (that is the point), so after a few quiet seconds it says what to
-check.
+nothing at all (that is the point), not even the hub's status each second, so
+after a few quiet seconds it says in one line what to check and exits FAILED.
 """
 
 from __future__ import annotations
@@ -71,15 +71,17 @@ def run(args: argparse.Namespace) -> int:
     latest: dict[str, dict] = {}
     started = last_data = time.monotonic()
     next_line = started + 1.0
-    hinted = False
+    received = hinted = False
     try:
         while args.seconds is None or time.monotonic() - started < args.seconds:
             msg = sub.recv(timeout_ms=100)
             now = time.monotonic()
             if msg is not None:
-                last_data = now
+                last_data, received = now, True
                 if msg.topic.startswith("metrics.") and msg.role:
                     latest[msg.role] = {"t_ns": msg.t_ns, **_body(msg)}
+            if not received and now - started > QUIET_HINT_S:
+                break  # the hub says status.hub every second: silence means refused
             if now >= next_line:
                 next_line = now + 1.0
                 if latest:
@@ -87,15 +89,23 @@ def run(args: argparse.Namespace) -> int:
                 if now - last_data > QUIET_HINT_S and not hinted:
                     hinted = True
                     print(  # noqa: T201
-                        f"no data for {QUIET_HINT_S:g} s: check the address, that the session "
-                        "was started with --viewers, and that the therapist allowed your key "
-                        f"(fingerprint {pair.fingerprint}) and gave you the right hub key",
+                        f"no data for {QUIET_HINT_S:g} s: the session may have ended",
                         flush=True,
                     )
     except KeyboardInterrupt:
         pass
     finally:
         sub.close()
+    if not received:
+        # A refused key or a wrong hub key gets nothing at all (CURVE says no more).
+        log.error(
+            "received nothing in %.0f s: check the address, that the session was started "
+            "with --viewers, and that the therapist allowed your key (fingerprint %s) and "
+            "gave you the right hub key",
+            time.monotonic() - started,
+            pair.fingerprint,
+        )
+        return ex.FAILED
     return ex.OK
 
 

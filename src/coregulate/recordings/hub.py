@@ -98,6 +98,9 @@ class HubConfig:
     session_path: str
     commit_interval_s: float = 0.25
     commit_batch_rows: int = 500  # commit sooner when this many rows are queued
+    # Fold the WAL into the main file this often, so the `.sqlite` alone holds the
+    # session up to a few seconds ago (SessionStore.checkpoint says why).
+    checkpoint_interval_s: float = 2.0
     pub_hwm: int = 10_000  # per subscriber; beyond it PUB drops for that subscriber only
     meta: dict[str, Any] = field(default_factory=dict)
     max_pages: int | None = None  # caps the file (SQLite pages): tests simulate a full disk
@@ -144,6 +147,7 @@ class Hub:
         # Streams each producer connection sent since the last commit: they get acks.
         self._to_ack: dict[bytes, set[tuple[str, str]]] = {}
         self._next_commit_s = time.monotonic() + config.commit_interval_s
+        self._next_checkpoint_s = time.monotonic() + config.checkpoint_interval_s
         self.received = 0
         self.stored = 0
         self.duplicates = 0
@@ -287,6 +291,13 @@ class Hub:
                 with contextlib.suppress(zmq.Again):
                     self._in.send_multipart([identity, ACK_TOPIC, ack], flags=zmq.NOBLOCK)
         self._to_ack.clear()
+        if time.monotonic() >= self._next_checkpoint_s:  # after the acks: they never wait
+            self._next_checkpoint_s = time.monotonic() + self.config.checkpoint_interval_s
+            try:
+                self.store.checkpoint()
+            except sqlite3.OperationalError as exc:
+                # What is committed is safe in the WAL; a full disk ends the next commit.
+                log.warning("could not fold the WAL into the session file yet (%s)", exc)
 
     def close(self) -> None:
         """Take what is still queued on the input, commit it, ack it, and close."""

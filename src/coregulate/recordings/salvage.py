@@ -1,11 +1,14 @@
 """Recovers every intact row of a damaged session file into a new file.
 
-The original is never opened for writing, nor even read in place: it (and its WAL,
-if any) is copied to a private temporary folder first, because SQLite may touch the
-files beside a database it opens. Rows are read by id range; a range that hits a
-damaged page is split in halves until the damage is isolated, so every row on an
-intact page is recovered, before and after the damage. Each row is checked against
-the bus envelope before it is kept.
+The original is never opened by SQLite, nor changed: its bytes (and its WAL's, if
+any) are read once. Rows are read page by page (`_pages`): every table leaf page
+wherever it lies, so a file whose b-tree interior pages are lost (a truncated file
+keeps its first half, but the interior pages of a big table sit near the end) still
+gives up every row on an intact leaf; the WAL's committed transactions count, so a
+recording killed before its WAL was folded in loses nothing committed. Rows are
+written in their original arrival order (id); each is checked against the bus
+envelope before it is kept. A file of a newer schema is refused, never rewritten
+as this one's.
 """
 
 from __future__ import annotations
@@ -13,21 +16,24 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
-import sqlite3
-import struct
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from coregulate.bus.envelope import EnvelopeError, decode_frames
+from coregulate.recordings._pages import NotSQLite, PagedFile, leaf_rows, read_paged
 from coregulate.recordings.writer import SessionWriter
-from coregulate.sessionfile.access import SessionFileError
+from coregulate.sessionfile.access import SessionFileError, newer_schema_error
+from coregulate.sessionfile.schema import APPLICATION_ID, STORE_SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 
-_COLUMNS = "id, source, topic, seq, t_ns, enc, header, payload, hub_ns"
-_CHUNK = 4096
+# Header offsets (sqlite.org/fileformat2.html 1.3): PRAGMA user_version, application_id.
+_USER_VERSION_AT = 60
+_APPLICATION_ID_AT = 68
+# A `messages` row: id (NULL: the rowid is the id), source, topic, seq, t_ns, enc,
+# header, payload, hub_ns; a `meta` row: key, value.
+_MESSAGE_TYPES = (type(None), str, str, int, int, str, bytes, bytes, int)
 
 
 @dataclass
@@ -36,33 +42,33 @@ class SalvageReport:
 
     out: Path
     rows: int = 0
-    unreadable_ranges: int = 0
-    invalid_rows: int = 0
+    missing_ids: int = 0  # ids up to the last one recovered that no intact page holds
+    unreadable_cells: int = 0  # cells on leaf pages whose record or overflow is damaged
+    invalid_rows: int = 0  # rows of the right shape that are not a bus message
     meta: int = 0
 
 
-def _read_ids(db: sqlite3.Connection, lo: int, hi: int, report: SalvageReport) -> list[tuple]:
+def _read_file(src: Path) -> PagedFile:
+    wal = Path(f"{src}-wal")
     try:
-        return db.execute(
-            f"SELECT {_COLUMNS} FROM messages WHERE id BETWEEN ? AND ? ORDER BY id", (lo, hi)
-        ).fetchall()
-    except sqlite3.DatabaseError:
-        if lo == hi:
-            report.unreadable_ranges += 1
-            return []
-        mid = (lo + hi) // 2
-        return _read_ids(db, lo, mid, report) + _read_ids(db, mid + 1, hi, report)
+        paged = read_paged(src.read_bytes(), wal.read_bytes() if wal.is_file() else None)
+    except NotSQLite as exc:
+        raise SessionFileError(
+            f"{src}: nothing can be recovered; its header or table list is destroyed ({exc})"
+        ) from exc
+    except OSError as exc:
+        raise SessionFileError(f"{src}: cannot be read ({exc.strerror or exc})") from exc
+    app_id = paged.header_int(_APPLICATION_ID_AT)
+    if app_id != APPLICATION_ID:
+        raise SessionFileError(f"{src}: nothing can be recovered; it is not a session file")
+    version = paged.header_int(_USER_VERSION_AT)
+    if version > STORE_SCHEMA_VERSION:
+        raise newer_schema_error(src, version)
+    return paged
 
 
-def _max_id(db: sqlite3.Connection, path: Path) -> int:
-    try:
-        value = db.execute("SELECT max(id) FROM messages").fetchone()[0]
-        if value is not None:
-            return int(value)
-    except sqlite3.DatabaseError:
-        pass
-    # The rightmost page is damaged: no row is smaller than ~40 bytes, so this bounds the ids.
-    return max(1, path.stat().st_size // 40)
+def _shape_of(values: tuple[Any, ...]) -> tuple[type, ...]:
+    return tuple(type(v) for v in values)
 
 
 def _valid(row: tuple) -> bool:
@@ -80,80 +86,43 @@ def salvage(path: str | os.PathLike[str], out: str | os.PathLike[str]) -> Salvag
     if not src.is_file():
         raise SessionFileError(f"{src}: no such file")
     report = SalvageReport(Path(out))
-    with tempfile.TemporaryDirectory(prefix="coregulate-salvage-") as tmp:
-        os.chmod(tmp, 0o700)
-        copy = Path(tmp) / "copy.sqlite"
-        shutil.copyfile(src, copy)
-        if Path(f"{src}-wal").is_file():
-            shutil.copyfile(f"{src}-wal", f"{copy}-wal")
-        _fit_header_to_file(copy)
-        try:
-            db = sqlite3.connect(copy)
-            found = db.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'messages'"
-            ).fetchall()
-            if not found:
-                raise sqlite3.DatabaseError("no messages table")
-        except sqlite3.DatabaseError as exc:
-            raise SessionFileError(
-                f"{src}: nothing can be recovered; its header or table list is destroyed ({exc})"
-            ) from exc
-        try:
-            with SessionWriter(out, "salvage") as writer:
-                top = _max_id(db, copy)
-                for lo in range(1, top + 1, _CHUNK):
-                    for row in _read_ids(db, lo, min(top, lo + _CHUNK - 1), report):
-                        if not _valid(row):
-                            report.invalid_rows += 1
-                            continue
-                        writer.add_row(tuple(row[1:]))
-                        report.rows += 1
-                meta = _read_meta(db)
-                meta["salvaged_from"] = src.name
-                # A copy of a session, not a session: no catalogue counts it as one.
-                meta["derived"] = {"kind": "salvage", "from": src.name}
-                meta["salvage"] = {
-                    "rows": report.rows,
-                    "unreadable_ranges": report.unreadable_ranges,
-                    "invalid_rows": report.invalid_rows,
-                }
-                report.meta = len(meta)
-                writer.set_meta(meta)
-        finally:
-            db.close()
+    paged = _read_file(src)
+    messages: dict[int, tuple[Any, ...]] = {}
+    meta: dict[str, Any] = {}
+    for rowid, values in leaf_rows(paged):
+        if values is None:
+            report.unreadable_cells += 1
+        elif _shape_of(values) == _MESSAGE_TYPES:
+            # Messages are never changed, so every copy of an id (an older page in a
+            # free list, say) holds the same row; the envelope check catches the rest.
+            if rowid not in messages:
+                if _valid((rowid, *values[1:])):
+                    messages[rowid] = values[1:]
+                else:
+                    report.invalid_rows += 1
+        elif _shape_of(values) == (str, str):
+            try:
+                meta.setdefault(values[0], json.loads(values[1]))
+            except ValueError:
+                continue
+    if not messages:
+        log.warning("%s: no intact message found", src)
+    with SessionWriter(out, "salvage") as writer:
+        for rowid in sorted(messages):
+            writer.add_row(messages[rowid])
+        report.rows = len(messages)
+        report.missing_ids = (max(messages) - len(messages)) if messages else 0
+        meta = {k: v for k, v in meta.items() if k not in ("derived", "salvage")}
+        meta["salvaged_from"] = src.name
+        # A copy of a session, not a session: no catalogue counts it as one.
+        meta["derived"] = {"kind": "salvage", "from": src.name}
+        meta["salvage"] = {
+            "rows": report.rows,
+            "missing_ids": report.missing_ids,
+            "unreadable_cells": report.unreadable_cells,
+            "invalid_rows": report.invalid_rows,
+        }
+        report.meta = len(meta)
+        writer.set_meta(meta)
     log.info("salvaged %d rows from %s", report.rows, src)
     return report
-
-
-def _fit_header_to_file(copy: Path) -> None:
-    """Make a truncated copy readable: whole pages only, and a header size that says so.
-
-    SQLite refuses a file whose header claims more pages than it holds; the claim is
-    bytes 28-31 of the header (sqlite.org/fileformat2.html, "In-header database size").
-    """
-    data = bytearray(copy.read_bytes())
-    if len(data) < 100 or not data.startswith(b"SQLite format 3\x00"):
-        return
-    page_size = struct.unpack(">H", data[16:18])[0]
-    page_size = 65536 if page_size == 1 else page_size
-    if page_size < 512:
-        return
-    n_pages = len(data) // page_size
-    if n_pages == 0 or struct.unpack(">I", data[28:32])[0] == n_pages:
-        return
-    del data[n_pages * page_size :]
-    data[28:32] = struct.pack(">I", n_pages)
-    copy.write_bytes(bytes(data))
-
-
-def _read_meta(db: sqlite3.Connection) -> dict:
-    out = {}
-    try:
-        for key, value in db.execute("SELECT key, value FROM meta"):
-            try:
-                out[str(key)] = json.loads(value)
-            except (TypeError, ValueError):
-                continue
-    except sqlite3.DatabaseError:
-        log.warning("the meta table is damaged; salvaged messages only")
-    return out

@@ -1,7 +1,8 @@
 """Opening a session file read-only, and its raw messages and metadata.
 
-Readers never change a file: they open it read-only (SQLite WAL lets them in while
-the hub writes) and an older file gets the current views in the connection only.
+Readers never change a file, nor leave anything beside it: they open it read-only,
+immutable unless it is being recorded (SQLite WAL lets them in while the hub
+writes), and an older file gets the current views in the connection only.
 Every failure to open or read is a `SessionFileError` whose text says what to do.
 """
 
@@ -32,13 +33,27 @@ def newer_schema_error(path: Path, version: int) -> SessionFileError:
     )
 
 
+def _readonly_uri(path: Path) -> str:
+    """Return the SQLite URI that opens `path` read-only, immutable when nobody records it.
+
+    A file in WAL mode gets a ``-wal`` beside it from its first connection until its
+    last one closes (or a crash). Without one, nobody is recording it: ``immutable=1``
+    makes SQLite create no ``-wal``/``-shm`` and take no lock, so a reader leaves
+    nothing beside the file. With one (a running session, e.g. `coregulate view`
+    backfilling it, or a hub that was killed), the reader must see the WAL's commits
+    as they come, so it opens plain ``mode=ro`` and uses the files already there.
+    """
+    recording = Path(f"{path}-wal").exists()
+    return f"{path.resolve().as_uri()}?mode=ro" + ("" if recording else "&immutable=1")
+
+
 def open_readonly(path: str | os.PathLike[str]) -> sqlite3.Connection:
     """Return a read-only connection to a session file, or raise SessionFileError."""
     p = Path(path)
     if not p.is_file():
         raise SessionFileError(f"{p}: no such session file")
     try:
-        db = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
+        db = sqlite3.connect(_readonly_uri(p), uri=True)
         app_id = db.execute("PRAGMA application_id").fetchone()[0]
     except sqlite3.DatabaseError as exc:
         raise SessionFileError(
