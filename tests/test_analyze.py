@@ -28,7 +28,7 @@ def _series(rr: np.ndarray, gaps: np.ndarray | None = None):
     return BeatSeries("client", [], t, rr, g)
 
 
-def test_rmssd_over_normal_intervals_equals_neurokit2() -> None:
+def test_rmssd_over_the_corrected_series_equals_neurokit2() -> None:
     from coregulate.recordings.pipeline import person_summary
     from coregulate.signal.screening import classify_beats
 
@@ -40,12 +40,15 @@ def test_rmssd_over_normal_intervals_equals_neurokit2() -> None:
     kinds, _ = classify_beats(beats.t_ns, beats.rr_ms, beats.gap_before)
     normal = kinds == "normal"
     assert 0 < summary["artifact_share"] == pytest.approx(1 - normal.mean())
-    # Reference: NeuroKit2 hrv_time on the normal intervals with their times; it takes
-    # a difference only where the times show two intervals are successive
-    # (`_intervals_successive`), i.e. never across a removed beat.
-    ref = nk.hrv_time({"RRI": rr[normal], "RRI_Time": beats.t_ns[normal] / 1e9})
+    # Reference: NeuroKit2 hrv_time on the corrected intervals (issue 13: every
+    # difference the corrected series makes valid is kept), times rebuilt from them.
+    from coregulate.signal.artifacts import classify_series
+
+    _, nn = classify_series(beats.t_ns, rr, beats.gap_before)
+    nn = nn[np.isfinite(nn)]
+    ref = nk.hrv_time({"RRI": nn, "RRI_Time": np.cumsum(nn) / 1000.0})
     assert summary["rmssd_ms"] == pytest.approx(float(ref["HRV_RMSSD"].iloc[0]), rel=1e-12)
-    assert summary["mean_hr_bpm"] == pytest.approx(60000 / float(ref["HRV_MeanNN"].iloc[0]))
+    assert summary["mean_hr_bpm"] == pytest.approx(60000 / float(np.mean(rr[normal])))
 
 
 def test_an_artifact_is_classified_as_live_and_no_difference_spans_it() -> None:
@@ -60,7 +63,13 @@ def test_an_artifact_is_classified_as_live_and_no_difference_spans_it() -> None:
     normal = np.ones(200, bool)
     normal[120] = False
     gaps = np.zeros(200, bool)
-    assert summary["rmssd_ms"] == pytest.approx(rmssd_normal_ms(rr, gaps, normal))
+    # The missed beat is halved and its differences kept (issue 13): close to the
+    # RMSSD of the normal beats alone, and exactly the corrected series' RMSSD.
+    from coregulate.signal.screening import corrected_rmssd_ms
+
+    t = (np.cumsum(rr) * 1e6).astype(np.int64)
+    assert summary["rmssd_ms"] == pytest.approx(corrected_rmssd_ms(t, rr, gaps), rel=1e-12)
+    assert summary["rmssd_ms"] == pytest.approx(rmssd_normal_ms(rr, gaps, normal), rel=0.1)
 
 
 def test_rmssd_never_spans_a_gap_or_an_artifact() -> None:

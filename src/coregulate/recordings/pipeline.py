@@ -30,7 +30,12 @@ from coregulate.sessionfile.beats import BeatSeries
 from coregulate.sessionfile.record import read_session
 from coregulate.signal.dyad import ROLES
 from coregulate.signal.person import is_no_signal
-from coregulate.signal.screening import classify_beats, normal_mask, rmssd_normal_ms
+from coregulate.signal.screening import (
+    classify_beats,
+    corrected_rmssd_ms,
+    normal_mask,
+    rmssd_normal_ms,
+)
 from coregulate.signal.synchrony import HR_PARAMS, SLOW_PARAMS, SynchronyReport, synchrony_offline
 from coregulate.signal.synchrony import screen_beats as sync_screen_beats
 from coregulate.stages.base import Stage
@@ -144,8 +149,10 @@ def person_summary(beats: BeatSeries) -> PersonSummary:
 
     Beats are classified as the live signal stage does (Lipponen & Tarvainen 2019,
     `signal/screening.py`), unless the file carries per-beat classes. `mean_hr_bpm`
-    is 60000 / mean of the normal intervals; `rmssd_ms` is over every difference of
-    two successive normal beats not separated by a gap; `artifact_share_0to1` is the
+    is 60000 / mean of the normal intervals; `rmssd_ms` is over every successive
+    difference of the corrected series within a contiguous run, as live (with
+    recorded per-beat classes and no corrected values: every difference of two
+    successive normal beats not separated by a gap); `artifact_share_0to1` is the
     share of beats that are not normal.
     """
     if beats.rr_ms.size == 0:
@@ -158,7 +165,10 @@ def person_summary(beats: BeatSeries) -> PersonSummary:
         kinds, gaps = classify_beats(beats.t_ns, beats.rr_ms, beats.gap_before)
         method = "Lipponen & Tarvainen 2019, as the live signal stage (signal/artifacts.py)"
     normal = normal_mask(kinds)
-    rmssd = rmssd_normal_ms(beats.rr_ms, gaps, normal)
+    if beats.artifact is not None:
+        rmssd = rmssd_normal_ms(beats.rr_ms, gaps, normal)
+    else:
+        rmssd = corrected_rmssd_ms(beats.t_ns, beats.rr_ms, beats.gap_before)
     mean_rr = float(np.mean(beats.rr_ms[normal])) if normal.any() else math.nan
     names, counts = np.unique(kinds[~normal], return_counts=True)
     return PersonSummary(

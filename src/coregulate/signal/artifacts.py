@@ -14,10 +14,16 @@ session, before ten successive differences exist, are passed as normal: a quarti
 of two or three values is no threshold. The differences from
 NeuroKit2, all consequences of causality, are listed in docs/metrics.md.
 
-Correction (each classified beat yields one corrected NN value or none):
-ectopic and long/short beats take the local median RR; a missed beat's interval is
-halved (it stands for two); an extra detection is dropped and its interval merged
-into the next one.
+Correction (each classified beat yields one corrected NN value or none), by
+interpolation of beat times as NeuroKit2's ``_correct_artifacts`` does: an ectopic
+or long/short beat is moved to the midpoint between its (corrected) predecessor and
+its successor, so its interval and the next one both become half their sum (the
+next beat, already received when beat j is classified, needs no further look-ahead);
+a missed beat's interval is halved (it stands for two, as NeuroKit2 inserts a beat
+at the midpoint); an extra detection is dropped and its interval merged into the
+next one. Beat times are never lost: the corrected intervals of a run add up to the
+raw ones, except for the half of a missed beat's interval that stands for the
+inserted beat (one value per received beat).
 """
 
 from __future__ import annotations
@@ -258,6 +264,9 @@ class CausalArtifactClassifier:
         self._run_t: list[int] = []
         self._run_d: list[float] = []  # raw dRR aligned with _run_rr (NaN at run start)
         self._merge_ms: float | None = None  # extra detection's interval, merged into next
+        # A moved beat shifts the start of the next interval: raw RR + carry is the
+        # next interval measured from the corrected beat time (ms).
+        self._carry_ms = 0.0
 
     def flush(self) -> list[tuple[int, float, int]]:
         """Return the run's unclassified last beats as normal (a gap ends the run).
@@ -269,9 +278,14 @@ class CausalArtifactClassifier:
             out.append(self._emit(t, rr, NORMAL, rr))
         self._run_rr, self._run_t, self._run_d = [], [], []
         self._merge_ms = None
+        self._carry_ms = 0.0
         return [o for o in out if o is not None]
 
-    def _emit(self, t_ns: int, rr_ms: float, kind: int, med_rr: float) -> tuple[int, float, int]:
+    def _emit(
+        self, t_ns: int, rr_ms: float, kind: int, med_rr: float, rr_next: float = math.nan
+    ) -> tuple[int, float, int]:
+        rr_ms = rr_ms + self._carry_ms  # from the corrected previous beat
+        self._carry_ms = 0.0
         if self._merge_ms is not None:
             merged = self._merge_ms + rr_ms
             self._merge_ms = None
@@ -283,7 +297,12 @@ class CausalArtifactClassifier:
         if kind == EXTRA:
             self._merge_ms = rr_ms
             return (t_ns, math.nan, EXTRA)
-        return (t_ns, med_rr, kind)
+        if not math.isfinite(rr_next):
+            return (t_ns, med_rr, kind)  # no successor to interpolate towards
+        # Ectopic or long/short: the beat moves to the midpoint of its neighbours.
+        nn = (rr_ms + rr_next) / 2.0
+        self._carry_ms = rr_ms - nn
+        return (t_ns, nn, kind)
 
     def update(self, t_ns: int, rr_ms: float, gap_before: bool) -> list[tuple[int, float, int]]:
         """Add one beat; return the beats classified by it as (t_ns, nn_ms, kind).
@@ -323,12 +342,12 @@ class CausalArtifactClassifier:
         mrr_norm = mrr / th2 if th2 > 0 else math.nan
         if len(self._dabs) < WARMUP_DIFFS:
             kind = warmup_class(rr_j, self._run_rr[-2], med_rr)
-            return [*out, self._emit(self._run_t[-3], rr_j, kind, med_rr)]
+            return [*out, self._emit(self._run_t[-3], rr_j, kind, med_rr, self._run_rr[-2])]
         kind = classify_beat(
             norm, mrr_norm, rr_j, self._run_rr[-2], med_rr, th2 if th2 > 0 else math.nan,
             self.c1, self.c2,
         )  # fmt: skip
-        out.append(self._emit(self._run_t[-3], rr_j, kind, med_rr))
+        out.append(self._emit(self._run_t[-3], rr_j, kind, med_rr, self._run_rr[-2]))
         return out
 
 

@@ -45,6 +45,37 @@ def classify_beats(
     return kinds, gaps
 
 
+def corrected_rmssd_ms(t_ns: np.ndarray, rr_ms: np.ndarray, gap_before: np.ndarray) -> float:
+    """Return RMSSD (ms) over every successive difference of the corrected series.
+
+    Beats are classified and corrected as live (:func:`classify_series`, correction by
+    interpolation); a difference is taken between consecutive kept beats of one
+    contiguous run (an extra detection, dropped and merged, does not break the run;
+    an implausible interval or a gap does), as the live RMSSD does. NaN if there is
+    no difference.
+
+    Examples
+    --------
+    >>> rr = 800.0 + np.tile([0.0, 12.0, 5.0], 14)[:40]
+    >>> clean = corrected_rmssd_ms(np.cumsum(rr).astype(np.int64) * 1_000_000, rr, np.zeros(40))
+    >>> rr[20] = 1600.0  # a missed detection
+    >>> t = np.cumsum(rr).astype(np.int64) * 1_000_000
+    >>> round(corrected_rmssd_ms(t, rr, np.zeros(40)) / clean, 2)
+    1.0
+    """
+    t = np.asarray(t_ns, dtype=np.int64)
+    rr = np.asarray(rr_ms, dtype=float)
+    keep, gaps = plausible_beats(t, rr, gap_before)
+    if not keep.any():
+        return math.nan
+    _, nn = classify_series(t[keep], rr[keep], gaps[keep])
+    run = np.cumsum(gaps[keep])
+    ok = np.isfinite(nn)
+    nn, run = nn[ok], run[ok]
+    d = np.diff(nn)[run[1:] == run[:-1]]
+    return float(np.sqrt(np.mean(d * d))) if d.size else math.nan
+
+
 def normal_mask(kinds: np.ndarray) -> np.ndarray:
     """Return True where a beat's kind is normal."""
     return np.asarray(kinds) == KIND_NAMES[NORMAL]
