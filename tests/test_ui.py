@@ -156,7 +156,7 @@ def test_not_available_is_said_with_its_reason(qtbot) -> None:
     window.set_view("calm")
     panel = window.calm.panels["client"]
     assert panel.state.text() == "not available" and NOT_PUBLISHED in panel.state.toolTip()
-    assert panel.ln_rmssd.text() == "lnRMSSD: not available"
+    assert panel.hrv.text() == "HRV: not available" and reason in panel.hrv.toolTip()
     window.close()
 
 

@@ -82,7 +82,7 @@ def test_a_dropped_strap_shows_no_signal_within_6_s_and_is_recorded(qtbot, hub_t
     assert seen_at is not None and seen_at - dropped <= 6.0
     window.redraw()
     assert panel.state.text() == "no signal"  # no state word
-    for readout in (panel.hr, panel.ln_rmssd):
+    for readout in (panel.hr, panel.hrv):
         assert not re.search(r"\d", readout.text()), readout.text()  # no numbers
     assert re.fullmatch(r"no signal · last beat 0:0\d ago", panel.since.text())
     assert window.calm.sync_text.text() == ""  # nothing about synchrony

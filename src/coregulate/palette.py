@@ -1,52 +1,157 @@
-"""The one palette: Okabe–Ito colours by meaning, for the live window and the printed pages.
+"""The one palette: the colours of people, states and markers, for the window and the pages.
 
-Okabe, M. & Ito, K. (2008), "Color Universal Design": eight colours that stay
-distinct under the common colour-vision deficiencies. Colour is never the only
-carrier of meaning: every state is also a word, every marker also a letter or a
-label. Qt-free, so `ui/theme.py` and the report and history pages (matplotlib)
-import the same values.
+Qt-free, so `ui/theme.py` and the report and history pages (matplotlib) import
+the same values. Colour is never the only carrier of meaning: every state is
+also a word, every marker also a letter, a label and a line style.
+
+How the colours were chosen (tests/test_palette.py checks each claim):
+
+- Panels are neutral; meaning sits in a coloured edge, never in a full-width
+  saturated block.
+- The state ramp is low in saturation and its lightness falls as activation
+  rises (CIELAB L* ≈ 86 → 65 → 40), so the order reads without hue; its three
+  colours stay ≥ 20 CIEDE2000 apart under simulated deuteranopia, protanopia
+  and tritanopia (Machado et al. 2009) as well as in normal vision.
+- People, synchrony and markers are lines on both themes' backgrounds: each has
+  ≥ 3:1 contrast there (WCAG 2.x non-text contrast, 1.4.11). Text drawn in one
+  of them goes through `ink()`, which darkens or lightens it to ≥ 4.5:1 (1.4.3).
+- Marker colours are ≥ 20 CIEDE2000 from both people's colours in normal vision
+  and stay apart under the simulations (the test states by how much).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
-ORANGE: Final = "#E69F00"
-SKY_BLUE: Final = "#56B4E9"
-BLUISH_GREEN: Final = "#009E73"
-YELLOW: Final = "#F0E442"
-BLUE: Final = "#0072B2"
-VERMILLION: Final = "#D55E00"
-REDDISH_PURPLE: Final = "#CC79A7"
-NOTE_GREY: Final = "#999999"
 
-ROLE_COLOURS: Final = {"client": ORANGE, "therapist": SKY_BLUE}
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """The neutral colours of one theme (window or printed page)."""
+
+    name: str
+    background: str
+    panel: str
+    foreground: str
+    muted: str
+    axis: str
+    band: str  # baseline band fill: opaque, a shade off the background
+
+
+DARK: Final = Theme("dark", "#1C1D20", "#26282C", "#DADADA", "#A0A0A0", "#8C8C8C", "#2F3A36")
+LIGHT: Final = Theme("light", "#FAFAF7", "#EFEFEA", "#202020", "#575757", "#6A6A6A", "#DCEBE4")
+PAPER: Final = Theme("paper", "#FFFFFF", "#F4F4F4", "#202020", "#555555", "#6A6A6A", "#E4EEE9")
+THEMES: Final = {"dark": DARK, "light": LIGHT}
+
+# People: a warm and a cool line, 3:1 or more on every background above.
+CLIENT: Final = "#BC4F15"  # burnt orange
+THERAPIST: Final = "#3F83F7"  # mid blue
+ROLE_COLOURS: Final = {"client": CLIENT, "therapist": THERAPIST}
 ROLE_NAMES: Final = {"client": "Client", "therapist": "Therapist"}
 # Synchrony is information, not a score: one neutral colour, no good/bad scale.
-SYNC_COLOUR: Final = REDDISH_PURPLE
-# Ratings: distinct from the marker colours; a flagged rating (SRS concern, ORS in
-# the clinical range) is drawn in vermillion with a flag beside it.
-RATING_COLOUR: Final = REDDISH_PURPLE
-RATING_FLAG_COLOUR: Final = VERMILLION
-# States relative to the person's own baseline; the word is always shown too.
+SYNC_COLOUR: Final = "#B86E8A"  # muted rose
+NOTE_GREY: Final = "#8C8C8C"
+
+# States relative to the person's own baseline, drawn as the panel's edge; the word
+# is always shown too, in the theme's text colour on the neutral panel.
+SETTLED: Final = "#C2DDE9"  # pale blue, L* 86
+ACTIVATED: Final = "#AF9D72"  # muted ochre, L* 65
+HIGHLY_ACTIVATED: Final = "#894961"  # muted plum, L* 40
 STATE_COLOURS: Final = {
-    "settled": BLUISH_GREEN,
-    "activated": YELLOW,
-    "highly activated": VERMILLION,
+    "settled": SETTLED,
+    "activated": ACTIVATED,
+    "highly activated": HIGHLY_ACTIVATED,
 }
-# Text drawn on a state colour (yellow needs dark text).
-STATE_TEXT: Final = {"settled": "#FFFFFF", "activated": "#202020", "highly activated": "#FFFFFF"}
-# Marker kinds as the window's marker bar draws them, and the colour of each category
-# for a kind written otherwise (an imported or older file: "rupture (withdrawal)").
+
+# Marker kinds as the window's marker bar draws them; each also has its own line style
+# (solid, dash, dot, dash-dot) so that the two rupture kinds differ without colour.
 MARKER_COLOURS: Final = {
-    "rupture-withdrawal": BLUE,
-    "rupture-confrontation": VERMILLION,
-    "repair": BLUISH_GREEN,
+    "rupture-withdrawal": "#187E81",  # teal
+    "rupture-confrontation": "#8D61A6",  # violet
+    "repair": "#54985D",  # green
     "note": NOTE_GREY,
 }
-MARKER_CATEGORY_COLOURS: Final = {"rupture": VERMILLION, "repair": BLUISH_GREEN, "note": NOTE_GREY}
+MARKER_LINES: Final = {
+    "rupture-withdrawal": "dash",
+    "rupture-confrontation": "dashdot",
+    "repair": "solid",
+    "note": "dot",
+}
+# The colour of each category for a kind written otherwise (an imported or older
+# file: "rupture (withdrawal)", "Rupture").
+MARKER_CATEGORY_COLOURS: Final = {
+    "rupture": MARKER_COLOURS["rupture-confrontation"],
+    "repair": MARKER_COLOURS["repair"],
+    "note": NOTE_GREY,
+}
+# Ratings: the synchrony's neutral colour; a flagged rating (SRS concern, ORS in the
+# clinical range) also gets a flag beside it, so the colour is not the only cue.
+RATING_COLOUR: Final = SYNC_COLOUR
+RATING_FLAG_COLOUR: Final = MARKER_COLOURS["rupture-confrontation"]
+
+TEXT_CONTRAST: Final = 4.5  # WCAG 2.x 1.4.3, normal-size text
+LINE_CONTRAST: Final = 3.0  # WCAG 2.x 1.4.11, graphical objects
+
+
+def marker_kind(kind: str) -> str | None:
+    """Return the window's kind for a marker kind however a file wrote it, or None."""
+    k = kind.lower()
+    if k in MARKER_COLOURS:
+        return k
+    for name in ("withdrawal", "confrontation"):
+        if name in k:
+            return f"rupture-{name}"
+    return None
 
 
 def marker_colour(kind: str, category: str) -> str:
     """Return the colour of a marker: its kind's as in the window, else its category's."""
-    return MARKER_COLOURS.get(kind) or MARKER_CATEGORY_COLOURS.get(category, NOTE_GREY)
+    known = marker_kind(kind)
+    if known:
+        return MARKER_COLOURS[known]
+    return MARKER_CATEGORY_COLOURS.get(category, NOTE_GREY)
+
+
+def marker_line(kind: str, category: str) -> str:
+    """Return the line style of a marker ("solid", "dash", "dot", "dashdot")."""
+    known = marker_kind(kind) or {"rupture": "rupture-confrontation"}.get(category, category)
+    return MARKER_LINES.get(known, "dot")
+
+
+def hex_to_rgb(colour: str) -> tuple[float, float, float]:
+    """Return the sRGB channels (0-1) of "#RRGGBB"."""
+    return tuple(int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))  # type: ignore[return-value]
+
+
+def linear_rgb(colour: str) -> tuple[float, float, float]:
+    """Return the linear-light channels of "#RRGGBB" (IEC 61966-2-1 transfer)."""
+    return tuple(  # type: ignore[return-value]
+        v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in hex_to_rgb(colour)
+    )
+
+
+def relative_luminance(colour: str) -> float:
+    """Return the WCAG 2.x relative luminance of "#RRGGBB" (0 black, 1 white)."""
+    r, g, b = linear_rgb(colour)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(colour1: str, colour2: str) -> float:
+    """Return the WCAG 2.x contrast ratio of two colours (1 to 21)."""
+    y1, y2 = sorted((relative_luminance(colour1), relative_luminance(colour2)))
+    return (y2 + 0.05) / (y1 + 0.05)
+
+
+def ink(colour: str, background: str, ratio: float = TEXT_CONTRAST) -> str:
+    """Return `colour` mixed towards black or white just enough to read as text on `background`.
+
+    The hue stays; only the lightness moves, away from the background's.
+    """
+    target = 0.0 if relative_luminance(background) > 0.18 else 1.0
+    rgb = hex_to_rgb(colour)
+    for step in range(21):
+        t = step / 20
+        mixed = "#" + "".join(f"{round((v + (target - v) * t) * 255):02X}" for v in rgb)
+        if contrast_ratio(mixed, background) >= ratio:
+            return mixed
+    return "#000000" if target == 0.0 else "#FFFFFF"

@@ -1,8 +1,10 @@
 """The calm view (default, for the therapist): readable from across the room, nothing blinks.
 
-Per person: the state against their own baseline as a large word on a quiet
-colour, since when, and the arousal index of the last minutes. Below, a small
-synchrony strip. Strap trouble is shown only when there is some.
+Per person: the state against their own baseline as a large word on a neutral
+panel whose edge takes the state's quiet colour, since when, the arousal index of
+the last minutes, heart rate and HRV in words against the person's own baseline.
+Below, a small synchrony strip. Strap trouble is shown only when there is some.
+Text grows with the window (`font_sizes`).
 """
 
 from __future__ import annotations
@@ -22,10 +24,28 @@ from coregulate.ui.full_view import follow_range
 from coregulate.ui.marker_lines import MarkerLayer
 from coregulate.ui.model import SessionModel
 from coregulate.ui.rating_lines import RatingLayer
-from coregulate.ui.readouts import MetricReadout, metric_reason
+from coregulate.ui.readouts import MetricReadout, hrv_cue, metric_reason
 
 TREND_S = 600.0  # the trend shows the last 10 minutes
 TREND_RANGE = (-3.0, 5.0)  # arousal index (z) the calm trend shows; beyond it: at the edge
+
+# Readable from the chair. ISO 9241-303 asks for characters of at least 16 arcmin
+# (20-22 preferred). At 1.5 m, 16 arcmin is 1500 mm x tan(16/60 deg) = 6.98 mm of
+# capital height. A 24-inch 1080p screen is 531 mm / 1920 px = 0.277 mm a pixel, so
+# 6.98 mm is 25.2 px of capital height; a sans-serif capital is about 0.7 of the font
+# size, so the font needs 25.2 / 0.7 = 36 px. The state word gets 1.6 times that
+# (~26 arcmin). Those sizes hold at full screen (1080 px high) and scale with the
+# window's height, never below what fits a 1280x800 window.
+READABLE_TEXT_PX = 36  # supporting lines at full-screen 1080p: >= 16 arcmin at 1.5 m
+STATE_WORD_RATIO = 1.6
+FULL_SCREEN_H_PX = 1080
+MIN_TEXT_PX = 15
+
+
+def font_sizes(window_h_px: int) -> tuple[int, int]:
+    """Return the (state word, supporting line) font sizes in px for a window this high."""
+    text = max(MIN_TEXT_PX, round(READABLE_TEXT_PX * window_h_px / FULL_SCREEN_H_PX))
+    return round(text * STATE_WORD_RATIO), text
 
 
 def clip_to_range(y: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -46,21 +66,20 @@ def state_edges(thresholds: StateThresholds | None = None) -> tuple[float, float
 
 
 class PersonPanel(QtWidgets.QFrame):
-    """One person's state word, trend and two plain numbers."""
+    """One person's state word, trend, heart rate and HRV against their own baseline."""
 
     def __init__(self, role: str) -> None:
         super().__init__()
         self.role = role
+        self.setObjectName("person")
         layout = QtWidgets.QVBoxLayout(self)
-        name = QtWidgets.QLabel(th.ROLE_NAMES[role])
-        name.setStyleSheet(f"font-size: 22px; font-weight: 600; color: {th.ROLE_COLOURS[role]};")
-        layout.addWidget(name)
+        self.name = QtWidgets.QLabel(th.ROLE_NAMES[role])
+        layout.addWidget(self.name)
         self.state = QtWidgets.QLabel("waiting")
         self.state.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-        self.state.setMinimumHeight(96)
         layout.addWidget(self.state)
         self.since = QtWidgets.QLabel("")
-        self.since.setStyleSheet("font-size: 15px;")
+        self.since.setWordWrap(True)
         layout.addWidget(self.since)
         self.plot_widget = pg.GraphicsLayoutWidget()
         self.plot_widget.setMinimumHeight(150)
@@ -93,13 +112,30 @@ class PersonPanel(QtWidgets.QFrame):
         layout.addWidget(self.plot_widget, 1)
         row = QtWidgets.QHBoxLayout()
         self.no_signal = False  # the newest metrics say no beat has come (greyed)
-        self.hr = MetricReadout(catalogue.metric("hr_bpm"), title="Heart rate")
-        self.ln_rmssd = MetricReadout(catalogue.metric("ln_rmssd"))
-        for r in (self.hr, self.ln_rmssd):
-            r.setStyleSheet("font-size: 15px;")
-            row.addWidget(r)
+        self.hr = MetricReadout(catalogue.metric("hr_bpm"), title="HR")
+        # HRV in words against the person's own baseline; lnRMSSD itself is in the full view.
+        self.hrv = QtWidgets.QLabel("HRV: not available")
+        row.addWidget(self.hr)
+        row.addStretch(1)
+        row.addWidget(self.hrv)
         layout.addLayout(row)
         self._shown_state: str | None = None
+        self.word_px, self.text_px = font_sizes(FULL_SCREEN_H_PX)
+
+    def set_font_sizes(self, word_px: int, text_px: int) -> None:
+        """Use these font sizes (px) for the state word and the supporting lines."""
+        if (word_px, text_px) != (self.word_px, self.text_px):
+            self.word_px, self.text_px = word_px, text_px
+            self._shown_state = None  # restyle at the next redraw
+            self.state.setMinimumHeight(round(word_px * 1.9))
+
+    def show_hrv(self, latest: dict) -> None:
+        """Say HRV against the person's own baseline (blank when there is no signal)."""
+        text, tip = ("", "") if self.no_signal else hrv_cue(latest)
+        if text != self.hrv.text():
+            self.hrv.setText(text)
+        if tip != self.hrv.toolTip():
+            self.hrv.setToolTip(tip)
 
     def draw_trend(self, x_min: np.ndarray, index: np.ndarray) -> None:
         """Draw the arousal index, off-scale values held at the edge and marked there."""
@@ -148,21 +184,31 @@ class PersonPanel(QtWidgets.QFrame):
             self.since.setText(line)
 
     def _paint(self, word: str, theme: th.Theme) -> None:
-        key = f"{word}|{theme.name}"
+        key = f"{word}|{theme.name}|{self.word_px}"
         if key == self._shown_state:
             return
         self._shown_state = key
         self.state.setText(word)
-        colour = th.STATE_COLOURS.get(word, theme.panel)
-        text_colour = th.STATE_TEXT.get(word, theme.muted)
+        # A neutral panel; the state's quiet colour is its edge, the word is plain text.
+        edge = th.STATE_COLOURS.get(word, theme.axis)
+        text_colour = theme.foreground if word in th.STATE_COLOURS else theme.muted
+        self.setStyleSheet(
+            f"QFrame#person {{ background: {theme.panel}; border-radius: 10px; "
+            f"border-top: 4px solid {th.ROLE_COLOURS[self.role]}; }}"
+        )
+        self.name.setStyleSheet(
+            f"font-size: {self.text_px}px; font-weight: 600; "
+            f"color: {th.ink(th.ROLE_COLOURS[self.role], theme.panel)};"
+        )
         self.state.setStyleSheet(
-            f"font-size: 40px; font-weight: 600; border-radius: 14px; "
-            f"background: {colour}; color: {text_colour};"
+            f"font-size: {self.word_px}px; font-weight: 600; border-radius: 8px; "
+            f"background: {theme.background}; color: {text_colour}; "
+            f"border-left: {max(10, self.text_px // 2)}px solid {edge};"
         )
         # No signal: the whole panel goes grey (its numbers are blank), the name stays.
         muted = f"color: {theme.muted};" if word == "no signal" else ""
-        for label in (self.since, self.hr, self.ln_rmssd):
-            label.setStyleSheet(f"font-size: 15px; {muted}")
+        for label in (self.since, self.hr, self.hrv):
+            label.setStyleSheet(f"font-size: {self.text_px}px; {muted}")
         self.curve.setOpacity(0.35 if word == "no signal" else 1.0)
 
 
@@ -187,7 +233,6 @@ class CalmView(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         top = QtWidgets.QHBoxLayout()
         self.timer = QtWidgets.QLabel("0:00")
-        self.timer.setStyleSheet("font-size: 28px; font-weight: 600;")
         self.timer.setToolTip("Session time (h:mm:ss)")
         self.attention = QtWidgets.QLabel("")
         self.attention.setVisible(False)
@@ -212,7 +257,6 @@ class CalmView(QtWidgets.QWidget):
             pen=pg.mkPen(th.SYNC_COLOUR, width=2), connect="finite"
         )
         self.sync_text = QtWidgets.QLabel("synchrony: waiting")
-        self.sync_text.setStyleSheet("font-size: 15px;")
         strip = QtWidgets.QHBoxLayout()
         strip.addWidget(self.sync_widget, 1)
         strip.addWidget(self.sync_text)
@@ -224,15 +268,37 @@ class CalmView(QtWidgets.QWidget):
         self.marker_layer = MarkerLayer(self._plots)
         self.rating_layer = RatingLayer(self._plots)
         self.theme = th.DARK
+        self.text_px = 0
+        self.set_font_sizes(*font_sizes(FULL_SCREEN_H_PX))
+
+    def resizeEvent(self, event) -> None:
+        """Scale the text with the window (`font_sizes`)."""
+        super().resizeEvent(event)
+        self.set_font_sizes(*font_sizes(self.window().height()))
+
+    def set_font_sizes(self, word_px: int, text_px: int) -> None:
+        """Use these font sizes (px): the state words, and every supporting line."""
+        if text_px == self.text_px:
+            return
+        self.text_px = text_px
+        for panel in self.panels.values():
+            panel.set_font_sizes(word_px, text_px)
+        self.timer.setStyleSheet(f"font-size: {text_px}px; font-weight: 600;")
+        self.sync_text.setStyleSheet(f"font-size: {text_px}px;")
+        self.sync_widget.setFixedHeight(max(120, text_px * 4))
+        self._style_attention()
+
+    def _style_attention(self) -> None:
+        # Strap trouble is a fact to notice, not an alarm: neutral, framed, readable.
+        self.attention.setStyleSheet(
+            f"font-size: {self.text_px}px; font-weight: 600; color: {self.theme.foreground}; "
+            f"border: 2px solid {self.theme.muted}; border-radius: 8px; padding: 2px 10px;"
+        )
 
     def set_theme(self, theme: th.Theme) -> None:
         """Recolour for `theme`."""
         self.theme = theme
-        # Strap trouble is a fact to notice, not an alarm: neutral, framed, readable.
-        self.attention.setStyleSheet(
-            f"font-size: 20px; font-weight: 600; color: {theme.foreground}; "
-            f"border: 2px solid {theme.muted}; border-radius: 8px; padding: 2px 10px;"
-        )
+        self._style_attention()
         for widget, plot in zip(self._widgets, self._plots, strict=True):
             th.style_plot(widget, [plot], theme)
         for panel in self.panels.values():
@@ -259,7 +325,7 @@ class CalmView(QtWidgets.QWidget):
                 panel.plot.setXRange(*x_range, padding=0)
             panel.show_state(person.latest, now_s, self.theme)
             panel.hr.show(person.latest)
-            panel.ln_rmssd.show(person.latest)
+            panel.show_hrv(person.latest)
         self._redraw_sync(now_s, x_range if moved else None)
         self.marker_layer.update(m.visible_markers())
         self.rating_layer.update(m.ratings)

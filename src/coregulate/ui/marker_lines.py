@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6 import QtCore
 
 from coregulate.sessionfile.markers import Marker
 from coregulate.ui.markers import BY_KIND
+from coregulate.ui.theme import MARKER_LINES, PEN_STYLES
 
 
 class MarkerLayer:
@@ -53,7 +53,7 @@ def _line(marker: Marker, plot: pg.PlotItem, labelled: bool, height: float) -> p
     line = pg.InfiniteLine(
         pos=marker.t_s / 60,
         angle=90,
-        pen=pg.mkPen(kind.colour, width=2, style=QtCore.Qt.PenStyle.DashLine),
+        pen=pg.mkPen(kind.colour, width=2, style=PEN_STYLES[MARKER_LINES[marker.kind]]),
         label=label,
         labelOpts={"position": height, "color": kind.colour},
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6 import QtWidgets
 
+from coregulate.signal.baseline import LN_RMSSD_SD_FLOOR
 from coregulate.signal.catalogue import Metric, window_text
 from coregulate.signal.person import PersonConfig
 
@@ -94,3 +95,25 @@ class MetricReadout(Readout):
         """Show the metric in the newest payload (scaled for display), or why it is missing."""
         self.window = metric_text(self.entry.readout, self.entry, latest)
         self.show_metric(latest, self.entry.name, self.entry.scale)
+
+
+def hrv_cue(latest: dict[str, Any]) -> tuple[str, str]:
+    """Return the calm view's HRV words against the person's own baseline, and the tooltip.
+
+    "HRV lower than baseline" when lnRMSSD is more than one baseline SD below the
+    baseline mean, "higher" above, "near" within; the number stays in the full view.
+    """
+    reason = metric_reason(latest, "ln_rmssd")
+    profile = (latest.get("baseline") or {}).get("profile") or {}
+    mean, sd = profile.get("ln_rmssd_mean"), profile.get("ln_rmssd_sd")
+    if reason or not isinstance(mean, int | float) or not isinstance(sd, int | float):
+        why = reason or "no baseline yet"
+        return "HRV: not available", f"HRV (lnRMSSD) against own baseline is not available: {why}"
+    z = (float(latest["ln_rmssd"]) - mean) / max(float(sd), LN_RMSSD_SD_FLOOR)
+    words = "lower than" if z < -1 else "higher than" if z > 1 else "near"
+    tip = (
+        f"lnRMSSD {float(latest['ln_rmssd']):.2f} against this person's baseline "
+        f"{mean:.2f} ± {sd:.2f} (z {z:+.1f}; beyond ±1 SD is lower or higher). "
+        "The number is in the full view (V)."
+    )
+    return f"HRV {words} baseline", tip

@@ -22,12 +22,11 @@ class StatusPanel(QtWidgets.QFrame):
         self.readouts: dict[tuple[str, str], MetricReadout] = {}
         self.straps: dict[str, QtWidgets.QLabel] = {}
         self.baselines: dict[str, QtWidgets.QLabel] = {}
+        self.titles: dict[str, QtWidgets.QLabel] = {}  # coloured by set_theme
         for role in ROLES:
             title = QtWidgets.QLabel(th.ROLE_NAMES[role])
-            title.setStyleSheet(
-                f"font-weight: 600; font-size: 15px; color: {th.ROLE_COLOURS[role]};"
-            )
             layout.addWidget(title)
+            self.titles[role] = title
             self.straps[role] = QtWidgets.QLabel("strap: waiting")
             self.baselines[role] = QtWidgets.QLabel("baseline: waiting")
             layout.addWidget(self.straps[role])
@@ -39,8 +38,8 @@ class StatusPanel(QtWidgets.QFrame):
                     self.readouts[(role, metric.name)] = readout
             layout.addSpacing(8)
         title = QtWidgets.QLabel("Synchrony (heart rate)")
-        title.setStyleSheet(f"font-weight: 600; font-size: 15px; color: {th.SYNC_COLOUR};")
         layout.addWidget(title)
+        self.titles["sync"] = title
         self.sync = QtWidgets.QLabel("waiting")
         self.sync.setWordWrap(True)
         self.sync.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.NoTextInteraction)
@@ -51,8 +50,12 @@ class StatusPanel(QtWidgets.QFrame):
         layout.addStretch(1)
 
     def set_theme(self, theme: th.Theme) -> None:
-        """Recolour for `theme` (the palette does most of it)."""
+        """Recolour for `theme` (the palette does most of it; titles read at 4.5:1)."""
         self.setStyleSheet(f"QFrame {{ background: {theme.panel}; }}")
+        colours = {**th.ROLE_COLOURS, "sync": th.SYNC_COLOUR}
+        for key, title in self.titles.items():
+            ink = th.ink(colours[key], theme.panel)
+            title.setStyleSheet(f"font-weight: 600; font-size: 15px; color: {ink};")
 
     def redraw(self) -> None:
         """Refresh every readout from the newest messages."""

@@ -1,51 +1,35 @@
-"""Colours and the two themes (dark, light): Okabe–Ito, so colour-blind readers see them.
+"""The two window themes (dark, light) applied to Qt: the colours come from `palette`.
 
-Okabe, M. & Ito, K. (2008), "Color Universal Design": eight colours that stay
-distinct under the common colour-vision deficiencies. Colour is never the only
-carrier of meaning here: every state is also a word, every marker also a letter.
+Colour is never the only carrier of meaning here: every state is also a word,
+every marker also a letter and a line style.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Final
-
 import pyqtgraph as pg
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 # The palette is declared once, Qt-free, for the window and the printed pages.
 from coregulate.palette import (  # noqa: F401 - re-exported for the views
-    BLUE,
-    BLUISH_GREEN,
-    ORANGE,
-    REDDISH_PURPLE,
+    DARK,
+    LIGHT,
+    MARKER_LINES,
     ROLE_COLOURS,
     ROLE_NAMES,
-    SKY_BLUE,
     STATE_COLOURS,
-    STATE_TEXT,
     SYNC_COLOUR,
-    VERMILLION,
-    YELLOW,
+    THEMES,
+    Theme,
+    ink,
 )
 
-
-@dataclass(frozen=True, slots=True)
-class Theme:
-    """The colours of one theme."""
-
-    name: str
-    background: str
-    panel: str
-    foreground: str
-    muted: str
-    axis: str
-    band: str  # baseline band fill: opaque, a shade off the background
-
-
-DARK: Final = Theme("dark", "#1C1D20", "#26282C", "#DADADA", "#9A9A9A", "#8C8C8C", "#2F3A36")
-LIGHT: Final = Theme("light", "#FAFAF7", "#EFEFEA", "#202020", "#5E5E5E", "#6A6A6A", "#DCEBE4")
-THEMES: Final = {"dark": DARK, "light": LIGHT}
+# The palette's line styles as Qt draws them.
+PEN_STYLES = {
+    "solid": QtCore.Qt.PenStyle.SolidLine,
+    "dash": QtCore.Qt.PenStyle.DashLine,
+    "dot": QtCore.Qt.PenStyle.DotLine,
+    "dashdot": QtCore.Qt.PenStyle.DashDotLine,
+}
 
 
 def apply_to_app(app: QtWidgets.QApplication, theme: Theme) -> None:
@@ -68,7 +52,8 @@ def apply_to_app(app: QtWidgets.QApplication, theme: Theme) -> None:
         (QtGui.QPalette.ColorRole.ToolTipBase, panel),
         (QtGui.QPalette.ColorRole.ToolTipText, fg),
         (QtGui.QPalette.ColorRole.PlaceholderText, QtGui.QColor(theme.muted)),
-        (QtGui.QPalette.ColorRole.Highlight, QtGui.QColor(BLUE)),
+        (QtGui.QPalette.ColorRole.Highlight, QtGui.QColor(theme.axis)),
+        (QtGui.QPalette.ColorRole.HighlightedText, QtGui.QColor(theme.background)),
     ):
         pal.setColor(role, colour)
     app.setPalette(pal)

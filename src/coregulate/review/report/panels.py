@@ -12,12 +12,15 @@ import numpy as np
 
 from coregulate.palette import (
     NOTE_GREY,
+    PAPER,
     RATING_COLOUR,
     RATING_FLAG_COLOUR,
     ROLE_COLOURS,
     STATE_COLOURS,
     SYNC_COLOUR,
+    ink,
     marker_colour,
+    marker_line,
 )
 from coregulate.review.quality import baseline_band, sync_summary
 from coregulate.review.report.tables import fmt
@@ -27,6 +30,10 @@ from coregulate.signal.dyad import ROLES
 from coregulate.signal.synchrony import HR_PARAMS
 
 GAP_COLOUR = "#BBBBBB"  # lost strap data: grey, never a meaning colour
+# The palette's line styles as matplotlib draws them (the window draws the same).
+LINE_STYLES = {"solid": "-", "dash": "--", "dot": ":", "dashdot": "-."}
+# The events row's symbol per line style, so that the two rupture kinds differ there too.
+EVENT_SYMBOLS = {"dash": "v", "dashdot": "^", "solid": "o", "dot": "s"}
 STATE_ALPHA = 0.3  # state colours behind a trace, light enough to read it
 BAND_ALPHA = 0.18
 
@@ -44,9 +51,10 @@ def thresholds(data: SessionData) -> StateThresholds:
 
 
 def marker_lines(ax, data: SessionData) -> None:
-    """Draw every marker as a vertical line in its kind's colour."""
+    """Draw every marker as a vertical line in its kind's colour and line style."""
     for m in data.markers:
-        ax.axvline(m.t_s / 60, color=marker_colour(m.kind, m.category), ls="--", lw=0.9, zorder=1)
+        colour, style = marker_colour(m.kind, m.category), marker_line(m.kind, m.category)
+        ax.axvline(m.t_s / 60, color=colour, ls=LINE_STYLES[style], lw=0.9, zorder=1)
 
 
 def gap_spans(ax, data: SessionData, role: str) -> None:
@@ -73,7 +81,8 @@ def events_axis(ax, data: SessionData) -> None:
     ax.tick_params(axis="x", labelbottom=False)
     for i, m in enumerate(data.markers):
         colour = marker_colour(m.kind, m.category)
-        ax.plot(m.t_s / 60, 1.45, marker="v", color=colour, ms=6)
+        symbol = EVENT_SYMBOLS[marker_line(m.kind, m.category)]
+        ax.plot(m.t_s / 60, 1.45, marker=symbol, color=colour, ms=6)
         # Alternating above and below so that neighbouring labels do not overlap.
         ax.annotate(
             m.label,
@@ -81,7 +90,7 @@ def events_axis(ax, data: SessionData) -> None:
             xytext=(3, 5 if i % 2 == 0 else -9),
             textcoords="offset points",
             fontsize=5.5,
-            color=colour,
+            color=ink(colour, PAPER.background),
         )
     for group in _rating_groups(data):
         t_min = group[0].t_ns / 60e9
@@ -100,7 +109,7 @@ def events_axis(ax, data: SessionData) -> None:
             xytext=(-7, -3) if late else (7, -3),
             textcoords="offset points",
             fontsize=6.5,
-            color=colour,
+            color=ink(colour, PAPER.background),
             ha="right" if late else "left",
         )
     for side in ("top", "right", "left"):
