@@ -45,10 +45,10 @@ from coregulate.bus.envelope import (
     TOPIC_SESSION,
     TOPIC_STATUS,
     EnvelopeError,
-    Message,
     decode_frames,
     make_message,
 )
+from coregulate.bus.payload import MAX_STREAMS_PER_SOURCE, check_payload
 from coregulate.bus.producer import ACK_TOPIC
 from coregulate.clock import SessionClock
 from coregulate.recordings.store import SessionStore
@@ -70,6 +70,9 @@ EXIT_WRITE_FAILED = 74  # EX_IOERR in BSD sysexits.h
 MAX_WIRE_FRAME_BYTES = 4 * MAX_PAYLOAD_BYTES
 HUB_SOURCE = "hub"
 _MAX_INT64 = (1 << 63) - 1
+# How far ahead of the hub's session clock a time may lie (session ns): beats are
+# placed at or before their arrival, so this only absorbs scheduling jitter.
+CLOCK_LEAD_NS = 30 * 1_000_000_000
 
 
 @dataclass(slots=True)
@@ -122,8 +125,10 @@ class Hub:
         if config.meta:
             self.store.set_meta(config.meta)
         self._streams: dict[tuple[str, str], _StreamState] = {}
+        self._per_source: Counter[str] = Counter()
         for key, seqs in self.store.stream_seqs().items():
             state = self._streams.setdefault(key, _StreamState())
+            self._per_source[key[0]] += 1
             for seq in seqs:
                 state.add(seq)
         self._in = self._ctx.socket(zmq.ROUTER)
@@ -155,6 +160,10 @@ class Hub:
         self.failure: str | None = None
         self._status_seq = 0
         self._clock: SessionClock | None = None
+        self._lead_ns = CLOCK_LEAD_NS  # plus a replay's start (its times are the original's)
+        recorded = self.store.session_payload()  # a restarted hub knows the clock at once
+        if recorded is not None:
+            self._learn_clock(recorded)
         self._started_s = time.monotonic()
         self._next_status_s = self._started_s + (config.status_interval_s or 0.0)
 
@@ -201,9 +210,19 @@ class Hub:
             log.exception("the envelope decoder failed on peer input; please report this")
             self._reject("decoder_error", exc)
             return
-        self.received += 1
         key = msg.stream
-        state = self._streams.setdefault(key, _StreamState())
+        state = self._streams.get(key)
+        try:
+            if state is None and self._per_source[msg.source] >= MAX_STREAMS_PER_SOURCE:
+                raise EnvelopeError(f"{msg.source!r} has too many streams", "streams")
+            check_payload(msg, self._max_t_ns())
+        except EnvelopeError as exc:
+            self._reject(exc.kind, exc)
+            return
+        self.received += 1
+        if state is None:
+            state = self._streams[key] = _StreamState()
+            self._per_source[msg.source] += 1
         self._to_ack.setdefault(identity, set()).add(key)
         if state.has(msg.seq):
             self.duplicates += 1
@@ -211,8 +230,8 @@ class Hub:
         state.add(msg.seq)
         self._publish(body)
         self.store.add(msg, body[1], time.monotonic_ns())
-        if msg.topic == TOPIC_SESSION and msg.source == TOPIC_SESSION:
-            self._learn_clock(msg)
+        if msg.topic == TOPIC_SESSION and msg.source == TOPIC_SESSION and self._clock is None:
+            self._learn_clock(msg.payload)
 
     def _publish(self, frames: list[Any]) -> None:
         self._out.send_multipart(frames, copy=False)
@@ -248,12 +267,21 @@ class Hub:
         )
         self._publish(msg.frames())
 
-    def _learn_clock(self, msg: Message) -> None:
+    def _learn_clock(self, payload: bytes) -> None:
         # The session clock starts after the hub; its `session` message says when.
         try:
-            self._clock = SessionClock(**msg.json()["clock"])
-        except (EnvelopeError, KeyError, TypeError, ValueError) as exc:
+            body = json.loads(payload)
+            self._clock = SessionClock(**body["clock"])
+            from_s = float(body.get("replay_from_s") or 0.0)
+            self._lead_ns = CLOCK_LEAD_NS + int(max(0.0, from_s) * 1e9)
+        except (KeyError, TypeError, ValueError, OverflowError, RecursionError) as exc:
             log.warning("the session message has no usable clock (%s)", exc)
+
+    def _max_t_ns(self) -> int | None:
+        """Return the latest session time a message may carry now (None: clock unknown)."""
+        if self._clock is None:
+            return None
+        return self._session_t_ns() + int(self._lead_ns * max(1.0, self._clock.speed))
 
     def _session_t_ns(self) -> int:
         if self._clock is None:

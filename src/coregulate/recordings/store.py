@@ -169,6 +169,14 @@ class SessionStore:
             out.setdefault((source, topic), []).append(seq)
         return out
 
+    def session_payload(self) -> bytes | None:
+        """Return the recorded `session` message's payload (src `session`), if any."""
+        row = self._db.execute(
+            "SELECT payload FROM messages WHERE source = 'session' AND topic = 'session' "
+            "ORDER BY id LIMIT 1"
+        ).fetchone()
+        return None if row is None else bytes(row[0])
+
     def close(self) -> None:
         """Commit anything queued, fold the WAL into the main file and close."""
         try:

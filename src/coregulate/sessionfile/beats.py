@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coregulate.bus.envelope import DecodedMessage, Message
+from coregulate.bus.envelope import DecodedMessage, EnvelopeError, Message
+from coregulate.signal.dyad import beat_time_plausible
 
 
 @dataclass
@@ -30,12 +31,43 @@ class BeatSeries:
 def beats_from_messages(role: str, messages: list[Message], shift_ns: int = 0) -> BeatSeries:
     """Return one person's BeatSeries from `beat.<role>` messages (times shifted by `shift_ns`).
 
-    Each payload is decoded once; the series keeps the decoded messages.
+    Each payload is decoded once; the series keeps the decoded messages. A message
+    that does not parse, has the wrong shape or lies far from the session's time is
+    left out (`read_beat_messages` also says how many).
     """
+    return read_beat_messages(role, messages, shift_ns)[0]
+
+
+def _beat_body(msg: Message, newest_ns: int | None) -> dict | None:
+    """Return a beat message's payload if it is usable, else None."""
+    try:
+        body = msg.json()
+        times, rr = body["t_ns"], body["rr_ms"]
+        if not isinstance(times, list) or not isinstance(rr, list) or len(times) != len(rr):
+            return None
+        times_ns = [int(x) for x in times] + [msg.t_ns]  # with the header's, the stages' time
+        for x in rr:
+            float(x)
+    except (EnvelopeError, KeyError, TypeError, ValueError, OverflowError):
+        return None
+    if not all(beat_time_plausible(x, newest_ns) for x in times_ns):
+        return None
+    return body
+
+
+def read_beat_messages(
+    role: str, messages: list[Message], shift_ns: int = 0
+) -> tuple[BeatSeries, int]:
+    """Return one person's BeatSeries and how many of the messages were left out."""
     t, rr, gap, art, decoded = [], [], [], [], []
     has_artifact = False
+    skipped = 0
+    newest_ns: int | None = None
     for msg in messages:
-        body = msg.json()
+        body = _beat_body(msg, newest_ns)
+        if body is None:
+            skipped += 1
+            continue
         decoded.append(
             DecodedMessage(
                 msg.topic, msg.source, msg.seq, msg.t_ns, msg.payload, msg.enc, body=body
@@ -44,6 +76,8 @@ def beats_from_messages(role: str, messages: list[Message], shift_ns: int = 0) -
         n = len(body["rr_ms"])
         t.extend(int(x) for x in body["t_ns"])
         rr.extend(float(x) for x in body["rr_ms"])
+        if n:
+            newest_ns = max(t[-n:]) if newest_ns is None else max(newest_ns, *t[-n:])
         gap.extend([bool(body.get("gap_before"))] + [False] * (n - 1))
         if "artifact" in body:
             has_artifact = True
@@ -58,7 +92,7 @@ def beats_from_messages(role: str, messages: list[Message], shift_ns: int = 0) -
         np.asarray(gap, dtype=bool),
         np.asarray(art, dtype=object) if has_artifact else None,
     )
-    return as_role(series, role, shift_ns) if shift_ns else series
+    return (as_role(series, role, shift_ns) if shift_ns else series), skipped
 
 
 def as_role(series: BeatSeries, role: str, shift_ns: int = 0) -> BeatSeries:

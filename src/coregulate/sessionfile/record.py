@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from coregulate.bus.envelope import Message
+from coregulate.bus.envelope import DecodedMessage, EnvelopeError, Message
 from coregulate.sessionfile.access import iter_messages, meta_of, open_readonly
-from coregulate.sessionfile.beats import BeatSeries, beats_from_messages
+from coregulate.sessionfile.beats import BeatSeries, read_beat_messages
 from coregulate.sessionfile.catalog import derived_of
 from coregulate.sessionfile.markers import Marker, Markers
 
@@ -64,6 +64,7 @@ class SessionRecord:
     status: dict[str, list[Event]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # what was left out, and why
     lost_messages: int = 0  # seq numbers missing inside a stream
+    unreadable: int = 0  # messages left out: a payload that does not parse, or a beat far off
     end_ns: int = 0  # the latest message time
 
     @property
@@ -103,8 +104,9 @@ def read_session(
     """Return the SessionRecord of a file (raises SessionFileError if it cannot be read).
 
     `parts` (names in `PARTS`) reads only those, e.g. ``{"beats"}``; None reads all.
-    `roles` keeps only those roles' beats. A payload that is not JSON raises
-    EnvelopeError; a marker without a kind is left out and named in `problems`.
+    `roles` keeps only those roles' beats. A message whose payload does not parse
+    (or a beat message of the wrong shape, or far from the session's time) is left
+    out, counted in `unreadable` and named in `problems`, as is a marker without a kind.
     """
     wanted = set(PARTS if parts is None else parts)
     unknown = wanted - set(PARTS)
@@ -120,11 +122,22 @@ def read_session(
     finally:
         db.close()
     keep = None if roles is None else set(roles)
-    record.beats = {
-        role: beats_from_messages(role, msgs)
-        for role, msgs in beat_messages.items()
-        if keep is None or role in keep
-    }
+    unreadable_beats = 0
+    for role, msgs in beat_messages.items():
+        if keep is None or role in keep:
+            series, skipped = read_beat_messages(role, msgs)
+            record.beats[role] = series
+            unreadable_beats += skipped
+    if unreadable_beats:
+        record.problems.append(
+            f"{unreadable_beats} beat messages of the wrong shape or far from the "
+            "session's time were left out"
+        )
+    if record.unreadable:
+        record.problems.append(
+            f"{record.unreadable} messages whose payload does not parse were left out"
+        )
+    record.unreadable += unreadable_beats
     return record
 
 
@@ -142,6 +155,14 @@ def _read(
         if msg.enc != "json":
             continue
         kind, _, role = msg.topic.partition(".")
+        if kind != "beat":  # beats are decoded (and checked) once, by read_beat_messages
+            try:
+                msg = DecodedMessage(
+                    msg.topic, msg.source, msg.seq, msg.t_ns, msg.payload, msg.enc, body=msg.json()
+                )
+            except EnvelopeError:
+                record.unreadable += 1
+                continue
         if kind == "beat" and role and "beats" in wanted:
             beats.setdefault(role, []).append(msg)
         elif kind == "session" and not role and not record.info and "info" in wanted:

@@ -21,6 +21,7 @@ from typing import Any, Final
 
 from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_METRICS, EnvelopeError, Message, topic_for
 from coregulate.signal.baseline import BaselineError, BaselineProfile
+from coregulate.signal.dyad import ROLES, beat_time_plausible
 from coregulate.signal.person import PersonConfig, PersonSignal
 from coregulate.stages.base import Output
 
@@ -71,7 +72,7 @@ class PersonMetricsStage:
             self._control(msg)
             return []
         role = msg.role
-        if role is None:
+        if role not in ROLES:  # only the session's people: an invented role costs nothing
             return []
         try:
             beats = msg.json()
@@ -82,7 +83,10 @@ class PersonMetricsStage:
             gap = bool(beats["gap_before"])
             if len(t_ns) != len(rr_ms):
                 raise ValueError(f"{len(t_ns)} times for {len(rr_ms)} intervals")
-        except (EnvelopeError, KeyError, TypeError, ValueError) as exc:
+            for t in (*t_ns, msg.t_ns):
+                if not beat_time_plausible(t, self._now_ns):
+                    raise ValueError(f"a beat at {t} ns is far from the session's time")
+        except (EnvelopeError, KeyError, TypeError, ValueError, OverflowError) as exc:
             log.warning("ignored a malformed %s message (seq %d): %s", msg.topic, msg.seq, exc)
             return []
         person = self.person(role)
@@ -120,6 +124,8 @@ class PersonMetricsStage:
         try:
             body: Any = msg.json()
             action, role = body["action"], body.get("role")
+            if role is not None and role not in ROLES:
+                raise ValueError(f"{role!r} is not one of the session's people {ROLES}")
             roles = list(self._people) if role is None else [role]
             if action == "retake":
                 for r in roles:

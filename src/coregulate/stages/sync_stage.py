@@ -14,7 +14,7 @@ import logging
 from typing import Any
 
 from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_METRICS, TOPIC_SYNC, EnvelopeError, Message
-from coregulate.signal.dyad import ROLES
+from coregulate.signal.dyad import ROLES, beat_time_plausible
 from coregulate.signal.person import is_no_signal
 from coregulate.signal.synchrony.live import LiveSynchrony
 from coregulate.signal.synchrony.params import HR_PARAMS, SLOW_PARAMS, SyncParams
@@ -59,6 +59,7 @@ class SyncStage:
         self.tracks: dict[str, LiveSynchrony] = {"hr_bpm": LiveSynchrony(hr_params, "hr_bpm")}
         self._last: dict[str, dict[str, Any]] = {}
         self.now_ns = 0
+        self._seen = False  # until a message is taken, now_ns is no session time
 
     def update(self, msg: Message) -> list[Output]:
         """Return the `sync` messages of every step completed by this input."""
@@ -68,6 +69,16 @@ class SyncStage:
         kind = msg.topic.split(".", 1)[0]
         try:
             data = msg.json()
+            # Never extend the grids to a time far from the session's: a forged beat
+            # at 9e18 ns asked for 268 GiB.
+            newest = self.now_ns if self._seen else None
+            times = [msg.t_ns]
+            if kind == TOPIC_BEAT:
+                times += [int(t) for t in data["t_ns"]]
+            elif not is_no_signal(data):
+                times.append(int(data["t_ns"]))
+            if not all(beat_time_plausible(t, newest) for t in times):
+                raise ValueError("a time far from the session's")
             if kind == TOPIC_BEAT:
                 self.tracks["hr_bpm"].add_beats(
                     role, data["t_ns"], data["rr_ms"], bool(data["gap_before"])
@@ -88,9 +99,10 @@ class SyncStage:
                     if value is not None and not isinstance(value, int | float):
                         raise TypeError(f"{series} is {type(value).__name__}, not a number")
                     self.tracks[series].add_value(role, t_ns, value)
-        except (EnvelopeError, KeyError, TypeError, ValueError) as exc:
+        except (EnvelopeError, KeyError, TypeError, ValueError, OverflowError) as exc:
             log.warning("ignored a malformed %s message (seq %d): %s", msg.topic, msg.seq, exc)
             return []
+        self._seen = True
         self.now_ns = max(self.now_ns, msg.t_ns)
         return self._advance(self.now_ns)
 
