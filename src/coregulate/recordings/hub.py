@@ -52,6 +52,7 @@ from coregulate.bus.payload import MAX_STREAMS_PER_SOURCE, check_payload
 from coregulate.bus.producer import ACK_TOPIC
 from coregulate.clock import SessionClock
 from coregulate.recordings.store import SessionStore
+from coregulate.recordings.streams import StreamState
 from coregulate.security.access import (
     BindRefused,
     ViewerAccess,
@@ -73,23 +74,6 @@ _MAX_INT64 = (1 << 63) - 1
 # How far ahead of the hub's session clock a time may lie (session ns): beats are
 # placed at or before their arrival, so this only absorbs scheduling jitter.
 CLOCK_LEAD_NS = 30 * 1_000_000_000
-
-
-@dataclass(slots=True)
-class _StreamState:
-    """What the hub holds of one stream: all seqs <= mark, plus those in `above`."""
-
-    mark: int = 0
-    above: set[int] = field(default_factory=set)
-
-    def has(self, seq: int) -> bool:
-        return seq <= self.mark or seq in self.above
-
-    def add(self, seq: int) -> None:
-        self.above.add(seq)
-        while self.mark + 1 in self.above:
-            self.mark += 1
-            self.above.discard(self.mark)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,10 +108,10 @@ class Hub:
         self.store = SessionStore(config.session_path, max_pages=config.max_pages)
         if config.meta:
             self.store.set_meta(config.meta)
-        self._streams: dict[tuple[str, str], _StreamState] = {}
+        self._streams: dict[tuple[str, str], StreamState] = {}
         self._per_source: Counter[str] = Counter()
         for key, seqs in self.store.stream_seqs().items():
-            state = self._streams.setdefault(key, _StreamState())
+            state = self._streams.setdefault(key, StreamState())
             self._per_source[key[0]] += 1
             for seq in seqs:
                 state.add(seq)
@@ -221,7 +205,7 @@ class Hub:
             return
         self.received += 1
         if state is None:
-            state = self._streams[key] = _StreamState()
+            state = self._streams[key] = StreamState()
             self._per_source[msg.source] += 1
         self._to_ack.setdefault(identity, set()).add(key)
         if state.has(msg.seq):
