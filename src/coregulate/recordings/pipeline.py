@@ -247,7 +247,14 @@ def _run_pipeline(people: dict[str, BeatSeries], phase: bool, parallel: bool) ->
         _merge_chains(result, chains)
         for role in people:
             result.people[role] = next(c.people[role] for c in chains if role in c.people)
-        slow = slow_synchrony(people, result.outputs, phase)
+        # The slow series, one per core: the HR worker is done or nearly by now.
+        slow_pending = [
+            workers.start(functools.partial(slow_synchrony, people, result.outputs, phase, (n,)))
+            for n in SLOW_SERIES[1:]
+        ]
+        slow = slow_synchrony(people, result.outputs, phase, SLOW_SERIES[:1])
+        for pending_series in slow_pending:
+            slow.update(pending_series.result())
         hr = hr_pending.result()
     reports = {"hr_bpm": hr, **slow} if hr else {}
     for report in reports.values():
