@@ -118,3 +118,15 @@ def test_hrv_report_command_says_what_is_wrong(tmp_path) -> None:
     )
     assert bad.returncode == 2 and "START_S < END_S" in bad.stderr
     assert "Traceback" not in missing.stderr + bad.stderr
+
+
+def test_perfectly_regular_beats_skip_what_neurokit2_cannot_compute() -> None:
+    # NeuroKit2 0.3.0's hrv_nonlinear divides by the intervals' spread (Poincaré PI)
+    # and raised ZeroDivisionError on a metronome: `coregulate hrv-report` printed a
+    # traceback. The domain is now skipped with the reason; the others are reported.
+    rr = np.full(300, 800.0)
+    t_ns = (np.cumsum(rr) * 1e6).astype(np.int64)
+    whole = full_report({"client": (t_ns, rr, None)})["client"]["whole"]
+    assert whole["time"]["HRV_MeanNN"] == pytest.approx(800.0)
+    assert whole["nonlinear"] is None
+    assert "could not compute" in whole["skipped"]["nonlinear"]

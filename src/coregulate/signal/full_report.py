@@ -108,15 +108,15 @@ def hrv_report(
     longest = max(runs, key=len)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        out["time"] = _frame_to_dict(nk.hrv_time(data))
+        _domain(out, "time", lambda: nk.hrv_time(data))
         if longest.size >= min_beats:
             freq_data = _nk_input(t_ns, nn_ms, [longest])
-            out["frequency"] = _frame_to_dict(nk.hrv_frequency(freq_data, normalize=False))
+            _domain(out, "frequency", lambda: nk.hrv_frequency(freq_data, normalize=False))
             out["frequency_run_s"] = float(freq_data["RRI_Time"][-1] - freq_data["RRI_Time"][0])
         else:
             out["skipped"]["frequency"] = f"longest contiguous run has {longest.size} beats"
         if kept <= max_nonlinear_beats:
-            out["nonlinear"] = _frame_to_dict(nk.hrv_nonlinear(data))
+            _domain(out, "nonlinear", lambda: nk.hrv_nonlinear(data))
         else:
             out["skipped"]["nonlinear"] = (
                 f"{kept} intervals (more than {max_nonlinear_beats}): too slow; "
@@ -124,6 +124,20 @@ def hrv_report(
             )
     out["warnings"] = sorted({str(w.message) for w in caught})
     return out
+
+
+def _domain(out: dict[str, Any], name: str, compute: Any) -> None:
+    """Put one NeuroKit2 domain's values in `out`, or why it could not be computed.
+
+    NeuroKit2 divides by the spread of the intervals in places (e.g. the Poincaré
+    indices): on degenerate input, such as perfectly regular intervals, it raises
+    instead of returning NaN. That domain is then skipped with the reason; the
+    others are still reported.
+    """
+    try:
+        out[name] = _frame_to_dict(compute())
+    except (ArithmeticError, ValueError, IndexError) as exc:
+        out["skipped"][name] = f"NeuroKit2 could not compute it on these intervals ({exc!r})"
 
 
 def accepted_beats(
