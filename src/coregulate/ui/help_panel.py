@@ -55,7 +55,8 @@ beats).</p>
 <h3>Keys</h3>
 <p><b>W</b> rupture (withdrawal) · <b>C</b> rupture (confrontation) · <b>R</b> repair ·
 <b>N</b> note (type, then Enter; Esc cancels) · <b>Ctrl+Z</b> undo the last marker ·
-<b>V</b> calm/full view · <b>T</b> dark/light · <b>F1</b> this help.
+<b>F2</b> calm/full view · <b>F3</b> dark/light · <b>F1</b> this help (mode changes
+are on F-keys, so a marker key can never slip into one).
 Markers are stored in the session file with the session time of the key press.</p>
 """
 

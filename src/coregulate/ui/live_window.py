@@ -20,13 +20,24 @@ from coregulate.bus.envelope import TOPIC_MARKER
 from coregulate.bus.producer import BusProducer, sender_source
 from coregulate.bus.subscriber import CurveClientKeys
 from coregulate.clock import SessionClock
+from coregulate.sessionfile.markers import Marker
 from coregulate.signal.dyad import DEFAULT_BASELINE_S
 from coregulate.ui import theme as th
 from coregulate.ui.calm_view import CalmView
 from coregulate.ui.feed import SessionFeed
 from coregulate.ui.full_view import FullView
 from coregulate.ui.help_panel import HelpPanel
-from coregulate.ui.markers import KINDS, UNDO_KEY, MarkerBar, marker_payload, retraction_payload
+from coregulate.ui.markers import (
+    BY_KIND,
+    HELP_KEY,
+    KINDS,
+    THEME_KEY,
+    UNDO_KEY,
+    VIEW_KEY,
+    MarkerBar,
+    marker_payload,
+    retraction_payload,
+)
 from coregulate.ui.model import SessionModel
 
 log = logging.getLogger(__name__)
@@ -135,9 +146,9 @@ class LiveWindow(QtWidgets.QMainWindow):
     def _build_toolbar(self, can_end: bool) -> None:
         bar = self.addToolBar("session")
         bar.setMovable(False)
-        self.view_action = bar.addAction("Full view  [V]", self.toggle_view)
-        self.theme_action = bar.addAction("Light theme  [T]", self.toggle_theme)
-        bar.addAction("What am I looking at?  [F1]", self.show_help)
+        self.view_action = bar.addAction(f"Full view  [{VIEW_KEY}]", self.toggle_view)
+        self.theme_action = bar.addAction(f"Light theme  [{THEME_KEY}]", self.toggle_theme)
+        bar.addAction(f"What am I looking at?  [{HELP_KEY}]", self.show_help)
         bar.addSeparator()
         menu = QtWidgets.QMenu(self)
         for role, name in (("client", "Client"), ("therapist", "Therapist"), (None, "Both")):
@@ -171,9 +182,9 @@ class LiveWindow(QtWidgets.QMainWindow):
         for kind in KINDS:
             self._add_shortcut(kind.key, lambda k=kind.kind: self.marker_bar.trigger(k))
         self._add_shortcut(UNDO_KEY, self.undo_marker)
-        self._add_shortcut("V", self.toggle_view)
-        self._add_shortcut("T", self.toggle_theme)
-        self._add_shortcut("F1", self.show_help)
+        self._add_shortcut(VIEW_KEY, self.toggle_view)
+        self._add_shortcut(THEME_KEY, self.toggle_theme)
+        self._add_shortcut(HELP_KEY, self.show_help)
 
     def _add_shortcut(self, key: str, slot: Any) -> None:
         shortcut = QtGui.QShortcut(QtGui.QKeySequence(key), self)
@@ -215,14 +226,16 @@ class LiveWindow(QtWidgets.QMainWindow):
         visible = {m.id for m in self.model.visible_markers()}
         mine = [i for i in self._my_markers if i in visible]
         target = mine[-1] if mine else (self.model.visible_markers()[-1].id if visible else None)
-        if target is None:
+        withdrawn = next((m for m in self.model.visible_markers() if m.id == target), None)
+        if target is None or withdrawn is None:
             self.statusBar().showMessage("no marker to undo", 4000)
             return None
         t_ns = self.now_ns()
         msg = self._producer.send(TOPIC_MARKER, retraction_payload(target, t_ns), t_ns)
         self._producer.pump()
         self.model.ingest(msg)
-        self.statusBar().showMessage("last marker withdrawn", 4000)
+        # Say which one went, so a slip of the undo key is seen at once.
+        self.statusBar().showMessage(f"withdrew: {undo_text(withdrawn)}", 6000)
         self.redraw()
         return target
 
@@ -260,7 +273,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         """Show the "calm" or the "full" view."""
         full = view == "full"
         self.stack.setCurrentWidget(self.full if full else self.calm)
-        self.view_action.setText("Calm view  [V]" if full else "Full view  [V]")
+        self.view_action.setText(f"{'Calm' if full else 'Full'} view  [{VIEW_KEY}]")
         self.redraw(force=True)
 
     def toggle_view(self) -> None:
@@ -277,7 +290,8 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.setStyleSheet(f"QLabel {{ color: {theme.foreground}; }}")
         self.calm.set_theme(theme)
         self.full.set_theme(theme)
-        self.theme_action.setText("Dark theme  [T]" if theme is th.LIGHT else "Light theme  [T]")
+        name = "Dark" if theme is th.LIGHT else "Light"
+        self.theme_action.setText(f"{name} theme  [{THEME_KEY}]")
 
     def toggle_theme(self) -> None:
         """Switch between the dark and the light theme."""
@@ -353,6 +367,15 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.feed.close()
         self._help.close()
         super().closeEvent(event)
+
+
+def undo_text(marker: Marker) -> str:
+    """Return what an undo withdrew: "rupture (confrontation) at 0:12:03"."""
+    kind = BY_KIND.get(marker.kind)
+    label = kind.label if kind is not None else marker.label
+    head, _, rest = label.partition(": ")
+    what = f"{head.lower()} ({rest})" if rest else head.lower()
+    return f"{what} at {_hms(marker.t_s)}"
 
 
 def _hms(seconds: float) -> str:

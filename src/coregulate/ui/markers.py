@@ -48,6 +48,11 @@ KINDS: Final = tuple(
 )
 BY_KIND: Final = {k.kind: k for k in KINDS}
 UNDO_KEY: Final = "Ctrl+Z"
+# Mode changes sit on F-keys, away from the letters that mark: a slip of a finger
+# from R (repair) or C (confrontation) must never switch the theme or the view.
+VIEW_KEY: Final = "F2"
+THEME_KEY: Final = "F3"
+HELP_KEY: Final = "F1"
 NOTE_IDLE_MS: Final = 15_000
 MAX_NOTE_CHARS: Final = 500
 
