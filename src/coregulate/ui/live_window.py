@@ -28,13 +28,14 @@ from coregulate.ui.feed import SessionFeed
 from coregulate.ui.full_view import FullView
 from coregulate.ui.help_panel import HelpPanel
 from coregulate.ui.markers import (
-    BY_KIND,
+    DEFAULT_KINDS,
     HELP_KEY,
-    KINDS,
     THEME_KEY,
     UNDO_KEY,
     VIEW_KEY,
     MarkerBar,
+    MarkerKind,
+    kind_style,
     marker_payload,
     retraction_payload,
 )
@@ -64,6 +65,9 @@ class LiveWindow(QtWidgets.QMainWindow):
         "calm" or "full"; "dark" or "light".
     curve
         Keys for a hub's encrypted viewer output (remote viewing, docs/security.md).
+    marker_kinds
+        The marker kinds this window makes (key, label, colour), e.g. from a clinic's
+        file (`ui.markers.load_marker_kinds`); W/C/R/N when None.
     """
 
     end_requested = QtCore.Signal()  # the user confirmed ending the session
@@ -82,6 +86,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         title: str = "coregulate",
         can_end: bool = False,
         curve: CurveClientKeys | None = None,
+        marker_kinds: tuple[MarkerKind, ...] | None = None,
     ) -> None:
         super().__init__()
         self.setWindowTitle(title)
@@ -96,6 +101,8 @@ class LiveWindow(QtWidgets.QMainWindow):
             BusProducer(input_endpoint, sender_source("ui")) if input_endpoint else None
         )
         self._my_markers: list[str] = []
+        self.marker_kinds = tuple(marker_kinds or DEFAULT_KINDS)
+        self._kinds = {k.kind: k for k in self.marker_kinds}
         # The window of a session it owns (`can_end`): closing it ends the recording,
         # so closing or "End session" asks first. A viewer closes without asking.
         self.can_end = can_end
@@ -124,7 +131,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.stack.addWidget(self.calm)
         self.stack.addWidget(self.full)
         layout.addWidget(self.stack, 1)
-        self.marker_bar = MarkerBar(self.now_ns)
+        self.marker_bar = MarkerBar(self.now_ns, kinds=self.marker_kinds)
         self.marker_bar.marked.connect(self.add_marker)
         self.marker_bar.undo.connect(self.undo_marker)
         if self._producer is None:
@@ -133,6 +140,8 @@ class LiveWindow(QtWidgets.QMainWindow):
                 "Markers need the session's hub input (not given to this viewer)."
             )
         layout.addWidget(self.marker_bar)
+        for layer in (self.calm.marker_layer, self.full.marker_layer):
+            layer.kinds.update(self._kinds)  # this window's kinds drawn as it makes them
         return central
 
     def _start_timers(self, poll_ms: int, redraw_ms: int) -> None:
@@ -179,7 +188,7 @@ class LiveWindow(QtWidgets.QMainWindow):
 
     def _build_shortcuts(self) -> None:
         self._shortcuts = []
-        for kind in KINDS:
+        for kind in self.marker_kinds:
             self._add_shortcut(kind.key, lambda k=kind.kind: self.marker_bar.trigger(k))
         self._add_shortcut(UNDO_KEY, self.undo_marker)
         self._add_shortcut(VIEW_KEY, self.toggle_view)
@@ -210,7 +219,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         if self._producer is None:
             return None
         t_ns = self.now_ns() if t_ns < 0 else t_ns
-        payload = marker_payload(kind, t_ns, text)
+        payload = marker_payload(kind, t_ns, text, kinds=self._kinds)
         msg = self._producer.send(TOPIC_MARKER, payload, t_ns)
         self._producer.pump()
         self.model.ingest(msg)  # drawn at once; the echo from the hub is a repeat
@@ -235,7 +244,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         self._producer.pump()
         self.model.ingest(msg)
         # Say which one went, so a slip of the undo key is seen at once.
-        self.statusBar().showMessage(f"withdrew: {undo_text(withdrawn)}", 6000)
+        self.statusBar().showMessage(f"withdrew: {undo_text(withdrawn, self._kinds)}", 6000)
         self.redraw()
         return target
 
@@ -369,10 +378,9 @@ class LiveWindow(QtWidgets.QMainWindow):
         super().closeEvent(event)
 
 
-def undo_text(marker: Marker) -> str:
+def undo_text(marker: Marker, kinds: dict[str, MarkerKind] | None = None) -> str:
     """Return what an undo withdrew: "rupture (confrontation) at 0:12:03"."""
-    kind = BY_KIND.get(marker.kind)
-    label = kind.label if kind is not None else marker.label
+    label = kind_style(marker.kind, kinds).label
     head, _, rest = label.partition(": ")
     what = f"{head.lower()} ({rest})" if rest else head.lower()
     return f"{what} at {_hms(marker.t_s)}"
