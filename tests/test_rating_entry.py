@@ -169,3 +169,54 @@ def test_live_window_hands_the_ors_to_the_client_at_the_start(qtbot, hub_thread)
     (stored,) = [m for m in read_messages(hub_thread.path, ("rating",))]
     assert stored.json()["instrument"] == "ORS" and stored.json()["phase"] == "start"
     assert stored.json()["total"] == 24  # 4 x 6: below the clinical cut-off of 25
+
+
+def _press(qtbot, key, modifier=QtCore.Qt.KeyboardModifier.NoModifier) -> None:
+    qtbot.keyClick(QtWidgets.QApplication.focusWidget(), key, modifier)
+
+
+@pytest.mark.parametrize("inst", [SRS, WAI_SR])
+def test_a_form_is_filled_in_and_sent_with_the_keyboard_alone(qtbot, inst) -> None:
+    Key = QtCore.Qt.Key
+    form = RatingForm(inst)
+    qtbot.addWidget(form)
+    form.resize(800, 700)
+    form.show()
+    form.activateWindow()
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is form)
+    form.setFocus()
+    if inst.continuous:
+        # Tab to each line in turn; the first arrow shows the mark at 5, then steps.
+        presses = [
+            [Key.Key_Right, Key.Key_Right, Key.Key_Right],  # 5.0, 5.1, 5.2
+            [Key.Key_End, Key.Key_Left],  # 9.9
+            [Key.Key_Home, Key.Key_PageUp, Key.Key_PageUp],  # 2.0
+            [Key.Key_Left, Key.Key_Left],  # 5.0, 4.9
+        ]
+        for keys in presses:
+            _press(qtbot, Key.Key_Tab)
+            assert isinstance(QtWidgets.QApplication.focusWidget(), type(form.lines[0]))
+            for key in keys:
+                _press(qtbot, key)
+        _press(qtbot, Key.Key_Right, QtCore.Qt.KeyboardModifier.ShiftModifier)  # 1 cm: 5.9
+        assert form.answers() == pytest.approx([5.2, 9.9, 2.0, 5.9], abs=1e-9)
+        assert [line.hasFocus() for line in form.lines] == [False, False, False, True]
+    else:
+        # Tab to each item's answers, arrows across them, Space picks.
+        wanted = [2, 3, 4, 5, 1, 2, 3, 4, 5, 1, 2, 3]
+        for group, answer in zip(form.choices, wanted, strict=True):
+            _press(qtbot, Key.Key_Tab)
+            assert QtWidgets.QApplication.focusWidget() is group.buttons()[0]
+            for _ in range(answer - int(inst.min_score)):
+                _press(qtbot, Key.Key_Right)
+            _press(qtbot, Key.Key_Space)
+        assert form.answers() == [float(a) for a in wanted]
+    # Tab on to Done, Space sends.
+    for _ in range(60):
+        if QtWidgets.QApplication.focusWidget() is form.done_button:
+            break
+        _press(qtbot, Key.Key_Tab)
+    assert form.done_button.hasFocus() and form.done_button.isEnabled()
+    with qtbot.waitSignal(form.submitted) as sig:
+        _press(qtbot, Key.Key_Space)
+    assert sig.args[0].instrument == inst.name

@@ -67,7 +67,17 @@ def test_end_of_session_shows_the_file_and_registered_panels(qtbot, monkeypatch)
 
 
 def test_help_names_every_key_and_says_not_a_diagnosis() -> None:
-    for key in ("<b>W</b>", "<b>C</b>", "<b>R</b>", "<b>N</b>", "Ctrl+Z", "<b>V</b>", "F1"):
+    keys = (
+        "<b>W</b>",
+        "<b>C</b>",
+        "<b>R</b>",
+        "<b>N</b>",
+        "Ctrl+Z",
+        "<b>F2</b>",
+        "<b>F3</b>",
+        "F1",
+    )
+    for key in keys:
         assert key in HELP_HTML
     assert "not a diagnosis" in HELP_HTML and "not a goal" in HELP_HTML
 

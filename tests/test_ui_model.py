@@ -42,7 +42,7 @@ def test_no_line_across_a_stretch_without_updates() -> None:
     assert hr[0] == 70.0 and math.isnan(hr[1]) and hr[2] == 72.0
 
 
-def test_retraction_hides_its_marker_and_unknown_kinds_are_refused() -> None:
+def test_retraction_hides_its_marker_and_nameless_kinds_are_refused() -> None:
     model = SessionModel()
     a = marker_payload("repair", 5 * NS)
     b = marker_payload("note", 6 * NS, "text")
@@ -50,7 +50,13 @@ def test_retraction_hides_its_marker_and_unknown_kinds_are_refused() -> None:
     model.ingest(make_message("marker", "ui-1", 2, 6 * NS, b))
     model.ingest(make_message("marker", "ui-1", 3, 7 * NS, retraction_payload(b["id"], 7 * NS)))
     assert [m.id for m in model.visible_markers()] == [a["id"]]
-    bad = {**a, "id": "x", "kind": "brilliant"}
-    model.ingest(make_message("marker", "ui-1", 4, 8 * NS, bad))
-    assert model.ignored == 1 and "x" not in model.markers
+    # A clinic's own kind (a marker kinds file) is a marker like any other ...
+    own = {**a, "id": "own", "kind": "self-disclosure"}
+    model.ingest(make_message("marker", "ui-1", 4, 8 * NS, own))
+    assert "own" in model.markers and model.ignored == 0
+    # ... but a kind that is no short name is refused.
+    for seq, kind in enumerate(("", 7, "k" * 41), start=5):
+        bad = {**a, "id": f"x{seq}", "kind": kind}
+        model.ingest(make_message("marker", "ui-1", seq, 8 * NS, bad))
+    assert model.ignored == 3 and not any(f"x{i}" in model.markers for i in (5, 6, 7))
     assert np.isfinite(model.now_s)

@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from coregulate.commands._exit_codes import FAILED
+from coregulate.commands._exit_codes import FAILED, USAGE
 from coregulate.session import DemoOptions, Session
 from coregulate.session_info import (
     RUNTIME_DIR_ENV,
@@ -97,3 +97,16 @@ def test_a_viewer_attached_to_a_simulated_session_shows_its_data(
         path = found[0][0]
         assert path.exists()
     assert not path.exists()  # the ended session is no longer offered to viewers
+
+
+def test_view_refuses_a_bad_marker_kinds_file_in_one_line(tmp_path: Path) -> None:
+    kinds = tmp_path / "markers.toml"
+    kinds.write_text(
+        '[[kind]]\nkind = "self-disclosure"\nkey = "D"\nlabel = "x"\ncolour = "pink"\n'
+    )
+    env = {**os.environ, RUNTIME_DIR_ENV: str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    cli = [sys.executable, "-m", "coregulate.cli", "view", "--marker-kinds", str(kinds)]
+    run = subprocess.run(cli, capture_output=True, text=True, env=env, timeout=60)
+    assert run.returncode == USAGE and "Traceback" not in run.stderr
+    lines = [line for line in run.stderr.splitlines() if "markers.toml" in line]
+    assert len(lines) == 1 and "'colour' must be" in lines[0]

@@ -49,12 +49,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_viewer_key_options(view)
     view.add_argument("--full", action="store_true", help="start in the full view")
     view.add_argument("--theme", choices=("dark", "light"), default="dark")
+    add_path_option(
+        view,
+        "--marker-kinds",
+        "a TOML file of the clinic's marker kinds (key, label, colour; README); default W/C/R/N",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate view`; return the exit code."""
     if not display_ok("view"):
         return ex.NO_DISPLAY
+    marker_kinds = None
+    if args.marker_kinds is not None:
+        from coregulate.ui.markers import MarkerKindsError, load_marker_kinds
+
+        try:
+            marker_kinds = load_marker_kinds(args.marker_kinds)
+        except MarkerKindsError as exc:
+            log.error("%s", exc)
+            return ex.USAGE
     clock = None
     client = ""
     curve = None
@@ -88,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
         theme=args.theme,
         title=f"coregulate — viewer{f' ({client})' if client else ''}",
         curve=curve,
+        marker_kinds=marker_kinds,
     )
     window.show()
     # Ctrl-C or SIGTERM closes the window in order (pending markers reach the hub);

@@ -19,6 +19,7 @@ RETRACTION: Final = "retraction"
 # may hold others (an import, an older file); each falls in one of the categories.
 MARKER_KINDS: Final = ("rupture-withdrawal", "rupture-confrontation", "repair", "note")
 MARKER_CATEGORIES: Final = ("rupture", "repair", "note")
+MAX_KIND_CHARS: Final = 40  # a clinic's own kind (ui.markers.load_marker_kinds) is a short name
 
 
 def kind_label(kind: str) -> str:

@@ -5,6 +5,10 @@ The client sees only the line, its two end anchors and their own mark; the value
 therapist's records, never displayed while rating. On a screen whose DPI Qt knows,
 the line is drawn 10 cm long when it fits; otherwise it fills the width. Large
 touch targets: the whole strip around the line takes the tap.
+
+Keyboard alone works too: Tab reaches each line, the first arrow press puts the
+mark in the middle, Left/Right move it 1 mm, Page Up/Down (or Shift+arrow) 1 cm,
+Home/End to the ends; a dashed frame shows which line has the keys.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 LINE_CM = 10.0
 MARGIN_PX = 24  # room for the mark's handle at either end
+FINE_STEP = 0.1  # one arrow press: 1 mm of the 10 cm line
+COARSE_STEP = 1.0  # Page Up/Down or Shift+arrow: 1 cm
 
 
 class AnalogueLine(QtWidgets.QWidget):
@@ -27,6 +33,7 @@ class AnalogueLine(QtWidgets.QWidget):
         self.setSizePolicy(QtWidgets.QSizePolicy.Expanding, QtWidgets.QSizePolicy.Fixed)
         self.setCursor(QtCore.Qt.PointingHandCursor)
         self.setAttribute(QtCore.Qt.WA_AcceptTouchEvents, True)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)  # Tab reaches every line
         self.setAccessibleDescription("mark how you feel on the line; left is low, right is high")
 
     @property
@@ -65,12 +72,32 @@ class AnalogueLine(QtWidgets.QWidget):
             self._mark_at(event.position().x())
 
     def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
-        # Keyboard use for those who cannot point: arrows move the mark by 1 mm.
-        step = {QtCore.Qt.Key_Left: -0.1, QtCore.Qt.Key_Right: 0.1}.get(event.key())
+        """Move the mark from the keyboard (for those who cannot point); Tab moves on."""
+        key = event.key()
+        Key = QtCore.Qt.Key
+        if key in (Key.Key_Home, Key.Key_End):
+            self.set_value(0.0 if key == Key.Key_Home else 10.0)
+            return
+        coarse = bool(event.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier)
+        step = {
+            Key.Key_Left: -(COARSE_STEP if coarse else FINE_STEP),
+            Key.Key_Right: COARSE_STEP if coarse else FINE_STEP,
+            Key.Key_PageDown: -COARSE_STEP,
+            Key.Key_PageUp: COARSE_STEP,
+        }.get(key)
         if step is None:
             super().keyPressEvent(event)
             return
-        self.set_value((5.0 if self._value is None else self._value) + step)
+        # The first press only shows the mark, in the middle: then every press is seen.
+        self.set_value(5.0 if self._value is None else self._value + step)
+
+    def focusInEvent(self, event: QtGui.QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.update()
+
+    def focusOutEvent(self, event: QtGui.QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.update()
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         painter = QtGui.QPainter(self)
@@ -82,6 +109,11 @@ class AnalogueLine(QtWidgets.QWidget):
         painter.drawLine(QtCore.QPointF(left, y), QtCore.QPointF(left + length, y))
         for x in (left, left + length):  # end ticks, as on the paper form
             painter.drawLine(QtCore.QPointF(x, y - 8), QtCore.QPointF(x, y + 8))
+        if self.hasFocus():  # which line the keys move
+            focus = QtGui.QPen(self.palette().color(QtGui.QPalette.Highlight), 2)
+            focus.setStyle(QtCore.Qt.PenStyle.DashLine)
+            painter.setPen(focus)
+            painter.drawRect(QtCore.QRectF(self.rect()).adjusted(1, 1, -1, -1))
         if self._value is not None:
             x = left + length * self._value / 10.0
             painter.setPen(QtGui.QPen(QtGui.QColor("#0072B2"), 4))

@@ -55,8 +55,13 @@ beats).</p>
 <h3>Keys</h3>
 <p><b>W</b> rupture (withdrawal) · <b>C</b> rupture (confrontation) · <b>R</b> repair ·
 <b>N</b> note (type, then Enter; Esc cancels) · <b>Ctrl+Z</b> undo the last marker ·
-<b>V</b> calm/full view · <b>T</b> dark/light · <b>F1</b> this help.
-Markers are stored in the session file with the session time of the key press.</p>
+<b>F2</b> calm/full view · <b>F3</b> dark/light · <b>F1</b> this help (mode changes
+are on F-keys, so a marker key can never slip into one).
+Markers are stored in the session file with the session time of the key press.
+A clinic may set its own marker kinds (a small TOML file: key, label, colour); the
+marker bar always shows this window's kinds with their keys.</p>
+<p>Rating forms: <b>Tab</b> to each item, <b>arrows</b> move the mark (Shift: 1 cm,
+Home/End: the ends) or across the answers, <b>Space</b> picks and presses Done.</p>
 """
 
 

@@ -20,13 +20,25 @@ from coregulate.bus.envelope import TOPIC_MARKER
 from coregulate.bus.producer import BusProducer, sender_source
 from coregulate.bus.subscriber import CurveClientKeys
 from coregulate.clock import SessionClock
+from coregulate.sessionfile.markers import Marker
 from coregulate.signal.dyad import DEFAULT_BASELINE_S
 from coregulate.ui import theme as th
 from coregulate.ui.calm_view import CalmView
 from coregulate.ui.feed import SessionFeed
 from coregulate.ui.full_view import FullView
 from coregulate.ui.help_panel import HelpPanel
-from coregulate.ui.markers import KINDS, UNDO_KEY, MarkerBar, marker_payload, retraction_payload
+from coregulate.ui.markers import (
+    DEFAULT_KINDS,
+    HELP_KEY,
+    THEME_KEY,
+    UNDO_KEY,
+    VIEW_KEY,
+    MarkerBar,
+    MarkerKind,
+    kind_style,
+    marker_payload,
+    retraction_payload,
+)
 from coregulate.ui.model import SessionModel
 
 log = logging.getLogger(__name__)
@@ -53,6 +65,9 @@ class LiveWindow(QtWidgets.QMainWindow):
         "calm" or "full"; "dark" or "light".
     curve
         Keys for a hub's encrypted viewer output (remote viewing, docs/security.md).
+    marker_kinds
+        The marker kinds this window makes (key, label, colour), e.g. from a clinic's
+        file (`ui.markers.load_marker_kinds`); W/C/R/N when None.
     """
 
     end_requested = QtCore.Signal()  # the user confirmed ending the session
@@ -71,6 +86,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         title: str = "coregulate",
         can_end: bool = False,
         curve: CurveClientKeys | None = None,
+        marker_kinds: tuple[MarkerKind, ...] | None = None,
     ) -> None:
         super().__init__()
         self.setWindowTitle(title)
@@ -85,6 +101,8 @@ class LiveWindow(QtWidgets.QMainWindow):
             BusProducer(input_endpoint, sender_source("ui")) if input_endpoint else None
         )
         self._my_markers: list[str] = []
+        self.marker_kinds = tuple(marker_kinds or DEFAULT_KINDS)
+        self._kinds = {k.kind: k for k in self.marker_kinds}
         # The window of a session it owns (`can_end`): closing it ends the recording,
         # so closing or "End session" asks first. A viewer closes without asking.
         self.can_end = can_end
@@ -113,7 +131,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.stack.addWidget(self.calm)
         self.stack.addWidget(self.full)
         layout.addWidget(self.stack, 1)
-        self.marker_bar = MarkerBar(self.now_ns)
+        self.marker_bar = MarkerBar(self.now_ns, kinds=self.marker_kinds)
         self.marker_bar.marked.connect(self.add_marker)
         self.marker_bar.undo.connect(self.undo_marker)
         if self._producer is None:
@@ -122,6 +140,8 @@ class LiveWindow(QtWidgets.QMainWindow):
                 "Markers need the session's hub input (not given to this viewer)."
             )
         layout.addWidget(self.marker_bar)
+        for layer in (self.calm.marker_layer, self.full.marker_layer):
+            layer.kinds.update(self._kinds)  # this window's kinds drawn as it makes them
         return central
 
     def _start_timers(self, poll_ms: int, redraw_ms: int) -> None:
@@ -135,9 +155,9 @@ class LiveWindow(QtWidgets.QMainWindow):
     def _build_toolbar(self, can_end: bool) -> None:
         bar = self.addToolBar("session")
         bar.setMovable(False)
-        self.view_action = bar.addAction("Full view  [V]", self.toggle_view)
-        self.theme_action = bar.addAction("Light theme  [T]", self.toggle_theme)
-        bar.addAction("What am I looking at?  [F1]", self.show_help)
+        self.view_action = bar.addAction(f"Full view  [{VIEW_KEY}]", self.toggle_view)
+        self.theme_action = bar.addAction(f"Light theme  [{THEME_KEY}]", self.toggle_theme)
+        bar.addAction(f"What am I looking at?  [{HELP_KEY}]", self.show_help)
         bar.addSeparator()
         menu = QtWidgets.QMenu(self)
         for role, name in (("client", "Client"), ("therapist", "Therapist"), (None, "Both")):
@@ -168,12 +188,12 @@ class LiveWindow(QtWidgets.QMainWindow):
 
     def _build_shortcuts(self) -> None:
         self._shortcuts = []
-        for kind in KINDS:
+        for kind in self.marker_kinds:
             self._add_shortcut(kind.key, lambda k=kind.kind: self.marker_bar.trigger(k))
         self._add_shortcut(UNDO_KEY, self.undo_marker)
-        self._add_shortcut("V", self.toggle_view)
-        self._add_shortcut("T", self.toggle_theme)
-        self._add_shortcut("F1", self.show_help)
+        self._add_shortcut(VIEW_KEY, self.toggle_view)
+        self._add_shortcut(THEME_KEY, self.toggle_theme)
+        self._add_shortcut(HELP_KEY, self.show_help)
 
     def _add_shortcut(self, key: str, slot: Any) -> None:
         shortcut = QtGui.QShortcut(QtGui.QKeySequence(key), self)
@@ -199,7 +219,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         if self._producer is None:
             return None
         t_ns = self.now_ns() if t_ns < 0 else t_ns
-        payload = marker_payload(kind, t_ns, text)
+        payload = marker_payload(kind, t_ns, text, kinds=self._kinds)
         msg = self._producer.send(TOPIC_MARKER, payload, t_ns)
         self._producer.pump()
         self.model.ingest(msg)  # drawn at once; the echo from the hub is a repeat
@@ -215,14 +235,16 @@ class LiveWindow(QtWidgets.QMainWindow):
         visible = {m.id for m in self.model.visible_markers()}
         mine = [i for i in self._my_markers if i in visible]
         target = mine[-1] if mine else (self.model.visible_markers()[-1].id if visible else None)
-        if target is None:
+        withdrawn = next((m for m in self.model.visible_markers() if m.id == target), None)
+        if target is None or withdrawn is None:
             self.statusBar().showMessage("no marker to undo", 4000)
             return None
         t_ns = self.now_ns()
         msg = self._producer.send(TOPIC_MARKER, retraction_payload(target, t_ns), t_ns)
         self._producer.pump()
         self.model.ingest(msg)
-        self.statusBar().showMessage("last marker withdrawn", 4000)
+        # Say which one went, so a slip of the undo key is seen at once.
+        self.statusBar().showMessage(f"withdrew: {undo_text(withdrawn, self._kinds)}", 6000)
         self.redraw()
         return target
 
@@ -260,7 +282,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         """Show the "calm" or the "full" view."""
         full = view == "full"
         self.stack.setCurrentWidget(self.full if full else self.calm)
-        self.view_action.setText("Calm view  [V]" if full else "Full view  [V]")
+        self.view_action.setText(f"{'Calm' if full else 'Full'} view  [{VIEW_KEY}]")
         self.redraw(force=True)
 
     def toggle_view(self) -> None:
@@ -277,7 +299,8 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.setStyleSheet(f"QLabel {{ color: {theme.foreground}; }}")
         self.calm.set_theme(theme)
         self.full.set_theme(theme)
-        self.theme_action.setText("Dark theme  [T]" if theme is th.LIGHT else "Light theme  [T]")
+        name = "Dark" if theme is th.LIGHT else "Light"
+        self.theme_action.setText(f"{name} theme  [{THEME_KEY}]")
 
     def toggle_theme(self) -> None:
         """Switch between the dark and the light theme."""
@@ -353,6 +376,14 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.feed.close()
         self._help.close()
         super().closeEvent(event)
+
+
+def undo_text(marker: Marker, kinds: dict[str, MarkerKind] | None = None) -> str:
+    """Return what an undo withdrew: "rupture (confrontation) at 0:12:03"."""
+    label = kind_style(marker.kind, kinds).label
+    head, _, rest = label.partition(": ")
+    what = f"{head.lower()} ({rest})" if rest else head.lower()
+    return f"{what} at {_hms(marker.t_s)}"
 
 
 def _hms(seconds: float) -> str:

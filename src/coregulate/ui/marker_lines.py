@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 
+from coregulate.palette import marker_line
 from coregulate.sessionfile.markers import Marker
-from coregulate.ui.markers import BY_KIND
-from coregulate.ui.theme import MARKER_LINES, PEN_STYLES
+from coregulate.ui.markers import BY_KIND, MarkerKind, kind_style
+from coregulate.ui.theme import PEN_STYLES
 
 
 class MarkerLayer:
@@ -14,6 +15,8 @@ class MarkerLayer:
 
     def __init__(self, plots: list[pg.PlotItem]) -> None:
         self.plots = plots
+        # How each kind is drawn; the window sets its own (a clinic's marker kinds file).
+        self.kinds: dict[str, MarkerKind] = dict(BY_KIND)
         self.lines: dict[str, list[pg.InfiniteLine]] = {}
         # pyqtgraph pins the label of a line outside the view to the plot's edge,
         # where it would name the wrong moment: hide it instead.
@@ -31,7 +34,8 @@ class MarkerLayer:
                 # Labels at three heights in turn, so neighbouring markers' texts do not overlap.
                 height = 0.92 - 0.14 * (len(self.lines) % 3)
                 self.lines[marker_id] = [
-                    _line(marker, plot, i == 0, height) for i, plot in enumerate(self.plots)
+                    _line(marker, plot, i == 0, height, self.kinds)
+                    for i, plot in enumerate(self.plots)
                 ]
                 self._clip_labels()
 
@@ -45,15 +49,23 @@ class MarkerLayer:
                 label.setVisible(lo <= lines[0].value() <= hi)
 
 
-def _line(marker: Marker, plot: pg.PlotItem, labelled: bool, height: float) -> pg.InfiniteLine:
-    kind = BY_KIND[marker.kind]
+def _line(
+    marker: Marker,
+    plot: pg.PlotItem,
+    labelled: bool,
+    height: float,
+    kinds: dict[str, MarkerKind],
+) -> pg.InfiniteLine:
+    kind = kind_style(marker.kind, kinds)
     label = None
     if labelled:
         label = kind.letter + (f": {marker.text[:30]}" if marker.text else "")
     line = pg.InfiniteLine(
         pos=marker.t_s / 60,
         angle=90,
-        pen=pg.mkPen(kind.colour, width=2, style=PEN_STYLES[MARKER_LINES[marker.kind]]),
+        pen=pg.mkPen(
+            kind.colour, width=2, style=PEN_STYLES[marker_line(marker.kind, marker.category)]
+        ),
         label=label,
         labelOpts={"position": height, "color": kind.colour},
     )

@@ -1,6 +1,18 @@
 """Markers: their keys, labels and payloads, and the bar of buttons that makes them.
 
-One keystroke each (docs/protocol.md `marker`). The note opens a small text field;
+One keystroke each (docs/protocol.md `marker`). The kinds are W/C/R/N
+(`DEFAULT_KINDS`) unless a clinic gives its own set in a TOML file
+(`load_marker_kinds`): one ``[[kind]]`` table per kind with ``kind`` (the name
+recorded), ``key``, ``label`` and ``colour``::
+
+    [[kind]]
+    kind = "self-disclosure"
+    key = "D"
+    label = "Self-disclosure"
+    colour = "#AA4499"
+
+For W/C/R/N's own names the label and colour may be left out (the defaults are
+kept). The note opens a small text field;
 the marker's time is the moment N was pressed (what the therapist noticed), not
 when the text was finished. The field gives focus back after Enter, Escape, or
 `NOTE_IDLE_MS` without typing, so the marker keys keep working.
@@ -8,14 +20,23 @@ when the text was finished. The field gives focus back after Enter, Escape, or
 
 from __future__ import annotations
 
+import re
+import tomllib
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
 from PySide6 import QtCore, QtWidgets
 
-from coregulate.palette import MARKER_COLOURS
-from coregulate.sessionfile.markers import MARKER_KINDS, RETRACTION, kind_label
+from coregulate.palette import MARKER_COLOURS, marker_colour
+from coregulate.sessionfile.markers import (
+    MARKER_KINDS,
+    MAX_KIND_CHARS,
+    RETRACTION,
+    kind_category,
+    kind_label,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +67,114 @@ KINDS: Final = tuple(
     )
     for kind in MARKER_KINDS
 )
+DEFAULT_KINDS: Final = KINDS
 BY_KIND: Final = {k.kind: k for k in KINDS}
 UNDO_KEY: Final = "Ctrl+Z"
+# Mode changes sit on F-keys, away from the letters that mark: a slip of a finger
+# from R (repair) or C (confrontation) must never switch the theme or the view.
+VIEW_KEY: Final = "F2"
+THEME_KEY: Final = "F3"
+HELP_KEY: Final = "F1"
 NOTE_IDLE_MS: Final = 15_000
 MAX_NOTE_CHARS: Final = 500
+
+
+_KIND_NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+_KEY = re.compile(r"[A-Z0-9]")
+_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
+
+
+class MarkerKindsError(ValueError):
+    """A marker kinds file that cannot be used; the message is one line that says why."""
+
+
+def load_marker_kinds(path: str | Path) -> tuple[MarkerKind, ...]:
+    """Return the marker kinds of a TOML file, in its order, or raise MarkerKindsError."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise MarkerKindsError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise MarkerKindsError(f"{path}: not valid TOML ({exc})") from exc
+    try:
+        return marker_kinds_from(data)
+    except MarkerKindsError as exc:
+        raise MarkerKindsError(f"{path}: {exc}") from None
+
+
+def marker_kinds_from(data: dict[str, Any]) -> tuple[MarkerKind, ...]:
+    """Return the marker kinds of a parsed ``{"kind": [{...}, ...]}`` table, validated."""
+    tables = data.get("kind")
+    if not isinstance(tables, list) or not tables:
+        raise MarkerKindsError("no [[kind]] tables (each with kind, key, label, colour)")
+    unknown = set(data) - {"kind"}
+    if unknown:
+        raise MarkerKindsError(f"unknown top-level entry {sorted(unknown)[0]!r}; only [[kind]]")
+    kinds: list[MarkerKind] = []
+    for n, table in enumerate(tables, start=1):
+        kinds.append(_one_kind(n, table))
+    for field in ("kind", "key"):
+        seen: set[str] = set()
+        for k in kinds:
+            value = getattr(k, field)
+            if value in seen:
+                raise MarkerKindsError(f"{field} {value!r} is given to two kinds; one each")
+            seen.add(value)
+    return tuple(kinds)
+
+
+def _one_kind(n: int, table: object) -> MarkerKind:
+    if not isinstance(table, dict):
+        raise MarkerKindsError(f"kind {n}: not a table")
+    unknown = set(table) - {"kind", "key", "label", "colour"}
+    if unknown:
+        raise MarkerKindsError(
+            f"kind {n}: unknown field {sorted(unknown)[0]!r} (kind, key, label, colour)"
+        )
+    name = table.get("kind")
+    if (
+        not isinstance(name, str)
+        or not _KIND_NAME.fullmatch(name)
+        or len(name) > MAX_KIND_CHARS
+        or name == RETRACTION
+    ):
+        raise MarkerKindsError(
+            f"kind {n}: 'kind' must be a lower-case name like \"self-disclosure\" "
+            f"(letters, digits, hyphens, at most {MAX_KIND_CHARS}), got {name!r}"
+        )
+    where = f"kind {n} ({name})"
+    default = BY_KIND.get(name)
+    key = table.get("key")
+    if not isinstance(key, str) or not _KEY.fullmatch(key.upper()):
+        raise MarkerKindsError(f"{where}: 'key' must be one letter or digit, got {key!r}")
+    label = table.get("label", default.label if default else None)
+    if not isinstance(label, str) or not label.strip():
+        raise MarkerKindsError(f"{where}: 'label' must be a non-empty text")
+    colour = table.get("colour", default.colour if default else None)
+    if not isinstance(colour, str) or not _COLOUR.fullmatch(colour):
+        raise MarkerKindsError(f"{where}: 'colour' must be \"#RRGGBB\", got {colour!r}")
+    key = key.upper()
+    return MarkerKind(name, key=key, label=label.strip(), letter=key, colour=colour.upper())
+
+
+def kind_style(kind: str, kinds: dict[str, MarkerKind] | None = None) -> MarkerKind:
+    """Return how to draw a marker of `kind`: from `kinds`, the defaults, else by category.
+
+    A kind this window does not know (another window's set, an older file) is still
+    drawn, in its category's colour, with its first letter.
+    """
+    known = (kinds or BY_KIND).get(kind) or BY_KIND.get(kind)
+    if known is not None:
+        return known
+    letter = (kind[:1] or "?").upper()
+    return MarkerKind(
+        kind,
+        key="",
+        label=kind_label(kind).capitalize(),
+        letter=letter,
+        colour=marker_colour(kind, kind_category(kind)),
+    )
 
 
 def new_marker_id() -> str:
@@ -58,11 +183,16 @@ def new_marker_id() -> str:
 
 
 def marker_payload(
-    kind: str, t_ns: int, text: str = "", marker_id: str | None = None
+    kind: str,
+    t_ns: int,
+    text: str = "",
+    marker_id: str | None = None,
+    kinds: dict[str, MarkerKind] | None = None,
 ) -> dict[str, Any]:
-    """Return the `marker` payload for a new marker of `kind` at session time `t_ns`."""
-    if kind not in BY_KIND:
-        raise ValueError(f"unknown marker kind {kind!r}; one of {', '.join(BY_KIND)}")
+    """Return the `marker` payload for a new marker of `kind` (one of `kinds`) at `t_ns`."""
+    kinds = kinds or BY_KIND
+    if kind not in kinds:
+        raise ValueError(f"unknown marker kind {kind!r}; one of {', '.join(kinds)}")
     return {
         "id": marker_id or new_marker_id(),
         "kind": kind,
@@ -90,7 +220,12 @@ class MarkerBar(QtWidgets.QWidget):
     marked = QtCore.Signal(str, str, object)  # t_ns exceeds a C int
     undo = QtCore.Signal()
 
-    def __init__(self, now_ns: Any, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(
+        self,
+        now_ns: Any,
+        parent: QtWidgets.QWidget | None = None,
+        kinds: tuple[MarkerKind, ...] = DEFAULT_KINDS,
+    ) -> None:
         super().__init__(parent)
         self._now_ns = now_ns
         self._note_t_ns = -1
@@ -98,7 +233,7 @@ class MarkerBar(QtWidgets.QWidget):
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         self.buttons: dict[str, QtWidgets.QPushButton] = {}
-        for k in KINDS:
+        for k in kinds:
             button = QtWidgets.QPushButton(f"{k.label}  [{k.key}]")
             button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)  # keys stay with the window
             button.setStyleSheet(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coregulate.bus.envelope import EnvelopeError, Message
-from coregulate.sessionfile.markers import MARKER_KINDS, RETRACTION, Marker, Markers
+from coregulate.sessionfile.markers import MAX_KIND_CHARS, Marker, Markers
 from coregulate.signal import catalogue
 from coregulate.signal.dyad import ROLES
 from coregulate.ui.buffers import SeriesBuffer
@@ -126,9 +126,10 @@ class SessionModel:
     def _marker(self, msg: Message, body: dict[str, Any]) -> None:
         if "id" not in body:  # the window's markers all carry one
             raise ValueError("a marker without an id")
-        kind = str(body["kind"])
-        if kind != RETRACTION and kind not in MARKER_KINDS:
-            raise ValueError(f"unknown marker kind {kind!r}")
+        # Any named kind: a clinic may mark its own (ui.markers.load_marker_kinds).
+        kind = body.get("kind")
+        if not isinstance(kind, str) or not kind or len(kind) > MAX_KIND_CHARS:
+            raise ValueError(f"a marker kind must be a short name, got {kind!r}")
         self.markers.add(body, msg.t_ns, msg.source)
 
     def visible_markers(self) -> list[Marker]:

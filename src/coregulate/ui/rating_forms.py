@@ -1,5 +1,9 @@
 """Rating forms a client fills in: SRS/ORS as analogue lines, WAI-SR as answer buttons.
 
+Every control is reached and set from the keyboard: Tab to each line (arrows move
+the mark) or each item's answers (arrows across them, Space picks), then Tab to
+Done and Space.
+
 A form shows the instrument's licensed wording when the clinic loaded it
 (`coregulate.alliance.wording`), else the dimension names. No score or number is
 shown while the client rates. "Done" stays disabled until every item is answered;
@@ -53,6 +57,7 @@ class RatingForm(QtWidgets.QWidget):
                 self._add_line(
                     grid, 2 * i + 1, text.left if text else "", text.right if text else ""
                 )
+                self._lines[-1].setAccessibleName(label.text())
             else:
                 self._add_choice(grid, 2 * i + 1, wording.scale if wording else ())
         if wording and wording.licence:
