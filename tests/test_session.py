@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import signal
+import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from coregulate.acquisition.simulator import demo_config, simulate_dyad
+from coregulate.bus.endpoints import Endpoints
+from coregulate.bus.shutdown import EXIT_UNCONFIRMED, STOP_SIGNAL, children_ignore_group_signals
+from coregulate.recordings.hub import HubConfig, run_hub_process
 from coregulate.recordings.summary import integrity_ok, stream_counts
-from coregulate.session import DemoOptions, Session
+from coregulate.session import DemoOptions, Session, SessionError
 from coregulate.sessionfile.access import read_messages
 
 
@@ -53,3 +60,40 @@ def test_sync_stage_killed_mid_session_is_restarted_under_a_new_name(tmp_path: P
     # for repeats of the first one's; both streams are complete.
     assert sources == {"sync", "sync-1"}
     assert all(c.missing == 0 for c in stream_counts(out) if c.topic == "sync")
+
+
+def test_a_child_waits_for_the_parent_to_order_its_stop(tmp_path: Path) -> None:
+    """A group SIGTERM reaches a session's hub too; it keeps running until told to stop."""
+    ep = Endpoints.loopback()
+    ctx = mp.get_context("spawn")
+    ready = ctx.Event()
+    config = HubConfig(ep.input, ep.output, str(tmp_path / "h.sqlite"))
+    hub = ctx.Process(target=run_hub_process, args=(config, ready, 30))
+    with children_ignore_group_signals():
+        hub.start()
+    try:
+        assert ready.wait(30), "hub process did not start"
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            os.kill(hub.pid, sig)
+        hub.join(1.0)
+        assert hub.is_alive(), "a group signal stopped the hub before the producers flushed"
+        os.kill(hub.pid, STOP_SIGNAL)
+        hub.join(20)
+        assert hub.exitcode == 0
+        assert integrity_ok(tmp_path / "h.sqlite")
+    finally:
+        if hub.is_alive():
+            hub.kill()
+            hub.join(5)
+
+
+def test_unconfirmed_last_messages_fail_the_session_naming_who(tmp_path: Path) -> None:
+    """A producer that could not get its last messages confirmed never ends in a clean summary."""
+    session = Session(DemoOptions(out=tmp_path / "s.sqlite"))
+    # Stands in for a sync stage whose final flush the hub did not confirm.
+    sync = mp.get_context("spawn").Process(target=sys.exit, args=(EXIT_UNCONFIRMED,))
+    sync.start()
+    sync.join(30)
+    with pytest.raises(SessionError, match="last messages of: sync"), session:
+        session._procs["sync"] = sync
+    assert session.unconfirmed == ["sync"]
