@@ -15,8 +15,9 @@ from coregulate.acquisition.simulator import demo_config, simulate_dyad
 from coregulate.bus.endpoints import Endpoints
 from coregulate.bus.shutdown import EXIT_UNCONFIRMED, STOP_SIGNAL, children_ignore_group_signals
 from coregulate.recordings.hub import HubConfig, run_hub_process
+from coregulate.recordings.simulated_file import write_simulated_session
 from coregulate.recordings.summary import integrity_ok, stream_counts
-from coregulate.session import DemoOptions, Session, SessionError
+from coregulate.session import DemoOptions, Session, SessionError, UnconfirmedAtStop
 from coregulate.sessionfile.access import read_messages
 
 
@@ -97,3 +98,24 @@ def test_unconfirmed_last_messages_fail_the_session_naming_who(tmp_path: Path) -
     with pytest.raises(SessionError, match="last messages of: sync"), session:
         session._procs["sync"] = sync
     assert session.unconfirmed == ["sync"]
+
+
+def test_the_summary_names_what_the_hub_never_confirmed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The tail a producer could not deliver leaves no sequence gap; the summary says so."""
+    from coregulate.commands import _exit_codes
+    from coregulate.commands._common import run_session
+
+    out = write_simulated_session(tmp_path / "s.sqlite", seed=1, duration_s=60)
+
+    def _session_losing_sync_tail(options: DemoOptions, stop: object) -> None:
+        raise UnconfirmedAtStop(["sync"], options.out)
+
+    monkeypatch.setattr("coregulate.session.run_headless", _session_losing_sync_tail)
+    code = run_session(DemoOptions(out=out), headless=True)
+    assert code == _exit_codes.FAILED
+    stdout = capsys.readouterr().out
+    assert "none missing inside the streams" in stdout
+    assert "the last messages of sync are MISSING" in stdout
+    assert "; none missing\n" not in stdout

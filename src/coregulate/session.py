@@ -287,16 +287,19 @@ class Session:
     def __exit__(self, exc_type: object, *exc: object) -> None:
         self.stop()
         if exc_type is None and self.unconfirmed:
-            raise SessionError(unconfirmed_text(self.unconfirmed, self.options.out))
+            raise UnconfirmedAtStop(self.unconfirmed, self.options.out)
 
 
-def unconfirmed_text(names: list[str], out: Path) -> str:
-    """Return what a user is told when the hub did not confirm some processes' last messages."""
-    return (
-        f"the hub did not confirm the last messages of: {', '.join(names)} (how many: "
-        f"the 'not confirmed' lines above); they are missing from the end of {out}, "
-        "which is otherwise complete and readable"
-    )
+class UnconfirmedAtStop(SessionError):
+    """The session ended, but the hub did not confirm some processes' last messages."""
+
+    def __init__(self, names: list[str], out: Path) -> None:
+        self.names = list(names)
+        super().__init__(
+            f"the hub did not confirm the last messages of: {', '.join(names)} (how many: "
+            f"the 'not confirmed' lines above); they are missing from the end of {out}, "
+            "which is otherwise complete and readable"
+        )
 
 
 class StopRequested:
