@@ -78,9 +78,11 @@ def test_headless_demo_records_every_notification(tmp_path: Path) -> None:
     assert out.stat().st_mode & 0o777 == 0o600
 
 
-@pytest.mark.parametrize("how", ["sigterm", "ctrl-c"])
+@pytest.mark.parametrize("how", ["sigterm", "group-sigterm", "ctrl-c"])
 def test_stop_mid_session_leaves_a_complete_readable_file(tmp_path: Path, how: str) -> None:
-    """SIGTERM to the command, or Ctrl-C (SIGINT to every process of the terminal)."""
+    """SIGTERM to the command or to its whole group (`timeout`, systemd, logout), or
+    Ctrl-C (SIGINT to every process of the terminal): every stage's last messages are
+    committed, and the summary says so only when it is true."""
     out = tmp_path / "stopped.sqlite"
     args = ["demo", "--headless", "--duration", "600", "--speed", "30", "--seed", "2"]
     proc = subprocess.Popen(
@@ -105,11 +107,20 @@ def test_stop_mid_session_leaves_a_complete_readable_file(tmp_path: Path, how: s
     assert n_seen >= 60, "the session did not start recording"
     if how == "sigterm":
         proc.send_signal(signal.SIGTERM)
+    elif how == "group-sigterm":
+        os.killpg(proc.pid, signal.SIGTERM)
     else:
         os.killpg(proc.pid, signal.SIGINT)
-    _, stderr = proc.communicate(timeout=60)
+    stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 0, stderr
     assert "Traceback" not in stderr
+    assert "not confirmed" not in stderr, stderr  # no producer lost its last messages
+    assert "none missing" in stdout
+    # The sync stage flushed after the signal stage, before the hub closed: the
+    # final update of every series is in the file.
+    sync = [m.json() for m in _recorded(out, "sync")]
+    finals = {u["series"] for u in sync if u["final"]}
+    assert finals == {"hr_bpm", "ln_rmssd", "arousal_index"}
     assert integrity_ok(out)
     sent = _sent_notifications(seed=2, duration_s=600.0)
     for role in ("client", "therapist"):

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import signal
+import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from coregulate.acquisition.simulator import demo_config, simulate_dyad
+from coregulate.bus.endpoints import Endpoints
+from coregulate.bus.shutdown import EXIT_UNCONFIRMED, STOP_SIGNAL, children_ignore_group_signals
+from coregulate.recordings.hub import HubConfig, run_hub_process
+from coregulate.recordings.simulated_file import write_simulated_session
 from coregulate.recordings.summary import integrity_ok, stream_counts
-from coregulate.session import DemoOptions, Session
+from coregulate.session import DemoOptions, Session, SessionError, UnconfirmedAtStop
 from coregulate.sessionfile.access import read_messages
 
 
@@ -53,3 +61,61 @@ def test_sync_stage_killed_mid_session_is_restarted_under_a_new_name(tmp_path: P
     # for repeats of the first one's; both streams are complete.
     assert sources == {"sync", "sync-1"}
     assert all(c.missing == 0 for c in stream_counts(out) if c.topic == "sync")
+
+
+def test_a_child_waits_for_the_parent_to_order_its_stop(tmp_path: Path) -> None:
+    """A group SIGTERM reaches a session's hub too; it keeps running until told to stop."""
+    ep = Endpoints.loopback()
+    ctx = mp.get_context("spawn")
+    ready = ctx.Event()
+    config = HubConfig(ep.input, ep.output, str(tmp_path / "h.sqlite"))
+    hub = ctx.Process(target=run_hub_process, args=(config, ready, 30))
+    with children_ignore_group_signals():
+        hub.start()
+    try:
+        assert ready.wait(30), "hub process did not start"
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            os.kill(hub.pid, sig)
+        hub.join(1.0)
+        assert hub.is_alive(), "a group signal stopped the hub before the producers flushed"
+        os.kill(hub.pid, STOP_SIGNAL)
+        hub.join(20)
+        assert hub.exitcode == 0
+        assert integrity_ok(tmp_path / "h.sqlite")
+    finally:
+        if hub.is_alive():
+            hub.kill()
+            hub.join(5)
+
+
+def test_unconfirmed_last_messages_fail_the_session_naming_who(tmp_path: Path) -> None:
+    """A producer that could not get its last messages confirmed never ends in a clean summary."""
+    session = Session(DemoOptions(out=tmp_path / "s.sqlite"))
+    # Stands in for a sync stage whose final flush the hub did not confirm.
+    sync = mp.get_context("spawn").Process(target=sys.exit, args=(EXIT_UNCONFIRMED,))
+    sync.start()
+    sync.join(30)
+    with pytest.raises(SessionError, match="last messages of: sync"), session:
+        session._procs["sync"] = sync
+    assert session.unconfirmed == ["sync"]
+
+
+def test_the_summary_names_what_the_hub_never_confirmed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The tail a producer could not deliver leaves no sequence gap; the summary says so."""
+    from coregulate.commands import _exit_codes
+    from coregulate.commands._common import run_session
+
+    out = write_simulated_session(tmp_path / "s.sqlite", seed=1, duration_s=60)
+
+    def _session_losing_sync_tail(options: DemoOptions, stop: object) -> None:
+        raise UnconfirmedAtStop(["sync"], options.out)
+
+    monkeypatch.setattr("coregulate.session.run_headless", _session_losing_sync_tail)
+    code = run_session(DemoOptions(out=out), headless=True)
+    assert code == _exit_codes.FAILED
+    stdout = capsys.readouterr().out
+    assert "none missing inside the streams" in stdout
+    assert "the last messages of sync are MISSING" in stdout
+    assert "; none missing\n" not in stdout

@@ -11,8 +11,10 @@ Start order matters because PUB/SUB drops what is sent before a subscriber joins
 Shutdown runs the other way so nothing is lost: acquisition stops and flushes
 (everything it sent is committed), each stage finishes what it received and
 flushes, upstream first (the sync stage still receives the signal stage's last
-metrics), and the hub commits and closes the file. Children ignore Ctrl-C; this
-process turns SIGINT/SIGTERM into that ordered shutdown.
+metrics), and the hub commits and closes the file. Children are born ignoring
+SIGINT and SIGTERM, which a terminal, `timeout` or systemd send to the whole group
+at once; this process turns them into that ordered shutdown, telling each child in
+turn (`coregulate.bus.shutdown`).
 
 Processes are started with the ``spawn`` method, never ``fork``: forking after a
 ZeroMQ context or a QApplication exists is unsafe (docs/architecture.md,
@@ -21,8 +23,10 @@ ZeroMQ context or a QApplication exists is unsafe (docs/architecture.md,
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing as mp
+import os
 import signal
 import time
 from dataclasses import dataclass, field
@@ -35,6 +39,7 @@ from coregulate.acquisition.specs import SimulatedStrapSpec, SourceSpec
 from coregulate.bus.endpoints import Endpoints
 from coregulate.bus.envelope import TOPIC_SESSION
 from coregulate.bus.producer import BusProducer
+from coregulate.bus.shutdown import EXIT_UNCONFIRMED, STOP_SIGNAL, children_ignore_group_signals
 from coregulate.clock import SessionClock
 from coregulate.recordings.hub import EXIT_WRITE_FAILED, HubConfig, run_hub_process
 from coregulate.recordings.parameters import pipeline_parameters
@@ -102,6 +107,8 @@ class Session:
         self._clock_queue = _SPAWN.Queue()
         self._producer: BusProducer | None = None
         self._info_path: Path | None = None
+        # Processes whose last messages the hub never confirmed (set by `stop`).
+        self.unconfirmed: list[str] = []
 
     def start(self) -> SessionClock:
         """Start every process, then the clock; return the clock once data can flow."""
@@ -181,13 +188,11 @@ class Session:
 
     def _spawn(self, name: str, target: Any, *args: Any) -> None:
         proc = _SPAWN.Process(target=target, args=args, name=f"coregulate-{name}", daemon=False)
-        # Children are born ignoring SIGINT: a terminal's Ctrl-C reaches every process
-        # at once, and this process orders the shutdown (producers flush first).
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
+        # Children are born ignoring SIGINT and SIGTERM: a terminal's Ctrl-C, `timeout`
+        # or systemd reach every process at once, and this process orders the
+        # shutdown (producers flush first, the hub commits last).
+        with children_ignore_group_signals():
             proc.start()
-        finally:
-            signal.signal(signal.SIGINT, previous)
         self._procs[name] = proc
 
     def supervise(self) -> None:
@@ -256,7 +261,8 @@ class Session:
             self._info_path.unlink(missing_ok=True)  # viewers stop finding this session
             self._info_path = None
         if self._producer is not None:
-            self._producer.flush(timeout_s=5.0)
+            if not self._producer.flush(timeout_s=5.0):
+                self.unconfirmed.append("main")
             self._producer.close()
             self._producer = None
         for name in ("acquisition", *(spec.name for spec in _STAGE_ORDER), "hub"):
@@ -264,19 +270,36 @@ class Session:
             if proc is None:
                 continue
             if proc.is_alive():
-                proc.terminate()  # SIGTERM: each process flushes and exits
+                with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
+                    os.kill(proc.pid, STOP_SIGNAL)  # each process flushes and exits
             proc.join(20)
             if proc.is_alive():
                 log.error("the %s process did not stop within 20 s; killing it", name)
                 proc.kill()
                 proc.join(5)
+            if proc.exitcode == EXIT_UNCONFIRMED:
+                self.unconfirmed.append(name)
         self._procs.clear()
 
     def __enter__(self) -> Session:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         self.stop()
+        if exc_type is None and self.unconfirmed:
+            raise UnconfirmedAtStop(self.unconfirmed, self.options.out)
+
+
+class UnconfirmedAtStop(SessionError):
+    """The session ended, but the hub did not confirm some processes' last messages."""
+
+    def __init__(self, names: list[str], out: Path) -> None:
+        self.names = list(names)
+        super().__init__(
+            f"the hub did not confirm the last messages of: {', '.join(names)} (how many: "
+            f"the 'not confirmed' lines above); they are missing from the end of {out}, "
+            "which is otherwise complete and readable"
+        )
 
 
 class StopRequested:

@@ -1,8 +1,9 @@
 """The acquisition process: every strap of the session in one asyncio loop.
 
 Sources run concurrently; a strap that stalls or ends never holds up the other.
-On SIGTERM the sources are cancelled and everything published is flushed to the
-hub (acknowledged as committed) before the process exits.
+When told to stop (`coregulate.bus.shutdown`) the sources are cancelled and
+everything published is flushed to the hub (acknowledged as committed) before the
+process exits, with `EXIT_UNCONFIRMED` if the hub did not confirm it all.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
+import sys
 from collections.abc import Sequence
 
 from coregulate.acquisition.publisher import StrapPublisher
 from coregulate.acquisition.source import STATUS_GAVE_UP, HeartRateSource, SourceEvent
 from coregulate.acquisition.specs import SourceSpec, make_source, prepare
 from coregulate.bus.producer import BusProducer
+from coregulate.bus.shutdown import EXIT_UNCONFIRMED, StopSignals
 from coregulate.clock import SessionClock
 
 log = logging.getLogger(__name__)
@@ -85,7 +87,7 @@ def run_acquisition_process(
     `specs` says which strap to open for each role (see `acquisition/specs.py`).
     """
     logging.basicConfig(level=log_level, format="%(asctime)s acq %(levelname)s %(message)s")
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent orders the shutdown
+    stop_signals = StopSignals()  # the parent orders the shutdown
     producer = BusProducer(input_endpoint, "acq")
     # Simulate before the clock starts, so the first events are not late.
     for spec in specs:
@@ -99,12 +101,19 @@ def run_acquisition_process(
     async def main() -> None:
         task = asyncio.ensure_future(run_sources(sources, producer, clock))
         loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+        for sig in stop_signals.signals:
+            loop.add_signal_handler(sig, _cancel_if_stop, sig, task)
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+    def _cancel_if_stop(signum: int, task: asyncio.Future[None]) -> None:
+        if stop_signals.means_stop(signum):
+            task.cancel()
 
     try:
         asyncio.run(main())
     finally:
-        producer.flush(timeout_s=10.0)
+        confirmed = producer.flush(timeout_s=10.0)
         producer.close()
+    if not confirmed:
+        sys.exit(EXIT_UNCONFIRMED)

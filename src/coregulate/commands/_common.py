@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -194,9 +194,21 @@ def want_headless(asked: bool) -> bool:
 CANCELLED = -1  # the start dialog was cancelled: no session, no file
 
 
-def run_session(options: DemoOptions, headless: bool, ask: bool = False) -> int:
-    """Run a session headless or with the window; return OK, FAILED or CANCELLED."""
-    from coregulate.session import Session, SessionError, StopRequested, run_headless
+def run_session(
+    options: DemoOptions, headless: bool, ask: bool = False, label: str = "session file"
+) -> int:
+    """Run a session headless or with the window; return OK, FAILED or CANCELLED.
+
+    A session whose last messages were not all confirmed prints its summary with
+    what is missing (`label` names the file) and returns FAILED.
+    """
+    from coregulate.session import (
+        Session,
+        SessionError,
+        StopRequested,
+        UnconfirmedAtStop,
+        run_headless,
+    )
 
     try:
         with StopRequested() as stop:
@@ -209,6 +221,10 @@ def run_session(options: DemoOptions, headless: bool, ask: bool = False) -> int:
                 if not run_window_session(options, stop, Session, ask=ask):
                     log.warning("start dialog cancelled: no session was recorded")
                     return CANCELLED
+    except UnconfirmedAtStop as exc:
+        log.error("%s", exc)
+        print_summary(options.out, label, unconfirmed=exc.names)
+        return _exit_codes.FAILED
     except SessionError as exc:
         log.error("%s", exc)
         return _exit_codes.FAILED
@@ -225,9 +241,12 @@ def headless_banner(options: DemoOptions) -> str:
     return line + ". Ctrl-C ends the session and keeps everything recorded."
 
 
-def print_summary(path: Path, label: str = "session file") -> None:
-    """Print the per-person summary of a finished session and where its file is."""
+def print_summary(path: Path, label: str = "session file", unconfirmed: Sequence[str] = ()) -> None:
+    """Print the per-person summary of a finished session and where its file is.
+
+    `unconfirmed` names the processes whose last messages never reached the file.
+    """
     from coregulate.recordings.summary import format_summary
 
-    print(format_summary(path))  # noqa: T201 - the command's own output
+    print(format_summary(path, unconfirmed))  # noqa: T201 - the command's own output
     print(f"{label}: {path}")  # noqa: T201

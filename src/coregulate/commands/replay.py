@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     if options.out.resolve() == args.file.resolve():
         log.error("the review file must not be the original")
         return ex.USAGE
-    code = run_session(options, want_headless(args.headless))
+    code = run_session(options, want_headless(args.headless), label="review file")
     if code == ex.OK:
         print_summary(options.out, "review file")
     return code

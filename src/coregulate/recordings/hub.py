@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import signal
 import sqlite3
 import sys
 import threading
@@ -50,6 +49,7 @@ from coregulate.bus.envelope import (
 )
 from coregulate.bus.payload import MAX_STREAMS_PER_SOURCE, check_payload
 from coregulate.bus.producer import ACK_TOPIC
+from coregulate.bus.shutdown import StopSignals
 from coregulate.clock import SessionClock
 from coregulate.recordings.store import SessionStore
 from coregulate.recordings.streams import StreamState
@@ -368,17 +368,18 @@ class Hub:
 
 
 def run_hub_process(config: HubConfig, ready: Any = None, log_level: int = logging.INFO) -> None:
-    """Run a hub until SIGTERM or SIGINT (entry point of the hub process)."""
+    """Run a hub until told to stop (entry point of the hub process).
+
+    Started on its own it stops on SIGTERM; as a session's child, when the session
+    says so (`coregulate.bus.shutdown`).
+    """
     logging.basicConfig(level=log_level, format="%(asctime)s hub %(levelname)s %(message)s")
     stop = threading.Event()
 
-    def _stop(signum: int, frame: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    # Ctrl-C reaches every process of the terminal at once; the parent decides the
-    # order of shutdown (producers flush first), so the hub waits for its SIGTERM.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A group signal (Ctrl-C, `timeout`, systemd) reaches every process at once; the
+    # parent decides the order of shutdown (producers flush first, the hub commits
+    # last), so the hub waits until the parent tells it to stop.
+    StopSignals().install(stop.set)
     try:
         hub = Hub(config)
     except BindRefused as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import median
 from typing import Any
@@ -161,8 +162,12 @@ def summarize_people(path: str | os.PathLike[str]) -> dict[str, PersonSummary]:
     }
 
 
-def format_summary(path: str | os.PathLike[str]) -> str:
-    """Return a plain-text summary table of a session file."""
+def format_summary(path: str | os.PathLike[str], unconfirmed: Sequence[str] = ()) -> str:
+    """Return a plain-text summary table of a session file.
+
+    `unconfirmed` names the processes whose last messages the hub never confirmed:
+    they are missing from the end of their streams, where no sequence gap shows it.
+    """
     people = summarize_people(path)
     streams = stream_counts(path)
     lines = [
@@ -180,10 +185,18 @@ def format_summary(path: str | os.PathLike[str]) -> str:
             lines.append(f"{'':<10} strap status: {events}")
     missing = sum(s.missing for s in streams)
     total = sum(s.count for s in streams)
-    lines.append(
-        f"recorded {total} messages in {len(streams)} streams; "
-        + ("none missing" if missing == 0 else f"{missing} MISSING (see sequence gaps)")
-    )
+    if missing:
+        account = f"{missing} MISSING (see sequence gaps)"
+    elif unconfirmed:
+        account = "none missing inside the streams"
+    else:
+        account = "none missing"
+    if unconfirmed:
+        account += (
+            f"; the last messages of {', '.join(unconfirmed)} are MISSING "
+            "(never confirmed by the hub; how many: the 'not confirmed' lines above)"
+        )
+    lines.append(f"recorded {total} messages in {len(streams)} streams; {account}")
     return "\n".join(lines)
 
 

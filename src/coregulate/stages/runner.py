@@ -1,4 +1,4 @@
-"""Runs a `Stage` as a bus process: subscribe, update, publish, flush on SIGTERM.
+"""Runs a `Stage` as a bus process: subscribe, update, publish, flush when told to stop.
 
 Readiness: PUB/SUB drops what is published before a subscription has reached the
 hub (the slow joiner). So the runner publishes a `status.<name>` hello and waits
@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import gc
 import logging
-import signal
+import sys
 import time
 from collections import Counter
 from typing import Any
 
 from coregulate.bus.envelope import TOPIC_STATUS, Message, topic_for
 from coregulate.bus.producer import BusProducer
+from coregulate.bus.shutdown import EXIT_UNCONFIRMED, StopSignals
 from coregulate.bus.subscriber import BusSubscriber
 from coregulate.stages.base import Output, Stage
 
@@ -63,14 +64,17 @@ def _update_safely(stage: Stage, msg: Message, failures: Counter[str]) -> list[O
 
 def run_stage(
     stage: Stage, input_endpoint: str, output_endpoint: str, stop: Any, ready: Any
-) -> None:
-    """Run `stage` on the bus until `stop()` is true, then drain, flush and return."""
+) -> bool:
+    """Run `stage` on the bus until `stop()` is true, then drain and flush.
+
+    Return True if the hub confirmed everything the stage sent (False is logged).
+    """
     producer = BusProducer(input_endpoint, stage.name)
     subscriber = BusSubscriber(output_endpoint, (*stage.topics, TOPIC_STATUS + "." + stage.name))
     try:
         if not wait_until_subscribed(producer, subscriber):
             log.error("%s stage could not reach the hub at %s", stage.name, output_endpoint)
-            return
+            return False
         if ready is not None:
             ready.set()
         quiet_since: float | None = None
@@ -93,9 +97,10 @@ def run_stage(
         if subscriber.lost:
             log.error("%s stage missed %d messages from the hub", stage.name, subscriber.lost)
     finally:
-        producer.flush(timeout_s=10.0)
+        confirmed = producer.flush(timeout_s=10.0)
         producer.close()
         subscriber.close()
+    return confirmed
 
 
 def run_stage_process(
@@ -107,29 +112,31 @@ def run_stage_process(
     source: str | None = None,
     options: dict[str, Any] | None = None,
 ) -> None:
-    """Entry point of a stage process: run the registered stage `stage` until SIGTERM.
+    """Entry point of a stage process: run the registered stage `stage` until told to stop.
 
     The arguments pickle (the process is spawned): the stage's name in
     `coregulate.stages.registry.STAGES`, its bus `source` name (a restarted stage
     takes a new one, default the stage's name) and its `options`. The parent
-    orders the shutdown, so this process ignores Ctrl-C.
+    orders the shutdown (`coregulate.bus.shutdown`). Exits with `EXIT_UNCONFIRMED`
+    if the hub did not confirm everything the stage sent.
     """
     from coregulate.stages.registry import stage_spec
 
+    stop_signals = StopSignals()
     source = source or stage
     # Logging first, so what building the stage reports (a bad profile) reads the same.
     logging.basicConfig(level=log_level, format=f"%(asctime)s {source} %(levelname)s %(message)s")
     built = stage_spec(stage).make(source, **(options or {}))
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent orders the shutdown
     stopping = False
 
-    def _stop(signum: int, frame: object) -> None:
+    def _stop() -> None:
         nonlocal stopping
         stopping = True
 
-    signal.signal(signal.SIGTERM, _stop)
+    stop_signals.install(_stop)
     # Start-up objects (modules, the stage) live for the whole session: taking them
     # out of the collector's generations keeps per-message collections short.
     gc.collect()
     gc.freeze()
-    run_stage(built, input_endpoint, output_endpoint, lambda: stopping, ready)
+    if not run_stage(built, input_endpoint, output_endpoint, lambda: stopping, ready):
+        sys.exit(EXIT_UNCONFIRMED)
