@@ -97,16 +97,8 @@ def test_ors_from_rate_and_srs_from_the_panel_are_both_recorded(qtbot, hub_threa
     # The documented flow: the ORS at the start through `coregulate rate`, the SRS at
     # the end through the end-of-session panel, in one session. Each sender starts its
     # seq at 1; sharing one source name made the hub take the SRS for a repeat.
-    from dataclasses import dataclass
-
+    from coregulate.ui.end_of_session import EndOfSession as End
     from coregulate.ui.rating_panel import ratings_panel
-
-    @dataclass(frozen=True)
-    class End:  # the fields of the live window's EndOfSession
-        session_file: Path | None
-        client_id: str
-        input_endpoint: str | None
-        t_ns: int
 
     _start_session(hub_thread)
 

@@ -107,17 +107,8 @@ def test_dialog_sends_ratings_that_the_hub_records(qtbot, hub_thread) -> None:
 
 
 def test_end_of_session_panel_records_srs_at_the_end_time(qtbot, hub_thread) -> None:
-    from dataclasses import dataclass
-    from pathlib import Path
-
+    from coregulate.ui.end_of_session import EndOfSession as End
     from coregulate.ui.rating_panel import ratings_panel
-
-    @dataclass(frozen=True)
-    class End:  # the fields of the live window's EndOfSession
-        session_file: Path | None
-        client_id: str
-        input_endpoint: str | None
-        t_ns: int
 
     hub_thread.start()
     assert ratings_panel(End(None, "c-1", None, 0)) is None  # a viewer without the hub
