@@ -36,16 +36,19 @@ def test_workers_return_results_in_order_and_carry_exceptions_back() -> None:
     out = _python(
         """
         import os
-        from coregulate.recordings.forked import can_fork, run_all
+        from coregulate.recordings.forked import Workers, can_fork
 
         def boom():
             raise ValueError("bad beat file")
 
         assert can_fork()
-        pids = run_all([os.getpid, os.getpid, os.getpid])
+        with Workers() as workers:
+            pending = [workers.start(os.getpid), workers.start(os.getpid)]
+            pids = [p.result() for p in pending] + [os.getpid()]
         print(pids[-1] == os.getpid(), len(set(pids)) == 3)
         try:
-            run_all([boom, lambda: 2])
+            with Workers() as workers:
+                workers.start(boom).result()
         except ValueError as exc:
             print("raised", exc)
         """
@@ -60,7 +63,9 @@ def test_with_another_thread_running_everything_runs_here() -> None:
     other.start()
     try:
         assert not forked.can_fork()
-        assert forked.run_all([os.getpid, os.getpid]) == [os.getpid()] * 2
+        with forked.Workers() as workers:
+            pending = [workers.start(os.getpid), workers.start(os.getpid)]
+            assert [p.result() for p in pending] == [os.getpid()] * 2
     finally:
         stop.set()
         other.join()

@@ -18,7 +18,7 @@ import os
 import pickle
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import Any
 
 Job = Callable[[], Any]
@@ -112,17 +112,6 @@ class Pending:
         if self._worker is not None:
             _discard(*self._worker)
             self._worker = None
-
-
-def run_all(jobs: Sequence[Job], parallel: bool = True) -> list[Any]:
-    """Return each job's result, in order; all but the last run in forked workers if safe.
-
-    A job that raises in a worker raises the same exception here.
-    """
-    with Workers(parallel and len(jobs) > 1) as workers:
-        pending = [workers.start(job) for job in jobs[:-1]]
-        last = jobs[-1]() if jobs else None
-        return [p.result() for p in pending] + ([last] if jobs else [])
 
 
 def _fork(job: Job) -> tuple[int, int]:

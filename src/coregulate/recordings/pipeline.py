@@ -3,7 +3,8 @@
 `run_offline_pipeline` takes the beats of a session (`BeatSeries`: the recorded
 `beat.<role>` messages), runs them through the same per-person bus stages as a live
 session, chained as on the bus (`offline_stages()`), then the dyadic synchrony of the
-whole session through the synchrony stage's offline path (`synchrony_reports()`),
+whole session through the synchrony stage's offline path (`hr_synchrony()`,
+`slow_synchrony()`),
 and returns what they published plus the whole-session summaries
 `coregulate analyze` reports (`person_summary()`, `synchrony_summary()`). A new
 per-person stage joins offline analyses by its entry in `coregulate.stages.registry`.
@@ -81,26 +82,10 @@ def offline_stages() -> list[Stage]:
     They are the registry's stages marked `offline` (`coregulate.stages.registry`),
     built with their default options, as a live session with a baseline builds them.
     Dyadic synchrony runs after them on the whole session at once
-    (`synchrony_reports`): the synchrony stage's offline path, whose updates equal
+    (`hr_synchrony`, `slow_synchrony`): the synchrony stage's offline path, whose updates equal
     the live stage's (docs/synchrony.md, "Live equals replay equals offline").
     """
     return [spec.make() for spec in offline_specs()]
-
-
-def synchrony_reports(
-    people: dict[str, BeatSeries], outputs: dict[str, list[dict[str, Any]]], phase: bool
-) -> dict[str, SynchronyReport]:
-    """Return the whole-session synchrony of each series the live stage would compare.
-
-    Heart rate from the beats (screened as live); each slow series named by the
-    synchrony stage (`SLOW_SERIES`, e.g. ``ln_rmssd``) from the metrics stage's
-    outputs, when both people have it. `phase` adds Hilbert phase synchrony
-    (NeuroKit2; about 1.5 s more, for its import).
-    """
-    hr = hr_synchrony(people, phase)
-    if hr is None:
-        return {}
-    return {"hr_bpm": hr, **slow_synchrony(people, outputs, phase)}
 
 
 def _end_ns(people: dict[str, BeatSeries]) -> int:
