@@ -54,7 +54,7 @@ def run_one(out: Path, number: int, duration_s: float, speed: float) -> None:
     from coregulate.bus.producer import BusProducer
     from coregulate.session import DemoOptions, Session
     from coregulate.ui.markers import marker_payload
-    from coregulate.ui.rating_entry import forms_due
+    from coregulate.alliance.schedule import forms_due
 
     k = (number - 1) % len(ORS_ITEMS)
     plan: list[tuple[float, str, dict]] = []
