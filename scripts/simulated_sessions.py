@@ -51,10 +51,10 @@ def run_one(out: Path, number: int, duration_s: float, speed: float) -> None:
     from coregulate.alliance import score
     from coregulate.alliance.instruments import ORS, SRS, WAI_SR
     from coregulate.alliance.rating import rating_payload
+    from coregulate.alliance.schedule import forms_due
     from coregulate.bus.producer import BusProducer
     from coregulate.session import DemoOptions, Session
     from coregulate.ui.markers import marker_payload
-    from coregulate.alliance.schedule import forms_due
 
     k = (number - 1) % len(ORS_ITEMS)
     plan: list[tuple[float, str, dict]] = []
