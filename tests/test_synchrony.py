@@ -24,7 +24,7 @@ from coregulate.acquisition.simulator import (
     simulate_dyad,
 )
 from coregulate.bus.envelope import encode_payload
-from coregulate.signal.synchrony import LiveSynchrony, SyncParams, screen_beats, synchrony_offline
+from coregulate.signal.synchrony import LiveSynchrony, SyncParams, beat_events, synchrony_offline
 from coregulate.signal.synchrony.concordance import concordance_index, segment_r, slope_weights
 from coregulate.signal.synchrony.offline import grid_series
 from coregulate.signal.synchrony.phase import phase_synchrony
@@ -50,7 +50,7 @@ def _delivered(sim, role: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _beat_events(sim, role: str) -> tuple[np.ndarray, np.ndarray]:
-    return screen_beats(*_delivered(sim, role))
+    return beat_events(*_delivered(sim, role))
 
 
 def _dyad(coupling: Coupling | None, seed: int, duration_s: float = 900.0):

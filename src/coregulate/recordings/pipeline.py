@@ -38,7 +38,7 @@ from coregulate.signal.screening import (
     rmssd_normal_ms,
 )
 from coregulate.signal.synchrony import HR_PARAMS, SLOW_PARAMS, SynchronyReport, synchrony_offline
-from coregulate.signal.synchrony import screen_beats as sync_screen_beats
+from coregulate.signal.synchrony import beat_events as sync_beat_events
 from coregulate.stages.base import Stage
 from coregulate.stages.registry import offline_specs
 from coregulate.stages.sync_stage import SLOW_SERIES
@@ -97,7 +97,7 @@ def hr_synchrony(people: dict[str, BeatSeries], phase: bool) -> SynchronyReport 
     if any(role not in people for role in ROLES):
         return None
     events = {
-        role: sync_screen_beats(p.t_ns, p.rr_ms, p.gap_before, kind="hr_bpm")
+        role: sync_beat_events(p.t_ns, p.rr_ms, p.gap_before, kind="hr_bpm")
         for role, p in people.items()
         if role in ROLES
     }
