@@ -17,6 +17,9 @@ Prints:
 3. Lag 0, the client's heart 1.5x faster: the mean session lag (bias) with values at
    interval midpoints interpolated (the grid) and with sample-and-hold at the
    beat's end time (the previous grid).
+   Also, for comparison, the nearest local peak above a threshold (Boker et al.
+   2002's peak picking: a lag whose |r| is the largest within ±2 s and at least
+   half, or 0.8 times, the window's largest, the one nearest lag 0).
 4. Concordance index of lagged copies (50 % unrelated) at +2 s and -3 s: the share
    of pairs with CI > 0, with the lag search and at lag 0 only (Marci & Orr).
 """
@@ -32,6 +35,7 @@ from coregulate.signal.synchrony.concordance import concordance_index, segment_r
 from coregulate.signal.synchrony.grid import classified_beats
 from coregulate.signal.synchrony.offline import grid_series
 from coregulate.signal.synchrony.track import SynchronyTrack
+from coregulate.signal.synchrony.wcc import OK, wcc_windows
 from sync_real_support import NS, coupled_client, real_beats, real_nn_ms, stretch_pairs
 
 STRETCH_S = 600.0
@@ -106,16 +110,41 @@ def same_series() -> None:
         _say("   (NeuroKit2 not installed: no comparison)")
 
 
+def _nearest_peak_lags(therapist, client, share: float) -> np.ndarray:
+    """Return each window's nearest local |r| peak (±2 s region, >= share x max), in s."""
+    p = HR_PARAMS
+    w, lag, region = p.samples("window_s"), p.samples("max_lag_s"), round(2 * p.grid_hz)
+    events = {"therapist": _events(therapist), "client": _events(client)}
+    g = grid_series(events, p, int(STRETCH_S * NS))
+    ends = np.arange(w + 2 * lag, g["client"].size + 1)
+    batch = wcc_windows(g["therapist"], g["client"], ends, w, lag)
+    a = np.abs(batch.r[batch.reason == OK])
+    padded = np.pad(a, ((0, 0), (region, region)), constant_values=-np.inf)
+    local_max = np.lib.stride_tricks.sliding_window_view(padded, 2 * region + 1, axis=1).max(-1)
+    peak = (a >= local_max) & (a >= share * a.max(axis=1, keepdims=True))
+    peak[:, [0, -1]] = False  # a maximum at the range's edge is no peak
+    key = np.where(peak, np.abs(np.arange(a.shape[1]) - lag) + 0.5 * (1 - a), np.inf)
+    idx = np.where(np.isfinite(key.min(axis=1)), key.argmin(axis=1), a.argmax(axis=1))
+    return (idx - lag) / p.grid_hz
+
+
 def lagged(unrelated: float) -> None:
     for lag_s in (2.0, -3.0):
-        profile, median = [], []
+        profile, median, near5, near8 = [], [], [], []
         for a, b in stretch_pairs(STRETCH_S):
-            s = _final(real_beats(a, STRETCH_S), coupled_client(a, b, STRETCH_S, lag_s, unrelated))[
-                "summary"
-            ]
+            therapist = real_beats(a, STRETCH_S)
+            client = coupled_client(a, b, STRETCH_S, lag_s, unrelated)
+            s = _final(therapist, client)["summary"]
             profile.append(s["profile_lag_s"])
             median.append(s["median_peak_lag_s"])
-        for name, v in (("profile lag", profile), ("median of window peaks", median)):
+            near5.append(np.median(_nearest_peak_lags(therapist, client, 0.5)))
+            near8.append(np.median(_nearest_peak_lags(therapist, client, 0.8)))
+        for name, v in (
+            ("profile lag", profile),
+            ("median of window peaks", median),
+            ("median of nearest peaks >= 0.5 max", near5),
+            ("median of nearest peaks >= 0.8 max", near8),
+        ):
             v = np.array(v)
             right = np.mean(np.sign(v) == np.sign(lag_s))
             _say(
