@@ -307,8 +307,9 @@ def test_one_person_disconnected_for_a_minute() -> None:
     assert live.late == 0
     by_t = {u["t_ns"] // NS: u for u in updates}
     # The client's window of a step ending at e is [e - 35, e - 5) s: every step
-    # with e in [310, 395) meets the client's missing minute (the last beat before
-    # it is held at most 3 s), and says so.
+    # with e in [310, 395) meets the client's missing minute (nothing is
+    # interpolated across it), and says so. The steps are published when the client's
+    # beats return: no value is late.
     for t in range(310, 395):
         assert by_t[t]["window"] is None
         assert "gap" in by_t[t]["unavailable"]["window"]
