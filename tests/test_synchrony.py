@@ -25,7 +25,12 @@ from coregulate.acquisition.simulator import (
 )
 from coregulate.bus.envelope import encode_payload
 from coregulate.signal.synchrony import LiveSynchrony, SyncParams, beat_events, synchrony_offline
-from coregulate.signal.synchrony.concordance import concordance_index, segment_r, slope_weights
+from coregulate.signal.synchrony.concordance import (
+    concordance_index,
+    segment_r,
+    segment_r_lagged,
+    slope_weights,
+)
 from coregulate.signal.synchrony.offline import grid_series
 from coregulate.signal.synchrony.phase import phase_synchrony
 from coregulate.signal.synchrony.surrogates import SegmentMatrix, susy_statistics
@@ -239,6 +244,24 @@ def test_concordance_slopes_equal_least_squares_fits() -> None:
     starts = range(0, 60 - n + 1, step)
     fit = [[np.polyfit(np.arange(n) / fs, s[k : k + n], 1)[0] for k in starts] for s in (a, b)]
     assert segment_r(a, b, n, step, fs) == pytest.approx(np.corrcoef(*fit)[0, 1], abs=1e-12)
+
+
+def test_lagged_concordance_is_the_largest_abs_slope_r_over_shifted_segments() -> None:
+    """Reference: `segment_r` (itself equal to np.polyfit slopes) on the therapist shifted
+    by each lag, written out; the r of largest |r| is picked (positive = therapist leads)."""
+    rng = np.random.default_rng(9)
+    fs, n, step, lag, seg = 4.0, 20, 4, 8, 60
+    for trial in range(20):
+        span = np.cumsum(rng.standard_normal(seg + 2 * lag))
+        client = 0.4 * span[lag - 3 : lag - 3 + seg] + np.cumsum(rng.standard_normal(seg))
+        if trial == 0:
+            span[2] = np.nan  # the lags whose stretch holds it give no r
+        rs = [segment_r(span[lag - tau : lag - tau + seg], client, n, step, fs)
+              for tau in range(-lag, lag + 1)]  # fmt: skip
+        expected = max((r for r in rs if math.isfinite(r)), key=abs)
+        got = segment_r_lagged(span, client, n, step, fs, lag)
+        assert got == pytest.approx(expected, abs=1e-12)
+    assert math.isnan(segment_r_lagged(span, np.full(seg, np.nan), n, step, fs, lag))
 
 
 def test_phase_synchrony_wraps_neurokit_and_separates_locked_from_unrelated() -> None:

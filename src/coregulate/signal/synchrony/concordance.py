@@ -121,10 +121,21 @@ def segment_r_lagged(
     >>> round(segment_r_lagged(x, x[5:69], 20, 4, 4.0, 8), 12)  # the client 3 samples later
     1.0
     """
-    n = client.size
-    best, best_abs = math.nan, -1.0
-    for tau in range(-lag, lag + 1):
-        r = segment_r(therapist_span[lag - tau : lag - tau + n], client, slope_n, slope_step, fs)
-        if math.isfinite(r) and abs(r) > best_abs:
-            best, best_abs = r, abs(r)
-    return best
+    if client.size < slope_n or therapist_span.size != client.size + 2 * lag:
+        return math.nan
+    weights = slope_weights(slope_n, fs)
+    # Every therapist slope the lags need, once: the slope starting at each sample.
+    slopes = sliding_window_view(therapist_span, slope_n) @ weights
+    b = sliding_window_view(client, slope_n)[::slope_step] @ weights
+    if b.size < 3:
+        return math.nan
+    taus = np.arange(-lag, lag + 1)
+    a = slopes[(lag - taus)[:, None] + slope_step * np.arange(b.size)[None, :]]  # (lags, m)
+    a = a - a.mean(axis=1, keepdims=True)
+    b = b - b.mean()
+    den = np.sqrt((a * a).sum(axis=1) * float((b * b).sum()))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.where(den > 0, (a @ b) / den, np.nan)
+    if not np.isfinite(r).any():
+        return math.nan
+    return float(r[int(np.nanargmax(np.abs(r)))])
