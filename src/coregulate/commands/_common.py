@@ -173,13 +173,32 @@ def display_ok(command: str) -> bool:
     The caller then returns `NO_DISPLAY`: without this check Qt aborts the process
     (exit 134) with a page of its own text.
     """
-    if has_display():
+    if not has_display():
+        log.error(
+            "no display found: `coregulate %s` opens a window; run it on a desktop session "
+            "(on a server, ssh -X or a remote desktop)",
+            command,
+        )
+        return False
+    return window_ok(command, offer_headless=False)
+
+
+def window_ok(command: str, offer_headless: bool = True) -> bool:
+    """Return True unless Qt's platform plugin cannot load here; else say what is missing.
+
+    Checked before a session starts: Qt would otherwise abort the whole process.
+    """
+    from coregulate.commands._qt_platform import qt_platform_problem
+
+    if not has_display():
+        return True  # no display at all: the caller's own rule applies (headless or exit)
+    problem = qt_platform_problem()
+    if problem is None:
         return True
-    log.error(
-        "no display found: `coregulate %s` opens a window; run it on a desktop session "
-        "(on a server, ssh -X or a remote desktop)",
-        command,
-    )
+    lines = problem.advice()
+    if offer_headless:
+        lines.append(f"or run without a window now: coregulate {command} --headless")
+    log.error("%s", "\n".join(lines))
     return False
 
 

@@ -23,6 +23,7 @@ from coregulate.commands._common import (
     run_session,
     simulated_duration_s,
     want_headless,
+    window_ok,
 )
 
 ORDER = 10
@@ -71,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
     """Run `coregulate demo`; return the exit code."""
     from coregulate.bus.endpoints import Endpoints
 
+    if not args.headless and not window_ok("demo"):
+        return ex.NO_DISPLAY
     headless = want_headless(args.headless)
     duration_s = simulated_duration_s(args.duration, headless)
     viewers = None
