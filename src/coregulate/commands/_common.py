@@ -233,7 +233,12 @@ def run_session(
         with StopRequested() as stop:
             if headless:
                 print(headless_banner(options), flush=True)  # noqa: T201 - command output
-                run_headless(options, stop)
+                from coregulate.commands._live_status import LiveStatus
+
+                every_s = float(os.environ.get("COREGULATE_STATUS_EVERY_S", "5"))
+                total_s = options.stop_after_s or (None if options.sources else options.duration_s)
+                with LiveStatus(options.endpoints.output, total_s, every_s):
+                    run_headless(options, stop)
             else:
                 from coregulate.ui.app import run_window_session
 
