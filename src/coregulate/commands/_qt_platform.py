@@ -32,6 +32,7 @@ PACKAGES: Final[dict[str, tuple[str, str]]] = {
     "libxcb-render-util.so.0": ("libxcb-render-util0", "xcb-util-renderutil"),
     "libxkbcommon-x11.so.0": ("libxkbcommon-x11-0", "libxkbcommon-x11"),
     "libxkbcommon.so.0": ("libxkbcommon0", "libxkbcommon"),
+    "libxcb-util.so.1": ("libxcb-util1", "xcb-util"),
     "libxcb-xkb.so.1": ("libxcb-xkb1", "libxcb"),
     "libxcb-randr.so.0": ("libxcb-randr0", "libxcb"),
     "libxcb-shape.so.0": ("libxcb-shape0", "libxcb"),
