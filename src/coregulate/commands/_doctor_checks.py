@@ -49,7 +49,8 @@ def _version(dist: str) -> str | None:
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
-        return None
+        # A built app without the package's metadata still has the package.
+        return "bundled" if getattr(sys, "frozen", False) else None
 
 
 def check_python(
