@@ -249,7 +249,7 @@ class BleStrap:
         self._last_rx_s = loop.time()
         await client.start_notify(HEART_RATE_MEASUREMENT, self._on_hrm)
         self.connections += 1
-        gap = {}
+        gap: dict[str, float] = {}
         if self._dropped_ns is not None:  # back after a drop: say how long beats were missing
             gap = {"gap_s": round((self._clock.now_ns() - self._dropped_ns) / 1e9, 3)}
             log.warning("%s strap back after %.1f s without beats", self.role, gap["gap_s"])
