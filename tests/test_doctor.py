@@ -205,6 +205,7 @@ def test_json_has_no_ids_unless_asked(capsys: pytest.CaptureFixture[str]) -> Non
     assert json.loads(shown)["checks"][0]["details"]["ids"] == pair
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="no-display rule: Linux")
 def test_doctor_command_runs_and_reports_every_check(tmp_path: Path) -> None:
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
     env.pop("DISPLAY", None)
