@@ -9,8 +9,6 @@ Text grows with the window (`font_sizes`).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
@@ -25,8 +23,8 @@ from coregulate.ui.marker_lines import MarkerLayer
 from coregulate.ui.model import SessionModel
 from coregulate.ui.rating_lines import RatingLayer
 from coregulate.ui.readouts import MetricReadout, hrv_cue, metric_reason
+from coregulate.ui.sync_strip import TREND_S, SyncStrip  # the last 10 minutes
 
-TREND_S = 600.0  # the trend shows the last 10 minutes
 TREND_RANGE = (-3.0, 5.0)  # arousal index (z) the calm trend shows; beyond it: at the edge
 
 # Readable from the chair. ISO 9241-303 asks for characters of at least 16 arcmin
@@ -245,22 +243,10 @@ class CalmView(QtWidgets.QWidget):
         for panel in self.panels.values():
             people.addWidget(panel, 1)
         layout.addLayout(people, 1)
-        self.sync_widget = pg.GraphicsLayoutWidget()
-        self.sync_widget.setFixedHeight(120)
-        self.sync_plot = self.sync_widget.addPlot()
-        self.sync_plot.setLabel("left", "HR sync r")
-        self.sync_plot.setLabel("bottom", "last 10 min (session time, min)")
-        self.sync_plot.setYRange(-1, 1)
-        self.sync_plot.setMouseEnabled(False, False)
-        self.sync_plot.hideButtons()
-        self.sync_curve = self.sync_plot.plot(
-            pen=pg.mkPen(th.SYNC_COLOUR, width=2), connect="finite"
-        )
-        self.sync_text = QtWidgets.QLabel("synchrony: waiting")
-        strip = QtWidgets.QHBoxLayout()
-        strip.addWidget(self.sync_widget, 1)
-        strip.addWidget(self.sync_text)
-        layout.addLayout(strip)
+        self.sync_strip = SyncStrip()
+        self.sync_widget, self.sync_plot = self.sync_strip.plot_widget, self.sync_strip.plot
+        self.sync_text = self.sync_strip.text
+        layout.addWidget(self.sync_strip)
         self._plots = [p.plot for p in self.panels.values()] + [self.sync_plot]
         self._widgets = [p.plot_widget for p in self.panels.values()] + [self.sync_widget]
         self._drawn: dict[str, int] = {}
@@ -284,8 +270,7 @@ class CalmView(QtWidgets.QWidget):
         for panel in self.panels.values():
             panel.set_font_sizes(word_px, text_px)
         self.timer.setStyleSheet(f"font-size: {text_px}px; font-weight: 600;")
-        self.sync_text.setStyleSheet(f"font-size: {text_px}px;")
-        self.sync_widget.setFixedHeight(max(120, text_px * 4))
+        self.sync_strip.set_text_px(text_px)
         self._style_attention()
 
     def _style_attention(self) -> None:
@@ -332,43 +317,10 @@ class CalmView(QtWidgets.QWidget):
         self._redraw_attention()
 
     def _redraw_sync(self, now_s: float, x_range: tuple[float, float] | None) -> None:
-        sync = self.model.sync.get("hr_bpm")
         if x_range is not None:
             self.sync_plot.setXRange(*x_range, padding=0)
-        if sync is None:
-            missing = any(p.no_signal for p in self.panels.values())
-            self.sync_text.setText("" if missing else "synchrony: not available")
-            self.sync_text.setToolTip(
-                "No synchrony received yet (it needs 30 s of both people's heart rate)."
-            )
-            return
-        buf = sync.windows
-        if self._drawn.get("sync") != buf.version:
-            self._drawn["sync"] = buf.version
-            s = buf.since(now_s - TREND_S)
-            self.sync_curve.setData(buf.t_s[s] / 60, buf.column("peak_r")[s])
         missing = [th.ROLE_NAMES[r] for r, p in self.panels.items() if p.no_signal]
-        if missing:
-            # Synchrony needs both people: with one missing, the line says nothing.
-            self.sync_text.setText("")
-            self.sync_text.setToolTip(
-                f"Synchrony is not shown while there is no signal from: {', '.join(missing)}."
-            )
-            return
-        window = sync.latest.get("window")
-        if not window:
-            reason = (sync.latest.get("unavailable") or {}).get("window", "no value")
-            self.sync_text.setText("synchrony: not available")
-            self.sync_text.setToolTip(f"Not available: {reason}")
-            return
-        lag = float(window.get("peak_lag_s") or 0.0)
-        leader = window.get("leader", "simultaneous")
-        who = "together" if leader == "simultaneous" else f"{leader} leads by {abs(lag):.1f} s"
-        self.sync_text.setText(f"HR synchrony r {window.get('peak_r', math.nan):+.2f}\n{who}")
-        self.sync_text.setToolTip(
-            "Peak windowed cross-correlation of the two heart rates (30 s windows, lags ±5 s). "
-            "Synchrony is information, not a goal: higher is not better."
-        )
+        self.sync_strip.redraw(self.model.sync.get("hr_bpm"), now_s, missing)
 
     def _redraw_attention(self) -> None:
         problems = []

@@ -51,6 +51,8 @@ SYNC_ROWS = (
     Row("sync_lag", "Lag of the peak: + therapist leads, − client leads", "s", (-5.5, 5.5)),
 )
 SYNC_KEYS = frozenset(row.key for row in SYNC_ROWS)
+CHANCE_KEYS = ("chance_hi", "chance_lo")  # the chance band's two edges on the r row
+CHANCE_TITLE = " · dotted: 95 % chance band"
 # The row whose metric gets each person's baseline band (mean ± SD at rest).
 BAND_ROW = "ln_rmssd"
 
@@ -98,6 +100,7 @@ class FullView(QtWidgets.QWidget):
         self.plots: dict[str, pg.PlotItem] = {}
         self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}
         self._titles: dict[str, str] = {}
+        self.chance_shown = False  # some window in view gives a chance band
         self._build_plots()
         for role in ROLES:
             self._build_person_curves(role)
@@ -175,12 +178,18 @@ class FullView(QtWidgets.QWidget):
             pen=sync_pen, connect="finite"
         )
         self.plots["sync_lag"].addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#777777")))
+        # The chance band: ±(95th percentile of the peak |r| of unrelated stretches) per
+        # window, when the stage gives it; a window inside it is no evidence of synchrony.
+        band = pg.mkPen(th.SYNC_COLOUR, width=1, style=QtCore.Qt.PenStyle.DotLine)
+        for key in CHANCE_KEYS:
+            self.curves[("sync", key)] = self.plots["sync_r"].plot(pen=band, connect="finite")
 
     def _retitle(self, latest: dict) -> None:
         """Title each metric row with the windows the newest payload gives (else defaults)."""
         for row in self.rows:
             if row.key in SYNC_KEYS:
-                title = row.title
+                shown = row.key == "sync_r" and self.chance_shown
+                title = row.title + (CHANCE_TITLE if shown else "")
             else:
                 title = metric_text(row.title, catalogue.metric(row.key), latest)
             if self._titles.get(row.key) != title:
@@ -223,7 +232,6 @@ class FullView(QtWidgets.QWidget):
                     y = y * metric.scale if metric.scale != 1.0 else y
                     self.curves[(role, metric.name)].setData(*envelope(x, y, start, width))
             self._band(role)
-        self._retitle(next((p.latest for p in m.people.values() if p.latest), {}))
         sync = m.sync.get("hr_bpm")
         if sync is not None and (force or self._drawn.get("sync") != sync.windows.version):
             buf = sync.windows
@@ -232,6 +240,8 @@ class FullView(QtWidgets.QWidget):
             x = buf.t_s / 60
             for key in ("peak_r", "peak_lag_s"):
                 self.curves[("sync", key)].setData(*envelope(x, buf.column(key), start, width))
+            self._chance_band(x, buf.column("chance_abs_r95"), start, width)
+        self._retitle(next((p.latest for p in m.people.values() if p.latest), {}))
         self.marker_layer.update(m.visible_markers())
         self.rating_layer.update(m.ratings)
         if self.follow:
@@ -240,6 +250,19 @@ class FullView(QtWidgets.QWidget):
                 self._x_range = x_range
                 self.plots[self.rows[0].key].setXRange(*x_range, padding=0)
         self.status.redraw()
+
+    def _chance_band(self, x: np.ndarray, chance: np.ndarray, start: int, width: int) -> None:
+        """Draw ±chance_abs_r95 per window; nothing at all when no window gives it."""
+        shown = bool(np.isfinite(chance[start:]).any())
+        if shown != self.chance_shown:
+            self.chance_shown = shown
+            self._titles.pop("sync_r", None)  # retitled below, in this redraw
+        for key, sign in zip(CHANCE_KEYS, (1.0, -1.0), strict=True):
+            curve = self.curves[("sync", key)]
+            if self.chance_shown:
+                curve.setData(*envelope(x, sign * chance, start, width))
+            else:
+                curve.setData([], [])
 
     def _band(self, role: str) -> None:
         baseline = self.model.people[role].latest.get("baseline") or {}
