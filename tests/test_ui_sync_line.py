@@ -155,7 +155,7 @@ def test_calm_view_shows_the_summary_and_nothing_while_someone_is_missing(qtbot)
     view.redraw()
     assert "therapist leads by ~2.0 s" in view.sync_text.text()
     view.panels["client"].no_signal = True
-    view.sync_strip.redraw(model.sync["hr_bpm"], 300.0, ["Client"])
+    view.sync_strip.redraw(model.sync["hr_bpm"], 300.0, ["Client"], 0.0)
     assert view.sync_text.text() == ""
 
 

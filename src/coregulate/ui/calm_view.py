@@ -23,6 +23,7 @@ from coregulate.ui.marker_lines import MarkerLayer
 from coregulate.ui.model import SessionModel
 from coregulate.ui.rating_lines import RatingLayer
 from coregulate.ui.readouts import MetricReadout, hrv_cue, metric_reason
+from coregulate.ui.review_layers import Playhead, review_range
 from coregulate.ui.sync_strip import TREND_S, SyncStrip  # the last 10 minutes
 
 TREND_RANGE = (-3.0, 5.0)  # arousal index (z) the calm trend shows; beyond it: at the edge
@@ -249,8 +250,10 @@ class CalmView(QtWidgets.QWidget):
         layout.addWidget(self.sync_strip)
         self._plots = [p.plot for p in self.panels.values()] + [self.sync_plot]
         self._widgets = [p.plot_widget for p in self.panels.values()] + [self.sync_widget]
-        self._drawn: dict[str, int] = {}
+        self._drawn: dict[str, tuple[int, int, float]] = {}
         self._x_range: tuple[float, float] | None = None
+        self.review_half_s: float | None = None  # review: the playhead in the middle
+        self.playhead = Playhead(self._plots)
         self.marker_layer = MarkerLayer(self._plots)
         self.rating_layer = RatingLayer(self._plots)
         self.theme = th.DARK
@@ -283,6 +286,7 @@ class CalmView(QtWidgets.QWidget):
     def set_theme(self, theme: th.Theme) -> None:
         """Recolour for `theme`."""
         self.theme = theme
+        self.playhead.set_colour(theme.muted)
         self._style_attention()
         for widget, plot in zip(self._widgets, self._plots, strict=True):
             th.style_plot(widget, [plot], theme)
@@ -290,11 +294,21 @@ class CalmView(QtWidgets.QWidget):
             panel._shown_state = None
         self._x_range = None
 
+    def set_review(self, half_s: float) -> None:
+        """Show `half_s` either side of the model's time (the playhead), marked by a line."""
+        self.review_half_s = half_s
+        for plot in self._plots:
+            plot.setLabel("bottom", f"±{half_s / 60:g} min around the playhead (session min)")
+        self._x_range = None
+
     def redraw(self) -> None:
         """Draw from the model's buffers (skips curves whose data did not change)."""
         m = self.model
         now_s = m.now_s
-        x_range = follow_range(now_s, TREND_S)
+        half = self.review_half_s
+        x_range = review_range(now_s, half) if half else follow_range(now_s, TREND_S)
+        if half:
+            self.playhead.move(now_s)
         moved = x_range != self._x_range
         self._x_range = x_range
         h, rest = divmod(int(now_s), 3600)
@@ -302,9 +316,11 @@ class CalmView(QtWidgets.QWidget):
         for role, panel in self.panels.items():
             person = m.people[role]
             buf = person.metrics
-            if self._drawn.get(role) != buf.version:
-                self._drawn[role] = buf.version
-                s = buf.since(now_s - TREND_S)
+            # Keyed by the buffer too: a review going back starts new ones.
+            key = (id(buf), buf.version, x_range[0])
+            if self._drawn.get(role) != key:
+                self._drawn[role] = key
+                s = buf.since(x_range[0] * 60)
                 panel.draw_trend(buf.t_s[s] / 60, buf.column("arousal_index")[s])
             if moved:
                 panel.plot.setXRange(*x_range, padding=0)
@@ -320,7 +336,8 @@ class CalmView(QtWidgets.QWidget):
         if x_range is not None:
             self.sync_plot.setXRange(*x_range, padding=0)
         missing = [th.ROLE_NAMES[r] for r, p in self.panels.items() if p.no_signal]
-        self.sync_strip.redraw(self.model.sync.get("hr_bpm"), now_s, missing)
+        t0_s = self._x_range[0] * 60 if self._x_range else now_s - TREND_S
+        self.sync_strip.redraw(self.model.sync.get("hr_bpm"), now_s, missing, t0_s)
 
     def _redraw_attention(self) -> None:
         problems = []

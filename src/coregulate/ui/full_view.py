@@ -23,6 +23,7 @@ from coregulate.ui.marker_lines import MarkerLayer
 from coregulate.ui.model import SessionModel
 from coregulate.ui.rating_lines import RatingLayer
 from coregulate.ui.readouts import metric_text
+from coregulate.ui.review_layers import Playhead, review_range
 from coregulate.ui.status_panel import StatusPanel
 
 HISTORY_CHOICES = (
@@ -109,7 +110,9 @@ class FullView(QtWidgets.QWidget):
             plot.sigRangeChangedManually.connect(self._user_moved)
         self.marker_layer = MarkerLayer(list(self.plots.values()))
         self.rating_layer = RatingLayer(list(self.plots.values()))
-        self._drawn: dict[str, int] = {}
+        self.review_half_s: float | None = None  # review: the playhead in the middle
+        self.playhead = Playhead(list(self.plots.values()))
+        self._drawn: dict[str, tuple[int, int]] = {}
         self.theme = th.DARK
 
     def _history_bar(self) -> QtWidgets.QHBoxLayout:
@@ -200,6 +203,7 @@ class FullView(QtWidgets.QWidget):
         """Recolour for `theme`."""
         self.theme = theme
         th.style_plot(self.plots_widget, list(self.plots.values()), theme)
+        self.playhead.set_colour(theme.muted)
         self.status.set_theme(theme)
 
     def _history_changed(self, index: int) -> None:
@@ -219,12 +223,14 @@ class FullView(QtWidgets.QWidget):
         """Draw from the model's buffers; curves whose data did not change are skipped."""
         m = self.model
         now_s = m.now_s
-        t0_s = 0.0 if self.history_s <= 0 else max(0.0, now_s - self.history_s)
+        x_range = self._range(now_s)
+        t0_s = max(0.0, x_range[0] * 60)
         width = max(200, int(self.plots_widget.width()))
         for role in ROLES:
             buf = m.people[role].metrics
-            if force or self._drawn.get(role) != buf.version:
-                self._drawn[role] = buf.version
+            # Keyed by the buffer too: a review going back starts new ones.
+            if force or self._drawn.get(role) != (id(buf), buf.version):
+                self._drawn[role] = (id(buf), buf.version)
                 start = buf.since(t0_s).start if self.follow else 0
                 x = buf.t_s / 60
                 for metric, _, _ in self.plotted:
@@ -233,9 +239,11 @@ class FullView(QtWidgets.QWidget):
                     self.curves[(role, metric.name)].setData(*envelope(x, y, start, width))
             self._band(role)
         sync = m.sync.get("hr_bpm")
-        if sync is not None and (force or self._drawn.get("sync") != sync.windows.version):
+        if sync is not None and (
+            force or self._drawn.get("sync") != (id(sync.windows), sync.windows.version)
+        ):
             buf = sync.windows
-            self._drawn["sync"] = buf.version
+            self._drawn["sync"] = (id(buf), buf.version)
             start = buf.since(t0_s).start if self.follow else 0
             x = buf.t_s / 60
             for key in ("peak_r", "peak_lag_s"):
@@ -244,11 +252,11 @@ class FullView(QtWidgets.QWidget):
         self._retitle(next((p.latest for p in m.people.values() if p.latest), {}))
         self.marker_layer.update(m.visible_markers())
         self.rating_layer.update(m.ratings)
-        if self.follow:
-            x_range = follow_range(now_s, self.history_s)
-            if x_range != self._x_range:  # a range change re-lays out all six axes
-                self._x_range = x_range
-                self.plots[self.rows[0].key].setXRange(*x_range, padding=0)
+        if self.review_half_s:
+            self.playhead.move(now_s)
+        if self.follow and x_range != self._x_range:  # a change re-lays out all six axes
+            self._x_range = x_range
+            self.plots[self.rows[0].key].setXRange(*x_range, padding=0)
         self.status.redraw()
 
     def _chance_band(self, x: np.ndarray, chance: np.ndarray, start: int, width: int) -> None:
@@ -263,6 +271,19 @@ class FullView(QtWidgets.QWidget):
                 curve.setData(*envelope(x, sign * chance, start, width))
             else:
                 curve.setData([], [])
+
+    def set_review(self, half_s: float) -> None:
+        """Show `half_s` either side of the model's time (the playhead), marked by a line."""
+        self.review_half_s = half_s
+        self.history.setEnabled(False)  # the review's window, not a history, sets the range
+        self.history.setToolTip(f"Review shows ±{half_s / 60:g} min around the playhead.")
+        self.resume_follow()
+
+    def _range(self, now_s: float) -> tuple[float, float]:
+        """Return the x range (min) to follow: centred on the playhead in review."""
+        if self.review_half_s:
+            return review_range(now_s, self.review_half_s)
+        return follow_range(now_s, self.history_s)
 
     def _band(self, role: str) -> None:
         baseline = self.model.people[role].latest.get("baseline") or {}

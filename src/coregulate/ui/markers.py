@@ -34,6 +34,7 @@ from coregulate.sessionfile.markers import (
     MARKER_KINDS,
     MAX_KIND_CHARS,
     RETRACTION,
+    Marker,
     kind_category,
     kind_label,
 )
@@ -302,3 +303,17 @@ class MarkerBar(QtWidgets.QWidget):
             self.cancel_note()
             return True
         return super().eventFilter(obj, event)
+
+
+def undo_text(marker: Marker, kinds: dict[str, MarkerKind] | None = None) -> str:
+    """Return what an undo withdrew: "rupture (confrontation) at 0:12:03"."""
+    label = kind_style(marker.kind, kinds).label
+    head, _, rest = label.partition(": ")
+    what = f"{head.lower()} ({rest})" if rest else head.lower()
+    return f"{what} at {hms(marker.t_s)}"
+
+
+def hms(seconds: float) -> str:
+    """Return session seconds as "h:mm:ss"."""
+    s = max(0, int(seconds))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"

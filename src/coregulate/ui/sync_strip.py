@@ -29,7 +29,7 @@ class SyncStrip(QtWidgets.QWidget):
         self.text = QtWidgets.QLabel("synchrony: waiting")
         self.summary: SyncSummary | None = None
         self._at_s: float | None = None  # the 30 s step the line was computed for
-        self._drawn = -1
+        self._drawn: tuple[int, int, float] | None = None
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot_widget, 1)
@@ -40,15 +40,16 @@ class SyncStrip(QtWidgets.QWidget):
         self.text.setStyleSheet(f"font-size: {text_px}px;")
         self.plot_widget.setFixedHeight(max(120, text_px * 4))
 
-    def redraw(self, sync: Sync | None, now_s: float, missing: list[str]) -> None:
-        """Draw the windows and say the summary; nothing while someone has no signal."""
+    def redraw(self, sync: Sync | None, now_s: float, missing: list[str], t0_s: float) -> None:
+        """Draw the windows from `t0_s` on and say the summary; nothing while someone is missing."""
         if sync is None:
             self._say("" if missing else "synchrony: not available", _WAITING_TIP)
             return
         buf = sync.windows
-        if self._drawn != buf.version:
-            self._drawn = buf.version
-            s = buf.since(now_s - TREND_S)
+        key = (id(buf), buf.version, t0_s)  # a review going back starts a new buffer
+        if self._drawn != key:
+            self._drawn = key
+            s = buf.since(t0_s)
             self.curve.setData(buf.t_s[s] / 60, buf.column("peak_r")[s])
         if missing:
             # Synchrony needs both people: with one missing, the line says nothing,
