@@ -93,28 +93,40 @@ def summarise(
     within = band.size > 0 and median_r <= float(np.median(band))
     if within:
         head += " (within chance)"
-    susy = latest.get("susy") or {}
-    session_above = susy.get("above_chance")
+    session_above = (latest.get("susy") or {}).get("above_chance")
     leader, lead_lag_s, share = _leader(lag, evidence, n, _simultaneous_s(latest))
+    if median_r <= 0 or session_above is False:
+        leader = None  # never a leader for r < 0, nor while the session is at chance
+    lead = _lead_words(leader, lead_lag_s)
+    if session_above is False:
+        lead += " · not above chance"
+    tip = _reasons(n, int(evidence.sum()), median_r, session_above, leader, share)
+    return SyncSummary(f"{head}\n{lead}", leader, tip)
+
+
+def _reasons(
+    n: int,
+    n_evidence: int,
+    median_r: float,
+    session_above: object,
+    leader: str | None,
+    share: float,
+) -> str:
+    """Return the tooltip: what the line is based on and why it names no leader."""
     reasons = [
-        f"{n} windows in the last 2 minutes, {int(evidence.sum())} of them evidence "
+        f"{n} windows in the last 2 minutes, {n_evidence} of them evidence "
         "(positive r, above their chance band)."
     ]
     if median_r <= 0:
         reasons.append("The heart rates did not move together (median r not positive).")
-        leader = None
     if session_above is False:
         reasons.append("This session's synchrony is not above chance so far (SUSY).")
-        leader = None
     if leader is None and median_r > 0 and session_above is not False:
         reasons.append(
             f"No leader has the backing of {LEAD_SHARE:.0%} of the windows (best {share:.0%})."
         )
-    lead = _lead_words(leader, lead_lag_s)
-    if session_above is False:
-        lead += " · not above chance"
     reasons.append("Synchrony is information, not a goal: higher is not better.")
-    return SyncSummary(f"{head}\n{lead}", leader, " ".join(reasons))
+    return " ".join(reasons)
 
 
 def _simultaneous_s(latest: dict[str, Any]) -> float:
