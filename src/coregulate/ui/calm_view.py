@@ -24,9 +24,11 @@ from coregulate.ui.model import SessionModel
 from coregulate.ui.rating_lines import RatingLayer
 from coregulate.ui.readouts import MetricReadout, hrv_cue, metric_reason
 from coregulate.ui.review_layers import Playhead, review_range
+from coregulate.ui.status_panel import strap_problem
 from coregulate.ui.sync_strip import TREND_S, SyncStrip  # the last 10 minutes
 
 TREND_RANGE = (-3.0, 5.0)  # arousal index (z) the calm trend shows; beyond it: at the edge
+OFF_SCALE_MARK_MIN = 0.25  # at most one off-scale mark per 15 s of trend
 
 # Readable from the chair. ISO 9241-303 asks for characters of at least 16 arcmin
 # (20-22 preferred). At 1.5 m, 16 arcmin is 1500 mm x tan(16/60 deg) = 6.98 mm of
@@ -38,6 +40,10 @@ TREND_RANGE = (-3.0, 5.0)  # arousal index (z) the calm trend shows; beyond it: 
 READABLE_TEXT_PX = 36  # supporting lines at full-screen 1080p: >= 16 arcmin at 1.5 m
 STATE_WORD_RATIO = 1.6
 FULL_SCREEN_H_PX = 1080
+# The window opens 1280x800: text sized for that from the start, so the panels never
+# ask for more width than a 1280-pixel screen has (`resizeEvent` scales from there).
+OPENING_H_PX = 800
+SHRINKABLE_PX = 40  # a label may narrow to this (its text clipped), never widen the window
 MIN_TEXT_PX = 15
 
 
@@ -108,6 +114,15 @@ class PersonPanel(QtWidgets.QFrame):
             )
             for side, symbol in (("above", "t1"), ("below", "t"))
         }
+        # The furthest value beyond each edge, in words: a line held at the edge for
+        # minutes would otherwise read as "stuck at 5". Its ground is set in `_paint`.
+        self.off_labels = {
+            side: pg.TextItem(color=th.ROLE_COLOURS[role], anchor=(0.0, anchor_y))
+            for side, anchor_y in (("above", 0.0), ("below", 1.0))
+        }
+        for label in self.off_labels.values():
+            label.setVisible(False)
+            self.plot.addItem(label)
         layout.addWidget(self.plot_widget, 1)
         row = QtWidgets.QHBoxLayout()
         self.no_signal = False  # the newest metrics say no beat has come (greyed)
@@ -119,7 +134,9 @@ class PersonPanel(QtWidgets.QFrame):
         row.addWidget(self.hrv)
         layout.addLayout(row)
         self._shown_state: str | None = None
-        self.word_px, self.text_px = font_sizes(FULL_SCREEN_H_PX)
+        self.word_px, self.text_px = font_sizes(OPENING_H_PX)
+        for label in (self.state, self.since, self.hr, self.hrv):
+            label.setMinimumWidth(SHRINKABLE_PX)
 
     def set_font_sizes(self, word_px: int, text_px: int) -> None:
         """Use these font sizes (px) for the state word and the supporting lines."""
@@ -137,12 +154,27 @@ class PersonPanel(QtWidgets.QFrame):
             self.hrv.setToolTip(tip)
 
     def draw_trend(self, x_min: np.ndarray, index: np.ndarray) -> None:
-        """Draw the arousal index, off-scale values held at the edge and marked there."""
+        """Draw the arousal index, off-scale values held at the edge and marked there.
+
+        One mark per `OFF_SCALE_MARK_MIN` of off-scale data at most (a mark per update
+        fuses into a bar), and the furthest value beyond the edge written beside it.
+        """
         lo, hi = TREND_RANGE
         y, above, below = clip_to_range(index, lo, hi)
         self.curve.setData(x_min, y)
-        self.off_scale["above"].setData(x_min[above], np.full(int(above.sum()), hi))
-        self.off_scale["below"].setData(x_min[below], np.full(int(below.sum()), lo))
+        for side, mask, edge in (("above", above, hi), ("below", below, lo)):
+            x_off = x_min[mask]
+            _, first = np.unique(np.floor(x_off / OFF_SCALE_MARK_MIN), return_index=True)
+            self.off_scale[side].setData(x_off[first], np.full(first.size, edge))
+            label = self.off_labels[side]
+            label.setVisible(bool(mask.any()))
+            if mask.any():
+                values = index[mask]
+                i = int(np.argmax(values) if side == "above" else np.argmin(values))
+                word = "peak" if side == "above" else "low"
+                label.setText(f"off scale: {word} {values[i]:+.1f}")
+                # Top (bottom) left, on its own ground: the newest data is on the right.
+                label.setPos(float(x_min[0]) + 0.1, edge)
 
     def show_state(self, latest: dict, now_s: float, theme: th.Theme) -> None:
         """Show the state word, or what stands in for it (baseline, not available) and why."""
@@ -209,6 +241,9 @@ class PersonPanel(QtWidgets.QFrame):
         for label in (self.since, self.hr, self.hrv):
             label.setStyleSheet(f"font-size: {self.text_px}px; {muted}")
         self.curve.setOpacity(0.35 if word == "no signal" else 1.0)
+        for label in self.off_labels.values():
+            label.fill = pg.mkBrush(theme.panel)
+            label.setColor(th.ink(th.ROLE_COLOURS[self.role], theme.panel))
 
 
 def _mmss(seconds: float) -> str:
@@ -258,7 +293,7 @@ class CalmView(QtWidgets.QWidget):
         self.rating_layer = RatingLayer(self._plots)
         self.theme = th.DARK
         self.text_px = 0
-        self.set_font_sizes(*font_sizes(FULL_SCREEN_H_PX))
+        self.set_font_sizes(*font_sizes(OPENING_H_PX))
 
     def resizeEvent(self, event) -> None:
         """Scale the text with the window (`font_sizes`)."""
@@ -349,19 +384,3 @@ class CalmView(QtWidgets.QWidget):
         self.attention.setVisible(bool(text))
         if text != self.attention.text():
             self.attention.setText(text)
-
-
-LOW_BATTERY_PCT = 15
-
-
-def strap_problem(strap: dict) -> str | None:
-    """Return what needs attention about a strap (status payload), or None."""
-    status = strap.get("status")
-    if status in (None, "streaming", "ended", "ready"):
-        battery = strap.get("battery_pct")
-        if isinstance(battery, int | float) and battery <= LOW_BATTERY_PCT:
-            return f"battery {battery:.0f} %"
-        if strap.get("contact") is False:
-            return "no skin contact"
-        return None
-    return str(status)

@@ -305,6 +305,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.setStyleSheet(f"QLabel {{ color: {theme.foreground}; }}")
         self.calm.set_theme(theme)
         self.full.set_theme(theme)
+        self.marker_bar.set_theme(theme)
         name = "Dark" if theme is th.LIGHT else "Light"
         self.theme_action.setText(f"{name} theme  [{THEME_KEY}]")
 

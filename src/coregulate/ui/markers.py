@@ -237,9 +237,6 @@ class MarkerBar(QtWidgets.QWidget):
         for k in kinds:
             button = QtWidgets.QPushButton(f"{k.label}  [{k.key}]")
             button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)  # keys stay with the window
-            button.setStyleSheet(
-                f"QPushButton {{ border-left: 6px solid {k.colour}; padding: 6px 10px; }}"
-            )
             button.setToolTip(f"Mark '{k.label.lower()}' now (key {k.key})")
             button.clicked.connect(lambda _=False, kind=k.kind: self.trigger(kind))
             layout.addWidget(button)
@@ -256,10 +253,29 @@ class MarkerBar(QtWidgets.QWidget):
         self.undo_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.undo_button.clicked.connect(self.undo.emit)
         layout.addWidget(self.undo_button)
+        self._kinds = {k.kind: k for k in kinds}
         self._idle = QtCore.QTimer(self)
         self._idle.setSingleShot(True)
         self._idle.timeout.connect(self._note_done)
         self.note.installEventFilter(self)
+
+    def set_theme(self, theme: Any) -> None:
+        """Draw each button with its kind's colour as a thick left edge, in `theme`.
+
+        Qt draws a button's border from a style sheet only when the whole border is
+        given; a left edge alone is silently ignored (it was, before: no colour).
+        """
+        from coregulate.ui.theme import mix
+
+        faded = mix(theme.muted, theme.panel, 0.55)
+        for kind, button in self.buttons.items():
+            button.setStyleSheet(
+                f"QPushButton {{ background: {theme.panel}; color: {theme.foreground}; "
+                f"border: 1px solid {theme.axis}; border-left: 8px solid "
+                f"{self._kinds[kind].colour}; border-radius: 4px; padding: 6px 10px; }}"
+                f"QPushButton:pressed {{ background: {theme.background}; }}"
+                f"QPushButton:disabled {{ color: {faded}; border-color: {faded}; }}"
+            )
 
     def trigger(self, kind: str) -> None:
         """Make a marker of `kind` now; a note opens the text field first."""

@@ -35,6 +35,11 @@ class SyncStrip(QtWidgets.QWidget):
         layout.addWidget(self.plot_widget, 1)
         layout.addWidget(self.text)
 
+    def invalidate(self) -> None:
+        """Recompute the line at the next redraw (the model was rebuilt under it)."""
+        self._at_s = None
+        self._drawn = None
+
     def set_text_px(self, text_px: int) -> None:
         """Use this font size (px) for the line; the plot grows with it."""
         self.text.setStyleSheet(f"font-size: {text_px}px;")
