@@ -102,6 +102,10 @@ class PersonPanel(QtWidgets.QFrame):
                     pen=pg.mkPen("#777777", width=1, style=QtCore.Qt.PenStyle.DotLine),
                 )
             )
+        # The dotted lines named where they are: where each state begins.
+        self.plot.showAxis("right")
+        words = ("activated", "highly activated")
+        self.plot.getAxis("right").setTicks([list(zip(state_edges(), words, strict=True))])
         self.curve = self.plot.plot(pen=pg.mkPen(th.ROLE_COLOURS[role], width=2), connect="finite")
         # Off-scale points: a triangle at the edge pointing the way the value went.
         self.off_scale = {
@@ -240,7 +244,9 @@ class PersonPanel(QtWidgets.QFrame):
         muted = f"color: {theme.muted};" if word == "no signal" else ""
         for label in (self.since, self.hr, self.hrv):
             label.setStyleSheet(f"font-size: {self.text_px}px; {muted}")
-        self.curve.setOpacity(0.35 if word == "no signal" else 1.0)
+        opacity = 0.35 if word == "no signal" else 1.0
+        for item in (self.curve, *self.off_scale.values(), *self.off_labels.values()):
+            item.setOpacity(opacity)
         for label in self.off_labels.values():
             label.fill = pg.mkBrush(theme.panel)
             label.setColor(th.ink(th.ROLE_COLOURS[self.role], theme.panel))
@@ -321,7 +327,7 @@ class CalmView(QtWidgets.QWidget):
     def set_theme(self, theme: th.Theme) -> None:
         """Recolour for `theme`."""
         self.theme = theme
-        self.playhead.set_colour(theme.muted)
+        self.playhead.set_theme(theme)
         self._style_attention()
         for widget, plot in zip(self._widgets, self._plots, strict=True):
             th.style_plot(widget, [plot], theme)

@@ -95,7 +95,14 @@ class FullView(QtWidgets.QWidget):
         left.addWidget(self.plots_widget, 1)
         outer.addLayout(left, 1)
         self.status = StatusPanel(model)
-        outer.addWidget(self.status)
+        # Scrolls rather than squeezing its lines into each other on a 800 px screen.
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidget(self.status)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFixedWidth(self.status.width() + 16)
+        outer.addWidget(scroll)
         self.rows = rows()
         self.plotted = plotted_metrics()
         self.plots: dict[str, pg.PlotItem] = {}
@@ -203,7 +210,7 @@ class FullView(QtWidgets.QWidget):
         """Recolour for `theme`."""
         self.theme = theme
         th.style_plot(self.plots_widget, list(self.plots.values()), theme)
-        self.playhead.set_colour(theme.muted)
+        self.playhead.set_theme(theme)
         self.status.set_theme(theme)
 
     def _history_changed(self, index: int) -> None:
@@ -277,6 +284,8 @@ class FullView(QtWidgets.QWidget):
         self.review_half_s = half_s
         self.history.setEnabled(False)  # the review's window, not a history, sets the range
         self.history.setToolTip(f"Review shows ±{half_s / 60:g} min around the playhead.")
+        self.live_button.setText("Centre on the playhead")
+        self.live_button.setToolTip("Zooming or panning stops following; this resumes it.")
         self.resume_follow()
 
     def _range(self, now_s: float) -> tuple[float, float]:

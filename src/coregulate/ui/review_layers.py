@@ -11,7 +11,9 @@ from coregulate.palette import NOTE_GREY
 from coregulate.review.review_file import Annotation
 from coregulate.sessionfile.markers import Marker
 from coregulate.ui.markers import MarkerKind
+from coregulate.ui.theme import Theme, mix
 
+PLAYHEAD_PX = 7
 DEFAULT_HALF_WINDOW_S = 180.0  # review shows 3 minutes either side of the playhead
 # Review notes are drawn like markers, with their own name so they never pass for
 # one of the session's (a note made later, by a reviewer, not in the session).
@@ -38,17 +40,27 @@ class Playhead:
 
     def __init__(self, plots: list[pg.PlotItem]) -> None:
         self.lines = []
-        for plot in plots:
-            line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#808080", width=3))
-            line.setZValue(-10)  # under the curves: it marks a moment, it hides nothing
+        for i, plot in enumerate(plots):
+            # Wide and under the curves: a band a marker line at the playhead sits in.
+            line = pg.InfiniteLine(
+                angle=90,
+                pen=pg.mkPen("#808080", width=PLAYHEAD_PX),
+                label="playhead" if i == len(plots) - 1 else None,
+                labelOpts={"position": 0.08, "color": "#808080"},
+            )
+            line.setZValue(-10)
             line.setVisible(False)
             plot.addItem(line)
             self.lines.append(line)
 
-    def set_colour(self, colour: str) -> None:
-        """Draw the playhead in `colour` (the theme's muted text colour)."""
+    def set_theme(self, theme: Theme) -> None:
+        """Draw the playhead in a quiet shade of `theme`, its label in the muted text colour."""
+        band = mix(theme.muted, theme.background, 0.5)
         for line in self.lines:
-            line.setPen(pg.mkPen(colour, width=3, style=QtCore.Qt.PenStyle.SolidLine))
+            line.setPen(pg.mkPen(band, width=PLAYHEAD_PX, style=QtCore.Qt.PenStyle.SolidLine))
+            label = getattr(line, "label", None)  # only the labelled line has one
+            if label is not None:
+                label.setColor(theme.muted)
 
     def move(self, t_s: float) -> None:
         """Put the playhead at session time `t_s` and show it."""

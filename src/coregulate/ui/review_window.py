@@ -119,7 +119,7 @@ class ReviewWindow(LiveWindow):
             widget.itemClicked.connect(lambda item: self.seek(item.data(QtCore.Qt.UserRole)))
             row.addLayout(column)
         dock.setWidget(lists)
-        dock.setMaximumHeight(170)
+        dock.setMaximumHeight(130)  # the views keep the height of a 1280x800 screen
         self.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, dock)
         for key, slot in (
             ("Space", self.toggle_play),
