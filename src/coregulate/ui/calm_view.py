@@ -328,6 +328,7 @@ class CalmView(QtWidgets.QWidget):
         """Recolour for `theme`."""
         self.theme = theme
         self.playhead.set_theme(theme)
+        self.marker_layer.set_theme(theme.name)
         self._style_attention()
         for widget, plot in zip(self._widgets, self._plots, strict=True):
             th.style_plot(widget, [plot], theme)

@@ -211,6 +211,7 @@ class FullView(QtWidgets.QWidget):
         self.theme = theme
         th.style_plot(self.plots_widget, list(self.plots.values()), theme)
         self.playhead.set_theme(theme)
+        self.marker_layer.set_theme(theme.name)
         self.status.set_theme(theme)
 
     def _history_changed(self, index: int) -> None:

@@ -174,8 +174,19 @@ def kind_style(kind: str, kinds: dict[str, MarkerKind] | None = None) -> MarkerK
         key="",
         label=kind_label(kind).capitalize(),
         letter=letter,
-        colour=marker_colour(kind, kind_category(kind)),
+        colour=marker_colour(kind, kind_category(kind), "dark"),
     )
+
+
+def kind_colour(kind: MarkerKind, theme: str) -> str:
+    """Return the colour to draw `kind` in `theme` ("dark", "light").
+
+    The palette's kinds and the category colours of unknown kinds follow the theme
+    (`palette.MARKER_COLOURS_BY_THEME`); a clinic's own colour is drawn as given.
+    """
+    if kind.colour == marker_colour(kind.kind, kind_category(kind.kind), "dark"):
+        return marker_colour(kind.kind, kind_category(kind.kind), theme)
+    return kind.colour
 
 
 def new_marker_id() -> str:
@@ -272,7 +283,8 @@ class MarkerBar(QtWidgets.QWidget):
             button.setStyleSheet(
                 f"QPushButton {{ background: {theme.panel}; color: {theme.foreground}; "
                 f"border: 1px solid {theme.axis}; border-left: 8px solid "
-                f"{self._kinds[kind].colour}; border-radius: 4px; padding: 6px 10px; }}"
+                f"{kind_colour(self._kinds[kind], theme.name)}; border-radius: 4px; "
+                "padding: 6px 10px; }"
                 f"QPushButton:pressed {{ background: {theme.background}; }}"
                 f"QPushButton:disabled {{ color: {faded}; border-color: {faded}; }}"
             )

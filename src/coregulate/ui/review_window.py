@@ -20,7 +20,7 @@ from PySide6 import QtCore, QtWidgets
 from coregulate.review.review_file import add_annotation, read_annotations, review_path
 from coregulate.ui.live_window import LiveWindow
 from coregulate.ui.marker_lines import MarkerLayer
-from coregulate.ui.markers import kind_style
+from coregulate.ui.markers import kind_colour, kind_style
 from coregulate.ui.review_layers import DEFAULT_HALF_WINDOW_S, REVIEW_NOTE, notes_as_markers
 from coregulate.ui.review_player import SPEEDS, ReviewPlayer
 from coregulate.ui.scrub_bar import ScrubBar
@@ -218,9 +218,13 @@ class ReviewWindow(LiveWindow):
         for n in notes:
             self._item(self.review_list, n.t_ns, n.text + (f" ({n.author})" if n.author else ""))
         self._notes_ns = [n.t_ns for n in notes]
+        theme = self.theme.name
         for layer in self.note_layers:
+            layer.set_theme(theme)
             layer.update(notes_as_markers(notes))
-        ticks = [(m.t_s, kind_style(m.kind).colour, m.label) for m in full.visible_markers()]
+        ticks = [
+            (m.t_s, kind_colour(kind_style(m.kind), theme), m.label) for m in full.visible_markers()
+        ]
         ticks += [(n.t_ns / 1e9, REVIEW_NOTE.colour, f"review note: {n.text}") for n in notes]
         self.slider.set_ticks(ticks)
 
@@ -229,6 +233,12 @@ class ReviewWindow(LiveWindow):
         item = QtWidgets.QListWidgetItem(f"{_mmss(t_ns)}  {text}")
         item.setData(QtCore.Qt.UserRole, t_ns)
         widget.addItem(item)
+
+    def set_theme(self, theme: object) -> None:
+        """Apply a theme, and redraw the scrub bar's ticks and the notes in its colours."""
+        super().set_theme(theme)  # type: ignore[arg-type]
+        if hasattr(self, "note_layers"):  # not while the base window is being built
+            self.refresh_lists()
 
     def closeEvent(self, event: object) -> None:
         """Stop the playback timer, then close as the live window does."""
