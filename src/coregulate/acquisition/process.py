@@ -34,11 +34,8 @@ async def run_sources(
 ) -> None:
     """Publish every source's events until all sources end (or the task is cancelled).
 
-    With a `clock` and `silence_ticks`, while no strap has given a beat for
-    `SILENCE_TICK_S` of session time, each strap's status is said again every
-    `SILENCE_TICK_S` with ``silent_s`` (`_tick_silence`): the session time passing,
-    recorded, for the metrics stage's "no signal" when both straps are silent. A
-    replay plays the recorded ticks back instead (`silence_ticks=False`).
+    With a `clock` and `silence_ticks`, each strap's status is said again while no
+    strap gives beats (`_tick_silence`); a replay plays the recorded ticks back instead.
     """
     publishers = {s.role: StrapPublisher(s.role, producer) for s in sources}
 
@@ -71,18 +68,16 @@ async def run_sources(
     def producer_time() -> int:
         return clock.now_ns() if clock is not None else 0
 
-    pump = asyncio.create_task(producer.pump_forever())
-    ticker = None
+    tasks = [asyncio.create_task(producer.pump_forever())]
     if clock is not None and silence_ticks:
-        ticker = asyncio.create_task(_tick_silence(publishers, clock))
+        tasks.append(asyncio.create_task(_tick_silence(publishers, clock)))
     try:
         await asyncio.gather(*(pump_source(s) for s in sources))
     finally:
-        for task in (pump, ticker):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         for pub in publishers.values():
             log.info(
                 "%s strap: %d notifications, %d beats, %d malformed",

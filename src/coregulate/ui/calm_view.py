@@ -86,6 +86,24 @@ class PersonPanel(QtWidgets.QFrame):
         self.since = QtWidgets.QLabel("")
         self.since.setWordWrap(True)
         layout.addWidget(self.since)
+        self._build_trend(role)
+        layout.addWidget(self.plot_widget, 1)
+        row = QtWidgets.QHBoxLayout()
+        self.no_signal = False  # the newest metrics say no beat has come (greyed)
+        self.hr = MetricReadout(catalogue.metric("hr_bpm"), title="HR")
+        # HRV in words against the person's own baseline; lnRMSSD itself is in the full view.
+        self.hrv = QtWidgets.QLabel("HRV: not available")
+        row.addWidget(self.hr)
+        row.addStretch(1)
+        row.addWidget(self.hrv)
+        layout.addLayout(row)
+        self._shown_state: str | None = None
+        self.word_px, self.text_px = font_sizes(OPENING_H_PX)
+        for label in (self.state, self.since, self.hr, self.hrv):
+            label.setMinimumWidth(SHRINKABLE_PX)
+
+    def _build_trend(self, role: str) -> None:
+        """The arousal trend: state edges named, off-scale marks and their words."""
         self.plot_widget = pg.GraphicsLayoutWidget()
         self.plot_widget.setMinimumHeight(150)
         self.plot = self.plot_widget.addPlot()
@@ -127,20 +145,6 @@ class PersonPanel(QtWidgets.QFrame):
         for label in self.off_labels.values():
             label.setVisible(False)
             self.plot.addItem(label)
-        layout.addWidget(self.plot_widget, 1)
-        row = QtWidgets.QHBoxLayout()
-        self.no_signal = False  # the newest metrics say no beat has come (greyed)
-        self.hr = MetricReadout(catalogue.metric("hr_bpm"), title="HR")
-        # HRV in words against the person's own baseline; lnRMSSD itself is in the full view.
-        self.hrv = QtWidgets.QLabel("HRV: not available")
-        row.addWidget(self.hr)
-        row.addStretch(1)
-        row.addWidget(self.hrv)
-        layout.addLayout(row)
-        self._shown_state: str | None = None
-        self.word_px, self.text_px = font_sizes(OPENING_H_PX)
-        for label in (self.state, self.since, self.hr, self.hrv):
-            label.setMinimumWidth(SHRINKABLE_PX)
 
     def set_font_sizes(self, word_px: int, text_px: int) -> None:
         """Use these font sizes (px) for the state word and the supporting lines."""
