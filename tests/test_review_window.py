@@ -250,3 +250,12 @@ def test_review_offers_no_live_actions_and_disabled_controls_look_disabled(windo
     assert contrast_ratio(off.name(), ground.name()) < contrast_ratio(on.name(), ground.name()) / 2
     window.seek(300 * NS)
     assert window.prev_button.isEnabled() and not window.next_button.isEnabled()
+
+
+@pytest.mark.parametrize("bad", ["0", "90", "three"])
+def test_review_window_minutes_are_checked(tmp_path: Path, bad: str, capsys) -> None:
+    rec = _recording(tmp_path / "rec.sqlite")
+    with pytest.raises(SystemExit) as stop:
+        main(["review", str(rec), "--window-min", bad])
+    assert stop.value.code != 0
+    assert "--window-min" in capsys.readouterr().err
