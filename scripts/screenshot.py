@@ -38,6 +38,7 @@ MARKERS = (
 CONTACT_LOST = (900, 930)  # the client's strap off the skin (synthetic_session's gap)
 RECONNECTING = (2000, 2045)  # the therapist's strap drops and is brought back
 PEAK_FROM = 3.0  # arousal index above which the story's peaks are compressed
+CHANCE_R = 0.42  # the story's chance band: peak |r| of unrelated stretches, 95th percentile
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,10 @@ def story() -> list:
         if m.topic == "sync" and any(a < t_s and t_s - 30 < b for _, (a, b) in _silences()):
             # The synchrony stage has no window while someone's beats are missing.
             body = {**body, "window": None, "unavailable": {"window": "beats missing"}}
+        elif m.topic == "sync":
+            # The chance band the synchrony stage gives each window (docs/synchrony.md).
+            r = body["window"]["peak_r"]
+            body["window"] |= {"chance_abs_r95": CHANCE_R, "above_chance": abs(r) > CHANCE_R}
         out.append(msg(m.topic, m.source, t_s, body))
     last = {role: _last_before(out, role, start) for role, (start, _) in _silences()}
     for role, (_, end) in _silences():

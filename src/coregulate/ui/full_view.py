@@ -190,7 +190,8 @@ class FullView(QtWidgets.QWidget):
         self.plots["sync_lag"].addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#777777")))
         # The chance band: ±(95th percentile of the peak |r| of unrelated stretches) per
         # window, when the stage gives it; a window inside it is no evidence of synchrony.
-        band = pg.mkPen(th.SYNC_COLOUR, width=1, style=QtCore.Qt.PenStyle.DotLine)
+        # A neutral reference line, like the lag row's zero: the r curve keeps its colour.
+        band = pg.mkPen("#8C8C8C", width=1, style=QtCore.Qt.PenStyle.DotLine)
         for key in CHANCE_KEYS:
             self.curves[("sync", key)] = self.plots["sync_r"].plot(pen=band, connect="finite")
 
