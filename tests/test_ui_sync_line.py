@@ -84,7 +84,7 @@ def test_never_a_leader_while_the_session_is_not_above_chance() -> None:
 def test_windows_below_their_chance_band_are_no_evidence() -> None:
     # r 0.3 looks like a lead, but 0.3 is what unrelated stretches give (band 0.45).
     line = _line(_model(_steady(0.3, 2.0, chance=0.45)), 300.0)
-    assert line.leader is None and "(within chance)" in line.text
+    assert line.leader is None and "(chance level)" in line.text
     # Marked "not above chance" by the stage: no evidence either, whatever r is.
     line = _line(_model(_steady(0.7, 2.0, chance=0.45, above=False)), 300.0)
     assert line.leader is None

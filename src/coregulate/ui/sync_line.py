@@ -92,7 +92,7 @@ def summarise(
     band = chance[available & np.isfinite(chance)]
     within = band.size > 0 and median_r <= float(np.median(band))
     if within:
-        head += " (within chance)"
+        head += " (chance level)"
     session_above = (latest.get("susy") or {}).get("above_chance")
     leader, lead_lag_s, share = _leader(lag, evidence, n, _simultaneous_s(latest))
     if median_r <= 0 or session_above is False:
