@@ -40,7 +40,7 @@ NO_LEAD: Final = "no clear lead"
 class SyncSummary:
     """What the calm view says about synchrony: two short lines and the reasoning."""
 
-    text: str  # "HR synchrony, last 2 min: r +0.42\ntherapist leads by ~1.5 s"
+    text: str  # "HR synchrony, last 2 min\nr +0.42\ntherapist leads by ~1.5 s"
     leader: str | None  # "therapist", "client", "simultaneous" or None (no clear lead)
     tip: str  # why: coverage, evidence shares, the session's verdict
 
@@ -80,13 +80,14 @@ def summarise(
     needed = math.ceil(MIN_COVERAGE * SUMMARY_S / WINDOW_STEP_S)
     if n < needed:
         return SyncSummary(
-            "HR synchrony: gathering 2 minutes",
+            "HR synchrony\ngathering 2 minutes",
             None,
             f"The synchrony line summarises 2 minutes of 30 s windows; {n} of the "
             f"{needed} it needs are in so far.",
         )
     median_r = float(np.median(r[available]))
-    head = f"HR synchrony, last 2 min: r {median_r:+.2f}"
+    # Three short lines: the strip's plot keeps its width when the words change.
+    head = f"HR synchrony, last 2 min\nr {median_r:+.2f}"
     with np.errstate(invalid="ignore"):
         evidence = available & (r > 0) & (ok != 0) & ~(r <= chance)
     band = chance[available & np.isfinite(chance)]
