@@ -104,7 +104,7 @@ def test_window_values_equal_the_kernels_on_the_same_beats() -> None:
     assert m.ln_rmssd == pytest.approx(math.log(m.rmssd_ms), rel=1e-12)
     hr_sel = (t > now - 10 * S) & (t <= now)
     assert m.hr_bpm == pytest.approx(60000 / rr[hr_sel].mean(), rel=1e-12)
-    sp = (t > now - 120 * S) & (t <= now)
+    sp = (t > now - cfg.spectral_window_s * S) & (t <= now)
     lf, hf = band_powers_ms2((t[sp] - t[sp][0]) / 1e9, rr[sp])
     assert (m.lf_power_ms2, m.hf_power_ms2) == (lf, hf)
     assert m.ln_hf == pytest.approx(math.log(hf))
@@ -115,10 +115,10 @@ def test_no_window_spans_a_gap() -> None:
     metrics = _session(profile, 600.0, 9)
     after = [m for m in metrics if 321 * S < m.t_ns < 400 * S]
     assert after, "beats resume after the disconnection"
-    # The spectrum needs 108 s of contiguous beats: unavailable, with the reason.
+    # The spectrum needs 216 s of contiguous beats (0.9 x 240 s): unavailable, with the reason.
     assert all(m.hf_power_ms2 is None for m in after)
     assert "contiguous" in after[0].unavailable["hf_power_ms2"]
-    assert any(m.hf_power_ms2 is not None for m in metrics if m.t_ns > 440 * S)
+    assert any(m.hf_power_ms2 is not None for m in metrics if m.t_ns > 540 * S)
     # While the 60 s window still holds beats from both sides, no difference joins them.
     spanning = [m for m in after if m.t_ns < 355 * S]
     assert spanning and all(m.n_diffs <= m.n_beats - 2 for m in spanning)

@@ -72,7 +72,7 @@ class PersonConfig:
 
     window_s: float = 60.0
     hr_window_s: float = 10.0
-    spectral_window_s: float = 120.0
+    spectral_window_s: float = 240.0
     spectral_step_s: float = 5.0
     interpolation_hz: float = 4.0
     min_diffs: int = 10
