@@ -258,3 +258,27 @@ def test_demo_session_times_advance_and_the_indicator_stays_shown() -> None:
     after = [m for m in metrics if m.t_ns > 200 * S]
     assert sum(m.hr_bpm is None for m in after) == 0
     assert sum(m.state is None for m in after) <= 0.02 * len(after)
+
+
+def test_final_classes_are_the_series_classes_and_windows_trail_by_two_beats() -> None:
+    # One artifact decision per beat (issue 13): the payload's `beats` carry each
+    # beat's final class (45-beat look-ahead, NeuroKit2's centred windows) exactly
+    # once, equal to classify_series on the whole recording; the windows still end
+    # two beats behind the newest beat (provisional classes for the newest beats).
+    from coregulate.signal.artifacts import KIND_NAMES, LOOKAHEAD_BEATS, classify_series
+
+    rates = {"ectopic_rate": 0.02, "missed_rate": 0.01, "extra_rate": 0.01}
+    cfg = DyadConfig(client=PersonProfile(**rates), duration_s=300.0, seed=3)
+    truth = simulate_dyad(cfg).truth["client"]
+    t, rr = truth.t_ns, truth.rr_ms
+    metrics = metrics_at_every_beat(t, rr)
+    assert [m.t_ns for m in metrics[2:]] == [int(x) for x in t[:-2]]
+    final = [k for m in metrics for k in m.beats["kind"]]
+    assert len(final) == rr.size - LOOKAHEAD_BEATS  # the last 45 wait for later beats
+    kind, nn = classify_series(t, rr)
+    assert final == [KIND_NAMES[k] for k in kind[: len(final)]]
+    assert sum(k != "normal" for k in final) >= 10  # the check has artifacts to agree on
+    got_nn = [v for m in metrics for v in m.beats["nn_ms"]]
+    np.testing.assert_array_equal(
+        np.array([np.nan if v is None else v for v in got_nn]), nn[: len(final)]
+    )
