@@ -54,9 +54,13 @@ def test_a_stable_person_stays_settled(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_arousal_episodes_activate_and_release(seed: int) -> None:
-    # Stated delays (docs/metrics.md): "activated" or higher within 45 s of an
-    # episode's start (20 s ramp, 10 s HR window, 15 s dwell); back to "settled"
-    # within 90 s of its end (60 s lnRMSSD window, 15 s dwell).
+    # Stated delays (docs/metrics.md): "activated" or higher within 65 s of an
+    # episode's start (20 s ramp, half of the 60 s lnRMSSD window, 15 s dwell); back
+    # to "settled" within 90 s of its end (60 s lnRMSSD window, 15 s dwell).
+    # Measured on seeds 0-5: 22-48 s (+15 bpm, RSA x 0.5) and 35-57 s (+10 bpm, x 0.6).
+    # Was <= 45 s (ramp + 10 s HR window + dwell) with floors 3 bpm / 0.15 (17-33 s):
+    # with the real-data floors (5 bpm / 0.2, issue 13) a +10 bpm rise alone is
+    # A = 1.0, below 1.5, and the state turns once lnRMSSD has fallen too.
     episodes = (
         ArousalEpisode(400.0, 120.0),
         ArousalEpisode(900.0, 90.0, hr_increase_bpm=10.0, rmssd_factor=0.6),
@@ -66,7 +70,7 @@ def test_arousal_episodes_activate_and_release(seed: int) -> None:
         start, end = ep.start_s * S, (ep.start_s + ep.duration_s) * S
         during = [m for m in metrics if start <= m.t_ns < end]
         first_active = next(m.t_ns for m in during if m.state in (ACTIVATED, HIGHLY_ACTIVATED))
-        assert first_active - start <= 45 * S
+        assert first_active - start <= 65 * S
         after = [m for m in metrics if m.t_ns >= end]
         back = next(m.t_ns for m in after if m.state == SETTLED)
         assert back - end <= 90 * S
