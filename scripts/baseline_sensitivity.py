@@ -14,7 +14,8 @@ Prints:
    at every whole minute with at least 10 minutes after it, the share of the later
    time not "settled" (median, quartiles, 90th percentile, range), for the rule
    before issue 13 (mean and SD, floors 3 bpm / 0.15), robust statistics alone,
-   the new floors alone, both (now), and both with a 5-minute baseline.
+   the new floors alone, both (now), and both with a 5-minute baseline;
+3. the same (now) for other state thresholds (enter / exit "activated").
 """
 
 from __future__ import annotations
@@ -86,10 +87,21 @@ def sensitivity(t: np.ndarray, hr: np.ndarray, ln: np.ndarray) -> None:
             baseline.HR_SD_FLOOR_BPM, baseline.LN_RMSSD_SD_FLOOR = floors
 
 
+def thresholds(t: np.ndarray, hr: np.ndarray, ln: np.ndarray) -> None:
+    """Print the share of time not settled (rule now) for other "activated" thresholds."""
+    starts = np.arange(0.0, t[-1] - 300.0 - 600.0, 60.0)
+    _say('3. The same, rule now, other thresholds for entering / leaving "activated"')
+    for enter, leave in ((1.0, 0.5), (1.5, 1.0), (2.0, 1.5)):
+        th = baseline.StateThresholds(activated_enter=enter, activated_exit=leave)
+        share = not_settled_after_baselines(t, hr, ln, starts, thresholds=th)
+        _row(f"{enter:.1f} / {leave:.1f}{' (now)' if enter == 1.5 else '      '}        ", share)
+
+
 def main() -> None:
     t, hr, ln = displayed_hr_and_ln_rmssd(pyhrv_nn("Long"))
     _spread(t, hr, ln)
     sensitivity(t, hr, ln)
+    thresholds(t, hr, ln)
 
 
 if __name__ == "__main__":

@@ -78,6 +78,7 @@ def not_settled_after_baselines(
     starts_s: np.ndarray,
     duration_s: float = 180.0,
     profile_of=None,
+    thresholds=None,
 ) -> np.ndarray:
     """Return, per baseline start, the share of the later time the state is not "settled".
 
@@ -106,7 +107,7 @@ def not_settled_after_baselines(
         else:
             profile = profile_of(hr[inside], ln[inside])
         after = both & (t_s >= start + duration_s)
-        tracker = StateTracker()
+        tracker = StateTracker(thresholds)
         t_after = t_s[after]
         states = np.array(
             [

@@ -7,12 +7,14 @@ Journal of Medical Engineering & Technology, 43(3), 173-181.
 The decision tree and its parameters are those of NeuroKit2's
 ``signal_fixpeaks(method="kubios")`` (c1 0.13, c2 0.17, α 5.2, 91-beat quartile
 window, 11-beat median), read in its source. NeuroKit2 works offline with centred
-windows; here every window ends at the newest beat, and beat ``j`` is classified
-when beat ``j + 2`` arrives (the tree looks two differences ahead), so a live
-classification lags by two beats and never changes afterwards. The first beats of a
-session, before ten successive differences exist, are passed as normal: a quartile
-of two or three values is no threshold. The differences from
-NeuroKit2, all consequences of causality, are listed in docs/metrics.md.
+windows (45 beats either side); here beat ``j`` is classified when beat
+``j + lookahead`` arrives, with every window ending there: with the default
+look-ahead of 45 beats (:data:`LOOKAHEAD_BEATS`) the quartile windows are
+NeuroKit2's centred ones, the class is final and never changes afterwards. (The
+tree itself needs two beats ahead; with only those the trailing thresholds lagged a
+rise of variability and flagged normal beats of real series.) Before ten successive
+differences exist, a 20 % rule stands in for the tree (:func:`warmup_class`). The
+remaining differences from NeuroKit2 are listed in docs/metrics.md.
 
 Correction (each classified beat yields one corrected NN value or none), by
 interpolation of beat times as NeuroKit2's ``_correct_artifacts`` does: an ectopic

@@ -7,7 +7,9 @@ the kernels of :mod:`~coregulate.signal.hrv`, :mod:`~coregulate.signal.artifacts
 a replay gives exactly what the live session published.
 
 Windows are in seconds on the session clock and end at the newest *classified*
-beat (two beats behind the newest beat: artifact detection looks two beats ahead).
+beat (two beats behind the newest beat: artifact detection looks two beats ahead);
+the newest 45 of them carry provisional classes until their final class (45-beat
+look-ahead) replaces them (:mod:`~coregulate.signal.person_beats`).
 No successive difference, interpolation or RSA epoch spans a gap. Definitions,
 parameters and tolerances: docs/metrics.md.
 """
