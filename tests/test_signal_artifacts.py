@@ -302,3 +302,26 @@ def test_injected_artifacts_in_a_real_series_are_caught(what: str) -> None:
     flagged = (kind != NORMAL) & (kind != MERGED)
     caught = [flagged[max(0, j - 1) : j + 2].any() for j in where]
     assert np.mean(caught) >= 0.95
+
+
+def test_the_look_ahead_is_what_brings_the_flags_to_neurokit2s() -> None:
+    """pyhrv's real 5-minute series: 12 flags with the tree's own 2 beats, 4 with 45.
+
+    NeuroKit2 Kubios flags 5 (above); its windows are centred, 45 beats either side.
+    """
+    rr = pyhrv_nn("Short")
+    if rr is None:
+        pytest.skip("pyhrv sample series not present")
+    t = np.cumsum(rr).astype(np.int64) * 1_000_000
+
+    def flags(lookahead: int) -> int:
+        clf = CausalArtifactClassifier(lookahead=lookahead)
+        out = [b for i in range(rr.size) for b in clf.update(int(t[i]), float(rr[i]), False)]
+        kinds = np.array([k for _, _, k in out + clf.flush()])
+        assert kinds.size == rr.size
+        return int(np.count_nonzero((kinds != NORMAL) & (kinds != MERGED)))
+
+    assert flags(2) == 12
+    assert flags(45) == 4
+    with pytest.raises(ValueError, match="two beats ahead"):
+        CausalArtifactClassifier(lookahead=1)
