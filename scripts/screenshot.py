@@ -37,7 +37,8 @@ MARKERS = (
 )
 CONTACT_LOST = (900, 930)  # the client's strap off the skin (synthetic_session's gap)
 RECONNECTING = (2000, 2045)  # the therapist's strap drops and is brought back
-PEAK_FROM = 3.0  # arousal index above which the story's peaks are compressed
+PEAK_FROM = 3.0  # arousal index above which the story's peaks are rescaled...
+PEAKS = {"metrics.client": 5.9, "metrics.therapist": 5.5}  # ...to end just past +5
 CHANCE_R = 0.42  # the story's chance band: peak |r| of unrelated stretches, 95th percentile
 
 
@@ -53,12 +54,13 @@ class Scene:
 SCENES = (
     Scene("baseline-countdown", 100),
     Scene("settled", 600),
-    Scene("activated", 1240),
-    Scene("highly-activated", 1300),
+    Scene("activated", 0),  # times found in the story (`state_scenes`)
+    Scene("highly-activated", 0),
     Scene("no-signal", 917),
     Scene("strap-reconnecting", 2027),
     Scene("off-scale", 1560),
 )
+HELD_S = 15  # a state scene shows the client in the state this long, the therapist settled
 REVIEW_AT_S = 1440  # the withdrawal rupture: the review centres it
 README_SHOTS_AT_S = 1700  # calm-view.png and full-view.png (30 min of history)
 
@@ -79,13 +81,20 @@ def story() -> list:
 
     out = [msg("session", "session", 0, {"client_id": "C-0417", "clock": _clock()})]
     lo, hi = RECONNECTING
-    for m in synthetic_session(STORY_S, seed=1):
+    synthetic = list(synthetic_session(STORY_S, seed=1))
+    peaks = {
+        topic: max(m.json().get("arousal_index") or 0.0 for m in synthetic if m.topic == topic)
+        for topic in PEAKS
+    }
+    for m in synthetic:
         t_s, body = m.t_ns / NS, m.json()
         if m.topic == "metrics.therapist" and lo <= t_s < hi:
             continue  # no beats while the strap is away
         if m.topic.startswith("metrics.") and (body.get("arousal_index") or 0) > PEAK_FROM:
-            # A gentler story than the synthetic one: peaks just past the scale.
-            body["arousal_index"] = PEAK_FROM + (body["arousal_index"] - PEAK_FROM) * 0.45
+            # Each person's peaks end just past the scale, whatever the synthetic
+            # story's own height: the off-scale scene needs them there.
+            stretch = (PEAKS[m.topic] - PEAK_FROM) / (peaks[m.topic] - PEAK_FROM)
+            body["arousal_index"] = PEAK_FROM + (body["arousal_index"] - PEAK_FROM) * stretch
         if m.topic == "sync" and any(a < t_s and t_s - 30 < b for _, (a, b) in _silences()):
             # The synchrony stage has no window while someone's beats are missing.
             body = {**body, "window": None, "unavailable": {"window": "beats missing"}}
@@ -132,6 +141,32 @@ def _no_signal(t_s: int, last: dict) -> dict:
     return payload
 
 
+def state_scenes(messages: list) -> tuple[Scene, ...]:
+    """Return `SCENES` with the state scenes at the first moment the story shows them.
+
+    Found, not fixed: the synthetic story's states follow the signal package's
+    thresholds, which may change; the picture must still show the state it is named for.
+    """
+    words: dict[str, dict[int, str | None]] = {"client": {}, "therapist": {}}
+    for m in messages:
+        if m.topic.startswith("metrics."):
+            words[m.topic.split(".")[1]][m.t_ns // NS] = m.json().get("state")
+    out = []
+    for scene in SCENES:
+        if scene.t_s:
+            out.append(scene)
+            continue
+        state = scene.name.replace("-", " ")
+        t_s = next(
+            t
+            for t in sorted(words["client"])
+            if all(words["client"].get(t - k) == state for k in range(HELD_S))
+            and words["therapist"].get(t) == "settled"
+        )
+        out.append(Scene(scene.name, float(t_s), scene.view))
+    return tuple(out)
+
+
 def show(window, messages: list, t_s: float) -> None:
     """Put the window's model at session time `t_s` of the story and redraw."""
     model = window.model
@@ -169,7 +204,7 @@ def live_shots(app, messages: list, folder: Path) -> None:
         window.resize(w, h)
         for look in (theme.DARK, theme.LIGHT):
             window.set_theme(look)
-            for scene in SCENES:
+            for scene in state_scenes(messages):
                 window.set_view(scene.view)
                 show(window, messages, scene.t_s)
                 grab(app, window, gallery / f"{scene.name}-{look.name}-{w}x{h}.png")
