@@ -171,10 +171,12 @@ class PersonPanel(QtWidgets.QFrame):
         y, above, below = clip_to_range(index, lo, hi)
         self.curve.setData(x_min, y)
         for side, mask, edge in (("above", above, hi), ("below", below, lo)):
+            label = self.off_labels[side]
+            if not mask.any() and not label.isVisible():
+                continue  # nothing off scale, before or now: the common frame costs nothing
             x_off = x_min[mask]
             _, first = np.unique(np.floor(x_off / OFF_SCALE_MARK_MIN), return_index=True)
             self.off_scale[side].setData(x_off[first], np.full(first.size, edge))
-            label = self.off_labels[side]
             label.setVisible(bool(mask.any()))
             if mask.any():
                 values = index[mask]
