@@ -97,7 +97,7 @@ def can_start(checks: Sequence[Check]) -> bool:
 
 
 def run(args: argparse.Namespace, checks_of: Callable[[bool], list[Check]] = run_checks) -> int:
-    """Run `coregulate doctor`; return 0 if a session can start, else 1."""
+    """Run `coregulate doctor`; return OK if a session can start, else FAILED."""
     checks = checks_of(args.scan)
     if args.json:
         print(json.dumps(to_json(checks, args.show_ids), indent=2))  # noqa: T201 - output
