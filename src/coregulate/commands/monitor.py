@@ -20,6 +20,7 @@ from coregulate.commands._common import (
     run_session,
     simulated_duration_s,
     want_headless,
+    window_ok,
 )
 from coregulate.signal.dyad import ROLES
 
@@ -117,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
         except ClientIdError as exc:
             log.error("--%s-id: %s", whose, exc)
             return ex.USAGE
+    if not args.headless and not window_ok("monitor"):
+        return ex.NO_DISPLAY
     headless = want_headless(args.headless)
     all_sim = all(p.lower() == SIM for p in pair)
     if args.speed != 1.0 and not all_sim:
