@@ -186,7 +186,11 @@ def test_susy_effect_size_on_a_hand_worked_example() -> None:
     assert z["es"] == pytest.approx(math.log(1.5) / (math.log(6) / math.sqrt(2)))
     assert z["es"] == pytest.approx(0.320029, abs=1e-6)
     assert stats["z_abs"]["es"] == pytest.approx(0.0, abs=1e-12)
-    assert stats["n_pseudo_pairs"] == 2 and stats["n_surrogates"] == 10
+    # Two segments have exactly one derangement (swap): it is used once, exactly,
+    # instead of 10 random draws of the same swap (Phipson & Smyth 2010); p = 2/2.
+    assert stats["n_pseudo_pairs"] == 2 and stats["n_surrogates"] == 1
+    assert stats["surrogate_method"] == "all derangements (exact)"
+    assert stats["p_above_chance"] == 1.0 and stats["above_chance"] is None
 
 
 def test_susy_lagged_z_is_the_mean_fisher_z_over_lags() -> None:
