@@ -41,25 +41,21 @@ class SyncParams:
         cross-correlation uses the same ±`max_lag_s` as the windowed one (the SUSY
         R package's default is 3 s).
     n_surrogates : int
-        Random pseudo-pairings (derangements of the segments) behind the p-value
-        of "above chance" (the SUSY R package's `surrogates.total` default is 500).
+        At most this many circular shifts of the client's segments behind the
+        p-value of "above chance" (`surrogates.rotation_p`; k segments give k - 1;
+        500 is the SUSY R package's `surrogates.total` default).
     alpha : float
         Level of the one-sided "above chance" test.
     min_segments : int
         Fewest complete valid segments before the surrogate statistics are given.
-    verdict_min_segments : int
-        Fewest complete valid segments before "above chance" is decided (20: 10
-        minutes at the heart-rate defaults). On unrelated real people the segment
-        re-pairing test said "above chance" in 8.6 % of pairs with 9 segments, 6.8 %
-        with 14, 5.3 % with 19 and 3.9 % with 28 at alpha 5 % (docs/synchrony.md,
-        section 3); fewer segments give no verdict, with the reason.
     slope_window_s, slope_step_s, concordance_segment_s : float
         Concordance index (Marci & Orr 2006; Marci et al. 2007): least-squares
         slopes over 5 s windows moved by 1 s, correlated over 15 s segments.
     phase_band_hz : tuple of float
         Band-pass (Butterworth, zero-phase) before the Hilbert phase (offline only).
     seed : int
-        Seed of the surrogate draws, so "above chance" is reproducible.
+        Seed of random draws (the offline pseudo-pair null across dyads), so results
+        are reproducible; "above chance" uses no random numbers.
     chance_min_blocks, chance_max_blocks : int
         The per-window chance band (`chance.ChanceBand`): the peak |r| of windows
         pairing different blocks of w + 2L samples of the session. Given from
@@ -80,7 +76,6 @@ class SyncParams:
     n_surrogates: int = 500
     alpha: float = 0.05
     min_segments: int = 4
-    verdict_min_segments: int = 20
     slope_window_s: float = 5.0
     slope_step_s: float = 1.0
     concordance_segment_s: float = 15.0

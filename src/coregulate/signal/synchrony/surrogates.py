@@ -25,8 +25,6 @@ here each lag is a Pearson r on its overlap, as in the windowed cross-correlatio
 
 from __future__ import annotations
 
-import functools
-import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,71 +117,37 @@ class SegmentMatrix:
         self.z[:i, i], self.z_abs[:i, i] = pair_z(self._x[:i], y[None])
 
 
-def derangement_count(n: int) -> int:
-    """Return how many permutations of n items have no fixed point (D(n))."""
-    d_prev, d = 1, 0  # D(0), D(1)
-    for k in range(2, n + 1):
-        d_prev, d = d, (k - 1) * (d + d_prev)
-    return d if n >= 1 else 1
-
-
-@functools.lru_cache(maxsize=8)
-def all_derangements(n: int) -> np.ndarray:
-    """Return every permutation of range(n) with no fixed point, in lexicographic order."""
-    perms = np.array(list(itertools.permutations(range(n))), dtype=np.int64).reshape(-1, n)
-    out = perms[~(perms == np.arange(n)).any(axis=1)]
-    out.setflags(write=False)
-    return out
-
-
-def _derangements(n: int, count: int, rng: np.random.Generator) -> np.ndarray:
-    """Return `count` random permutations of range(n) with no fixed point."""
-    out: list[np.ndarray] = []
-    have = 0
-    while have < count:
-        perms = rng.permuted(np.tile(np.arange(n), (count, 1)), axis=1)
-        ok = perms[~(perms == np.arange(n)).any(axis=1)]
-        out.append(ok)
-        have += len(ok)
-    return np.concatenate(out)[:count]
-
-
-def derangement_p(sub: np.ndarray, n_surrogates: int, seed: int) -> tuple[float, int, str]:
-    """Return (one-sided p, rearrangements used, how) of the diagonal's mean against re-pairings.
+def rotation_p(sub: np.ndarray, n_surrogates: int) -> tuple[float, int]:
+    """Return (one-sided p, shifts used) of the diagonal's mean against circular shifts.
 
     `sub` is the k x k matrix of a statistic (|Z|) between therapist segment i and
-    client segment h. When there are at most `n_surrogates` derangements, all of
-    them are used and p is exact: with random draws, (b + 1) / (m + 1) can be far
-    below the smallest p the k segments allow (4 segments have 9 derangements, so
-    p ≥ 1/10, yet 500 draws gave p = 1/501 whenever the real pairing beat all 9:
-    10 % of unrelated pairs). Phipson & Smyth (2010) show that the usual estimate
-    is too small exactly when the number of distinct rearrangements is small.
-    Otherwise `n_surrogates` random derangements, seeded by (`seed`, k).
+    client segment h, in time order. Surrogate d pairs therapist segment i with
+    client segment (i + d) mod k, d = 1..k-1 (at most `n_surrogates` of them,
+    evenly spaced): the client's whole series shifted circularly by d segments.
+    Each person's own serial dependence, within and across segments, is kept, so
+    under independence the real pairing is one of k equally likely shifts
+    (time-shift surrogates; Andrzejak et al. 2003). Re-pairing segments at random
+    (derangements) breaks the serial dependence of the client's segments, and on
+    unrelated real people it said "above chance" too often (docs/synchrony.md).
     """
     k = sub.shape[0]
-    if derangement_count(k) <= n_surrogates:
-        perms, how = all_derangements(k), "all derangements (exact)"
-    else:
-        perms = _derangements(k, n_surrogates, np.random.default_rng([seed, k]))
-        how = "random derangements"
-    surrogate_means = sub[np.arange(k)[None, :], perms].mean(axis=1)
-    real_mean = float(np.mean(np.diagonal(sub)))
-    exceed = int(np.count_nonzero(surrogate_means >= real_mean))
-    return (1 + exceed) / (1 + len(perms)), len(perms), how
+    shifts = np.arange(1, k)
+    if shifts.size > n_surrogates:
+        shifts = np.unique(shifts[np.linspace(0, k - 2, n_surrogates).round().astype(np.int64)])
+    shifts = np.concatenate(([0], shifts))
+    idx = (np.arange(k)[None, :] + shifts[:, None]) % k
+    means = sub[np.arange(k)[None, :], idx].mean(axis=1)  # row 0: the real pairing
+    exceed = int(np.count_nonzero(means[1:] >= means[0]))
+    return (1 + exceed) / shifts.size, int(shifts.size - 1)
 
 
 def smallest_p(k: int, n_surrogates: int) -> float:
-    """Return the smallest p `derangement_p` can give with k segments."""
-    return 1.0 / (1 + min(derangement_count(k), n_surrogates))
+    """Return the smallest p `rotation_p` can give with k segments."""
+    return 1.0 / (1 + min(k - 1, n_surrogates))
 
 
 def susy_statistics(
-    matrix: SegmentMatrix,
-    n_surrogates: int,
-    alpha: float,
-    min_segments: int,
-    seed: int,
-    verdict_min_segments: int = 2,
+    matrix: SegmentMatrix, n_surrogates: int, alpha: float, min_segments: int
 ) -> tuple[dict[str, Any] | None, str | None]:
     """Return the SUSY statistics of the segments so far, or (None, reason).
 
@@ -192,10 +156,9 @@ def susy_statistics(
     stats : dict or None
         ``n_segments`` (valid), ``n_segments_total``, ``n_pseudo_pairs``, for "z" and
         "z_abs": ``mean_real``, ``mean_pseudo``, ``sd_pseudo``, ``es``; and
-        ``n_surrogates`` (rearrangements used), ``surrogate_method``,
-        ``p_above_chance``, ``above_chance`` (on |Z|; None, with
-        ``above_chance_unavailable`` saying why, while so few segments cannot give
-        a p below `alpha`, or while fewer than `verdict_min_segments` are valid).
+        ``n_surrogates`` (circular shifts used), ``p_above_chance``, ``above_chance``
+        (`rotation_p` on |Z|; None while so few segments cannot give a p below
+        `alpha`, with the reason in ``above_chance_unavailable``).
     reason : str or None
         Why the statistics are not available.
     """
@@ -223,29 +186,15 @@ def susy_statistics(
             "sd_pseudo": sd if math.isfinite(sd) else None,
             "es": es,
         }
-    p, used, how = derangement_p(matrix.z_abs[np.ix_(keep, keep)], n_surrogates, seed)
+    p, used = rotation_p(matrix.z_abs[np.ix_(keep, keep)], n_surrogates)
     verdict: bool | None = p < alpha
-    if k < verdict_min_segments:
-        verdict = None
-        stats["above_chance_unavailable"] = (
-            f"{k} complete segment(s) without gaps so far: a verdict needs "
-            f"{verdict_min_segments} (with fewer, unrelated real people were called above "
-            "chance more often than alpha; docs/synchrony.md section 3)"
-        )
-    elif smallest_p(k, n_surrogates) >= alpha:
+    if smallest_p(k, n_surrogates) >= alpha:
         verdict = None
         stats["above_chance_unavailable"] = (
             f"{k} segments allow no p below {smallest_p(k, n_surrogates):.3g} "
             f"(alpha {alpha:g}); it needs {_segments_needed(alpha, n_surrogates)}"
         )
-    stats.update(
-        {
-            "n_surrogates": used,
-            "surrogate_method": how,
-            "p_above_chance": p,
-            "above_chance": verdict,
-        }
-    )
+    stats.update({"n_surrogates": used, "p_above_chance": p, "above_chance": verdict})
     return stats, None
 
 
@@ -253,7 +202,4 @@ def _segments_needed(alpha: float, n_surrogates: int) -> str:
     """Return how many segments make a p below `alpha` possible (or what else is needed)."""
     if 1.0 / (1 + n_surrogates) >= alpha:
         return f"more than {1 / alpha - 1:.0f} surrogates"
-    k = 2
-    while smallest_p(k, n_surrogates) >= alpha:
-        k += 1
-    return f"{k} segments"
+    return f"{math.floor(1 / alpha) + 1} valid segments"

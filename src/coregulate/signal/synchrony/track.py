@@ -120,14 +120,7 @@ class SynchronyTrack:
             added = True
         if added:
             p = self.params
-            self._susy = susy_statistics(
-                self.segments,
-                p.n_surrogates,
-                p.alpha,
-                p.min_segments,
-                p.seed,
-                p.verdict_min_segments,
-            )
+            self._susy = susy_statistics(self.segments, p.n_surrogates, p.alpha, p.min_segments)
         added = False
         while (len(self._conc_r) + 1) * self._cseg <= end:
             a = len(self._conc_r) * self._cseg
