@@ -53,7 +53,8 @@ def main(argv: list[str]) -> None:
     _say(f"{len(pairs)} unrelated pairs of {chunk_s:g} s chunks every {hop_s:g} s")
     if n:
         bound = chance_support.upper_bound_95(hits, n)
-        _say(f"above chance: {hits}/{n} = {100 * hits / n:.1f} % (95 % upper bound {100 * bound:.1f} %)")
+        share = f"{hits}/{n} = {100 * hits / n:.1f} %"
+        _say(f"above chance: {share} (95 % upper bound {100 * bound:.1f} %)")
     reasons = collections.Counter(
         (p.reason or "").split(":")[0].split("(")[0] for p in pairs if p.verdict is None
     )
