@@ -127,13 +127,31 @@ def test_chance_band_pseudo_windows_equal_the_windowed_cross_correlation() -> No
     for i in range(3):  # therapist block
         for h in range(3):  # client block
             if i != h:
-                t = np.concatenate([x[i * block : (i + 1) * block]])
+                t = x[i * block : (i + 1) * block]
                 c = y[h * block : (h + 1) * block]
                 r = wcc_windows(t, c, np.array([block]), w, lag).r[0]
                 expected.append(np.max(np.abs(r)))
     value, reason = band.band()
     assert reason == "" and value is not None
     assert value == pytest.approx(np.percentile(expected, 95, method="weibull"), abs=1e-12)
+
+
+def test_chance_band_keeps_only_the_most_recent_blocks() -> None:
+    """Bounded memory: after 8 blocks with room for 5, the band is that of the last 5."""
+    rng = np.random.default_rng(2)
+    w, lag = 30, 4
+    block = w + 2 * lag
+    x = np.cumsum(rng.standard_normal(block * 8))
+    y = np.cumsum(rng.standard_normal(block * 8))
+    ring, fresh = ChanceBand(w, lag, 3, 5), ChanceBand(w, lag, 3, 5)
+    for b in range(8):
+        ring.add(x[b * block : (b + 1) * block], y[b * block : (b + 1) * block])
+        if b >= 3:
+            fresh.add(x[b * block : (b + 1) * block], y[b * block : (b + 1) * block])
+    assert ring.band()[0] == fresh.band()[0] is not None
+    gappy = ChanceBand(w, lag, 3, 5)
+    gappy.add(np.full(block, np.nan), y[:block])
+    assert gappy.band() == (None, gappy.band()[1]) and "needs 3" in gappy.band()[1]
 
 
 def test_real_strangers_windows_exceed_their_chance_band_about_five_percent() -> None:
