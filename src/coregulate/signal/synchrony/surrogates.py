@@ -16,10 +16,12 @@ all such pairs as the surrogates, as SUSY does,
     ES = (mean Z_real − mean Z_pseudo) / SD(Z_pseudo)      (SD with n − 1)
 
 "Above chance" (this project's addition, for the live display): the mean real |Z|
-is compared with the mean |Z| of random re-pairings of all valid segments
-(derangements: every segment paired with another's), p = (1 + #{surrogate ≥
-real}) / (1 + n_surrogates), one-sided. Segments with missing or constant data are
-left out of both. Note: SUSY computes R's ``ccf`` (segment-wide mean, divisor n);
+against the client's segments shifted circularly by d = 1..k-1 segments
+(`rotation_p`), p = (1 + #{shift ≥ real}) / k, one-sided; a verdict only once p
+can be below alpha (21 valid segments at 0.05). Random re-pairings (derangements)
+were used before and called unrelated real people "above chance" too often
+(docs/synchrony.md, section 3). Segments with missing or constant data are left
+out of both. Note: SUSY computes R's ``ccf`` (segment-wide mean, divisor n);
 here each lag is a Pearson r on its overlap, as in the windowed cross-correlation.
 """
 
