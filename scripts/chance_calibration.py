@@ -2,7 +2,7 @@
 
 Usage::
 
-    PYTHONPATH=src:tests python scripts/chance_calibration.py [CHUNK_S HOP_S] [--no-beat-screen]
+    PYTHONPATH=src:tests python scripts/chance_calibration.py [CHUNK_S HOP_S]
 
 Data: pyhrv's real NN series (tests/data/pyhrv, BSD licence). Every pair of disjoint
 CHUNK_S-second chunks (starting every HOP_S seconds; default 720 and 60) is analysed
@@ -11,11 +11,6 @@ as an unrelated client and therapist through the public offline entry point
 of pairs called "above chance" with its one-sided 95 % Clopper-Pearson upper bound,
 why the others have no verdict, the share of windows whose largest |r| exceeds
 their chance band, and the strangers' peak |r| (median, 90th percentile).
-
-``--no-beat-screen`` turns off the synchrony grid's own 20 % beat screen
-(`grid.BeatScreen`), which on these real series rejects a beat about once a
-minute and so voids most 30 s segments; it shows the calibration of the statistics
-themselves on an uninterrupted feed.
 """
 
 from __future__ import annotations
@@ -35,11 +30,6 @@ def _say(text: str) -> None:
 
 def main(argv: list[str]) -> None:
     """Print the calibration numbers for the chunking given on the command line."""
-    if "--no-beat-screen" in argv:
-        import coregulate.signal.synchrony.grid as grid
-
-        grid.BeatScreen.__init__.__defaults__ = (float("inf"),)
-        argv = [a for a in argv if a != "--no-beat-screen"]
     chunk_s, hop_s = (float(argv[0]), float(argv[1])) if len(argv) >= 2 else (720.0, 60.0)
     chance_support.CHUNK_S = chunk_s
     start = time.perf_counter()
