@@ -24,6 +24,7 @@ from coregulate.commands._common import (
     simulated_duration_s,
     want_headless,
 )
+from coregulate.commands._lsl import add_lsl_arguments, lsl_options
 
 ORDER = 10
 log = logging.getLogger("coregulate")
@@ -65,12 +66,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="let allow-listed viewers on other machines watch, encrypted, at ENDPOINT "
         "(e.g. tcp://192.0.2.10:5603); needs `coregulate keys` first (docs/security.md)",
     )
+    add_lsl_arguments(demo)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate demo`; return the exit code."""
     from coregulate.bus.endpoints import Endpoints
 
+    try:
+        lsl = lsl_options(args)
+    except ValueError as exc:
+        log.error("%s", exc)
+        return ex.USAGE
     headless = want_headless(args.headless)
     duration_s = simulated_duration_s(args.duration, headless)
     viewers = None
@@ -83,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
             log.error("%s", exc)
             return ex.USAGE
     options = new_session_options(
-        args, "demo", duration_s=duration_s, seed=args.seed, viewers=viewers
+        args, "demo", duration_s=duration_s, seed=args.seed, viewers=viewers, lsl=lsl
     )
     if options is None:
         return ex.USAGE
