@@ -154,12 +154,16 @@ class LslOptions:
         Record the markers of the LSL ``Markers`` stream of this name (`--lsl-markers`).
     resolve_timeout_s
         How long one search for an LSL stream waits.
+    wait_for_consumers_s
+        Before the session clock starts, wait up to this long until every outlet has
+        a consumer (LabRecorder recording them), so the recording holds the first beat.
     """
 
     out: bool = True
     lab: bool = False
     markers_from: str | None = None
     resolve_timeout_s: float = 1.0
+    wait_for_consumers_s: float = 0.0
 
     def to_meta(self) -> dict[str, Any]:
         """Return the options as recorded in the session's metadata."""

@@ -43,6 +43,7 @@ KIND_LSL_REFUSED: Final = "lsl-refused"  # data: JSON {"kind", "error"}
 MIN_BEAT_SPACING_S: Final = 0.2  # a chunk of RR samples closer than this (>300 bpm): absurd
 FUTURE_SLACK_NS: Final = 2_000_000_000  # a beat stamped further ahead than this: refused
 POLL_S: Final = 0.02
+MAX_PER_EVENT: Final = 64  # beats (or 4x as many ECG samples) per event, well inside the bus limits
 
 
 def _json(obj: Any) -> bytes:
@@ -117,9 +118,16 @@ class LslStrap:
         if not len(stamps):
             return []
         values = np.asarray(samples, dtype=float).reshape(len(stamps), -1)[:, 0]
-        if reader.type == "ecg":
-            return self._ecg(reader, values * reader.uv_per_unit, stamps)
-        return self._rr(values, stamps)
+        if reader.type != "ecg":
+            return self._rr(values, stamps)
+        step = 4 * MAX_PER_EVENT
+        return [
+            event
+            for i in range(0, len(stamps), step)
+            for event in self._ecg(
+                reader, values[i : i + step] * reader.uv_per_unit, stamps[i : i + step]
+            )
+        ]
 
     def _rr(self, rr_ms: np.ndarray, stamps: np.ndarray) -> list[SourceEvent]:
         """Return one event per run of acceptable beats, and one per refused sample."""
@@ -144,6 +152,8 @@ class LslStrap:
                 run.update(t_ns=[], rr_ms=[], lsl_s=[])
 
         for rr, lsl_s in zip(rr_ms.tolist(), stamps.tolist(), strict=True):
+            if len(run["t_ns"]) >= MAX_PER_EVENT:
+                close_run()
             t_ns = self._map.session_ns(lsl_s)
             problem = (
                 ("not a number", f"RR sample {rr!r}: not a number")

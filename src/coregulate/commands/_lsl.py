@@ -30,6 +30,14 @@ def add_lsl_arguments(parser: argparse.ArgumentParser, markers_in: bool = False)
         action="store_true",
         help="let LSL streams reach (and come from) the lab network: unencrypted",
     )
+    parser.add_argument(
+        "--lsl-wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="with --lsl: before the session starts, wait up to SECONDS until every stream "
+        "is being recorded (LabRecorder), so the recording holds the first beat",
+    )
     if markers_in:
         parser.add_argument(
             "--lsl-markers",
@@ -66,4 +74,9 @@ def lsl_options(args: argparse.Namespace, strap_names: tuple[str, ...] = ()) -> 
     markers = getattr(args, "lsl_markers", None)
     if not args.lsl and not markers:
         return None  # only lsl: straps, read in the acquisition process
-    return LslOptions(out=bool(args.lsl), lab=bool(args.lsl_lab), markers_from=markers)
+    return LslOptions(
+        out=bool(args.lsl),
+        lab=bool(args.lsl_lab),
+        markers_from=markers,
+        wait_for_consumers_s=max(0.0, args.lsl_wait),
+    )

@@ -107,6 +107,18 @@ class LslBridge:
         self._events: queue.Queue = queue.Queue()
         self._reader = MarkerReader(pylsl, opts, self._events) if opts.markers_from else None
 
+    def wait_for_consumers(self) -> bool:
+        """Wait (up to the configured time) until every outlet has a consumer; True if so."""
+        limit_s = self.config.options.wait_for_consumers_s
+        if self.outlets is None or limit_s <= 0:
+            return True
+        deadline = time.monotonic() + limit_s
+        for name, outlet in self.outlets.outlets.items():
+            if not outlet.wait_for_consumers(max(0.0, deadline - time.monotonic())):
+                log.warning("LSL: nobody reads %s after %g s; starting anyway", name, limit_s)
+                return False
+        return True
+
     def clock_payload(self) -> dict[str, Any]:
         """Return the ``lsl.clock`` payload: the mapping, the scope and every outlet."""
         assert self.clock_map is not None
@@ -190,6 +202,7 @@ def run_bridge(bridge: LslBridge, clock_queue: Any, ready: Any, stop: Any) -> bo
         if not wait_until_subscribed(producer, subscriber):
             log.error("the LSL bridge could not reach the hub at %s", cfg.output_endpoint)
             return False
+        bridge.wait_for_consumers()
         ready.set()
         clock: SessionClock = clock_queue.get(timeout=120)
         bridge.start(clock, producer)
