@@ -151,7 +151,7 @@ class Session:
             self._spawn(
                 "lsl", run_lsl_process, lsl_config, lsl_ready, self._lsl_clock, opts.log_level
             )
-            self._wait(lsl_ready, "lsl", 30)
+            self._wait(lsl_ready, "lsl", 30 + opts.lsl.wait_for_consumers_s)
         self.clock = SessionClock.start(opts.speed)
         self._producer = BusProducer(ep.input, "session")
         self._producer.send(

@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 SOURCE = "lsl"
 TOPIC_LSL_CLOCK = "lsl.clock"
+LINGER_S = 0.5  # outlets stay open this long after the session's last sample
 MAX_MARKER_CHARS = 500  # a marker is a short label; a longer sample is cut, and counted
 _TOPICS = (f"{TOPIC_BEAT}.", f"{TOPIC_METRICS}.", TOPIC_SYNC, TOPIC_MARKER, TOPIC_RATING)
 
@@ -186,10 +187,16 @@ class LslBridge:
         }
 
     def close(self) -> None:
-        """Stop reading markers and close the outlets (LabRecorder sees them go)."""
+        """Stop reading markers and close the outlets (LabRecorder sees them go).
+
+        An inlet that notices its outlet gone drops what it had not yet handed to
+        its reader (liblsl), so the outlets stay open `LINGER_S` for the last samples.
+        """
         if self._reader is not None:
             self._reader.stop.set()
             self._reader.join(5.0)
+        if self.outlets is not None:
+            time.sleep(LINGER_S)
         self.outlets = None
 
 

@@ -1,0 +1,133 @@
+"""`--lsl`: a session's streams, read by real pylsl inlets on this computer (machine scope)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from coregulate.acquisition import lsl as lsl_module
+from coregulate.acquisition.lsl import MISSING_PYLSL, ClockMap, LslOptions, lsl_config_text
+from coregulate.bus.envelope import TOPIC_MARKER
+from coregulate.bus.producer import BusProducer, sender_source
+from coregulate.commands import _exit_codes as ex
+from coregulate.recordings.lsl_streams import stream_defs
+from coregulate.session import DemoOptions, Session
+from coregulate.signal import catalogue
+from coregulate.ui.markers import marker_payload
+from lsl_support import RESOLVE_S, InletReader, machine_pylsl, recorded, recorded_beats
+
+
+def _open_inlets(pylsl: Any, found: dict[str, Any]) -> None:
+    """Open an inlet on every session outlet as soon as it appears (LabRecorder's part)."""
+    for d in stream_defs():
+        infos = pylsl.resolve_byprop("name", d.name, 1, 3 * RESOLVE_S)
+        assert infos, f"{d.name} never appeared"
+        inlet = pylsl.StreamInlet(infos[0], max_buflen=360, recover=False)
+        inlet.open_stream(timeout=RESOLVE_S)
+        found[d.name] = inlet
+
+
+def _run_demo_read_by_inlets(pylsl: Any, out: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run a short demo with --lsl, read by inlets opened before its clock starts."""
+    options = DemoOptions(
+        out=out, duration_s=90.0, speed=30.0, seed=3, lsl=LslOptions(wait_for_consumers_s=30)
+    )
+    inlets: dict[str, Any] = {}
+    reader = threading.Thread(target=_open_inlets, args=(pylsl, inlets), daemon=True)
+    reader.start()
+    with Session(options) as session:
+        session.start()  # waits until every outlet has its inlet
+        reader.join(5)
+        pulled = InletReader(inlets)
+        assert session.clock is not None
+        # A marker from the window: its producer, its payload.
+        producer = BusProducer(options.endpoints.input, sender_source("ui"))
+        t_mark_ns = session.clock.now_ns()
+        payload = marker_payload("note", t_mark_ns, "checked by LSL")
+        producer.send(TOPIC_MARKER, payload, t_mark_ns)
+        assert producer.flush(5.0)
+        producer.close()
+        while not session.finished():
+            threading.Event().wait(0.05)
+    return pulled.join(), payload
+
+
+def test_a_demo_sessions_streams_carry_what_the_file_records(tmp_path: Path) -> None:
+    pylsl = machine_pylsl()
+    out = tmp_path / "s.sqlite"
+    samples, marker = _run_demo_read_by_inlets(pylsl, out)
+    (clock_body,) = recorded(out, "lsl.clock")
+    clock = ClockMap(
+        clock_body["monotonic_anchor_ns"],
+        clock_body["speed"],
+        clock_body["lsl_minus_monotonic_s"],
+        clock_body["uncertainty_s"],
+    )
+    for role in ("client", "therapist"):
+        t_ns, rr_ms, _ = recorded_beats(out, role)
+        values, stamps = samples[f"coregulate-{role}-rr"]
+        assert len(t_ns) > 50
+        # Every recorded beat, same values, stamped at the mapped beat time (±1 ms).
+        assert [v[0] for v in values] == rr_ms
+        assert len(stamps) == len(t_ns)
+        worst_s = max(abs(s - clock.lsl_s(t)) for s, t in zip(stamps, t_ns, strict=True))
+        assert worst_s < 1e-3
+        hr, _ = samples[f"coregulate-{role}-hr"]
+        assert [h[0] for h in hr] == pytest.approx([60000.0 / r for r in rr_ms])
+        metrics, _ = samples[f"coregulate-{role}-metrics"]
+        assert len(metrics) == len(recorded(out, f"metrics.{role}"))
+    sync, _ = samples["coregulate-sync"]
+    assert len(sync) == sum(1 for b in recorded(out, "sync") if not b.get("final"))
+    events, stamps = samples["coregulate-markers"]
+    mine = [json.loads(e[0]) for e in events]
+    assert {"event": "marker", "kind": "note", "id": marker["id"], "note": "checked by LSL"} in mine
+    at = stamps[mine.index(next(m for m in mine if m.get("id") == marker["id"]))]
+    assert abs(at - clock.lsl_s(marker["t_ns"])) < 1e-3
+
+
+def test_stream_metadata_is_xdf_style_with_units_and_a_stable_source_id(tmp_path: Path) -> None:
+    pylsl = machine_pylsl()
+    from coregulate.recordings.lsl_streams import source_id, stream_info
+
+    meta = {"client_id": "c-17", "therapist_id": "t-2", "software": "coregulate 0.1.0"}
+    metrics = next(d for d in stream_defs() if d.name == "coregulate-client-metrics")
+    info = stream_info(pylsl, metrics, {**meta, "parameters": {"hrv": {"window_s": 60}}})
+    chan = info.desc().child("channels").child("channel")
+    got = []
+    while not chan.empty():
+        got.append((chan.child_value("label"), chan.child_value("unit")))
+        chan = chan.next_sibling()
+    assert got == [(m.name, m.unit) for m in catalogue.metrics()]
+    person = info.desc().child("coregulate")
+    assert person.child_value("person_id") == "c-17"
+    assert person.child("parameters").child("hrv").child_value("window_s") == "60"
+    # The same dyad gets the same ids in a restarted session; another dyad does not.
+    assert info.source_id() == source_id(dict(meta), metrics.name)
+    assert source_id({**meta, "client_id": "c-18"}, metrics.name) != info.source_id()
+
+
+def test_the_generated_config_keeps_lsl_on_this_computer() -> None:
+    text = lsl_config_text(lab=False)
+    assert text is not None
+    assert "ResolveScope = machine" in text and "ListenAddress = 127.0.0.1" in text
+    assert lsl_config_text(lab=True) is None  # the lab's own lsl_api.cfg applies
+
+
+def test_lsl_without_pylsl_is_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    from coregulate.cli import main
+
+    monkeypatch.setitem(sys.modules, "pylsl", None)  # `import pylsl` raises ImportError
+    monkeypatch.setattr(lsl_module, "_loaded", {})
+    with caplog.at_level(logging.ERROR):
+        code = main(["demo", "--lsl", "--headless", "--out", str(tmp_path / "s.sqlite")])
+    assert code == ex.USAGE
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == [MISSING_PYLSL]
+    assert not (tmp_path / "s.sqlite").exists()
