@@ -50,17 +50,17 @@ class LslFeed:
 
     def _rr(self, body: dict[str, Any]) -> None:
         pub = self._pub
-        keep = pub._unpublished(body["t_ns"])
+        keep = pub._unpublished(body["beat_t_ns"])
         if not keep:
             return
         rr_ms = [body["rr_ms"][i] for i in keep]
         pub.beats += len(keep)
         pub._send_beats(
             {
-                "t_ns": [body["t_ns"][i] for i in keep],
+                "t_ns": [body["beat_t_ns"][i] for i in keep],
                 "rr_ms": rr_ms,
                 "rr_ticks": None,
-                "gap_before": bool(body["gap_before"]) or len(keep) < len(body["t_ns"]),
+                "gap_before": bool(body["gap_before"]) or len(keep) < len(body["beat_t_ns"]),
                 "hr_bpm": round(60000.0 * len(rr_ms) / sum(rr_ms)),
                 "contact": None,
                 "source": "lsl",

@@ -37,7 +37,8 @@ from coregulate.signal.artifacts import MAX_RR_MS
 
 log = logging.getLogger(__name__)
 
-KIND_LSL_RR: Final = "lsl-rr"  # data: JSON {"t_ns", "rr_ms", "lsl_s", "gap_before"}
+# data: JSON {"beat_t_ns", "rr_ms", "lsl_s", "gap_before"} ("t_ns" is the envelope's scalar)
+KIND_LSL_RR: Final = "lsl-rr"
 KIND_LSL_ECG: Final = "lsl-ecg"  # data: JSON {"rate_hz", "t_last_ns", "uv", "lsl_s_last"}
 KIND_LSL_REFUSED: Final = "lsl-refused"  # data: JSON {"kind", "error"}
 MIN_BEAT_SPACING_S: Final = 0.2  # a chunk of RR samples closer than this (>300 bpm): absurd
@@ -141,18 +142,18 @@ class LslStrap:
                 )
             ]
         events: list[SourceEvent] = []
-        run: dict[str, list[Any]] = {"t_ns": [], "rr_ms": [], "lsl_s": []}
+        run: dict[str, list[Any]] = {"beat_t_ns": [], "rr_ms": [], "lsl_s": []}
         latest_ns = self._clock.now_ns() + FUTURE_SLACK_NS
 
         def close_run() -> None:
-            if run["t_ns"]:
+            if run["beat_t_ns"]:
                 body = {**run, "gap_before": self._gap}
                 events.append(self._event(data=_json(body), kind=KIND_LSL_RR))
                 self._gap = False
-                run.update(t_ns=[], rr_ms=[], lsl_s=[])
+                run.update(beat_t_ns=[], rr_ms=[], lsl_s=[])
 
         for rr, lsl_s in zip(rr_ms.tolist(), stamps.tolist(), strict=True):
-            if len(run["t_ns"]) >= MAX_PER_EVENT:
+            if len(run["beat_t_ns"]) >= MAX_PER_EVENT:
                 close_run()
             t_ns = self._map.session_ns(lsl_s)
             problem = (
@@ -165,7 +166,7 @@ class LslStrap:
                 else None
             )
             if problem is None:
-                run["t_ns"].append(t_ns)
+                run["beat_t_ns"].append(t_ns)
                 run["rr_ms"].append(rr)
                 run["lsl_s"].append(lsl_s)
                 continue
