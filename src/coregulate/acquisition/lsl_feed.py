@@ -35,7 +35,8 @@ class LslFeed:
         assert event.data is not None
         body: dict[str, Any] = json.loads(event.data)
         pub = self._pub
-        if event.kind == KIND_LSL_REFUSED:
+        if event.kind == KIND_LSL_REFUSED:  # `n` refused at once: counted, flagged once
+            pub.bad_payloads[body["kind"]] += max(0, int(body.get("n", 1)) - 1)
             pub._flag(event.t_ns, body["kind"], body["error"])
             return
         pub.notifications += 1

@@ -40,8 +40,8 @@ log = logging.getLogger(__name__)
 # data: JSON {"beat_t_ns", "rr_ms", "lsl_s", "gap_before"} ("t_ns" is the envelope's scalar)
 KIND_LSL_RR: Final = "lsl-rr"
 KIND_LSL_ECG: Final = "lsl-ecg"  # data: JSON {"rate_hz", "t_last_ns", "uv", "lsl_s_last"}
-KIND_LSL_REFUSED: Final = "lsl-refused"  # data: JSON {"kind", "error"}
-MIN_BEAT_SPACING_S: Final = 0.2  # a chunk of RR samples closer than this (>300 bpm): absurd
+KIND_LSL_REFUSED: Final = "lsl-refused"  # data: JSON {"kind", "error", "n"}
+MIN_BEAT_SPACING_S: Final = 0.2  # a beat closer than this to the last (>300 bpm): absurd
 FUTURE_SLACK_NS: Final = 2_000_000_000  # a beat stamped further ahead than this: refused
 POLL_S: Final = 0.02
 MAX_PER_EVENT: Final = 64  # beats (or 4x as many ECG samples) per event, well inside the bus limits
@@ -62,13 +62,15 @@ class LslStrap:
         self._retry_s = retry_s
         self._map: ClockMap | None = None
         self._gap = True  # the next beat starts a segment
+        self._last_ns: int | None = None  # the last beat passed on
 
     def _event(self, **fields: Any) -> SourceEvent:
         return SourceEvent(self.role, self._clock.now_ns(), **fields)
 
-    def _refused(self, kind: str, error: str) -> SourceEvent:
+    def _refused(self, kind: str, error: str, n: int = 1) -> SourceEvent:
         self._gap = True
-        return self._event(data=_json({"kind": kind, "error": error}), kind=KIND_LSL_REFUSED)
+        body = {"kind": kind, "error": error, "n": n}
+        return self._event(data=_json(body), kind=KIND_LSL_REFUSED)
 
     async def events(self) -> AsyncIterator[SourceEvent]:
         """Yield status changes and samples until cancelled (a vanished stream is waited for)."""
@@ -130,19 +132,32 @@ class LslStrap:
             )
         ]
 
+    def _problem(self, rr: float, t_ns: int, latest_ns: int) -> tuple[str, str] | None:
+        """Return why the beat (`rr` ms at session time `t_ns`) is refused, or None."""
+        if not np.isfinite(rr):
+            return "not a number", f"RR sample {rr!r}: not a number"
+        if not 0 < rr <= MAX_RR_MS:
+            return "implausible RR", f"RR {rr:g} ms outside (0, {MAX_RR_MS:g}]"
+        if t_ns > latest_ns:
+            return "time in the future", f"beat stamped {(t_ns - latest_ns) / 1e9:.1f} s ahead"
+        if self._last_ns is not None and t_ns - self._last_ns < MIN_BEAT_SPACING_S * 1e9:
+            return (
+                "absurd rate",
+                f"beats {(t_ns - self._last_ns) / 1e6:.0f} ms apart (a heart beats at most "
+                f"every {MIN_BEAT_SPACING_S * 1e3:.0f} ms)",
+            )
+        return None
+
     def _rr(self, rr_ms: np.ndarray, stamps: np.ndarray) -> list[SourceEvent]:
-        """Return one event per run of acceptable beats, and one per refused sample."""
+        """Return one event per run of acceptable beats, and one per kind of refusal.
+
+        Refusals of one chunk are reported once per kind with their number, so a
+        flood of bad samples is one flag, not a flood of bus messages.
+        """
         assert self._map is not None
-        if len(stamps) >= 5 and np.median(np.diff(stamps)) < MIN_BEAT_SPACING_S:
-            return [
-                self._refused(
-                    "absurd rate",
-                    f"{len(stamps)} RR samples {np.median(np.diff(stamps)) * 1e3:.0f} ms apart "
-                    f"(a heart beats at most every {MIN_BEAT_SPACING_S * 1e3:.0f} ms); left out",
-                )
-            ]
         events: list[SourceEvent] = []
         run: dict[str, list[Any]] = {"beat_t_ns": [], "rr_ms": [], "lsl_s": []}
+        refused: dict[str, list[Any]] = {}
         latest_ns = self._clock.now_ns() + FUTURE_SLACK_NS
 
         def close_run() -> None:
@@ -156,23 +171,21 @@ class LslStrap:
             if len(run["beat_t_ns"]) >= MAX_PER_EVENT:
                 close_run()
             t_ns = self._map.session_ns(lsl_s)
-            problem = (
-                ("not a number", f"RR sample {rr!r}: not a number")
-                if not np.isfinite(rr)
-                else ("implausible RR", f"RR {rr:g} ms outside (0, {MAX_RR_MS:g}]")
-                if not 0 < rr <= MAX_RR_MS
-                else ("time in the future", f"beat stamped {(t_ns - latest_ns) / 1e9:.1f} s ahead")
-                if t_ns > latest_ns
-                else None
-            )
+            problem = self._problem(rr, t_ns, latest_ns)
             if problem is None:
+                self._last_ns = t_ns
                 run["beat_t_ns"].append(t_ns)
                 run["rr_ms"].append(rr)
                 run["lsl_s"].append(lsl_s)
                 continue
             close_run()
-            events.append(self._refused(*problem))
+            self._gap = True
+            refused.setdefault(problem[0], [problem[1], 0])[1] += 1
         close_run()
+        for kind, (error, n) in refused.items():
+            events.append(
+                self._refused(kind, error if n == 1 else f"{error} (and {n - 1} more)", n)
+            )
         return events
 
     def _ecg(self, reader: LslInlet, uv: np.ndarray, stamps: np.ndarray) -> list[SourceEvent]:
