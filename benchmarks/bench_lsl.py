@@ -104,9 +104,7 @@ def run_benchmark(duration_s: float) -> Result:
         (clock_row,) = sqlite3.connect(out).execute(
             "SELECT payload FROM messages WHERE topic = 'lsl.clock'"
         )
-        body = json.loads(clock_row[0])
-        fields = ("monotonic_anchor_ns", "speed", "lsl_minus_monotonic_s", "uncertainty_s")
-        clock = ClockMap(*(body[k] for k in fields))
+        clock = ClockMap.from_dict(json.loads(clock_row[0]))
         total_ms, hub_ms, mismatched = [], [], 0
         for role, samples in got.items():
             beats = _known_at(out, role)

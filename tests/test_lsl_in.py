@@ -58,8 +58,7 @@ def _end(proc: subprocess.Popen) -> str:
 
 def _clock(out: Path) -> ClockMap:
     (body,) = recorded(out, "lsl.clock")
-    fields = ("monotonic_anchor_ns", "speed", "lsl_minus_monotonic_s", "uncertainty_s")
-    return ClockMap(*(body[f] for f in fields))
+    return ClockMap.from_dict(body)
 
 
 def _push(outlet: Any, values: np.ndarray, stamps: np.ndarray) -> None:

@@ -63,12 +63,7 @@ def test_a_demo_sessions_streams_carry_what_the_file_records(tmp_path: Path) -> 
     out = tmp_path / "s.sqlite"
     samples, marker = _run_demo_read_by_inlets(pylsl, out)
     (clock_body,) = recorded(out, "lsl.clock")
-    clock = ClockMap(
-        clock_body["monotonic_anchor_ns"],
-        clock_body["speed"],
-        clock_body["lsl_minus_monotonic_s"],
-        clock_body["uncertainty_s"],
-    )
+    clock = ClockMap.from_dict(clock_body)
     for role in ("client", "therapist"):
         t_ns, rr_ms, _ = recorded_beats(out, role)
         values, stamps = samples[f"coregulate-{role}-rr"]
@@ -131,3 +126,22 @@ def test_lsl_without_pylsl_is_one_clear_line(
     assert code == ex.USAGE
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == [MISSING_PYLSL]
     assert not (tmp_path / "s.sqlite").exists()
+
+
+def test_the_clock_mapping_round_trips_and_follows_the_speed() -> None:
+    # Session time 30 s at speed 30 is one host second after the anchor (docs/lsl.md).
+    clock = ClockMap(monotonic_anchor_ns=5_000_000_000, speed=30.0, lsl_minus_monotonic_s=0.25,
+                     uncertainty_s=1e-7)  # fmt: skip
+    assert clock.lsl_s(30_000_000_000) == pytest.approx(5.0 + 1.0 + 0.25, abs=1e-12)
+    for t_ns in (0, 1, 12_345_678_901, -3_000_000_000):
+        assert abs(clock.session_ns(clock.lsl_s(t_ns)) - t_ns) <= 30  # float rounding only
+    assert ClockMap.from_dict(clock.to_dict()) == clock
+
+
+def test_lsl_lab_without_lsl_is_refused(caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
+    from coregulate.cli import main
+
+    with caplog.at_level(logging.ERROR):
+        code = main(["demo", "--lsl-lab", "--headless", "--out", str(tmp_path / "s.sqlite")])
+    assert code == ex.USAGE
+    assert "--lsl-lab needs --lsl" in caplog.text

@@ -126,6 +126,16 @@ class ClockMap:
         assert best is not None
         return cls(monotonic_anchor_ns, float(speed), best[1], best[0] / 2e9)
 
+    @classmethod
+    def from_dict(cls, body: dict[str, Any]) -> ClockMap:
+        """Return the mapping recorded as `body` (an ``lsl.clock`` payload, `to_dict`)."""
+        return cls(
+            int(body["monotonic_anchor_ns"]),
+            float(body["speed"]),
+            float(body["lsl_minus_monotonic_s"]),
+            float(body["uncertainty_s"]),
+        )
+
     def lsl_s(self, t_ns: int | float) -> float:
         """Return the LSL time of session time `t_ns`."""
         return (self.monotonic_anchor_ns + t_ns / self.speed) / 1e9 + self.lsl_minus_monotonic_s
