@@ -39,12 +39,22 @@ from _harness import (
     temp_folder,
 )
 from coregulate.acquisition.lsl import ClockMap, LslOptions, load_pylsl
+from coregulate.recordings.lsl_streams import stream_defs
 from coregulate.session import DemoOptions, Session
 
 NAME = "lsl"
 TITLE = "LSL out: added latency from a beat to its LSL sample"
 GOAL_P99_MS = 50.0  # well inside one beat (≥ 300 ms): a lab's event-locked analysis is unaffected
 COLUMNS = latency_columns("span", "beats")
+
+
+def _open_others(pylsl: Any, held: list[Any]) -> None:
+    """Open an inlet on every other outlet (LabRecorder records them all; the session waits)."""
+    for d in stream_defs():
+        if not d.name.endswith("-rr"):
+            inlet = pylsl.StreamInlet(pylsl.resolve_byprop("name", d.name, 1, 30.0)[0])
+            inlet.open_stream(timeout=10.0)
+            held.append(inlet)
 
 
 def _read(pylsl: Any, name: str, got: list[tuple[float, float, float]], stop: Any) -> None:
@@ -83,10 +93,11 @@ def run_benchmark(duration_s: float) -> Result:
     pylsl = load_pylsl(lab=False)
     got: dict[str, list[tuple[float, float, float]]] = {"client": [], "therapist": []}
     stop = threading.Event()
+    held: list[Any] = []
     readers = [
         threading.Thread(target=_read, args=(pylsl, f"coregulate-{r}-rr", got[r], stop))
         for r in got
-    ]
+    ] + [threading.Thread(target=_open_others, args=(pylsl, held))]
     with temp_folder() as folder:
         out = folder / "s.sqlite"
         options = DemoOptions(
