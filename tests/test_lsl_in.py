@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from coregulate.acquisition.lsl import ClockMap
+from coregulate.sessionfile.access import SessionFileError
 from lsl_support import (
     bitalino_ecg_uv_130hz,
     ecg_outlet,
@@ -138,3 +140,37 @@ def test_an_ecg_outlet_gives_neurokit2s_r_peaks(tmp_path: Path) -> None:
     inner = reference_s[(reference_s > t0_s + 6.0) & (reference_s < reference_s[-1] - 3.0)]
     assert len(inner) > 10
     assert all(np.min(np.abs(beats_s - r)) <= 0.010 for r in inner)
+
+
+def test_a_hostile_stream_is_refused_and_counted_and_the_session_goes_on(tmp_path: Path) -> None:
+    pylsl = machine_pylsl()
+    name = unique("test-hostile")
+    eeg = rr_outlet(pylsl, name, kind="EEG")  # the right name, the wrong type
+    proc, out = _monitor(tmp_path, f"lsl:{name}")
+    try:
+        deadline = time.monotonic() + 30.0
+        while not out.exists() or not _flags(out):  # refused before anything else
+            assert time.monotonic() < deadline and proc.poll() is None, "no refusal recorded"
+            time.sleep(0.2)
+        good = rr_outlet(pylsl, name)  # then a proper RR stream of that name, sending NaN
+        wait_for_consumer(good, 15.0)
+        now_s = pylsl.local_clock()
+        _push(good, np.array([810.0, np.nan, 790.0]), np.array([now_s - 2, now_s - 1, now_s]))
+        time.sleep(1.0)
+    finally:
+        err = _end(proc)
+    flags = _flags(out)
+    assert [f["kind"] for f in flags] == ["wrong type", "not a number"]
+    assert flags[-1]["counts"] == {"wrong type": 1, "not a number": 1}
+    assert f"LSL stream {name!r} has type 'EEG', not RR or ECG" in err  # said plainly
+    _, rr_ms, gaps = recorded_beats(out, "client")
+    assert rr_ms == [810.0, 790.0] and gaps == [True, True]
+    assert recorded_beats(out, "therapist")[1]  # the other strap never stopped
+    del eeg
+
+
+def _flags(out: Path) -> list[dict]:
+    try:
+        return [b for b in recorded(out, "status.client") if b["status"] == "bad payload"]
+    except (SessionFileError, sqlite3.Error):  # the file is being created
+        return []
