@@ -21,6 +21,7 @@ from coregulate.session import DemoOptions, Session
 from coregulate.signal import catalogue
 from coregulate.ui.markers import marker_payload
 from lsl_support import RESOLVE_S, InletReader, machine_pylsl, recorded, recorded_beats
+from xdf_writer import write_xdf
 
 
 def _open_inlets(pylsl: Any, found: dict[str, Any]) -> None:
@@ -77,6 +78,7 @@ def test_a_demo_sessions_streams_carry_what_the_file_records(tmp_path: Path) -> 
         assert [h[0] for h in hr] == pytest.approx([60000.0 / r for r in rr_ms])
         metrics, _ = samples[f"coregulate-{role}-metrics"]
         assert len(metrics) == len(recorded(out, f"metrics.{role}"))
+    _labrecorder_file_imports_the_same_beats(tmp_path, samples, out)
     sync, _ = samples["coregulate-sync"]
     assert len(sync) == sum(1 for b in recorded(out, "sync") if not b.get("final"))
     events, stamps = samples["coregulate-markers"]
@@ -84,6 +86,24 @@ def test_a_demo_sessions_streams_carry_what_the_file_records(tmp_path: Path) -> 
     assert {"event": "marker", "kind": "note", "id": marker["id"], "note": "checked by LSL"} in mine
     at = stamps[mine.index(next(m for m in mine if m.get("id") == marker["id"]))]
     assert abs(at - clock.lsl_s(marker["t_ns"])) < 1e-3
+
+
+def _labrecorder_file_imports_the_same_beats(
+    tmp_path: Path, samples: dict[str, Any], out: Path
+) -> None:
+    """What an inlet recorded, written as XDF (as LabRecorder would), imports as the same beats."""
+    from coregulate.recordings.importers import read_xdf
+
+    streams = []
+    for role in ("client", "therapist"):
+        values, stamps = samples[f"coregulate-{role}-rr"]
+        streams.append((f"coregulate-{role}-rr", "RR", stamps, [v[0] for v in values]))
+    xdf = write_xdf(tmp_path / "lab.xdf", streams)
+    names = {role: f"coregulate-{role}-rr" for role in ("client", "therapist")}
+    imported = read_xdf(xdf, names)
+    for role in ("client", "therapist"):
+        got = [rr for n in imported.notifications[role] for rr in n.rr_ms]
+        assert got == pytest.approx(recorded_beats(out, role)[1])
 
 
 def test_stream_metadata_is_xdf_style_with_units_and_a_stable_source_id(tmp_path: Path) -> None:
