@@ -78,7 +78,7 @@ def load_pylsl(lab: bool = False) -> ModuleType:
         import pylsl
     except ImportError:
         raise LslUnavailable(MISSING_PYLSL) from None
-    except RuntimeError as exc:  # pylsl found, but not its shared library
+    except (RuntimeError, OSError) as exc:  # pylsl found, but not its shared library
         raise LslUnavailable(f"pylsl could not load liblsl ({exc})") from None
     text = lsl_config_text(lab)
     if text is not None:
