@@ -88,7 +88,13 @@ class LslInlet:
             except StreamRefused:
                 self._refused.add(uid)
                 raise
-            self._open(info)
+            try:
+                self._open(info)
+            except (self._lsl.util.TimeoutError, self._lsl.util.LostError) as exc:
+                # It went between the search and the connection: not there now.
+                log.info("%s: could not open (%s); looking again", self.name, exc)
+                self.close()
+                return False
             return True
         return False
 

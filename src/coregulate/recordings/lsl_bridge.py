@@ -75,23 +75,32 @@ class MarkerReader(threading.Thread):
         self.stop = threading.Event()
 
     def run(self) -> None:
-        """Find, read, and find again, until stopped."""
+        """Find, read, and find again, until stopped (an unforeseen error is logged, retried)."""
         while not self.stop.is_set():
             try:
-                if not self._reader.find():
-                    continue
-            except StreamRefused as exc:
-                self._events.put(("refused", exc.kind, str(exc)))
+                self._read_once()
+            except Exception:
+                log.exception("LSL markers: reading %r failed; trying again", self._reader.name)
+                self._reader.close()
                 self.stop.wait(1.0)
-                continue
-            try:
-                while not self.stop.wait(0.02):
-                    samples, stamps = self._reader.pull()
-                    for sample, lsl_s in zip(samples, stamps.tolist(), strict=True):
-                        self._events.put(("marker", lsl_s, " | ".join(map(str, sample))))
-            except StreamLost as exc:
-                self._events.put(("lost", str(exc)))
         self._reader.close()
+
+    def _read_once(self) -> None:
+        """Find the stream and read it until it vanishes or the reader is stopped."""
+        try:
+            if not self._reader.find():
+                return
+        except StreamRefused as exc:
+            self._events.put(("refused", exc.kind, str(exc)))
+            self.stop.wait(1.0)
+            return
+        try:
+            while not self.stop.wait(0.02):
+                samples, stamps = self._reader.pull()
+                for sample, lsl_s in zip(samples, stamps.tolist(), strict=True):
+                    self._events.put(("marker", lsl_s, " | ".join(map(str, sample))))
+        except StreamLost as exc:
+            self._events.put(("lost", str(exc)))
 
 
 class LslBridge:
@@ -200,6 +209,17 @@ class LslBridge:
         self.outlets = None
 
 
+def _wait_for_clock(clock_queue: Any, stop: Any, timeout_s: float = 120.0) -> SessionClock | None:
+    """Return the session clock once the parent sends it; None if told to stop first."""
+    deadline = time.monotonic() + timeout_s
+    while not stop() and time.monotonic() < deadline:
+        try:
+            return clock_queue.get(timeout=0.2)
+        except queue.Empty:
+            continue
+    return None
+
+
 def run_bridge(bridge: LslBridge, clock_queue: Any, ready: Any, stop: Any) -> bool:
     """Run `bridge` until `stop()`, then drain; return True if the hub confirmed all it sent."""
     cfg = bridge.config
@@ -211,7 +231,9 @@ def run_bridge(bridge: LslBridge, clock_queue: Any, ready: Any, stop: Any) -> bo
             return False
         bridge.wait_for_consumers()
         ready.set()
-        clock: SessionClock = clock_queue.get(timeout=120)
+        clock = _wait_for_clock(clock_queue, stop)
+        if clock is None:
+            return producer.flush(timeout_s=1.0)  # stopped before the session began
         bridge.start(clock, producer)
         quiet_since: float | None = None
         while True:
