@@ -165,3 +165,21 @@ def test_lsl_lab_without_lsl_is_refused(caplog: pytest.LogCaptureFixture, tmp_pa
         code = main(["demo", "--lsl-lab", "--headless", "--out", str(tmp_path / "s.sqlite")])
     assert code == ex.USAGE
     assert "--lsl-lab needs --lsl" in caplog.text
+
+
+def test_lsl_lab_says_plainly_that_the_data_leave_unencrypted(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import argparse
+
+    from coregulate.commands._lsl import lsl_options
+
+    # No liblsl here: this process stays on machine scope (the other tests' LSL).
+    monkeypatch.setattr(lsl_module, "load_pylsl", lambda lab=False: None)
+    args = argparse.Namespace(lsl=True, lsl_lab=True, lsl_markers=None, lsl_wait=0.0)
+    with caplog.at_level(logging.WARNING):
+        options = lsl_options(args)
+    assert options is not None and options.lab and options.to_meta()["scope"] == "lab network"
+    assert "lab network, UNENCRYPTED" in caplog.text
+    default = lsl_options(argparse.Namespace(lsl=True, lsl_lab=False, lsl_markers=None, lsl_wait=0))
+    assert default is not None and not default.lab
