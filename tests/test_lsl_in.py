@@ -49,6 +49,19 @@ def _monitor(tmp_path: Path, client: str, *extra: str) -> tuple[subprocess.Popen
     return proc, out
 
 
+def _replayed_equals_live(tmp_path: Path, out: Path) -> None:
+    """`coregulate replay` of the file gives the client's beats exactly as recorded live."""
+    review = tmp_path / "review.sqlite"
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+    run = subprocess.run(
+        [*CLI, "replay", str(out), "--speed", "20", "--headless", "--out", str(review)],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert recorded(review, "beat.client") == recorded(out, "beat.client")
+    assert recorded(review, "lsl.client") == recorded(out, "lsl.client")
+
+
 def _end(proc: subprocess.Popen) -> str:
     """End the session as Ctrl-C does; return its stderr once it has exited 0."""
     proc.send_signal(signal.SIGINT)
@@ -109,6 +122,7 @@ def test_an_rr_outlet_gives_the_same_beats_and_a_vanished_one_is_a_gap(tmp_path:
     (marker,) = [m for m in recorded(out, "marker") if m.get("from") == f"lsl:{markers_name}"]
     assert marker["text"] == "stimulus onset"
     assert abs(clock.lsl_s(marker["t_ns"]) - now_s) < 1e-3
+    _replayed_equals_live(tmp_path, out)
 
 
 def test_an_ecg_outlet_gives_neurokit2s_r_peaks(tmp_path: Path) -> None:
@@ -140,6 +154,7 @@ def test_an_ecg_outlet_gives_neurokit2s_r_peaks(tmp_path: Path) -> None:
     inner = reference_s[(reference_s > t0_s + 6.0) & (reference_s < reference_s[-1] - 3.0)]
     assert len(inner) > 10
     assert all(np.min(np.abs(beats_s - r)) <= 0.010 for r in inner)
+    _replayed_equals_live(tmp_path, out)
 
 
 def test_a_hostile_stream_is_refused_and_counted_and_the_session_goes_on(tmp_path: Path) -> None:

@@ -65,7 +65,7 @@ def _recording_end_s(args: argparse.Namespace) -> tuple[dict, float] | int:
     try:
         check_intact(args.file)
         original = read_session_payload(args.file)
-        last_raw_ns = last_time_ns(args.file, ("hrm.",))
+        last_raw_ns = last_time_ns(args.file, ("hrm.", "lsl.client", "lsl.therapist"))
     except SessionFileError as exc:
         log.error("%s", exc)
         return ex.BAD_INPUT
