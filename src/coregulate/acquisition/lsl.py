@@ -4,9 +4,10 @@ Lab Streaming Layer (LSL) is unencrypted and announces every stream by multicast
 So unless the user asks for the lab network (`--lsl-lab`), every process that uses
 LSL first hands liblsl a generated configuration (`lsl_config_text`) that keeps
 discovery on this computer: ``ResolveScope = machine`` (queries go to 127.0.0.1
-only, with TTL 0) and the multicast responders bound to 127.0.0.1. liblsl has no
-setting that binds an outlet's TCP data port to loopback; with machine scope
-nothing announces it, and docs/lsl.md says what a firewall adds.
+only, with TTL 0) and the multicast responder bound to 127.0.0.1. liblsl has no
+setting that binds an outlet's service (UDP) and data (TCP) ports to loopback:
+nothing announces them, but a peer that names this host could reach them;
+docs/lsl.md says what a firewall adds.
 
 Time: liblsl's `local_clock()` is the host's monotonic clock in seconds (C++
 ``steady_clock``), as the session clock is (`coregulate.clock`). `ClockMap` holds
