@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -183,3 +184,35 @@ def test_lsl_lab_says_plainly_that_the_data_leave_unencrypted(
     assert "lab network, UNENCRYPTED" in caplog.text
     default = lsl_options(argparse.Namespace(lsl=True, lsl_lab=False, lsl_markers=None, lsl_wait=0))
     assert default is not None and not default.lab
+
+
+def _own_udp_sockets() -> list[tuple[str, int]]:
+    """Return (local address, port) of this process's IPv4 UDP sockets (Linux /proc)."""
+    import os
+    import socket
+    import struct
+
+    inodes = set()
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/self/fd/{fd}")
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    found = []
+    for line in Path("/proc/net/udp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[9] in inodes:
+            addr_hex, port_hex = fields[1].split(":")
+            addr = socket.inet_ntoa(struct.pack("<I", int(addr_hex, 16)))
+            found.append((addr, int(port_hex, 16)))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/net/udp").exists(), reason="reads Linux /proc")
+def test_machine_scope_answers_discovery_on_loopback_only() -> None:
+    pylsl = machine_pylsl()
+    info = pylsl.StreamInfo("coregulate-scope-check", "RR", 1, 0, "double64", "scope-check")
+    outlet = pylsl.StreamOutlet(info)
+    responders = [a for a, port in _own_udp_sockets() if port == 16571]  # liblsl MulticastPort
+    assert responders and set(responders) == {"127.0.0.1"}
+    del outlet
