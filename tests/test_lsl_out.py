@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import sys
 import threading
 from pathlib import Path
@@ -38,7 +39,7 @@ def _open_inlets(pylsl: Any, found: dict[str, Any]) -> None:
 def _run_demo_read_by_inlets(pylsl: Any, out: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run a short demo with --lsl, read by inlets opened before its clock starts."""
     options = DemoOptions(
-        out=out, duration_s=90.0, speed=30.0, seed=3, lsl=LslOptions(wait_for_consumers_s=30)
+        out=out, duration_s=180.0, speed=30.0, seed=3, lsl=LslOptions(wait_for_consumers_s=30)
     )
     inlets: dict[str, Any] = {}
     reader = threading.Thread(target=_open_inlets, args=(pylsl, inlets), daemon=True)
@@ -81,7 +82,17 @@ def test_a_demo_sessions_streams_carry_what_the_file_records(tmp_path: Path) -> 
         assert len(metrics) == len(recorded(out, f"metrics.{role}"))
     _labrecorder_file_imports_the_same_beats(tmp_path, samples, out)
     sync, _ = samples["coregulate-sync"]
-    assert len(sync) == sum(1 for b in recorded(out, "sync") if not b.get("final"))
+    steps = [b for b in recorded(out, "sync") if not b.get("final")]
+    assert len(sync) == len(steps)
+    assert sum(1 for step in steps if step["window"]) > 10  # windows, not only NaN
+    labels = [
+        label for label, _ in next(d for d in stream_defs() if d.type == "Synchrony").channels
+    ]
+    for sample, step in zip(sync, steps, strict=True):  # each step's window, in its series' columns
+        window = step["window"] or {}
+        got = sample[labels.index(f"{step['series']}_peak_r")]
+        want = window.get("peak_r")
+        assert (math.isnan(got) and want is None) or got == want
     events, stamps = samples["coregulate-markers"]
     mine = [json.loads(e[0]) for e in events]
     assert {"event": "marker", "kind": "note", "id": marker["id"], "note": "checked by LSL"} in mine

@@ -33,7 +33,13 @@ from coregulate.stages.sync_stage import SLOW_SERIES
 log = logging.getLogger(__name__)
 
 SYNC_SERIES = ("hr_bpm", *SLOW_SERIES)
-SYNC_FIELDS = (("peak_r", "r", "peak_r"), ("peak_lag_s", "s", "peak_lag_s"))
+# (channel suffix, unit, key in the sync message's `window`); `chance_abs_r95` is the
+# window's chance band (docs/synchrony.md), NaN until the sync stage gives one.
+SYNC_FIELDS = (
+    ("peak_r", "r", "peak_r"),
+    ("peak_lag_s", "s", "peak_lag_s"),
+    ("chance_abs_r95", "r", "chance_abs_r95"),
+)
 MARKERS_SOURCE_FROM_LSL = "lsl"  # markers the bridge took from LSL are not sent back out
 
 
