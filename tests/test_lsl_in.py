@@ -58,8 +58,11 @@ def _replayed_equals_live(tmp_path: Path, out: Path) -> None:
         env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
-    assert recorded(review, "beat.client") == recorded(out, "beat.client")
-    assert recorded(review, "lsl.client") == recorded(out, "lsl.client")
+    for topic in ("beat.client", "lsl.client"):
+        assert recorded(review, topic) == recorded(out, topic), topic
+    # The statuses too (refusals included), plus the "ended" a replay adds at its end.
+    live, replayed = recorded(out, "status.client"), recorded(review, "status.client")
+    assert replayed[:-1] == live and replayed[-1]["status"] == "ended"
 
 
 def _end(proc: subprocess.Popen) -> str:
@@ -181,6 +184,7 @@ def test_a_hostile_stream_is_refused_and_counted_and_the_session_goes_on(tmp_pat
     _, rr_ms, gaps = recorded_beats(out, "client")
     assert rr_ms == [810.0, 790.0] and gaps == [True, True]
     assert recorded_beats(out, "therapist")[1]  # the other strap never stopped
+    _replayed_equals_live(tmp_path, out)  # the refusals too
     del eeg
 
 

@@ -1,7 +1,8 @@
 """What the publisher does with an LSL strap's events: record them, then publish beats.
 
 Each chunk is recorded as it came (``lsl.<role>``, JSON: the values and their LSL
-and session times) before anything is derived from it, as raw strap bytes are.
+and session times) before anything is derived from it, as raw strap bytes are; so
+is each refusal (``{"kind", "error", "n"}``), so that a replay flags it again.
 RR samples become `beat.<role>` messages directly (``"source": "lsl"``); ECG chunks
 go through the publisher's `EcgBeatDetector` (NeuroKit2 R peaks), built for the
 stream's rate, with the samples already on the session clock (offset 0). A refused
@@ -35,12 +36,12 @@ class LslFeed:
         assert event.data is not None
         body: dict[str, Any] = json.loads(event.data)
         pub = self._pub
+        pub._sender.send(self._topic, body, event.t_ns)  # recorded first, replayed from here
         if event.kind == KIND_LSL_REFUSED:  # `n` refused at once: counted, flagged once
             pub.bad_payloads[body["kind"]] += max(0, int(body.get("n", 1)) - 1)
             pub._flag(event.t_ns, body["kind"], body["error"])
             return
         pub.notifications += 1
-        pub._sender.send(self._topic, body, event.t_ns)
         if event.kind == KIND_LSL_RR:
             self._rr(body)
         elif body.get("gap"):

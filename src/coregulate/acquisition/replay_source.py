@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from coregulate.acquisition.lsl_feed import TOPIC_LSL
-from coregulate.acquisition.lsl_source import KIND_LSL_ECG, KIND_LSL_RR
+from coregulate.acquisition.lsl_source import KIND_LSL_ECG, KIND_LSL_REFUSED, KIND_LSL_RR
 from coregulate.acquisition.source import STATUS_ENDED, SourceEvent
 from coregulate.bus.envelope import TOPIC_HRM, TOPIC_STATUS
 from coregulate.clock import SessionClock
@@ -51,7 +51,14 @@ def _recorded(path: str | os.PathLike[str], role: str) -> list[tuple[int, Source
         if kind == TOPIC_HRM:
             event = SourceEvent(who, msg.t_ns, data=msg.payload)
         elif kind == TOPIC_LSL:  # an LSL stream's chunk, as the LSL strap yielded it
-            lsl_kind = KIND_LSL_RR if b'"beat_t_ns"' in msg.payload else KIND_LSL_ECG
+            body = msg.json()
+            lsl_kind = (
+                KIND_LSL_RR
+                if "beat_t_ns" in body
+                else KIND_LSL_REFUSED
+                if "error" in body
+                else KIND_LSL_ECG
+            )
             event = SourceEvent(who, msg.t_ns, data=msg.payload, kind=lsl_kind)
         else:
             body = dict(msg.json())
