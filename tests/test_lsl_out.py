@@ -8,6 +8,7 @@ import logging
 import math
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -227,3 +228,32 @@ def test_machine_scope_answers_discovery_on_loopback_only() -> None:
     responders = [a for a, port in _own_udp_sockets() if port == 16571]  # liblsl MulticastPort
     assert responders and set(responders) == {"127.0.0.1"}
     del outlet
+
+
+def test_a_killed_lsl_process_is_restarted_with_the_same_streams(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    from coregulate.sessionfile.access import read_messages
+
+    machine_pylsl()
+    out = tmp_path / "s.sqlite"
+    options = DemoOptions(out=out, duration_s=300.0, speed=30.0, seed=5, lsl=LslOptions())
+    with Session(options) as session:
+        session.start()
+        killed_at = time.monotonic() + 2.0
+        killed = False
+        while not session.finished():
+            if not killed and time.monotonic() > killed_at:
+                os.kill(session._procs["lsl"].pid, signal.SIGKILL)
+                killed = True
+            session.supervise()
+            time.sleep(0.05)
+        assert killed and session._lsl is not None and session._lsl.restarts == 1
+    clocks = [m for m in read_messages(out, ("lsl.clock",))]
+    assert [m.source for m in clocks] == ["lsl", "lsl-1"]  # the same mapping, recorded again
+    assert clocks[0].json()["streams"] == clocks[1].json()["streams"]  # same source ids
+    (final,) = [
+        m.json() for m in read_messages(out, ("status.lsl-1",)) if m.json()["status"] == "stopped"
+    ]
+    assert final["samples"]["coregulate-client-rr"] > 0  # streaming again after the restart

@@ -43,7 +43,7 @@ from coregulate.bus.producer import BusProducer
 from coregulate.bus.shutdown import EXIT_UNCONFIRMED, STOP_SIGNAL, children_ignore_group_signals
 from coregulate.clock import SessionClock
 from coregulate.recordings.hub import EXIT_WRITE_FAILED, HubConfig, run_hub_process
-from coregulate.recordings.lsl_bridge import LslBridgeConfig, run_lsl_process
+from coregulate.recordings.lsl_bridge import LslBridgeConfig, LslBridgeProcess
 from coregulate.recordings.parameters import pipeline_parameters
 from coregulate.security.access import BindRefused, ViewerAccess, check_bind_policy
 from coregulate.signal.dyad import DEFAULT_BASELINE_S, ROLES
@@ -110,6 +110,7 @@ class Session:
         self._clock_queue = _SPAWN.Queue()
         self._producer: BusProducer | None = None
         self._info_path: Path | None = None
+        self._lsl: LslBridgeProcess | None = None
         # Processes whose last messages the hub never confirmed (set by `stop`).
         self.unconfirmed: list[str] = []
 
@@ -146,12 +147,8 @@ class Session:
         for spec in _STAGE_ORDER:
             self._start_stage(spec)
         if opts.lsl is not None:  # subscribed before the clock starts: every beat goes out
-            lsl_ready, self._lsl_clock = _SPAWN.Event(), _SPAWN.Queue()
-            lsl_config = LslBridgeConfig(ep.input, ep.output, meta, opts.lsl)
-            self._spawn(
-                "lsl", run_lsl_process, lsl_config, lsl_ready, self._lsl_clock, opts.log_level
-            )
-            self._wait(lsl_ready, "lsl", 30 + opts.lsl.wait_for_consumers_s)
+            self._lsl = LslBridgeProcess(LslBridgeConfig(ep.input, ep.output, meta, opts.lsl))
+            self._lsl.start(self._spawn, self._wait, opts.log_level)
         self.clock = SessionClock.start(opts.speed)
         self._producer = BusProducer(ep.input, "session")
         self._producer.send(
@@ -160,8 +157,8 @@ class Session:
             0,
         )
         self._clock_queue.put(self.clock)
-        if opts.lsl is not None:
-            self._lsl_clock.put(self.clock)
+        if self._lsl is not None:
+            self._lsl.clock_started(self.clock)
         self._info_path = _write_info(opts, self.clock)
         return self.clock
 
@@ -241,6 +238,8 @@ class Session:
                 self._wait(ready, "hub", 30)
             else:
                 self._start_stage(stage_spec(name))
+        if self._lsl is not None:  # restarted if it died (docs/lsl.md)
+            self._lsl.supervise(self._procs, self._spawn, self._wait, self.options.log_level)
 
     def _wait(self, event: Any, name: str, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s

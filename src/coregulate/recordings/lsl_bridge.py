@@ -14,12 +14,13 @@ counts (``status.lsl``). It stops after the stages, so their last messages still
 from __future__ import annotations
 
 import logging
+import multiprocessing as mp
 import queue
 import sys
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from coregulate.acquisition.lsl import ClockMap, LslOptions, LslUnavailable, load_pylsl
@@ -56,6 +57,7 @@ class LslBridgeConfig:
     output_endpoint: str
     meta: dict[str, Any] = field(default_factory=dict)
     options: LslOptions = field(default_factory=LslOptions)
+    source: str = SOURCE  # bus source name; a restarted bridge takes "lsl-1", "lsl-2", ...
 
 
 class MarkerReader(threading.Thread):
@@ -176,7 +178,7 @@ class LslBridge:
                 self.markers_in += 1
             elif event[0] == "refused":
                 self._count(event[1], event[2])
-                producer.send(f"{TOPIC_STATUS}.{SOURCE}", self.counts("refused"), 0)
+                producer.send(f"{TOPIC_STATUS}.{self.config.source}", self.counts("refused"), 0)
             else:
                 log.warning("%s; markers resume when it returns", event[1])
 
@@ -223,8 +225,8 @@ def _wait_for_clock(clock_queue: Any, stop: Any, timeout_s: float = 120.0) -> Se
 def run_bridge(bridge: LslBridge, clock_queue: Any, ready: Any, stop: Any) -> bool:
     """Run `bridge` until `stop()`, then drain; return True if the hub confirmed all it sent."""
     cfg = bridge.config
-    producer = BusProducer(cfg.input_endpoint, SOURCE)
-    subscriber = BusSubscriber(cfg.output_endpoint, (*_TOPICS, f"{TOPIC_STATUS}.{SOURCE}"))
+    producer = BusProducer(cfg.input_endpoint, cfg.source)
+    subscriber = BusSubscriber(cfg.output_endpoint, (*_TOPICS, f"{TOPIC_STATUS}.{cfg.source}"))
     try:
         if not wait_until_subscribed(producer, subscriber):
             log.error("the LSL bridge could not reach the hub at %s", cfg.output_endpoint)
@@ -249,7 +251,7 @@ def run_bridge(bridge: LslBridge, clock_queue: Any, ready: Any, stop: Any) -> bo
                     break
             bridge.take_markers(producer)
             producer.pump()
-        producer.send(f"{TOPIC_STATUS}.{SOURCE}", bridge.counts("stopped"), 0)
+        producer.send(f"{TOPIC_STATUS}.{cfg.source}", bridge.counts("stopped"), 0)
     finally:
         bridge.close()
         confirmed = producer.flush(timeout_s=10.0)
@@ -278,3 +280,53 @@ def run_lsl_process(
     stop_signals.install(_stop)
     if not run_bridge(LslBridge(pylsl, config), clock_queue, ready, lambda: stopping):
         sys.exit(EXIT_UNCONFIRMED)
+
+
+class LslBridgeProcess:
+    """The session's bridge process: started before the clock, restarted if it dies.
+
+    A restart publishes as ``lsl-<n>`` (its seqs start again) with the same outlets
+    and source ids, so LabRecorder picks the streams up again; what the session
+    published while it was down is in the file, not in LSL. After `MAX_RESTARTS` the
+    session goes on without LSL, loudly. `spawn(name, target, *args)` and
+    `wait(event, name, timeout_s)` are the session's.
+    """
+
+    MAX_RESTARTS = 3
+
+    def __init__(self, config: LslBridgeConfig) -> None:
+        self.config = config
+        self.restarts = 0
+        self._clock: SessionClock | None = None
+        self._queue: Any = None
+
+    def start(self, spawn: Any, wait: Any, log_level: int) -> None:
+        """Spawn the bridge and wait until it is subscribed (and read, with --lsl-wait)."""
+        ctx = mp.get_context("spawn")
+        cfg = self.config
+        if self.restarts:
+            options = replace(cfg.options, wait_for_consumers_s=0.0)  # the session runs
+            cfg = replace(cfg, options=options, source=f"{SOURCE}-{self.restarts}")
+        ready, self._queue = ctx.Event(), ctx.Queue()
+        spawn("lsl", run_lsl_process, cfg, ready, self._queue, log_level)
+        if self._clock is not None:
+            self._queue.put(self._clock)
+        wait(ready, "lsl", 30 + cfg.options.wait_for_consumers_s)
+
+    def clock_started(self, clock: SessionClock) -> None:
+        """Hand the bridge the session clock (it then records the LSL mapping)."""
+        self._clock = clock
+        self._queue.put(clock)
+
+    def supervise(self, procs: dict[str, Any], spawn: Any, wait: Any, log_level: int) -> None:
+        """Restart the bridge if its process in `procs` died."""
+        proc = procs.get("lsl")
+        if proc is None or proc.is_alive():
+            return
+        self.restarts += 1
+        if self.restarts > self.MAX_RESTARTS:
+            del procs["lsl"]
+            log.error("the LSL process keeps stopping (exit code %s); LSL is off", proc.exitcode)
+            return
+        log.error("the LSL process stopped (exit code %s); restarting it", proc.exitcode)
+        self.start(spawn, wait, log_level)
