@@ -21,6 +21,11 @@ def _sync_axis(data: SessionData):
     return next(ax for ax in fig.axes if ax.get_ylabel().startswith("HR synchrony"))
 
 
+def _words(ax) -> str:
+    """Return the verdict the r panel states in words."""
+    return next(t.get_text() for t in ax.texts if t.get_gid() == "chance_verdict")
+
+
 def _band_top(ax) -> np.ndarray:
     """Return the upper edge (+chance_abs_r95) of the shaded chance band, as drawn."""
     band = next(c for c in ax.collections if c.get_gid() == "chance_band")
@@ -47,7 +52,7 @@ def test_a_simulated_session_report_draws_the_chance_band_and_says_the_verdict(
     assert isinstance(verdict, bool) and 0 < json_sync["p_above_chance"] <= 1
     words = "above chance" if verdict else "not above chance"
     assert f"synchrony against chance: {words} (p {json_sync['p_above_chance']:.3f})" in (
-        ax.get_title(loc="left")
+        _words(ax)
     )
     above = int(np.count_nonzero(sync.above_chance == 1.0))
     judged = int(np.isfinite(sync.above_chance).sum())
@@ -70,12 +75,12 @@ def test_a_session_too_short_for_a_verdict_says_why_in_the_report_and_the_json(
     assert json_sync["series"]["hr_bpm"]["susy"]["above_chance_unavailable"] == reason
     data = session_from_analysis(analysis)
     ax = _sync_axis(data)
-    title = ax.get_title(loc="left")
+    title = _words(ax)
     assert f"synchrony against chance: no verdict yet: {reason}" in title
     # Nor has any window its band yet (too few complete blocks): the page says why.
     assert data.sync is not None and not np.isfinite(data.sync.chance_abs_r95).any()
     why = data.sync.chance_unavailable
-    assert why and "the chance band needs" in why and title.endswith(f"; no chance band: {why}")
+    assert why and "the chance band needs" in why and title.endswith(f"\nno chance band: {why}")
     assert not [c for c in ax.collections if c.get_gid() == "chance_band"]
 
 
@@ -106,13 +111,13 @@ def test_the_recorded_sessions_bands_and_verdict_are_read_back(tmp_path: Path) -
     np.testing.assert_array_equal(data.sync.above_chance, [np.nan, 1.0, 0.0, 0.0])
     ax = _sync_axis(data)
     assert _band_top(ax).max() == pytest.approx(0.6)
-    assert f"no verdict yet: {reason}" in ax.get_title(loc="left")
+    assert f"no verdict yet: {reason}" in _words(ax)
     assert "above it in 1 of 3 windows" in ax.get_legend().get_texts()[0].get_text()
     # Without SUSY at all, the unavailable entry is the reason.
     data = load_session(_recorded(tmp_path / "t.sqlite", [None], None))
     ax = _sync_axis(data)
-    title = ax.get_title(loc="left")
-    assert "no verdict yet: too early: 2 of 3 segments; no chance band: this file carries none" in (
+    title = _words(ax)
+    assert "no verdict yet: too early: 2 of 3 segments\nno chance band: this file carries none" in (
         title
     )
     assert not [c for c in ax.collections if c.get_gid() == "chance_band"]  # nothing to draw

@@ -36,6 +36,7 @@ LINE_STYLES = {"solid": "-", "dash": "--", "dot": ":", "dashdot": "-."}
 EVENT_SYMBOLS = {"dash": "v", "dashdot": "^", "solid": "o", "dot": "s"}
 STATE_ALPHA = 0.3  # state colours behind a trace, light enough to read it
 BAND_ALPHA = 0.18
+VERDICT_LINE_R = 0.28  # room for one line of the verdict above r = 1 (data units of r)
 
 
 def thresholds(data: SessionData) -> StateThresholds:
@@ -206,17 +207,24 @@ def _sync_title(data: SessionData) -> str | None:
         f"mean peak z {fmt(sm['mean_peak_z'], '+.2f')}; "
         f"median lag {fmt(sm['median_peak_lag_s'], '+.1f', ' s')}; therapist leads "
         f"{fmt(sm['share_therapist_leads'], '.0%')}, client leads "
-        f"{fmt(sm['share_client_leads'], '.0%')}\n"
-        f"synchrony against chance: {sm['verdict']}{_no_band(data)}"
+        f"{fmt(sm['share_client_leads'], '.0%')}"
     )
 
 
+def verdict_text(data: SessionData) -> str | None:
+    """Return the session's synchrony against chance in words (and why no band), or None."""
+    sm = sync_summary(data)
+    if not sm:
+        return None
+    return f"synchrony against chance: {sm['verdict']}{_no_band(data)}"
+
+
 def _no_band(data: SessionData) -> str:
-    """Return "; no chance band: <why>" when no window has a chance band, else ""."""
+    """Return a line "no chance band: <why>" when no window has a chance band, else ""."""
     s = data.sync
     if s is None or np.isfinite(s.chance_abs_r95).any():
         return ""
-    return f"; no chance band: {s.chance_unavailable or 'this file carries none'}"
+    return f"\nno chance band: {s.chance_unavailable or 'this file carries none'}"
 
 
 def chance_band_label(data: SessionData) -> str | None:
@@ -239,7 +247,7 @@ def _chance_band(ax, data: SessionData, t_min: np.ndarray, breaks: np.ndarray) -
     band_t, band = np.insert(t_min, breaks, np.nan), np.insert(s.chance_abs_r95, breaks, np.nan)
     from matplotlib.patches import Patch
 
-    style = {"color": NOTE_GREY, "alpha": BAND_ALPHA * 2, "lw": 0}
+    style = {"color": NOTE_GREY, "alpha": BAND_ALPHA * 1.5, "lw": 0}
     ax.fill_between(
         band_t, -band, band, where=np.isfinite(band), zorder=0, gid="chance_band", **style
     )
@@ -275,3 +283,13 @@ def sync_axes(ax_r, ax_lag, data: SessionData) -> None:
     title = _sync_title(data)
     if title:
         ax_r.set_title(title, fontsize=6.5, loc="left")
+    verdict = verdict_text(data)
+    if verdict:  # above r = 1, in room made for it, so that it never hides a window
+        lines = verdict.count("\n") + 1
+        ax_r.set_ylim(-1, 1 + VERDICT_LINE_R * lines)
+        ax_r.set_yticks([-1, -0.5, 0, 0.5, 1])
+        ax_r.axhline(1, color=NOTE_GREY, lw=0.5)
+        ax_r.text(
+            0.005, 0.98, verdict, transform=ax_r.transAxes, fontsize=6.5, va="top",
+            gid="chance_verdict",
+        )  # fmt: skip
