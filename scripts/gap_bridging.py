@@ -23,48 +23,7 @@ from unittest import mock
 import numpy as np
 
 from coregulate.signal import person_steps
-from coregulate.signal.person import PersonConfig
-from coregulate.signal.person_steps import Spectral, Update
-from signal_support import pyhrv_nn
-
-S = 1_000_000_000
-PERIOD_S = 150.0
-
-
-def cut(nn_ms: np.ndarray, gap_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return (t_ns, nn_ms, seg) with the beats ending in each [150 k, 150 k + gap) s removed."""
-    t_ns = (np.cumsum(nn_ms) * 1e6).astype(np.int64)
-    t_s = t_ns / S
-    phase = np.mod(t_s, PERIOD_S)
-    drop = (t_s >= PERIOD_S) & (phase < gap_s) if gap_s > 0 else np.zeros(t_s.size, bool)
-    keep = ~drop
-    after_hole = np.concatenate(([False], drop[:-1])) & keep  # the first beat after a hole
-    seg = np.cumsum(after_hole)
-    return t_ns[keep], nn_ms[keep].astype(float), seg[keep]
-
-
-def spectral_series(
-    t_ns: np.ndarray, nn_ms: np.ndarray, seg: np.ndarray, ends_ns: list[int] | None = None
-) -> dict[int, tuple]:
-    """Return {window end ns: (lf, hf, rsa, bridged gaps)} by the live step.
-
-    The windows end at `ends_ns` (beat times), or at beats every >= 5 s from 240 s on.
-    """
-    if ends_ns is None:
-        ends_ns, last = [], -np.inf
-        for t in t_ns:
-            if t - last >= 5 * S and t >= 240 * S:
-                ends_ns.append(int(t))
-                last = t
-    step = Spectral(PersonConfig())
-    kind = np.zeros(t_ns.size, np.int8)
-    out: dict[int, tuple] = {}
-    for t_end in ends_ns:
-        end = int(np.searchsorted(t_ns, t_end, side="right"))
-        u = Update(int(t_end), t_ns[:end], nn_ms[:end], seg[:end], kind[:end], {}, {})
-        step._compute(u)
-        out[int(t_end)] = (*step.values, tuple(step.bridged_s or ()))
-    return out
+from signal_support import PERIOD_S, cut, pyhrv_nn, spectral_series
 
 
 def _pct(d: np.ndarray) -> str:
