@@ -126,17 +126,18 @@ def not_settled_after_baselines(
 
 
 def cut(
-    nn_ms: np.ndarray, gap_s: float, period_s: float = PERIOD_S
+    nn_ms: np.ndarray, gap_s: float, period_s: float = PERIOD_S, offset_s: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return (t_ns, nn_ms, seg): the beats ending in [k period, k period + gap) s cut out.
 
     k = 1, 2, ...; the first beat after each hole starts a new run (`seg`), as a
     strap that drops and reconnects gives them (issue 20: BlueZ, every 150 s).
+    `offset_s` moves every hole later by that much.
     """
     t_ns = (np.cumsum(nn_ms) * 1e6).astype(np.int64)
     t_s = t_ns / S
-    phase = np.mod(t_s, period_s)
-    drop = (t_s >= period_s) & (phase < gap_s) if gap_s > 0 else np.zeros(t_s.size, bool)
+    phase = np.mod(t_s - offset_s, period_s)
+    drop = (t_s >= period_s + offset_s) & (phase < gap_s) if gap_s > 0 else np.zeros(t_s.size, bool)
     keep = ~drop
     after_hole = np.concatenate(([False], drop[:-1])) & keep  # the first beat after a hole
     seg = np.cumsum(after_hole)
