@@ -15,6 +15,7 @@ from coregulate.commands._common import (
     print_summary,
     run_session,
     want_headless,
+    window_ok,
 )
 from coregulate.commands._lsl import add_lsl_arguments, lsl_options
 from coregulate.signal.dyad import ROLES
@@ -88,6 +89,9 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         log.error("%s", exc)
         return ex.USAGE
+    # Before anything is read or made: Qt would otherwise abort the process (exit 134).
+    if not args.headless and not window_ok("replay"):
+        return ex.NO_DISPLAY
     found = _recording_end_s(args)
     if isinstance(found, int):
         return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from coregulate.signal.dyad import ROLES
 
 # What `analyze` reads of a session file: never the raw notifications or the metrics.
 _PARTS = ("beats", "hr", "markers", "ratings")
+_progress = logging.getLogger("coregulate.progress")
 
 
 @dataclass
@@ -116,6 +118,9 @@ def analyze_files(
                 hr_only[role] = summary
         sources = paths
     ratings = [e.payload | {"t_ns": e.t_ns} for e in record.ratings]
+    n_beats = sum(len(b.t_ns) for b in people.values())
+    # Shown by `coregulate analyze --progress` (commands/_progress.py); silent otherwise.
+    _progress.info("computing metrics and synchrony over %d beats", n_beats)
     result = run_offline_pipeline(people, phase, parallel)
     return Analysis(sources, people, result, record.markers, ratings, hr_only)
 
