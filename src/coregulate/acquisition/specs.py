@@ -84,6 +84,9 @@ class BleStrapSpec:
         prefix: ``Polar H10 A1B2C3D4`` or ``Polar H10``).
     ecg
         Also stream Polar PMD ECG (130 Hz) when the strap offers it.
+    acc
+        Also stream the Polar PMD accelerometer (200 Hz, ±8 g) for breathing and
+        movement; refused or dropped, ECG and beats go on without it.
     policy
         Reconnection and watchdog timing.
     backend
@@ -95,6 +98,7 @@ class BleStrapSpec:
     role: str
     device: str
     ecg: bool = False
+    acc: bool = False
     policy: ReconnectPolicy = field(default_factory=ReconnectPolicy)
     backend: str | None = None
 

@@ -64,6 +64,7 @@ REJECT_KINDS = (
 TOPIC_HRM = "hrm"  # raw 0x2A37 notification bytes, stamped on arrival
 TOPIC_BEAT = "beat"  # beats placed on the session clock
 TOPIC_ECG = "ecg"
+TOPIC_ACC = "acc"  # raw Polar PMD accelerometer frames, stamped on arrival
 TOPIC_STATUS = "status"  # strap / process status
 TOPIC_METRICS = "metrics"  # per-person metrics
 TOPIC_SYNC = "sync"
