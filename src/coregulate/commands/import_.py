@@ -42,6 +42,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--client-stream", metavar="NAME", help="XDF: the client's RR stream")
     p.add_argument("--therapist-stream", metavar="NAME", help="XDF: the therapist's RR stream")
+    add_path_option(
+        p,
+        "--acc",
+        "a Polar Sensor Logger ACC file of the same recording (breathing, movement)",
+    )
     p.add_argument("--client-id", default="unknown", help="pseudonymous client id to store")
     p.add_argument("--therapist-id", default="unknown", help="pseudonymous therapist id to store")
     add_progress_option(p)
@@ -66,8 +71,15 @@ def run(args: argparse.Namespace) -> int:
             recording = read_import(
                 args.file, args.format, args.role, {r: n for r, n in streams.items() if n}
             )
+            extra = None
+            if args.acc is not None:
+                from coregulate.recordings.import_acc import polar_acc_messages
+
+                extra = polar_acc_messages(args.acc, args.role, recording.wall_anchor_ns)
             stage(f"writing {args.out.name}")
-            write_import(recording, args.out, args.file.name, args.client_id, args.therapist_id)
+            write_import(
+                recording, args.out, args.file.name, args.client_id, args.therapist_id, extra
+            )
     except (importers.ImportFileError, SessionFileError) as exc:
         log.error("%s", exc)
         return ex.BAD_INPUT
