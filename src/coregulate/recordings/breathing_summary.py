@@ -10,7 +10,7 @@ of the time give no rate (gestures swamp the chest's tilt). A file without ACC a
 nothing, so its analysis reads as before.
 
 ECG-derived respiration is not used: on pyphysio's shipped ECG + respiration-belt
-recording it missed the belt by up to 6 breaths/min (tests/test_breathing_edr.py).
+recording it missed the belt by a median 5 breaths/min (tests/test_breathing_edr.py).
 """
 
 from __future__ import annotations
