@@ -86,3 +86,14 @@ def test_ecg_decoder_still_refuses_acc_frames() -> None:
 def test_no_byte_string_makes_the_acc_decoder_raise_anything_else(data: bytes) -> None:
     with contextlib.suppress(PmdError):
         decode_acc_frame(data)
+
+
+def test_array_fast_path_equals_the_decoder() -> None:
+    from coregulate.acquisition.pmd_acc import acc_frame_array
+
+    data = bytes.fromhex("02 0094357700000000 01" + POLAR_ACC_TYPE1_BODY)
+    t_ns, mg = acc_frame_array(data)
+    assert t_ns == 2_000_000_000 and mg.shape == (36, 3)
+    assert [tuple(r) for r in mg.tolist()] == list(decode_acc_frame(data).samples_mg)
+    _, mg8 = acc_frame_array(bytes.fromhex("02 0100000000000000 00 F7FF7F"))
+    assert mg8.tolist() == [[-9, -1, 127]]

@@ -26,6 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+import numpy as np
+
 from coregulate.acquisition.pmd import OP_START, OP_STOP, PmdError
 
 TYPE_ACC: Final = 0x02
@@ -56,8 +58,8 @@ class AccFrame:
         return tuple(self.timestamp_ns - round((n - 1 - i) * 1e9 / rate_hz) for i in range(n))
 
 
-def decode_acc_frame(data: bytes) -> AccFrame:
-    """Return the (x, y, z) mg samples and timestamp of one PMD ACC notification.
+def check_acc_frame(data: bytes) -> int:
+    """Return the bytes per axis value of a well-formed raw ACC frame (no decoding: cheap).
 
     Raises
     ------
@@ -75,18 +77,47 @@ def decode_acc_frame(data: bytes) -> AccFrame:
     width = ACC_FRAME_BYTES.get(frame_type)
     if width is None:
         raise PmdError(f"unsupported ACC frame type {frame_type}")
-    body = data[ACC_HEADER_BYTES:]
-    step = 3 * width
-    if not body or len(body) % step:
+    n_body = len(data) - ACC_HEADER_BYTES
+    if not n_body or n_body % (3 * width):
         raise PmdError(
-            f"ACC frame has {len(body)} sample bytes, expected a positive multiple of {step}"
+            f"ACC frame has {n_body} sample bytes, expected a positive multiple of {3 * width}"
         )
-    values = [
-        int.from_bytes(body[i : i + width], "little", signed=True)
-        for i in range(0, len(body), width)
-    ]
+    return width
+
+
+def decode_acc_frame(data: bytes) -> AccFrame:
+    """Return the (x, y, z) mg samples and timestamp of one PMD ACC notification.
+
+    Raises
+    ------
+    PmdError
+        As :func:`check_acc_frame`.
+    """
+    width = check_acc_frame(data)
+    body = data[ACC_HEADER_BYTES:]
+    if width == 2:  # the H10's: one numpy view instead of a Python loop per value
+        values = np.frombuffer(body, dtype="<i2").tolist()
+    else:
+        values = [
+            int.from_bytes(body[i : i + width], "little", signed=True)
+            for i in range(0, len(body), width)
+        ]
     samples = tuple(zip(values[0::3], values[1::3], values[2::3], strict=True))
     return AccFrame(int.from_bytes(data[1:9], "little"), samples)
+
+
+def acc_frame_array(data: bytes) -> tuple[int, np.ndarray]:
+    """Return a raw ACC frame's timestamp and its samples as an (n, 3) int array in mg.
+
+    The fast path for streams (one numpy view, no Python object per sample); same
+    checks and values as :func:`decode_acc_frame`.
+    """
+    width = check_acc_frame(data)
+    if width == 2:
+        values = np.frombuffer(data, dtype="<i2", offset=ACC_HEADER_BYTES)
+    else:
+        values = np.array(decode_acc_frame(data).samples_mg).ravel()
+    return int.from_bytes(data[1:9], "little"), values.reshape(-1, 3)
 
 
 def encode_acc_frame(

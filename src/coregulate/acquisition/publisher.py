@@ -304,11 +304,11 @@ class StrapPublisher:
     def _handle_acc(self, t_ns: int, data: bytes) -> None:
         """Record an accelerometer frame raw; flag it if it does not decode."""
         from coregulate.acquisition.pmd import PmdError
-        from coregulate.acquisition.pmd_acc import decode_acc_frame
+        from coregulate.acquisition.pmd_acc import check_acc_frame
 
         self._sender.send(self._t_acc, data, t_ns, enc="bytes")
         try:
-            decode_acc_frame(data)
+            check_acc_frame(data)  # the layout only: decoding waits for whoever reads it
         except PmdError as exc:
             self._flag(t_ns, "bad ACC frame", str(exc))
 
