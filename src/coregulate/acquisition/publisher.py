@@ -39,6 +39,7 @@ from coregulate.acquisition.source import (
 from coregulate.bus.envelope import (
     TOPIC_ACC,
     TOPIC_BEAT,
+    TOPIC_BREATH,
     TOPIC_ECG,
     TOPIC_HRM,
     TOPIC_STATUS,
@@ -110,6 +111,8 @@ class StrapPublisher:
         self._t_hrm = topic_for(TOPIC_HRM, role)
         self._t_ecg = topic_for(TOPIC_ECG, role)
         self._t_acc = topic_for(TOPIC_ACC, role)
+        self._t_breath = topic_for(TOPIC_BREATH, role)
+        self._breathing: Any = None  # signal/breathing_live.BreathingTracker, with the ACC
         self._t_beat = topic_for(TOPIC_BEAT, role)
         self._t_status = topic_for(TOPIC_STATUS, role)
 
@@ -302,15 +305,22 @@ class StrapPublisher:
             self._publish_ecg_beats(event.t_ns, beats)
 
     def _handle_acc(self, t_ns: int, data: bytes) -> None:
-        """Record an accelerometer frame raw; flag it if it does not decode."""
+        """Record an accelerometer frame raw, then publish the breathing updates it completes."""
         from coregulate.acquisition.pmd import PmdError
-        from coregulate.acquisition.pmd_acc import check_acc_frame
+        from coregulate.acquisition.pmd_acc import acc_frame_array
 
         self._sender.send(self._t_acc, data, t_ns, enc="bytes")
         try:
-            check_acc_frame(data)  # the layout only: decoding waits for whoever reads it
+            stamp_ns, mg = acc_frame_array(data)
         except PmdError as exc:
             self._flag(t_ns, "bad ACC frame", str(exc))
+            return
+        if self._breathing is None:
+            from coregulate.signal.breathing_live import BreathingTracker
+
+            self._breathing = BreathingTracker()
+        for update in self._breathing.add(t_ns, stamp_ns, mg):
+            self._sender.send(self._t_breath, update, update["t_ns"])
 
     def _publish_ecg_beats(self, t_ns: int, beats: dict[str, Any]) -> None:
         if not self._ecg_flowing:

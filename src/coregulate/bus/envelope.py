@@ -65,6 +65,7 @@ TOPIC_HRM = "hrm"  # raw 0x2A37 notification bytes, stamped on arrival
 TOPIC_BEAT = "beat"  # beats placed on the session clock
 TOPIC_ECG = "ecg"
 TOPIC_ACC = "acc"  # raw Polar PMD accelerometer frames, stamped on arrival
+TOPIC_BREATH = "breath"  # breathing rate and movement from the ACC, every 5 s
 TOPIC_STATUS = "status"  # strap / process status
 TOPIC_METRICS = "metrics"  # per-person metrics
 TOPIC_SYNC = "sync"

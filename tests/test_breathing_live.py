@@ -1,0 +1,88 @@
+"""Live breathing from ACC frames: the rate, the HF flag and movement, frame-split invariant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from coregulate.acquisition._sim_acc import AccScenario, simulate_acc
+from coregulate.signal.breathing_live import BreathingTracker
+
+SCN = AccScenario(
+    200.0, ((0.0, 15.0), (100.0, 7.0)), tilt_deg=0.7, movements=((170.0, 173.0),), seed=2
+)
+
+
+def _run(split: list[int]) -> list[dict[str, Any]]:
+    """Feed the simulated samples in frames of the sizes in `split` (cycled)."""
+    _, xyz = simulate_acc(SCN)
+    mg = np.rint(xyz)
+    tracker, out, i, k = BreathingTracker(), [], 0, 0
+    while i < len(mg):
+        n = split[k % len(split)]
+        chunk, i, k = mg[i : i + n], i + n, k + 1
+        stamp_ns = 10**12 + (i - 1) * 5_000_000  # strap clock: the chunk's last sample
+        out += tracker.add(stamp_ns - 10**12 + 30_000_000, stamp_ns, chunk)
+    return out
+
+
+def test_updates_every_5_s_with_rate_flag_and_movement() -> None:
+    updates = _run([36])
+    times = [u["t_ns"] / 1e9 for u in updates]
+    assert times[0] == 5.0 and set(np.diff(times)) == {5.0}
+    at = {round(u["t_ns"] / 1e9): u for u in updates}
+    assert at[60]["unavailable"] == {}  # one full window
+    assert abs(at[95]["breathing_rate_bpm"] - 15.0) <= 1.0 and at[95]["hf_note"] is None
+    assert at[95]["flags"] == {}
+    slow = at[165]  # 65 s after the change to 7/min
+    assert abs(slow["breathing_rate_bpm"] - 7.0) <= 1.0
+    note = "breathing outside the HF band (7/min)"
+    assert slow["flags"] == {"hf_power_ms2": note, "rsa_ln_ms2": note}
+    assert at[175]["moving"] and not at[165]["moving"] and not at[180]["moving"]
+    assert all(u["breathing_source"] == "acc" for u in updates)
+    early = at[20]["unavailable"]["breathing_rate_bpm"]
+    assert early == "under 30 s of accelerometer data"
+
+
+def test_how_frames_are_cut_changes_nothing() -> None:
+    assert _run([36]) == _run([17, 50, 3])
+
+
+def test_publisher_records_acc_raw_and_replay_derives_the_same_breathing(tmp_path) -> None:
+    from coregulate.acquisition.pmd_acc import encode_acc_frame
+    from coregulate.acquisition.publisher import StrapPublisher
+    from coregulate.acquisition.replay_source import recorded_events
+    from coregulate.acquisition.source import KIND_ECG, SourceEvent
+    from coregulate.recordings.simulated_file import write_simulated_session
+    from test_ble_source import Recorder
+
+    _, xyz = simulate_acc(AccScenario(90.0, ((0.0, 12.0),), tilt_deg=0.7, seed=9))
+    mg = np.rint(xyz).astype(int)
+    frames = [
+        (
+            10**9 + (k + 1) * 180_000_000 + 25_000_000,
+            encode_acc_frame(
+                10**12 + ((k + 1) * 36 - 1) * 5_000_000,
+                [tuple(s) for s in mg[k * 36 : (k + 1) * 36]],
+            ),
+        )
+        for k in range(len(mg) // 36)
+    ]
+    live = Recorder()
+    publisher = StrapPublisher("client", live)
+    for t_ns, frame in frames:
+        publisher.handle(SourceEvent("client", t_ns, data=frame, kind=KIND_ECG))
+    assert live.payloads("acc.client") == [f for _, f in frames]
+    breath = live.payloads("breath.client")  # at 5, 10, ..., 90 s of session time
+    assert len(breath) == 18 and abs(breath[-1]["breathing_rate_bpm"] - 12.0) <= 1.0
+    # A session file holding the raw frames replays them as the strap yielded them.
+    extra = [("acc.client", f, t) for t, f in frames]
+    path = write_simulated_session(tmp_path / "s.sqlite", seed=2, duration_s=30, extra=extra)
+    replayed = [e for e in recorded_events(path, "client") if e.kind == KIND_ECG]
+    assert [(e.t_ns, e.data) for e in replayed] == frames
+    again = Recorder()
+    publisher = StrapPublisher("client", again)
+    for event in replayed:
+        publisher.handle(event)
+    assert again.payloads("breath.client") == breath
