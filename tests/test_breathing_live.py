@@ -86,3 +86,58 @@ def test_publisher_records_acc_raw_and_replay_derives_the_same_breathing(tmp_pat
     for event in replayed:
         publisher.handle(event)
     assert again.payloads("breath.client") == breath
+
+
+def _breath(t_s: float, moving: bool, note: str | None = None) -> dict[str, Any]:
+    return {
+        "t_ns": int(t_s * 1e9),
+        "moving": moving,
+        "movement_mg": 120.0 if moving else 5.0,
+        "flags": {"hf_power_ms2": note, "rsa_ln_ms2": note} if note else {},
+    }
+
+
+def test_moving_withholds_the_arousal_index_and_flags_hf() -> None:
+    from coregulate.signal.breathing_live import apply_breathing
+
+    payload = {"t_ns": 100 * 10**9, "state": "activated", "arousal_index": 2.1, "unavailable": {}}
+    assert apply_breathing(payload, None) is payload  # no ACC: exactly as before
+    assert apply_breathing(payload, _breath(80.0, True)) is payload  # too old to count
+    moved = apply_breathing(payload, _breath(96.0, True))
+    assert moved["state"] == "moving" and moved["arousal_index"] is None
+    assert moved["unavailable"]["arousal_index"].startswith("moving (movement index 120 mg)")
+    note = "breathing outside the HF band (7/min)"
+    slow = apply_breathing(payload, _breath(96.0, False, note))
+    assert slow["state"] == "activated" and slow["flags"]["rsa_ln_ms2"] == note
+    assert payload == {
+        "t_ns": 100 * 10**9,
+        "state": "activated",
+        "arousal_index": 2.1,
+        "unavailable": {},
+    }  # the input is left alone
+
+
+def test_metrics_stage_marks_the_state_from_breath_messages() -> None:
+    from coregulate.bus.envelope import make_message
+    from coregulate.signal.person import PersonConfig
+    from coregulate.stages.metrics_stage import PersonMetricsStage
+
+    stage = PersonMetricsStage(PersonConfig(baseline_s=60.0))
+    rng = np.random.default_rng(3)
+    t_ns, states = 0, []
+    for k in range(240):
+        rr = 800.0 + rng.normal(0, 25)
+        t_ns += int(rr * 1e6)
+        seq = k + 1
+        if k == 200:  # the person starts to move
+            breath = _breath(t_ns / 1e9, True)
+            stage.update(make_message("breath.client", "acq", seq, breath["t_ns"], breath))
+        beats = {"t_ns": [t_ns], "rr_ms": [rr], "gap_before": False}
+        for out in stage.update(make_message("beat.client", "acq", seq, t_ns, beats)):
+            states.append((k, out.payload.get("state"), out.payload.get("arousal_index")))
+    before = [s for k, s, _ in states if 100 <= k < 200]
+    assert before and "moving" not in before and None not in before
+    during = [(s, a) for k, s, a in states if 200 <= k < 205]
+    assert during and all(s == "moving" and a is None for s, a in during)
+    after = [s for k, s, _ in states if k >= 220]  # the update is over 10 s old
+    assert after and "moving" not in after

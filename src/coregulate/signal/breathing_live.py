@@ -119,3 +119,32 @@ class BreathingTracker:
         }
         self._index_mg, self._turned = 0.0, False
         return update
+
+
+def apply_breathing(payload: dict[str, Any], breath: dict[str, Any] | None) -> dict[str, Any]:
+    """Return a `metrics.<role>` payload marked by the person's latest breathing update.
+
+    Only an update from one step after to two steps before the payload counts.
+    While the person moves, the state word is "moving" and the arousal index is
+    withheld with the reason (heart rate then follows the body, not arousal); with
+    breathing outside the HF band, `flags` names HF power and RSA. Without a recent
+    update the payload is returned as it is, so sessions without ACC read as before.
+    """
+    t_ns = payload.get("t_ns")
+    if breath is None or not isinstance(t_ns, int) or payload.get("state") is None:
+        return payload
+    # The update covers the step before it; beats are classified a little late.
+    if not -STEP_S * NS <= t_ns - breath["t_ns"] <= 2 * STEP_S * NS:
+        return payload
+    out = dict(payload)
+    if breath["flags"]:
+        out["flags"] = dict(breath["flags"])
+    if breath["moving"]:
+        out["state"] = "moving"
+        out["arousal_index"] = None
+        out["unavailable"] = {
+            **payload.get("unavailable", {}),
+            "arousal_index": f"moving (movement index {breath['movement_mg']:.0f} mg): "
+            "heart rate follows the body now, not arousal",
+        }
+    return out
