@@ -46,3 +46,20 @@ def test_no_acc_no_acc_csv(tmp_path: Path) -> None:
     src = write_simulated_session(tmp_path / "s.sqlite", seed=2, duration_s=30)
     written = export_csv(src, tmp_path / "csv")
     assert not (tmp_path / "csv" / "acc.csv").exists() and len(written) >= 3
+
+
+def test_breathing_csv_holds_the_live_updates_with_the_hf_note(tmp_path: Path) -> None:
+    note = "breathing outside the HF band (7/min)"
+    breath = {
+        "t_ns": 65 * 10**9, "breathing_rate_bpm": 7.1, "breathing_source": "acc",
+        "window_s": 60.0, "movement_mg": 5.2, "moving": False, "posture_change": False,
+        "hf_note": note, "flags": {"hf_power_ms2": note, "rsa_ln_ms2": note}, "unavailable": {},
+    }  # fmt: skip
+    extra = [*_frames(), ("breath.client", breath, 65 * 10**9)]
+    src = write_simulated_session(tmp_path / "s.sqlite", seed=2, duration_s=60, extra=extra)
+    written = export_csv(src, tmp_path / "csv")
+    assert tmp_path / "csv" / "breathing.csv" in written
+    with (tmp_path / "csv" / "breathing.csv").open() as f:
+        (row,) = list(csv.DictReader(f))
+    assert (row["role"], row["t_s"], row["breathing_rate_bpm"]) == ("client", "65.0", "7.1")
+    assert (row["hf_note"], row["moving"]) == (note, "0")

@@ -1,4 +1,4 @@
-"""Decodes a session's raw accelerometer frames into acc.csv: one row per sample, in mg.
+"""acc.csv (the raw accelerometer frames decoded, one row per sample, mg) and breathing.csv.
 
 The strap stamps each frame's last sample on its own clock (PMD epoch); the file
 stamps each frame on arrival (session clock). A sample's session time is its strap
@@ -18,6 +18,18 @@ from coregulate.acquisition.pmd import PmdError
 from coregulate.acquisition.pmd_acc import AccFrame, decode_acc_frame
 
 ACC_CSV_HEADER = ["role", "t_ns", "t_s", "x_mg", "y_mg", "z_mg"]
+# breathing.csv: the live breath.<role> updates (signal/breathing_live.py), as published.
+_BREATH_SQL = """SELECT substr(topic, 8), t_ns, t_ns / 1e9,
+       json_extract(p, '$.breathing_rate_bpm'), json_extract(p, '$.breathing_source'),
+       json_extract(p, '$.window_s'), json_extract(p, '$.movement_mg'),
+       json_extract(p, '$.moving'), json_extract(p, '$.posture_change'),
+       json_extract(p, '$.hf_note'), json_extract(p, '$.unavailable')
+FROM (SELECT topic, t_ns, CAST(payload AS TEXT) AS p FROM messages
+      WHERE topic >= 'breath.' AND topic < 'breath/') ORDER BY topic, t_ns"""
+BREATH_CSV_HEADER = [
+    "role", "t_ns", "t_s", "breathing_rate_bpm", "breathing_source", "window_s",
+    "movement_mg", "moving", "posture_change", "hf_note", "unavailable_json",
+]  # fmt: skip
 
 
 def _decoded(db: sqlite3.Connection) -> dict[str, list[tuple[int, AccFrame]]]:
@@ -49,13 +61,16 @@ def write_acc_csv(
     table: Callable[[list[list[Any]], list[str]], bytes],
     write: Callable[[Path, bytes], None],
 ) -> list[Path]:
-    """Write acc.csv into `out` if the file holds accelerometer frames; return what was written.
+    """Write acc.csv and breathing.csv into `out` when the file holds ACC; return them.
 
-    A file without ACC gets no acc.csv, so exports of heartbeat-only sessions stay as they were.
+    A file without ACC gets neither, so exports of heartbeat-only sessions stay as they were.
     """
-    rows = acc_rows(db)
-    if not rows:
-        return []
-    target = out / "acc.csv"
-    write(target, table(rows, ACC_CSV_HEADER))
-    return [target]
+    written = []
+    for name, rows, header in (
+        ("acc", acc_rows(db), ACC_CSV_HEADER),
+        ("breathing", [list(r) for r in db.execute(_BREATH_SQL)], BREATH_CSV_HEADER),
+    ):
+        if rows:
+            written.append(out / f"{name}.csv")
+            write(written[-1], table(rows, header))
+    return written
