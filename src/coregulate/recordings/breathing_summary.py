@@ -21,7 +21,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from coregulate.recordings.export_acc import acc_rows
+from coregulate.recordings.export_acc import acc_arrays
 from coregulate.sessionfile.access import open_readonly
 from coregulate.signal.breathing import WINDOW_S, breathing_rate, decimate_blocks, hf_band_note
 from coregulate.signal.movement import EPOCH_S, moving
@@ -34,14 +34,13 @@ def read_acc(path: str | os.PathLike[str]) -> dict[str, tuple[np.ndarray, np.nda
     """Return each person's accelerometer samples: (t_ns, (n, 3) mg), oldest first."""
     db = open_readonly(Path(path))
     try:
-        rows = acc_rows(db)
+        found = acc_arrays(db)
     finally:
         db.close()
-    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for role in sorted({r[0] for r in rows}):
-        mine = sorted((r for r in rows if r[0] == role), key=lambda r: r[1])
-        t_ns = np.array([r[1] for r in mine], dtype=np.int64)
-        out[role] = (t_ns, np.array([r[3:6] for r in mine], dtype=float))
+    out = {}
+    for role, (t_ns, mg) in sorted(found.items()):
+        order = np.argsort(t_ns, kind="stable")
+        out[role] = (t_ns[order], mg[order].astype(float))
     return out
 
 

@@ -14,8 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from coregulate.acquisition.pmd import PmdError
-from coregulate.acquisition.pmd_acc import AccFrame, decode_acc_frame
+from coregulate.acquisition.pmd_acc import ACC_RATE_HZ, acc_frame_array
 
 ACC_CSV_HEADER = ["role", "t_ns", "t_s", "x_mg", "y_mg", "z_mg"]
 # breathing.csv: the live breath.<role> updates (signal/breathing_live.py), as published.
@@ -32,26 +34,35 @@ BREATH_CSV_HEADER = [
 ]  # fmt: skip
 
 
-def _decoded(db: sqlite3.Connection) -> dict[str, list[tuple[int, AccFrame]]]:
-    """Return each person's decodable frames with their arrival times (bad ones skipped)."""
-    frames: dict[str, list[tuple[int, AccFrame]]] = {}
+def acc_arrays(db: sqlite3.Connection) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Return each person's samples: (session t_ns, (n, 3) mg), undecodable frames skipped."""
+    frames: dict[str, list[tuple[int, int, np.ndarray]]] = {}
     for role, t_ns, frame in db.execute("SELECT role, t_ns, frame FROM acc ORDER BY role, t_ns"):
         try:
-            frames.setdefault(role, []).append((t_ns, decode_acc_frame(bytes(frame))))
+            stamp_ns, mg = acc_frame_array(bytes(frame))
         except PmdError:
             continue  # recorded raw and flagged live; nothing to decode
-    return frames
+        frames.setdefault(role, []).append((t_ns, stamp_ns, mg))
+    out = {}
+    for role, mine in frames.items():
+        offset_ns = min(t - stamp for t, stamp, _ in mine)
+        times = [
+            stamp + offset_ns - np.round((len(mg) - 1 - np.arange(len(mg))) * 1e9 / ACC_RATE_HZ)
+            for _, stamp, mg in mine
+        ]
+        out[role] = (
+            np.concatenate(times).astype(np.int64),
+            np.concatenate([mg for _, _, mg in mine]),
+        )
+    return out
 
 
 def acc_rows(db: sqlite3.Connection) -> list[list[Any]]:
     """Return acc.csv's rows: role, session t_ns and t_s, x/y/z in mg, per sample."""
     rows: list[list[Any]] = []
-    for role, frames in _decoded(db).items():
-        offset_ns = min(t_ns - f.timestamp_ns for t_ns, f in frames)
-        for _, frame in frames:
-            for t_ns, (x, y, z) in zip(frame.sample_times_ns(), frame.samples_mg, strict=True):
-                t = t_ns + offset_ns
-                rows.append([role, t, t / 1e9, x, y, z])
+    for role, (t_ns, mg) in acc_arrays(db).items():
+        for t, (x, y, z) in zip(t_ns.tolist(), mg.tolist(), strict=True):
+            rows.append([role, t, t / 1e9, x, y, z])
     return rows
 
 
