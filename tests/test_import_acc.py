@@ -90,3 +90,35 @@ def test_bad_acc_file_is_one_line_and_nothing_is_written(tmp_path: Path) -> None
     )
     assert run.returncode == ex.BAD_INPUT and "are not numbers" in run.stderr, run.stderr
     assert not session.exists()
+
+
+def test_polar_sensor_logger_ecg_is_recorded_as_the_strap_s_frames(tmp_path: Path) -> None:
+    import sqlite3
+
+    from coregulate.acquisition.pmd import decode_ecg_frame
+
+    rr, acc = _write_pair(tmp_path, AccScenario(40.0))
+    ecg = tmp_path / "Polar_H10_ECG.txt"
+    rows = ["Phone timestamp;sensor timestamp [ns];timestamp [ms];ecg [uV]"]
+    uv = (np.sin(np.arange(730) / 5) * 900).astype(int)
+    for i, v in enumerate(uv):
+        phone = (T0 + timedelta(seconds=(i // 73 + 1) * 73 / 130 + 0.02)).isoformat(
+            timespec="milliseconds"
+        )
+        rows.append(f"{phone};{SENSOR_T0_NS + round(i * 1e9 / 130)};{i * 1000 / 130:.3f};{v}")
+    ecg.write_text("\n".join(rows) + "\n")
+    session = tmp_path / "s.sqlite"
+    args = ["import", str(rr), "--ecg", str(ecg), "--acc", str(acc), "--out", str(session)]
+    run = subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    db = sqlite3.connect(session)
+    frames = [
+        decode_ecg_frame(f)
+        for (f,) in db.execute(
+            "SELECT payload FROM messages WHERE topic = 'ecg.client' ORDER BY id"
+        )
+    ]
+    assert db.execute("SELECT count(*) FROM messages WHERE topic = 'acc.client'").fetchone()[0]
+    db.close()
+    assert len(frames) == 10 and [s for f in frames for s in f.samples_uv] == uv.tolist()
+    assert frames[0].timestamp_ns == SENSOR_T0_NS + round(72 * 1e9 / 130)
