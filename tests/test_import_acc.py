@@ -18,6 +18,10 @@ T0 = datetime(2024, 4, 24, 14, 10, 16)
 SENSOR_T0_NS = 767_000_000_000_000_000  # PMD clock (ns since 2000-01-01)
 
 
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120)
+
+
 def _write_pair(folder: Path, scn: AccScenario) -> tuple[Path, Path]:
     """Write Polar Sensor Logger RR and ACC files of the same simulated 5 minutes."""
     rr = folder / "Polar_H10_RR.txt"
@@ -51,20 +55,10 @@ def test_polar_sensor_logger_rr_and_acc_round_trip_through_analyze(tmp_path: Pat
     )
     rr, acc = _write_pair(tmp_path, scn)
     session = tmp_path / "s.sqlite"
-    run = subprocess.run(
-        [*CLI, "import", str(rr), "--acc", str(acc), "--out", str(session)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    run = _cli("import", str(rr), "--acc", str(acc), "--out", str(session))
     assert run.returncode == 0, run.stderr
     out = tmp_path / "a.json"
-    run = subprocess.run(
-        [*CLI, "analyze", str(session), "--json", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    run = _cli("analyze", str(session), "--json", str(out))
     assert run.returncode == 0, run.stderr
     client = json.loads(out.read_text())["client"]
     assert client["breathing_source"] == "acc"
@@ -82,12 +76,7 @@ def test_bad_acc_file_is_one_line_and_nothing_is_written(tmp_path: Path) -> None
         "2024-04-24T14:10:17.000;1;a;2;3\n"
     )
     session = tmp_path / "s.sqlite"
-    run = subprocess.run(
-        [*CLI, "import", str(rr), "--acc", str(acc), "--out", str(session)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    run = _cli("import", str(rr), "--acc", str(acc), "--out", str(session))
     assert run.returncode == ex.BAD_INPUT and "are not numbers" in run.stderr, run.stderr
     assert not session.exists()
 
@@ -109,7 +98,7 @@ def test_polar_sensor_logger_ecg_is_recorded_as_the_strap_s_frames(tmp_path: Pat
     ecg.write_text("\n".join(rows) + "\n")
     session = tmp_path / "s.sqlite"
     args = ["import", str(rr), "--ecg", str(ecg), "--acc", str(acc), "--out", str(session)]
-    run = subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120)
+    run = _cli(*args)
     assert run.returncode == 0, run.stderr
     db = sqlite3.connect(session)
     frames = [
