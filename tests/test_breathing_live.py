@@ -141,3 +141,30 @@ def test_metrics_stage_marks_the_state_from_breath_messages() -> None:
     assert during and all(s == "moving" and a is None for s, a in during)
     after = [s for k, s, _ in states if k >= 220]  # the update is over 10 s old
     assert after and "moving" not in after
+
+
+def test_simulated_strap_with_acc_gives_breathing_and_movement_with_truth() -> None:
+    from coregulate.acquisition.publisher import StrapPublisher
+    from coregulate.acquisition.sim_source import SimulatedStrap
+    from coregulate.acquisition.simulator import demo_config, simulate_dyad
+    from coregulate.recordings.simulated_file import _ALWAYS_DUE, _events
+    from test_ble_source import Recorder
+
+    sim = simulate_dyad(demo_config(seed=1, duration_s=300.0))
+    plain = _events(SimulatedStrap(sim, "client", _ALWAYS_DUE))
+    strap = SimulatedStrap(sim, "client", _ALWAYS_DUE, acc=True)
+    events = _events(strap)
+    assert [e for e in events if e.kind != "ecg"] == plain  # ACC only adds its frames
+    rec = Recorder()
+    publisher = StrapPublisher("client", rec)
+    for event in events:
+        publisher.handle(event)
+    truth = strap.acc_scenario
+    assert truth is not None
+    breath = [b for b in rec.payloads("breath.client") if b["breathing_rate_bpm"] is not None]
+    true_bpm = truth.breathing[0][1]
+    assert breath and all(abs(b["breathing_rate_bpm"] - true_bpm) <= 1.0 for b in breath)
+    moving = {round(b["t_ns"] / 1e9) for b in rec.payloads("breath.client") if b["moving"]}
+    # Gesture 120-130 s, lean at 210 s: every 5 s step they touch is flagged; a 1 s
+    # epoch straddling a step's end counts in the next step, so one step late at most.
+    assert {125, 130, 215} <= moving <= {125, 130, 135, 215, 220}

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal as sps
 
+from coregulate.acquisition._sim_config import DyadConfig
+from coregulate.acquisition._sim_strap import StrapEvent
+
 
 @dataclass(frozen=True, slots=True)
 class AccScenario:
@@ -81,3 +84,43 @@ def simulate_acc(scn: AccScenario) -> tuple[np.ndarray, np.ndarray]:
         shake *= scn.movement_mg / shake.std()
         xyz[moving] += shake[moving]
     return t, xyz
+
+
+KIND_ACC_FRAME = "acc frame"  # a StrapEvent kind: one raw PMD ACC frame in `data`
+_PER_FRAME = 36  # samples per H10 ACC notification at 200 Hz
+_LATENCY_NS = 30_000_000
+_PMD_T0_NS = 800_000_000 * 10**9  # the strap's clock at session start (ns since 2000)
+
+
+def scenario_for(config: DyadConfig, role: str) -> AccScenario:
+    """Return a simulated person's ACC: their breathing rate, a gesture and a posture change.
+
+    Breathing runs at the profile's `breathing_hz` (the RSA's mean rate); 10 s of
+    gestures at 40 % of the session and a 30° lean at 70 % are the movement truth.
+    """
+    profile = config.client if role == "client" else config.therapist
+    d = config.duration_s
+    return AccScenario(
+        d,
+        ((0.0, profile.breathing_hz * 60.0),),
+        tilt_deg=0.7,
+        movements=((0.4 * d, 0.4 * d + 10.0),),
+        postures=((0.7 * d, 30.0),),
+        seed=config.seed * 2 + (role != "client"),
+    )
+
+
+def merge_acc_frames(events: list[StrapEvent], scn: AccScenario, role: str) -> list[StrapEvent]:
+    """Return `events` with the scenario's ACC frames (raw PMD bytes) merged in arrival order."""
+    from coregulate.acquisition.pmd_acc import encode_acc_frame
+
+    _, xyz = simulate_acc(scn)
+    mg = np.clip(np.rint(xyz), -32768, 32767).astype(int).tolist()
+    frames = []
+    for end in range(_PER_FRAME, len(mg) + 1, _PER_FRAME):
+        last_ns = round((end - 1) * 1e9 / scn.rate_hz)
+        frame = encode_acc_frame(
+            _PMD_T0_NS + last_ns, [tuple(s) for s in mg[end - _PER_FRAME : end]]
+        )
+        frames.append(StrapEvent(role, KIND_ACC_FRAME, last_ns + _LATENCY_NS, frame))
+    return sorted([*events, *frames], key=lambda e: e.arrival_ns)

@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+from coregulate.acquisition._sim_acc import KIND_ACC_FRAME, merge_acc_frames, scenario_for
 from coregulate.acquisition.simulator import DyadSimulation, StrapEvent
 from coregulate.acquisition.source import (
+    KIND_ECG,
     STATUS_CONNECTING,
     STATUS_DISCONNECTED,
     STATUS_ENDED,
@@ -25,12 +27,19 @@ from coregulate.clock import SessionClock
 class SimulatedStrap:
     """One role's strap from a precomputed dyad simulation, in session time."""
 
-    def __init__(self, simulation: DyadSimulation, role: str, clock: SessionClock) -> None:
+    def __init__(
+        self, simulation: DyadSimulation, role: str, clock: SessionClock, acc: bool = False
+    ) -> None:
         self.role = role
         self.name = f"simulated {role} strap"
         self._events: list[StrapEvent] = [e for e in simulation.events if e.role == role]
         self._clock = clock
         self._end_ns = int(simulation.config.duration_s * 1e9)
+        # With `acc`: the accelerometer's frames and their ground truth (breathing at
+        # the person's simulated rate, a gesture and a posture change).
+        self.acc_scenario = scenario_for(simulation.config, role) if acc else None
+        if self.acc_scenario is not None:
+            self._events = merge_acc_frames(self._events, self.acc_scenario, role)
 
     async def _until(self, t_ns: int) -> None:
         delay_s = self._clock.host_seconds_until(t_ns)
@@ -48,6 +57,9 @@ class SimulatedStrap:
                     yield SourceEvent(self.role, ev.arrival_ns, status=STATUS_STREAMING)
                     streaming = True
                 yield SourceEvent(self.role, ev.arrival_ns, data=ev.data)
+            elif ev.kind == KIND_ACC_FRAME:
+                if streaming:  # the strap sends ACC only while connected
+                    yield SourceEvent(self.role, ev.arrival_ns, data=ev.data, kind=KIND_ECG)
             elif ev.kind == "disconnected":
                 streaming = False
                 yield SourceEvent(self.role, ev.arrival_ns, status=STATUS_DISCONNECTED)

@@ -28,6 +28,7 @@ class SimulatedStrapSpec:
     role: str
     seed: int = 1
     duration_s: float = 600.0
+    acc: bool = False  # also an accelerometer (acquisition/_sim_acc.py), like `monitor --acc`
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +163,8 @@ def make_source(spec: SourceSpec, clock: SessionClock, **kwargs: Any) -> HeartRa
     if isinstance(spec, SimulatedStrapSpec):
         from coregulate.acquisition.sim_source import SimulatedStrap
 
-        return SimulatedStrap(_simulation(spec.seed, spec.duration_s), spec.role, clock)
+        sim = _simulation(spec.seed, spec.duration_s)
+        return SimulatedStrap(sim, spec.role, clock, acc=getattr(spec, "acc", False))
     if isinstance(spec, BleStrapSpec):
         from coregulate.acquisition.ble_source import BleStrap
 

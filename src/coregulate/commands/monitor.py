@@ -177,7 +177,7 @@ def _strap_spec(args: argparse.Namespace, role: str, device: str, sim_duration_s
     )
 
     if device.lower() == SIM:
-        return SimulatedStrapSpec(role, args.seed, sim_duration_s)
+        return SimulatedStrapSpec(role, args.seed, sim_duration_s, acc=args.acc)
     if device.lower().startswith(LSL_STRAP_PREFIX):
         return LslStrapSpec(role, device[len(LSL_STRAP_PREFIX) :], lab=args.lsl_lab)
     policy = ReconnectPolicy(max_attempts=args.give_up_after)
