@@ -168,3 +168,22 @@ def test_simulated_strap_with_acc_gives_breathing_and_movement_with_truth() -> N
     # Gesture 120-130 s, lean at 210 s: every 5 s step they touch is flagged; a 1 s
     # epoch straddling a step's end counts in the next step, so one step late at most.
     assert {125, 130, 215} <= moving <= {125, 130, 135, 215, 220}
+    # The window restarts after movement: a rate again 30-35 s after each episode.
+    rates = {round(b["t_ns"] / 1e9): b["breathing_rate_bpm"] for b in rec.payloads("breath.client")}
+    assert rates[130] is None and rates[165] is not None
+    assert rates[215] is None and rates[250] is not None
+
+
+def test_lost_frames_restart_the_window() -> None:
+    _, xyz = simulate_acc(AccScenario(120.0, ((0.0, 12.0),), tilt_deg=0.7, seed=4))
+    mg = np.rint(xyz)
+    tracker, out = BreathingTracker(), []
+    for k in range(len(mg) // 36):
+        if 70.0 <= k * 36 / 200 < 75.0:
+            continue  # 5 s of frames lost over the air
+        stamp_ns = 10**12 + ((k + 1) * 36 - 1) * 5_000_000
+        out += tracker.add(stamp_ns - 10**12 + 30_000_000, stamp_ns, mg[k * 36 : (k + 1) * 36])
+    at = {round(u["t_ns"] / 1e9): u for u in out}
+    assert at[70]["breathing_rate_bpm"] is not None
+    assert at[80]["unavailable"] == {"breathing_rate_bpm": "under 30 s of accelerometer data"}
+    assert abs(at[110]["breathing_rate_bpm"] - 12.0) <= 1.0

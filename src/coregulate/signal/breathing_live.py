@@ -23,6 +23,7 @@ from coregulate.signal.breathing import DECIMATED_HZ, WINDOW_S, breathing_rate, 
 from coregulate.signal.movement import MOVING_MG, POSTURE_DEG
 
 STEP_S: Final = 5.0
+GAP_NS: Final = 1_000_000_000  # frames missing for longer: the window restarts
 ACC_RATE_HZ: Final = 200  # what the strap is started at (acquisition/pmd_acc.py)
 NS: Final = 1_000_000_000
 _BLOCK = round(ACC_RATE_HZ / DECIMATED_HZ)  # 20 samples -> one 10 Hz row
@@ -42,6 +43,7 @@ class BreathingTracker:
         self._index_mg = 0.0  # the step's largest movement index
         self._turned = False  # a posture change during the step
         self._moved_ns: int | None = None  # the end of the last step with movement
+        self._last_stamp_ns: int | None = None
 
     def add(self, arrival_ns: int, stamp_ns: int, mg: np.ndarray) -> list[dict[str, Any]]:
         """Take one frame's (n, 3) samples in mg, its last one stamped `stamp_ns` by the strap.
@@ -50,6 +52,10 @@ class BreathingTracker:
         """
         if not len(mg):
             return []
+        frame_ns = len(mg) * NS // ACC_RATE_HZ
+        if self._last_stamp_ns is not None and stamp_ns - self._last_stamp_ns > GAP_NS + frame_ns:
+            self._restart()  # frames were lost: no window spans the hole
+        self._last_stamp_ns = stamp_ns
         if self._offset_ns is None:
             self._offset_ns = arrival_ns - stamp_ns
             step_ns = int(STEP_S * NS)
@@ -84,15 +90,26 @@ class BreathingTracker:
             epoch = epoch[_EPOCH:]
         self._epoch = epoch
 
+    def _restart(self) -> None:
+        """Start the breathing window afresh (after movement or lost frames)."""
+        self._rows.clear()
+        self._pending = np.empty((0, 3))
+
     def _close_epoch(self, samples: np.ndarray) -> None:
         index = float(np.sqrt((samples**2).sum(axis=1)).std())
         self._index_mg = max(self._index_mg, index)
         g = samples.mean(axis=0)
         g = g / max(float(np.linalg.norm(g)), 1e-9)
+        turned = False
         if len(self._gravity) == 3:
             cos = float(np.clip(g @ self._gravity[1], -1.0, 1.0))
-            self._turned |= bool(np.degrees(np.arccos(cos)) > POSTURE_DEG)
+            turned = bool(np.degrees(np.arccos(cos)) > POSTURE_DEG)
+        self._turned |= turned
         self._gravity.append(g)
+        if index > MOVING_MG or turned:
+            # Gestures swamp the chest's tilt and a new posture shifts every axis: the
+            # rate restarts from still data (30 s later at the earliest, MIN_WINDOW_S).
+            self._restart()
 
     def _update(self, t_ns: int) -> dict[str, Any]:
         est = breathing_rate(np.array(self._rows), DECIMATED_HZ)
@@ -102,8 +119,8 @@ class BreathingTracker:
         if moving:
             self._moved_ns = t_ns
         reason = est.reason
-        if rate is None and self._moved_ns is not None and t_ns - self._moved_ns < WINDOW_S * NS:
-            reason = f"movement in the last {WINDOW_S:.0f} s"
+        if rate is None and self._moved_ns is not None and t_ns - self._moved_ns <= 35 * NS:
+            reason = "movement in the last 30 s"
         update = {
             "t_ns": int(t_ns),
             "breathing_rate_bpm": rate,
