@@ -86,7 +86,6 @@ def simulate_acc(scn: AccScenario) -> tuple[np.ndarray, np.ndarray]:
     return t, xyz
 
 
-KIND_ACC_FRAME = "acc frame"  # a StrapEvent kind: one raw PMD ACC frame in `data`
 _PER_FRAME = 36  # samples per H10 ACC notification at 200 Hz
 _LATENCY_NS = 30_000_000
 _PMD_T0_NS = 800_000_000 * 10**9  # the strap's clock at session start (ns since 2000)
@@ -122,5 +121,5 @@ def merge_acc_frames(events: list[StrapEvent], scn: AccScenario, role: str) -> l
         frame = encode_acc_frame(
             _PMD_T0_NS + last_ns, [tuple(s) for s in mg[end - _PER_FRAME : end]]
         )
-        frames.append(StrapEvent(role, KIND_ACC_FRAME, last_ns + _LATENCY_NS, frame))
+        frames.append(StrapEvent(role, "acc frame", last_ns + _LATENCY_NS, frame))  # sim_source
     return sorted([*events, *frames], key=lambda e: e.arrival_ns)

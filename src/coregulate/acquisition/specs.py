@@ -137,10 +137,25 @@ def _simulation(seed: int, duration_s: float) -> DyadSimulation:
     return simulate_dyad(demo_config(seed=seed, duration_s=duration_s))
 
 
+@functools.lru_cache(maxsize=4)
+def _acc_events(seed: int, duration_s: float, role: str) -> tuple[Any, tuple[Any, ...]]:
+    """Return a simulated strap's ACC ground truth and its events with the ACC frames."""
+    from coregulate.acquisition._sim_acc import merge_acc_frames, scenario_for
+
+    sim = _simulation(seed, duration_s)
+    scenario = scenario_for(sim.config, role)
+    mine = [e for e in sim.events if e.role == role]
+    return scenario, tuple(merge_acc_frames(mine, scenario, role))
+
+
 def prepare(spec: SourceSpec) -> None:
     """Do the slow part of opening `spec` before the session clock starts (simulation)."""
+    if getattr(spec, "acc", False):  # scipy's import, never inside the running loop
+        import coregulate.signal.breathing_live  # noqa: F401
     if isinstance(spec, SimulatedStrapSpec):
         _simulation(spec.seed, spec.duration_s)
+        if spec.acc:
+            _acc_events(spec.seed, spec.duration_s, spec.role)
     elif isinstance(spec, LslStrapSpec):
         import neurokit2  # noqa: F401 - 1-3 s, for an ECG stream; never inside the running loop
 
@@ -164,7 +179,8 @@ def make_source(spec: SourceSpec, clock: SessionClock, **kwargs: Any) -> HeartRa
         from coregulate.acquisition.sim_source import SimulatedStrap
 
         sim = _simulation(spec.seed, spec.duration_s)
-        return SimulatedStrap(sim, spec.role, clock, acc=getattr(spec, "acc", False))
+        acc = _acc_events(spec.seed, spec.duration_s, spec.role) if spec.acc else None
+        return SimulatedStrap(sim, spec.role, clock, acc=acc)
     if isinstance(spec, BleStrapSpec):
         from coregulate.acquisition.ble_source import BleStrap
 
