@@ -30,6 +30,22 @@ def add_batch_options(p: argparse.ArgumentParser) -> None:
         "(docs/exports.md, 'Running on a cluster')",
     )
     p.add_argument(
+        "--tables",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="with --batch: write DIR/dyads and DIR/segments as .parquet and .csv "
+        "(docs/exports.md, 'Tables')",
+    )
+    p.add_argument(
+        "--segments",
+        type=Path,
+        default=None,
+        metavar="CSV",
+        help="with --batch: segments to summarise (columns session,onset_s,duration_s,label), "
+        "besides those from markers and ratings",
+    )
+    p.add_argument(
         "--resume",
         action="store_true",
         help="with --batch --json OUT: skip the pairs whose summary is already in OUT",

@@ -75,6 +75,11 @@ def analyze_one(job: dict[str, Any]) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         return {"job": job, "error": str(exc)}
     summary = analysis.summary()
+    if job.get("segments") is not None:  # --tables or --segments
+        from coregulate.batch.segments import duration_s, segment_rows
+
+        summary["duration_s"] = duration_s(analysis)
+        summary["segments"] = segment_rows(analysis, job["segments"])
     if job.get("pseudo_pairs"):
         from coregulate.recordings.analysis import HR_GRID
 
@@ -120,10 +125,21 @@ def _read_batch(path: Path) -> list[dict[str, Any]]:
 def _batch_jobs(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Return the jobs of `--batch` (raises ValueError for a bad CSV)."""
     jobs = _read_batch(args.batch)
+    annotations = None
+    if args.segments:
+        from coregulate.batch.segments import read_annotations
+
+        annotations = read_annotations(args.segments)
     for i, job in enumerate(jobs, start=1):
         job["phase"] = args.phase
         job["parallel"] = False  # the batch already keeps every core busy
         job["pseudo_pairs"] = bool(args.pseudo_pairs)
+        if args.tables or annotations is not None:
+            from coregulate.batch.segments import annotations_for
+
+            job["segments"] = annotations_for(
+                annotations or [], job.get("session") or job["client"]
+            )
         if args.report:  # numbered beside --report
             job["report"] = str(
                 args.report.with_name(f"{args.report.stem}-{i}{args.report.suffix}")
@@ -131,8 +147,23 @@ def _batch_jobs(args: argparse.Namespace) -> list[dict[str, Any]]:
     return jobs
 
 
+def _write_tables(folder: Path, results: list[dict[str, Any]]) -> bool:
+    """Write the batch's tidy tables into `folder`; False (said why) if it cannot."""
+    from coregulate.batch.tables import write_tables
+
+    try:
+        write_tables(folder, results)
+    except OSError as exc:
+        log.error("cannot write the tables into %s: %s", folder, exc.strerror or exc)
+        return False
+    return True
+
+
 def _batch_usage_ok(args: argparse.Namespace) -> bool:
     """Return whether the batch options fit together (said why if not)."""
+    if (args.tables or args.segments) and not args.batch:
+        log.error("--tables and --segments need --batch CSV (one row per pair)")
+        return False
     if args.resume and not args.json:
         log.error("--resume needs --json OUT (the output whose pairs are skipped)")
         return False
@@ -207,13 +238,13 @@ def run(args: argparse.Namespace) -> int:
         log.error("--report must end in .pdf or .png, got %s", args.report)
         return ex.USAGE
     # A batch's reports are numbered beside --report: the same folder to check.
-    if not output_ok(args.json, args.report):
+    if not output_ok(args.json, args.report) or not output_ok(args.tables, folder=True):
         return ex.CANNOT_CREATE
     failed = False
     if args.pseudo_pairs is not None and (not args.batch or args.pseudo_pairs < 1):
         log.error("--pseudo-pairs N needs --batch CSV and N ≥ 1")
         return ex.USAGE
-    if args.batch and not _batch_usage_ok(args):
+    if (args.batch or args.tables or args.segments) and not _batch_usage_ok(args):
         return ex.USAGE
     if args.batch:
         try:
@@ -229,6 +260,8 @@ def run(args: argparse.Namespace) -> int:
                 log.error("%s", r["error"])
                 failed = True
         text = _batch_json(results)
+        if args.tables and not _write_tables(args.tables, results):
+            return ex.WRITE_FAILED
     else:
         job = _single_job(args)
         if job is None:
