@@ -1,0 +1,230 @@
+"""Exports a session file into a BIDS dataset: sub-/ses- entities, physio, events.
+
+Client and therapist are BIDS subjects (their pseudonymous ids); the session is a
+``ses-`` label (its session number, else its start, UTC ``YYYYMMDDTHHMMSS``), so
+one client's sessions exported into the same folder share one dataset. Each
+person's heart rate is a ``_physio.tsv.gz`` (no header row) with its JSON sidecar
+(BIDS "Physiological recordings"); markers and ratings are the session's
+``_events.tsv``. The beat-exact table (``_beats.tsv``, irregular in time, which no
+BIDS suffix describes) is listed in ``.bidsignore``. The dataset passes the BIDS
+validator (tests/test_export_bids.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+import coregulate
+from coregulate.recordings.export import (
+    HR_GRID_HZ,
+    _Folder,
+    _label,
+    _query,
+    _session_json,
+    _table,
+    _tsv_gz,
+    hr_grid,
+)
+from coregulate.sessionfile.access import open_readonly, read_session_payload
+from coregulate.signal.dyad import ROLES
+from coregulate.signal.resample import MAX_INTERP_GAP_S
+
+if TYPE_CHECKING:
+    from coregulate.recordings.pipeline import BeatSeries
+
+BIDS_VERSION = "1.9.0"
+TASK = "session"
+
+
+class BidsDatasetError(ValueError):
+    """The output folder holds something other than a coregulate BIDS dataset, or this session."""
+
+
+def session_label(session: dict[str, Any]) -> str:
+    """Return the ``ses-`` label: the session number, else the start (UTC) as digits."""
+    number = session.get("session_number")
+    if isinstance(number, int) and not isinstance(number, bool):
+        return f"{number:03d}"
+    wall_ns = int(session.get("clock", {}).get("wall_anchor_ns", 0) or 0)
+    return datetime.fromtimestamp(wall_ns / 1e9, UTC).strftime("%Y%m%dT%H%M%S")
+
+
+def is_coregulate_dataset(folder: Path) -> bool:
+    """Return whether `folder` is a BIDS dataset this exporter started (it may add to it)."""
+    try:
+        description = json.loads((folder / "dataset_description.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return any(g.get("Name") == "coregulate" for g in description.get("GeneratedBy", []))
+
+
+def _participants(folder: Path, new: dict[str, str]) -> bytes:
+    """Return participants.tsv: the rows already there plus `new` (id -> role)."""
+    rows: dict[str, str] = {}
+    try:
+        with (folder / "participants.tsv").open(newline="", encoding="utf-8") as f:
+            rows = {r["participant_id"]: r["role"] for r in csv.DictReader(f, delimiter="\t")}
+    except (OSError, KeyError):
+        pass
+    rows |= new
+    return _table([[p, rows[p]] for p in sorted(rows)], ["participant_id", "role"], "\t")
+
+
+def export_bids(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Write the session into the BIDS dataset at `out_dir` (new, or one of ours); return files."""
+    from coregulate.recordings.pipeline import read_beats
+
+    src, root = Path(path), Path(out_dir)
+    if root.exists() and any(root.iterdir()) and not is_coregulate_dataset(root):
+        raise BidsDatasetError(f"{root} is neither empty nor a coregulate BIDS dataset")
+    session = read_session_payload(src)
+    ses = _label(session_label(session))
+    ids = {role: _label(str(session.get(f"{role}_id", role))) for role in ROLES}
+    if ids["client"] == ids["therapist"]:
+        ids = {role: f"{label}{role}" for role, label in ids.items()}
+    people = read_beats(src)
+    for role in people:
+        if (root / f"sub-{ids[role]}" / f"ses-{ses}").exists():
+            raise BidsDatasetError(f"{root}: sub-{ids[role]}/ses-{ses} is already there")
+    participants = _participants(root, {f"sub-{ids[r]}": r for r in people})
+    folder = _Folder(root)
+    _dataset_files(folder, src)
+    folder.put("participants.tsv", participants)
+    wall_ns = int(session.get("clock", {}).get("wall_anchor_ns", 0) or 0)
+    events = _events(src)
+    for role, beats in sorted(people.items()):
+        sub = f"sub-{ids[role]}"
+        base = f"{sub}/ses-{ses}/beh/{sub}_ses-{ses}_task-{TASK}"
+        parameters = {"wall_ns": wall_ns, "parameters": _session_json(src)}
+        _bids_physio(folder, base, role, beats, parameters)
+        _bids_beats(folder, base, beats)
+        folder.put(f"{base}_events.tsv", events)
+    return folder.written
+
+
+def _dataset_files(folder: _Folder, src: Path) -> None:
+    """Write the dataset-level files (description, README, sidecars, .bidsignore)."""
+    folder.put_json(
+        "dataset_description.json",
+        {
+            "Name": "coregulate sessions",
+            "BIDSVersion": BIDS_VERSION,
+            "DatasetType": "raw",
+            "Authors": ["coregulate export"],
+            "GeneratedBy": [{"Name": "coregulate", "Version": coregulate.__version__}],
+        },
+    )
+    folder.put_json(
+        "participants.json",
+        {"role": {"Description": "who this person is in the dyads", "Levels": {
+            "client": "the client", "therapist": "the therapist"}}},
+    )  # fmt: skip
+    folder.put_json(f"task-{TASK}_events.json", _EVENT_COLUMNS)
+    folder.put(".bidsignore", b"*_beats.tsv\n*_beats.json\n")
+    folder.put("README", _README.format(software=coregulate.__version__).encode())
+
+
+_EVENT_COLUMNS = {
+    "trial_type": {"Description": "marker or rating instrument: rupture-withdrawal, "
+                   "rupture-confrontation, repair, note, or SRS / ORS / WAI-SR"},
+    "value": {"Description": "a rating's total score (points); n/a for a marker"},
+    "note": {"Description": "the note typed with a marker; n/a if none"},
+}  # fmt: skip
+
+
+def _events(src: Path) -> bytes:
+    """Return the markers and ratings as BIDS events (onset in session seconds)."""
+    db = open_readonly(src)
+    try:
+        rows = _query(
+            db,
+            "SELECT t_ns / 1e9, kind, NULL, note FROM markers UNION ALL "
+            "SELECT t_ns / 1e9, instrument, total, NULL FROM ratings ORDER BY 1",
+        )
+    finally:
+        db.close()
+    return _table(
+        [[f"{t:.6f}", 0, kind, value, note or None] for t, kind, value, note in rows],
+        ["onset", "duration", "trial_type", "value", "note"],
+        "\t",
+    )
+
+
+def _bids_physio(
+    folder: _Folder, base: str, role: str, beats: BeatSeries, session: dict[str, Any]
+) -> None:
+    """Write one person's HR/RR grid (TSV.gz) and its sidecar."""
+    start_s, hr, rr = hr_grid(beats.t_ns, beats.rr_ms, beats.gap_before)
+    folder.put(f"{base}_recording-hr_physio.tsv.gz", _tsv_gz(np.column_stack([hr, rr])))
+    folder.put_json(
+        f"{base}_recording-hr_physio.json",
+        {
+            "SamplingFrequency": HR_GRID_HZ,
+            "StartTime": start_s,
+            "Columns": ["hr_bpm", "rr_ms"],
+            "hr_bpm": {"Units": "bpm", "Description": "60000 / rr_ms"},
+            "rr_ms": {
+                "Units": "ms",
+                "Description": (
+                    "RR interval linearly interpolated between beat end times; n/a across "
+                    f"gaps and farther than {MAX_INTERP_GAP_S:g} s from a beat"
+                ),
+            },
+            "StartTimeReference": "session start (session clock 0)",
+            "SessionStartWallClockNs": session["wall_ns"],
+            "Role": role,
+            "Device": beats.messages[0].json().get("source", "strap") if beats.messages else None,
+            "Parameters": session["parameters"],
+        },
+    )
+
+
+def _bids_beats(folder: _Folder, base: str, beats: BeatSeries) -> None:
+    """Write one person's beats with their artifact class (TSV) and its sidecar."""
+    from coregulate.signal.screening import classify_beats
+
+    kinds, _ = classify_beats(beats.t_ns, beats.rr_ms, beats.gap_before)
+    rows = [
+        [f"{t / 1e9:.6f}", f"{r:.4f}", int(g), kind]
+        for t, r, g, kind in zip(beats.t_ns, beats.rr_ms, beats.gap_before, kinds, strict=True)
+    ]
+    folder.put(
+        f"{base}_beats.tsv", _table(rows, ["onset", "rr_ms", "gap_before", "beat_class"], "\t")
+    )
+    folder.put_json(f"{base}_beats.json", _BEAT_COLUMNS)
+
+
+_BEAT_COLUMNS = {
+    "onset": {"Units": "s", "Description": "beat time (end of the RR interval), session clock"},
+    "rr_ms": {"Units": "ms", "Description": "RR interval ending at onset"},
+    "gap_before": {"Description": "1 = beats were lost before this one"},
+    "beat_class": {
+        "Description": "normal, ectopic, missed, extra, longshort, merged "
+        "(Lipponen & Tarvainen 2019, as the live signal stage) or implausible"
+    },
+}
+
+_README = """coregulate sessions as a BIDS dataset (coregulate {software})
+
+Heart data of psychotherapy sessions: client and therapist are each a BIDS subject
+(pseudonymous ids); each session is a ses- label (session number, else its start
+in UTC). One client's sessions exported into the same folder share this dataset.
+
+dataset_description.json, participants.tsv (+ .json: the role of each subject)
+sub-*/ses-*/beh/*_recording-hr_physio.tsv.gz   HR (bpm) and RR (ms) on a 4 Hz grid, n/a
+        in gaps; the .json sidecar: SamplingFrequency, StartTime (s after session
+        start), Columns, units, and every session parameter
+sub-*/ses-*/beh/*_events.tsv   markers (rupture, repair, notes) and ratings, onset in s
+sub-*/ses-*/beh/*_beats.tsv    every beat: onset (s), rr_ms, gap_before, beat_class
+        (not a BIDS suffix: listed in .bidsignore)
+
+Session time 0 is the session clock's start; its calendar time is in each physio
+sidecar (SessionStartWallClockNs, ns since 1970-01-01 UTC).
+"""
