@@ -12,6 +12,7 @@ so a retried task can neither be lost nor appear twice.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from coregulate.signal.synchrony.pseudo_pairs import pair_statistic
 
 _progress = logging.getLogger("coregulate.progress")
 CHECKPOINT_S: Final = 30.0  # how often a long batch writes what it has (for --resume)
+CHUNKS_PER_WORKER: Final = 4  # pseudo-pair tasks per worker: balance vs per-task cost
 
 Job = dict[str, Any]
 Summary = dict[str, Any]
@@ -105,13 +107,13 @@ def map_jobs(
     return out
 
 
-def _dyad_statistic(
-    therapist_dyad: tuple[np.ndarray, np.ndarray],
-    client_dyad: tuple[np.ndarray, np.ndarray],
+def _chunk_statistics(
+    pairs: Sequence[tuple[int, int]],
+    dyads: dict[int, tuple[np.ndarray, np.ndarray]],
     params: SyncParams,
-) -> float:
-    """Return `pair_statistic` of one dyad's therapist with another's client (a task)."""
-    return pair_statistic(therapist_dyad[0], client_dyad[1], params)
+) -> list[float]:
+    """Return `pair_statistic` of dyad t's therapist with dyad c's client for each (t, c)."""
+    return [pair_statistic(dyads[t][0], dyads[c][1], params) for t, c in pairs]
 
 
 def pair_mapper(
@@ -119,19 +121,32 @@ def pair_mapper(
 ) -> Callable[[Sequence[tuple[int, int]]], list[float]]:
     """Return a function that computes (therapist dyad, client dyad) statistics as tasks.
 
-    Each dyad's grids are sent to the cluster once (scattered); every pair is one task.
+    Each dyad's grids are sent to the cluster once (scattered). A pair takes tens of
+    milliseconds, so pairs go in chunks (about `CHUNKS_PER_WORKER` per worker) to
+    keep Dask's per-task cost small beside the work.
     """
     scattered = client.scatter(list(dyads))
 
     def run(pairs: Sequence[tuple[int, int]]) -> list[float]:
-        futures = [
-            client.submit(_dyad_statistic, scattered[t], scattered[c], params, pure=False)
-            for t, c in pairs
-        ]
         from distributed import as_completed
 
-        for done, _ in enumerate(as_completed(futures), start=1):
-            _step("pseudo pairs", done, len(futures))
-        return [float(x) for x in client.gather(futures)]
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+        size = max(1, math.ceil(len(pairs) / (n_workers * CHUNKS_PER_WORKER)))
+        chunks = [list(pairs[k : k + size]) for k in range(0, len(pairs), size)]
+        futures = [
+            client.submit(
+                _chunk_statistics,
+                chunk,
+                {i: scattered[i] for i in {i for pair in chunk for i in pair}},
+                params,
+                pure=False,
+            )
+            for chunk in chunks
+        ]
+        done = 0
+        for future in as_completed(futures):
+            done += len(chunks[futures.index(future)])
+            _step("pseudo pairs", done, len(pairs))
+        return [float(x) for part in client.gather(futures) for x in part]
 
     return run
