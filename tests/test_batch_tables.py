@@ -37,8 +37,14 @@ def tables(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("marker", {"kind": "rupture-confrontation"}, 200 * NS),  # never repaired
     ]
     write_simulated_session(folder / "m1.sqlite", seed=4, duration_s=300, extra=markers)
-    for seed in (2, 3):
-        write_simulated_session(folder / f"s{seed}.sqlite", seed=seed, duration_s=300)
+    write_simulated_session(folder / "s2.sqlite", seed=2, duration_s=300)
+    ratings = [  # ORS before the session's work, SRS after it (alliance/schedule.py)
+        ("rating", {"instrument": "ORS", "items": [5, 6, 7, 8], "total": 26, "phase": "start"},
+         20 * NS),
+        ("rating", {"instrument": "SRS", "items": [9, 8, 9, 9], "total": 35, "phase": "end"},
+         250 * NS),
+    ]  # fmt: skip
+    write_simulated_session(folder / "s3.sqlite", seed=3, duration_s=300, extra=ratings)
     (folder / "pairs.csv").write_text("session\nm1.sqlite\ns2.sqlite\ns3.sqlite\n")
     # An annotation file as a lab writes it (speech turns; the session by name or stem),
     # plus one segment covering the whole of s2: its numbers must equal the session's.
@@ -107,6 +113,12 @@ def test_segments_from_markers_and_annotations_one_row_each(tables: Path) -> Non
     for role in ("client", "therapist"):
         for key in ("n_beats", "mean_hr_bpm", "rmssd_ms", "artifact_share"):
             assert whole[role][key] == pytest.approx(results[1][role][key], rel=1e-12), key
-    assert not [r for r in table if r["dyad"] == 3]  # no markers, ratings or annotations
+    phases = [r for r in table if r["dyad"] == 3 and r["scope"] == "dyad"]
+    assert [(r["source"], r["label"], r["onset_s"]) for r in phases] == [
+        ("rating", "start ratings", 0.0),
+        ("rating", "therapy", 20.0),
+        ("rating", "end ratings", 250.0),
+    ]
+    assert phases[1]["duration_s"] == 230.0
     csv = pd.read_csv(tables / "out" / "segments.csv")
     assert len(csv) == len(table) and list(csv["label"]) == [r["label"] for r in table]

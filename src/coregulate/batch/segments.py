@@ -27,16 +27,26 @@ from coregulate.recordings.pipeline import person_summary
 NS = 1_000_000_000
 
 
-def read_annotations(path: Path) -> list[dict[str, Any]]:
-    """Return the rows of a `session,onset_s,duration_s,label` CSV (ValueError saying why)."""
+def read_csv_rows(path: Path, what: str) -> list[tuple[int, dict[str, str]]]:
+    """Return (line number, row) of a CSV with a header; names lower-case, values stripped.
+
+    Raises ValueError naming the file and `what` it should be if it cannot be read.
+    """
     try:
         with path.open(newline="", encoding="utf-8") as f:
             rows = list(csv.DictReader(f))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ValueError(f"{path}: cannot read the segments CSV ({exc})") from exc
+        raise ValueError(f"{path}: cannot read the {what} ({exc})") from exc
+    return [
+        (i, {k.strip().lower(): (v or "").strip() for k, v in row.items() if k})
+        for i, row in enumerate(rows, start=2)
+    ]
+
+
+def read_annotations(path: Path) -> list[dict[str, Any]]:
+    """Return the rows of a `session,onset_s,duration_s,label` CSV (ValueError saying why)."""
     out = []
-    for i, row in enumerate(rows, start=2):
-        row = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
+    for i, row in read_csv_rows(path, "segments CSV"):
         try:
             onset, duration = float(row["onset_s"]), float(row["duration_s"])
             session = row["session"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import logging
 import os
@@ -97,15 +96,11 @@ def analyze_one(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read_batch(path: Path) -> list[dict[str, Any]]:
-    try:
-        with path.open(newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ValueError(f"{path}: cannot read the batch CSV ({exc})") from exc
+    from coregulate.batch.segments import read_csv_rows
+
     jobs = []
     base = path.parent
-    for i, row in enumerate(rows, start=2):
-        row = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
+    for i, row in read_csv_rows(path, "batch CSV"):
         if row.get("session"):
             jobs.append({"session": str(base / row["session"])})
         elif row.get("client") and row.get("therapist"):
