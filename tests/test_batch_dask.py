@@ -142,17 +142,22 @@ def test_cluster_gives_the_single_process_numbers_and_survives_a_killed_worker(
     assert f"{N_PAIRS}/{N_PAIRS}" in run.stderr  # the progress bar
 
 
-def test_a_failing_task_is_named_and_the_others_complete(cluster: tuple[str, list[int]]) -> None:
+def test_a_failing_task_is_named_and_the_others_complete(
+    cluster: tuple[str, list[int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from distributed import Client
 
-    from coregulate.batch.dask_run import map_jobs
+    from coregulate.batch import dask_run
 
+    monkeypatch.setattr(dask_run, "CHECKPOINT_S", 0.0)  # a checkpoint after every pair
+    saved: list[list[int]] = []
     # json.dumps runs on the workers; a set is not JSON, so the second task raises.
     jobs = [{"session": "a.sqlite"}, {"session": "b.sqlite", "x": {1}}, {"session": "c.sqlite"}]
     with Client(cluster[0], timeout="10s") as client:
-        out = map_jobs(client, json.dumps, jobs)
+        out = dask_run.map_jobs(client, json.dumps, jobs, lambda done: saved.append(sorted(done)))
     assert out[0] == json.dumps(jobs[0]) and out[2] == json.dumps(jobs[2])
     assert out[1]["error"].startswith("b.sqlite: TypeError") and out[1]["job"] == jobs[1]
+    assert [len(s) for s in saved] == [1, 2, 3] and saved[-1] == [0, 1, 2]
 
 
 def test_resume_skips_the_pairs_already_in_the_output(batch: Path, tmp_path: Path) -> None:
