@@ -8,6 +8,7 @@ without it (or without node) the validator test skips and says why.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -44,7 +45,18 @@ def _export(session: Path, out: Path) -> subprocess.CompletedProcess[str]:
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two sessions of one client (a week apart) exported into one dataset."""
     folder = tmp_path_factory.mktemp("bids")
-    extra = [("marker", {"kind": "rupture-withdrawal", "text": "went quiet"}, 60 * NS)]
+    from coregulate.acquisition.pmd import encode_ecg_frame
+
+    # Polar PMD ECG frames (130 Hz, 73 samples each, strap clock 5 s behind the
+    # session's); the third frame is lost, so its samples must be n/a.
+    step_ns = round(1e9 / 130)
+    last_ns = [k * 73 * step_ns + 72 * step_ns for k in range(5)]  # each frame's last sample
+    ecg = [
+        ("ecg.client", encode_ecg_frame(last_ns[k], [k * 1000 + i for i in range(73)]),
+         last_ns[k] + 5 * NS + 3_000_000)  # arrives 3 ms after its last sample
+        for k in range(5) if k != 2
+    ]  # fmt: skip
+    extra = [("marker", {"kind": "rupture-withdrawal", "text": "went quiet"}, 60 * NS), *ecg]
     for week in (0, 1):
         path = folder / f"w{week}.sqlite"
         wall = 1_700_000_000 * NS + week * 7 * DAY_NS
@@ -68,6 +80,16 @@ def test_sessions_share_one_dataset_with_sub_and_ses_entities(dataset: Path) -> 
     participants = (dataset / "participants.tsv").read_text().splitlines()
     assert participants == ["participant_id\trole", "sub-simclient\tclient",
                             "sub-simtherapist\ttherapist"]  # fmt: skip
+    ecg = json.loads((beh / f"{base}_recording-ecg_physio.json").read_text())
+    assert ecg["SamplingFrequency"] == 130.0 and ecg["Columns"] == ["cardiac"]
+    rows = gzip.decompress((beh / f"{base}_recording-ecg_physio.tsv.gz").read_bytes())
+    values = rows.decode().split()
+    assert len(values) == 5 * 73 and values[:2] == ["0.0000", "1.0000"]
+    assert values[2 * 73 : 3 * 73] == ["n/a"] * 73 and values[3 * 73] == "3000.0000"
+    # The first sample, on the session clock: the least-delayed frame arrived 3 ms
+    # after its last sample on a strap clock 5 s behind.
+    # (within 1 µs: the strap's sample times are rounded to whole ns per sample)
+    assert ecg["StartTime"] == pytest.approx(5.003, abs=1e-6)
     again = _export(dataset.parent / "w1.sqlite", dataset)  # the same session twice: refused
     assert again.returncode == USAGE and "already there" in again.stderr
 
@@ -86,7 +108,9 @@ def test_the_bids_validator_accepts_the_dataset(dataset: Path, tmp_path: Path) -
 
     found = issues(dataset)
     assert found["errors"] == [], found
-    assert set(found["warnings"]) <= {"TOO_FEW_AUTHORS"}, found  # one generic author line
+    # Warnings, not errors: one generic author line, and only the client's strap sent
+    # ECG here (INCONSISTENT_SUBJECTS: subjects hold different files).
+    assert set(found["warnings"]) <= {"TOO_FEW_AUTHORS", "INCONSISTENT_SUBJECTS"}, found
     # The check can fail: without .bidsignore the beat tables are not BIDS files.
     broken = tmp_path / "broken"
     shutil.copytree(dataset, broken)

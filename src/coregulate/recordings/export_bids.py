@@ -106,6 +106,10 @@ def export_bids(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -
         _bids_physio(folder, base, role, beats, parameters)
         _bids_beats(folder, base, beats)
         folder.put(f"{base}_events.tsv", events)
+    for role, frames in _ecg_frames(src).items():
+        if role in people:
+            sub = f"sub-{ids[role]}"
+            _bids_ecg(folder, f"{sub}/ses-{ses}/beh/{sub}_ses-{ses}_task-{TASK}", frames)
     return folder.written
 
 
@@ -201,6 +205,75 @@ def _bids_beats(folder: _Folder, base: str, beats: BeatSeries) -> None:
     folder.put_json(f"{base}_beats.json", _BEAT_COLUMNS)
 
 
+def _ecg_frames(src: Path) -> dict[str, list[tuple[int, bytes]]]:
+    """Return each role's raw ECG frames with their arrival (session ns), in order."""
+    db = open_readonly(src)
+    try:
+        rows = _query(db, "SELECT role, t_ns, frame FROM ecg ORDER BY role, t_ns")
+    finally:
+        db.close()
+    out: dict[str, list[tuple[int, bytes]]] = {}
+    for role, t_ns, frame in rows:
+        if isinstance(frame, bytes):
+            out.setdefault(role, []).append((int(t_ns), frame))
+    return out
+
+
+def ecg_on_grid(frames: list[tuple[int, bytes]]) -> tuple[float, np.ndarray]:
+    """Return (StartTime s, µV at 130 Hz) of decoded PMD frames; NaN where samples are missing.
+
+    Samples are placed by the strap's own timestamps (regular at its rate); the
+    strap clock is put on the session clock by the earliest arrival relative to
+    its frame's last sample (the least-delayed notification). Undecodable frames
+    are skipped.
+    """
+    from coregulate.acquisition.pmd import ECG_RATE_HZ, PmdError, decode_ecg_frame
+
+    decoded = []
+    for arrival_ns, data in frames:
+        try:
+            decoded.append((arrival_ns, decode_ecg_frame(data)))
+        except PmdError:
+            continue
+    if not decoded:
+        return 0.0, np.zeros(0)
+    offset_ns = min(a - f.timestamp_ns for a, f in decoded)
+    first_ns = min(f.sample_times_ns()[0] for _, f in decoded)
+    index = [
+        (round((t - first_ns) * ECG_RATE_HZ / 1e9), uv)
+        for _, f in decoded
+        for t, uv in zip(f.sample_times_ns(), f.samples_uv, strict=True)
+    ]
+    values = np.full(max(i for i, _ in index) + 1, np.nan)
+    for i, uv in index:
+        values[i] = uv
+    return (first_ns + offset_ns) / 1e9, values
+
+
+def _bids_ecg(folder: _Folder, base: str, frames: list[tuple[int, bytes]]) -> None:
+    """Write one person's decoded ECG (TSV.gz, column `cardiac`) and its sidecar."""
+    from coregulate.acquisition.pmd import ECG_RATE_HZ
+
+    start_s, uv = ecg_on_grid(frames)
+    if not uv.size:
+        return
+    folder.put(f"{base}_recording-ecg_physio.tsv.gz", _tsv_gz(uv[:, None]))
+    folder.put_json(
+        f"{base}_recording-ecg_physio.json",
+        {
+            "SamplingFrequency": float(ECG_RATE_HZ),
+            "StartTime": start_s,
+            "Columns": ["cardiac"],
+            "cardiac": {
+                "Units": "uV",
+                "Description": "ECG of the Polar strap (PMD raw frames, decoded); n/a where "
+                "frames were lost",
+            },
+            "StartTimeReference": "session start (session clock 0)",
+        },
+    )
+
+
 _BEAT_COLUMNS = {
     "onset": {"Units": "s", "Description": "beat time (end of the RR interval), session clock"},
     "rr_ms": {"Units": "ms", "Description": "RR interval ending at onset"},
@@ -221,6 +294,7 @@ dataset_description.json, participants.tsv (+ .json: the role of each subject)
 sub-*/ses-*/beh/*_recording-hr_physio.tsv.gz   HR (bpm) and RR (ms) on a 4 Hz grid, n/a
         in gaps; the .json sidecar: SamplingFrequency, StartTime (s after session
         start), Columns, units, and every session parameter
+sub-*/ses-*/beh/*_recording-ecg_physio.tsv.gz   ECG (uV) at 130 Hz where the strap sent it
 sub-*/ses-*/beh/*_events.tsv   markers (rupture, repair, notes) and ratings, onset in s
 sub-*/ses-*/beh/*_beats.tsv    every beat: onset (s), rr_ms, gap_before, beat_class
         (not a BIDS suffix: listed in .bidsignore)
