@@ -85,14 +85,30 @@ def map_jobs(
     `analyze` must be importable on the workers (a module-level function). A task
     that raises, or whose workers keep dying, gives ``{"job": ..., "error": ...}``
     naming the pair; the others complete. `checkpoint` gets the results so far every
-    `CHECKPOINT_S` seconds.
+    `CHECKPOINT_S` seconds, and on Ctrl-C before the interrupt goes on.
     """
-    from distributed import as_completed
-
     futures = {client.submit(analyze, job, pure=False): i for i, job in enumerate(jobs)}
     out: dict[int, Summary] = {}
-    last = time.monotonic()
     _step("analysing pairs", 0, len(jobs))
+    try:
+        _collect(futures, jobs, out, checkpoint)
+    except KeyboardInterrupt:  # save what is done, so that --resume starts from there
+        if checkpoint is not None:
+            checkpoint(out)
+        raise
+    return out
+
+
+def _collect(
+    futures: dict[Any, int],
+    jobs: Sequence[Job],
+    out: dict[int, Summary],
+    checkpoint: Callable[[dict[int, Summary]], None] | None,
+) -> None:
+    """Put each finished task's summary (or its error) into `out` as it completes."""
+    from distributed import as_completed
+
+    last = time.monotonic()
     for future in as_completed(futures):
         i = futures[future]
         try:
@@ -104,7 +120,6 @@ def map_jobs(
         if checkpoint is not None and time.monotonic() - last >= CHECKPOINT_S:
             checkpoint(out)
             last = time.monotonic()
-    return out
 
 
 def _chunk_statistics(
