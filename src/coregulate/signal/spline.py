@@ -30,9 +30,15 @@ def quadratic_knots(x: np.ndarray) -> np.ndarray:
     return np.concatenate((np.repeat(x[0], 3), mid[1:-1], np.repeat(x[-1], 3)))
 
 
+def _span(knots: np.ndarray, u: np.ndarray, k: int, n_coef: int) -> np.ndarray:
+    """Return the knot span of each u, clipped to the spline's [k, n_coef - 1] (np.clip's)."""
+    # np.maximum/np.minimum: the same integers as np.clip, without its wrapper's cost.
+    return np.minimum(np.maximum(knots.searchsorted(u, side="right") - 1, k), n_coef - 1)
+
+
 def _basis(knots: np.ndarray, u: np.ndarray, n_coef: int) -> tuple[np.ndarray, np.ndarray]:
     """Return (span index j, the 3 nonzero basis values B[j-2..j] at each u), Cox–de Boor."""
-    j = np.clip(np.searchsorted(knots, u, side="right") - 1, DEGREE, n_coef - 1)
+    j = _span(knots, u, DEGREE, n_coef)
     left1, right1 = u - knots[j], knots[j + 1] - u
     left2, right2 = u - knots[j - 1], knots[j + 2] - u
     temp = 1.0 / (right1 + left1)
@@ -48,17 +54,18 @@ def _solve_tridiagonal(
 ) -> np.ndarray:
     """Return x with sub[i]·x[i-1] + diag[i]·x[i] + sup[i]·x[i+1] = rhs[i] (Thomas algorithm)."""
     a, b, c, d = sub.tolist(), diag.tolist(), sup.tolist(), rhs.tolist()
-    n = len(b)
-    cp, dp = [0.0] * n, [0.0] * n
-    cp[0], dp[0] = c[0] / b[0], d[0] / b[0]
-    for i in range(1, n):
-        m = b[i] - a[i] * cp[i - 1]
-        cp[i] = c[i] / m
-        dp[i] = (d[i] - a[i] * dp[i - 1]) / m
-    x = [0.0] * n
-    x[-1] = dp[-1]
-    for i in range(n - 2, -1, -1):
-        x[i] = dp[i] - cp[i] * x[i + 1]
+    cp, dp = c[0] / b[0], d[0] / b[0]
+    cps, dps = [cp], [dp]
+    for a_i, b_i, c_i, d_i in zip(a[1:], b[1:], c[1:], d[1:], strict=True):
+        m = b_i - a_i * cp
+        cp = c_i / m
+        dp = (d_i - a_i * dp) / m
+        cps.append(cp)
+        dps.append(dp)
+    x = [dp]
+    for cp_i, dp_i in zip(cps[-2::-1], dps[-2::-1], strict=True):
+        x.append(dp_i - cp_i * x[-1])
+    x.reverse()
     return np.array(x)
 
 
@@ -117,7 +124,7 @@ def _basis_k(
     the same order as the textbook loop over r (de Boor, *A Practical Guide to
     Splines*, X, BSPLVB), so the values are the same bit for bit.
     """
-    j = np.clip(np.searchsorted(knots, u, side="right") - 1, k, n_coef - 1)
+    j = _span(knots, u, k, n_coef)
     e = np.arange(1, k + 1)[:, None]
     left = u - knots[j + 1 - e]  # row e - 1: u - t[j + 1 - e]
     right = knots[j + e] - u  # row e - 1: t[j + e] - u
@@ -166,12 +173,12 @@ def _eliminate_pentadiagonal(
     bit; rows k1 and k1 + 1 are written back for the general steps that follow.
     """
     upper: list[tuple[float, float, float]] = []
+    done: list[float] = []  # the eliminated right-hand sides k0 .. k1 - 1
     _, _, p, q, r = rows[k0]
     _, s1, t1, u1, v1 = rows[k0 + 1]
     yk, y1 = rhs[k0], rhs[k0 + 1]
-    for k in range(k0, k1):
-        a2, b2, c2, d2, e2 = rows[k + 2]  # row k + 2 starts at column k
-        y2 = rhs[k + 2]
+    # Step k brings in row k + 2, which starts at column k.
+    for (a2, b2, c2, d2, e2), y2 in zip(rows[k0 + 2 : k1 + 2], rhs[k0 + 2 : k1 + 2], strict=True):
         f = s1 / p
         if f != 0.0:
             t1 -= f * q
@@ -183,9 +190,10 @@ def _eliminate_pentadiagonal(
             c2 -= f * r
             y2 -= f * yk
         upper.append((p, q, r))
-        rhs[k] = yk
+        done.append(yk)
         p, q, r, yk = t1, u1, v1, y1
         s1, t1, u1, v1, y1 = b2, c2, d2, e2, y2
+    rhs[k0:k1] = done
     rows[k1][2:5] = [p, q, r]
     rhs[k1] = yk
     rows[k1 + 1][1:5] = [s1, t1, u1, v1]
@@ -206,7 +214,7 @@ def _solve_band(
     a third of the time, with the same result bit for bit (tests/test_signal_spline.py).
     """
     n = len(rows)
-    own = np.array(first) + np.array([len(r) for r in rows]) - 1
+    own = np.array(first) + np.fromiter(map(len, rows), np.int64, n) - 1
     reach = np.maximum.accumulate(own)  # a row is padded to reach as far as those above
     for i in np.flatnonzero(reach > own).tolist():
         rows[i] = rows[i] + [0.0] * int(reach[i] - own[i])
@@ -273,7 +281,9 @@ def quintic_collocation(x: np.ndarray) -> tuple[np.ndarray, list[int], list[list
     """
     knots = np.concatenate(([x[0]] * (QUINTIC + 1), x[3:-3], [x[-1]] * (QUINTIC + 1)))
     j, values = _basis_k(knots, x, QUINTIC, x.size)
-    rows = [r[:-1] if r[-1] == 0.0 else r for r in values.T.tolist()]
+    rows = values[:QUINTIC].T.tolist()
+    for i in np.flatnonzero(values[QUINTIC] != 0.0).tolist():  # the end rows: all six
+        rows[i] = values[:, i].tolist()
     return knots, (j - QUINTIC).tolist(), rows
 
 
