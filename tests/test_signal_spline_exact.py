@@ -43,12 +43,12 @@ def test_pentadiagonal_elimination_equals_general_elimination_bit_for_bit() -> N
         x = np.cumsum(rng.uniform(0.3, 2.0, n))
         windows.append((x - x[0], rng.normal(800.0, 60.0, n)))
     for t_s, nn in windows:
-        _, first, rows = quintic_collocation(t_s)
+        _, first, rows, _ = quintic_collocation(t_s)
         fast = _solve_band(first, [list(r) for r in rows], nn.tolist())
         plain = _solve_band(first, [list(r) for r in rows], nn.tolist(), fast=False)
         assert np.array(fast).tobytes() == np.array(plain).tobytes()
     # The fast path is the one that ran: all but the rows near the ends are pentadiagonal.
-    _, first, rows = quintic_collocation(windows[0][0])
+    _, first, rows, _ = quintic_collocation(windows[0][0])
     interior = sum(
         f == i - 2 and len(r) == 5 for i, (f, r) in enumerate(zip(first, rows, strict=True))
     )

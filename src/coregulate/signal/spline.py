@@ -69,10 +69,13 @@ def _solve_tridiagonal(
     return np.array(x)
 
 
-def quadratic_spline_coefficients(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def quadratic_spline_coefficients(
+    x: np.ndarray, y: np.ndarray, values: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Return (knots, B-spline coefficients) of the quadratic spline through (x, y).
 
-    `x` strictly increasing, at least 3 points.
+    `x` strictly increasing, at least 3 points. `values`: the basis at `x` if the
+    caller has it already (:func:`_basis`, n x 3).
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -80,7 +83,8 @@ def quadratic_spline_coefficients(x: np.ndarray, y: np.ndarray) -> tuple[np.ndar
     if n < 3:
         raise ValueError(f"a quadratic spline needs at least 3 points, got {n}")
     knots = quadratic_knots(x)
-    _, values = _basis(knots, x, n)
+    if values is None:
+        _, values = _basis(knots, x, n)
     # Data point i lies in the span of basis functions i-1, i, i+1 (the first and the
     # last in the end spans, where the outer value is exactly 0): tridiagonal.
     sub, diag, sup = values[:, 0].copy(), values[:, 1].copy(), values[:, 2].copy()
@@ -105,8 +109,13 @@ def quadratic_spline(x: np.ndarray, y: np.ndarray, u: np.ndarray) -> np.ndarray:
     >>> np.round(quadratic_spline(x, y, np.array([0.5, 2.0, 3.5])), 12)
     array([ 0.25,  4.  , 12.25])
     """
-    knots, coef = quadratic_spline_coefficients(x, y)
-    j, values = _basis(knots, np.asarray(u, dtype=float), coef.size)
+    x = np.asarray(x, dtype=float)
+    if x.size < 3:
+        raise ValueError(f"a quadratic spline needs at least 3 points, got {x.size}")
+    # The basis at the data points and at `u` in one pass (elementwise: the same bits).
+    j, values = _basis(quadratic_knots(x), np.concatenate((x, np.asarray(u, dtype=float))), x.size)
+    _, coef = quadratic_spline_coefficients(x, y, values[: x.size])
+    j, values = j[x.size :], values[x.size :]
     return values[:, 0] * coef[j - 2] + values[:, 1] * coef[j - 1] + values[:, 2] * coef[j]
 
 
@@ -272,19 +281,24 @@ def _back_step(f_k: int, row_k: list[float], rhs_k: float, x: list[float], k: in
     return s / row_k[k - f_k]
 
 
-def quintic_collocation(x: np.ndarray) -> tuple[np.ndarray, list[int], list[list[float]]]:
-    """Return (knots, first column of each row, rows) of the quintic's collocation system.
+def quintic_collocation(
+    x: np.ndarray, u: np.ndarray | None = None
+) -> tuple[np.ndarray, list[int], list[list[float]], tuple[np.ndarray, np.ndarray]]:
+    """Return (knots, first column of each row, rows, basis at `u`) of the quintic's system.
 
     Row i holds the basis values at ``x[i]`` from column ``first[i]`` on; at an
     interior data point (a knot) the last basis function is exactly 0 and is left
-    out, so interior rows are pentadiagonal.
+    out, so interior rows are pentadiagonal. The basis at `u` (span, 6 x len(u)
+    values) comes from the same pass over the points (elementwise: the same bits).
     """
+    n = x.size
     knots = np.concatenate(([x[0]] * (QUINTIC + 1), x[3:-3], [x[-1]] * (QUINTIC + 1)))
-    j, values = _basis_k(knots, x, QUINTIC, x.size)
-    rows = values[:QUINTIC].T.tolist()
-    for i in np.flatnonzero(values[QUINTIC] != 0.0).tolist():  # the end rows: all six
+    both = x if u is None else np.concatenate((x, u))
+    j, values = _basis_k(knots, both, QUINTIC, n)
+    rows = values[:QUINTIC, :n].T.tolist()
+    for i in np.flatnonzero(values[QUINTIC, :n] != 0.0).tolist():  # the end rows: all six
         rows[i] = values[:, i].tolist()
-    return knots, (j - QUINTIC).tolist(), rows
+    return knots, (j[:n] - QUINTIC).tolist(), rows, (j[n:], values[:, n:])
 
 
 def quintic_spline(x: np.ndarray, y: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -307,10 +321,8 @@ def quintic_spline(x: np.ndarray, y: np.ndarray, u: np.ndarray) -> np.ndarray:
     n = x.size
     if n < QUINTIC + 1:
         raise ValueError(f"a quintic spline needs at least {QUINTIC + 1} points, got {n}")
-    knots, first, rows = quintic_collocation(x)
+    _, first, rows, (j, values) = quintic_collocation(x, np.asarray(u, dtype=float))
     coef = np.array(_solve_band(first, rows, y.tolist()))
-    u = np.asarray(u, dtype=float)
-    j, values = _basis_k(knots, u, QUINTIC, n)
     out = values[0] * coef[j - QUINTIC]
     for r in range(1, QUINTIC + 1):
         out += values[r] * coef[j - QUINTIC + r]
