@@ -47,6 +47,32 @@ def add_file_argument(parser: argparse.ArgumentParser, help: str, name: str = "f
     parser.add_argument(name, type=Path, help=help)
 
 
+MARKER_KINDS_HELP: Final = (
+    "a TOML file of the clinic's marker kinds (key, label, colour; README); default W/C/R/N"
+)
+
+
+def add_marker_kinds_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--marker-kinds FILE`` (the window's marker kinds; `marker_kinds_option`)."""
+    add_path_option(parser, "--marker-kinds", MARKER_KINDS_HELP)
+
+
+def marker_kinds_option(args: argparse.Namespace) -> tuple[Any, ...] | int | None:
+    """Return the kinds of ``--marker-kinds`` (None: the default set), or USAGE after one line.
+
+    Read before anything starts, so a bad file costs nothing: no session, no file.
+    """
+    if getattr(args, "marker_kinds", None) is None:
+        return None
+    from coregulate.ui.markers import MarkerKindsError, load_marker_kinds
+
+    try:
+        return load_marker_kinds(args.marker_kinds)
+    except MarkerKindsError as exc:
+        log.error("%s", exc)
+        return _exit_codes.USAGE
+
+
 def add_path_option(
     parser: argparse.ArgumentParser,
     flag: str,
@@ -173,13 +199,32 @@ def display_ok(command: str) -> bool:
     The caller then returns `NO_DISPLAY`: without this check Qt aborts the process
     (exit 134) with a page of its own text.
     """
-    if has_display():
+    if not has_display():
+        log.error(
+            "no display found: `coregulate %s` opens a window; run it on a desktop session "
+            "(on a server, ssh -X or a remote desktop)",
+            command,
+        )
+        return False
+    return window_ok(command, offer_headless=False)
+
+
+def window_ok(command: str, offer_headless: bool = True) -> bool:
+    """Return True unless Qt's platform plugin cannot load here; else say what is missing.
+
+    Checked before a session starts: Qt would otherwise abort the whole process.
+    """
+    from coregulate.commands._qt_platform import qt_platform_problem
+
+    if not has_display():
+        return True  # no display at all: the caller's own rule applies (headless or exit)
+    problem = qt_platform_problem()
+    if problem is None:
         return True
-    log.error(
-        "no display found: `coregulate %s` opens a window; run it on a desktop session "
-        "(on a server, ssh -X or a remote desktop)",
-        command,
-    )
+    lines = problem.advice()
+    if offer_headless:
+        lines.append(f"or run without a window now: coregulate {command} --headless")
+    log.error("%s", "\n".join(lines))
     return False
 
 
@@ -195,7 +240,11 @@ CANCELLED = -1  # the start dialog was cancelled: no session, no file
 
 
 def run_session(
-    options: DemoOptions, headless: bool, ask: bool = False, label: str = "session file"
+    options: DemoOptions,
+    headless: bool,
+    ask: bool = False,
+    label: str = "session file",
+    marker_kinds: tuple[Any, ...] | None = None,
 ) -> int:
     """Run a session headless or with the window; return OK, FAILED or CANCELLED.
 
@@ -214,11 +263,19 @@ def run_session(
         with StopRequested() as stop:
             if headless:
                 print(headless_banner(options), flush=True)  # noqa: T201 - command output
-                run_headless(options, stop)
+                from coregulate.commands._live_status import LiveStatus
+
+                every_s = float(os.environ.get("COREGULATE_STATUS_EVERY_S", "5"))
+                total_s = options.stop_after_s or (None if options.sources else options.duration_s)
+                with LiveStatus(options.endpoints.output, total_s, every_s):
+                    run_headless(options, stop)
             else:
                 from coregulate.ui.app import run_window_session
 
-                if not run_window_session(options, stop, Session, ask=ask):
+                window_session = run_window_session(
+                    options, stop, Session, ask=ask, marker_kinds=marker_kinds
+                )
+                if not window_session:
                     log.warning("start dialog cancelled: no session was recorded")
                     return CANCELLED
     except UnconfirmedAtStop as exc:

@@ -16,13 +16,16 @@ from coregulate.commands._common import (
     SIM_DURATION_HEADLESS_S,
     SIM_DURATION_WINDOW_S,
     add_command,
+    add_marker_kinds_option,
     add_path_option,
     add_session_arguments,
+    marker_kinds_option,
     new_session_options,
     print_summary,
     run_session,
     simulated_duration_s,
     want_headless,
+    window_ok,
 )
 
 ORDER = 10
@@ -65,12 +68,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="let allow-listed viewers on other machines watch, encrypted, at ENDPOINT "
         "(e.g. tcp://192.0.2.10:5603); needs `coregulate keys` first (docs/security.md)",
     )
+    add_marker_kinds_option(demo)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate demo`; return the exit code."""
     from coregulate.bus.endpoints import Endpoints
 
+    marker_kinds = marker_kinds_option(args)
+    if isinstance(marker_kinds, int):
+        return marker_kinds
+    if not args.headless and not window_ok("demo"):
+        return ex.NO_DISPLAY
     headless = want_headless(args.headless)
     duration_s = simulated_duration_s(args.duration, headless)
     viewers = None
@@ -90,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     with _bus_folder(args.private_bus) as folder:
         if folder is not None:
             options.endpoints = Endpoints.private_ipc(folder)
-        code = run_session(options, headless, ask=not args.no_dialog)
+        code = run_session(options, headless, ask=not args.no_dialog, marker_kinds=marker_kinds)
     if code == CANCELLED:
         return ex.OK
     if code == ex.OK:

@@ -10,14 +10,17 @@ from coregulate.commands._common import (
     SIM_DURATION_HEADLESS_S,
     SIM_DURATION_WINDOW_S,
     add_command,
+    add_marker_kinds_option,
     add_path_option,
     add_session_arguments,
+    marker_kinds_option,
     new_session_options,
     positive,
     print_summary,
     run_session,
     simulated_duration_s,
     want_headless,
+    window_ok,
 )
 from coregulate.signal.dyad import ROLES
 
@@ -67,6 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     mon.add_argument("--seed", type=int, default=1, help="seed of simulated straps (default 1)")
     mon.add_argument("--client-id", default="client", help="pseudonymous id of the client")
     mon.add_argument("--therapist-id", default="therapist", help="pseudonymous id of the therapist")
+    add_marker_kinds_option(mon)
     add_path_option(mon, "--out", "session file to create")
 
 
@@ -105,12 +109,17 @@ def run(args: argparse.Namespace) -> int:
     pair = _choose_pair(args)
     if pair is None:
         return ex.USAGE
+    marker_kinds = marker_kinds_option(args)
+    if isinstance(marker_kinds, int):
+        return marker_kinds
     for whose in ROLES:
         try:
             check_pseudonym(getattr(args, f"{whose}_id"), whose)
         except ClientIdError as exc:
             log.error("--%s-id: %s", whose, exc)
             return ex.USAGE
+    if not args.headless and not window_ok("monitor"):
+        return ex.NO_DISPLAY
     headless = want_headless(args.headless)
     all_sim = all(p.lower() == SIM for p in pair)
     if args.speed != 1.0 and not all_sim:
@@ -140,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if options is None:
         return ex.USAGE
-    code = run_session(options, headless)
+    code = run_session(options, headless, marker_kinds=marker_kinds)
     if code == ex.OK:
         print_summary(options.out)
     return code

@@ -125,10 +125,28 @@ def sync_text(model: SessionModel) -> str:
     if susy:
         es = (susy.get("z") or {}).get("es")
         p = susy.get("p_above_chance")
-        verdict = "above chance" if susy.get("above_chance") else "not above chance"
+        verdict = {True: "above chance", False: "not above chance"}.get(
+            susy.get("above_chance"), "no verdict yet (too few segments)"
+        )
         es_text = f"{es:+.2f}" if isinstance(es, int | float) else "n/a"
         p_text = f"{p:.3f}" if isinstance(p, int | float) else "n/a"
         lines.append(f"SUSY effect size {es_text} (p {p_text}): {verdict}")
     else:
         lines.append(f"SUSY not available: {unavailable.get('susy', 'no value')}")
     return "\n".join(lines)
+
+
+LOW_BATTERY_PCT = 15
+
+
+def strap_problem(strap: dict) -> str | None:
+    """Return what needs attention about a strap (status payload), or None."""
+    status = strap.get("status")
+    if status in (None, "streaming", "ended", "ready"):
+        battery = strap.get("battery_pct")
+        if isinstance(battery, int | float) and battery <= LOW_BATTERY_PCT:
+            return f"battery {battery:.0f} %"
+        if strap.get("contact") is False:
+            return "no skin contact"
+        return None
+    return str(status)
