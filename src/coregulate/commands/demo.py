@@ -27,6 +27,7 @@ from coregulate.commands._common import (
     want_headless,
     window_ok,
 )
+from coregulate.commands._lsl import add_lsl_arguments, lsl_options
 
 ORDER = 10
 log = logging.getLogger("coregulate")
@@ -69,6 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(e.g. tcp://192.0.2.10:5603); needs `coregulate keys` first (docs/security.md)",
     )
     add_marker_kinds_option(demo)
+    add_lsl_arguments(demo)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -78,6 +80,11 @@ def run(args: argparse.Namespace) -> int:
     marker_kinds = marker_kinds_option(args)
     if isinstance(marker_kinds, int):
         return marker_kinds
+    try:
+        lsl = lsl_options(args)
+    except ValueError as exc:
+        log.error("%s", exc)
+        return ex.USAGE
     if not args.headless and not window_ok("demo"):
         return ex.NO_DISPLAY
     headless = want_headless(args.headless)
@@ -92,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
             log.error("%s", exc)
             return ex.USAGE
     options = new_session_options(
-        args, "demo", duration_s=duration_s, seed=args.seed, viewers=viewers
+        args, "demo", duration_s=duration_s, seed=args.seed, viewers=viewers, lsl=lsl
     )
     if options is None:
         return ex.USAGE

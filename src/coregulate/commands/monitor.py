@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from typing import Any
 
 from coregulate.commands import _exit_codes as ex
 from coregulate.commands._common import (
@@ -22,6 +23,7 @@ from coregulate.commands._common import (
     want_headless,
     window_ok,
 )
+from coregulate.commands._lsl import LSL_STRAP_PREFIX, add_lsl_arguments, lsl_options
 from coregulate.signal.dyad import ROLES
 
 ORDER = 15
@@ -46,7 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--client",
         metavar="STRAP",
         help="the client's strap: its address or name as `coregulate scan` lists it, or "
-        "'sim' for a simulated strap (default: the last pair used on this computer)",
+        "'sim' for a simulated strap, or lsl:NAME for the LSL stream NAME (type RR or ECG; "
+        "docs/lsl.md) (default: the last pair used on this computer)",
     )
     mon.add_argument("--therapist", metavar="STRAP", help="the therapist's strap (as --client)")
     mon.add_argument(
@@ -72,6 +75,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     mon.add_argument("--therapist-id", default="therapist", help="pseudonymous id of the therapist")
     add_marker_kinds_option(mon)
     add_path_option(mon, "--out", "session file to create")
+    add_lsl_arguments(mon, markers_in=True)
 
 
 def _choose_pair(args: argparse.Namespace) -> tuple[str, str] | None:
@@ -102,7 +106,7 @@ def _choose_pair(args: argparse.Namespace) -> tuple[str, str] | None:
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate monitor`; return the exit code."""
-    from coregulate.acquisition.specs import BleStrapSpec, ReconnectPolicy, SimulatedStrapSpec
+    from coregulate.acquisition.specs import BleStrapSpec
     from coregulate.clients import ClientIdError, check_pseudonym
     from coregulate.commands._last_pair import save_last_pair
 
@@ -118,6 +122,11 @@ def run(args: argparse.Namespace) -> int:
         except ClientIdError as exc:
             log.error("--%s-id: %s", whose, exc)
             return ex.USAGE
+    try:
+        lsl = lsl_options(args, pair)
+    except ValueError as exc:
+        log.error("%s", exc)
+        return ex.USAGE
     if not args.headless and not window_ok("monitor"):
         return ex.NO_DISPLAY
     headless = want_headless(args.headless)
@@ -126,14 +135,11 @@ def run(args: argparse.Namespace) -> int:
         log.error("--speed needs both straps simulated: real straps run in real time")
         return ex.USAGE
     sim_duration_s = simulated_duration_s(args.duration, headless)
-    specs = []
-    for role, device in zip(ROLES, pair, strict=True):
-        if device.lower() == SIM:
-            specs.append(SimulatedStrapSpec(role, args.seed, sim_duration_s))
-        else:
-            policy = ReconnectPolicy(max_attempts=args.give_up_after)
-            specs.append(BleStrapSpec(role, device, ecg=args.ecg, policy=policy))
-    if not all_sim and not _bluetooth_ok():
+    specs = [
+        _strap_spec(args, role, device, sim_duration_s)
+        for role, device in zip(ROLES, pair, strict=True)
+    ]
+    if any(isinstance(s, BleStrapSpec) for s in specs) and not _bluetooth_ok():
         return ex.NO_BLUETOOTH
     save_last_pair(*pair)
     options = new_session_options(
@@ -146,6 +152,7 @@ def run(args: argparse.Namespace) -> int:
         client_id=args.client_id,
         therapist_id=args.therapist_id,
         stop_after_s=args.duration,
+        lsl=lsl,
     )
     if options is None:
         return ex.USAGE
@@ -153,6 +160,23 @@ def run(args: argparse.Namespace) -> int:
     if code == ex.OK:
         print_summary(options.out)
     return code
+
+
+def _strap_spec(args: argparse.Namespace, role: str, device: str, sim_duration_s: float) -> Any:
+    """Return the spec of `role`'s strap: simulated, an LSL stream (lsl:NAME) or BLE."""
+    from coregulate.acquisition.specs import (
+        BleStrapSpec,
+        LslStrapSpec,
+        ReconnectPolicy,
+        SimulatedStrapSpec,
+    )
+
+    if device.lower() == SIM:
+        return SimulatedStrapSpec(role, args.seed, sim_duration_s)
+    if device.lower().startswith(LSL_STRAP_PREFIX):
+        return LslStrapSpec(role, device[len(LSL_STRAP_PREFIX) :], lab=args.lsl_lab)
+    policy = ReconnectPolicy(max_attempts=args.give_up_after)
+    return BleStrapSpec(role, device, ecg=args.ecg, policy=policy)
 
 
 def _bluetooth_ok() -> bool:
