@@ -85,8 +85,8 @@ def run(args: argparse.Namespace) -> int:
     options = new_session_options(
         args, "demo", duration_s=duration_s, seed=args.seed, viewers=viewers
     )
-    if options is None:
-        return ex.USAGE
+    if isinstance(options, int):
+        return options
     with _bus_folder(args.private_bus) as folder:
         if folder is not None:
             options.endpoints = Endpoints.private_ipc(folder)

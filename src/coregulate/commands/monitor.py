@@ -16,6 +16,7 @@ from coregulate.commands._common import (
     positive,
     print_summary,
     run_session,
+    session_out_error,
     simulated_duration_s,
     want_headless,
 )
@@ -105,6 +106,9 @@ def run(args: argparse.Namespace) -> int:
     pair = _choose_pair(args)
     if pair is None:
         return ex.USAGE
+    out_error = session_out_error(args.out)  # before the pair is remembered
+    if out_error is not None:
+        return out_error
     for whose in ROLES:
         try:
             check_pseudonym(getattr(args, f"{whose}_id"), whose)
@@ -138,8 +142,8 @@ def run(args: argparse.Namespace) -> int:
         therapist_id=args.therapist_id,
         stop_after_s=args.duration,
     )
-    if options is None:
-        return ex.USAGE
+    if isinstance(options, int):
+        return options
     code = run_session(options, headless)
     if code == ex.OK:
         print_summary(options.out)

@@ -14,6 +14,7 @@ from coregulate.commands._common import (
     new_session_options,
     print_summary,
     run_session,
+    session_out_error,
     want_headless,
 )
 from coregulate.signal.dyad import ROLES
@@ -81,6 +82,9 @@ def run(args: argparse.Namespace) -> int:
     """Run `coregulate replay`; return the exit code."""
     from coregulate.acquisition.specs import ReplayStrapSpec
 
+    out_error = session_out_error(args.out)  # the output first, as every command does
+    if out_error is not None:
+        return out_error
     found = _recording_end_s(args)
     if isinstance(found, int):
         return found
@@ -113,8 +117,8 @@ def run(args: argparse.Namespace) -> int:
             "derived": {"kind": "replay", "from": args.file.name},
         },
     )
-    if options is None:
-        return ex.USAGE
+    if isinstance(options, int):
+        return options
     if options.out.resolve() == args.file.resolve():
         log.error("the review file must not be the original")
         return ex.USAGE
