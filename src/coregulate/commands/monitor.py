@@ -6,6 +6,7 @@ import argparse
 import logging
 
 from coregulate.commands import _exit_codes as ex
+from coregulate.commands._bus import add_bus_arguments, session_bus, viewer_access
 from coregulate.commands._common import (
     SIM_DURATION_HEADLESS_S,
     SIM_DURATION_WINDOW_S,
@@ -69,6 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     mon.add_argument("--client-id", default="client", help="pseudonymous id of the client")
     mon.add_argument("--therapist-id", default="therapist", help="pseudonymous id of the therapist")
     add_path_option(mon, "--out", "session file to create")
+    add_bus_arguments(mon)
 
 
 def _choose_pair(args: argparse.Namespace) -> tuple[str, str] | None:
@@ -130,6 +132,9 @@ def run(args: argparse.Namespace) -> int:
             specs.append(BleStrapSpec(role, device, ecg=args.ecg, policy=policy))
     if not all_sim and not _bluetooth_ok():
         return ex.NO_BLUETOOTH
+    viewers = viewer_access(args)
+    if viewers is False:
+        return ex.USAGE
     save_last_pair(*pair)
     options = new_session_options(
         args,
@@ -141,10 +146,13 @@ def run(args: argparse.Namespace) -> int:
         client_id=args.client_id,
         therapist_id=args.therapist_id,
         stop_after_s=args.duration,
+        viewers=viewers,
     )
     if isinstance(options, int):
         return options
-    code = run_session(options, headless)
+    with session_bus(args.tcp_bus) as endpoints:
+        options.endpoints = endpoints
+        code = run_session(options, headless)
     if code == ex.OK:
         print_summary(options.out)
     return code
