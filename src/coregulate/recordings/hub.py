@@ -203,10 +203,13 @@ class Hub:
         except EnvelopeError as exc:
             self._reject(exc.kind, exc)
             return
-        self.received += 1
         if state is None:
             state = self._streams[key] = StreamState()
             self._per_source[msg.source] += 1
+        if not state.has(msg.seq) and not state.claim(identity):
+            self._reject("owner", EnvelopeError(f"{key} belongs to another producer", "owner"))
+            return
+        self.received += 1
         self._to_ack.setdefault(identity, set()).add(key)
         if state.has(msg.seq):
             self.duplicates += 1
