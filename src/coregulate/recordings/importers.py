@@ -14,11 +14,15 @@ from __future__ import annotations
 import math
 import os
 import re
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Final
 
 from coregulate.signal.artifacts import MAX_RR_MS  # slower than 20 bpm is no heartbeat
+from coregulate.signal.dyad import SESSION_T_LIMIT_NS
 
 SECONDS_MEDIAN_BELOW = 10.0  # a list whose median is below this is in seconds, not ms
 
@@ -47,27 +51,65 @@ class ImportedRecording:
     hr_samples: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
 
 
-def _text_lines(path: Path, expected: str) -> list[str]:
+# A session holds at most 48 h of session time (signal/dyad.py), so an import file
+# holds at most this many values: 48 h of beats at 300 bpm (the shortest RR, 200 ms).
+MAX_IMPORT_VALUES: Final = SESSION_T_LIMIT_NS // 1_000_000_000 * 5
+_MAX_LINE_BYTES = 4096  # a line longer than this is not an RR or Polar row
+_TOO_LONG = "more than 48 h, the longest a session holds; split the file and import each part"
+
+
+def _text_lines(path: Path, expected: str) -> Iterator[tuple[int, str]]:
+    """Yield (line number, text) of a UTF-8 text file, one line at a time.
+
+    Memory stays bounded whatever the file's size: nothing but the current line is
+    held. Raises ImportFileError naming the line for binary data, bad UTF-8 or an
+    over-long line, and for an empty file.
+    """
     try:
-        data = path.read_bytes()
+        f = path.open("rb")
     except OSError as exc:
         raise ImportFileError(f"{path}: cannot read it ({exc.strerror})") from exc
-    if not data.strip():
-        raise ImportFileError(f"{path}: the file is empty; expected {expected}")
-    if data.startswith(b"SQLite format 3\x00"):
-        raise ImportFileError(f"{path} is already a session file: use it directly, no import")
-    nul = data.find(b"\x00")
-    if nul >= 0:
+    with f:
+        head = f.read(65536)  # binary files show a NUL early: say so before any line
+        if head.startswith(b"SQLite format 3\x00"):
+            raise ImportFileError(f"{path} is already a session file: use it directly, no import")
+        if b"\x00" in head:
+            raise ImportFileError(
+                f"{path}: binary data (a NUL byte at byte {head.index(0)}); expected a text "
+                f"file with {expected}"
+            )
+        f.seek(0)
+        empty = True
+        for line_no, raw in enumerate(iter(lambda: f.readline(_MAX_LINE_BYTES + 1), b""), 1):
+            if len(raw) > _MAX_LINE_BYTES:
+                raise ImportFileError(
+                    f"{path}, line {line_no}: longer than {_MAX_LINE_BYTES} bytes; "
+                    f"expected {expected}"
+                )
+            if b"\x00" in raw:
+                raise ImportFileError(
+                    f"{path}, line {line_no}: binary data (a NUL byte); expected a text file "
+                    f"with {expected}"
+                )
+            try:
+                text = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise ImportFileError(
+                    f"{path}, line {line_no}: not UTF-8 text (byte {exc.start}); expected a "
+                    f"text file with {expected}"
+                ) from exc
+            empty = empty and not text.strip()
+            yield line_no, text.rstrip("\r\n")
+        if empty:
+            raise ImportFileError(f"{path}: the file is empty; expected {expected}")
+
+
+def _check_count(path: Path, n: int) -> None:
+    """Raise ImportFileError once a file holds more values than a session can."""
+    if n > MAX_IMPORT_VALUES:
         raise ImportFileError(
-            f"{path}: binary data (a NUL byte at byte {nul}); expected a text file with {expected}"
+            f"{path}: more than {MAX_IMPORT_VALUES} values (48 h at 300 bpm): {_TOO_LONG}"
         )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            f"{path}: not UTF-8 text (byte {exc.start}); expected a text file with {expected}"
-        ) from exc
-    return text.splitlines()
 
 
 def _check_rr(where: str, rr_ms: float, shown: str) -> float:
@@ -93,30 +135,42 @@ def read_rr_list(path: str | os.PathLike[str], role: str = "client") -> Imported
     Blank lines and lines starting with ``#`` are skipped, and so is a first line of
     words (a column title). Values are ms, or seconds when their median is below 10.
     There are no timestamps: beats follow one another from time 0, and the session
-    anchor is the file's modification time.
+    anchor is the file's modification time. The file is read line by line into an
+    array of numbers; one longer than a session (48 h) is refused.
     """
     p = Path(path)
-    values: list[tuple[int, float, str]] = []
-    for line_no, raw in enumerate(_text_lines(p, _RR_EXPECTED), start=1):
+    values = array("d")
+    line_nos = array("q")
+    total_ms = 0.0
+    for line_no, raw in _text_lines(p, _RR_EXPECTED):
         text = raw.strip().rstrip(",;").strip()
         if not text or text.startswith("#"):
             continue
         try:
-            values.append((line_no, float(text.replace(",", ".")), text))
+            values.append(float(text.replace(",", ".")))
         except ValueError:
             if not values and re.fullmatch(r"[A-Za-z][\w \[\]()/.-]*", text):
                 continue  # a title line such as "RR (ms)"
             raise ImportFileError(
                 f"{p}, line {line_no}: {text[:40]!r} is not a number; expected {_RR_EXPECTED}"
             ) from None
+        line_nos.append(line_no)
+        _check_count(p, len(values))
+        # Read as ms (the smaller of the two units) the beats so far already last longer
+        # than a session: refuse now rather than at the end of a huge file.
+        total_ms += max(values[-1], 0.0)
+        if total_ms * 1e6 > SESSION_T_LIMIT_NS:
+            raise ImportFileError(f"{p}: by line {line_no} its beats last {_TOO_LONG}")
     if not values:
         raise ImportFileError(f"{p}: no RR values found; expected {_RR_EXPECTED}")
-    ordered = sorted(v for _, v, _ in values)
-    scale = 1000.0 if ordered[len(ordered) // 2] < SECONDS_MEDIAN_BELOW else 1.0
+    scale = 1000.0 if sorted(values)[len(values) // 2] < SECONDS_MEDIAN_BELOW else 1.0
+    unit = " s" if scale > 1 else " ms"
     rr = [
-        _check_rr(f"{p}, line {n}", v * scale, f"{shown}{' s' if scale > 1 else ' ms'}")
-        for n, v, shown in values
+        _check_rr(f"{p}, line {n}", v * scale, f"{v:g}{unit}")
+        for n, v in zip(line_nos, values, strict=True)
     ]
+    if math.fsum(rr) * 1e6 > SESSION_T_LIMIT_NS:
+        raise ImportFileError(f"{p}: its beats last {math.fsum(rr) / 3.6e6:.1f} h, {_TOO_LONG}")
     anchor = int(p.stat().st_mtime * 1e9) - int(sum(rr) * 1e6)
     return ImportedRecording(
         format="rr-list",
@@ -170,14 +224,16 @@ def read_polar_rr(path: str | os.PathLike[str], role: str = "client") -> Importe
     p = Path(path)
     expected = f"a first line '{_POLAR_RR_HEADER}' then rows 'time;RR'"
     lines = _text_lines(p, expected)
-    if lines[0].strip().lower().rstrip(";") != _POLAR_RR_HEADER:
-        raise ImportFileError(f"{p}, line 1: {lines[0][:60]!r}; expected {expected}")
+    first = next(lines)[1]
+    if first.strip().lower().rstrip(";") != _POLAR_RR_HEADER:
+        raise ImportFileError(f"{p}, line 1: {first[:60]!r}; expected {expected}")
     groups: list[Notification] = []
     first_ns: int | None = None
     last_ns: int | None = None
-    for line_no, raw in enumerate(lines[1:], start=2):
+    for line_no, raw in lines:
         if not raw.strip():
             continue
+        _check_count(p, line_no)
         parts = raw.strip().rstrip(";").split(";")
         if len(parts) != 2:
             raise ImportFileError(f"{p}, line {line_no}: {raw[:60]!r}; expected 'time;RR'")
@@ -211,12 +267,14 @@ def read_polar_hr(path: str | os.PathLike[str], role: str = "client") -> Importe
     p = Path(path)
     expected = f"a first line starting '{_POLAR_HR_HEADER}' then rows 'time;HR;...'"
     lines = _text_lines(p, expected)
-    if not lines[0].strip().lower().startswith(_POLAR_HR_HEADER):
-        raise ImportFileError(f"{p}, line 1: {lines[0][:60]!r}; expected {expected}")
+    first = next(lines)[1]
+    if not first.strip().lower().startswith(_POLAR_HR_HEADER):
+        raise ImportFileError(f"{p}, line 1: {first[:60]!r}; expected {expected}")
     samples: list[tuple[int, float]] = []
-    for line_no, raw in enumerate(lines[1:], start=2):
+    for line_no, raw in lines:
         if not raw.strip():
             continue
+        _check_count(p, line_no)
         parts = raw.strip().split(";")
         if len(parts) < 2:
             raise ImportFileError(f"{p}, line {line_no}: {raw[:60]!r}; expected 'time;HR;...'")
