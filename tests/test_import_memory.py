@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from coregulate.cli import main
-from coregulate.recordings.importers import MAX_IMPORT_VALUES, ImportFileError, read_rr_list
+from coregulate.recordings.import_text import MAX_IMPORT_VALUES
+from coregulate.recordings.importers import ImportFileError, read_rr_list
 from coregulate.sessionfile.record import read_session
 
 

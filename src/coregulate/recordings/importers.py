@@ -15,20 +15,20 @@ import math
 import os
 import re
 from array import array
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Final
 
+from coregulate.recordings.import_text import (
+    TOO_LONG,
+    ImportFileError,
+    check_count,
+    text_lines,
+)
 from coregulate.signal.artifacts import MAX_RR_MS  # slower than 20 bpm is no heartbeat
 from coregulate.signal.dyad import SESSION_T_LIMIT_NS
 
 SECONDS_MEDIAN_BELOW = 10.0  # a list whose median is below this is in seconds, not ms
-
-
-class ImportFileError(ValueError):
-    """An import file that cannot be read; the text names the file, line and expectation."""
 
 
 @dataclass
@@ -49,67 +49,6 @@ class ImportedRecording:
     notifications: dict[str, list[Notification]] = field(default_factory=dict)
     # role -> (ns since the wall anchor, HR bpm): HR-only files (no beats)
     hr_samples: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
-
-
-# A session holds at most 48 h of session time (signal/dyad.py), so an import file
-# holds at most this many values: 48 h of beats at 300 bpm (the shortest RR, 200 ms).
-MAX_IMPORT_VALUES: Final = SESSION_T_LIMIT_NS // 1_000_000_000 * 5
-_MAX_LINE_BYTES = 4096  # a line longer than this is not an RR or Polar row
-_TOO_LONG = "more than 48 h, the longest a session holds; split the file and import each part"
-
-
-def _text_lines(path: Path, expected: str) -> Iterator[tuple[int, str]]:
-    """Yield (line number, text) of a UTF-8 text file, one line at a time.
-
-    Memory stays bounded whatever the file's size: nothing but the current line is
-    held. Raises ImportFileError naming the line for binary data, bad UTF-8 or an
-    over-long line, and for an empty file.
-    """
-    try:
-        f = path.open("rb")
-    except OSError as exc:
-        raise ImportFileError(f"{path}: cannot read it ({exc.strerror})") from exc
-    with f:
-        head = f.read(65536)  # binary files show a NUL early: say so before any line
-        if head.startswith(b"SQLite format 3\x00"):
-            raise ImportFileError(f"{path} is already a session file: use it directly, no import")
-        if b"\x00" in head:
-            raise ImportFileError(
-                f"{path}: binary data (a NUL byte at byte {head.index(0)}); expected a text "
-                f"file with {expected}"
-            )
-        f.seek(0)
-        empty = True
-        for line_no, raw in enumerate(iter(lambda: f.readline(_MAX_LINE_BYTES + 1), b""), 1):
-            if len(raw) > _MAX_LINE_BYTES:
-                raise ImportFileError(
-                    f"{path}, line {line_no}: longer than {_MAX_LINE_BYTES} bytes; "
-                    f"expected {expected}"
-                )
-            if b"\x00" in raw:
-                raise ImportFileError(
-                    f"{path}, line {line_no}: binary data (a NUL byte); expected a text file "
-                    f"with {expected}"
-                )
-            try:
-                text = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                raise ImportFileError(
-                    f"{path}, line {line_no}: not UTF-8 text (byte {exc.start}); expected a "
-                    f"text file with {expected}"
-                ) from exc
-            empty = empty and not text.strip()
-            yield line_no, text.rstrip("\r\n")
-        if empty:
-            raise ImportFileError(f"{path}: the file is empty; expected {expected}")
-
-
-def _check_count(path: Path, n: int) -> None:
-    """Raise ImportFileError once a file holds more values than a session can."""
-    if n > MAX_IMPORT_VALUES:
-        raise ImportFileError(
-            f"{path}: more than {MAX_IMPORT_VALUES} values (48 h at 300 bpm): {_TOO_LONG}"
-        )
 
 
 def _check_rr(where: str, rr_ms: float, shown: str) -> float:
@@ -142,7 +81,7 @@ def read_rr_list(path: str | os.PathLike[str], role: str = "client") -> Imported
     values = array("d")
     line_nos = array("q")
     total_ms = 0.0
-    for line_no, raw in _text_lines(p, _RR_EXPECTED):
+    for line_no, raw in text_lines(p, _RR_EXPECTED):
         text = raw.strip().rstrip(",;").strip()
         if not text or text.startswith("#"):
             continue
@@ -155,12 +94,12 @@ def read_rr_list(path: str | os.PathLike[str], role: str = "client") -> Imported
                 f"{p}, line {line_no}: {text[:40]!r} is not a number; expected {_RR_EXPECTED}"
             ) from None
         line_nos.append(line_no)
-        _check_count(p, len(values))
+        check_count(p, len(values))
         # Read as ms (the smaller of the two units) the beats so far already last longer
         # than a session: refuse now rather than at the end of a huge file.
         total_ms += max(values[-1], 0.0)
         if total_ms * 1e6 > SESSION_T_LIMIT_NS:
-            raise ImportFileError(f"{p}: by line {line_no} its beats last {_TOO_LONG}")
+            raise ImportFileError(f"{p}: by line {line_no} its beats last {TOO_LONG}")
     if not values:
         raise ImportFileError(f"{p}: no RR values found; expected {_RR_EXPECTED}")
     scale = 1000.0 if sorted(values)[len(values) // 2] < SECONDS_MEDIAN_BELOW else 1.0
@@ -170,7 +109,7 @@ def read_rr_list(path: str | os.PathLike[str], role: str = "client") -> Imported
         for n, v in zip(line_nos, values, strict=True)
     ]
     if math.fsum(rr) * 1e6 > SESSION_T_LIMIT_NS:
-        raise ImportFileError(f"{p}: its beats last {math.fsum(rr) / 3.6e6:.1f} h, {_TOO_LONG}")
+        raise ImportFileError(f"{p}: its beats last {math.fsum(rr) / 3.6e6:.1f} h, {TOO_LONG}")
     anchor = int(p.stat().st_mtime * 1e9) - int(sum(rr) * 1e6)
     return ImportedRecording(
         format="rr-list",
@@ -223,7 +162,7 @@ def read_polar_rr(path: str | os.PathLike[str], role: str = "client") -> Importe
     """
     p = Path(path)
     expected = f"a first line '{_POLAR_RR_HEADER}' then rows 'time;RR'"
-    lines = _text_lines(p, expected)
+    lines = text_lines(p, expected)
     first = next(lines)[1]
     if first.strip().lower().rstrip(";") != _POLAR_RR_HEADER:
         raise ImportFileError(f"{p}, line 1: {first[:60]!r}; expected {expected}")
@@ -233,7 +172,7 @@ def read_polar_rr(path: str | os.PathLike[str], role: str = "client") -> Importe
     for line_no, raw in lines:
         if not raw.strip():
             continue
-        _check_count(p, line_no)
+        check_count(p, line_no)
         parts = raw.strip().rstrip(";").split(";")
         if len(parts) != 2:
             raise ImportFileError(f"{p}, line {line_no}: {raw[:60]!r}; expected 'time;RR'")
@@ -266,7 +205,7 @@ def read_polar_hr(path: str | os.PathLike[str], role: str = "client") -> Importe
     """
     p = Path(path)
     expected = f"a first line starting '{_POLAR_HR_HEADER}' then rows 'time;HR;...'"
-    lines = _text_lines(p, expected)
+    lines = text_lines(p, expected)
     first = next(lines)[1]
     if not first.strip().lower().startswith(_POLAR_HR_HEADER):
         raise ImportFileError(f"{p}, line 1: {first[:60]!r}; expected {expected}")
@@ -274,7 +213,7 @@ def read_polar_hr(path: str | os.PathLike[str], role: str = "client") -> Importe
     for line_no, raw in lines:
         if not raw.strip():
             continue
-        _check_count(p, line_no)
+        check_count(p, line_no)
         parts = raw.strip().split(";")
         if len(parts) < 2:
             raise ImportFileError(f"{p}, line {line_no}: {raw[:60]!r}; expected 'time;HR;...'")
