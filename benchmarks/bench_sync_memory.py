@@ -13,7 +13,8 @@ per hour. Now the growth after the horizon is only the grid series kept for the
 end-of-session phase synchrony (3 series × 4 Hz × 2 people × 8 bytes, about
 0.7 MiB per hour).
 
-Run alone: ``python benchmarks/bench_sync_memory.py [--quick] [--hours H]``.
+Run alone: ``python benchmarks/bench_sync_memory.py [--quick] [--hours H] [--horizon-s S]``
+(``--horizon-s 1e9`` keeps every segment: the stage as it was before the horizon).
 """
 
 from __future__ import annotations
@@ -131,7 +132,15 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark alone and print its table."""
     parser = standalone_parser(__doc__.split("\n\n")[0])
     parser.add_argument("--hours", type=float, default=None, help="default 10 (4 with --quick)")
+    parser.add_argument(
+        "--horizon-s",
+        type=float,
+        default=None,
+        help="SUSY horizon instead of track.SUSY_HORIZON_S (1e9: keep every segment, as before)",
+    )
     args = parser.parse_args(argv)
+    if args.horizon_s is not None:
+        track_module.SUSY_HORIZON_S = args.horizon_s
     hours = args.hours or (4.0 if args.quick else 10.0)
     return run_alone(lambda: run_benchmark(hours), args.json)
 
