@@ -38,13 +38,14 @@ from coregulate.signal.screening import (
     rmssd_normal_ms,
 )
 from coregulate.signal.synchrony import HR_PARAMS, SLOW_PARAMS, SynchronyReport, synchrony_offline
-from coregulate.signal.synchrony import screen_beats as sync_screen_beats
+from coregulate.signal.synchrony import beat_events as sync_beat_events
 from coregulate.stages.base import Stage
 from coregulate.stages.registry import offline_specs
 from coregulate.stages.sync_stage import SLOW_SERIES
 
 _NO_SYNCHRONY: dict[str, Any] = {
     "peak_lag_s": None,
+    "median_peak_lag_s": None,
     "mean_peak_z": None,
     "surrogate_es": None,
     "n_surrogates": 0,
@@ -97,7 +98,7 @@ def hr_synchrony(people: dict[str, BeatSeries], phase: bool) -> SynchronyReport 
     if any(role not in people for role in ROLES):
         return None
     events = {
-        role: sync_screen_beats(p.t_ns, p.rr_ms, p.gap_before, kind="hr_bpm")
+        role: sync_beat_events(p.t_ns, p.rr_ms, p.gap_before, kind="hr_bpm")
         for role, p in people.items()
         if role in ROLES
     }
@@ -170,8 +171,10 @@ def person_summary(beats: BeatSeries) -> PersonSummary:
 def synchrony_summary(reports: dict[str, SynchronyReport]) -> dict[str, Any]:
     """Return the session's heart-rate synchrony summary, and every series' final statistics.
 
-    From the ``hr_bpm`` series' final statistics: `peak_lag_s` is the median lag
-    at the windows' peaks (positive = therapist leads), `mean_peak_z` the mean
+    From the ``hr_bpm`` series' final statistics: `peak_lag_s` is the session's lag,
+    the peak of the window-averaged cross-correlation profile (positive = therapist
+    leads; `median_peak_lag_s` the median of the windows' own peaks, which collapses
+    toward 0 under weak coupling), `mean_peak_z` the mean
     Fisher z of the peaks, `surrogate_es` SUSY's effect size against all
     `n_surrogates` segment-shuffled pseudo pairs. Definitions: docs/synchrony.md.
     The final statistics of every series (e.g. ``ln_rmssd``) are under ``series``.
@@ -183,7 +186,8 @@ def synchrony_summary(reports: dict[str, SynchronyReport]) -> dict[str, Any]:
     summary = hr.final.get("summary") or {}
     susy = hr.final.get("susy") or {}
     out.update(
-        peak_lag_s=summary.get("median_peak_lag_s"),
+        peak_lag_s=summary.get("profile_lag_s"),
+        median_peak_lag_s=summary.get("median_peak_lag_s"),
         mean_peak_z=summary.get("mean_peak_z"),
         surrogate_es=(susy.get("z") or {}).get("es"),
         n_surrogates=int(susy.get("n_pseudo_pairs") or 0),
