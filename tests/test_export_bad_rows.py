@@ -67,3 +67,22 @@ def test_export_of_a_clean_file_says_nothing_was_skipped(tmp_path: Path, caplog)
     caplog.set_level(logging.WARNING)
     assert main(["export", str(path), "--format", "csv", "--out", str(tmp_path / "o")]) == 0
     assert "skipped" not in caplog.text
+
+
+def test_an_older_file_without_views_exports_too(tmp_path: Path, caplog) -> None:
+    """Schema 1 had no views: the reader makes temp ones, which the skipping replaces."""
+    import sqlite3
+
+    from coregulate.sessionfile.schema import VIEW_NAMES
+
+    path = _file(tmp_path / "old.sqlite", POISON)
+    db = sqlite3.connect(path)
+    for name in VIEW_NAMES:
+        db.execute(f"DROP VIEW {name}")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    out = tmp_path / "out"
+    assert main(["export", str(path), "--format", "csv", "--out", str(out)]) == 0
+    assert "skipped 4 messages" in caplog.text
+    assert (out / "beats.csv").read_text().count("\ntherapist,") == 149

@@ -26,7 +26,7 @@ import numpy as np
 import coregulate
 from coregulate.security.files import private_dir, write_private_file
 from coregulate.sessionfile.access import open_readonly, read_meta, read_session_payload
-from coregulate.sessionfile.schema import VIEWS_SQL
+from coregulate.sessionfile.schema import VIEW_NAMES, VIEWS_SQL
 from coregulate.signal import catalogue
 from coregulate.signal.resample import rr_on_grid
 
@@ -70,6 +70,8 @@ def open_parseable(src: Path) -> tuple[sqlite3.Connection, int]:
     bad = db.execute(f"SELECT count(*) FROM main.messages WHERE NOT ({_PARSEABLE})").fetchone()[0]
     if bad:
         db.execute(f"CREATE TEMP VIEW parseable AS SELECT * FROM main.messages WHERE {_PARSEABLE}")
+        for name in VIEW_NAMES:  # an older file's views are already temp (open_readonly)
+            db.execute(f"DROP VIEW IF EXISTS temp.{name}")
         for statement in VIEWS_SQL:
             temp = statement.replace("CREATE VIEW IF NOT EXISTS", "CREATE TEMP VIEW", 1)
             db.execute(re.sub(r"\bmessages\b", "temp.parseable", temp))
