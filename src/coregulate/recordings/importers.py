@@ -271,7 +271,8 @@ def read_xdf(
 def _load_xdf(p: Path) -> tuple[list[dict], dict]:
     """Return pyxdf's (streams, file header) for an XDF file, or raise ImportFileError."""
     try:
-        head = p.read_bytes()[:4]
+        with p.open("rb") as f:  # 4 bytes, not the whole (possibly GB-sized) file
+            head = f.read(4)
     except OSError as exc:
         raise ImportFileError(f"{p}: cannot read it ({exc.strerror})") from exc
     if head != b"XDF:":
