@@ -149,3 +149,47 @@ def test_a_custom_kind_from_toml_is_recorded_and_shown(qtbot, hub_thread, tmp_pa
     producer.flush(5)
     producer.close()
     listener.close()
+
+
+# -- the session's own window takes the file too (demo, monitor) ---------------------
+
+
+@pytest.mark.parametrize("command", ["demo", "monitor"])
+def test_demo_and_monitor_refuse_a_bad_kinds_file_before_anything_starts(
+    tmp_path, caplog, command
+) -> None:
+    from coregulate.cli import main
+    from coregulate.commands._exit_codes import USAGE
+
+    bad = tmp_path / "markers.toml"
+    bad.write_text('[[kind]]\nkind = "Bad Name"\nkey = "D"\n')
+    out = tmp_path / "s.sqlite"
+    args = [command, "--headless", "--marker-kinds", str(bad), "--out", str(out)]
+    if command == "monitor":
+        args += ["--client", "sim", "--therapist", "sim"]
+    assert main(args) == USAGE
+    assert "markers.toml: kind 1: 'kind' must be a lower-case name" in caplog.text
+    assert not out.exists()  # nothing started, nothing created
+
+
+def test_the_session_window_is_built_with_the_files_kinds(qtbot, tmp_path) -> None:
+    from types import SimpleNamespace
+
+    from coregulate.clock import SessionClock
+    from coregulate.commands._common import marker_kinds_option
+    from coregulate.ui.app import _live_window
+
+    path = tmp_path / "markers.toml"
+    path.write_text(CLINIC_KINDS)
+    kinds = marker_kinds_option(SimpleNamespace(marker_kinds=path))
+    assert [k.kind for k in kinds] == ["rupture-withdrawal", "repair", "self-disclosure"]
+    options = SimpleNamespace(
+        endpoints=SimpleNamespace(output="tcp://127.0.0.1:9", input="tcp://127.0.0.1:9"),
+        out=tmp_path / "absent.sqlite",
+        client_id="C-1",
+    )
+    window = _live_window(options, SessionClock.start(), kinds)
+    qtbot.addWidget(window)
+    assert list(window.marker_bar.buttons) == ["rupture-withdrawal", "repair", "self-disclosure"]
+    assert window.can_end
+    window.end_without_asking()

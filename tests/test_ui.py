@@ -252,5 +252,8 @@ def test_calm_trend_draws_off_scale_values_at_the_edge_never_as_a_gap(qtbot) -> 
     bx, by = panel.off_scale["below"].getData()
     assert list(ax) == [x[2]] and list(ay) == [hi]  # marked at the top edge
     assert list(bx) == [x[4]] and list(by) == [lo]
+    labels = panel.off_labels  # how far beyond the edge, in words
+    assert labels["above"].textItem.toPlainText() == "off scale: peak +6.2"
+    assert labels["below"].textItem.toPlainText() == "off scale: low -4.1"
     view_lo, view_hi = panel.plot.viewRange()[1]
     assert view_lo <= lo and view_hi >= hi  # the edge marks are inside the plot

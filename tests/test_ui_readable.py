@@ -74,3 +74,23 @@ def test_calm_view_fonts_grow_with_the_window(qtbot) -> None:
     assert panel.hrv.text() == "HRV lower than baseline"
     assert "lnRMSSD" not in panel.hr.text() + panel.hrv.text()
     window.close()
+
+
+def test_the_window_fits_a_1280x800_screen_and_grows_to_1080p(qtbot) -> None:
+    """Found in the gallery: the window opened 1358 px wide on a 1280x800 screen (its
+    text was sized for 1080p until the first resize, and its labels could not shrink)."""
+    window = LiveWindow(None, "tcp://127.0.0.1:9")  # an input: the marker bar as in a session
+    qtbot.addWidget(window)
+    window.show()
+    window.model.ingest(make_message("metrics.client", "signal", 1, 300 * NS, _payload(3.1)))
+    window.redraw(force=True)
+    for view in ("calm", "full"):
+        window.set_view(view)
+        window.resize(1280, 800)
+        qtbot.wait(20)
+        assert (window.width(), window.height()) == (1280, 800), view
+    window.set_view("calm")
+    window.resize(1920, 1080)
+    qtbot.waitUntil(lambda: window.height() == 1080)
+    assert window.width() == 1920
+    window.end_without_asking()

@@ -15,8 +15,8 @@ How the colours were chosen (tests/test_palette.py checks each claim):
 - People, synchrony and markers are lines on both themes' backgrounds: each has
   ≥ 3:1 contrast there (WCAG 2.x non-text contrast, 1.4.11). Text drawn in one
   of them goes through `ink()`, which darkens or lightens it to ≥ 4.5:1 (1.4.3).
-- Marker colours are ≥ 20 CIEDE2000 from both people's colours in normal vision
-  and stay apart under the simulations (the test states by how much).
+- Marker colours, per theme, are ≥ 20 CIEDE2000 from each other and from both
+  people's colours in normal vision and under the three simulations.
 """
 
 from __future__ import annotations
@@ -63,31 +63,47 @@ STATE_COLOURS: Final = {
     "highly activated": HIGHLY_ACTIVATED,
 }
 
-# Marker kinds as the window's marker bar draws them; each also has its own line style
-# (solid, dash, dot, dash-dot) so that the two rupture kinds differ without colour.
-MARKER_COLOURS: Final = {
-    "rupture-withdrawal": "#187E81",  # teal
-    "rupture-confrontation": "#8D61A6",  # violet
-    "repair": "#54985D",  # green
-    "note": NOTE_GREY,
+# Marker kinds, per theme; each also has its own line style (solid, dash, dot,
+# dash-dot) and letter. Why per theme: every line must stand out from its background
+# (>= 3:1), which on a palette shared by a dark and a light theme leaves a band of
+# lightness (L* ~44-62) where the two people's lines already sit, and no 6 colours
+# in that band stay >= 20 CIEDE2000 apart under all three dichromacy simulations (a
+# search of the sRGB cube at steps of 17 found at most 4). So markers step out of
+# the people's band: lighter than them on the dark theme, darker on the light theme
+# and the printed page; lightness alone then keeps them apart in every vision.
+MARKER_COLOURS_BY_THEME: Final = {
+    "dark": {
+        "rupture-withdrawal": "#18E8F8",  # light cyan
+        "rupture-confrontation": "#F8C050",  # amber
+        "repair": "#E8F0D8",  # pale sage
+        "note": "#989898",  # grey
+    },
+    "light": {
+        "rupture-withdrawal": "#005088",  # navy
+        "rupture-confrontation": "#601808",  # maroon
+        "repair": "#201828",  # ink
+        "note": "#686060",  # grey
+    },
 }
+MARKER_COLOURS_BY_THEME["paper"] = MARKER_COLOURS_BY_THEME["light"]
+# The window opens in the dark theme: its kinds' colours as `MarkerKind`s carry them.
+MARKER_COLOURS: Final = MARKER_COLOURS_BY_THEME["dark"]
 MARKER_LINES: Final = {
     "rupture-withdrawal": "dash",
     "rupture-confrontation": "dashdot",
     "repair": "solid",
     "note": "dot",
 }
-# The colour of each category for a kind written otherwise (an imported or older
-# file: "rupture (withdrawal)", "Rupture").
+_CATEGORY_KIND: Final = {"rupture": "rupture-confrontation", "repair": "repair", "note": "note"}
+# The colour of each category on the printed page, for a kind written otherwise (an
+# imported or older file: "rupture (withdrawal)", "Rupture").
 MARKER_CATEGORY_COLOURS: Final = {
-    "rupture": MARKER_COLOURS["rupture-confrontation"],
-    "repair": MARKER_COLOURS["repair"],
-    "note": NOTE_GREY,
+    category: MARKER_COLOURS_BY_THEME["paper"][kind] for category, kind in _CATEGORY_KIND.items()
 }
 # Ratings: the synchrony's neutral colour; a flagged rating (SRS concern, ORS in the
 # clinical range) also gets a flag beside it, so the colour is not the only cue.
 RATING_COLOUR: Final = SYNC_COLOUR
-RATING_FLAG_COLOUR: Final = MARKER_COLOURS["rupture-confrontation"]
+RATING_FLAG_COLOUR: Final = MARKER_COLOURS_BY_THEME["paper"]["rupture-confrontation"]
 
 TEXT_CONTRAST: Final = 4.5  # WCAG 2.x 1.4.3, normal-size text
 LINE_CONTRAST: Final = 3.0  # WCAG 2.x 1.4.11, graphical objects
@@ -104,12 +120,14 @@ def marker_kind(kind: str) -> str | None:
     return None
 
 
-def marker_colour(kind: str, category: str) -> str:
-    """Return the colour of a marker: its kind's as in the window, else its category's."""
+def marker_colour(kind: str, category: str, theme: str = "paper") -> str:
+    """Return the colour of a marker in `theme`: its kind's as the window draws it, else
+    its category's (the printed page's unless a window theme is named)."""
+    colours = MARKER_COLOURS_BY_THEME[theme]
     known = marker_kind(kind)
     if known:
-        return MARKER_COLOURS[known]
-    return MARKER_CATEGORY_COLOURS.get(category, NOTE_GREY)
+        return colours[known]
+    return colours[_CATEGORY_KIND.get(category, "note")]
 
 
 def marker_line(kind: str, category: str) -> str:

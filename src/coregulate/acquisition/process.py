@@ -16,18 +16,27 @@ from collections.abc import Sequence
 
 from coregulate.acquisition.publisher import StrapPublisher
 from coregulate.acquisition.source import STATUS_GAVE_UP, HeartRateSource, SourceEvent
-from coregulate.acquisition.specs import SourceSpec, make_source, prepare
+from coregulate.acquisition.specs import ReplayStrapSpec, SourceSpec, make_source, prepare
 from coregulate.bus.producer import BusProducer
 from coregulate.bus.shutdown import EXIT_UNCONFIRMED, StopSignals
 from coregulate.clock import SessionClock
 
 log = logging.getLogger(__name__)
 
+SILENCE_TICK_S = 1.0  # session seconds between status ticks while no strap gives beats
+
 
 async def run_sources(
-    sources: list[HeartRateSource], producer: BusProducer, clock: SessionClock | None = None
+    sources: list[HeartRateSource],
+    producer: BusProducer,
+    clock: SessionClock | None = None,
+    silence_ticks: bool = True,
 ) -> None:
-    """Publish every source's events until all sources end (or the task is cancelled)."""
+    """Publish every source's events until all sources end (or the task is cancelled).
+
+    With a `clock` and `silence_ticks`, each strap's status is said again while no
+    strap gives beats (`_tick_silence`); a replay plays the recorded ticks back instead.
+    """
     publishers = {s.role: StrapPublisher(s.role, producer) for s in sources}
 
     async def pump_source(source: HeartRateSource) -> None:
@@ -59,13 +68,16 @@ async def run_sources(
     def producer_time() -> int:
         return clock.now_ns() if clock is not None else 0
 
-    pump = asyncio.create_task(producer.pump_forever())
+    tasks = [asyncio.create_task(producer.pump_forever())]
+    if clock is not None and silence_ticks:
+        tasks.append(asyncio.create_task(_tick_silence(publishers, clock)))
     try:
         await asyncio.gather(*(pump_source(s) for s in sources))
     finally:
-        pump.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await pump
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         for pub in publishers.values():
             log.info(
                 "%s strap: %d notifications, %d beats, %d malformed",
@@ -74,6 +86,31 @@ async def run_sources(
                 pub.beats,
                 sum(pub.bad_payloads.values()),
             )
+
+
+async def _tick_silence(publishers: dict[str, StrapPublisher], clock: SessionClock) -> None:
+    """Say every strap's status again each `SILENCE_TICK_S` while no strap gives beats.
+
+    The metrics stage learns that session time passes only from messages (so that a
+    replay of them gives the same updates); while both straps are silent no beat
+    carries the time, and these ticks do. Decided from the session clock here, at
+    the source, and recorded like any strap status, so a replay repeats them exactly.
+    """
+    step_ns = int(SILENCE_TICK_S * 1e9)
+    beats = {role: -1 for role in publishers}
+    heard_ns = dict.fromkeys(publishers, clock.now_ns())
+    due_ns = clock.now_ns() + step_ns
+    while True:
+        await asyncio.sleep(max(0.0, clock.host_seconds_until(due_ns)))
+        now_ns = clock.now_ns()
+        for role, pub in publishers.items():
+            if pub.beats != beats[role]:
+                beats[role], heard_ns[role] = pub.beats, now_ns
+        if all(now_ns - t >= step_ns for t in heard_ns.values()):
+            for role, pub in publishers.items():
+                silent_s = round((now_ns - heard_ns[role]) / 1e9)
+                pub.handle(SourceEvent(role, now_ns, detail={"silent_s": silent_s}))
+        due_ns = now_ns + step_ns
 
 
 def run_acquisition_process(
@@ -99,7 +136,9 @@ def run_acquisition_process(
     sources: list[HeartRateSource] = [make_source(spec, clock) for spec in specs]
 
     async def main() -> None:
-        task = asyncio.ensure_future(run_sources(sources, producer, clock))
+        # A replay plays the recorded silence ticks back: it makes none of its own.
+        replay = any(isinstance(spec, ReplayStrapSpec) for spec in specs)
+        task = asyncio.ensure_future(run_sources(sources, producer, clock, not replay))
         loop = asyncio.get_running_loop()
         for sig in stop_signals.signals:
             loop.add_signal_handler(sig, _cancel_if_stop, sig, task)

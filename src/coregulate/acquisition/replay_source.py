@@ -50,9 +50,12 @@ def _recorded(path: str | os.PathLike[str], role: str) -> list[tuple[int, Source
         else:
             body = dict(msg.json())
             word = str(body.pop("status", "unknown"))
-            if word in _DERIVED_STATUSES or body.get("contact") == "restored":
+            if "silent_s" in body:  # a silence tick (acquisition.process): time passing
+                event = SourceEvent(who, msg.t_ns, detail={"silent_s": body["silent_s"]})
+            elif word in _DERIVED_STATUSES or body.get("contact") == "restored":
                 continue
-            event = SourceEvent(who, msg.t_ns, status=word, detail=body)
+            else:
+                event = SourceEvent(who, msg.t_ns, status=word, detail=body)
         if who == role:
             events.append((position, event))
         position += 1

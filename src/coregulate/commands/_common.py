@@ -47,6 +47,32 @@ def add_file_argument(parser: argparse.ArgumentParser, help: str, name: str = "f
     parser.add_argument(name, type=Path, help=help)
 
 
+MARKER_KINDS_HELP: Final = (
+    "a TOML file of the clinic's marker kinds (key, label, colour; README); default W/C/R/N"
+)
+
+
+def add_marker_kinds_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--marker-kinds FILE`` (the window's marker kinds; `marker_kinds_option`)."""
+    add_path_option(parser, "--marker-kinds", MARKER_KINDS_HELP)
+
+
+def marker_kinds_option(args: argparse.Namespace) -> tuple[Any, ...] | int | None:
+    """Return the kinds of ``--marker-kinds`` (None: the default set), or USAGE after one line.
+
+    Read before anything starts, so a bad file costs nothing: no session, no file.
+    """
+    if getattr(args, "marker_kinds", None) is None:
+        return None
+    from coregulate.ui.markers import MarkerKindsError, load_marker_kinds
+
+    try:
+        return load_marker_kinds(args.marker_kinds)
+    except MarkerKindsError as exc:
+        log.error("%s", exc)
+        return _exit_codes.USAGE
+
+
 def add_path_option(
     parser: argparse.ArgumentParser,
     flag: str,
@@ -215,7 +241,11 @@ CANCELLED = -1  # the start dialog was cancelled: no session, no file
 
 
 def run_session(
-    options: DemoOptions, headless: bool, ask: bool = False, label: str = "session file"
+    options: DemoOptions,
+    headless: bool,
+    ask: bool = False,
+    label: str = "session file",
+    marker_kinds: tuple[Any, ...] | None = None,
 ) -> int:
     """Run a session headless or with the window; return OK, FAILED or CANCELLED.
 
@@ -238,7 +268,10 @@ def run_session(
             else:
                 from coregulate.ui.app import run_window_session
 
-                if not run_window_session(options, stop, Session, ask=ask):
+                window_session = run_window_session(
+                    options, stop, Session, ask=ask, marker_kinds=marker_kinds
+                )
+                if not window_session:
                     log.warning("start dialog cancelled: no session was recorded")
                     return CANCELLED
     except UnconfirmedAtStop as exc:

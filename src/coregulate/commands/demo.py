@@ -12,8 +12,10 @@ from coregulate.commands._common import (
     SIM_DURATION_HEADLESS_S,
     SIM_DURATION_WINDOW_S,
     add_command,
+    add_marker_kinds_option,
     add_path_option,
     add_session_arguments,
+    marker_kinds_option,
     new_session_options,
     print_summary,
     run_session,
@@ -49,10 +51,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="skip the start dialog (client id sim-client, baseline on)",
     )
     add_bus_arguments(demo)
+    add_marker_kinds_option(demo)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate demo`; return the exit code."""
+    marker_kinds = marker_kinds_option(args)
+    if isinstance(marker_kinds, int):
+        return marker_kinds
     headless = want_headless(args.headless)
     duration_s = simulated_duration_s(args.duration, headless)
     viewers = viewer_access(args)
@@ -65,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         return options
     with session_bus(args.tcp_bus) as endpoints:
         options.endpoints = endpoints
-        code = run_session(options, headless, ask=not args.no_dialog)
+        code = run_session(options, headless, ask=not args.no_dialog, marker_kinds=marker_kinds)
     if code == CANCELLED:
         return ex.OK
     if code == ex.OK:

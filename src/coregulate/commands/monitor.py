@@ -11,8 +11,10 @@ from coregulate.commands._common import (
     SIM_DURATION_HEADLESS_S,
     SIM_DURATION_WINDOW_S,
     add_command,
+    add_marker_kinds_option,
     add_path_option,
     add_session_arguments,
+    marker_kinds_option,
     new_session_options,
     positive,
     print_summary,
@@ -69,6 +71,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     mon.add_argument("--seed", type=int, default=1, help="seed of simulated straps (default 1)")
     mon.add_argument("--client-id", default="client", help="pseudonymous id of the client")
     mon.add_argument("--therapist-id", default="therapist", help="pseudonymous id of the therapist")
+    add_marker_kinds_option(mon)
     add_path_option(mon, "--out", "session file to create")
     add_bus_arguments(mon)
 
@@ -111,6 +114,9 @@ def run(args: argparse.Namespace) -> int:
     out_error = session_out_error(args.out)  # before the pair is remembered
     if out_error is not None:
         return out_error
+    marker_kinds = marker_kinds_option(args)
+    if isinstance(marker_kinds, int):
+        return marker_kinds
     for whose in ROLES:
         try:
             check_pseudonym(getattr(args, f"{whose}_id"), whose)
@@ -152,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
         return options
     with session_bus(args.tcp_bus) as endpoints:
         options.endpoints = endpoints
-        code = run_session(options, headless)
+        code = run_session(options, headless, marker_kinds=marker_kinds)
     if code == ex.OK:
         print_summary(options.out)
     return code

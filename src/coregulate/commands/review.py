@@ -26,6 +26,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_file_argument(parser, "a coregulate session file")
     parser.add_argument("--author", default="", help="your name or initials for the notes")
     parser.add_argument("--view", choices=("calm", "full"), default="full")
+    parser.add_argument(
+        "--window-min",
+        type=_half_window_min,
+        default=3.0,
+        help="minutes shown either side of the playhead (default 3)",
+    )
+
+
+def _half_window_min(text: str) -> float:
+    """Return the review window's half width in minutes (0.5 to 60)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of minutes: {text!r}") from None
+    if not 0.5 <= value <= 60:
+        raise argparse.ArgumentTypeError(f"must be 0.5 to 60 minutes, got {text}")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,7 +61,9 @@ def run(args: argparse.Namespace) -> int:
     from coregulate.ui.review_window import ReviewWindow
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
-    window = ReviewWindow(args.file, author=args.author, view=args.view)
+    window = ReviewWindow(
+        args.file, author=args.author, half_window_s=args.window_min * 60, view=args.view
+    )
     window.show()
     app.exec()
     return ex.OK

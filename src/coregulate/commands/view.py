@@ -15,9 +15,11 @@ if TYPE_CHECKING:
 from coregulate.commands import _exit_codes as ex
 from coregulate.commands._common import (
     add_command,
+    add_marker_kinds_option,
     add_path_option,
     add_viewer_key_options,
     display_ok,
+    marker_kinds_option,
 )
 
 ORDER = 20
@@ -49,26 +51,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_viewer_key_options(view)
     view.add_argument("--full", action="store_true", help="start in the full view")
     view.add_argument("--theme", choices=("dark", "light"), default="dark")
-    add_path_option(
-        view,
-        "--marker-kinds",
-        "a TOML file of the clinic's marker kinds (key, label, colour; README); default W/C/R/N",
-    )
+    add_marker_kinds_option(view)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate view`; return the exit code."""
     if not display_ok("view"):
         return ex.NO_DISPLAY
-    marker_kinds = None
-    if args.marker_kinds is not None:
-        from coregulate.ui.markers import MarkerKindsError, load_marker_kinds
-
-        try:
-            marker_kinds = load_marker_kinds(args.marker_kinds)
-        except MarkerKindsError as exc:
-            log.error("%s", exc)
-            return ex.USAGE
+    marker_kinds = marker_kinds_option(args)
+    if isinstance(marker_kinds, int):
+        return marker_kinds
     clock = None
     client = ""
     curve = None

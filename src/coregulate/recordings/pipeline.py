@@ -32,8 +32,7 @@ from coregulate.sessionfile.record import read_session
 from coregulate.signal.dyad import ROLES
 from coregulate.signal.person import is_no_signal
 from coregulate.signal.screening import (
-    classify_beats,
-    corrected_rmssd_ms,
+    classify_beats_and_rmssd,
     normal_mask,
     rmssd_normal_ms,
 )
@@ -147,14 +146,13 @@ def person_summary(beats: BeatSeries) -> PersonSummary:
     if beats.artifact is not None:
         kinds = np.array(["normal" if a in (None, "normal") else str(a) for a in beats.artifact])
         method = "per-beat classes recorded in the file"
+        rmssd = rmssd_normal_ms(beats.rr_ms, gaps, normal_mask(kinds))
     else:
-        kinds, gaps = classify_beats(beats.t_ns, beats.rr_ms, beats.gap_before)
+        # One classification for both (it was run twice): the same classes and
+        # corrected values as the live chain's final ones (signal/artifacts.py).
+        kinds, gaps, rmssd = classify_beats_and_rmssd(beats.t_ns, beats.rr_ms, beats.gap_before)
         method = "Lipponen & Tarvainen 2019, as the live signal stage (signal/artifacts.py)"
     normal = normal_mask(kinds)
-    if beats.artifact is not None:
-        rmssd = rmssd_normal_ms(beats.rr_ms, gaps, normal)
-    else:
-        rmssd = corrected_rmssd_ms(beats.t_ns, beats.rr_ms, beats.gap_before)
     mean_rr = float(np.mean(beats.rr_ms[normal])) if normal.any() else math.nan
     names, counts = np.unique(kinds[~normal], return_counts=True)
     return PersonSummary(

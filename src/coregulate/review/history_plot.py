@@ -170,12 +170,19 @@ def _sync_panel(ax, rows: list[dict[str, Any]], n: np.ndarray) -> None:
     ax.axhline(0, color="#999999", lw=0.5)
     ax.set_ylabel("SUSY ES (HR)", fontsize=7)
     counts = ax.twinx()
-    for key, offset, kind in (("ruptures_n", 0.1, "rupture"), ("repairs_n", 0.25, "repair")):
+    # On the page both marker colours are dark (palette.py): repairs are also hatched,
+    # so the two bars differ without their colour.
+    for key, offset, kind, hatch in (
+        ("ruptures_n", 0.1, "rupture", None),
+        ("repairs_n", 0.25, "repair", "////"),
+    ):
         counts.bar(
             n + offset,
             _col(rows, key),
             width=0.14,
-            color=MARKER_CATEGORY_COLOURS[kind],
+            color="white" if hatch else MARKER_CATEGORY_COLOURS[kind],
+            edgecolor=MARKER_CATEGORY_COLOURS[kind],
+            hatch=hatch,
             label=f"{kind}s (count)",
         )
     counts.set_ylabel("markers (count)", fontsize=7)

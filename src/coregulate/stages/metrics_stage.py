@@ -8,10 +8,12 @@ person's baseline or installs a stored profile (payload in docs/protocol.md).
 `PersonConfig.no_signal_s`, the stage publishes a metrics update for them with
 no values and no state (`PersonSignal.silence`), and again every `no_signal_s`
 while it lasts. The stage learns that time has passed only from the messages it
-receives (the other person's beats, or the person's own beats when they return),
-never from a clock: replaying the same messages gives the same updates. While
-both people are silent no message carries the time, so the updates for that
-stretch come with the first beat of either person afterwards.
+receives (the other person's beats, the person's own beats when they return, or
+a strap's status), never from a clock of its own: replaying the same messages
+gives the same updates. While both people are silent the acquisition process says
+each strap's status again every second of session time (`silent_s`, decided from
+the session clock there and recorded, `acquisition.process._tick_silence`), so
+"no signal" comes on time then too, and a replay of the file repeats it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ from __future__ import annotations
 import logging
 from typing import Any, Final
 
-from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_METRICS, EnvelopeError, Message, topic_for
+from coregulate.bus.envelope import (
+    TOPIC_BEAT,
+    TOPIC_METRICS,
+    TOPIC_STATUS,
+    EnvelopeError,
+    Message,
+    topic_for,
+)
 from coregulate.signal.baseline import BaselineError, BaselineProfile
 from coregulate.signal.dyad import ROLES, beat_time_plausible
 from coregulate.signal.person import PersonConfig, PersonSignal
@@ -43,7 +52,12 @@ class PersonMetricsStage:
         The bus source name of the outputs.
     """
 
-    topics = (TOPIC_BEAT + ".", TOPIC_CONTROL_BASELINE)
+    # The people's strap statuses too: their times are session time passing.
+    topics = (
+        TOPIC_BEAT + ".",
+        TOPIC_CONTROL_BASELINE,
+        *(topic_for(TOPIC_STATUS, role) for role in ROLES),
+    )
     produces = (TOPIC_METRICS + ".",)
 
     def __init__(
@@ -74,6 +88,8 @@ class PersonMetricsStage:
         role = msg.role
         if role not in ROLES:  # only the session's people: an invented role costs nothing
             return []
+        if msg.topic.startswith(TOPIC_STATUS):
+            return self._status_time(msg.t_ns)
         try:
             beats = msg.json()
             # Converted whole before any beat is used: a bad value refuses the message,
@@ -104,6 +120,13 @@ class PersonMetricsStage:
         offline pipeline runs one person's chain apart from the other's and hands it
         the other person's beat messages only as time passing (`StageSpec.per_role`).
         """
+        return self._advance(t_ns, None)
+
+    def _status_time(self, t_ns: int) -> list[Output]:
+        """Return the "no signal" updates due by a strap status's time (time passing)."""
+        if not beat_time_plausible(t_ns, self._now_ns):
+            log.warning("ignored a strap status at %d ns, far from the session's time", t_ns)
+            return []
         return self._advance(t_ns, None)
 
     def _advance(self, t_ns: int, sender: str | None) -> list[Output]:

@@ -70,7 +70,8 @@ def run_stage(
     Return True if the hub confirmed everything the stage sent (False is logged).
     """
     producer = BusProducer(input_endpoint, stage.name)
-    subscriber = BusSubscriber(output_endpoint, (*stage.topics, TOPIC_STATUS + "." + stage.name))
+    hello = topic_for(TOPIC_STATUS, stage.name)
+    subscriber = BusSubscriber(output_endpoint, (*stage.topics, hello))
     try:
         if not wait_until_subscribed(producer, subscriber):
             log.error("%s stage could not reach the hub at %s", stage.name, output_endpoint)
@@ -84,7 +85,7 @@ def run_stage(
             producer.pump()
             if msg is not None:
                 quiet_since = None
-                if not msg.topic.startswith(TOPIC_STATUS):
+                if msg.topic != hello:  # its own readiness hello is no input
                     for out in _update_safely(stage, msg, failures):
                         producer.send(out.topic, out.payload, out.t_ns)
             elif stop():

@@ -47,13 +47,15 @@ def run_window_session(
     stop: StopFlag,
     open_session: Callable[[Any], AbstractContextManager[RunningSession]],
     ask: bool = False,
+    marker_kinds: tuple[Any, ...] | None = None,
 ) -> bool:
     """Run a session with the live window; return False if the start dialog was cancelled.
 
     `options` is the session's `SessionOptions`; `open_session(options)` returns the
     session as a context manager. With `ask`, the start dialog chooses the client id
-    and the baseline first. The window's "End session" or closing it ends the
-    session once the user confirms (the window asks); the end-of-session dialog
+    and the baseline first; `marker_kinds` are the window's (`--marker-kinds`). The
+    window's "End session" or closing it ends the session once the user confirms (the
+    window asks); the end-of-session dialog
     (where the file is, ratings panels) is shown while the hub still runs. An error
     that ends the session is raised once the window has closed.
     """
@@ -64,7 +66,7 @@ def run_window_session(
             return False
     with open_session(options) as session:
         clock = session.start()
-        window = _live_window(options, clock)
+        window = _live_window(options, clock, marker_kinds)
         failure = _run_until_closed(app, window, session, stop)
         if failure is not None:
             raise failure
@@ -86,7 +88,9 @@ def _ask_start(options: Any) -> Any | None:
     return replace(options, client_id=choices.client_id, baseline=choices.baseline)
 
 
-def _live_window(options: Any, clock: SessionClock) -> QtWidgets.QWidget:
+def _live_window(
+    options: Any, clock: SessionClock, marker_kinds: tuple[Any, ...] | None = None
+) -> QtWidgets.QWidget:
     """Return the shown live window of the session, which may end it."""
     from coregulate.ui.live_window import LiveWindow
 
@@ -98,6 +102,7 @@ def _live_window(options: Any, clock: SessionClock) -> QtWidgets.QWidget:
         clock.to_dict(),
         title=f"coregulate — session with {options.client_id}",
         can_end=True,
+        marker_kinds=marker_kinds,
     )
     window.show()
     return window

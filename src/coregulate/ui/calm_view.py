@@ -9,8 +9,6 @@ Text grows with the window (`font_sizes`).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
@@ -25,9 +23,12 @@ from coregulate.ui.marker_lines import MarkerLayer
 from coregulate.ui.model import SessionModel
 from coregulate.ui.rating_lines import RatingLayer
 from coregulate.ui.readouts import MetricReadout, hrv_cue, metric_reason
+from coregulate.ui.review_layers import Playhead, review_range
+from coregulate.ui.status_panel import strap_problem
+from coregulate.ui.sync_strip import TREND_S, SyncStrip  # the last 10 minutes
 
-TREND_S = 600.0  # the trend shows the last 10 minutes
 TREND_RANGE = (-3.0, 5.0)  # arousal index (z) the calm trend shows; beyond it: at the edge
+OFF_SCALE_MARK_MIN = 0.25  # at most one off-scale mark per 15 s of trend
 
 # Readable from the chair. ISO 9241-303 asks for characters of at least 16 arcmin
 # (20-22 preferred). At 1.5 m, 16 arcmin is 1500 mm x tan(16/60 deg) = 6.98 mm of
@@ -39,6 +40,10 @@ TREND_RANGE = (-3.0, 5.0)  # arousal index (z) the calm trend shows; beyond it: 
 READABLE_TEXT_PX = 36  # supporting lines at full-screen 1080p: >= 16 arcmin at 1.5 m
 STATE_WORD_RATIO = 1.6
 FULL_SCREEN_H_PX = 1080
+# The window opens 1280x800: text sized for that from the start, so the panels never
+# ask for more width than a 1280-pixel screen has (`resizeEvent` scales from there).
+OPENING_H_PX = 800
+SHRINKABLE_PX = 40  # a label may narrow to this (its text clipped), never widen the window
 MIN_TEXT_PX = 15
 
 
@@ -81,6 +86,24 @@ class PersonPanel(QtWidgets.QFrame):
         self.since = QtWidgets.QLabel("")
         self.since.setWordWrap(True)
         layout.addWidget(self.since)
+        self._build_trend(role)
+        layout.addWidget(self.plot_widget, 1)
+        row = QtWidgets.QHBoxLayout()
+        self.no_signal = False  # the newest metrics say no beat has come (greyed)
+        self.hr = MetricReadout(catalogue.metric("hr_bpm"), title="HR")
+        # HRV in words against the person's own baseline; lnRMSSD itself is in the full view.
+        self.hrv = QtWidgets.QLabel("HRV: not available")
+        row.addWidget(self.hr)
+        row.addStretch(1)
+        row.addWidget(self.hrv)
+        layout.addLayout(row)
+        self._shown_state: str | None = None
+        self.word_px, self.text_px = font_sizes(OPENING_H_PX)
+        for label in (self.state, self.since, self.hr, self.hrv):
+            label.setMinimumWidth(SHRINKABLE_PX)
+
+    def _build_trend(self, role: str) -> None:
+        """The arousal trend: state edges named, off-scale marks and their words."""
         self.plot_widget = pg.GraphicsLayoutWidget()
         self.plot_widget.setMinimumHeight(150)
         self.plot = self.plot_widget.addPlot()
@@ -97,6 +120,10 @@ class PersonPanel(QtWidgets.QFrame):
                     pen=pg.mkPen("#777777", width=1, style=QtCore.Qt.PenStyle.DotLine),
                 )
             )
+        # The dotted lines named where they are: where each state begins.
+        self.plot.showAxis("right")
+        words = ("activated", "highly activated")
+        self.plot.getAxis("right").setTicks([list(zip(state_edges(), words, strict=True))])
         self.curve = self.plot.plot(pen=pg.mkPen(th.ROLE_COLOURS[role], width=2), connect="finite")
         # Off-scale points: a triangle at the edge pointing the way the value went.
         self.off_scale = {
@@ -109,18 +136,15 @@ class PersonPanel(QtWidgets.QFrame):
             )
             for side, symbol in (("above", "t1"), ("below", "t"))
         }
-        layout.addWidget(self.plot_widget, 1)
-        row = QtWidgets.QHBoxLayout()
-        self.no_signal = False  # the newest metrics say no beat has come (greyed)
-        self.hr = MetricReadout(catalogue.metric("hr_bpm"), title="HR")
-        # HRV in words against the person's own baseline; lnRMSSD itself is in the full view.
-        self.hrv = QtWidgets.QLabel("HRV: not available")
-        row.addWidget(self.hr)
-        row.addStretch(1)
-        row.addWidget(self.hrv)
-        layout.addLayout(row)
-        self._shown_state: str | None = None
-        self.word_px, self.text_px = font_sizes(FULL_SCREEN_H_PX)
+        # The furthest value beyond each edge, in words: a line held at the edge for
+        # minutes would otherwise read as "stuck at 5". Its ground is set in `_paint`.
+        self.off_labels = {
+            side: pg.TextItem(color=th.ROLE_COLOURS[role], anchor=(0.0, anchor_y))
+            for side, anchor_y in (("above", 0.0), ("below", 1.0))
+        }
+        for label in self.off_labels.values():
+            label.setVisible(False)
+            self.plot.addItem(label)
 
     def set_font_sizes(self, word_px: int, text_px: int) -> None:
         """Use these font sizes (px) for the state word and the supporting lines."""
@@ -138,12 +162,29 @@ class PersonPanel(QtWidgets.QFrame):
             self.hrv.setToolTip(tip)
 
     def draw_trend(self, x_min: np.ndarray, index: np.ndarray) -> None:
-        """Draw the arousal index, off-scale values held at the edge and marked there."""
+        """Draw the arousal index, off-scale values held at the edge and marked there.
+
+        One mark per `OFF_SCALE_MARK_MIN` of off-scale data at most (a mark per update
+        fuses into a bar), and the furthest value beyond the edge written beside it.
+        """
         lo, hi = TREND_RANGE
         y, above, below = clip_to_range(index, lo, hi)
         self.curve.setData(x_min, y)
-        self.off_scale["above"].setData(x_min[above], np.full(int(above.sum()), hi))
-        self.off_scale["below"].setData(x_min[below], np.full(int(below.sum()), lo))
+        for side, mask, edge in (("above", above, hi), ("below", below, lo)):
+            label = self.off_labels[side]
+            if not mask.any() and not label.isVisible():
+                continue  # nothing off scale, before or now: the common frame costs nothing
+            x_off = x_min[mask]
+            _, first = np.unique(np.floor(x_off / OFF_SCALE_MARK_MIN), return_index=True)
+            self.off_scale[side].setData(x_off[first], np.full(first.size, edge))
+            label.setVisible(bool(mask.any()))
+            if mask.any():
+                values = index[mask]
+                i = int(np.argmax(values) if side == "above" else np.argmin(values))
+                word = "peak" if side == "above" else "low"
+                label.setText(f"off scale: {word} {values[i]:+.1f}")
+                # Top (bottom) left, on its own ground: the newest data is on the right.
+                label.setPos(float(x_min[0]) + 0.1, edge)
 
     def show_state(self, latest: dict, now_s: float, theme: th.Theme) -> None:
         """Show the state word, or what stands in for it (baseline, not available) and why."""
@@ -209,7 +250,12 @@ class PersonPanel(QtWidgets.QFrame):
         muted = f"color: {theme.muted};" if word == "no signal" else ""
         for label in (self.since, self.hr, self.hrv):
             label.setStyleSheet(f"font-size: {self.text_px}px; {muted}")
-        self.curve.setOpacity(0.35 if word == "no signal" else 1.0)
+        opacity = 0.35 if word == "no signal" else 1.0
+        for item in (self.curve, *self.off_scale.values(), *self.off_labels.values()):
+            item.setOpacity(opacity)
+        for label in self.off_labels.values():
+            label.fill = pg.mkBrush(theme.panel)
+            label.setColor(th.ink(th.ROLE_COLOURS[self.role], theme.panel))
 
 
 def _mmss(seconds: float) -> str:
@@ -245,31 +291,21 @@ class CalmView(QtWidgets.QWidget):
         for panel in self.panels.values():
             people.addWidget(panel, 1)
         layout.addLayout(people, 1)
-        self.sync_widget = pg.GraphicsLayoutWidget()
-        self.sync_widget.setFixedHeight(120)
-        self.sync_plot = self.sync_widget.addPlot()
-        self.sync_plot.setLabel("left", "HR sync r")
-        self.sync_plot.setLabel("bottom", "last 10 min (session time, min)")
-        self.sync_plot.setYRange(-1, 1)
-        self.sync_plot.setMouseEnabled(False, False)
-        self.sync_plot.hideButtons()
-        self.sync_curve = self.sync_plot.plot(
-            pen=pg.mkPen(th.SYNC_COLOUR, width=2), connect="finite"
-        )
-        self.sync_text = QtWidgets.QLabel("synchrony: waiting")
-        strip = QtWidgets.QHBoxLayout()
-        strip.addWidget(self.sync_widget, 1)
-        strip.addWidget(self.sync_text)
-        layout.addLayout(strip)
+        self.sync_strip = SyncStrip()
+        self.sync_widget, self.sync_plot = self.sync_strip.plot_widget, self.sync_strip.plot
+        self.sync_text = self.sync_strip.text
+        layout.addWidget(self.sync_strip)
         self._plots = [p.plot for p in self.panels.values()] + [self.sync_plot]
         self._widgets = [p.plot_widget for p in self.panels.values()] + [self.sync_widget]
-        self._drawn: dict[str, int] = {}
+        self._drawn: dict[str, tuple[int, int, float]] = {}
         self._x_range: tuple[float, float] | None = None
+        self.review_half_s: float | None = None  # review: the playhead in the middle
+        self.playhead = Playhead(self._plots)
         self.marker_layer = MarkerLayer(self._plots)
         self.rating_layer = RatingLayer(self._plots)
         self.theme = th.DARK
         self.text_px = 0
-        self.set_font_sizes(*font_sizes(FULL_SCREEN_H_PX))
+        self.set_font_sizes(*font_sizes(OPENING_H_PX))
 
     def resizeEvent(self, event) -> None:
         """Scale the text with the window (`font_sizes`)."""
@@ -284,8 +320,7 @@ class CalmView(QtWidgets.QWidget):
         for panel in self.panels.values():
             panel.set_font_sizes(word_px, text_px)
         self.timer.setStyleSheet(f"font-size: {text_px}px; font-weight: 600;")
-        self.sync_text.setStyleSheet(f"font-size: {text_px}px;")
-        self.sync_widget.setFixedHeight(max(120, text_px * 4))
+        self.sync_strip.set_text_px(text_px)
         self._style_attention()
 
     def _style_attention(self) -> None:
@@ -298,6 +333,8 @@ class CalmView(QtWidgets.QWidget):
     def set_theme(self, theme: th.Theme) -> None:
         """Recolour for `theme`."""
         self.theme = theme
+        self.playhead.set_theme(theme)
+        self.marker_layer.set_theme(theme.name)
         self._style_attention()
         for widget, plot in zip(self._widgets, self._plots, strict=True):
             th.style_plot(widget, [plot], theme)
@@ -305,11 +342,21 @@ class CalmView(QtWidgets.QWidget):
             panel._shown_state = None
         self._x_range = None
 
+    def set_review(self, half_s: float) -> None:
+        """Show `half_s` either side of the model's time (the playhead), marked by a line."""
+        self.review_half_s = half_s
+        for plot in self._plots:
+            plot.setLabel("bottom", f"±{half_s / 60:g} min around the playhead (session min)")
+        self._x_range = None
+
     def redraw(self) -> None:
         """Draw from the model's buffers (skips curves whose data did not change)."""
         m = self.model
         now_s = m.now_s
-        x_range = follow_range(now_s, TREND_S)
+        half = self.review_half_s
+        x_range = review_range(now_s, half) if half else follow_range(now_s, TREND_S)
+        if half:
+            self.playhead.move(now_s)
         moved = x_range != self._x_range
         self._x_range = x_range
         h, rest = divmod(int(now_s), 3600)
@@ -317,9 +364,11 @@ class CalmView(QtWidgets.QWidget):
         for role, panel in self.panels.items():
             person = m.people[role]
             buf = person.metrics
-            if self._drawn.get(role) != buf.version:
-                self._drawn[role] = buf.version
-                s = buf.since(now_s - TREND_S)
+            # Keyed by the buffer too: a review going back starts new ones.
+            key = (id(buf), buf.version, x_range[0])
+            if self._drawn.get(role) != key:
+                self._drawn[role] = key
+                s = buf.since(x_range[0] * 60)
                 panel.draw_trend(buf.t_s[s] / 60, buf.column("arousal_index")[s])
             if moved:
                 panel.plot.setXRange(*x_range, padding=0)
@@ -332,43 +381,11 @@ class CalmView(QtWidgets.QWidget):
         self._redraw_attention()
 
     def _redraw_sync(self, now_s: float, x_range: tuple[float, float] | None) -> None:
-        sync = self.model.sync.get("hr_bpm")
         if x_range is not None:
             self.sync_plot.setXRange(*x_range, padding=0)
-        if sync is None:
-            missing = any(p.no_signal for p in self.panels.values())
-            self.sync_text.setText("" if missing else "synchrony: not available")
-            self.sync_text.setToolTip(
-                "No synchrony received yet (it needs 30 s of both people's heart rate)."
-            )
-            return
-        buf = sync.windows
-        if self._drawn.get("sync") != buf.version:
-            self._drawn["sync"] = buf.version
-            s = buf.since(now_s - TREND_S)
-            self.sync_curve.setData(buf.t_s[s] / 60, buf.column("peak_r")[s])
         missing = [th.ROLE_NAMES[r] for r, p in self.panels.items() if p.no_signal]
-        if missing:
-            # Synchrony needs both people: with one missing, the line says nothing.
-            self.sync_text.setText("")
-            self.sync_text.setToolTip(
-                f"Synchrony is not shown while there is no signal from: {', '.join(missing)}."
-            )
-            return
-        window = sync.latest.get("window")
-        if not window:
-            reason = (sync.latest.get("unavailable") or {}).get("window", "no value")
-            self.sync_text.setText("synchrony: not available")
-            self.sync_text.setToolTip(f"Not available: {reason}")
-            return
-        lag = float(window.get("peak_lag_s") or 0.0)
-        leader = window.get("leader", "simultaneous")
-        who = "together" if leader == "simultaneous" else f"{leader} leads by {abs(lag):.1f} s"
-        self.sync_text.setText(f"HR synchrony r {window.get('peak_r', math.nan):+.2f}\n{who}")
-        self.sync_text.setToolTip(
-            "Peak windowed cross-correlation of the two heart rates (30 s windows, lags ±5 s). "
-            "Synchrony is information, not a goal: higher is not better."
-        )
+        t0_s = self._x_range[0] * 60 if self._x_range else now_s - TREND_S
+        self.sync_strip.redraw(self.model.sync.get("hr_bpm"), now_s, missing, t0_s)
 
     def _redraw_attention(self) -> None:
         problems = []
@@ -380,19 +397,3 @@ class CalmView(QtWidgets.QWidget):
         self.attention.setVisible(bool(text))
         if text != self.attention.text():
             self.attention.setText(text)
-
-
-LOW_BATTERY_PCT = 15
-
-
-def strap_problem(strap: dict) -> str | None:
-    """Return what needs attention about a strap (status payload), or None."""
-    status = strap.get("status")
-    if status in (None, "streaming", "ended", "ready"):
-        battery = strap.get("battery_pct")
-        if isinstance(battery, int | float) and battery <= LOW_BATTERY_PCT:
-            return f"battery {battery:.0f} %"
-        if strap.get("contact") is False:
-            return "no skin contact"
-        return None
-    return str(status)

@@ -23,6 +23,7 @@ from coregulate.ui.marker_lines import MarkerLayer
 from coregulate.ui.model import SessionModel
 from coregulate.ui.rating_lines import RatingLayer
 from coregulate.ui.readouts import metric_text
+from coregulate.ui.review_layers import Playhead, review_range
 from coregulate.ui.status_panel import StatusPanel
 
 HISTORY_CHOICES = (
@@ -51,6 +52,8 @@ SYNC_ROWS = (
     Row("sync_lag", "Lag of the peak: + therapist leads, − client leads", "s", (-5.5, 5.5)),
 )
 SYNC_KEYS = frozenset(row.key for row in SYNC_ROWS)
+CHANCE_KEYS = ("chance_hi", "chance_lo")  # the chance band's two edges on the r row
+CHANCE_TITLE = " · dotted: 95 % chance band"
 # The row whose metric gets each person's baseline band (mean ± SD at rest).
 BAND_ROW = "ln_rmssd"
 
@@ -92,12 +95,20 @@ class FullView(QtWidgets.QWidget):
         left.addWidget(self.plots_widget, 1)
         outer.addLayout(left, 1)
         self.status = StatusPanel(model)
-        outer.addWidget(self.status)
+        # Scrolls rather than squeezing its lines into each other on a 800 px screen.
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidget(self.status)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFixedWidth(self.status.width() + 16)
+        outer.addWidget(scroll)
         self.rows = rows()
         self.plotted = plotted_metrics()
         self.plots: dict[str, pg.PlotItem] = {}
         self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}
         self._titles: dict[str, str] = {}
+        self.chance_shown = False  # some window in view gives a chance band
         self._build_plots()
         for role in ROLES:
             self._build_person_curves(role)
@@ -106,7 +117,9 @@ class FullView(QtWidgets.QWidget):
             plot.sigRangeChangedManually.connect(self._user_moved)
         self.marker_layer = MarkerLayer(list(self.plots.values()))
         self.rating_layer = RatingLayer(list(self.plots.values()))
-        self._drawn: dict[str, int] = {}
+        self.review_half_s: float | None = None  # review: the playhead in the middle
+        self.playhead = Playhead(list(self.plots.values()))
+        self._drawn: dict[str, tuple[int, int]] = {}
         self.theme = th.DARK
 
     def _history_bar(self) -> QtWidgets.QHBoxLayout:
@@ -175,12 +188,19 @@ class FullView(QtWidgets.QWidget):
             pen=sync_pen, connect="finite"
         )
         self.plots["sync_lag"].addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#777777")))
+        # The chance band: ±(95th percentile of the peak |r| of unrelated stretches) per
+        # window, when the stage gives it; a window inside it is no evidence of synchrony.
+        # A neutral reference line, like the lag row's zero: the r curve keeps its colour.
+        band = pg.mkPen("#8C8C8C", width=1, style=QtCore.Qt.PenStyle.DotLine)
+        for key in CHANCE_KEYS:
+            self.curves[("sync", key)] = self.plots["sync_r"].plot(pen=band, connect="finite")
 
     def _retitle(self, latest: dict) -> None:
         """Title each metric row with the windows the newest payload gives (else defaults)."""
         for row in self.rows:
             if row.key in SYNC_KEYS:
-                title = row.title
+                shown = row.key == "sync_r" and self.chance_shown
+                title = row.title + (CHANCE_TITLE if shown else "")
             else:
                 title = metric_text(row.title, catalogue.metric(row.key), latest)
             if self._titles.get(row.key) != title:
@@ -191,6 +211,8 @@ class FullView(QtWidgets.QWidget):
         """Recolour for `theme`."""
         self.theme = theme
         th.style_plot(self.plots_widget, list(self.plots.values()), theme)
+        self.playhead.set_theme(theme)
+        self.marker_layer.set_theme(theme.name)
         self.status.set_theme(theme)
 
     def _history_changed(self, index: int) -> None:
@@ -210,12 +232,14 @@ class FullView(QtWidgets.QWidget):
         """Draw from the model's buffers; curves whose data did not change are skipped."""
         m = self.model
         now_s = m.now_s
-        t0_s = 0.0 if self.history_s <= 0 else max(0.0, now_s - self.history_s)
+        x_range = self._range(now_s)
+        t0_s = max(0.0, x_range[0] * 60)
         width = max(200, int(self.plots_widget.width()))
         for role in ROLES:
             buf = m.people[role].metrics
-            if force or self._drawn.get(role) != buf.version:
-                self._drawn[role] = buf.version
+            # Keyed by the buffer too: a review going back starts new ones.
+            if force or self._drawn.get(role) != (id(buf), buf.version):
+                self._drawn[role] = (id(buf), buf.version)
                 start = buf.since(t0_s).start if self.follow else 0
                 x = buf.t_s / 60
                 for metric, _, _ in self.plotted:
@@ -223,23 +247,54 @@ class FullView(QtWidgets.QWidget):
                     y = y * metric.scale if metric.scale != 1.0 else y
                     self.curves[(role, metric.name)].setData(*envelope(x, y, start, width))
             self._band(role)
-        self._retitle(next((p.latest for p in m.people.values() if p.latest), {}))
         sync = m.sync.get("hr_bpm")
-        if sync is not None and (force or self._drawn.get("sync") != sync.windows.version):
+        if sync is not None and (
+            force or self._drawn.get("sync") != (id(sync.windows), sync.windows.version)
+        ):
             buf = sync.windows
-            self._drawn["sync"] = buf.version
+            self._drawn["sync"] = (id(buf), buf.version)
             start = buf.since(t0_s).start if self.follow else 0
             x = buf.t_s / 60
             for key in ("peak_r", "peak_lag_s"):
                 self.curves[("sync", key)].setData(*envelope(x, buf.column(key), start, width))
+            self._chance_band(x, buf.column("chance_abs_r95"), start, width)
+        self._retitle(next((p.latest for p in m.people.values() if p.latest), {}))
         self.marker_layer.update(m.visible_markers())
         self.rating_layer.update(m.ratings)
-        if self.follow:
-            x_range = follow_range(now_s, self.history_s)
-            if x_range != self._x_range:  # a range change re-lays out all six axes
-                self._x_range = x_range
-                self.plots[self.rows[0].key].setXRange(*x_range, padding=0)
+        if self.review_half_s:
+            self.playhead.move(now_s)
+        if self.follow and x_range != self._x_range:  # a change re-lays out all six axes
+            self._x_range = x_range
+            self.plots[self.rows[0].key].setXRange(*x_range, padding=0)
         self.status.redraw()
+
+    def _chance_band(self, x: np.ndarray, chance: np.ndarray, start: int, width: int) -> None:
+        """Draw ±chance_abs_r95 per window; nothing at all when no window gives it."""
+        shown = bool(np.isfinite(chance[start:]).any())
+        if shown != self.chance_shown:
+            self.chance_shown = shown
+            self._titles.pop("sync_r", None)  # retitled below, in this redraw
+        for key, sign in zip(CHANCE_KEYS, (1.0, -1.0), strict=True):
+            curve = self.curves[("sync", key)]
+            if self.chance_shown:
+                curve.setData(*envelope(x, sign * chance, start, width))
+            else:
+                curve.setData([], [])
+
+    def set_review(self, half_s: float) -> None:
+        """Show `half_s` either side of the model's time (the playhead), marked by a line."""
+        self.review_half_s = half_s
+        self.history.setEnabled(False)  # the review's window, not a history, sets the range
+        self.history.setToolTip(f"Review shows ±{half_s / 60:g} min around the playhead.")
+        self.live_button.setText("Centre on the playhead")
+        self.live_button.setToolTip("Zooming or panning stops following; this resumes it.")
+        self.resume_follow()
+
+    def _range(self, now_s: float) -> tuple[float, float]:
+        """Return the x range (min) to follow: centred on the playhead in review."""
+        if self.review_half_s:
+            return review_range(now_s, self.review_half_s)
+        return follow_range(now_s, self.history_s)
 
     def _band(self, role: str) -> None:
         baseline = self.model.people[role].latest.get("baseline") or {}

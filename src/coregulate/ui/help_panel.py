@@ -24,10 +24,16 @@ baseline</b> in the toolbar) or use a stored one.</li>
 <li>The line under it is the <b>arousal index</b> of the last 10 minutes: 0 is the
 baseline; the dotted lines are where "activated" (1.5) and "highly activated" (3)
 begin.</li>
-<li><b>HR synchrony</b>: how closely the two heart rates move together over the last
-30 s (r from −1 to +1), and who moves first. Synchrony is information about the
-relationship, <b>not a goal</b>: studies link high physiological synchrony with
-good and with difficult moments alike.</li>
+<li><b>HR synchrony</b>: the strip shows how closely the two heart rates move
+together in each 30 s window (r from −1 to +1). The line beside it sums up the last
+2 minutes and changes at most every 30 s: it names who moves first only when most
+of those windows agree and are stronger than unrelated people's heart rates would
+be by chance; otherwise, or when the heart rates move in opposite directions, or
+while the session's synchrony is not above chance, it says <b>no clear lead</b>.
+Synchrony is information about the relationship, <b>not a goal</b>: studies link
+high physiological synchrony with good and with difficult moments alike.</li>
+<li>A value beyond the plot's range is held at the edge with small triangles, and
+the furthest value is written on the plot ("off scale: peak +5.9").</li>
 <li>A strap problem (no contact, disconnected, low battery) appears at the top right
 only while there is one.</li>
 </ul>
@@ -43,7 +49,9 @@ that variability over 120 s.</li>
 <li><b>Artifacts</b>: share of beats the strap got wrong and that were repaired.
 Above 20 % a measure is not shown.</li>
 <li><b>Sync r and lag</b>: the strongest correlation within ±5 s and the delay at
-which it occurs; a positive lag means <b>the therapist leads</b>.</li>
+which it occurs; a positive lag means <b>the therapist leads</b>. Dotted lines around
+r (when the synchrony stage gives them): the chance band, what 95 % of unrelated
+stretches stay within; a window inside it is no evidence of synchrony.</li>
 </ul>
 
 <h3>Gaps and "not available"</h3>

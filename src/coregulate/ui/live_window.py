@@ -20,7 +20,6 @@ from coregulate.bus.envelope import TOPIC_MARKER
 from coregulate.bus.producer import BusProducer, sender_source
 from coregulate.bus.subscriber import CurveClientKeys
 from coregulate.clock import SessionClock
-from coregulate.sessionfile.markers import Marker
 from coregulate.signal.dyad import DEFAULT_BASELINE_S
 from coregulate.ui import theme as th
 from coregulate.ui.calm_view import CalmView
@@ -35,10 +34,11 @@ from coregulate.ui.markers import (
     VIEW_KEY,
     MarkerBar,
     MarkerKind,
-    kind_style,
     marker_payload,
     retraction_payload,
+    undo_text,
 )
+from coregulate.ui.markers import hms as _hms
 from coregulate.ui.model import SessionModel
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         can_end: bool = False,
         curve: CurveClientKeys | None = None,
         marker_kinds: tuple[MarkerKind, ...] | None = None,
+        live_actions: bool = True,
     ) -> None:
         super().__init__()
         self.setWindowTitle(title)
@@ -110,7 +111,7 @@ class LiveWindow(QtWidgets.QMainWindow):
 
         self.setCentralWidget(self._build_central())
         self._help = HelpPanel(self)
-        self._build_toolbar(can_end)
+        self._build_toolbar(can_end, live_actions)
         self._build_shortcuts()
         self.status_label = QtWidgets.QLabel("")
         self.statusBar().addPermanentWidget(self.status_label, 1)
@@ -152,12 +153,24 @@ class LiveWindow(QtWidgets.QMainWindow):
         self._redraw_timer.timeout.connect(self.redraw)
         self._redraw_timer.start(redraw_ms)
 
-    def _build_toolbar(self, can_end: bool) -> None:
+    def _build_toolbar(self, can_end: bool, live_actions: bool) -> None:
         bar = self.addToolBar("session")
         bar.setMovable(False)
         self.view_action = bar.addAction(f"Full view  [{VIEW_KEY}]", self.toggle_view)
         self.theme_action = bar.addAction(f"Light theme  [{THEME_KEY}]", self.toggle_theme)
         bar.addAction(f"What am I looking at?  [{HELP_KEY}]", self.show_help)
+        self.ors_action = None
+        if live_actions:  # a review (a recording) has no baseline to re-take, no client
+            self._build_live_actions(bar)
+        if can_end:
+            bar.addSeparator()
+            bar.addAction("End session", self.close)
+        for action in bar.actions():
+            widget = bar.widgetForAction(action)
+            if widget is not None:
+                widget.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+
+    def _build_live_actions(self, bar: QtWidgets.QToolBar) -> None:
         bar.addSeparator()
         menu = QtWidgets.QMenu(self)
         for role, name in (("client", "Client"), ("therapist", "Therapist"), (None, "Both")):
@@ -178,13 +191,6 @@ class LiveWindow(QtWidgets.QMainWindow):
             "are shown while they rate. The SRS comes at the end of the session."
         )
         self.ors_action.setEnabled(self._producer is not None)
-        if can_end:
-            bar.addSeparator()
-            bar.addAction("End session", self.close)
-        for action in bar.actions():
-            widget = bar.widgetForAction(action)
-            if widget is not None:
-                widget.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
 
     def _build_shortcuts(self) -> None:
         self._shortcuts = []
@@ -299,6 +305,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.setStyleSheet(f"QLabel {{ color: {theme.foreground}; }}")
         self.calm.set_theme(theme)
         self.full.set_theme(theme)
+        self.marker_bar.set_theme(theme)
         name = "Dark" if theme is th.LIGHT else "Light"
         self.theme_action.setText(f"{name} theme  [{THEME_KEY}]")
 
@@ -376,16 +383,3 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.feed.close()
         self._help.close()
         super().closeEvent(event)
-
-
-def undo_text(marker: Marker, kinds: dict[str, MarkerKind] | None = None) -> str:
-    """Return what an undo withdrew: "rupture (confrontation) at 0:12:03"."""
-    label = kind_style(marker.kind, kinds).label
-    head, _, rest = label.partition(": ")
-    what = f"{head.lower()} ({rest})" if rest else head.lower()
-    return f"{what} at {_hms(marker.t_s)}"
-
-
-def _hms(seconds: float) -> str:
-    s = max(0, int(seconds))
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"

@@ -6,7 +6,7 @@ import pyqtgraph as pg
 
 from coregulate.palette import marker_line
 from coregulate.sessionfile.markers import Marker
-from coregulate.ui.markers import BY_KIND, MarkerKind, kind_style
+from coregulate.ui.markers import BY_KIND, MarkerKind, kind_colour, kind_style
 from coregulate.ui.theme import PEN_STYLES
 
 
@@ -18,6 +18,7 @@ class MarkerLayer:
         # How each kind is drawn; the window sets its own (a clinic's marker kinds file).
         self.kinds: dict[str, MarkerKind] = dict(BY_KIND)
         self.lines: dict[str, list[pg.InfiniteLine]] = {}
+        self.theme = "dark"  # the palette's marker colours follow the window's theme
         # pyqtgraph pins the label of a line outside the view to the plot's edge,
         # where it would name the wrong moment: hide it instead.
         if plots:
@@ -34,10 +35,16 @@ class MarkerLayer:
                 # Labels at three heights in turn, so neighbouring markers' texts do not overlap.
                 height = 0.92 - 0.14 * (len(self.lines) % 3)
                 self.lines[marker_id] = [
-                    _line(marker, plot, i == 0, height, self.kinds)
+                    _line(marker, plot, i == 0, height, self.kinds, self.theme)
                     for i, plot in enumerate(self.plots)
                 ]
                 self._clip_labels()
+
+    def set_theme(self, theme: str) -> None:
+        """Draw in `theme`'s marker colours: the lines are made again at the next update."""
+        if theme != self.theme:
+            self.theme = theme
+            self.update([])
 
     def _clip_labels(self) -> None:
         if not self.plots:
@@ -55,19 +62,19 @@ def _line(
     labelled: bool,
     height: float,
     kinds: dict[str, MarkerKind],
+    theme: str,
 ) -> pg.InfiniteLine:
     kind = kind_style(marker.kind, kinds)
+    colour = kind_colour(kind, theme)
     label = None
     if labelled:
         label = kind.letter + (f": {marker.text[:30]}" if marker.text else "")
     line = pg.InfiniteLine(
         pos=marker.t_s / 60,
         angle=90,
-        pen=pg.mkPen(
-            kind.colour, width=2, style=PEN_STYLES[marker_line(marker.kind, marker.category)]
-        ),
+        pen=pg.mkPen(colour, width=2, style=PEN_STYLES[marker_line(marker.kind, marker.category)]),
         label=label,
-        labelOpts={"position": height, "color": kind.colour},
+        labelOpts={"position": height, "color": colour},
     )
     seconds = max(0, int(marker.t_s))
     tip = f"{kind.label} at {seconds // 60}:{seconds % 60:02d} (session time)"

@@ -34,6 +34,7 @@ from coregulate.sessionfile.markers import (
     MARKER_KINDS,
     MAX_KIND_CHARS,
     RETRACTION,
+    Marker,
     kind_category,
     kind_label,
 )
@@ -173,8 +174,19 @@ def kind_style(kind: str, kinds: dict[str, MarkerKind] | None = None) -> MarkerK
         key="",
         label=kind_label(kind).capitalize(),
         letter=letter,
-        colour=marker_colour(kind, kind_category(kind)),
+        colour=marker_colour(kind, kind_category(kind), "dark"),
     )
+
+
+def kind_colour(kind: MarkerKind, theme: str) -> str:
+    """Return the colour to draw `kind` in `theme` ("dark", "light").
+
+    The palette's kinds and the category colours of unknown kinds follow the theme
+    (`palette.MARKER_COLOURS_BY_THEME`); a clinic's own colour is drawn as given.
+    """
+    if kind.colour == marker_colour(kind.kind, kind_category(kind.kind), "dark"):
+        return marker_colour(kind.kind, kind_category(kind.kind), theme)
+    return kind.colour
 
 
 def new_marker_id() -> str:
@@ -236,9 +248,6 @@ class MarkerBar(QtWidgets.QWidget):
         for k in kinds:
             button = QtWidgets.QPushButton(f"{k.label}  [{k.key}]")
             button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)  # keys stay with the window
-            button.setStyleSheet(
-                f"QPushButton {{ border-left: 6px solid {k.colour}; padding: 6px 10px; }}"
-            )
             button.setToolTip(f"Mark '{k.label.lower()}' now (key {k.key})")
             button.clicked.connect(lambda _=False, kind=k.kind: self.trigger(kind))
             layout.addWidget(button)
@@ -255,10 +264,30 @@ class MarkerBar(QtWidgets.QWidget):
         self.undo_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.undo_button.clicked.connect(self.undo.emit)
         layout.addWidget(self.undo_button)
+        self._kinds = {k.kind: k for k in kinds}
         self._idle = QtCore.QTimer(self)
         self._idle.setSingleShot(True)
         self._idle.timeout.connect(self._note_done)
         self.note.installEventFilter(self)
+
+    def set_theme(self, theme: Any) -> None:
+        """Draw each button with its kind's colour as a thick left edge, in `theme`.
+
+        Qt draws a button's border from a style sheet only when the whole border is
+        given; a left edge alone is silently ignored (it was, before: no colour).
+        """
+        from coregulate.ui.theme import mix
+
+        faded = mix(theme.muted, theme.panel, 0.55)
+        for kind, button in self.buttons.items():
+            button.setStyleSheet(
+                f"QPushButton {{ background: {theme.panel}; color: {theme.foreground}; "
+                f"border: 1px solid {theme.axis}; border-left: 8px solid "
+                f"{kind_colour(self._kinds[kind], theme.name)}; border-radius: 4px; "
+                "padding: 6px 10px; }"
+                f"QPushButton:pressed {{ background: {theme.background}; }}"
+                f"QPushButton:disabled {{ color: {faded}; border-color: {faded}; }}"
+            )
 
     def trigger(self, kind: str) -> None:
         """Make a marker of `kind` now; a note opens the text field first."""
@@ -302,3 +331,17 @@ class MarkerBar(QtWidgets.QWidget):
             self.cancel_note()
             return True
         return super().eventFilter(obj, event)
+
+
+def undo_text(marker: Marker, kinds: dict[str, MarkerKind] | None = None) -> str:
+    """Return what an undo withdrew: "rupture (confrontation) at 0:12:03"."""
+    label = kind_style(marker.kind, kinds).label
+    head, _, rest = label.partition(": ")
+    what = f"{head.lower()} ({rest})" if rest else head.lower()
+    return f"{what} at {hms(marker.t_s)}"
+
+
+def hms(seconds: float) -> str:
+    """Return session seconds as "h:mm:ss"."""
+    s = max(0, int(seconds))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"

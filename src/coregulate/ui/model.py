@@ -22,7 +22,9 @@ from coregulate.ui.buffers import SeriesBuffer
 log = logging.getLogger(__name__)
 
 NS_PER_S = 1e9
-SYNC_COLUMNS = ("peak_r", "peak_z", "peak_lag_s", "r_lag0")
+# Each window's peak, and its chance band and verdict when the stage gives them
+# (`above_chance` buffered as 1.0 or 0.0).
+SYNC_COLUMNS = ("peak_r", "peak_z", "peak_lag_s", "r_lag0", "chance_abs_r95", "above_chance")
 # Strap statuses during which there is no data: the lines break there.
 GAP_STATUSES = ("disconnected", "contact lost", "reconnecting", "gave up", "no bluetooth")
 # Two metrics updates further apart than this have a gap between them (no beats):
@@ -100,7 +102,10 @@ class SessionModel:
             series = str(body.get("series", "hr_bpm"))
             sync = self.sync.setdefault(series, Sync())
             window = body.get("window") or {}
-            sync.windows.append(t_s, {k: _num(window.get(k)) for k in SYNC_COLUMNS})
+            row = {k: _num(window.get(k)) for k in SYNC_COLUMNS}
+            verdict = window.get("above_chance")
+            row["above_chance"] = float(verdict) if isinstance(verdict, bool) else None
+            sync.windows.append(t_s, row)
             sync.latest = body
         elif kind == "marker" and not role:
             self._marker(msg, body)

@@ -114,6 +114,6 @@ def hrv_cue(latest: dict[str, Any]) -> tuple[str, str]:
     tip = (
         f"lnRMSSD {float(latest['ln_rmssd']):.2f} against this person's baseline "
         f"{mean:.2f} ± {sd:.2f} (z {z:+.1f}; beyond ±1 SD is lower or higher). "
-        "The number is in the full view (V)."
+        "The number is in the full view (F2)."
     )
     return f"HRV {words} baseline", tip

@@ -6,15 +6,21 @@ the raw notifications; so the review plays the recorded messages themselves, in 
 time, into the same `SessionModel` the live window draws. Going forward ingests the
 next messages; going back rebuilds the model up to the new time. The file is opened
 read-only and never changed.
+
+What follows a moment matters as much as what led to it (a rupture's aftermath), so
+the model holds the session up to `after_s` past the playhead, for the plots to show
+both sides of it; what the views *say* (state words, numbers, strap status,
+synchrony) is the newest message at or before the playhead (`_newest_at_playhead`).
 """
 
 from __future__ import annotations
 
 import bisect
 import logging
+import math
 import os
 
-from coregulate.bus.envelope import Message
+from coregulate.bus.envelope import EnvelopeError, Message
 from coregulate.sessionfile.access import read_messages
 from coregulate.ui.feed import UI_TOPICS
 from coregulate.ui.model import SessionModel
@@ -22,13 +28,20 @@ from coregulate.ui.model import SessionModel
 log = logging.getLogger(__name__)
 
 SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+DEFAULT_AFTER_S = 180.0  # the plots show 3 minutes after the playhead (and before it)
 
 
 class ReviewPlayer:
     """A playback position over a recording, feeding `model` up to that position."""
 
-    def __init__(self, recording: str | os.PathLike[str], model: SessionModel) -> None:
+    def __init__(
+        self,
+        recording: str | os.PathLike[str],
+        model: SessionModel,
+        after_s: float = DEFAULT_AFTER_S,
+    ) -> None:
         self.model = model
+        self.after_ns = int(after_s * 1e9)
         self.messages: list[Message] = sorted(
             read_messages(recording, UI_TOPICS), key=lambda m: m.t_ns
         )
@@ -39,6 +52,18 @@ class ReviewPlayer:
         self.playing = False
         self.speed = 1.0
         self._session = [m for m in self.messages if m.topic == "session"]
+        # Per topic whose newest message the views show: the messages and their times.
+        self._said: dict[str, tuple[list[int], list[Message]]] = {}
+        for msg in self.messages:
+            if msg.topic.startswith(("metrics.", "status.")):
+                key = msg.topic
+            elif msg.topic == "sync":  # one series' newest, not another's
+                key = f"sync:{_series(msg)}"
+            else:
+                continue
+            times, msgs = self._said.setdefault(key, ([], []))
+            times.append(msg.t_ns)
+            msgs.append(msg)
         self.seek(0)
 
     def set_speed(self, speed: float) -> None:
@@ -57,7 +82,7 @@ class ReviewPlayer:
     def seek(self, t_ns: int) -> None:
         """Show the session as it was at session time `t_ns` (scrub)."""
         t_ns = max(0, min(int(t_ns), self.end_ns))
-        stop = bisect.bisect_right(self._times, t_ns)
+        stop = bisect.bisect_right(self._times, t_ns + self.after_ns)
         if stop < self._next:  # backwards: rebuild the model from the start
             version = self.model.version
             self.model.__init__()  # the views keep their reference to this model
@@ -69,7 +94,25 @@ class ReviewPlayer:
             self.model.ingest(msg)
         self._next = stop
         self.position_ns = t_ns
-        self.model.now_s = max(self.model.now_s, t_ns / 1e9)
+        self.model.now_s = t_ns / 1e9  # the playhead, not the newest message held
+        self._newest_at_playhead(t_ns)
+
+    def _newest_at_playhead(self, t_ns: int) -> None:
+        """Make each person's, strap's and synchrony's newest payload the one at `t_ns`."""
+        for role, person in self.model.people.items():
+            msg = self._newest(f"metrics.{role}", t_ns)
+            person.latest = {**_body(msg), "_t_s": msg.t_ns / 1e9} if msg else {}
+            msg = self._newest(f"status.{role}", t_ns)
+            person.strap = _body(msg) if msg else {}
+            person.strap_t_s = msg.t_ns / 1e9 if msg else math.nan
+        for series, sync in self.model.sync.items():
+            msg = self._newest(f"sync:{series}", t_ns)
+            sync.latest = _body(msg) if msg else {}
+
+    def _newest(self, topic: str, t_ns: int) -> Message | None:
+        times, msgs = self._said.get(topic, ([], []))
+        i = bisect.bisect_right(times, t_ns)
+        return msgs[i - 1] if i else None
 
     def marker_times_ns(self) -> list[int]:
         """Return the session's visible markers' times (ns), from the whole recording."""
@@ -96,3 +139,16 @@ class ReviewPlayer:
             self.seek(earlier[-1])
             return earlier[-1]
         return None
+
+
+def _body(msg: Message) -> dict:
+    """Return a message's JSON object, or {} (the model logged it as unreadable)."""
+    try:
+        body = msg.json()
+    except EnvelopeError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _series(msg: Message) -> str:
+    return str(_body(msg).get("series", "hr_bpm"))

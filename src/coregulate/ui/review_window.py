@@ -1,9 +1,12 @@
 """The review window: the live window's views playing a recording, with review controls.
 
-Play/pause (Space), speed 0.5-16x, a scrub bar, previous/next marker ([ and ]), and
-review notes written to the recording's review file (never into the recording).
-Below the views, the session's markers and the review's notes side by side; a click
-on either jumps there.
+Play/pause (Space), speed 0.5-16x, a scrub bar with a tick at every marker and
+review note, previous/next marker ([ and ]), and review notes written to the
+recording's review file (never into the recording), drawn on the plots. The views
+keep the playhead in the middle of a ±3 min window (`half_window_s`), so a jump to a
+rupture shows what led to it and what followed. A recording takes no live actions:
+no markers, no baseline to re-take, no rating forms. Below the views, the session's
+markers and the review's notes side by side; a click on either jumps there.
 """
 
 from __future__ import annotations
@@ -16,7 +19,11 @@ from PySide6 import QtCore, QtWidgets
 
 from coregulate.review.review_file import add_annotation, read_annotations, review_path
 from coregulate.ui.live_window import LiveWindow
+from coregulate.ui.marker_lines import MarkerLayer
+from coregulate.ui.markers import kind_colour, kind_style
+from coregulate.ui.review_layers import DEFAULT_HALF_WINDOW_S, REVIEW_NOTE, notes_as_markers
 from coregulate.ui.review_player import SPEEDS, ReviewPlayer
+from coregulate.ui.scrub_bar import ScrubBar
 
 log = logging.getLogger(__name__)
 
@@ -31,16 +38,28 @@ def _mmss(t_ns: int) -> str:
 class ReviewWindow(LiveWindow):
     """The live window in review mode over one recorded session file."""
 
-    def __init__(self, recording: str | Path, author: str = "", **kwargs: object) -> None:
-        super().__init__(
-            None, None, None, None, title=f"coregulate review — {Path(recording).name}", **kwargs
-        )
+    def __init__(
+        self,
+        recording: str | Path,
+        author: str = "",
+        half_window_s: float = DEFAULT_HALF_WINDOW_S,
+        **kwargs: object,
+    ) -> None:
+        title = f"coregulate review — {Path(recording).name}"
+        super().__init__(None, None, None, None, title=title, live_actions=False, **kwargs)
         # A recording takes no new session markers: the review's notes are the review's own.
         self.marker_bar.hide()
         self.recording = Path(recording)
         self.author = author
-        self.player = ReviewPlayer(self.recording, self.model)
+        self.player = ReviewPlayer(self.recording, self.model, after_s=half_window_s)
         self._markers_ns = self.player.marker_times_ns()
+        for view in (self.calm, self.full):
+            view.set_review(half_window_s)
+        self.note_layers = [
+            MarkerLayer(plots) for plots in (self.calm._plots, list(self.full.plots.values()))
+        ]
+        for layer in self.note_layers:
+            layer.kinds[REVIEW_NOTE.kind] = REVIEW_NOTE
         self._build_review_bar()
         self._last_tick = time.monotonic()
         self._tick = QtCore.QTimer(self)
@@ -67,14 +86,13 @@ class ReviewWindow(LiveWindow):
             lambda i: self.player.set_speed(self.speed_box.itemData(i))
         )
         bar.addWidget(self.speed_box)
-        prev_button = QtWidgets.QPushButton("◀ marker  [")
-        prev_button.clicked.connect(self.previous_marker)
-        next_button = QtWidgets.QPushButton("marker ▶  ]")
-        next_button.clicked.connect(self.next_marker)
-        bar.addWidget(prev_button)
-        bar.addWidget(next_button)
-        self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
-        self.slider.setRange(0, max(1, int(self.player.end_ns / 1e9)))
+        self.prev_button = QtWidgets.QPushButton("◀ marker  [")
+        self.prev_button.clicked.connect(self.previous_marker)
+        self.next_button = QtWidgets.QPushButton("marker ▶  ]")
+        self.next_button.clicked.connect(self.next_marker)
+        bar.addWidget(self.prev_button)
+        bar.addWidget(self.next_button)
+        self.slider = ScrubBar(int(self.player.end_ns / 1e9))
         self.slider.sliderMoved.connect(lambda s: self.seek(int(s * 1e9)))
         bar.addWidget(self.slider)
         self.position_label = QtWidgets.QLabel("")
@@ -101,7 +119,7 @@ class ReviewWindow(LiveWindow):
             widget.itemClicked.connect(lambda item: self.seek(item.data(QtCore.Qt.UserRole)))
             row.addLayout(column)
         dock.setWidget(lists)
-        dock.setMaximumHeight(170)
+        dock.setMaximumHeight(130)  # the views keep the height of a 1280x800 screen
         self.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, dock)
         for key, slot in (
             ("Space", self.toggle_play),
@@ -146,8 +164,7 @@ class ReviewWindow(LiveWindow):
         return t
 
     def _all_marks(self) -> list[int]:
-        notes, _ = read_annotations(self.recording)
-        return self._markers_ns + [n.t_ns for n in notes]
+        return self._markers_ns + self._notes_ns
 
     def show_position(self) -> None:
         """Update the scrub bar, the time and the views."""
@@ -158,6 +175,10 @@ class ReviewWindow(LiveWindow):
         state = "playing" if p.playing else "paused"
         self.position_label.setText(f"{_mmss(p.position_ns)} / {_mmss(p.end_ns)} ({state})")
         self.play_button.setText("Pause  [Space]" if p.playing else "Play  [Space]")
+        # Nothing to jump to: the button says so by being (visibly) disabled.
+        marks = self._all_marks()
+        self.prev_button.setEnabled(any(t < p.position_ns for t in marks))
+        self.next_button.setEnabled(any(t > p.position_ns for t in marks))
         self.redraw(force=True)
 
     # -- notes ---------------------------------------------------------------------
@@ -196,12 +217,28 @@ class ReviewWindow(LiveWindow):
             log.warning("%s", problem)
         for n in notes:
             self._item(self.review_list, n.t_ns, n.text + (f" ({n.author})" if n.author else ""))
+        self._notes_ns = [n.t_ns for n in notes]
+        theme = self.theme.name
+        for layer in self.note_layers:
+            layer.set_theme(theme)
+            layer.update(notes_as_markers(notes))
+        ticks = [
+            (m.t_s, kind_colour(kind_style(m.kind), theme), m.label) for m in full.visible_markers()
+        ]
+        ticks += [(n.t_ns / 1e9, REVIEW_NOTE.colour, f"review note: {n.text}") for n in notes]
+        self.slider.set_ticks(ticks)
 
     @staticmethod
     def _item(widget: QtWidgets.QListWidget, t_ns: int, text: str) -> None:
         item = QtWidgets.QListWidgetItem(f"{_mmss(t_ns)}  {text}")
         item.setData(QtCore.Qt.UserRole, t_ns)
         widget.addItem(item)
+
+    def set_theme(self, theme: object) -> None:
+        """Apply a theme, and redraw the scrub bar's ticks and the notes in its colours."""
+        super().set_theme(theme)  # type: ignore[arg-type]
+        if hasattr(self, "note_layers"):  # not while the base window is being built
+            self.refresh_lists()
 
     def closeEvent(self, event: object) -> None:
         """Stop the playback timer, then close as the live window does."""

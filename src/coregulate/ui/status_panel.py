@@ -132,3 +132,19 @@ def sync_text(model: SessionModel) -> str:
     else:
         lines.append(f"SUSY not available: {unavailable.get('susy', 'no value')}")
     return "\n".join(lines)
+
+
+LOW_BATTERY_PCT = 15
+
+
+def strap_problem(strap: dict) -> str | None:
+    """Return what needs attention about a strap (status payload), or None."""
+    status = strap.get("status")
+    if status in (None, "streaming", "ended", "ready"):
+        battery = strap.get("battery_pct")
+        if isinstance(battery, int | float) and battery <= LOW_BATTERY_PCT:
+            return f"battery {battery:.0f} %"
+        if strap.get("contact") is False:
+            return "no skin contact"
+        return None
+    return str(status)

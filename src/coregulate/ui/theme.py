@@ -20,6 +20,7 @@ from coregulate.palette import (  # noqa: F401 - re-exported for the views
     SYNC_COLOUR,
     THEMES,
     Theme,
+    hex_to_rgb,
     ink,
 )
 
@@ -56,7 +57,24 @@ def apply_to_app(app: QtWidgets.QApplication, theme: Theme) -> None:
         (QtGui.QPalette.ColorRole.HighlightedText, QtGui.QColor(theme.background)),
     ):
         pal.setColor(role, colour)
+    # Disabled controls must look disabled (issue 14): text half-way to the panel
+    # (WCAG exempts inactive controls from the contrast rule) on a flat background.
+    faded = QtGui.QColor(mix(theme.muted, theme.panel, 0.55))
+    disabled = QtGui.QPalette.ColorGroup.Disabled
+    for role in (
+        QtGui.QPalette.ColorRole.WindowText,
+        QtGui.QPalette.ColorRole.Text,
+        QtGui.QPalette.ColorRole.ButtonText,
+    ):
+        pal.setColor(disabled, role, faded)
+    pal.setColor(disabled, QtGui.QPalette.ColorRole.Button, bg)
     app.setPalette(pal)
+
+
+def mix(colour: str, other: str, t: float) -> str:
+    """Return "#RRGGBB" a fraction `t` of the way from `colour` to `other`."""
+    a, b = hex_to_rgb(colour), hex_to_rgb(other)
+    return "#" + "".join(f"{round((x + (y - x) * t) * 255):02X}" for x, y in zip(a, b, strict=True))
 
 
 def style_plot(widget: pg.GraphicsLayoutWidget, plots: list[pg.PlotItem], theme: Theme) -> None:

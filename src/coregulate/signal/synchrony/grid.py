@@ -9,7 +9,7 @@ extrapolated past a person's newest value.
 
 Heart rate comes from the per-person corrected beats, classified by the same
 Lipponen & Tarvainen classifier as the metrics chain (`signal/artifacts.py`,
-`CausalArtifactClassifier`, two beats of look-ahead), with the same plausibility
+`CausalArtifactClassifier`, 45 beats of look-ahead: its final classes), with the same plausibility
 rule (`implausible_reason`): one artifact decision per beat in the program
 (`tests/test_sync_beats.py` checks that the sync's decisions equal the signal
 stage's). Each corrected interval nn becomes the value 60000 / nn (or nn itself
@@ -86,7 +86,7 @@ class CorrectedBeats:
     The rule of `signal.person.PersonSignal.update`: an implausible interval enters
     nothing and ends the run; a `gap_before` (first beat of a notification) or an
     implausible interval before a beat flushes the classifier's run; each accepted
-    beat is classified two beats later.
+    beat gets its final class 45 beats later (`artifacts.LOOKAHEAD_BEATS`).
     """
 
     def __init__(self) -> None:

@@ -1,7 +1,7 @@
 """Live dyadic synchrony: beats or values in as they arrive, `sync` updates out.
 
 Beats are classified and corrected as the metrics chain does (`grid.CorrectedBeats`:
-the same classifier, two beats of look-ahead) and become values at their
+the same classifier and its final classes, 45 beats of look-ahead) and become values at their
 intervals' midpoints (`grid.BeatEvents`), interpolated onto the grid
 (`grid.interpolate_on_grid`).
 
@@ -149,8 +149,8 @@ class LiveSynchrony:
     def finish(self) -> list[dict[str, Any]]:
         """Return the remaining updates at the end of the session (all data is in).
 
-        The classifier's last two beats, which no later beat will decide, count as
-        normal (as `classify_series` and NeuroKit2 leave them).
+        The classifier's pending beats are decided with windows cut off by the end,
+        its last two count as normal (as `classify_series` and NeuroKit2 do).
         """
         for person in self._people.values():
             person.add_classified(person.beats.flush(), self._final_until_ns())
