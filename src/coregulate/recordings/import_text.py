@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
-from coregulate.signal.dyad import SESSION_T_LIMIT_NS
+from coregulate.recordings.limits import MAX_BEATS_PER_PERSON
 
 __all__ = ["MAX_IMPORT_VALUES", "TOO_LONG", "ImportFileError", "check_count", "text_lines"]
 
@@ -20,9 +20,8 @@ class ImportFileError(ValueError):
     """An import file that cannot be read; the text names the file, line and expectation."""
 
 
-# A session holds at most 48 h of session time (signal/dyad.py), so an import file
-# holds at most this many values: 48 h of beats at 300 bpm (the shortest RR, 200 ms).
-MAX_IMPORT_VALUES: Final = SESSION_T_LIMIT_NS // 1_000_000_000 * 5
+# An import file holds at most what a session can: 48 h of beats at 300 bpm.
+MAX_IMPORT_VALUES: Final = MAX_BEATS_PER_PERSON
 _MAX_LINE_BYTES = 4096  # a line longer than this is not an RR or Polar row
 TOO_LONG = "more than 48 h, the longest a session holds; split the file and import each part"
 
