@@ -175,3 +175,37 @@ def test_synchrony_recovers_the_simulated_lag_and_surrogates_separate_coupling(
     assert coupled["surrogate_es"] > 0.6
     uncoupled = synchrony(None, "uncoupled.sqlite")
     assert abs(uncoupled["surrogate_es"]) < 0.4 < coupled["surrogate_es"]
+
+
+def test_batch_pseudo_pairs_compare_each_dyad_with_strangers(tmp_path: Path) -> None:
+    """`--pseudo-pairs N`: the client of one dyad with the therapist of another.
+
+    Ground truth: the simulator's demo dyads are coupled (the therapist's slow HR drives
+    the client's 2 s later), so each real dyad is more in step than its pseudo dyads.
+    """
+    from coregulate.commands._exit_codes import USAGE
+
+    for seed in (1, 2, 3):
+        write_simulated_session(tmp_path / f"s{seed}.sqlite", seed=seed, duration_s=300)
+    (tmp_path / "pairs.csv").write_text("session\ns1.sqlite\ns2.sqlite\ns3.sqlite\n")
+    out = tmp_path / "all.json"
+    args = ["analyze", "--batch", str(tmp_path / "pairs.csv"), "--json", str(out)]
+    run = subprocess.run(
+        [*CLI, *args, "--jobs", "1", "--pseudo-pairs", "100"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert run.returncode == 0, run.stderr
+    results = json.loads(out.read_text())
+    for dyad in results:
+        null = dyad["synchrony"]["pseudo_pairs"]
+        assert null["n_dyads"] == 3 and null["n_pseudo_pairs"] == 6  # all i != j
+        assert null["statistic"] == "mean_abs_peak_z" and null["z"] > 0, null
+        assert "_hr_grid" not in dyad
+    run = subprocess.run(
+        [*CLI, "analyze", str(tmp_path / "s1.sqlite"), "--pseudo-pairs", "5"],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == USAGE and "needs --batch" in run.stderr

@@ -60,6 +60,13 @@ class _StrapAway(Exception):
     """The strap was not found by a scan (out of range, off, or connected elsewhere)."""
 
 
+class _ConnectStalled(TimeoutError):
+    """Connecting (link and service discovery) took longer than the policy allows."""
+
+    def __init__(self, timeout_s: float) -> None:
+        super().__init__(f"connection timed out after {timeout_s:g} s (service discovery stalled?)")
+
+
 def matches(device_address: str, local_name: str | None, wanted: str) -> bool:
     """Return True if a device with this address and advertised name is `wanted`.
 
@@ -108,6 +115,7 @@ class BleStrap:
         self._failures: dict[str, int] = {}
         self._closing = False
         self.connections = 0  # successful connections so far (1 + reconnections)
+        self._dropped_ns: int | None = None  # session time of the last drop, until back
 
     # -- the HeartRateSource interface -------------------------------------------------
 
@@ -174,7 +182,8 @@ class BleStrap:
                 if explained is not None:
                     self._log_once("no bluetooth", logging.ERROR, explained)
                     self._emit(STATUS_NO_BLUETOOTH, error=explained)
-                error = explained or f"{type(exc).__name__}: {exc}"
+                plain = str(exc) if isinstance(exc, _ConnectStalled) else None
+                error = explained or plain or f"{type(exc).__name__}: {exc}"
             failures += 1
             if policy.max_attempts is not None and failures >= policy.max_attempts:
                 log.error("%s strap: gave up after %d attempts (%s)", self.role, failures, error)
@@ -218,11 +227,16 @@ class BleStrap:
             timeout=policy.connect_timeout_s,
             backend=self._client_backend,
         )
-        async with connect_lock():
-            await asyncio.wait_for(client.connect(), policy.connect_timeout_s)
         try:
+            async with connect_lock():
+                try:
+                    await asyncio.wait_for(client.connect(), policy.connect_timeout_s)
+                except TimeoutError:
+                    raise _ConnectStalled(policy.connect_timeout_s) from None
             await self._stream(client, dropped)
         finally:
+            # Also after a stalled or failed connect: a link left half-open keeps the
+            # strap from advertising, so no later search would ever find it again.
             if client.is_connected:
                 with contextlib.suppress(*_ATTEMPT_ERRORS):
                     await asyncio.wait_for(client.disconnect(), policy.connect_timeout_s)
@@ -235,7 +249,12 @@ class BleStrap:
         self._last_rx_s = loop.time()
         await client.start_notify(HEART_RATE_MEASUREMENT, self._on_hrm)
         self.connections += 1
-        self._emit(STATUS_STREAMING, name=name, address=client.address)
+        gap: dict[str, float] = {}
+        if self._dropped_ns is not None:  # back after a drop: say how long beats were missing
+            gap = {"gap_s": round((self._clock.now_ns() - self._dropped_ns) / 1e9, 3)}
+            log.warning("%s strap back after %.1f s without beats", self.role, gap["gap_s"])
+            self._dropped_ns = None
+        self._emit(STATUS_STREAMING, name=name, address=client.address, **gap)
         if self.spec.ecg:
             await self._start_ecg(client)
         battery_due_s = loop.time()
@@ -253,6 +272,7 @@ class BleStrap:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(dropped.wait(), max(0.01, timeout_s))
         log.warning("%s strap dropped: %s; reconnecting", self.role, reason)
+        self._dropped_ns = self._clock.now_ns()
         self._emit(STATUS_DISCONNECTED, reason=reason)
 
     async def _read_battery(self, client: BleakClient) -> None:

@@ -219,13 +219,32 @@ def display_ok(command: str) -> bool:
     The caller then returns `NO_DISPLAY`: without this check Qt aborts the process
     (exit 134) with a page of its own text.
     """
-    if has_display():
+    if not has_display():
+        log.error(
+            "no display found: `coregulate %s` opens a window; run it on a desktop session "
+            "(on a server, ssh -X or a remote desktop)",
+            command,
+        )
+        return False
+    return window_ok(command, offer_headless=False)
+
+
+def window_ok(command: str, offer_headless: bool = True) -> bool:
+    """Return True unless Qt's platform plugin cannot load here; else say what is missing.
+
+    Checked before a session starts: Qt would otherwise abort the whole process.
+    """
+    from coregulate.commands._qt_platform import qt_platform_problem
+
+    if not has_display():
+        return True  # no display at all: the caller's own rule applies (headless or exit)
+    problem = qt_platform_problem()
+    if problem is None:
         return True
-    log.error(
-        "no display found: `coregulate %s` opens a window; run it on a desktop session "
-        "(on a server, ssh -X or a remote desktop)",
-        command,
-    )
+    lines = problem.advice()
+    if offer_headless:
+        lines.append(f"or run without a window now: coregulate {command} --headless")
+    log.error("%s", "\n".join(lines))
     return False
 
 
@@ -264,7 +283,12 @@ def run_session(
         with StopRequested() as stop:
             if headless:
                 print(headless_banner(options), flush=True)  # noqa: T201 - command output
-                run_headless(options, stop)
+                from coregulate.commands._live_status import LiveStatus
+
+                every_s = float(os.environ.get("COREGULATE_STATUS_EVERY_S", "5"))
+                total_s = options.stop_after_s or (None if options.sources else options.duration_s)
+                with LiveStatus(options.endpoints.output, total_s, every_s):
+                    run_headless(options, stop)
             else:
                 from coregulate.ui.app import run_window_session
 

@@ -41,6 +41,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="add Hilbert phase synchrony (NeuroKit2; about 1.5 s more to start)",
     )
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument(
+        "--pseudo-pairs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --batch: compare each dyad's synchrony with N pseudo dyads (client of one "
+        "dyad with the therapist of another; all of them if fewer)",
+    )
 
 
 _BAD_INPUT = "_bad_input"  # set on a job whose input file is unusable; never printed
@@ -64,6 +72,10 @@ def analyze_one(job: dict[str, Any]) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         return {"job": job, "error": str(exc)}
     summary = analysis.summary()
+    if job.get("pseudo_pairs"):
+        from coregulate.recordings.analysis import HR_GRID
+
+        summary[HR_GRID] = analysis.result.hr_grid
     if job.get("report"):
         from coregulate.review.from_analysis import session_from_analysis
         from coregulate.review.report import write_report
@@ -138,6 +150,7 @@ def _batch_jobs(args: argparse.Namespace) -> list[dict[str, Any]]:
     for i, job in enumerate(jobs, start=1):
         job["phase"] = args.phase
         job["parallel"] = False  # the batch already keeps every core busy
+        job["pseudo_pairs"] = bool(args.pseudo_pairs)
         if args.report:  # numbered beside --report
             job["report"] = str(
                 args.report.with_name(f"{args.report.stem}-{i}{args.report.suffix}")
@@ -192,6 +205,9 @@ def run(args: argparse.Namespace) -> int:
     if not output_ok(args.json, args.report):
         return ex.CANNOT_CREATE
     failed = False
+    if args.pseudo_pairs is not None and (not args.batch or args.pseudo_pairs < 1):
+        log.error("--pseudo-pairs N needs --batch CSV and N ≥ 1")
+        return ex.USAGE
     if args.batch:
         try:
             jobs = _batch_jobs(args)
@@ -199,6 +215,10 @@ def run(args: argparse.Namespace) -> int:
             log.error("%s", exc)
             return ex.BAD_INPUT
         results = run_batch(jobs, args.jobs)
+        if args.pseudo_pairs:
+            from coregulate.recordings.analysis import add_pseudo_pair_null
+
+            add_pseudo_pair_null(results, args.pseudo_pairs)
         for r in results:
             r.pop(_BAD_INPUT, None)
             if "error" in r:

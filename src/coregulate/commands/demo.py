@@ -21,6 +21,7 @@ from coregulate.commands._common import (
     run_session,
     simulated_duration_s,
     want_headless,
+    window_ok,
 )
 
 ORDER = 10
@@ -59,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
     marker_kinds = marker_kinds_option(args)
     if isinstance(marker_kinds, int):
         return marker_kinds
+    if not args.headless and not window_ok("demo"):
+        return ex.NO_DISPLAY
     headless = want_headless(args.headless)
     duration_s = simulated_duration_s(args.duration, headless)
     viewers = viewer_access(args)

@@ -22,6 +22,7 @@ from coregulate.commands._common import (
     session_out_error,
     simulated_duration_s,
     want_headless,
+    window_ok,
 )
 from coregulate.signal.dyad import ROLES
 
@@ -123,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
         except ClientIdError as exc:
             log.error("--%s-id: %s", whose, exc)
             return ex.USAGE
+    if not args.headless and not window_ok("monitor"):
+        return ex.NO_DISPLAY
     headless = want_headless(args.headless)
     all_sim = all(p.lower() == SIM for p in pair)
     if args.speed != 1.0 and not all_sim:

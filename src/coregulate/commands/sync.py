@@ -71,6 +71,13 @@ def _params(recorded: dict[str, Any], default: Any) -> Any:
     return SyncParams(**values)
 
 
+def _verdict(susy: dict[str, Any]) -> str:
+    """Return the session verdict in words: above chance, not, or why there is none yet."""
+    if susy.get("above_chance") is None:
+        return f"(no verdict: {susy.get('above_chance_unavailable', 'not available')})"
+    return "(above chance)" if susy["above_chance"] else "(not above chance)"
+
+
 def _fmt(value: Any, spec: str) -> str:
     return "n/a" if value is None else format(value, spec)
 
@@ -98,8 +105,7 @@ def _describe(final: dict[str, Any]) -> list[str]:
             f"  SUSY: ES {_fmt(susy['z']['es'], '+.3f')} (|Z|: "
             f"{_fmt(susy['z_abs']['es'], '+.3f')}) over {susy['n_segments']} segments, "
             f"{susy['n_pseudo_pairs']} pseudo pairs; p {susy['p_above_chance']:.3f} from "
-            f"{susy['n_surrogates']} surrogates "
-            + ("(above chance)" if susy["above_chance"] else "(not above chance)")
+            f"{susy['n_surrogates']} circular shifts " + _verdict(susy)
         )
     else:
         lines.append(f"  SUSY not available: {why.get('susy')}")

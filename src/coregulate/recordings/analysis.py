@@ -121,3 +121,38 @@ def analyze_files(
     ratings = [e.payload | {"t_ns": e.t_ns} for e in record.ratings]
     result = run_offline_pipeline(people, phase, parallel)
     return Analysis(sources, people, result, record.markers, ratings, hr_only)
+
+
+HR_GRID = "_hr_grid"  # a batch result's HR grid while the batch runs; never printed
+
+
+def add_pseudo_pair_null(results: list[dict[str, Any]], n_pseudo: int) -> None:
+    """Add each dyad's synchrony against the batch's pseudo dyads, in place.
+
+    Every result that carries its HR grid (`HR_GRID`, set by `analyze --batch
+    --pseudo-pairs`) takes part: `signal.synchrony.pseudo_pairs.pseudo_pair_null`
+    pairs the client of dyad i with the therapist of dyad j (roles kept, aligned
+    from session start, trimmed), and each dyad's ``synchrony.pseudo_pairs`` gets its
+    ``real`` statistic, ``z``, ``percentile`` and the batch's pseudo distribution.
+    The grids are removed from the results.
+    """
+    from coregulate.signal.synchrony import HR_PARAMS
+    from coregulate.signal.synchrony.pseudo_pairs import pseudo_pair_null
+
+    rows = [k for k, r in enumerate(results) if r.get(HR_GRID) is not None]
+    grids = [results[k][HR_GRID] for k in rows]
+    for r in results:
+        r.pop(HR_GRID, None)
+    null = pseudo_pair_null(grids, HR_PARAMS, n_pseudo, HR_PARAMS.seed)
+    shared = {
+        "statistic": null["statistic"],
+        "n_dyads": null["n_dyads"],
+        "n_pseudo_pairs": null["n_pseudo_pairs"],
+        "pseudo_mean": null["pseudo_mean"],
+        "pseudo_sd": null["pseudo_sd"],
+        "seed": HR_PARAMS.seed,
+        "method": "client of dyad i with therapist of dyad j, roles kept, aligned from "
+        "session start, trimmed to the shorter (docs/synchrony.md, section 3)",
+    }
+    for k, entry in zip(rows, null["dyads"], strict=True):
+        results[k].setdefault("synchrony", {})["pseudo_pairs"] = {**entry, **shared}

@@ -60,6 +60,9 @@ class PipelineResult:
     people: dict[str, PersonSummary] = field(default_factory=dict)
     synchrony: dict[str, Any] = field(default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict)
+    # Both people's heart rate on the synchrony grid (therapist, client), for the
+    # pseudo-pair null across dyads (`analyze --batch --pseudo-pairs`).
+    hr_grid: tuple[np.ndarray, np.ndarray] | None = None
 
     def sync_updates(self, series: str = "hr_bpm") -> list[dict[str, Any]]:
         """Return the synchrony stage's step updates of one series (not the final one)."""
@@ -248,6 +251,7 @@ def _run_pipeline(people: dict[str, BeatSeries], phase: bool, parallel: bool) ->
         result.outputs.setdefault(TOPIC_SYNC, []).extend(report.updates)
         result.output_t_ns.setdefault(TOPIC_SYNC, []).extend(u["t_ns"] for u in report.updates)
     result.synchrony = synchrony_summary(reports)
+    result.hr_grid = (hr.therapist, hr.client) if hr else None
     result.parameters = {
         "stages": [spec.stage_class.__name__ for spec in specs],
         **pipeline_parameters(),

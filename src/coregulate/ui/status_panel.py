@@ -125,7 +125,9 @@ def sync_text(model: SessionModel) -> str:
     if susy:
         es = (susy.get("z") or {}).get("es")
         p = susy.get("p_above_chance")
-        verdict = "above chance" if susy.get("above_chance") else "not above chance"
+        verdict = {True: "above chance", False: "not above chance"}.get(
+            susy.get("above_chance"), "no verdict yet (too few segments)"
+        )
         es_text = f"{es:+.2f}" if isinstance(es, int | float) else "n/a"
         p_text = f"{p:.3f}" if isinstance(p, int | float) else "n/a"
         lines.append(f"SUSY effect size {es_text} (p {p_text}): {verdict}")

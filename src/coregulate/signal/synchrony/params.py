@@ -41,8 +41,9 @@ class SyncParams:
         cross-correlation uses the same ±`max_lag_s` as the windowed one (the SUSY
         R package's default is 3 s).
     n_surrogates : int
-        Random pseudo-pairings (derangements of the segments) behind the p-value
-        of "above chance" (the SUSY R package's `surrogates.total` default is 500).
+        At most this many circular shifts of the client's segments behind the
+        p-value of "above chance" (`surrogates.rotation_p`; k segments give k - 1;
+        500 is the SUSY R package's `surrogates.total` default).
     alpha : float
         Level of the one-sided "above chance" test.
     min_segments : int
@@ -53,7 +54,14 @@ class SyncParams:
     phase_band_hz : tuple of float
         Band-pass (Butterworth, zero-phase) before the Hilbert phase (offline only).
     seed : int
-        Seed of the surrogate draws, so "above chance" is reproducible.
+        Seed of random draws (the offline pseudo-pair null across dyads), so results
+        are reproducible; "above chance" uses no random numbers.
+    chance_min_blocks, chance_max_blocks : int
+        The per-window chance band (`chance.ChanceBand`): the peak |r| of windows
+        pairing different blocks of w + 2L samples of the session. Given from
+        `chance_min_blocks` valid blocks (5 blocks: 20 pseudo windows, 3 min 20 s at
+        the heart-rate defaults), over the most recent `chance_max_blocks` (90: one
+        hour at the heart-rate defaults; memory stays bounded).
     """
 
     grid_hz: float = 4.0
@@ -73,6 +81,8 @@ class SyncParams:
     concordance_segment_s: float = 15.0
     phase_band_hz: tuple[float, float] = (0.02, 0.15)
     seed: int = 0
+    chance_min_blocks: int = 5
+    chance_max_blocks: int = 90
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.grid_hz) and 0.01 <= self.grid_hz <= 100.0):
@@ -102,6 +112,8 @@ class SyncParams:
             raise ValueError(f"alpha must be within (0, 1), got {self.alpha!r}")
         if self.n_surrogates < 1 or self.min_segments < 2:
             raise ValueError("n_surrogates must be ≥ 1 and min_segments ≥ 2")
+        if not 2 <= self.chance_min_blocks <= self.chance_max_blocks:
+            raise ValueError("chance_min_blocks must be ≥ 2 and ≤ chance_max_blocks")
         low, high = self.phase_band_hz
         if not 0 < low < high < self.grid_hz / 2:
             raise ValueError(

@@ -16,10 +16,12 @@ all such pairs as the surrogates, as SUSY does,
     ES = (mean Z_real − mean Z_pseudo) / SD(Z_pseudo)      (SD with n − 1)
 
 "Above chance" (this project's addition, for the live display): the mean real |Z|
-is compared with the mean |Z| of random re-pairings of all valid segments
-(derangements: every segment paired with another's), p = (1 + #{surrogate ≥
-real}) / (1 + n_surrogates), one-sided. Segments with missing or constant data are
-left out of both. Note: SUSY computes R's ``ccf`` (segment-wide mean, divisor n);
+against the client's segments shifted circularly by d = 1..k-1 segments
+(`rotation_p`), p = (1 + #{shift ≥ real}) / k, one-sided; a verdict only once p
+can be below alpha (21 valid segments at 0.05). Random re-pairings (derangements)
+were used before and called unrelated real people "above chance" too often
+(docs/synchrony.md, section 3). Segments with missing or constant data are left
+out of both. Note: SUSY computes R's ``ccf`` (segment-wide mean, divisor n);
 here each lag is a Pearson r on its overlap, as in the windowed cross-correlation.
 """
 
@@ -144,20 +146,37 @@ class SegmentMatrix:
         self.z[:i, i], self.z_abs[:i, i] = pair_z(self._x[:i], y[None])
 
 
-def _derangements(n: int, count: int, rng: np.random.Generator) -> np.ndarray:
-    """Return `count` random permutations of range(n) with no fixed point."""
-    out: list[np.ndarray] = []
-    have = 0
-    while have < count:
-        perms = rng.permuted(np.tile(np.arange(n), (count, 1)), axis=1)
-        ok = perms[~(perms == np.arange(n)).any(axis=1)]
-        out.append(ok)
-        have += len(ok)
-    return np.concatenate(out)[:count]
+def rotation_p(sub: np.ndarray, n_surrogates: int) -> tuple[float, int]:
+    """Return (one-sided p, shifts used) of the diagonal's mean against circular shifts.
+
+    `sub` is the k x k matrix of a statistic (|Z|) between therapist segment i and
+    client segment h, in time order. Surrogate d pairs therapist segment i with
+    client segment (i + d) mod k, d = 1..k-1 (at most `n_surrogates` of them,
+    evenly spaced): the client's whole series shifted circularly by d segments.
+    Each person's own serial dependence, within and across segments, is kept, so
+    under independence the real pairing is one of k equally likely shifts
+    (time-shift surrogates; Andrzejak et al. 2003). Re-pairing segments at random
+    (derangements) breaks the serial dependence of the client's segments, and on
+    unrelated real people it said "above chance" too often (docs/synchrony.md).
+    """
+    k = sub.shape[0]
+    shifts = np.arange(1, k)
+    if shifts.size > n_surrogates:
+        shifts = np.unique(shifts[np.linspace(0, k - 2, n_surrogates).round().astype(np.int64)])
+    shifts = np.concatenate(([0], shifts))
+    idx = (np.arange(k)[None, :] + shifts[:, None]) % k
+    means = sub[np.arange(k)[None, :], idx].mean(axis=1)  # row 0: the real pairing
+    exceed = int(np.count_nonzero(means[1:] >= means[0]))
+    return (1 + exceed) / shifts.size, int(shifts.size - 1)
+
+
+def smallest_p(k: int, n_surrogates: int) -> float:
+    """Return the smallest p `rotation_p` can give with k segments."""
+    return 1.0 / (1 + min(k - 1, n_surrogates))
 
 
 def susy_statistics(
-    matrix: SegmentMatrix, n_surrogates: int, alpha: float, min_segments: int, seed: int
+    matrix: SegmentMatrix, n_surrogates: int, alpha: float, min_segments: int
 ) -> tuple[dict[str, Any] | None, str | None]:
     """Return the SUSY statistics of the segments so far, or (None, reason).
 
@@ -166,7 +185,9 @@ def susy_statistics(
     stats : dict or None
         ``n_segments`` (valid), ``n_segments_total``, ``n_pseudo_pairs``, for "z" and
         "z_abs": ``mean_real``, ``mean_pseudo``, ``sd_pseudo``, ``es``; and
-        ``n_surrogates``, ``p_above_chance``, ``above_chance`` (on |Z|).
+        ``n_surrogates`` (circular shifts used), ``p_above_chance``, ``above_chance``
+        (`rotation_p` on |Z|; None while so few segments cannot give a p below
+        `alpha`, with the reason in ``above_chance_unavailable``).
     reason : str or None
         Why the statistics are not available.
     """
@@ -194,12 +215,20 @@ def susy_statistics(
             "sd_pseudo": sd if math.isfinite(sd) else None,
             "es": es,
         }
-    sub = matrix.z_abs[np.ix_(keep, keep)]
-    rng = np.random.default_rng([seed, k])
-    perms = _derangements(k, n_surrogates, rng)
-    surrogate_means = sub[np.arange(k)[None, :], perms].mean(axis=1)
-    real_mean = float(np.mean(np.diagonal(sub)))
-    exceed = int(np.count_nonzero(surrogate_means >= real_mean))
-    p = (1 + exceed) / (1 + n_surrogates)
-    stats.update({"n_surrogates": n_surrogates, "p_above_chance": p, "above_chance": p < alpha})
+    p, used = rotation_p(matrix.z_abs[np.ix_(keep, keep)], n_surrogates)
+    verdict: bool | None = p < alpha
+    if smallest_p(k, n_surrogates) >= alpha:
+        verdict = None
+        stats["above_chance_unavailable"] = (
+            f"{k} segments allow no p below {smallest_p(k, n_surrogates):.3g} "
+            f"(alpha {alpha:g}); it needs {_segments_needed(alpha, n_surrogates)}"
+        )
+    stats.update({"n_surrogates": used, "p_above_chance": p, "above_chance": verdict})
     return stats, None
+
+
+def _segments_needed(alpha: float, n_surrogates: int) -> str:
+    """Return how many segments make a p below `alpha` possible (or what else is needed)."""
+    if 1.0 / (1 + n_surrogates) >= alpha:
+        return f"more than {1 / alpha - 1:.0f} surrogates"
+    return f"{math.floor(1 / alpha) + 1} valid segments"

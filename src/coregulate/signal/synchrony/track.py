@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from coregulate.signal.synchrony.chance import ChanceBand
 from coregulate.signal.synchrony.concordance import concordance_index, segment_r_lagged
 from coregulate.signal.synchrony.params import SyncParams
 from coregulate.signal.synchrony.surrogates import SegmentMatrix, susy_statistics
@@ -64,6 +65,9 @@ class SynchronyTrack:
         self._z_profile = np.zeros(2 * self._lag + 1)  # Σ Fisher z per lag, windows available
         horizon = round(SUSY_HORIZON_S * params.grid_hz) // max(1, self._seg)
         self.segments = SegmentMatrix(self._lag, max_segments=max(2, horizon))
+        self.chance = ChanceBand(
+            self._w, self._lag, params.chance_min_blocks, params.chance_max_blocks
+        )
         self._susy: tuple[dict[str, Any] | None, str | None] = (None, "no segment yet")
         self._conc_r: list[float] = []
         self._conc: tuple[dict[str, Any] | None, str | None] = (None, "no segment yet")
@@ -108,7 +112,11 @@ class SynchronyTrack:
         return updates
 
     def _add_segments(self, end: int) -> None:
-        """Add the SUSY and concordance segments complete by grid index `end`."""
+        """Add the chance-band blocks, SUSY and concordance segments complete by `end`."""
+        block = self.chance.block
+        while self._w >= 2 * self._lag and (self.chance.n_blocks + 1) * block <= end:
+            a = self.chance.n_blocks * block
+            self.chance.add(self._x[a : a + block], self._y[a : a + block])
         added = False
         if self._seg < 2 * self._lag + 3:
             # SUSY requires segments of at least twice the maximum lag (its R package
@@ -121,9 +129,7 @@ class SynchronyTrack:
             added = True
         if added:
             p = self.params
-            self._susy = susy_statistics(
-                self.segments, p.n_surrogates, p.alpha, p.min_segments, p.seed
-            )
+            self._susy = susy_statistics(self.segments, p.n_surrogates, p.alpha, p.min_segments)
         added = False
         while (len(self._conc_r) + 1) * self._cseg + 2 * self._lag <= end:
             a = len(self._conc_r) * self._cseg  # the therapist's span starts here
@@ -175,6 +181,7 @@ class SynchronyTrack:
                 "r_lag0": _none_if_nan(float(batch.r_lag0[i])),
                 "leader": leader,
             }
+            self._chance(window, batch.r[i], unavailable)
             self._record_peak(float(batch.peak_z[i]), lag)
         else:
             unavailable["window"] = REASONS[reason]
@@ -184,6 +191,8 @@ class SynchronyTrack:
         susy, susy_reason = self._susy
         if susy_reason:
             unavailable["susy"] = susy_reason
+        elif susy is not None and susy.get("above_chance_unavailable"):
+            unavailable["above_chance"] = susy["above_chance_unavailable"]
         conc, conc_reason = self._conc
         if conc_reason:
             unavailable["concordance"] = conc_reason
@@ -197,6 +206,18 @@ class SynchronyTrack:
             "unavailable": unavailable,
             "params": self._params_dict,
         }
+
+    def _chance(self, window: dict[str, Any], r: np.ndarray, unavailable: dict[str, str]) -> None:
+        """Add the chance band and whether the window's largest |r| over lags exceeds it."""
+        band, reason = self.chance.band()
+        window["chance_abs_r95"] = band
+        if band is None:
+            window["above_chance"] = None
+            unavailable["window_chance"] = reason
+            return
+        # The largest |r| over lags, as the band's pseudo windows: the same statistic
+        # whichever peak the window reports (the band does not depend on peak picking).
+        window["above_chance"] = bool(float(np.max(np.abs(r))) > band)
 
     def summary(self) -> dict[str, Any] | None:
         """Return the windowed cross-correlation summary of the session so far."""
