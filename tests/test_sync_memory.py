@@ -71,7 +71,7 @@ def test_a_capped_matrix_equals_one_of_its_last_segments(cap: int) -> None:
     assert capped.valid == fresh.valid
     np.testing.assert_array_equal(capped.z[:cap, :cap], fresh.z[:cap, :cap])
     np.testing.assert_array_equal(capped.z_abs[:cap, :cap], fresh.z_abs[:cap, :cap])
-    assert susy_statistics(capped, 50, 0.05, 2, 7) == susy_statistics(fresh, 50, 0.05, 2, 7)
+    assert susy_statistics(capped, 50, 0.05, 2) == susy_statistics(fresh, 50, 0.05, 2)
 
 
 def test_the_horizon_leaves_a_normal_session_unchanged() -> None:
