@@ -105,7 +105,6 @@ def _choose_pair(args: argparse.Namespace) -> tuple[str, str] | None:
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate monitor`; return the exit code."""
-    from coregulate.acquisition.specs import BleStrapSpec, ReconnectPolicy, SimulatedStrapSpec
     from coregulate.clients import ClientIdError, check_pseudonym
     from coregulate.commands._last_pair import save_last_pair
 
@@ -132,13 +131,7 @@ def run(args: argparse.Namespace) -> int:
         log.error("--speed needs both straps simulated: real straps run in real time")
         return ex.USAGE
     sim_duration_s = simulated_duration_s(args.duration, headless)
-    specs = []
-    for role, device in zip(ROLES, pair, strict=True):
-        if device.lower() == SIM:
-            specs.append(SimulatedStrapSpec(role, args.seed, sim_duration_s))
-        else:
-            policy = ReconnectPolicy(max_attempts=args.give_up_after)
-            specs.append(BleStrapSpec(role, device, ecg=args.ecg, policy=policy))
+    specs = _strap_specs(args, pair, sim_duration_s)
     if not all_sim and not _bluetooth_ok():
         return ex.NO_BLUETOOTH
     viewers = viewer_access(args)
@@ -165,6 +158,20 @@ def run(args: argparse.Namespace) -> int:
     if code == ex.OK:
         print_summary(options.out)
     return code
+
+
+def _strap_specs(args: argparse.Namespace, pair: tuple[str, str], sim_duration_s: float) -> list:
+    """Return the client's and the therapist's strap specs: simulated or Bluetooth."""
+    from coregulate.acquisition.specs import BleStrapSpec, ReconnectPolicy, SimulatedStrapSpec
+
+    specs: list = []
+    for role, device in zip(ROLES, pair, strict=True):
+        if device.lower() == SIM:
+            specs.append(SimulatedStrapSpec(role, args.seed, sim_duration_s))
+        else:
+            policy = ReconnectPolicy(max_attempts=args.give_up_after)
+            specs.append(BleStrapSpec(role, device, ecg=args.ecg, policy=policy))
+    return specs
 
 
 def _bluetooth_ok() -> bool:
