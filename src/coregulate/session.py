@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import coregulate
+from coregulate.acquisition.lsl import LslOptions
 from coregulate.acquisition.process import run_acquisition_process
 from coregulate.acquisition.specs import SimulatedStrapSpec, SourceSpec
 from coregulate.bus.endpoints import Endpoints
@@ -42,6 +43,7 @@ from coregulate.bus.producer import BusProducer
 from coregulate.bus.shutdown import EXIT_UNCONFIRMED, STOP_SIGNAL, children_ignore_group_signals
 from coregulate.clock import SessionClock
 from coregulate.recordings.hub import EXIT_WRITE_FAILED, HubConfig, run_hub_process
+from coregulate.recordings.lsl_bridge import LslBridgeConfig, LslBridgeProcess
 from coregulate.recordings.parameters import pipeline_parameters
 from coregulate.security.access import BindRefused, ViewerAccess, check_bind_policy
 from coregulate.signal.dyad import DEFAULT_BASELINE_S, ROLES
@@ -85,6 +87,7 @@ class DemoOptions:
     # Remote viewers over CurveZMQ (docs/security.md); None: nothing leaves this machine.
     viewers: ViewerAccess | None = None
     hub_status_interval_s: float = 1.0  # how often the hub publishes `status.hub`
+    lsl: LslOptions | None = None  # Lab Streaming Layer out and/or markers in (docs/lsl.md)
 
     def source_specs(self) -> tuple[SourceSpec, ...]:
         """Return the strap spec of every role, the simulated dyad by default."""
@@ -107,6 +110,7 @@ class Session:
         self._clock_queue = _SPAWN.Queue()
         self._producer: BusProducer | None = None
         self._info_path: Path | None = None
+        self._lsl: LslBridgeProcess | None = None
         # Processes whose last messages the hub never confirmed (set by `stop`).
         self.unconfirmed: list[str] = []
 
@@ -142,6 +146,9 @@ class Session:
         self._wait(hub_ready, "hub", 30)
         for spec in _STAGE_ORDER:
             self._start_stage(spec)
+        if opts.lsl is not None:  # subscribed before the clock starts: every beat goes out
+            self._lsl = LslBridgeProcess(LslBridgeConfig(ep.input, ep.output, meta, opts.lsl))
+            self._lsl.start(self._spawn, self._wait, opts.log_level)
         self.clock = SessionClock.start(opts.speed)
         self._producer = BusProducer(ep.input, "session")
         self._producer.send(
@@ -150,6 +157,8 @@ class Session:
             0,
         )
         self._clock_queue.put(self.clock)
+        if self._lsl is not None:
+            self._lsl.clock_started(self.clock)
         self._info_path = _write_info(opts, self.clock)
         return self.clock
 
@@ -166,6 +175,7 @@ class Session:
             "speed": opts.speed,
             "duration_s": opts.duration_s,
             "parameters": pipeline_parameters(),
+            **({"lsl": opts.lsl.to_meta()} if opts.lsl is not None else {}),
             **opts.meta,
         }
 
@@ -228,6 +238,8 @@ class Session:
                 self._wait(ready, "hub", 30)
             else:
                 self._start_stage(stage_spec(name))
+        if self._lsl is not None:  # restarted if it died (docs/lsl.md)
+            self._lsl.supervise(self._procs, self._spawn, self._wait, self.options.log_level)
 
     def _wait(self, event: Any, name: str, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
@@ -265,7 +277,7 @@ class Session:
                 self.unconfirmed.append("main")
             self._producer.close()
             self._producer = None
-        for name in ("acquisition", *(spec.name for spec in _STAGE_ORDER), "hub"):
+        for name in ("acquisition", *(spec.name for spec in _STAGE_ORDER), "lsl", "hub"):
             proc = self._procs.get(name)
             if proc is None:
                 continue

@@ -96,6 +96,7 @@ class StrapPublisher:
         self._last_beat_ns = -(1 << 62)  # time of the last beat published
         self._strap_gap = False  # the next strap beat follows ECG beats: a new segment
         self._zero_hr_run = 0
+        self._lsl: Any = None
         self.notifications = 0
         self.beats = 0
         self.bad_payloads: Counter[str] = Counter()
@@ -110,10 +111,19 @@ class StrapPublisher:
         """Publish what `event` carries: a status change, an ECG frame or an HR notification."""
         if event.data is None:
             self._handle_status(event)
+        elif event.kind.startswith("lsl-"):  # an LSL stream as the strap (lsl_feed.py)
+            self._lsl_feed().handle(event)
         elif event.kind == KIND_ECG:
             self._handle_ecg(event)
         else:
             self._handle_hrm(event.t_ns, event.data)
+
+    def _lsl_feed(self) -> Any:
+        if self._lsl is None:
+            from coregulate.acquisition.lsl_feed import LslFeed
+
+            self._lsl = LslFeed(self)
+        return self._lsl
 
     def _handle_status(self, event: SourceEvent) -> None:
         lasting = {k: v for k, v in event.detail.items() if k in _LASTING_DETAILS}

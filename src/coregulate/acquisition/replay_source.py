@@ -1,7 +1,8 @@
 """Recorded straps as a `HeartRateSource`: a session file's raw notifications, re-timed.
 
 Replay yields what a strap source yielded live: each `hrm.<role>` notification's
-exact bytes with its original arrival time, and the strap's own status events
+exact bytes with its original arrival time (or an LSL strap's recorded chunk,
+`lsl.<role>`), and the strap's own status events
 (connecting, streaming, disconnected, ...). Everything else (parsing, beat timing,
 metrics, synchrony) runs again downstream, so a replay exercises the same code as
 the live session and, given the same bytes and times, produces the same results.
@@ -22,6 +23,8 @@ import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from coregulate.acquisition.lsl_feed import TOPIC_LSL
+from coregulate.acquisition.lsl_source import KIND_LSL_ECG, KIND_LSL_REFUSED, KIND_LSL_RR
 from coregulate.acquisition.source import STATUS_ENDED, SourceEvent
 from coregulate.bus.envelope import TOPIC_HRM, TOPIC_STATUS
 from coregulate.clock import SessionClock
@@ -41,12 +44,22 @@ def _recorded(path: str | os.PathLike[str], role: str) -> list[tuple[int, Source
     """Return (position among every role's replayed events, event) for one role."""
     events: list[tuple[int, SourceEvent]] = []
     position = 0
-    for msg in read_messages(path, (TOPIC_HRM + ".", TOPIC_STATUS + ".")):
+    for msg in read_messages(path, (TOPIC_HRM + ".", TOPIC_STATUS + ".", TOPIC_LSL + ".")):
         kind, _, who = msg.topic.partition(".")
         if who not in ROLES:
-            continue  # a process's status (status.signal, ...)
+            continue  # a process's status (status.signal, ...), lsl.clock
         if kind == TOPIC_HRM:
             event = SourceEvent(who, msg.t_ns, data=msg.payload)
+        elif kind == TOPIC_LSL:  # an LSL stream's chunk, as the LSL strap yielded it
+            body = msg.json()
+            lsl_kind = (
+                KIND_LSL_RR
+                if "beat_t_ns" in body
+                else KIND_LSL_REFUSED
+                if "error" in body
+                else KIND_LSL_ECG
+            )
+            event = SourceEvent(who, msg.t_ns, data=msg.payload, kind=lsl_kind)
         else:
             body = dict(msg.json())
             word = str(body.pop("status", "unknown"))

@@ -9,6 +9,7 @@ with simulated straps never loads it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -107,7 +108,21 @@ class ReplayStrapSpec:
     from_s: float = 0.0
 
 
-SourceSpec = SimulatedStrapSpec | BleStrapSpec | ReplayStrapSpec
+@dataclass(frozen=True, slots=True)
+class LslStrapSpec:
+    """One role's heartbeat from the LSL stream called `stream` (type RR or ECG; docs/lsl.md).
+
+    `lab`: find it on the lab network (liblsl's own configuration) instead of on this
+    computer only; `resolve_timeout_s`: how long one search waits.
+    """
+
+    role: str
+    stream: str
+    lab: bool = False
+    resolve_timeout_s: float = 1.0
+
+
+SourceSpec = SimulatedStrapSpec | BleStrapSpec | ReplayStrapSpec | LslStrapSpec
 
 
 @functools.lru_cache(maxsize=2)
@@ -121,6 +136,13 @@ def prepare(spec: SourceSpec) -> None:
     """Do the slow part of opening `spec` before the session clock starts (simulation)."""
     if isinstance(spec, SimulatedStrapSpec):
         _simulation(spec.seed, spec.duration_s)
+    elif isinstance(spec, LslStrapSpec):
+        import neurokit2  # noqa: F401 - 1-3 s, for an ECG stream; never inside the running loop
+
+        from coregulate.acquisition.lsl import LslUnavailable, load_pylsl
+
+        with contextlib.suppress(LslUnavailable):  # the source reports it on the bus
+            load_pylsl(spec.lab)
 
 
 def make_source(spec: SourceSpec, clock: SessionClock, **kwargs: Any) -> HeartRateSource:
@@ -146,4 +168,8 @@ def make_source(spec: SourceSpec, clock: SessionClock, **kwargs: Any) -> HeartRa
 
         order = shared_order(spec.path, spec.from_s)  # both roles publish in recorded order
         return ReplayStrap(spec.path, spec.role, clock, spec.from_s, order)
+    if isinstance(spec, LslStrapSpec):
+        from coregulate.acquisition.lsl_source import LslStrap
+
+        return LslStrap(spec, clock)
     raise TypeError(f"not a source spec: {spec!r}")

@@ -23,6 +23,7 @@ from coregulate.commands._common import (
     want_headless,
     window_ok,
 )
+from coregulate.commands._lsl import add_lsl_arguments, lsl_options
 
 ORDER = 10
 log = logging.getLogger("coregulate")
@@ -53,6 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_bus_arguments(demo)
     add_marker_kinds_option(demo)
+    add_lsl_arguments(demo)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,6 +62,11 @@ def run(args: argparse.Namespace) -> int:
     marker_kinds = marker_kinds_option(args)
     if isinstance(marker_kinds, int):
         return marker_kinds
+    try:
+        lsl = lsl_options(args)
+    except ValueError as exc:
+        log.error("%s", exc)
+        return ex.USAGE
     if not args.headless and not window_ok("demo"):
         return ex.NO_DISPLAY
     headless = want_headless(args.headless)
@@ -68,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     if viewers is False:
         return ex.USAGE
     options = new_session_options(
-        args, "demo", duration_s=duration_s, seed=args.seed, viewers=viewers
+        args, "demo", duration_s=duration_s, seed=args.seed, viewers=viewers, lsl=lsl
     )
     if isinstance(options, int):
         return options

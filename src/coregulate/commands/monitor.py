@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from typing import Any
 
 from coregulate.commands import _exit_codes as ex
 from coregulate.commands._bus import add_bus_arguments, session_bus, viewer_access
@@ -24,6 +25,7 @@ from coregulate.commands._common import (
     want_headless,
     window_ok,
 )
+from coregulate.commands._lsl import LSL_STRAP_PREFIX, add_lsl_arguments, lsl_options
 from coregulate.signal.dyad import ROLES
 
 ORDER = 15
@@ -48,7 +50,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--client",
         metavar="STRAP",
         help="the client's strap: its address or name as `coregulate scan` lists it, or "
-        "'sim' for a simulated strap (default: the last pair used on this computer)",
+        "'sim' for a simulated strap, or lsl:NAME for the LSL stream NAME (type RR or ECG; "
+        "docs/lsl.md) (default: the last pair used on this computer)",
     )
     mon.add_argument("--therapist", metavar="STRAP", help="the therapist's strap (as --client)")
     mon.add_argument(
@@ -75,6 +78,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_marker_kinds_option(mon)
     add_path_option(mon, "--out", "session file to create")
     add_bus_arguments(mon)
+    add_lsl_arguments(mon, markers_in=True)
 
 
 def _choose_pair(args: argparse.Namespace) -> tuple[str, str] | None:
@@ -105,7 +109,7 @@ def _choose_pair(args: argparse.Namespace) -> tuple[str, str] | None:
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate monitor`; return the exit code."""
-    from coregulate.clients import ClientIdError, check_pseudonym
+    from coregulate.acquisition.specs import BleStrapSpec
     from coregulate.commands._last_pair import save_last_pair
 
     pair = _choose_pair(args)
@@ -117,12 +121,13 @@ def run(args: argparse.Namespace) -> int:
     marker_kinds = marker_kinds_option(args)
     if isinstance(marker_kinds, int):
         return marker_kinds
-    for whose in ROLES:
-        try:
-            check_pseudonym(getattr(args, f"{whose}_id"), whose)
-        except ClientIdError as exc:
-            log.error("--%s-id: %s", whose, exc)
-            return ex.USAGE
+    if not _ids_ok(args):
+        return ex.USAGE
+    try:
+        lsl = lsl_options(args, pair)
+    except ValueError as exc:
+        log.error("%s", exc)
+        return ex.USAGE
     if not args.headless and not window_ok("monitor"):
         return ex.NO_DISPLAY
     headless = want_headless(args.headless)
@@ -131,8 +136,11 @@ def run(args: argparse.Namespace) -> int:
         log.error("--speed needs both straps simulated: real straps run in real time")
         return ex.USAGE
     sim_duration_s = simulated_duration_s(args.duration, headless)
-    specs = _strap_specs(args, pair, sim_duration_s)
-    if not all_sim and not _bluetooth_ok():
+    specs = [
+        _strap_spec(args, role, device, sim_duration_s)
+        for role, device in zip(ROLES, pair, strict=True)
+    ]
+    if any(isinstance(s, BleStrapSpec) for s in specs) and not _bluetooth_ok():
         return ex.NO_BLUETOOTH
     viewers = viewer_access(args)
     if viewers is False:
@@ -149,6 +157,7 @@ def run(args: argparse.Namespace) -> int:
         therapist_id=args.therapist_id,
         stop_after_s=args.duration,
         viewers=viewers,
+        lsl=lsl,
     )
     if isinstance(options, int):
         return options
@@ -160,18 +169,34 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
-def _strap_specs(args: argparse.Namespace, pair: tuple[str, str], sim_duration_s: float) -> list:
-    """Return the client's and the therapist's strap specs: simulated or Bluetooth."""
-    from coregulate.acquisition.specs import BleStrapSpec, ReconnectPolicy, SimulatedStrapSpec
+def _strap_spec(args: argparse.Namespace, role: str, device: str, sim_duration_s: float) -> Any:
+    """Return the spec of `role`'s strap: simulated, an LSL stream (lsl:NAME) or BLE."""
+    from coregulate.acquisition.specs import (
+        BleStrapSpec,
+        LslStrapSpec,
+        ReconnectPolicy,
+        SimulatedStrapSpec,
+    )
 
-    specs: list = []
-    for role, device in zip(ROLES, pair, strict=True):
-        if device.lower() == SIM:
-            specs.append(SimulatedStrapSpec(role, args.seed, sim_duration_s))
-        else:
-            policy = ReconnectPolicy(max_attempts=args.give_up_after)
-            specs.append(BleStrapSpec(role, device, ecg=args.ecg, policy=policy))
-    return specs
+    if device.lower() == SIM:
+        return SimulatedStrapSpec(role, args.seed, sim_duration_s)
+    if device.lower().startswith(LSL_STRAP_PREFIX):
+        return LslStrapSpec(role, device[len(LSL_STRAP_PREFIX) :], lab=args.lsl_lab)
+    policy = ReconnectPolicy(max_attempts=args.give_up_after)
+    return BleStrapSpec(role, device, ecg=args.ecg, policy=policy)
+
+
+def _ids_ok(args: argparse.Namespace) -> bool:
+    """Return True if both pseudonymous ids are ones the start dialog accepts; else say why."""
+    from coregulate.clients import ClientIdError, check_pseudonym
+
+    for whose in ROLES:
+        try:
+            check_pseudonym(getattr(args, f"{whose}_id"), whose)
+        except ClientIdError as exc:
+            log.error("--%s-id: %s", whose, exc)
+            return False
+    return True
 
 
 def _bluetooth_ok() -> bool:

@@ -18,6 +18,7 @@ from coregulate.commands._common import (
     session_out_error,
     want_headless,
 )
+from coregulate.commands._lsl import add_lsl_arguments, lsl_options
 from coregulate.signal.dyad import ROLES
 
 ORDER = 20
@@ -52,6 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_session_arguments(p, None, "X times faster than recorded (default 1)")
     add_bus_arguments(p)
+    add_lsl_arguments(p)
 
 
 def _recording_end_s(args: argparse.Namespace) -> tuple[dict, float] | int:
@@ -66,7 +68,7 @@ def _recording_end_s(args: argparse.Namespace) -> tuple[dict, float] | int:
     try:
         check_intact(args.file)
         original = read_session_payload(args.file)
-        last_raw_ns = last_time_ns(args.file, ("hrm.",))
+        last_raw_ns = last_time_ns(args.file, ("hrm.", "lsl.client", "lsl.therapist"))
     except SessionFileError as exc:
         log.error("%s", exc)
         return ex.BAD_INPUT
@@ -87,6 +89,11 @@ def run(args: argparse.Namespace) -> int:
     out_error = session_out_error(args.out)  # the output first, as every command does
     if out_error is not None:
         return out_error
+    try:
+        lsl = lsl_options(args)
+    except ValueError as exc:
+        log.error("%s", exc)
+        return ex.USAGE
     found = _recording_end_s(args)
     if isinstance(found, int):
         return found
@@ -113,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
             ReplayStrapSpec(role, str(args.file.resolve()), args.from_s) for role in ROLES
         ),
         mode="replay",
+        lsl=lsl,
         client_id=str(original.get("client_id", "unknown")),
         therapist_id=str(original.get("therapist_id", "unknown")),
         meta={

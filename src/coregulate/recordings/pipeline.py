@@ -48,6 +48,8 @@ _NO_SYNCHRONY: dict[str, Any] = {
     "mean_peak_z": None,
     "surrogate_es": None,
     "n_surrogates": 0,
+    "above_chance": None,
+    "p_above_chance": None,
 }
 
 
@@ -177,15 +179,24 @@ def synchrony_summary(reports: dict[str, SynchronyReport]) -> dict[str, Any]:
     leads; `median_peak_lag_s` the median of the windows' own peaks, which collapses
     toward 0 under weak coupling), `mean_peak_z` the mean
     Fisher z of the peaks, `surrogate_es` SUSY's effect size against all
-    `n_surrogates` segment-shuffled pseudo pairs. Definitions: docs/synchrony.md.
+    `n_surrogates` segment-shuffled pseudo pairs, `above_chance` the session's verdict
+    against circular shifts (`p_above_chance`), null with the reason in
+    ``unavailable["above_chance"]``. Definitions: docs/synchrony.md.
     The final statistics of every series (e.g. ``ln_rmssd``) are under ``series``.
     """
     out: dict[str, Any] = dict(_NO_SYNCHRONY)
     hr = reports.get("hr_bpm")
     if hr is None:
-        return {**out, "unavailable": {"synchrony": "it needs the beats of both people"}}
+        reason = "it needs the beats of both people"
+        return {**out, "unavailable": {"synchrony": reason, "above_chance": reason}}
     summary = hr.final.get("summary") or {}
     susy = hr.final.get("susy") or {}
+    unavailable = dict(hr.final.get("unavailable", {}))
+    if susy.get("above_chance") is None:  # the reason, also when SUSY itself is missing
+        unavailable.setdefault(
+            "above_chance",
+            susy.get("above_chance_unavailable") or unavailable.get("susy") or "not available",
+        )
     out.update(
         peak_lag_s=summary.get("profile_lag_s"),
         median_peak_lag_s=summary.get("median_peak_lag_s"),
@@ -193,7 +204,9 @@ def synchrony_summary(reports: dict[str, SynchronyReport]) -> dict[str, Any]:
         surrogate_es=(susy.get("z") or {}).get("es"),
         n_surrogates=int(susy.get("n_pseudo_pairs") or 0),
         lag_sign="positive = therapist leads",
-        unavailable=hr.final.get("unavailable", {}),
+        above_chance=susy.get("above_chance"),
+        p_above_chance=susy.get("p_above_chance"),
+        unavailable=unavailable,
         method="coregulate.signal.synchrony, offline path (docs/synchrony.md)",
         series={name: report.final for name, report in reports.items()},
     )

@@ -10,32 +10,23 @@ session file, or the client's file of a pair), as `load_session` reads them.
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Any
 
-import numpy as np
-
 from coregulate.recordings.analysis import Analysis
-from coregulate.review.session_data import SessionData, SyncSeries, load_session, person_series
+from coregulate.review.session_data import (
+    SessionData,
+    SyncSeries,
+    load_session,
+    person_series,
+    sync_series,
+)
 from coregulate.sessionfile.access import read_session_payload
-
-
-def _num(value: object) -> float:
-    return float(value) if isinstance(value, int | float) else math.nan
 
 
 def _sync_series(analysis: Analysis) -> SyncSeries | None:
     """Return the HR synchrony windows (at their centres) and the final statistics."""
-    rows = [
-        ((w["start_ns"] + w["end_ns"]) / 2e9, _num(w.get("peak_r")), _num(w.get("peak_lag_s")))
-        for u in analysis.result.sync_updates("hr_bpm")
-        if (w := u.get("window"))
-    ]
     final = (analysis.result.synchrony.get("series") or {}).get("hr_bpm")
-    if not rows and not final:
-        return None
-    arr = np.array(rows, dtype=float).reshape(-1, 3)
-    return SyncSeries(arr[:, 0], arr[:, 1], arr[:, 2], final)
+    return sync_series(analysis.result.sync_updates("hr_bpm"), final)
 
 
 def _info(analysis: Analysis, recorded: dict[str, Any]) -> dict[str, Any]:

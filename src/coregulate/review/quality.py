@@ -81,7 +81,43 @@ def sync_summary(data: SessionData) -> dict[str, Any]:
     out["susy_p"] = susy.get("p_above_chance")
     out["n_surrogates"] = susy.get("n_surrogates")
     out["concordance_ci"] = (final.get("concordance") or {}).get("ci")
+    out["above_chance"] = susy.get("above_chance")
+    out["verdict"] = chance_verdict(final)
     return out
+
+
+NOT_RECORDED = "this file's synchrony carries none (recorded before the chance test existed)"
+
+
+def chance_verdict(final: dict[str, Any]) -> str:
+    """Return the session's synchrony verdict against chance in words, or why there is none.
+
+    "above chance (p 0.012)", "not above chance (p 0.310)", or "no verdict yet: "
+    with the sync stage's reason (`susy.above_chance_unavailable`, else the
+    `unavailable` entry for "above_chance" or "susy"; docs/protocol.md).
+    """
+    susy = final.get("susy") or {}
+    verdict, p = susy.get("above_chance"), susy.get("p_above_chance")
+    if isinstance(verdict, bool):
+        p_text = f" (p {p:.3f})" if isinstance(p, int | float) else ""
+        return ("above chance" if verdict else "not above chance") + p_text
+    unavailable = final.get("unavailable") or {}
+    reason = (
+        susy.get("above_chance_unavailable")
+        or unavailable.get("above_chance")
+        or unavailable.get("susy")
+    )
+    if reason:
+        return f"no verdict yet: {reason}"
+    return f"no verdict: {NOT_RECORDED}"
+
+
+def window_chance_counts(data: SessionData) -> tuple[int, int]:
+    """Return (windows above their chance band, windows with a chance verdict)."""
+    if data.sync is None or data.sync.above_chance is None:
+        return 0, 0
+    verdicts = data.sync.above_chance[np.isfinite(data.sync.above_chance)]
+    return int(np.count_nonzero(verdicts == 1.0)), int(verdicts.size)
 
 
 def marker_counts(data: SessionData) -> dict[str, int]:
@@ -95,9 +131,11 @@ def marker_counts(data: SessionData) -> dict[str, int]:
 __all__ = [
     "STATES",
     "baseline_band",
+    "chance_verdict",
     "marker_counts",
     "nanmean",
     "state_shares",
     "summarize_series",
     "sync_summary",
+    "window_chance_counts",
 ]

@@ -65,12 +65,60 @@ class PersonSeries:
 
 @dataclass
 class SyncSeries:
-    """The HR synchrony windows over time, and the session's final summary."""
+    """The HR synchrony windows over time, their chance band, and the session's final summary.
+
+    `chance_abs_r95` is each window's chance band (the 95th percentile of the peak |r|
+    of unrelated stretches, docs/synchrony.md section 3) and `above_chance` 1.0 or 0.0
+    for the window's own verdict; both NaN where the window gives none (a session
+    recorded before the band existed, or too early for one); `chance_unavailable`
+    is the sync stage's reason for the newest window without a band.
+    """
 
     t_s: np.ndarray
     peak_r: np.ndarray
     peak_lag_s: np.ndarray
     final: dict[str, Any] | None
+    chance_abs_r95: np.ndarray | None = None
+    above_chance: np.ndarray | None = None
+    chance_unavailable: str | None = None
+
+    def __post_init__(self) -> None:
+        nan = np.full(self.t_s.shape, np.nan)
+        if self.chance_abs_r95 is None:
+            self.chance_abs_r95 = nan
+        if self.above_chance is None:
+            self.above_chance = nan.copy()
+
+
+def _verdict(value: object) -> float:
+    return float(value) if isinstance(value, bool) else math.nan
+
+
+def window_row(window: dict[str, Any]) -> tuple[float, float, float, float, float]:
+    """Return one sync window as (centre_s, peak_r, peak_lag_s, chance_abs_r95, above_chance)."""
+    return (
+        (window["start_ns"] + window["end_ns"]) / 2e9,
+        _num(window.get("peak_r")),
+        _num(window.get("peak_lag_s")),
+        _num(window.get("chance_abs_r95")),
+        _verdict(window.get("above_chance")),
+    )
+
+
+def sync_series(updates: list[dict[str, Any]], final: dict[str, Any] | None) -> SyncSeries | None:
+    """Return the HR synchrony series of these step updates and final statistics; None if neither.
+
+    Only updates with a window count; the newest one's reason for a missing chance
+    band (``unavailable["window_chance"]``) is kept.
+    """
+    with_window = [u for u in updates if u.get("window")]
+    if not with_window and not final:
+        return None
+    reason = (
+        (with_window[-1].get("unavailable") or {}).get("window_chance") if with_window else None
+    )
+    arr = np.array([window_row(u["window"]) for u in with_window], dtype=float).reshape(-1, 5)
+    return SyncSeries(arr[:, 0], arr[:, 1], arr[:, 2], final, arr[:, 3], arr[:, 4], reason)
 
 
 @dataclass
@@ -150,7 +198,7 @@ def _beat_gaps(beats: BeatSeries) -> list[tuple[float, float]]:
 
 def _sync(events: list[Event]) -> SyncSeries | None:
     """Return the HR synchrony windows and final summary the sync stage published."""
-    rows: list[tuple[float, float, float]] = []
+    updates: list[dict[str, Any]] = []
     final: dict[str, Any] | None = None
     for e in events:
         p = e.payload
@@ -158,14 +206,8 @@ def _sync(events: list[Event]) -> SyncSeries | None:
             continue
         if p.get("final"):
             final = p
-        w = p.get("window")
-        if w:
-            mid = (w["start_ns"] + w["end_ns"]) / 2e9
-            rows.append((mid, _num(w.get("peak_r")), _num(w.get("peak_lag_s"))))
-    if not rows and not final:
-        return None
-    arr = np.array(rows, dtype=float).reshape(-1, 3)
-    return SyncSeries(arr[:, 0], arr[:, 1], arr[:, 2], final)
+        updates.append(p)
+    return sync_series(updates, final)
 
 
 def load_session(path: str | os.PathLike[str]) -> SessionData:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from coregulate.signal import catalogue, person_steps
-from coregulate.signal.artifacts import KIND_NAMES, MIN_RR_MS, implausible_reason
+from coregulate.signal.artifacts import KIND_NAMES, MIN_RR_MS
 from coregulate.signal.baseline import BaselineProfile, StateThresholds
 from coregulate.signal.dyad import DEFAULT_BASELINE_S
 from coregulate.signal.person_beats import ClassifiedBeats
@@ -158,8 +158,6 @@ class PersonSignal:
         self._beats = ClassifiedBeats(cap)
         self._ring = self._beats.ring
         self._segment = 0
-        self._last_raw_ns: int | None = None
-        self._gap_pending = False
         self._first_raw_ns: int | None = None
         self._last_seen_ns: int | None = None  # the newest beat received, plausible or not
         self._silent_ns: int | None = None  # the next "no signal" update is due then
@@ -196,23 +194,16 @@ class PersonSignal:
         rejected: list[dict[str, Any]] = []
         if len(t_ns):
             self._heard(int(t_ns[0]), int(t_ns[-1]))
-        for i, (t_raw, rr_raw) in enumerate(zip(t_ns, rr_ms, strict=True)):
-            t, rr = int(t_raw), float(rr_raw)
-            reason = implausible_reason(t, rr, self._last_raw_ns)
-            if reason is not None:
+        for d in self._beats.decisions.decide(t_ns, rr_ms, gap_before):
+            if d.reason is not None:
                 # Not a heartbeat interval: kept out of every window, shown in the
                 # payload, and the run ends here (no difference may span it).
-                rejected.append({"t_ns": t, "rr_ms": num(rr), "reason": reason})
-                self._gap_pending = True
+                rejected.append({"t_ns": d.t_ns, "rr_ms": num(d.rr_ms), "reason": d.reason})
                 continue
-            gap = (gap_before and i == 0) or self._gap_pending
-            self._gap_pending = False
-            gap = gap and self._last_raw_ns is not None
-            self._segment += gap
-            classified += self._beats.add(t, rr, self._segment, gap)
-            self._last_raw_ns = t
+            self._segment += d.new_run
+            classified += self._beats.add(d, self._segment)
             if self._first_raw_ns is None:
-                self._first_raw_ns = t
+                self._first_raw_ns = d.t_ns
         # The beats whose final class came with this notification (one decision per beat).
         beats = {
             "t_ns": [int(t) for t, _, _ in classified],

@@ -1,7 +1,7 @@
 """The dyadic synchrony stage: `beat.<role>` and `metrics.<role>` in, `sync` out.
 
 Heart rate synchrony comes from the beats, classified and corrected by the same
-classifier and rule as the signal stage's (`signal.synchrony.grid.CorrectedBeats`:
+class as the signal stage's (`signal.person_beats.CorrectedBeats`:
 one artifact decision per beat, tested equal), each corrected interval's rate at
 its midpoint on a 4 Hz grid, 30 s windows every 1 s. The stage classifies the
 `beat.<role>` messages itself rather than reading `metrics.<role>.beats`, so

@@ -6,7 +6,8 @@ One renderer for `coregulate report FILE` (the session as recorded) and
 or PNG by matplotlib (no display needed). Top to bottom: the session's events
 (markers and ratings, when it has any) on the session clock; each person's arousal
 index with its states when the metrics carry them, else HR and lnRMSSD; each with
-the person's baseline band (`panels`); HR synchrony (peak r and the lag at the
+the person's baseline band (`panels`); HR synchrony (peak r against
+each window's chance band with the session's verdict in words, and the lag at the
 peak, positive = therapist leads); then ratings and markers (when there are any),
 time in each state and data quality as tables (`tables`). Colours are the live
 window's (`coregulate.palette`). Everything is an indicator relative to each

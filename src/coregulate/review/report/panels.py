@@ -22,7 +22,7 @@ from coregulate.palette import (
     marker_colour,
     marker_line,
 )
-from coregulate.review.quality import baseline_band, sync_summary
+from coregulate.review.quality import baseline_band, sync_summary, window_chance_counts
 from coregulate.review.report.tables import fmt
 from coregulate.review.session_data import SessionData
 from coregulate.signal.baseline import ACTIVATED, HIGHLY_ACTIVATED, StateThresholds
@@ -36,6 +36,7 @@ LINE_STYLES = {"solid": "-", "dash": "--", "dot": ":", "dashdot": "-."}
 EVENT_SYMBOLS = {"dash": "v", "dashdot": "^", "solid": "o", "dot": "s"}
 STATE_ALPHA = 0.3  # state colours behind a trace, light enough to read it
 BAND_ALPHA = 0.18
+VERDICT_LINE_R = 0.28  # room for one line of the verdict above r = 1 (data units of r)
 
 
 def thresholds(data: SessionData) -> StateThresholds:
@@ -183,6 +184,8 @@ def metric_axis(ax, data: SessionData, key: str, label: str) -> None:
             mean, sd, _ = band
             ax.axhspan(mean - sd, mean + sd, color=ROLE_COLOURS[role], alpha=BAND_ALPHA, lw=0)
     ax.set_ylabel(label, fontsize=7)
+    if not any(role in data.people for role in ROLES):  # a file with synchrony only
+        return
     title = band_source(data, key)
     ax.legend(fontsize=6, loc="best", frameon=False, ncols=2, title=title, title_fontsize=5.5)
 
@@ -208,6 +211,52 @@ def _sync_title(data: SessionData) -> str | None:
     )
 
 
+def verdict_text(data: SessionData) -> str | None:
+    """Return the session's synchrony against chance in words (and why no band), or None."""
+    sm = sync_summary(data)
+    if not sm:
+        return None
+    return f"synchrony against chance: {sm['verdict']}{_no_band(data)}"
+
+
+def _no_band(data: SessionData) -> str:
+    """Return a line "no chance band: <why>" when no window has a chance band, else ""."""
+    s = data.sync
+    if s is None or np.isfinite(s.chance_abs_r95).any():
+        return ""
+    return f"\nno chance band: {s.chance_unavailable or 'this file carries none'}"
+
+
+def chance_band_label(data: SessionData) -> str | None:
+    """Return the chance band's legend entry with the windows above it, or None without a band."""
+    if data.sync is None or not np.isfinite(data.sync.chance_abs_r95).any():
+        return None
+    above, judged = window_chance_counts(data)
+    return (
+        f"chance band ±95th pct. of unrelated stretches' peak |r|; "
+        f"above it in {above} of {judged} windows"
+    )
+
+
+def _chance_band(ax, data: SessionData, t_min: np.ndarray, breaks: np.ndarray) -> None:
+    """Shade ±chance_abs_r95 per window and mark the windows whose r is above it."""
+    s = data.sync
+    label = chance_band_label(data)
+    if s is None or label is None:
+        return
+    band_t, band = np.insert(t_min, breaks, np.nan), np.insert(s.chance_abs_r95, breaks, np.nan)
+    from matplotlib.patches import Patch
+
+    style = {"color": NOTE_GREY, "alpha": BAND_ALPHA * 1.5, "lw": 0}
+    ax.fill_between(
+        band_t, -band, band, where=np.isfinite(band), zorder=0, gid="chance_band", **style
+    )
+    hit = s.above_chance == 1.0
+    ax.scatter(t_min[hit], s.peak_r[hit], s=3, color=SYNC_COLOUR, lw=0, zorder=3)
+    handles = [Patch(label=label, **style)]
+    ax.legend(handles=handles, fontsize=5.5, loc="lower left", frameon=False, borderaxespad=0.2)
+
+
 def sync_axes(ax_r, ax_lag, data: SessionData) -> None:
     """Draw HR synchrony: peak r per window, and the lag at the peak coloured by the leader."""
     s = data.sync
@@ -219,9 +268,10 @@ def sync_axes(ax_r, ax_lag, data: SessionData) -> None:
     # Break the line where windows are missing (a gap in someone's data) instead
     # of drawing a straight line across it.
     steps = np.diff(t_min)
-    breaks = np.flatnonzero(steps > 1.5 * np.median(steps)) + 1 if steps.size else []
+    breaks = np.flatnonzero(steps > 1.5 * np.median(steps)) + 1 if steps.size else np.zeros(0, int)
     line_t, line_r = np.insert(t_min, breaks, np.nan), np.insert(s.peak_r, breaks, np.nan)
     ax_r.plot(line_t, line_r, color=SYNC_COLOUR, lw=0.6)
+    _chance_band(ax_r, data, t_min, breaks)
     ax_r.set_ylim(-1, 1)
     ax_r.axhline(0, color=NOTE_GREY, lw=0.5)
     ax_r.set_ylabel(f"HR synchrony\npeak r ({_sync_window_s(data):g} s)", fontsize=7)
@@ -233,3 +283,13 @@ def sync_axes(ax_r, ax_lag, data: SessionData) -> None:
     title = _sync_title(data)
     if title:
         ax_r.set_title(title, fontsize=6.5, loc="left")
+    verdict = verdict_text(data)
+    if verdict:  # above r = 1, in room made for it, so that it never hides a window
+        lines = verdict.count("\n") + 1
+        ax_r.set_ylim(-1, 1 + VERDICT_LINE_R * lines)
+        ax_r.set_yticks([-1, -0.5, 0, 0.5, 1])
+        ax_r.axhline(1, color=NOTE_GREY, lw=0.5)
+        ax_r.text(
+            0.005, 0.98, verdict, transform=ax_r.transAxes, fontsize=6.5, va="top",
+            gid="chance_verdict",
+        )  # fmt: skip

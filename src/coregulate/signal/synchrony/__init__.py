@@ -12,7 +12,8 @@ Sign convention everywhere: **positive lag = therapist leads**. Definitions and
 defaults: docs/synchrony.md. Synchrony is information, not a score.
 """
 
-from coregulate.signal.synchrony.grid import CorrectedBeats, beat_events, interpolate_on_grid
+from coregulate.signal.person_beats import CorrectedBeats
+from coregulate.signal.synchrony.grid import beat_events, interpolate_on_grid
 from coregulate.signal.synchrony.live import LiveSynchrony
 from coregulate.signal.synchrony.offline import SynchronyReport, synchrony_offline
 from coregulate.signal.synchrony.params import HR_PARAMS, SLOW_PARAMS, SyncParams

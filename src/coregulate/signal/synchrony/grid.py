@@ -7,21 +7,23 @@ are at most `max_hold_s` apart; an event exactly at t_j gives its own value.
 Otherwise the grid is missing (NaN): a disconnection stays a gap, and nothing is
 extrapolated past a person's newest value.
 
-Heart rate comes from the per-person corrected beats, classified by the same
-Lipponen & Tarvainen classifier as the metrics chain (`signal/artifacts.py`,
-`CausalArtifactClassifier`, 45 beats of look-ahead: its final classes), with the same plausibility
-rule (`implausible_reason`): one artifact decision per beat in the program
-(`tests/test_sync_beats.py` checks that the sync's decisions equal the signal
-stage's). Each corrected interval nn becomes the value 60000 / nn (or nn itself
-for "ibi_ms") placed at the **midpoint of its interval**, where that heart rate
-was actually in force, not at the interval's end. Sample-and-hold at the end time
-delays a person's series by about half a beat, a delay that differs between a
-slow and a fast heart and so reads as a lag (−0.25 s at 1.5x the rate, measured;
-docs/synchrony.md section 1); midpoints with linear interpolation have no such
-delay. A missed beat's interval (corrected to two halves) gives a value at each
-half's midpoint; a dropped extra detection gives none (its interval is merged
-into the next); a beat moved by the correction has its interval end at the
-corrected beat time.
+Heart rate comes from the per-person corrected beats: live, the metrics chain's own
+decision class (`signal.person_beats.CorrectedBeats`: the Lipponen & Tarvainen
+classifier of `signal/artifacts.py` with 45 beats of look-ahead, and the plausibility
+rule `implausible_reason`), so there is one artifact decision per beat in the program;
+offline, `classified_beats` gives the same decisions for a whole recording at once
+(`tests/test_synchrony.py::
+test_synchrony_takes_the_metrics_chains_artifact_decision_for_every_beat` checks that
+the sync's decisions equal the signal stage's). Each corrected interval nn becomes the
+value 60000 / nn (or nn itself for "ibi_ms") placed at the **midpoint of its
+interval**, where that heart rate was actually in force, not at the interval's end.
+Sample-and-hold at the end time delays a person's series by about half a beat, a delay
+that differs between a slow and a fast heart and so reads as a lag (−0.25 s at 1.5x
+the rate, measured; docs/synchrony.md section 1); midpoints with linear interpolation
+have no such delay. A missed beat's interval (corrected to two halves) gives a value
+at each half's midpoint; a dropped extra detection gives none (its interval is merged
+into the next); a beat moved by the correction has its interval end at the corrected
+beat time.
 """
 
 from __future__ import annotations
@@ -34,9 +36,7 @@ from coregulate.signal.artifacts import (
     ECTOPIC,
     LONGSHORT,
     MISSED,
-    CausalArtifactClassifier,
     classify_series,
-    implausible_reason,
     plausible_beats,
 )
 
@@ -80,52 +80,14 @@ class BeatEvents:
         return [(round(end - 0.5 * nn_ns), value)]
 
 
-class CorrectedBeats:
-    """One person's raw beats in, classified and corrected beats out, as the metrics chain.
-
-    The rule of `signal.person.PersonSignal.update`: an implausible interval enters
-    nothing and ends the run; a `gap_before` (first beat of a notification) or an
-    implausible interval before a beat flushes the classifier's run; each accepted
-    beat gets its final class 45 beats later (`artifacts.LOOKAHEAD_BEATS`).
-    """
-
-    def __init__(self) -> None:
-        self._classifier = CausalArtifactClassifier()
-        self._last_raw_ns: int | None = None
-        self._gap_pending = False
-        self.pending = 0  # accepted beats not classified yet (at most the look-ahead)
-
-    def update(
-        self, t_ns: list[int], rr_ms: list[float], gap_before: bool
-    ) -> list[tuple[int, float, int]]:
-        """Add one notification's beats; return the beats classified by them (t, nn_ms, kind)."""
-        out: list[tuple[int, float, int]] = []
-        for i, (t_raw, rr_raw) in enumerate(zip(t_ns, rr_ms, strict=True)):
-            t, rr = int(t_raw), float(rr_raw)
-            if implausible_reason(t, rr, self._last_raw_ns) is not None:
-                self._gap_pending = True
-                continue
-            gap = (gap_before and i == 0) or self._gap_pending
-            self._gap_pending = False
-            if gap and self._last_raw_ns is not None:
-                out += self._classifier.flush()
-            out += self._classifier.update(t, rr, False)
-            self._last_raw_ns = t
-            self.pending += 1
-        self.pending -= len(out)
-        return out
-
-    def flush(self) -> list[tuple[int, float, int]]:
-        """Return the last beats of the session, not yet classified, as normal."""
-        out = self._classifier.flush()
-        self.pending -= len(out)
-        return out
-
-
 def classified_beats(
     t_ns: np.ndarray, rr_ms: np.ndarray, gap_before: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return (t_ns, nn_ms, kind) of a whole recording's plausible beats, as `CorrectedBeats`."""
+    """Return (t_ns, nn_ms, kind) of a whole recording's plausible beats, as live.
+
+    The whole-recording form of `signal.person_beats.CorrectedBeats` (vectorised:
+    `plausible_beats`, then `classify_series` on each run).
+    """
     t = np.asarray(t_ns, dtype=np.int64)
     keep, gaps = plausible_beats(t, np.asarray(rr_ms, dtype=float), gap_before)
     if not keep.any():

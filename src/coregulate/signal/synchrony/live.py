@@ -1,8 +1,8 @@
 """Live dyadic synchrony: beats or values in as they arrive, `sync` updates out.
 
-Beats are classified and corrected as the metrics chain does (`grid.CorrectedBeats`:
-the same classifier and its final classes, 45 beats of look-ahead) and become values at their
-intervals' midpoints (`grid.BeatEvents`), interpolated onto the grid
+Beats are classified and corrected by the metrics chain's own decision class
+(`signal.person_beats.CorrectedBeats`: the final classes, 45 beats of look-ahead)
+and become values at their intervals' midpoints (`grid.BeatEvents`), interpolated onto the grid
 (`grid.interpolate_on_grid`).
 
 A grid point is final for a person once they have a value stamped `reorder_s`
@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 
 from coregulate.signal.dyad import ROLES
-from coregulate.signal.synchrony.grid import BeatEvents, CorrectedBeats, interpolate_on_grid
+from coregulate.signal.person_beats import CorrectedBeats
+from coregulate.signal.synchrony.grid import BeatEvents, interpolate_on_grid
 from coregulate.signal.synchrony.params import NS_PER_S, SyncParams
 from coregulate.signal.synchrony.track import SynchronyTrack
 
