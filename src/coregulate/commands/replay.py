@@ -83,6 +83,22 @@ def _recording_end_s(args: argparse.Namespace) -> tuple[dict, float] | int:
     return original, last_raw_ns / 1e9
 
 
+def _from_ok(args: argparse.Namespace, end_s: float) -> bool:
+    """Return whether `--from` lies inside the recording; say why not in one line."""
+    if args.from_s < 0:
+        log.error("--from must be 0 or more seconds, got %g", args.from_s)
+        return False
+    if args.from_s >= end_s:
+        log.error(
+            "--from %g is past the recording: %s ends at %.1f s; give a --from before it",
+            args.from_s,
+            args.file,
+            end_s,
+        )
+        return False
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate replay`; return the exit code."""
     from coregulate.acquisition.specs import ReplayStrapSpec
@@ -105,16 +121,7 @@ def run(args: argparse.Namespace) -> int:
     viewers = viewer_access(args)
     if viewers is False:
         return ex.USAGE
-    if args.from_s < 0:
-        log.error("--from must be 0 or more seconds, got %g", args.from_s)
-        return ex.USAGE
-    if args.from_s >= end_s:
-        log.error(
-            "--from %g is past the recording: %s ends at %.1f s; give a --from before it",
-            args.from_s,
-            args.file,
-            end_s,
-        )
+    if not _from_ok(args, end_s):
         return ex.USAGE
     options = new_session_options(
         args,
