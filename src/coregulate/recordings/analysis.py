@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import coregulate
+from coregulate.recordings.limits import check_within_limits
 from coregulate.recordings.pipeline import PipelineResult, run_offline_pipeline, session_anchor_ns
 from coregulate.recordings.summary import PersonSummary, summarize_hr_samples
 from coregulate.sessionfile.access import SessionFileError, check_intact
@@ -93,6 +94,7 @@ def analyze_files(
     if session is not None:
         path = Path(session)
         check_intact(path)
+        check_within_limits(path)  # a file larger than a session can hold: refused at once
         record = read_session(path, _PARTS)
         people = record.beats
         hr_only = {
@@ -108,6 +110,7 @@ def analyze_files(
         paths = {"client": Path(client), "therapist": Path(therapist)}
         for p in paths.values():
             check_intact(p)
+            check_within_limits(p)
         shift = session_anchor_ns(paths["therapist"]) - session_anchor_ns(paths["client"])
         # Markers and ratings are the session's: the client file's, for an imported pair.
         records = {

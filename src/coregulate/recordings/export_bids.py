@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,15 +25,16 @@ import numpy as np
 import coregulate
 from coregulate.recordings.export import (
     HR_GRID_HZ,
-    _Folder,
-    _label,
-    _query,
-    _session_json,
-    _table,
-    _tsv_gz,
     hr_grid,
+    open_parseable,
+    query_rows,
+    session_json,
+    table_bytes,
+    tsv_gz,
+    write_bytes,
 )
-from coregulate.sessionfile.access import open_readonly, read_session_payload
+from coregulate.security.files import private_dir
+from coregulate.sessionfile.access import read_session_payload
 from coregulate.signal.dyad import ROLES
 from coregulate.signal.resample import MAX_INTERP_GAP_S
 
@@ -41,6 +43,29 @@ if TYPE_CHECKING:
 
 BIDS_VERSION = "1.9.0"
 TASK = "session"
+
+
+def _label(text: str) -> str:
+    """Return a BIDS label (alphanumerics only) for a pseudonymous id."""
+    return re.sub(r"[^A-Za-z0-9]", "", text) or "unknown"
+
+
+class _Folder:
+    """Writes owner-only files under one folder and remembers what it wrote."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.written: list[Path] = []
+        private_dir(root)
+
+    def put(self, rel: str, data: bytes) -> None:
+        target = self.root / rel
+        private_dir(target.parent)
+        write_bytes(target, data)
+        self.written.append(target)
+
+    def put_json(self, rel: str, obj: Any) -> None:
+        self.put(rel, json.dumps(obj, indent=2).encode())
 
 
 class BidsDatasetError(ValueError):
@@ -74,7 +99,7 @@ def _participants(folder: Path, new: dict[str, str]) -> bytes:
     except (OSError, KeyError):
         pass
     rows |= new
-    return _table([[p, rows[p]] for p in sorted(rows)], ["participant_id", "role"], "\t")
+    return table_bytes([[p, rows[p]] for p in sorted(rows)], ["participant_id", "role"], "\t")
 
 
 def export_bids(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> list[Path]:
@@ -102,7 +127,7 @@ def export_bids(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -
     for role, beats in sorted(people.items()):
         sub = f"sub-{ids[role]}"
         base = f"{sub}/ses-{ses}/beh/{sub}_ses-{ses}_task-{TASK}"
-        parameters = {"wall_ns": wall_ns, "parameters": _session_json(src)}
+        parameters = {"wall_ns": wall_ns, "parameters": session_json(src)}
         _bids_physio(folder, base, role, beats, parameters)
         _bids_beats(folder, base, beats)
         folder.put(f"{base}_events.tsv", events)
@@ -145,16 +170,16 @@ _EVENT_COLUMNS = {
 
 def _events(src: Path) -> bytes:
     """Return the markers and ratings as BIDS events (onset in session seconds)."""
-    db = open_readonly(src)
+    db, _ = open_parseable(src)  # a row whose payload does not parse is left out
     try:
-        rows = _query(
+        rows = query_rows(
             db,
             "SELECT t_ns / 1e9, kind, NULL, note FROM markers UNION ALL "
             "SELECT t_ns / 1e9, instrument, total, NULL FROM ratings ORDER BY 1",
         )
     finally:
         db.close()
-    return _table(
+    return table_bytes(
         [[f"{t:.6f}", 0, kind, value, note or None] for t, kind, value, note in rows],
         ["onset", "duration", "trial_type", "value", "note"],
         "\t",
@@ -166,7 +191,7 @@ def _bids_physio(
 ) -> None:
     """Write one person's HR/RR grid (TSV.gz) and its sidecar."""
     start_s, hr, rr = hr_grid(beats.t_ns, beats.rr_ms, beats.gap_before)
-    folder.put(f"{base}_recording-hr_physio.tsv.gz", _tsv_gz(np.column_stack([hr, rr])))
+    folder.put(f"{base}_recording-hr_physio.tsv.gz", tsv_gz(np.column_stack([hr, rr])))
     folder.put_json(
         f"{base}_recording-hr_physio.json",
         {
@@ -200,16 +225,16 @@ def _bids_beats(folder: _Folder, base: str, beats: BeatSeries) -> None:
         for t, r, g, kind in zip(beats.t_ns, beats.rr_ms, beats.gap_before, kinds, strict=True)
     ]
     folder.put(
-        f"{base}_beats.tsv", _table(rows, ["onset", "rr_ms", "gap_before", "beat_class"], "\t")
+        f"{base}_beats.tsv", table_bytes(rows, ["onset", "rr_ms", "gap_before", "beat_class"], "\t")
     )
     folder.put_json(f"{base}_beats.json", _BEAT_COLUMNS)
 
 
 def _ecg_frames(src: Path) -> dict[str, list[tuple[int, bytes]]]:
     """Return each role's raw ECG frames with their arrival (session ns), in order."""
-    db = open_readonly(src)
+    db, _ = open_parseable(src)
     try:
-        rows = _query(db, "SELECT role, t_ns, frame FROM ecg ORDER BY role, t_ns")
+        rows = query_rows(db, "SELECT role, t_ns, frame FROM ecg ORDER BY role, t_ns")
     finally:
         db.close()
     out: dict[str, list[tuple[int, bytes]]] = {}
@@ -257,7 +282,7 @@ def _bids_ecg(folder: _Folder, base: str, frames: list[tuple[int, bytes]]) -> No
     start_s, uv = ecg_on_grid(frames)
     if not uv.size:
         return
-    folder.put(f"{base}_recording-ecg_physio.tsv.gz", _tsv_gz(uv[:, None]))
+    folder.put(f"{base}_recording-ecg_physio.tsv.gz", tsv_gz(uv[:, None]))
     folder.put_json(
         f"{base}_recording-ecg_physio.json",
         {

@@ -69,12 +69,12 @@ def read_import(
 # name -> "module:function" in `recordings/` that writes (session file, folder)
 EXPORT_FORMATS: dict[str, str] = {
     "csv": "export:export_csv",  # CSV tables with units in column names
-    "bids": "export_bids:export_bids",  # BIDS dataset: physio TSV.gz + sidecars, events
+    "bids": "export_bids:export_bids",  # BIDS-style physio TSV.gz with JSON sidecars
 }
 
 
 def write_export(src: str | os.PathLike[str], out: str | os.PathLike[str], fmt: str) -> list[Any]:
     """Write the session file `src` to the folder `out` in format `fmt`; return the files."""
-    module, function = EXPORT_FORMATS[fmt].split(":")
-    write = getattr(importlib.import_module(f"coregulate.recordings.{module}"), function)
+    module, _, name = EXPORT_FORMATS[fmt].partition(":")
+    write = getattr(importlib.import_module(f"coregulate.recordings.{module}"), name)
     return write(Path(src), Path(out))
