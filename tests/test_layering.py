@@ -28,6 +28,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "recordings": {
         "signal", "bus", "clock", "security", "sessionfile", "stages", "acquisition",
     },
+    "batch": {"signal", "recordings"},
     "review": {
         "signal", "bus", "clock", "security", "sessionfile", "palette", "alliance", "recordings",
     },

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import coregulate
 from coregulate.recordings.limits import check_within_limits
@@ -19,6 +20,11 @@ from coregulate.sessionfile.record import Event, SessionRecord, read_session
 from coregulate.signal.dyad import ROLES
 
 # What `analyze` reads of a session file: never the raw notifications or the metrics.
+if TYPE_CHECKING:
+    import numpy as np
+
+    from coregulate.signal.synchrony.pseudo_pairs import PairMap
+
 _PARTS = ("beats", "hr", "markers", "ratings")
 _progress = logging.getLogger("coregulate.progress")
 
@@ -131,7 +137,11 @@ def analyze_files(
 HR_GRID = "_hr_grid"  # a batch result's HR grid while the batch runs; never printed
 
 
-def add_pseudo_pair_null(results: list[dict[str, Any]], n_pseudo: int) -> None:
+def add_pseudo_pair_null(
+    results: list[dict[str, Any]],
+    n_pseudo: int,
+    mapper: Callable[[list[tuple[np.ndarray, np.ndarray]]], PairMap] | None = None,
+) -> None:
     """Add each dyad's synchrony against the batch's pseudo dyads, in place.
 
     Every result that carries its HR grid (`HR_GRID`, set by `analyze --batch
@@ -139,7 +149,9 @@ def add_pseudo_pair_null(results: list[dict[str, Any]], n_pseudo: int) -> None:
     pairs the client of dyad i with the therapist of dyad j (roles kept, aligned
     from session start, trimmed), and each dyad's ``synchrony.pseudo_pairs`` gets its
     ``real`` statistic, ``z``, ``percentile`` and the batch's pseudo distribution.
-    The grids are removed from the results.
+    The grids are removed from the results. `mapper`, given the grids, returns the
+    function that computes the pair statistics (e.g. as Dask tasks); the numbers are
+    the same as the default loop's.
     """
     from coregulate.signal.synchrony import HR_PARAMS
     from coregulate.signal.synchrony.pseudo_pairs import pseudo_pair_null
@@ -148,7 +160,8 @@ def add_pseudo_pair_null(results: list[dict[str, Any]], n_pseudo: int) -> None:
     grids = [results[k][HR_GRID] for k in rows]
     for r in results:
         r.pop(HR_GRID, None)
-    null = pseudo_pair_null(grids, HR_PARAMS, n_pseudo, HR_PARAMS.seed)
+    map_pairs = mapper(grids) if mapper is not None else None
+    null = pseudo_pair_null(grids, HR_PARAMS, n_pseudo, HR_PARAMS.seed, map_pairs)
     shared = {
         "statistic": null["statistic"],
         "n_dyads": null["n_dyads"],

@@ -21,7 +21,7 @@ runner (multiprocessing today, Dask later) can map `pair_statistic` over the pai
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,9 @@ from coregulate.signal.synchrony.params import SyncParams
 from coregulate.signal.synchrony.wcc import OK, wcc_windows
 
 STATISTIC = "mean_abs_peak_z"
+# Computes statistics for (therapist's dyad, client's dyad) index pairs, in order: a
+# plain loop by default; a batch runner passes one that maps them over Dask.
+PairMap = Callable[[Sequence[tuple[int, int]]], list[float]]
 
 
 def pair_statistic(therapist: np.ndarray, client: np.ndarray, params: SyncParams) -> float:
@@ -64,6 +67,7 @@ def pseudo_pair_null(
     params: SyncParams,
     n_pseudo: int,
     seed: int = 0,
+    map_pairs: PairMap | None = None,
 ) -> dict[str, Any]:
     """Return every dyad's synchrony against the pseudo dyads of the batch.
 
@@ -77,6 +81,10 @@ def pseudo_pair_null(
     n_pseudo : int
         How many pseudo dyads: all n(n-1) ordered pairs if that many or fewer, else
         this many drawn without replacement, seeded by (`seed`, n), reproducibly.
+    map_pairs : callable, optional
+        Computes `pair_statistic` of dyad t's therapist with dyad c's client for a list
+        of (t, c); e.g. as Dask tasks (`coregulate.batch.dask_run.pair_mapper`). The
+        result is the same as the default loop's.
 
     Returns
     -------
@@ -90,25 +98,17 @@ def pseudo_pair_null(
         raise ValueError(f"n_pseudo must be ≥ 1, got {n_pseudo}")
     n = len(dyads)
     pairs = _pseudo_indices(n, n_pseudo, seed) if n >= 2 else []
-    pseudo = np.array(
-        [pair_statistic(dyads[j][0], dyads[i][1], params) for i, j in pairs], dtype=float
-    )
+    # Every pseudo dyad (therapist of j, client of i), then every real dyad.
+    wanted = [(j, i) for i, j in pairs] + [(k, k) for k in range(n)]
+    if map_pairs is None:
+        stats = [pair_statistic(dyads[t][0], dyads[c][1], params) for t, c in wanted]
+    else:
+        stats = map_pairs(wanted)
+    pseudo = np.array(stats[: len(pairs)], dtype=float)
     pseudo = pseudo[np.isfinite(pseudo)]
     mean = float(np.mean(pseudo)) if pseudo.size else math.nan
     sd = float(np.std(pseudo, ddof=1)) if pseudo.size > 1 else math.nan
-    out_dyads = []
-    for therapist, client in dyads:
-        real = pair_statistic(therapist, client, params)
-        entry: dict[str, Any] = {"real": _num(real), "z": None, "percentile": None}
-        if not math.isfinite(real):
-            entry["unavailable"] = "no window of this dyad is available"
-        elif pseudo.size < 2 or not sd > 0:
-            entry["unavailable"] = "fewer than 2 pseudo dyads with a usable statistic"
-        else:
-            entry["z"] = (real - mean) / sd
-            below = np.count_nonzero(pseudo < real) + 0.5 * np.count_nonzero(pseudo == real)
-            entry["percentile"] = 100.0 * float(below) / pseudo.size
-        out_dyads.append(entry)
+    out_dyads = [_dyad_entry(real, pseudo, mean, sd) for real in stats[len(pairs) :]]
     return {
         "statistic": STATISTIC,
         "n_dyads": n,
@@ -118,6 +118,20 @@ def pseudo_pair_null(
         "pseudo_pairs": [list(p) for p in pairs],
         "dyads": out_dyads,
     }
+
+
+def _dyad_entry(real: float, pseudo: np.ndarray, mean: float, sd: float) -> dict[str, Any]:
+    """Return one dyad's ``real``, ``z`` and ``percentile`` among the pseudo dyads."""
+    entry: dict[str, Any] = {"real": _num(real), "z": None, "percentile": None}
+    if not math.isfinite(real):
+        entry["unavailable"] = "no window of this dyad is available"
+    elif pseudo.size < 2 or not sd > 0:
+        entry["unavailable"] = "fewer than 2 pseudo dyads with a usable statistic"
+    else:
+        entry["z"] = (real - mean) / sd
+        below = np.count_nonzero(pseudo < real) + 0.5 * np.count_nonzero(pseudo == real)
+        entry["percentile"] = 100.0 * float(below) / pseudo.size
+    return entry
 
 
 def _num(x: float) -> float | None:
