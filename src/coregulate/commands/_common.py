@@ -219,7 +219,8 @@ def run_session(
                 from coregulate.ui.app import run_window_session
 
                 if not run_window_session(options, stop, Session, ask=ask):
-                    log.warning("start dialog cancelled: no session was recorded")
+                    how = "stopped by a signal" if stop.requested else "cancelled"
+                    log.warning("start dialog %s: no session was recorded", how)
                     return CANCELLED
     except UnconfirmedAtStop as exc:
         log.error("%s", exc)
