@@ -177,12 +177,13 @@ class Session:
         """Start the registered stage `spec` and wait until it is subscribed."""
         ep = self.options.endpoints
         ready = _SPAWN.Event()
-        # A restarted stage publishes under a new source name, so its sequence
-        # numbers (starting again at 1) are not mistaken for repeats.
+        # A restarted stage keeps its source name: fed the whole file again, it
+        # recomputes its earlier outputs under the same sequence numbers, which the
+        # hub already holds and ignores, and goes on from there (never a contradiction).
         restarts = self._restarts[spec.name]
-        source = spec.name if not restarts else f"{spec.name}-{restarts}"
         options = spec.options_from({"baseline_s": self._baseline_s()})
-        args = (spec.name, ep.input, ep.output, ready, self.options.log_level, source, options)
+        args = (spec.name, ep.input, ep.output, ready, self.options.log_level, spec.name, options)
+        args += (restarts,)
         self._spawn(spec.name, run_stage_process, *args)
         self._wait(ready, spec.name, 30)
 
@@ -199,10 +200,10 @@ class Session:
         """Restart the hub or a stage if it died; call this regularly.
 
         A restarted hub appends to the same file on the same endpoints, and the
-        producers resend what it had not committed, so nothing is lost. A restarted
-        signal stage misses the beats published while it was down (a visible gap in
-        the metrics), not the beats themselves, which the file keeps; a restarted sync
-        stage starts its session statistics afresh from its restart.
+        producers resend what it had not committed, so nothing is lost; the stages
+        take what they missed from its replay of the file. A restarted stage takes
+        the whole file first, so it resumes where its predecessor was (its outputs
+        equal a clean run's).
         """
         for name in ("hub", *(spec.name for spec in _STAGE_ORDER)):
             proc = self._procs.get(name)

@@ -4,11 +4,13 @@ Producers send to its ROUTER input (see `coregulate.bus.producer`). For each val
 message the hub
 
 1. drops it if it already has it (a resend after a restart),
-2. publishes it unchanged on its PUB output (at once: live latency does not wait
-   for the disk),
-3. queues it for the session file, committed at least every `commit_interval_s`,
-4. after each commit, acknowledges to each producer the highest seq per stream up
-   to which everything is committed, so the producer can forget it.
+2. queues it for the session file, committed once the waiting input is taken,
+3. then publishes it unchanged on its PUB output: subscribers receive exactly what
+   the file holds, in its order, also across a hub restart,
+4. acknowledges to each producer the highest seq per stream up to which
+   everything is committed, so the producer can forget it.
+
+A stage that missed messages asks for a replay from the file (`bus/replay.py`).
 
 PUB never blocks: a stalled or late subscriber costs the recording nothing.
 Invalid input is counted and logged (first of each kind), never stored, never
@@ -29,10 +31,10 @@ import contextlib
 import json
 import logging
 import sqlite3
-import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,8 +51,9 @@ from coregulate.bus.envelope import (
 )
 from coregulate.bus.payload import MAX_STREAMS_PER_SOURCE, check_payload
 from coregulate.bus.producer import ACK_TOPIC
-from coregulate.bus.shutdown import StopSignals
+from coregulate.bus.replay import REPLAY_REQUEST
 from coregulate.clock import SessionClock
+from coregulate.recordings.hub_replay import answer_replay
 from coregulate.recordings.store import SessionStore
 from coregulate.recordings.streams import StreamState
 from coregulate.security.access import (
@@ -133,6 +136,7 @@ class Hub:
             self._out.close(linger=0)
             self.store.close()
             raise
+        self._unpublished: list[list[bytes]] = []  # received, published after their commit
         # Streams each producer connection sent since the last commit: they get acks.
         self._to_ack: dict[bytes, set[tuple[str, str]]] = {}
         self._next_commit_s = time.monotonic() + config.commit_interval_s
@@ -167,7 +171,7 @@ class Hub:
                 self._handle(frames)
                 if self._commit_due():
                     break
-        if self._commit_due():
+        if self.store.uncommitted or self._commit_due():
             self.commit()
         interval = self.config.status_interval_s
         if interval is not None and time.monotonic() >= self._next_status_s:
@@ -185,6 +189,9 @@ class Hub:
 
     def _handle(self, frames: list[bytes]) -> None:
         identity, body = frames[0], frames[1:]
+        if body and body[0] == REPLAY_REQUEST:
+            self._replay(identity, body)
+            return
         try:
             msg = decode_frames(body)
         except EnvelopeError as exc:
@@ -212,10 +219,20 @@ class Hub:
             self.duplicates += 1
             return
         state.add(msg.seq)
-        self._publish(body)
+        self._unpublished.append(body)  # published once committed
         self.store.add(msg, body[1], time.monotonic_ns())
         if msg.topic == TOPIC_SESSION and msg.source == TOPIC_SESSION and self._clock is None:
             self._learn_clock(msg.payload)
+
+    def _replay(self, identity: bytes, body: list[bytes]) -> None:
+        """Answer a stage's replay request with one page of committed rows."""
+        try:
+            reply = answer_replay(self.store, body)
+        except EnvelopeError as exc:
+            self._reject(exc.kind, exc)
+            return
+        with contextlib.suppress(zmq.Again):  # a gone or slow peer asks again
+            self._in.send_multipart([identity, *reply], flags=zmq.NOBLOCK)
 
     def _publish(self, frames: list[Any]) -> None:
         self._out.send_multipart(frames, copy=False)
@@ -285,6 +302,9 @@ class Hub:
         self._next_commit_s = time.monotonic() + self.config.commit_interval_s
         try:
             self.stored += self.store.commit()
+            for frames in self._unpublished:
+                self._publish(frames)
+            self._unpublished.clear()
         except sqlite3.OperationalError as exc:
             if self.failure is None:  # said once; close() tries once more, quietly
                 self.failure = (
@@ -356,11 +376,13 @@ class Hub:
             sum(self.rejected.values()),
         )
 
-    def run(self, stop: threading.Event) -> None:
-        """Run until `stop` is set, then close cleanly."""
+    def run(self, stop: threading.Event, linger: Callable[[Hub], None] | None = None) -> None:
+        """Run until `stop` is set, then `linger(self)` if given, then close cleanly."""
         try:
             while not stop.is_set():
                 self.step(max_wait_s=0.05)
+            if linger is not None:
+                linger(self)
         except sqlite3.OperationalError:
             pass  # already reported in commit(); close() keeps what was committed
         finally:
@@ -368,25 +390,7 @@ class Hub:
 
 
 def run_hub_process(config: HubConfig, ready: Any = None, log_level: int = logging.INFO) -> None:
-    """Run a hub until told to stop (entry point of the hub process).
+    """Run a hub until told to stop (entry point of the hub process; `hub_process.main`)."""
+    from coregulate.recordings.hub_process import main
 
-    Started on its own it stops on SIGTERM; as a session's child, when the session
-    says so (`coregulate.bus.shutdown`).
-    """
-    logging.basicConfig(level=log_level, format="%(asctime)s hub %(levelname)s %(message)s")
-    stop = threading.Event()
-
-    # A group signal (Ctrl-C, `timeout`, systemd) reaches every process at once; the
-    # parent decides the order of shutdown (producers flush first, the hub commits
-    # last), so the hub waits until the parent tells it to stop.
-    StopSignals().install(stop.set)
-    try:
-        hub = Hub(config)
-    except BindRefused as exc:
-        log.critical("%s", exc)
-        sys.exit(2)
-    if ready is not None:
-        ready.set()
-    hub.run(stop)
-    if hub.failure is not None:
-        sys.exit(EXIT_WRITE_FAILED)
+    main(config, ready, log_level)

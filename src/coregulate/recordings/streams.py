@@ -1,29 +1,11 @@
-"""Which sequence numbers of a stream the hub already holds, in constant memory per stream.
+"""Which sequence numbers of a stream the hub already holds (`coregulate.bus.sequences`).
 
-A stream's messages arrive in order almost always; a resend after a hub restart or
-an out-of-order delivery lands above the contiguous mark and is folded in once the
-gap closes, so the set above the mark stays small.
+The same bookkeeping serves a stage's replay (what it already took), so it lives
+in `bus/`; the hub's name for it stays.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from coregulate.bus.sequences import SeqSet as StreamState
 
-
-@dataclass(slots=True)
-class StreamState:
-    """The sequence numbers the hub holds of one stream: all <= `mark`, plus those in `above`."""
-
-    mark: int = 0
-    above: set[int] = field(default_factory=set)
-
-    def has(self, seq: int) -> bool:
-        """Return True if `seq` was already received (a resend or a replay)."""
-        return seq <= self.mark or seq in self.above
-
-    def add(self, seq: int) -> None:
-        """Record `seq` as received."""
-        self.above.add(seq)
-        while self.mark + 1 in self.above:
-            self.mark += 1
-            self.above.discard(self.mark)
+__all__ = ["StreamState"]
