@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Final
+from typing import Any, Final
 
 log = logging.getLogger(__name__)
 
@@ -133,3 +133,25 @@ class StopSignals:
 
         for sig in self.signals:
             signal.signal(sig, _handle)
+
+
+class StopRequested:
+    """Turns SIGINT and SIGTERM into a flag, so a session ends in order."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> StopRequested:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.requested:
+            log.warning("already stopping; please wait while the file is committed")
+        self.requested = True
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)

@@ -205,6 +205,7 @@ def run_session(
     from coregulate.session import (
         Session,
         SessionError,
+        SessionLost,
         StopRequested,
         UnconfirmedAtStop,
         run_headless,
@@ -225,6 +226,11 @@ def run_session(
     except UnconfirmedAtStop as exc:
         log.error("%s", exc)
         print_summary(options.out, label, unconfirmed=exc.names)
+        return _exit_codes.FAILED
+    except SessionLost as exc:
+        log.error("%s", exc)
+        if options.out.exists():  # what was recorded until then, and what was lost
+            print_summary(options.out, label)
         return _exit_codes.FAILED
     except SessionError as exc:
         log.error("%s", exc)
