@@ -1,4 +1,4 @@
-"""Helpers for tests that kill and stop a session's processes: derived output against a clean run."""
+"""Helpers for tests that kill or stop a session's processes: derived output vs. a clean run."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def sync_identical(path: Path) -> tuple[bool, str]:
 
 
 def derived_equal_to_a_clean_run(path: Path) -> bool:
-    """Return True if both metrics and synchrony equal a clean run over the file (else print why)."""
+    """Return True if metrics and synchrony equal a clean run over the file (else print why)."""
     problems = metrics_differences(path)
     same_sync, text = sync_identical(path)
     if not same_sync:
