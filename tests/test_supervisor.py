@@ -6,6 +6,7 @@ summary, though most of the session was never recorded.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -28,7 +29,7 @@ from process_support import CLI, derived_equal_to_a_clean_run
 
 def _count(out: Path, topic: str) -> int:
     try:
-        with sqlite3.connect(f"file:{out}?mode=ro", uri=True) as db:
+        with contextlib.closing(sqlite3.connect(f"file:{out}?mode=ro", uri=True)) as db:
             row = db.execute("SELECT COUNT(*) FROM messages WHERE topic = ?", (topic,))
             return int(row.fetchone()[0])
     except sqlite3.OperationalError:

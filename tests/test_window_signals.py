@@ -7,6 +7,7 @@ while the start dialog was open, until someone clicked (issue 15, item 2).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -39,7 +40,7 @@ def _start_windowed_demo(out: Path, *extra: str) -> subprocess.Popen[str]:
 def _count(out: Path, topic: str) -> int:
     """Return how many `topic` messages the file holds now (0 before it exists)."""
     try:
-        with sqlite3.connect(f"file:{out}?mode=ro", uri=True) as db:
+        with contextlib.closing(sqlite3.connect(f"file:{out}?mode=ro", uri=True)) as db:
             row = db.execute("SELECT COUNT(*) FROM messages WHERE topic = ?", (topic,))
             return int(row.fetchone()[0])
     except sqlite3.OperationalError:

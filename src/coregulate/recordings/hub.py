@@ -122,6 +122,8 @@ class Hub:
         self._in.setsockopt(zmq.LINGER, 0)
         self._in.setsockopt(zmq.RCVHWM, 100_000)
         self._in.setsockopt(zmq.MAXMSGSIZE, MAX_WIRE_FRAME_BYTES)
+        # Who is connected: an orphaned hub waits for every producer to go (hub_process).
+        self.peers = self._in.get_monitor_socket(zmq.EVENT_ACCEPTED | zmq.EVENT_DISCONNECTED)
         self._in.bind(config.input_endpoint)
         self._out = self._ctx.socket(zmq.PUB)
         self._out.setsockopt(zmq.LINGER, 0)
@@ -364,6 +366,7 @@ class Hub:
                 self.store.close()
             except sqlite3.OperationalError as exc:
                 log.critical("closing the session file failed (%s); it stays readable", exc)
+            self.peers.close(linger=0)
             self._in.close(linger=0)
             self._out.close(linger=0)
             if self._viewers is not None:

@@ -8,6 +8,9 @@ import threading
 import time
 from typing import Any
 
+import zmq
+from zmq.utils.monitor import recv_monitor_message
+
 from coregulate.bus.shutdown import StopSignals
 from coregulate.recordings.hub import EXIT_WRITE_FAILED, Hub, HubConfig
 from coregulate.security.access import BindRefused
@@ -15,26 +18,34 @@ from coregulate.security.access import BindRefused
 log = logging.getLogger(__name__)
 
 
-# An orphaned hub (its session's main process died) records until its input has
-# been quiet this long (the producers flushed), at most LINGER_MAX_S.
-LINGER_QUIET_S = 1.0
-LINGER_MAX_S = 15.0
+# An orphaned hub (its session's main process died) records until every producer
+# has disconnected (each flushed and exited) and the input has then been quiet for
+# LINGER_QUIET_S, at most LINGER_MAX_S (a window's marker producer may stay).
+LINGER_QUIET_S = 0.5
+LINGER_MAX_S = 20.0
 
 
 def linger_until_quiet(hub: Hub) -> None:
-    """Keep `hub` recording until its input is quiet: its producers flushed after all stopped.
+    """Keep `hub` recording until its producers are gone: they flush after all stopped at once.
 
-    Also the stages' last replays are answered: they take what they missed before
+    The stages' last replays are answered too: they take what they missed before
     they flush their own last outputs.
     """
     log.warning("the session's main process is gone; recording until its producers flush")
     end_s = time.monotonic() + LINGER_MAX_S
     quiet_since = time.monotonic()
-    while time.monotonic() < end_s and time.monotonic() - quiet_since < LINGER_QUIET_S:
+    connected = 0
+    while time.monotonic() < end_s:
         seen = hub.received + hub.duplicates
         hub.step(max_wait_s=0.05)
         if hub.received + hub.duplicates != seen:
             quiet_since = time.monotonic()
+        while hub.peers.poll(0, zmq.POLLIN):
+            event = recv_monitor_message(hub.peers)["event"]
+            connected += 1 if event == zmq.EVENT_ACCEPTED else -1
+        if connected <= 0 and time.monotonic() - quiet_since >= LINGER_QUIET_S:
+            return
+    log.warning("%d producers still connected after %g s; closing", connected, LINGER_MAX_S)
 
 
 def main(config: HubConfig, ready: Any = None, log_level: int = logging.INFO) -> None:

@@ -28,6 +28,9 @@ from coregulate.stages.stage_input import StageInput, hello_topic
 
 log = logging.getLogger(__name__)
 
+# How long an orphaned stage's input must be quiet before it ends (see `_run_live`).
+ORPHAN_QUIET_S = 1.0
+
 
 def _update_safely(stage: Stage, msg: Message, failures: Counter[str]) -> list[Output]:
     """Return the stage's outputs for `msg`; a stage bug on one message is logged, not fatal.
@@ -57,13 +60,16 @@ def run_stage(
     stop: Any,
     ready: Any,
     incarnation: int = 0,
+    orphaned: Callable[[], bool] | None = None,
 ) -> bool:
     """Run `stage` on the bus until `stop()` is true, then catch up, drain and flush.
 
     The stage takes its input through `StageInput`: first everything the hub already
     recorded (a restarted stage recomputes its earlier outputs, which the hub already
     has and ignores), then the live stream, with a catch-up whenever something was
-    missed. `incarnation` counts restarts (0 for the first process).
+    missed. `incarnation` counts restarts (0 for the first process). `orphaned()`
+    true: the session's main process died and every process stops at once, so the
+    stage waits longer for its upstream's last messages.
 
     Return True if the hub confirmed everything the stage sent (False is logged).
     """
@@ -88,7 +94,7 @@ def run_stage(
         if ready is not None:
             ready.set()  # subscribed: what the stage must catch up on is in the file
         take(feed.catch_up())
-        _run_live(feed, producer, stop, take)
+        _run_live(feed, producer, stop, take, orphaned or (lambda: False))
         take(feed.catch_up())  # what it missed at the very end, if anything
         for out in stage.terminate():
             producer.send(out.topic, out.payload, out.t_ns)
@@ -106,9 +112,17 @@ def run_stage(
 
 
 def _run_live(
-    feed: StageInput, producer: BusProducer, stop: Any, take: Callable[[Iterable[Message]], None]
+    feed: StageInput,
+    producer: BusProducer,
+    stop: Any,
+    take: Callable[[Iterable[Message]], None],
+    orphaned: Callable[[], bool],
 ) -> None:
-    """Process the live stream until `stop()` and 0.3 s without input (the hub's last sends)."""
+    """Process the live stream until `stop()` and a quiet input (the hub's last sends).
+
+    Quiet is 0.3 s when the session stops in order (upstream already flushed),
+    `ORPHAN_QUIET_S` when everyone stops at once (upstream may still be flushing).
+    """
     quiet_since: float | None = None
     while True:
         messages = list(feed.next(timeout_ms=20))
@@ -118,7 +132,7 @@ def _run_live(
             take(messages)
         elif stop():
             quiet_since = quiet_since or time.monotonic()
-            if time.monotonic() - quiet_since > 0.3:
+            if time.monotonic() - quiet_since > (ORPHAN_QUIET_S if orphaned() else 0.3):
                 return
 
 
@@ -158,5 +172,6 @@ def run_stage_process(
     # out of the collector's generations keeps per-message collections short.
     gc.collect()
     gc.freeze()
-    if not run_stage(built, input_endpoint, output_endpoint, lambda: stopping, ready, incarnation):
+    args = (input_endpoint, output_endpoint, lambda: stopping, ready, incarnation)
+    if not run_stage(built, *args, orphaned=stop_signals.orphaned):
         sys.exit(EXIT_UNCONFIRMED)
