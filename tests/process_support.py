@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -61,3 +64,19 @@ def derived_equal_to_a_clean_run(path: Path) -> bool:
     for problem in problems:
         print(problem)  # noqa: T201 - shown by pytest when the assertion fails
     return not problems
+
+
+def count_topic(out: Path, topic: str) -> int:
+    """Return how many `topic` messages a (running) session's file holds now, 0 before it exists."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{out}?mode=ro", uri=True)) as db:
+            row = db.execute("SELECT COUNT(*) FROM messages WHERE topic = ?", (topic,))
+            return int(row.fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+
+
+def session_pids(log_text: str) -> dict[str, int]:
+    """Return the newest pid of each process a session started, from its -v log."""
+    found = re.findall(r"started the (\w+) process \(pid (\d+)\)", log_text)
+    return {name: int(pid) for name, pid in found}

@@ -30,7 +30,7 @@ import pytest
 from coregulate.acquisition.simulator import demo_config, simulate_dyad
 from coregulate.recordings.summary import integrity_ok, stream_counts
 from coregulate.sessionfile.access import read_messages
-from process_support import CLI, derived_equal_to_a_clean_run
+from process_support import CLI, count_topic, derived_equal_to_a_clean_run, session_pids
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="finds a killed session's processes in /proc"
@@ -40,15 +40,6 @@ KINDS = ("acquisition", "hub", "signal", "sync", "parent")
 ROUNDS = int(os.environ.get("COREGULATE_KILL_LOOP", "1"))
 SEED = 20261130
 DURATION_S, SPEED = 240.0, 40.0  # 6 s of wall time per session
-
-
-def _count(out: Path, topic: str) -> int:
-    try:
-        with contextlib.closing(sqlite3.connect(f"file:{out}?mode=ro", uri=True)) as db:
-            row = db.execute("SELECT COUNT(*) FROM messages WHERE topic = ?", (topic,))
-            return int(row.fetchone()[0])
-    except sqlite3.OperationalError:
-        return 0
 
 
 def _group(pgid: int) -> list[int]:
@@ -62,11 +53,6 @@ def _group(pgid: int) -> list[int]:
         if fields[0] != "Z" and int(fields[2]) == pgid:
             pids.append(int(stat.parent.name))
     return pids
-
-
-def _pids(log_path: Path) -> dict[str, int]:
-    found = re.findall(r"started the (\w+) process \(pid (\d+)\)", log_path.read_text())
-    return {name: int(pid) for name, pid in found}  # the last one of each name
 
 
 def _sent(seed: int, role: str) -> list[bytes]:
@@ -87,11 +73,11 @@ def _kill_once(folder: Path, kind: str, rng: random.Random) -> None:
         )
         try:
             deadline = time.monotonic() + 60
-            while _count(out, "hrm.client") < 10 and time.monotonic() < deadline:
+            while count_topic(out, "hrm.client") < 10 and time.monotonic() < deadline:
                 time.sleep(0.1)
             wall_s = DURATION_S / SPEED
             time.sleep(rng.uniform(0.05, 0.6) * wall_s)  # the seeded random moment
-            pid = proc.pid if kind == "parent" else _pids(log_path)[kind]
+            pid = proc.pid if kind == "parent" else session_pids(log_path.read_text())[kind]
             os.kill(pid, signal.SIGKILL)
             if kind == "parent":
                 _children_end_and_close_the_file(proc, out)

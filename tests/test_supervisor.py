@@ -6,12 +6,10 @@ summary, though most of the session was never recorded.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import threading
 import time
@@ -24,25 +22,16 @@ from coregulate.commands import _exit_codes
 from coregulate.recordings.summary import integrity_ok, stream_counts
 from coregulate.session import DemoOptions, Session
 from coregulate.sessionfile.access import read_messages
-from process_support import CLI, derived_equal_to_a_clean_run
-
-
-def _count(out: Path, topic: str) -> int:
-    try:
-        with contextlib.closing(sqlite3.connect(f"file:{out}?mode=ro", uri=True)) as db:
-            row = db.execute("SELECT COUNT(*) FROM messages WHERE topic = ?", (topic,))
-            return int(row.fetchone()[0])
-    except sqlite3.OperationalError:
-        return 0
+from process_support import CLI, count_topic, derived_equal_to_a_clean_run, session_pids
 
 
 def _pid_of(log_path: Path, name: str, timeout_s: float = 60.0) -> int:
     """Return the pid of the session's `name` process, from its -v log."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        found = re.findall(rf"started the {name} process \(pid (\d+)\)", log_path.read_text())
-        if found:
-            return int(found[-1])
+        found = session_pids(log_path.read_text())
+        if name in found:
+            return found[name]
         time.sleep(0.2)
     raise AssertionError(f"no {name} process in the log")
 
@@ -56,7 +45,7 @@ def test_a_killed_straps_process_is_restarted_and_the_gap_is_told(tmp_path: Path
         )
         pid = _pid_of(log_path, "acquisition")
         deadline = time.monotonic() + 60
-        while _count(out, "hrm.client") < 40 and time.monotonic() < deadline:
+        while count_topic(out, "hrm.client") < 40 and time.monotonic() < deadline:
             time.sleep(0.2)
         os.kill(pid, signal.SIGKILL)
         stdout, _ = proc.communicate(timeout=120)
@@ -105,7 +94,7 @@ def test_a_straps_process_that_cannot_be_restarted_ends_the_session_loudly(
 
     def kill_the_straps() -> None:
         deadline = time.monotonic() + 60
-        while (not started or _count(out, "hrm.client") < 20) and time.monotonic() < deadline:
+        while (not started or count_topic(out, "hrm.client") < 20) and time.monotonic() < deadline:
             time.sleep(0.1)
         os.kill(started[0]._procs["acquisition"].pid, signal.SIGKILL)
 

@@ -7,10 +7,8 @@ while the start dialog was open, until someone clicked (issue 15, item 2).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -20,6 +18,7 @@ import pytest
 
 from coregulate.recordings.summary import integrity_ok, stream_counts
 from coregulate.sessionfile.access import read_messages
+from process_support import count_topic
 
 CLI = [sys.executable, "-m", "coregulate.cli"]
 
@@ -35,16 +34,6 @@ def _start_windowed_demo(out: Path, *extra: str) -> subprocess.Popen[str]:
         text=True,
         start_new_session=True,  # its own process group, as a terminal gives it
     )
-
-
-def _count(out: Path, topic: str) -> int:
-    """Return how many `topic` messages the file holds now (0 before it exists)."""
-    try:
-        with contextlib.closing(sqlite3.connect(f"file:{out}?mode=ro", uri=True)) as db:
-            row = db.execute("SELECT COUNT(*) FROM messages WHERE topic = ?", (topic,))
-            return int(row.fetchone()[0])
-    except sqlite3.OperationalError:
-        return 0
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
@@ -71,9 +60,9 @@ def test_a_windowed_session_exits_within_10_s_of_a_group_sigterm(tmp_path: Path)
     out = tmp_path / "window.sqlite"
     proc = _start_windowed_demo(out, "--no-dialog")
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and _count(out, "hrm.client") < 60:
+    while time.monotonic() < deadline and count_topic(out, "hrm.client") < 60:
         time.sleep(0.5)
-    assert _count(out, "hrm.client") >= 60, "the session did not start recording"
+    assert count_topic(out, "hrm.client") >= 60, "the session did not start recording"
     sent = time.monotonic()
     os.killpg(proc.pid, signal.SIGTERM)
     try:

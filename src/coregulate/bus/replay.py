@@ -129,16 +129,21 @@ class ReplayClient:
         self._sock.connect(endpoint)
         self.attempt_s = attempt_s
         self.timeout_s = timeout_s
+        # The newest row the last finished replay covered: everything up to it the
+        # caller now holds or does not want, so the next replay may start there.
+        self.covered_id = 0
 
     def messages(
-        self, topics: Iterable[str], have: Mapping[StreamKey, SeqSet]
+        self, topics: Iterable[str], have: Mapping[StreamKey, SeqSet], after_id: int = 0
     ) -> Iterator[Message]:
         """Yield every committed message of `topics` not in `have`, in the hub's recorded order.
 
-        Raises ReplayUnavailable if the hub stays silent for `timeout_s`.
+        Rows up to `after_id` are skipped (pass `covered_id` when `have` holds all
+        that an earlier replay yielded). Raises ReplayUnavailable if the hub stays
+        silent for `timeout_s`.
         """
         held = {key: SeqSet(seqs.mark, set(seqs.above)) for key, seqs in have.items()}
-        request = ReplayRequest(tuple(topics), held)
+        request = ReplayRequest(tuple(topics), held, after_id)
         while True:
             head, frames = self._ask(request)
             for i in range(0, len(frames), 3):
@@ -147,6 +152,7 @@ class ReplayClient:
                 except EnvelopeError as exc:  # the hub stored it, so this is a bug
                     log.error("skipped an unreadable replayed message: %s", exc)
             if head["done"]:
+                self.covered_id = max(self.covered_id, int(head["upto_id"]))
                 return
             request = ReplayRequest(request.topics, request.have, head["after_id"], head["upto_id"])
 

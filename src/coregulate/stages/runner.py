@@ -11,8 +11,10 @@ the file (`coregulate.stages.stage_input`).
 from __future__ import annotations
 
 import gc
+import importlib
 import logging
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -136,6 +138,14 @@ def _run_live(
                 return
 
 
+def _preload(modules: tuple[str, ...]) -> None:
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:  # the stage says so itself when it needs it
+            log.debug("could not preload %s: %s", name, exc)
+
+
 def run_stage_process(
     stage: str,
     input_endpoint: str,
@@ -150,9 +160,9 @@ def run_stage_process(
 
     The arguments pickle (the process is spawned): the stage's name in
     `coregulate.stages.registry.STAGES`, its bus `source` name (default the stage's
-    name; a restarted stage keeps it, `incarnation` counts restarts) and its `options`. The parent
-    orders the shutdown (`coregulate.bus.shutdown`). Exits with `EXIT_UNCONFIRMED`
-    if the hub did not confirm everything the stage sent.
+    name; a restarted stage keeps it, `incarnation` counts restarts) and its
+    `options`. The parent orders the shutdown (`coregulate.bus.shutdown`). Exits
+    with `EXIT_UNCONFIRMED` if the hub did not confirm everything the stage sent.
     """
     from coregulate.stages.registry import stage_spec
 
@@ -160,7 +170,10 @@ def run_stage_process(
     source = source or stage
     # Logging first, so what building the stage reports (a bad profile) reads the same.
     logging.basicConfig(level=log_level, format=f"%(asctime)s {source} %(levelname)s %(message)s")
-    built = stage_spec(stage).make(source, **(options or {}))
+    spec = stage_spec(stage)
+    built = spec.make(source, **(options or {}))
+    if spec.preload:  # a stop then waits for no import (a windowed session ends within 10 s)
+        threading.Thread(target=_preload, args=(spec.preload,), daemon=True).start()
     stopping = False
 
     def _stop() -> None:

@@ -116,7 +116,7 @@ class StageInput:
         self._reconnected()  # this catch-up covers any reconnection so far
         if not self.subscribe():
             log.error("could not confirm the subscription to the hub; replaying anyway")
-        for msg in self._replay.messages(self.topics, self._taken):
+        for msg in self._replay.messages(self.topics, self._taken, self._replay.covered_id):
             if self._take(msg):
                 self.replayed += 1
                 yield msg
