@@ -115,3 +115,36 @@ def test_a_straps_process_that_cannot_be_restarted_ends_the_session_loudly(
     assert "recorded" in stdout and str(out) in stdout  # the summary of what there is
     assert integrity_ok(out)
     assert all(c.missing == 0 for c in stream_counts(out))
+
+
+def test_coregulate_sync_compares_a_stream_in_seq_order(tmp_path: Path) -> None:
+    """After a hub restart a stage's resent messages lie in the file after newer ones.
+
+    The comparison of `coregulate sync` follows the stage's order (seq), not the
+    file's: it reported such a file as DIFFERENT although nothing differed.
+    """
+    from coregulate.bus.envelope import make_message
+    from coregulate.recordings.simulated_file import write_simulated_session
+    from coregulate.recordings.store import SessionStore
+    from coregulate.stages.sync_stage import SyncStage
+
+    out = write_simulated_session(tmp_path / "s.sqlite", seed=2, duration_s=180)
+    stage = SyncStage()
+    outputs = [o for m in read_messages(out, ("beat.",)) for o in stage.update(m)]
+    outputs += stage.terminate()
+    messages = [
+        make_message("sync", "sync", seq, o.t_ns, o.payload) for seq, o in enumerate(outputs, 1)
+    ]
+    assert len(messages) > 40
+    # Messages 21-25 were resent to a restarted hub: recorded after 26-35.
+    resent = messages[20:25]
+    order = messages[:20] + messages[25:35] + resent + messages[35:]
+    store = SessionStore(out)
+    for msg in order:
+        store.add(msg, msg.header_bytes(), 0)
+    store.commit()
+    store.close()
+    run = subprocess.run([*CLI, "sync", str(out)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert f"{len(messages)} of {len(messages)} recomputed" in run.stdout
+    assert "(identical)" in run.stdout

@@ -50,12 +50,15 @@ def _recorded_params(path: Path) -> tuple[dict[str, Any], dict[str, Any], list[d
 
     hr: dict[str, Any] = {}
     slow: dict[str, Any] = {}
-    live: list[dict[str, Any]] = []
+    by_seq: list[tuple[int, dict[str, Any]]] = []
     for msg in read_messages(path, ("sync",)):
         if msg.topic != "sync" or msg.source != "sync":
             continue  # files before issue 15: a restarted stage ("sync-1") covered only a part
-        payload = msg.json()
-        live.append(payload)
+        by_seq.append((msg.seq, msg.json()))
+    # In the stage's order: after a hub restart its resent messages lie in the file
+    # after newer ones.
+    live = [payload for _, payload in sorted(by_seq, key=lambda item: item[0])]
+    for payload in live:
         target = hr if payload.get("series") == "hr_bpm" else slow
         target.setdefault("params", payload.get("params"))
     return hr.get("params") or {}, slow.get("params") or {}, live
