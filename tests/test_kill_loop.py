@@ -80,7 +80,7 @@ def _kill_once(folder: Path, kind: str, rng: random.Random) -> None:
             pid = proc.pid if kind == "parent" else session_pids(log_path.read_text())[kind]
             os.kill(pid, signal.SIGKILL)
             if kind == "parent":
-                _children_end_and_close_the_file(proc, out)
+                _children_end_and_close_the_file(proc, out, log_path)
             else:
                 _session_goes_on_and_tells_the_truth(proc, kind, stdout_path, log_path, seed, out)
         finally:
@@ -93,13 +93,18 @@ def _kill_once(folder: Path, kind: str, rng: random.Random) -> None:
     assert derived_equal_to_a_clean_run(out), f"after killing {kind} (seed {seed})"
 
 
-def _children_end_and_close_the_file(proc: subprocess.Popen[bytes], out: Path) -> None:
+def _children_end_and_close_the_file(proc: subprocess.Popen[bytes], out: Path, log: Path) -> None:
     """The main process is gone: its children stop by themselves and the hub closes the file."""
     proc.wait(10)
     deadline = time.monotonic() + 30
     while _group(proc.pid) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not _group(proc.pid), "children outlived their main process by 30 s"
+    left = {
+        name: pid for name, pid in session_pids(log.read_text()).items() if pid in _group(proc.pid)
+    }
+    assert not _group(proc.pid), (
+        f"children outlived their main process by 30 s: {left}\n" + (log.read_text()[-3000:])
+    )
     wal = Path(f"{out}-wal")  # the hub's close folds it in (and removes it if it was last)
     assert not wal.exists() or wal.stat().st_size == 0, "the hub never closed the file"
     with contextlib.closing(sqlite3.connect(f"file:{out}?mode=ro", uri=True)) as db:

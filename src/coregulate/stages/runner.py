@@ -30,8 +30,10 @@ from coregulate.stages.stage_input import StageInput, hello_topic
 
 log = logging.getLogger(__name__)
 
-# How long an orphaned stage's input must be quiet before it ends (see `_run_live`).
+# How long an orphaned stage's input must be quiet before it ends (see `_run_live`),
+# and how long it waits for the hub's answers after that.
 ORPHAN_QUIET_S = 1.0
+ORPHAN_HUB_WAIT_S = 3.0
 
 
 def _update_safely(stage: Stage, msg: Message, failures: Counter[str]) -> list[Output]:
@@ -97,7 +99,7 @@ def run_stage(
             ready.set()  # subscribed: what the stage must catch up on is in the file
         take(feed.catch_up())
         _run_live(feed, producer, stop, take, orphaned or (lambda: False))
-        take(feed.catch_up())  # what it missed at the very end, if anything
+        _final_catch_up(feed, replay, take, orphaned)
         for out in stage.terminate():
             producer.send(out.topic, out.payload, out.t_ns)
         if feed.replayed:
@@ -111,6 +113,23 @@ def run_stage(
         producer.close()
         subscriber.close()
     return confirmed
+
+
+def _final_catch_up(
+    feed: StageInput,
+    replay: ReplayClient,
+    take: Callable[[Iterable[Message]], None],
+    orphaned: Callable[[], bool] | None,
+) -> None:
+    """Take what the stage missed at the very end, if anything.
+
+    An orphan does not wait long for the hub: nobody restarts a hub that is gone.
+    """
+    if orphaned is not None and orphaned():
+        replay.timeout_s = ORPHAN_HUB_WAIT_S
+        take(feed.catch_up(ORPHAN_HUB_WAIT_S))
+    else:
+        take(feed.catch_up())
 
 
 def _run_live(

@@ -106,15 +106,16 @@ class StageInput:
                     self._early.append(msg)
         return False
 
-    def catch_up(self) -> Iterator[Message]:
+    def catch_up(self, timeout_s: float = 30.0) -> Iterator[Message]:
         """Yield every recorded message not yet taken, in recorded order (hub replay).
 
         Raises ReplayUnavailable if the hub does not answer; a subscription that
-        cannot be confirmed is logged and the replay is taken anyway.
+        cannot be confirmed within `timeout_s` is logged and the replay is asked
+        for anyway (the hub may be restarting).
         """
         self.catch_ups += 1
         self._reconnected()  # this catch-up covers any reconnection so far
-        if not self.subscribe():
+        if not self.subscribe(timeout_s):
             log.error("could not confirm the subscription to the hub; replaying anyway")
         for msg in self._replay.messages(self.topics, self._taken, self._replay.covered_id):
             if self._take(msg):
