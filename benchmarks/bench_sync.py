@@ -40,7 +40,7 @@ from coregulate.signal.synchrony import (
     HR_PARAMS,
     SLOW_PARAMS,
     LiveSynchrony,
-    screen_beats,
+    beat_events,
     synchrony_offline,
 )
 from coregulate.stages.sync_stage import SyncStage
@@ -127,7 +127,7 @@ def _offline(msgs: list[Any], beats: dict[str, Any], duration_s: float) -> dict[
     slow_events = {r: (np.array(t, np.int64), np.array(v)) for r, (t, v) in slow.items()}
     end_ns = round(duration_s * NS)
     t0 = time.perf_counter()
-    events = {role: screen_beats(*beats[role]) for role in ("client", "therapist")}
+    events = {role: beat_events(*beats[role]) for role in ("client", "therapist")}
     hr = synchrony_offline(events, HR_PARAMS, end_ns, "hr_bpm", phase=True)
     ln = synchrony_offline(slow_events, SLOW_PARAMS, end_ns, "ln_rmssd", phase=True)
     elapsed = time.perf_counter() - t0

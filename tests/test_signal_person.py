@@ -54,9 +54,13 @@ def test_a_stable_person_stays_settled(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_arousal_episodes_activate_and_release(seed: int) -> None:
-    # Stated delays (docs/metrics.md): "activated" or higher within 45 s of an
-    # episode's start (20 s ramp, 10 s HR window, 15 s dwell); back to "settled"
-    # within 90 s of its end (60 s lnRMSSD window, 15 s dwell).
+    # Stated delays (docs/metrics.md): "activated" or higher within 65 s of an
+    # episode's start (20 s ramp, half of the 60 s lnRMSSD window, 15 s dwell); back
+    # to "settled" within 90 s of its end (60 s lnRMSSD window, 15 s dwell).
+    # Measured on seeds 0-5: 22-48 s (+15 bpm, RSA x 0.5) and 35-57 s (+10 bpm, x 0.6).
+    # Was <= 45 s (ramp + 10 s HR window + dwell) with floors 3 bpm / 0.15 (17-33 s):
+    # with the real-data floors (5 bpm / 0.2, issue 13) a +10 bpm rise alone is
+    # A = 1.0, below 1.5, and the state turns once lnRMSSD has fallen too.
     episodes = (
         ArousalEpisode(400.0, 120.0),
         ArousalEpisode(900.0, 90.0, hr_increase_bpm=10.0, rmssd_factor=0.6),
@@ -66,7 +70,7 @@ def test_arousal_episodes_activate_and_release(seed: int) -> None:
         start, end = ep.start_s * S, (ep.start_s + ep.duration_s) * S
         during = [m for m in metrics if start <= m.t_ns < end]
         first_active = next(m.t_ns for m in during if m.state in (ACTIVATED, HIGHLY_ACTIVATED))
-        assert first_active - start <= 45 * S
+        assert first_active - start <= 65 * S
         after = [m for m in metrics if m.t_ns >= end]
         back = next(m.t_ns for m in after if m.state == SETTLED)
         assert back - end <= 90 * S
@@ -104,7 +108,7 @@ def test_window_values_equal_the_kernels_on_the_same_beats() -> None:
     assert m.ln_rmssd == pytest.approx(math.log(m.rmssd_ms), rel=1e-12)
     hr_sel = (t > now - 10 * S) & (t <= now)
     assert m.hr_bpm == pytest.approx(60000 / rr[hr_sel].mean(), rel=1e-12)
-    sp = (t > now - 120 * S) & (t <= now)
+    sp = (t > now - cfg.spectral_window_s * S) & (t <= now)
     lf, hf = band_powers_ms2((t[sp] - t[sp][0]) / 1e9, rr[sp])
     assert (m.lf_power_ms2, m.hf_power_ms2) == (lf, hf)
     assert m.ln_hf == pytest.approx(math.log(hf))
@@ -115,10 +119,10 @@ def test_no_window_spans_a_gap() -> None:
     metrics = _session(profile, 600.0, 9)
     after = [m for m in metrics if 321 * S < m.t_ns < 400 * S]
     assert after, "beats resume after the disconnection"
-    # The spectrum needs 108 s of contiguous beats: unavailable, with the reason.
+    # The spectrum needs 216 s of contiguous beats (0.9 x 240 s): unavailable, with the reason.
     assert all(m.hf_power_ms2 is None for m in after)
     assert "contiguous" in after[0].unavailable["hf_power_ms2"]
-    assert any(m.hf_power_ms2 is not None for m in metrics if m.t_ns > 440 * S)
+    assert any(m.hf_power_ms2 is not None for m in metrics if m.t_ns > 540 * S)
     # While the 60 s window still holds beats from both sides, no difference joins them.
     spanning = [m for m in after if m.t_ns < 355 * S]
     assert spanning and all(m.n_diffs <= m.n_beats - 2 for m in spanning)
@@ -258,3 +262,27 @@ def test_demo_session_times_advance_and_the_indicator_stays_shown() -> None:
     after = [m for m in metrics if m.t_ns > 200 * S]
     assert sum(m.hr_bpm is None for m in after) == 0
     assert sum(m.state is None for m in after) <= 0.02 * len(after)
+
+
+def test_final_classes_are_the_series_classes_and_windows_trail_by_two_beats() -> None:
+    # One artifact decision per beat (issue 13): the payload's `beats` carry each
+    # beat's final class (45-beat look-ahead, NeuroKit2's centred windows) exactly
+    # once, equal to classify_series on the whole recording; the windows still end
+    # two beats behind the newest beat (provisional classes for the newest beats).
+    from coregulate.signal.artifacts import KIND_NAMES, LOOKAHEAD_BEATS, classify_series
+
+    rates = {"ectopic_rate": 0.02, "missed_rate": 0.01, "extra_rate": 0.01}
+    cfg = DyadConfig(client=PersonProfile(**rates), duration_s=300.0, seed=3)
+    truth = simulate_dyad(cfg).truth["client"]
+    t, rr = truth.t_ns, truth.rr_ms
+    metrics = metrics_at_every_beat(t, rr)
+    assert [m.t_ns for m in metrics[2:]] == [int(x) for x in t[:-2]]
+    final = [k for m in metrics for k in m.beats["kind"]]
+    assert len(final) == rr.size - LOOKAHEAD_BEATS  # the last 45 wait for later beats
+    kind, nn = classify_series(t, rr)
+    assert final == [KIND_NAMES[k] for k in kind[: len(final)]]
+    assert sum(k != "normal" for k in final) >= 10  # the check has artifacts to agree on
+    got_nn = [v for m in metrics for v in m.beats["nn_ms"]]
+    np.testing.assert_array_equal(
+        np.array([np.nan if v is None else v for v in got_nn]), nn[: len(final)]
+    )

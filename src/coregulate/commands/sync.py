@@ -86,8 +86,9 @@ def _describe(final: dict[str, Any]) -> list[str]:
     if summary:
         lines.append(
             f"  windows {summary['n_available']}/{summary['n_windows']} available; "
-            f"mean peak z {summary['mean_peak_z']:+.3f}; median peak lag "
-            f"{summary['median_peak_lag_s']:+.2f} s (positive = therapist leads); "
+            f"mean peak z {summary['mean_peak_z']:+.3f}; lag "
+            f"{summary['profile_lag_s']:+.2f} s (positive = therapist leads; median of "
+            f"window peaks {summary['median_peak_lag_s']:+.2f} s); "
             f"therapist leads {summary['share_therapist_leads']:.0%}, client leads "
             f"{summary['share_client_leads']:.0%}, simultaneous "
             f"{summary['share_simultaneous']:.0%}"

@@ -32,19 +32,19 @@ from coregulate.sessionfile.record import read_session
 from coregulate.signal.dyad import ROLES
 from coregulate.signal.person import is_no_signal
 from coregulate.signal.screening import (
-    classify_beats,
-    corrected_rmssd_ms,
+    classify_beats_and_rmssd,
     normal_mask,
     rmssd_normal_ms,
 )
 from coregulate.signal.synchrony import HR_PARAMS, SLOW_PARAMS, SynchronyReport, synchrony_offline
-from coregulate.signal.synchrony import screen_beats as sync_screen_beats
+from coregulate.signal.synchrony import beat_events as sync_beat_events
 from coregulate.stages.base import Stage
 from coregulate.stages.registry import offline_specs
 from coregulate.stages.sync_stage import SLOW_SERIES
 
 _NO_SYNCHRONY: dict[str, Any] = {
     "peak_lag_s": None,
+    "median_peak_lag_s": None,
     "mean_peak_z": None,
     "surrogate_es": None,
     "n_surrogates": 0,
@@ -97,7 +97,7 @@ def hr_synchrony(people: dict[str, BeatSeries], phase: bool) -> SynchronyReport 
     if any(role not in people for role in ROLES):
         return None
     events = {
-        role: sync_screen_beats(p.t_ns, p.rr_ms, p.gap_before, kind="hr_bpm")
+        role: sync_beat_events(p.t_ns, p.rr_ms, p.gap_before, kind="hr_bpm")
         for role, p in people.items()
         if role in ROLES
     }
@@ -146,14 +146,13 @@ def person_summary(beats: BeatSeries) -> PersonSummary:
     if beats.artifact is not None:
         kinds = np.array(["normal" if a in (None, "normal") else str(a) for a in beats.artifact])
         method = "per-beat classes recorded in the file"
+        rmssd = rmssd_normal_ms(beats.rr_ms, gaps, normal_mask(kinds))
     else:
-        kinds, gaps = classify_beats(beats.t_ns, beats.rr_ms, beats.gap_before)
+        # One classification for both (it was run twice): the same classes and
+        # corrected values as the live chain's final ones (signal/artifacts.py).
+        kinds, gaps, rmssd = classify_beats_and_rmssd(beats.t_ns, beats.rr_ms, beats.gap_before)
         method = "Lipponen & Tarvainen 2019, as the live signal stage (signal/artifacts.py)"
     normal = normal_mask(kinds)
-    if beats.artifact is not None:
-        rmssd = rmssd_normal_ms(beats.rr_ms, gaps, normal)
-    else:
-        rmssd = corrected_rmssd_ms(beats.t_ns, beats.rr_ms, beats.gap_before)
     mean_rr = float(np.mean(beats.rr_ms[normal])) if normal.any() else math.nan
     names, counts = np.unique(kinds[~normal], return_counts=True)
     return PersonSummary(
@@ -170,8 +169,10 @@ def person_summary(beats: BeatSeries) -> PersonSummary:
 def synchrony_summary(reports: dict[str, SynchronyReport]) -> dict[str, Any]:
     """Return the session's heart-rate synchrony summary, and every series' final statistics.
 
-    From the ``hr_bpm`` series' final statistics: `peak_lag_s` is the median lag
-    at the windows' peaks (positive = therapist leads), `mean_peak_z` the mean
+    From the ``hr_bpm`` series' final statistics: `peak_lag_s` is the session's lag,
+    the peak of the window-averaged cross-correlation profile (positive = therapist
+    leads; `median_peak_lag_s` the median of the windows' own peaks, which collapses
+    toward 0 under weak coupling), `mean_peak_z` the mean
     Fisher z of the peaks, `surrogate_es` SUSY's effect size against all
     `n_surrogates` segment-shuffled pseudo pairs. Definitions: docs/synchrony.md.
     The final statistics of every series (e.g. ``ln_rmssd``) are under ``series``.
@@ -183,7 +184,8 @@ def synchrony_summary(reports: dict[str, SynchronyReport]) -> dict[str, Any]:
     summary = hr.final.get("summary") or {}
     susy = hr.final.get("susy") or {}
     out.update(
-        peak_lag_s=summary.get("median_peak_lag_s"),
+        peak_lag_s=summary.get("profile_lag_s"),
+        median_peak_lag_s=summary.get("median_peak_lag_s"),
         mean_peak_z=summary.get("mean_peak_z"),
         surrogate_es=(susy.get("z") or {}).get("es"),
         n_surrogates=int(susy.get("n_pseudo_pairs") or 0),

@@ -3,9 +3,10 @@
 Everything here is an *indicator relative to the person's own baseline*, never a
 diagnosis. Formulas, thresholds and their rationale: docs/metrics.md.
 
-- Baseline: the mean and SD of the person's displayed HR (bpm) and lnRMSSD during a
-  resting period (default the first 3 min of the session), or a stored profile. The
-  SDs have floors (3 bpm, 0.15 ln units): a quiet baseline minute must not turn
+- Baseline: the median and the robust SD (1.4826 × the median absolute deviation)
+  of the person's displayed HR (bpm) and lnRMSSD during a resting period (default
+  the first 3 min of the session), or a stored profile. The SDs have floors (5 bpm,
+  0.2 ln units, from a real 1-hour recording): a quiet baseline stretch must not turn
   ordinary fluctuation into large z values.
 - Arousal index A = (z_HR − z_lnRMSSD) / 2: positive when HR is above and vagal tone
   below the person's baseline; 0 is "as at baseline", 1 is "one baseline SD away".
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -27,8 +29,12 @@ from coregulate.signal.dyad import DEFAULT_BASELINE_S
 NS_PER_S: Final = 1_000_000_000
 PROFILE_FORMAT: Final = "coregulate.baseline"
 PROFILE_VERSION: Final = 1
-HR_SD_FLOOR_BPM: Final = 3.0
-LN_RMSSD_SD_FLOOR: Final = 0.15
+# Floors of the baseline SDs, from pyhrv's real 1-hour NN series (docs/metrics.md,
+# "Baseline on real data"): the median SD of the 10 s HR within 3 minutes (4.9 bpm)
+# and the SD of lnRMSSD's 3-minute medians across the hour (0.18), rounded up.
+HR_SD_FLOOR_BPM: Final = 5.0
+LN_RMSSD_SD_FLOOR: Final = 0.2
+MAD_TO_SD: Final = 1.4826  # the MAD of a normal distribution is 0.6745 SD
 
 SETTLED: Final = "settled"
 ACTIVATED: Final = "activated"
@@ -42,8 +48,10 @@ class BaselineError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class BaselineProfile:
-    """A person's resting reference: means and SDs of HR and lnRMSSD.
+    """A person's resting reference: centres and SDs of HR and lnRMSSD.
 
+    ``*_mean`` is the centre: for a baseline taken since issue 13 the median (the
+    stored format keeps its field names), ``*_sd`` the robust SD (1.4826 × MAD).
     ``source`` is "session" (taken in this session) or "profile" (loaded);
     ``n_samples`` is how many metric updates the values rest on.
     """
@@ -108,7 +116,7 @@ def arousal_index(hr: float, ln_rmssd: float, profile: BaselineProfile) -> float
     Examples
     --------
     >>> p = BaselineProfile(70.0, 2.0, 3.5, 0.3, 100, 180.0)
-    >>> round(arousal_index(76.0, 3.2, p), 9)  # z_HR = 6 / 3 (floor), z_ln = -0.3 / 0.3
+    >>> round(arousal_index(80.0, 3.2, p), 9)  # z_HR = 10 / 5 (floor), z_ln = -0.3 / 0.3
     1.5
     """
     z_hr = (hr - profile.hr_bpm_mean) / max(profile.hr_bpm_sd, HR_SD_FLOOR_BPM)
@@ -159,27 +167,32 @@ class BaselineCollector:
         return len(self._hr)
 
     def result(self) -> BaselineProfile | None:
-        """Return the profile, or None if fewer than `min_samples` updates were usable."""
+        """Return the profile (medians, robust SDs), or None below `min_samples` updates.
+
+        Median and MAD, not mean and SD: a cough, a laugh or a movement in the resting
+        period moved the mean and inflated the SD of a 3-minute baseline.
+        """
         n = len(self._hr)
         if n < self.min_samples:
             return None
         return BaselineProfile(
-            hr_bpm_mean=_mean(self._hr),
-            hr_bpm_sd=_sd(self._hr),
-            ln_rmssd_mean=_mean(self._ln),
-            ln_rmssd_sd=_sd(self._ln),
+            hr_bpm_mean=_median(self._hr),
+            hr_bpm_sd=_robust_sd(self._hr),
+            ln_rmssd_mean=_median(self._ln),
+            ln_rmssd_sd=_robust_sd(self._ln),
             n_samples=n,
             duration_s=self.duration_s,
         )
 
 
-def _mean(values: list[float]) -> float:
-    return math.fsum(values) / len(values)
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
 
 
-def _sd(values: list[float]) -> float:
-    m = _mean(values)
-    return math.sqrt(math.fsum((v - m) ** 2 for v in values) / max(1, len(values) - 1))
+def _robust_sd(values: list[float]) -> float:
+    """Return 1.4826 × the median absolute deviation (the SD for normal data)."""
+    m = statistics.median(values)
+    return MAD_TO_SD * statistics.median(abs(v - m) for v in values)
 
 
 @dataclass(frozen=True, slots=True)

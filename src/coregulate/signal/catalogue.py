@@ -107,6 +107,8 @@ class Field:
 
 _TIME_SOURCE = "NeuroKit2 hrv_time; Task Force (1996)"
 _FREQ_SOURCE = "NeuroKit2 hrv_frequency (normalize=False); Task Force (1996)"
+# Measured by scripts/spectral_stability.py (docs/metrics.md, "Spectral layout").
+_LATENCY: Final = "; a change shows half-way after about 90 s, 90 % after 190 s"
 
 PAYLOAD: tuple[Metric | Field, ...] = (
     Field("t_ns", "session time of the newest classified beat (the windows' end)"),
@@ -146,11 +148,13 @@ PAYLOAD: tuple[Metric | Field, ...] = (
     Field("artifacts", "corrected beats in the `window_s` window, per class"),
     Metric(
         "lf_power_ms2", "LF power", "ms²", "frequency", "spectral_window_s", "spectral",
-        "Welch power 0.04-0.15 Hz of NN interpolated at 4 Hz", _FREQ_SOURCE,
+        "Welch power 0.04-0.15 Hz of NN interpolated at 4 Hz (60 s segments)" + _LATENCY,
+        _FREQ_SOURCE,
     ),
     Metric(
         "hf_power_ms2", "HF power", "ms²", "frequency", "spectral_window_s", "spectral",
-        "Welch power 0.15-0.40 Hz of NN interpolated at 4 Hz", _FREQ_SOURCE,
+        "Welch power 0.15-0.40 Hz of NN interpolated at 4 Hz (60 s segments)" + _LATENCY,
+        _FREQ_SOURCE,
     ),
     Metric(
         "ln_hf", "ln HF", "ln(ms²)", "frequency", "spectral_window_s", "spectral",
@@ -160,7 +164,8 @@ PAYLOAD: tuple[Metric | Field, ...] = (
     ),
     Metric(
         "rsa_ln_ms2", "RSA", "ln(ms²)", "frequency", "spectral_window_s", "spectral",
-        "mean ln variance of 30 s epochs of band-passed (0.12-0.40 Hz) heart period",
+        "mean ln variance of 30 s epochs of band-passed (0.12-0.40 Hz) heart period"
+        " (quintic spline at 2 Hz); a change shows half-way after about 115 s",
         "Porges & Bohrer (1990); Lewis et al. (2012)", fmt="{:.2f}", shown_unit="",
         readout="Porges-Bohrer, {window}, ln(ms²)", plot_with="ln_hf",
     ),

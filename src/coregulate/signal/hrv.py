@@ -122,16 +122,17 @@ def welch_segments(n: int, fs_hz: float, segment_s: float | None) -> tuple[int, 
     of `n` if shorter), as few as cover the span (``n - 1`` samples: the grid runs
     one step past the last beat) with at least ``WELCH_MIN_OVERLAP`` (75 %) overlap,
     the step shared out evenly (``(n - L) // (K - 1)``). For 60 s segments at 4 Hz,
-    every window of 422-481 samples (105-120 s, all live 120 s windows) has 5
-    segments, so a sliding live window never changes the estimator; the < K - 1
-    samples the integer step leaves over are the oldest ones and are not used.
+    every window of 422-481 samples (105-120 s) has 5 segments and every one of
+    902-961 samples (225-240 s, all live 240 s windows) 13, so a sliding live window
+    never changes the estimator; the < K - 1 samples the integer step leaves over
+    are the oldest ones and are not used.
 
     Examples
     --------
     >>> welch_segments(480, 4.0, None), welch_segments(478, 4.0, None)
     ((240, 120, 3), (239, 120, 2))
-    >>> [welch_segments(n, 4.0, 60.0) for n in (422, 433, 480, 481)]
-    [(240, 45, 5), (240, 48, 5), (240, 60, 5), (240, 60, 5)]
+    >>> [welch_segments(n, 4.0, 60.0) for n in (422, 481, 902, 961)]
+    [(240, 45, 5), (240, 60, 5), (240, 55, 13), (240, 60, 13)]
     """
     if segment_s is None:
         min_frequency = (2 * fs_hz) / (n / 2)
@@ -152,8 +153,8 @@ def welch_segments(n: int, fs_hz: float, segment_s: float | None) -> tuple[int, 
 def _welch_layout(n: int, fs_hz: float, segment_s: float | None) -> _Layout:
     """Return (segment indices, Hann window, Σw², FFT length, frequencies) for n samples.
 
-    Window lengths repeat from update to update (a 120 s window at 4 Hz is always
-    about 480 samples), so layouts are cached.
+    Window lengths repeat from update to update (a 240 s window at 4 Hz is always
+    about 960 samples), so layouts are cached.
     """
     key = (n, fs_hz, segment_s)
     layout = _LAYOUT_CACHE.get(key)

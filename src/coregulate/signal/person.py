@@ -7,14 +7,15 @@ the kernels of :mod:`~coregulate.signal.hrv`, :mod:`~coregulate.signal.artifacts
 a replay gives exactly what the live session published.
 
 Windows are in seconds on the session clock and end at the newest *classified*
-beat (two beats behind the newest beat: artifact detection looks two beats ahead).
+beat (two beats behind the newest beat: artifact detection looks two beats ahead);
+the newest 45 of them carry provisional classes until their final class (45-beat
+look-ahead) replaces them (:mod:`~coregulate.signal.person_beats`).
 No successive difference, interpolation or RSA epoch spans a gap. Definitions,
 parameters and tolerances: docs/metrics.md.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,16 +23,11 @@ from typing import Any
 import numpy as np
 
 from coregulate.signal import catalogue, person_steps
-from coregulate.signal.artifacts import (
-    KIND_NAMES,
-    MIN_RR_MS,
-    CausalArtifactClassifier,
-    implausible_reason,
-)
+from coregulate.signal.artifacts import KIND_NAMES, MIN_RR_MS, implausible_reason
 from coregulate.signal.baseline import BaselineProfile, StateThresholds
 from coregulate.signal.dyad import DEFAULT_BASELINE_S
+from coregulate.signal.person_beats import ClassifiedBeats
 from coregulate.signal.person_steps import ArousalState, Update, num
-from coregulate.signal.ring import Ring
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +68,7 @@ class PersonConfig:
 
     window_s: float = 60.0
     hr_window_s: float = 10.0
-    spectral_window_s: float = 120.0
+    spectral_window_s: float = 240.0
     spectral_step_s: float = 5.0
     interpolation_hz: float = 4.0
     min_diffs: int = 10
@@ -159,11 +155,10 @@ class PersonSignal:
         # The fastest accepted rhythm (MIN_RR_MS) fills the longest window with this
         # many beats: a window is never cut short by the ring.
         cap = capacity or int(longest * 1000.0 / MIN_RR_MS) + 64
-        self._ring = Ring(cap, {"t": np.int64, "nn": np.float64, "seg": np.int64, "kind": np.int8})
-        self._classifier = CausalArtifactClassifier()
+        self._beats = ClassifiedBeats(cap)
+        self._ring = self._beats.ring
         self._segment = 0
         self._last_raw_ns: int | None = None
-        self._pending_segments: deque[int] = deque()
         self._gap_pending = False
         self._first_raw_ns: int | None = None
         self._last_seen_ns: int | None = None  # the newest beat received, plausible or not
@@ -212,18 +207,13 @@ class PersonSignal:
                 continue
             gap = (gap_before and i == 0) or self._gap_pending
             self._gap_pending = False
-            if gap and self._last_raw_ns is not None:
-                classified += self._classifier.flush()
-                self._segment += 1
-            self._pending_segments.append(self._segment)
-            classified += self._classifier.update(t, rr, False)
+            gap = gap and self._last_raw_ns is not None
+            self._segment += gap
+            classified += self._beats.add(t, rr, self._segment, gap)
             self._last_raw_ns = t
             if self._first_raw_ns is None:
                 self._first_raw_ns = t
-        # Every accepted beat comes out classified exactly once, in order.
-        for t, nn, kind in classified:
-            seg = self._pending_segments.popleft()
-            self._ring.append(t=t, nn=nn, seg=seg, kind=kind)
+        # The beats whose final class came with this notification (one decision per beat).
         beats = {
             "t_ns": [int(t) for t, _, _ in classified],
             "nn_ms": [num(v) for _, v, _ in classified],

@@ -45,3 +45,14 @@ class Ring:
     def view(self, name: str) -> np.ndarray:
         """Return the kept rows of column `name`, oldest first (a view: do not keep it)."""
         return self._cols[name][self._start : self._end]
+
+    def overwrite(self, back: int, **values: float) -> None:
+        """Replace the given columns of the row `back` places from the newest (1: newest)."""
+        if not 1 <= back <= len(self):
+            raise IndexError(f"row {back} from the newest is not kept ({len(self)} rows)")
+        for name, value in values.items():
+            self._cols[name][self._end - back] = value
+
+    def row(self, name: str, back: int) -> float:
+        """Return column `name` of the row `back` places from the newest (1: newest)."""
+        return self._cols[name][self._end - back]

@@ -5,9 +5,9 @@ psychophysiological research. In J. T. Cacioppo & L. G. Tassinary (Eds.),
 Principles of Psychophysiology (pp. 708-753). Steps as summarised by Lewis, Furman,
 McCool & Porges (2012), Biological Psychology 89(2), 349-364:
 
-1. heart period (ms) time-sampled at 2 Hz (here: a natural cubic spline through the
-   beats; linear interpolation attenuated the band by an amount that depends on
-   heart rate, docs/metrics.md);
+1. heart period (ms) time-sampled at 2 Hz (here: a quintic interpolating spline
+   through the beats; linear interpolation, and less so a cubic spline, attenuate
+   the band by an amount that depends on heart rate, docs/metrics.md);
 2. a 21-point moving cubic polynomial (Savitzky–Golay) fitted and subtracted, which
    removes slow trends; only points with a full 21-point neighbourhood are kept;
 3. band-pass 0.12–0.40 Hz (the band of spontaneous breathing in adults): here a
@@ -27,7 +27,7 @@ from typing import Final
 
 import numpy as np
 
-from coregulate.signal.spline import natural_cubic_spline
+from coregulate.signal.spline import quintic_spline
 
 RSA_FS_HZ: Final = 2.0
 DETREND_POINTS: Final = 21
@@ -77,16 +77,17 @@ _KERNEL = np.convolve(_DETREND, _BANDPASS)
 def rsa_filtered_ms(t_s: np.ndarray, nn_ms: np.ndarray) -> np.ndarray:
     """Return the detrended, band-passed heart period (ms) at 2 Hz (steps 1-3).
 
-    The series is sampled on ``t_s[0] + k / 2`` up to the last beat with a natural
-    cubic spline through (end time, interval) of each beat; the output keeps only
-    samples whose filters saw real data on both sides (the first and last 20 s, so
-    the spline's end conditions never reach the output).
+    The series is sampled on ``t_s[0] + k / 2`` up to the last beat with a quintic
+    interpolating spline through (end time, interval) of each beat (SciPy's
+    ``make_interp_spline(k=5)``); the output keeps only samples whose filters saw
+    real data on both sides (the first and last 20 s, so the spline's end
+    conditions never reach the output).
     """
     t = np.asarray(t_s, dtype=float)
     grid = np.arange(t[0], t[-1], 1.0 / RSA_FS_HZ)
     if grid.size < _KERNEL.size:
         return np.zeros(0)
-    hp = natural_cubic_spline(t, np.asarray(nn_ms, dtype=float), grid)
+    hp = quintic_spline(t, np.asarray(nn_ms, dtype=float), grid)
     return np.convolve(hp, _KERNEL, mode="valid")
 
 

@@ -1,4 +1,4 @@
-"""Quadratic interpolating spline in NumPy: SciPy's ``make_interp_spline(x, y, k=2)``.
+"""Interpolating splines in NumPy: SciPy's ``make_interp_spline(x, y, k=2)`` and ``k=5``.
 
 NeuroKit2 resamples NN intervals with ``interp1d(kind="quadratic")``, which is
 SciPy's quadratic B-spline with "not-a-knot"-style knots: Greville sites (the
@@ -6,7 +6,10 @@ midpoints of the data) with the second and second-to-last dropped, and the end
 points repeated three times (de Boor, *A Practical Guide to Splines*, XIII; SciPy
 ``interpolate/_bsplines.py::_not_a_knot``). Every data point then lies in the span of
 the basis functions i-1, i and i+1, so the collocation system is tridiagonal and is
-solved by the Thomas algorithm.
+solved by the Thomas algorithm. RSA resamples heart period with the quintic
+(``k=5``: knots at the data points ``x[3:-3]``, collocation banded, solved by
+elimination without pivoting), whose loss in the breathing band hardly depends on
+the beat rate (docs/metrics.md, "RSA").
 
 Why not call SciPy: importing ``scipy.interpolate`` costs 0.3-0.5 s, more than the
 rest of ``coregulate analyze`` on a 1-hour dyad, and the live signal stage pays it at
@@ -100,44 +103,99 @@ def quadratic_spline(x: np.ndarray, y: np.ndarray, u: np.ndarray) -> np.ndarray:
     return values[:, 0] * coef[j - 2] + values[:, 1] * coef[j - 1] + values[:, 2] * coef[j]
 
 
-def natural_cubic_spline(x: np.ndarray, y: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Return the natural cubic interpolating spline through (x, y) evaluated at `u`.
+QUINTIC = 5
 
-    Second derivatives M_i solve the tridiagonal system
-    ``h[i-1] M[i-1] + 2 (h[i-1] + h[i]) M[i] + h[i] M[i+1] = 6 (d[i] - d[i-1])`` with
-    ``h[i] = x[i+1] - x[i]``, ``d[i] = (y[i+1] - y[i]) / h[i]`` and ``M[0] = M[-1] = 0``
-    (de Boor, *A Practical Guide to Splines*, IV), solved by the Thomas algorithm;
-    each piece is then the cubic with those end values and second derivatives.
-    Equal to ``scipy.interpolate.CubicSpline(x, y, bc_type="natural")`` on
-    ``[x[0], x[-1]]`` (tests/test_signal_spline.py); `u` outside is clamped to the
-    end pieces' range of definition, i.e. extrapolated from them, as SciPy does.
-    `x` strictly increasing, at least 3 points.
+
+def _basis_k(knots: np.ndarray, u: np.ndarray, k: int, n_coef: int) -> tuple[np.ndarray, list]:
+    """Return (span j, the k + 1 basis values B[j-k..j] at each u): de Boor–Cox, any degree.
+
+    The denominators are knot differences that include the span [t_j, t_j+1), which
+    is never empty for the clipped j, so none is 0.
+    """
+    j = np.clip(np.searchsorted(knots, u, side="right") - 1, k, n_coef - 1)
+    values = [np.ones(u.size)]
+    for d in range(1, k + 1):
+        left = [None] + [u - knots[j + 1 - e] for e in range(1, d + 1)]
+        right = [None] + [knots[j + e] - u for e in range(1, d + 1)]
+        saved: np.ndarray | float = 0.0
+        new = []
+        for r in range(d):
+            temp = values[r] / (right[r + 1] + left[d - r])
+            new.append(saved + right[r + 1] * temp)
+            saved = left[d - r] * temp
+        new.append(saved)
+        values = new
+    return j, values
+
+
+def _solve_band(first: list[int], rows: list[list[float]], rhs: list[float]) -> list[float]:
+    """Return x of the banded system whose row i holds `rows[i]` from column `first[i]`.
+
+    `first` must not decrease. Gaussian elimination without pivoting, which is
+    stable for B-spline collocation matrices (totally positive: de Boor, *A
+    Practical Guide to Splines*, XIII); fill-in stays inside each row's extent once
+    every row reaches at least as far right as the rows above it.
+    """
+    n = len(rows)
+    last = [f + len(r) - 1 for f, r in zip(first, rows, strict=True)]
+    for i in range(1, n):
+        if last[i - 1] > last[i]:
+            rows[i] = rows[i] + [0.0] * (last[i - 1] - last[i])
+            last[i] = last[i - 1]
+    below = 0  # rows k + 1 .. below - 1 have a nonzero (or filled) entry in column k
+    for k in range(n):
+        row_k, f_k, l_k = rows[k], first[k], last[k]
+        pivot = row_k[k - f_k]
+        below = max(below, k + 1)
+        while below < n and first[below] <= k:
+            below += 1
+        for i in range(k + 1, below):
+            row_i, f_i = rows[i], first[i]
+            factor = row_i[k - f_i] / pivot
+            if factor != 0.0:
+                for c in range(k + 1, l_k + 1):
+                    row_i[c - f_i] -= factor * row_k[c - f_k]
+                rhs[i] -= factor * rhs[k]
+    x = [0.0] * n
+    for k in range(n - 1, -1, -1):
+        row_k, f_k = rows[k], first[k]
+        s = rhs[k]
+        for c in range(k + 1, last[k] + 1):
+            s -= row_k[c - f_k] * x[c]
+        x[k] = s / row_k[k - f_k]
+    return x
+
+
+def quintic_spline(x: np.ndarray, y: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Return the quintic interpolating spline through (x, y) evaluated at `u`.
+
+    SciPy's ``make_interp_spline(x, y, k=5)``: knots at the data points ``x[3:-3]``
+    ("not-a-knot"), the ends repeated six times; B-spline coefficients from the
+    banded collocation system (:func:`_solve_band`). Equal to SciPy's to rounding
+    (tests/test_signal_spline.py). `x` strictly increasing, at least 6 points; `u`
+    outside ``[x[0], x[-1]]`` is extrapolated from the end pieces.
 
     Examples
     --------
-    >>> x = np.array([0.0, 1.0, 2.0, 3.0])
-    >>> np.round(natural_cubic_spline(x, 2 * x + 1, np.array([0.5, 2.25])), 12)
-    array([2. , 5.5])
+    >>> x = np.array([0.0, 0.7, 1.5, 2.0, 3.1, 4.0, 5.2])
+    >>> [round(float(v), 9) for v in quintic_spline(x, x**5, np.array([1.0, 4.5]))]
+    [1.0, 1845.28125]
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     n = x.size
-    if n < 3:
-        raise ValueError(f"a cubic spline needs at least 3 points, got {n}")
-    h = np.diff(x)
-    d = np.diff(y) / h
-    m = np.zeros(n)
-    m[1:-1] = _solve_tridiagonal(
-        np.concatenate(([0.0], h[1:-1])),
-        2.0 * (h[:-1] + h[1:]),
-        np.concatenate((h[1:-1], [0.0])),
-        6.0 * np.diff(d),
-    )
+    if n < QUINTIC + 1:
+        raise ValueError(f"a quintic spline needs at least {QUINTIC + 1} points, got {n}")
+    knots = np.concatenate(([x[0]] * (QUINTIC + 1), x[3:-3], [x[-1]] * (QUINTIC + 1)))
+    j, values = _basis_k(knots, x, QUINTIC, n)
+    table = np.stack(values, axis=1)
+    first = (j - QUINTIC).tolist()
+    # At an interior data point (a knot) the last basis function is exactly 0.
+    rows = [r[:-1] if r[-1] == 0.0 else r for r in table.tolist()]
+    coef = np.array(_solve_band(first, rows, y.tolist()))
     u = np.asarray(u, dtype=float)
-    i = np.clip(np.searchsorted(x, u, side="right") - 1, 0, n - 2)
-    hi, a, b = h[i], x[i + 1] - u, u - x[i]
-    return (
-        (m[i] * a**3 + m[i + 1] * b**3) / (6.0 * hi)
-        + (y[i] / hi - m[i] * hi / 6.0) * a
-        + (y[i + 1] / hi - m[i + 1] * hi / 6.0) * b
-    )
+    j, values = _basis_k(knots, u, QUINTIC, n)
+    out = values[0] * coef[j - QUINTIC]
+    for r in range(1, QUINTIC + 1):
+        out += values[r] * coef[j - QUINTIC + r]
+    return out

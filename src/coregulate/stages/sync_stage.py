@@ -1,6 +1,12 @@
 """The dyadic synchrony stage: `beat.<role>` and `metrics.<role>` in, `sync` out.
 
-Heart rate synchrony comes from the beats (4 Hz grid, 30 s windows every 1 s).
+Heart rate synchrony comes from the beats, classified and corrected by the same
+classifier and rule as the signal stage's (`signal.synchrony.grid.CorrectedBeats`:
+one artifact decision per beat, tested equal), each corrected interval's rate at
+its midpoint on a 4 Hz grid, 30 s windows every 1 s. The stage classifies the
+`beat.<role>` messages itself rather than reading `metrics.<role>.beats`, so
+`coregulate sync FILE` and `analyze` work from the beats alone and the heart-rate
+synchrony does not depend on when the signal stage's messages arrive.
 The slow synchrony comes from named per-person series in `metrics.<role>`
 (`ln_rmssd` and the signal stage's `arousal_index`; any name listed in
 `slow_series`): a series is tracked from the first message that carries its key.

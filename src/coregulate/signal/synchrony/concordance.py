@@ -2,8 +2,15 @@
 
 Each person's series gets a least-squares slope (units per second) over short
 windows (default 5 s) moved by a fixed step (1 s). Within each non-overlapping
-segment (default 15 s) the two people's slopes whose windows lie inside it are
-correlated (Pearson r). Over the segments so far,
+segment (default 15 s) the client's slopes are correlated (Pearson r) with the
+therapist's slopes of the same stretch shifted by each lag τ within ±max lag
+(positive τ = therapist leads, as in `wcc`), and the segment's r is the one of
+largest |r| over τ (peak picking as in the windowed cross-correlation, Boker et
+al. 2002). Marci & Orr correlate at lag 0 only, so when one person follows the
+other by a few seconds the slopes are out of step and the sign of the index
+depends on who leads (an exact copy read +0.84 at a +2 s lag and −1.89 at −3 s);
+with the lag search an exact copy gives r = 1 in every segment, whoever leads.
+Over the segments so far,
 
     CI = ln( Σ positive r / |Σ negative r| )
 
@@ -12,7 +19,9 @@ al. (2007) used skin conductance with 5 s slopes and 15 s running windows; the
 SUCO tool of Tschacher's group (embodiment.ch) uses the same definition on
 non-overlapping segments, as here. A segment with missing data or a constant slope
 series gives no r; with no negative (or no positive) r yet, the log is undefined
-and the index is not available.
+and the index is not available. A segment's client stretch starts max lag after its
+therapist stretch, so segment k is complete once the grid reaches
+(k + 1) segment + 2 max lag.
 """
 
 from __future__ import annotations
@@ -79,3 +88,54 @@ def concordance_index(rs: list[float]) -> tuple[dict[str, Any] | None, str | Non
         return stats, f"no {side} slope correlation yet: the log ratio is undefined"
     stats["ci"] = math.log(positive / -negative)
     return stats, None
+
+
+def segment_r_lagged(
+    therapist_span: np.ndarray,
+    client: np.ndarray,
+    slope_n: int,
+    slope_step: int,
+    fs: float,
+    lag: int,
+) -> float:
+    """Return one segment's slope correlation at the lag of largest |r| (NaN if none).
+
+    Parameters
+    ----------
+    therapist_span : array
+        The therapist's grid series from `lag` samples before the client's segment
+        to `lag` samples after it (``len(client) + 2 * lag`` samples).
+    client : array
+        The client's segment.
+    slope_n, slope_step : int
+        Slope window and its step, in samples.
+    fs : float
+        Grid rate (Hz).
+    lag : int
+        Largest lag searched, in samples (positive = therapist leads).
+
+    Examples
+    --------
+    >>> t = np.arange(80) / 4.0
+    >>> x = np.sin(t / 2.0) + 0.3 * np.sin(t * 1.3)
+    >>> round(segment_r_lagged(x, x[5:69], 20, 4, 4.0, 8), 12)  # the client 3 samples later
+    1.0
+    """
+    if client.size < slope_n or therapist_span.size != client.size + 2 * lag:
+        return math.nan
+    weights = slope_weights(slope_n, fs)
+    # Every therapist slope the lags need, once: the slope starting at each sample.
+    slopes = sliding_window_view(therapist_span, slope_n) @ weights
+    b = sliding_window_view(client, slope_n)[::slope_step] @ weights
+    if b.size < 3:
+        return math.nan
+    taus = np.arange(-lag, lag + 1)
+    a = slopes[(lag - taus)[:, None] + slope_step * np.arange(b.size)[None, :]]  # (lags, m)
+    a = a - a.mean(axis=1, keepdims=True)
+    b = b - b.mean()
+    den = np.sqrt((a * a).sum(axis=1) * float((b * b).sum()))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.where(den > 0, (a @ b) / den, np.nan)
+    if not np.isfinite(r).any():
+        return math.nan
+    return float(r[int(np.nanargmax(np.abs(r)))])

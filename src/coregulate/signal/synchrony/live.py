@@ -1,5 +1,10 @@
 """Live dyadic synchrony: beats or values in as they arrive, `sync` updates out.
 
+Beats are classified and corrected as the metrics chain does (`grid.CorrectedBeats`:
+the same classifier and its final classes, 45 beats of look-ahead) and become values at their
+intervals' midpoints (`grid.BeatEvents`), interpolated onto the grid
+(`grid.interpolate_on_grid`).
+
 A grid point is final for a person once they have a value stamped `reorder_s`
 after it, or
 once the session has moved `settle_s` past it (someone disconnected: their grid
@@ -23,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from coregulate.signal.dyad import ROLES
-from coregulate.signal.synchrony.grid import BeatScreen, beat_values, hold_on_grid
+from coregulate.signal.synchrony.grid import BeatEvents, CorrectedBeats, interpolate_on_grid
 from coregulate.signal.synchrony.params import NS_PER_S, SyncParams
 from coregulate.signal.synchrony.track import SynchronyTrack
 
@@ -33,11 +38,18 @@ log = logging.getLogger(__name__)
 class _Person:
     """One person's recent values (time-ordered) and how far their grid is final."""
 
-    def __init__(self) -> None:
+    def __init__(self, series: str) -> None:
         self.t_ns: list[int] = []
         self.value: list[float] = []
-        self.screen = BeatScreen()
+        self.beats = CorrectedBeats()
+        self.events = BeatEvents(series)
         self.late = 0
+
+    def add_classified(self, classified: list[tuple[int, float, int]], final_until_ns: int) -> None:
+        """Add the events of beats the classifier has decided on."""
+        for t, nn, kind in classified:
+            for t_event, value in self.events.events(t, nn, kind):
+                self.add(t_event, value, final_until_ns)
 
     def add(self, t_ns: int, value: float, final_until_ns: int) -> None:
         if t_ns <= final_until_ns:
@@ -49,6 +61,21 @@ class _Person:
         i = bisect.bisect_right(self.t_ns, t_ns)
         self.t_ns.insert(i, t_ns)
         self.value.insert(i, value)
+
+    def final_ns(self, silent_final_ns: int, reorder_ns: int) -> int:
+        """Return the last time this person's grid is final.
+
+        Final `reorder_ns` before their newest value, or at `silent_final_ns` if they
+        are silent; but never past beats whose class is still pending: their values
+        come when the classifier's look-ahead arrives (or a gap or the session end
+        decides them), and must not be late. So while a person is silent the grid
+        waits at their last decided beat (docs/synchrony.md section 1).
+        """
+        final = max(self.t_ns[-1] - reorder_ns if self.t_ns else -1, silent_final_ns)
+        if self.beats.pending:
+            end = self.events.end_ns
+            final = min(final, end - reorder_ns if end is not None else -1)
+        return final
 
     def prune(self, before_ns: int) -> None:
         """Forget values no later grid point can use (keep the last one before)."""
@@ -81,7 +108,7 @@ class LiveSynchrony:
         self.params = params
         self.series = series
         self.track = SynchronyTrack(params, series)
-        self._people = {role: _Person() for role in ROLES}
+        self._people = {role: _Person(series) for role in ROLES}
         self._max_hold_ns = round(params.max_hold_s * NS_PER_S)
         self._settle_ns = round(params.settle_s * NS_PER_S)
         self._reorder_ns = round(params.reorder_s * NS_PER_S)
@@ -94,15 +121,16 @@ class LiveSynchrony:
 
     def _final_until_ns(self) -> int:
         """Return the last grid time (ns) already final: everything up to it is computed."""
+        if self.track.n == 0:
+            # Nothing final yet: a first beat's midpoint may lie before the session
+            # start, and grid time 0 interpolates from it.
+            return -(2**62)
         return (self.track.n - 1) * self.params.period_ns
 
     def add_beats(self, role: str, t_ns: list[int], rr_ms: list[float], gap_before: bool) -> None:
-        """Add one notification's beats of `role` (screened as in `grid.screen_beats`)."""
+        """Add one notification's beats of `role` (corrected as in `grid.beat_events`)."""
         person = self._people[role]
-        final = self._final_until_ns()
-        for i, (t, rr) in enumerate(zip(t_ns, rr_ms, strict=True)):
-            if person.screen.accept(float(rr), gap_before and i == 0):
-                person.add(int(t), beat_values(float(rr), self.series), final)
+        person.add_classified(person.beats.update(t_ns, rr_ms, gap_before), self._final_until_ns())
         if t_ns:
             self.now_ns = max(self.now_ns, int(t_ns[-1]))
 
@@ -119,22 +147,25 @@ class LiveSynchrony:
         return self._extend_to(self.now_ns - self._settle_ns)
 
     def finish(self) -> list[dict[str, Any]]:
-        """Return the remaining updates at the end of the session (all data is in)."""
+        """Return the remaining updates at the end of the session (all data is in).
+
+        The classifier's pending beats are decided with windows cut off by the end,
+        its last two count as normal (as `classify_series` and NeuroKit2 do).
+        """
+        for person in self._people.values():
+            person.add_classified(person.beats.flush(), self._final_until_ns())
         return self._extend_to(self.now_ns)
 
     def _extend_to(self, silent_final_ns: int) -> list[dict[str, Any]]:
         period = self.params.period_ns
-        final_ns = min(
-            max(p.t_ns[-1] - self._reorder_ns if p.t_ns else -1, silent_final_ns)
-            for p in self._people.values()
-        )
+        final_ns = min(p.final_ns(silent_final_ns, self._reorder_ns) for p in self._people.values())
         n_final = final_ns // period + 1 if final_ns >= 0 else 0
         if n_final <= self.track.n:
             return []
         grid_t = np.arange(self.track.n, n_final, dtype=np.int64) * period
         values = {}
         for role, person in self._people.items():
-            values[role] = hold_on_grid(
+            values[role] = interpolate_on_grid(
                 np.array(person.t_ns, dtype=np.int64),
                 np.array(person.value, dtype=np.float64),
                 grid_t,

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from coregulate.signal.synchrony.grid import hold_on_grid
+from coregulate.signal.synchrony.grid import interpolate_on_grid
 from coregulate.signal.synchrony.params import NS_PER_S, SyncParams
 from coregulate.signal.synchrony.phase import phase_synchrony
 from coregulate.signal.synchrony.track import SynchronyTrack
@@ -44,7 +44,7 @@ def grid_series(
     out = {}
     for role, (t, v) in events.items():
         order = np.argsort(t, kind="stable")  # time order, ties in arrival order (as live)
-        out[role] = hold_on_grid(np.asarray(t)[order], np.asarray(v)[order], grid_t, hold_ns)
+        out[role] = interpolate_on_grid(np.asarray(t)[order], np.asarray(v)[order], grid_t, hold_ns)
     return out
 
 
@@ -61,7 +61,7 @@ def synchrony_offline(
     ----------
     events : dict
         ``{"client": (t_ns, value), "therapist": (t_ns, value)}`` in arrival order;
-        for beats, the output of `grid.screen_beats`.
+        for beats, the output of `grid.beat_events`.
     params : SyncParams
         Settings (the live stage publishes the ones it used in every message).
     end_ns : int

@@ -24,8 +24,8 @@ class SyncParams:
         Common grid rate (4 Hz for heart rate, as for HRV interpolation in NeuroKit2).
         1e9 / grid_hz must be a whole number of ns.
     max_hold_s : float
-        A person's last value is held on the grid for at most this long; after that
-        the grid is missing (NaN) until their next value: gaps stay gaps.
+        The grid is interpolated between two of a person's values at most this far
+        apart; across a longer span it is missing (NaN): gaps stay gaps.
     settle_s, reorder_s : float
         Live only: a grid point is final once that person has a value `reorder_s`
         later (beat placement may put a notification's beats slightly before the

@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from coregulate.signal.synchrony.concordance import concordance_index, segment_r
+from coregulate.signal.synchrony.concordance import concordance_index, segment_r_lagged
 from coregulate.signal.synchrony.params import SyncParams
 from coregulate.signal.synchrony.surrogates import SegmentMatrix, susy_statistics
-from coregulate.signal.synchrony.wcc import OK, REASONS, wcc_windows
+from coregulate.signal.synchrony.wcc import OK, REASONS, fisher_z, wcc_windows
 
 
 def _none_if_nan(value: float) -> float | None:
@@ -56,6 +56,7 @@ class SynchronyTrack:
         self._n_windows = 0  # windows stepped so far (available or not)
         self._n_peaks = 0  # windows available
         self._lag_counts = np.zeros(2 * self._lag + 1, dtype=np.int64)  # peaks per lag
+        self._z_profile = np.zeros(2 * self._lag + 1)  # Σ Fisher z per lag, windows available
         self.segments = SegmentMatrix(self._lag)
         self._susy: tuple[dict[str, Any] | None, str | None] = (None, "no segment yet")
         self._conc_r: list[float] = []
@@ -94,6 +95,8 @@ class SynchronyTrack:
         batch = wcc_windows(self._x[: self.n], self._y[: self.n], ends, self._w, self._lag)
         updates = []
         for i, end in enumerate(ends.tolist()):
+            if batch.reason[i] == OK:
+                self._z_profile += fisher_z(batch.r[i])
             self._add_segments(end)
             updates.append(self._update(end, batch, i))
         return updates
@@ -116,15 +119,16 @@ class SynchronyTrack:
                 self.segments, p.n_surrogates, p.alpha, p.min_segments, p.seed
             )
         added = False
-        while (len(self._conc_r) + 1) * self._cseg <= end:
-            a = len(self._conc_r) * self._cseg
+        while (len(self._conc_r) + 1) * self._cseg + 2 * self._lag <= end:
+            a = len(self._conc_r) * self._cseg  # the therapist's span starts here
             self._conc_r.append(
-                segment_r(
-                    self._x[a : a + self._cseg],
-                    self._y[a : a + self._cseg],
+                segment_r_lagged(
+                    self._x[a : a + self._cseg + 2 * self._lag],
+                    self._y[a + self._lag : a + self._lag + self._cseg],
                     self._slope_n,
                     self._slope_step,
                     self.params.grid_hz,
+                    self._lag,
                 )
             )
             added = True
@@ -206,12 +210,20 @@ class SynchronyTrack:
         median = lo if k % 2 else (lo + hi) / 2.0
         lag_s = lags / fs
         tol = self.params.simultaneous_s
+        # The session's lag from the window-averaged cross-correlation profile: under
+        # weak coupling each window's peak scatters and their median collapses toward
+        # 0, while the average over windows keeps its peak at the true lag
+        # (docs/synchrony.md section 2).
+        profile = self._z_profile / k
+        best = int(np.argmax(np.abs(profile)))
         return {
             "n_windows": self._n_windows,
             "n_available": k,
             "mean_peak_z": float(np.mean(z)),
             "mean_abs_peak_z": float(np.mean(np.abs(z))),
             "median_peak_lag_s": float(median),
+            "profile_lag_s": float(lag_s[best]),
+            "profile_mean_z": float(profile[best]),
             "share_therapist_leads": int(counts[lag_s > tol].sum()) / k,
             "share_client_leads": int(counts[lag_s < -tol].sum()) / k,
             "share_simultaneous": int(counts[np.abs(lag_s) <= tol].sum()) / k,
