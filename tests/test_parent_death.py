@@ -25,7 +25,7 @@ CHILD = textwrap.dedent(
     sys.platform = {platform!r}  # the watchdog is what macOS and Windows get
     from coregulate.bus import shutdown
     marker = {marker!r}
-    signal.signal(shutdown.STOP_SIGNAL, lambda *a: open(marker, "w").write("stopped"))
+    signal.signal(shutdown.PARENT_DIED_SIGNAL, lambda *a: open(marker, "w").write("stopped"))
     print(shutdown.die_with_parent(os.getppid()), flush=True)
     end = time.monotonic() + 20
     while time.monotonic() < end and not os.path.exists(marker):

@@ -10,7 +10,7 @@ SIGTERM as it always did.
 
 A child also dies with its main process: a killed main process (kill -9, a crash)
 must never leave the hub and the stages running with the session file open. On
-Linux the kernel sends the child `STOP_SIGNAL` when its parent dies
+Linux the kernel sends the child `PARENT_DIED_SIGNAL` when its parent dies
 (``prctl(PR_SET_PDEATHSIG)``); elsewhere a watchdog thread polls the parent's pid.
 The child then stops as if told to, so the file is committed and closed.
 """
@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 
 # What the main process sends a child to stop it (flush, commit, exit).
 STOP_SIGNAL: Final = signal.SIGUSR1
+# What a session's child receives when its main process dies (then it stops too).
+# Its own signal: when the kernel sends it, the dying parent may still be the
+# child's parent for a moment (another of its threads), so getppid() cannot tell.
+PARENT_DIED_SIGNAL: Final = signal.SIGUSR2
 # A producer process's exit code when the hub did not confirm all it sent.
 EXIT_UNCONFIRMED: Final = 75
 _GROUP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM)
@@ -40,7 +44,7 @@ _PR_SET_PDEATHSIG: Final = 1  # linux/prctl.h
 WATCHDOG_INTERVAL_S: Final = 0.5  # how often the watchdog looks for the parent
 
 
-def die_with_parent(parent_pid: int, signum: int = STOP_SIGNAL) -> str:
+def die_with_parent(parent_pid: int, signum: int = PARENT_DIED_SIGNAL) -> str:
     """Arrange for `signum` to reach this process when `parent_pid` dies; return how.
 
     "prctl" on Linux (the kernel signals at once), else "watchdog" (a daemon thread
@@ -98,15 +102,16 @@ class StopSignals:
     SIGINT is ignored from now on. `STOP_SIGNAL` always means stop. SIGTERM means
     stop unless this process was born ignoring it (a session's child, whose main
     process orders the shutdown) and that parent is still alive. A session's child
-    gets `STOP_SIGNAL` when its parent dies (`die_with_parent`).
+    gets `PARENT_DIED_SIGNAL` when its parent dies (`die_with_parent`): stop.
     """
 
-    signals: Final = (STOP_SIGNAL, signal.SIGTERM)
+    signals: Final = (STOP_SIGNAL, signal.SIGTERM, PARENT_DIED_SIGNAL)
 
     def __init__(self) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         self._managed = signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
         self._parent = spawning_parent_pid()
+        self._parent_died = False
         if self._managed:
             die_with_parent(self._parent)
 
@@ -116,10 +121,13 @@ class StopSignals:
         Nobody orders its shutdown then: the processes stop all at once, so a hub
         lingers until its producers have flushed (`Hub.run`).
         """
-        return self._managed and os.getppid() != self._parent
+        return self._managed and (self._parent_died or os.getppid() != self._parent)
 
     def means_stop(self, signum: int) -> bool:
         """Return True if receiving `signum` now should stop this process."""
+        if signum == PARENT_DIED_SIGNAL:
+            self._parent_died = True
+            return True
         if signum == signal.SIGTERM and self._managed:
             return self.orphaned()  # nobody else will stop us
         return True
