@@ -54,6 +54,27 @@ def hello_topic(source: str, incarnation: int = 0) -> str:
     return base if not incarnation else f"{base}.{incarnation}"
 
 
+def wait_until_subscribed(
+    producer: BusProducer, subscriber: BusSubscriber, timeout_s: float = 30.0
+) -> bool:
+    """Return True once a hello sent through the hub comes back to `subscriber`.
+
+    For a subscriber that needs no catch-up (the LSL bridge); a stage's input does
+    this itself and keeps what arrives meanwhile (`StageInput.subscribe`).
+    """
+    topic = hello_topic(producer.source)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        hello = producer.send(topic, {"status": "ready"}, 0)
+        end = time.monotonic() + HELLO_EVERY_S
+        while time.monotonic() < end:
+            producer.pump()
+            msg = subscriber.recv(timeout_ms=20)
+            if msg is not None and msg.stream == hello.stream and msg.seq == hello.seq:
+                return True
+    return False
+
+
 class StageInput:
     """Yields what a stage must process, each recorded message once, in recorded order.
 
