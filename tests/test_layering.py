@@ -36,9 +36,10 @@ MAY_IMPORT: dict[str, set[str]] = {
         "signal", "bus", "clock", "security", "sessionfile", "palette", "alliance", "review",
         "clients", "session_info",
     },
+    "session_options": {"signal", "bus", "security", "acquisition"},
     "session": {
         "signal", "bus", "clock", "security", "stages", "acquisition", "recordings",
-        "session_info", "clients",
+        "session_info", "clients", "session_options",
     },
     "commands": {"*"},
     "cli": {"commands"},

@@ -9,6 +9,7 @@ opts back into loopback TCP.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sys
 import tempfile
@@ -118,3 +119,35 @@ def test_another_account_cannot_reach_a_private_bus(tmp_path: Path) -> None:
         producer.close()
     finally:
         hub.close()
+
+
+def test_a_restarted_stage_on_the_private_bus_replays_and_keeps_its_streams(
+    tmp_path: Path,
+) -> None:
+    """The sync stage killed mid-session on the owner-only bus: its replay is asked on
+    the private input (nothing on TCP), and under the routing id the session gives it
+    again (bus/routing.py) the hub refuses none of its new outputs as `owner`; its
+    messages equal a clean run's."""
+    from coregulate.session import DemoOptions, Session
+    from coregulate.sessionfile.access import read_meta
+    from process_support import derived_equal_to_a_clean_run
+
+    folder = Path(tempfile.mkdtemp(prefix="coregulate-"))
+    out = tmp_path / "s.sqlite"
+    options = DemoOptions(
+        out=out, duration_s=240.0, speed=30.0, seed=6, endpoints=Endpoints.private_ipc(folder)
+    )
+    with Session(options) as session:
+        session.start()
+        killed_at, killed = time.monotonic() + 3.0, False
+        while session.acquisition_running():
+            if not killed and time.monotonic() > killed_at:
+                os.kill(session._procs["sync"].pid, signal.SIGKILL)
+                killed = True
+            session.supervise()
+            time.sleep(0.05)
+        assert killed and session._restarts["sync"] == 1
+    assert all(e.startswith("ipc://") for e in _endpoints(out))
+    assert {m.source for m in read_messages(out, ("sync",))} == {"sync"}
+    assert read_meta(out)["hub_rejected"].get("owner", 0) == 0
+    assert derived_equal_to_a_clean_run(out)

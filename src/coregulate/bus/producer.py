@@ -26,6 +26,7 @@ from typing import Any
 import zmq
 
 from coregulate.bus.envelope import Message, make_message
+from coregulate.bus.routing import new_routing_id
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +100,8 @@ class BusProducer:
         self._sock = self._ctx.socket(zmq.DEALER)
         # One routing id for this producer's life: the hub lets only the producer that
         # started a stream add to it, and a reconnect must not look like someone else.
-        # (A leading zero byte is reserved by ZeroMQ.)
-        self.routing_id = routing_id or b"P" + uuid.uuid4().bytes
+        # A session's children get theirs from the session (`bus/routing.py`).
+        self.routing_id = routing_id or new_routing_id()
         self._sock.setsockopt(zmq.ROUTING_ID, self.routing_id)
         self._sock.setsockopt(zmq.SNDHWM, sndhwm)
         self._sock.setsockopt(zmq.LINGER, 0)

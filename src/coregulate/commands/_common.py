@@ -274,6 +274,7 @@ def run_session(
     from coregulate.session import (
         Session,
         SessionError,
+        SessionLost,
         StopRequested,
         UnconfirmedAtStop,
         run_headless,
@@ -296,11 +297,17 @@ def run_session(
                     options, stop, Session, ask=ask, marker_kinds=marker_kinds
                 )
                 if not window_session:
-                    log.warning("start dialog cancelled: no session was recorded")
+                    how = "stopped by a signal" if stop.requested else "cancelled"
+                    log.warning("start dialog %s: no session was recorded", how)
                     return CANCELLED
     except UnconfirmedAtStop as exc:
         log.error("%s", exc)
         print_summary(options.out, label, unconfirmed=exc.names)
+        return _exit_codes.FAILED
+    except SessionLost as exc:
+        log.error("%s", exc)
+        if options.out.exists():  # what was recorded until then, and what was lost
+            print_summary(options.out, label)
         return _exit_codes.FAILED
     except SessionError as exc:
         log.error("%s", exc)

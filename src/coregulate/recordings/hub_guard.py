@@ -25,6 +25,7 @@ import ctypes.util
 import logging
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
@@ -39,6 +40,7 @@ MAX_INPUT_BACKLOG_BYTES: Final = 512 * 2**20  # far above a session's needs (~10
 WIRE_FRAME_BYTES: Final = 4 * MAX_PAYLOAD_BYTES
 CHECK_INTERVAL_S: Final = 0.05  # a /proc read costs ~10 us; loopback moves ~1 GB/s
 _STATM = Path("/proc/self/statm")
+Prepare = Callable[[zmq.Socket], None]  # set up a new input socket before its bind
 log = logging.getLogger(__name__)
 
 
@@ -87,14 +89,16 @@ class InputGuard:
         now = resident_bytes()
         return now is not None and now - self.baseline > self.limit_bytes
 
-    def reset(self, sock: zmq.Socket, ctx: zmq.Context, endpoint: str) -> zmq.Socket:
+    def reset(
+        self, sock: zmq.Socket, ctx: zmq.Context, endpoint: str, prepare: Prepare | None = None
+    ) -> zmq.Socket:
         """Return the input bound afresh (`reset_input`) and take the baseline again."""
         log.error(
             "the hub holds %d MiB more than at its start (a message whose frames never end?): "
             "its input was reset; the session's producers reconnect and resend",
             ((resident_bytes() or 0) - (self.baseline or 0)) // 2**20,
         )
-        new = reset_input(sock, ctx, endpoint)
+        new = reset_input(sock, ctx, endpoint, prepare)
         self.resets += 1
         time.sleep(0.05)  # the I/O thread frees the closed socket's pipes
         _release_freed_memory()
@@ -106,13 +110,21 @@ class InputGuard:
         return new
 
 
-def bind_input(ctx: zmq.Context, endpoint: str) -> zmq.Socket:
-    """Return the hub's input: a ROUTER bound to `endpoint`, frames capped."""
+def bind_input(ctx: zmq.Context, endpoint: str, prepare: Prepare | None = None) -> zmq.Socket:
+    """Return the hub's input: a ROUTER bound to `endpoint`, frames capped.
+
+    `prepare(sock)` runs before the bind (a monitor then sees every connection).
+    """
     sock = ctx.socket(zmq.ROUTER)
     sock.setsockopt(zmq.LINGER, 0)
     sock.setsockopt(zmq.RCVHWM, 100_000)
     sock.setsockopt(zmq.MAXMSGSIZE, WIRE_FRAME_BYTES)
+    # A child the session restarts connects again under its routing id (bus/routing.py):
+    # it takes over at once, even before the hub saw its predecessor's connection close.
+    sock.setsockopt(zmq.ROUTER_HANDOVER, 1)
     try:
+        if prepare is not None:
+            prepare(sock)
         sock.bind(endpoint)
     except zmq.ZMQError:
         sock.close(linger=0)
@@ -120,7 +132,9 @@ def bind_input(ctx: zmq.Context, endpoint: str) -> zmq.Socket:
     return sock
 
 
-def reset_input(old: zmq.Socket, ctx: zmq.Context, endpoint: str) -> zmq.Socket:
+def reset_input(
+    old: zmq.Socket, ctx: zmq.Context, endpoint: str, prepare: Prepare | None = None
+) -> zmq.Socket:
     """Close the input (freeing every half-received message) and return it bound again.
 
     ZeroMQ closes in its I/O thread: an ``ipc://`` file is unlinked and a TCP port
@@ -133,7 +147,7 @@ def reset_input(old: zmq.Socket, ctx: zmq.Context, endpoint: str) -> zmq.Socket:
         time.sleep(0.01)  # else the old listener would unlink the new socket's file
     while True:
         try:
-            return bind_input(ctx, endpoint)
+            return bind_input(ctx, endpoint, prepare)
         except zmq.ZMQError as exc:
             if exc.errno != zmq.EADDRINUSE or time.monotonic() > deadline:
                 raise
