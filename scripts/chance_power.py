@@ -74,7 +74,11 @@ def real_rows(n: int) -> None:
         for unrelated in UNRELATED:
             for lag_s in LAGS_S:
                 dyads = [
-                    (lambda a=a, o=o: power_support.coupled_dyad(a, o, duration_s, lag_s, unrelated))
+                    (
+                        lambda a=a, o=o: power_support.coupled_dyad(
+                            a, o, duration_s, lag_s, unrelated
+                        )
+                    )
                     for a, o in starts
                 ]
                 _row(f"real, {minutes} min, {unrelated:.0%} unrelated, lag {lag_s:+g} s", dyads)
