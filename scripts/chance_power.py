@@ -24,6 +24,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 from scipy.stats import beta
@@ -74,11 +75,7 @@ def real_rows(n: int) -> None:
         for unrelated in UNRELATED:
             for lag_s in LAGS_S:
                 dyads = [
-                    (
-                        lambda a=a, o=o: power_support.coupled_dyad(
-                            a, o, duration_s, lag_s, unrelated
-                        )
-                    )
+                    partial(power_support.coupled_dyad, a, o, duration_s, lag_s, unrelated)
                     for a, o in starts
                 ]
                 _row(f"real, {minutes} min, {unrelated:.0%} unrelated, lag {lag_s:+g} s", dyads)
@@ -89,8 +86,7 @@ def simulated_rows(n: int) -> None:
     for minutes in LENGTHS_MIN:
         for strength in STRENGTHS:
             dyads = [
-                (lambda s=s: power_support.simulated_dyad(s, 60.0 * minutes, strength))
-                for s in range(n)
+                partial(power_support.simulated_dyad, s, 60.0 * minutes, strength) for s in range(n)
             ]
             _row(f"simulated demo, {minutes} min, strength {strength:g}", dyads)
 
