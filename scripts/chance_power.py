@@ -10,8 +10,9 @@ later (therapist leads) or 3 s earlier (client leads), mixed with 50, 70 or 85 %
 unrelated real signal; sessions of 15, 30 and 50 minutes; N_DYADS (default 30)
 stretches spread over the hour. Simulated dyads: the demo scenario
 (`demo_config`, therapist leads by 2 s) at Coupling strength 0.3, 0.5 (the
-demo's) and 0.8, N_DYADS seeds. All through the public offline entry point
-(`recordings.pipeline.hr_synchrony`).
+demo's) and 0.8, N_DYADS seeds, also at 20 minutes (the length of the demo
+sessions, scripts/simulated_sessions.py). All through the public offline entry
+point (`recordings.pipeline.hr_synchrony`).
 
 Prints per configuration: sessions "above chance" (share, with its 95 %
 Clopper-Pearson interval), the median p of the circular-shift test, the share with
@@ -35,6 +36,7 @@ LENGTHS_MIN = (15, 30, 50)
 UNRELATED = (0.5, 0.7, 0.85)
 LAGS_S = (2.0, -3.0)
 STRENGTHS = (0.3, 0.5, 0.8)
+SIM_LENGTHS_MIN = (15, 20, 30, 50)  # 20: the demo sessions of scripts/simulated_sessions.py
 
 
 def _say(text: str) -> None:
@@ -83,7 +85,7 @@ def real_rows(n: int) -> None:
 
 def simulated_rows(n: int) -> None:
     """Print one row per (length, strength) of the simulator's demo dyads."""
-    for minutes in LENGTHS_MIN:
+    for minutes in SIM_LENGTHS_MIN:
         for strength in STRENGTHS:
             dyads = [
                 partial(power_support.simulated_dyad, s, 60.0 * minutes, strength) for s in range(n)
