@@ -9,8 +9,12 @@ import numpy as np
 from coregulate.acquisition.publisher import StrapPublisher
 from coregulate.acquisition.simulator import DyadSimulation
 from coregulate.acquisition.source import STATUS_DISCONNECTED, STATUS_STREAMING, SourceEvent
+from coregulate.signal.person import PersonConfig
+from coregulate.signal.person_steps import Spectral, Update
 
 DATA = Path(__file__).parent / "data" / "pyhrv"
+S = 1_000_000_000
+PERIOD_S = 150.0  # BlueZ drops a Polar H10 every 150 s (issue 20)
 
 
 def pyhrv_nn(name: str) -> np.ndarray | None:
@@ -119,3 +123,46 @@ def not_settled_after_baselines(
         held = np.diff(t_after, append=t_after[-1])
         out.append(float(np.sum(held * states) / np.sum(held)))
     return np.array(out)
+
+
+def cut(
+    nn_ms: np.ndarray, gap_s: float, period_s: float = PERIOD_S, offset_s: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (t_ns, nn_ms, seg): the beats ending in [k period, k period + gap) s cut out.
+
+    k = 1, 2, ...; the first beat after each hole starts a new run (`seg`), as a
+    strap that drops and reconnects gives them (issue 20: BlueZ, every 150 s).
+    `offset_s` moves every hole later by that much.
+    """
+    t_ns = (np.cumsum(nn_ms) * 1e6).astype(np.int64)
+    t_s = t_ns / S
+    phase = np.mod(t_s - offset_s, period_s)
+    drop = (t_s >= period_s + offset_s) & (phase < gap_s) if gap_s > 0 else np.zeros(t_s.size, bool)
+    keep = ~drop
+    after_hole = np.concatenate(([False], drop[:-1])) & keep  # the first beat after a hole
+    seg = np.cumsum(after_hole)
+    return t_ns[keep], nn_ms[keep].astype(float), seg[keep]
+
+
+def spectral_series(
+    t_ns: np.ndarray, nn_ms: np.ndarray, seg: np.ndarray, ends_ns: list[int] | None = None
+) -> dict[int, tuple]:
+    """Return {window end ns: (lf, hf, rsa, bridged gaps)} by the live step.
+
+    The windows end at `ends_ns` (beat times), or at beats every >= 5 s from 240 s on.
+    """
+    if ends_ns is None:
+        ends_ns, last = [], -np.inf
+        for t in t_ns:
+            if t - last >= 5 * S and t >= 240 * S:
+                ends_ns.append(int(t))
+                last = t
+    step = Spectral(PersonConfig())
+    kind = np.zeros(t_ns.size, np.int8)
+    out: dict[int, tuple] = {}
+    for t_end in ends_ns:
+        end = int(np.searchsorted(t_ns, t_end, side="right"))
+        u = Update(int(t_end), t_ns[:end], nn_ms[:end], seg[:end], kind[:end], {}, {})
+        step._compute(u)
+        out[int(t_end)] = (*step.values, tuple(step.bridged_s or ()))
+    return out

@@ -118,6 +118,7 @@ def test_batch_analyses_every_pair_and_names_bad_rows(tmp_path: Path) -> None:
             str(out),
             "--jobs",
             "2",
+            "--progress",  # stderr is a pipe here: progress only when asked (issue 20 item 5)
         ],
         capture_output=True,
         text=True,

@@ -94,3 +94,21 @@ def test_the_window_fits_a_1280x800_screen_and_grows_to_1080p(qtbot) -> None:
     qtbot.waitUntil(lambda: window.height() == 1080)
     assert window.width() == 1920
     window.end_without_asking()
+
+
+def test_a_spectral_value_across_a_bridged_gap_says_so(qtbot) -> None:
+    """ln HF computed across a 5 s reconnection (signal/gap_bridge.py) says "bridged"."""
+    from coregulate.signal.catalogue import metrics
+    from coregulate.ui.readouts import MetricReadout
+
+    ln_hf = next(m for m in metrics() if m.name == "ln_hf")
+    readout = MetricReadout(ln_hf)
+    qtbot.addWidget(readout)
+    latest = {"ln_hf": 6.2, "spectral_window_s": 240.0, "spectral_bridged_gaps_s": [5.2]}
+    readout.show(latest)
+    assert readout.text().endswith("· bridged a 5 s gap")
+    assert "bridged a 5 s gap" in readout.toolTip()
+    readout.show({**latest, "spectral_bridged_gaps_s": []})
+    assert "bridged" not in readout.text() and readout.available
+    readout.show({**latest, "ln_hf": None, "unavailable": {"ln_hf": "since a gap"}})
+    assert "bridged" not in readout.text() and not readout.available

@@ -44,6 +44,20 @@ def test_demo_with_a_plugin_that_cannot_load_says_so_and_offers_headless(tmp_pat
     assert not (tmp_path / "d.sqlite").exists()  # nothing started
 
 
+def test_replay_with_a_plugin_that_cannot_load_says_so_and_offers_headless(
+    tmp_path: Path,
+) -> None:
+    path = session_file(tmp_path / "s.sqlite", duration_s=30)
+    out = tmp_path / "r.sqlite"
+    env = _env(tmp_path, QT_QPA_PLATFORM="nosuch")
+    run = _run(["replay", str(path), "--out", str(out)], env)
+    assert run.returncode == NO_DISPLAY, run.stderr
+    assert "Traceback" not in run.stderr and "Aborted" not in run.stderr
+    assert 'the window cannot open: Qt has no "nosuch" platform plugin here' in run.stderr
+    assert "or run without a window now: coregulate replay --headless" in run.stderr
+    assert not out.exists()  # nothing started
+
+
 def test_monitor_with_no_x_server_says_so_and_offers_headless(tmp_path: Path) -> None:
     argv = ["monitor", "--client", "sim", "--therapist", "sim", "--out", str(tmp_path / "m.sqlite")]
     run = _run(argv, _env(tmp_path, DISPLAY=DEAD_DISPLAY))

@@ -118,16 +118,36 @@ def new_session_path(out: Path | None, prefix: str) -> Path | None:
     return out
 
 
-def new_session_options(args: argparse.Namespace, prefix: str, **fields: Any) -> DemoOptions | None:
-    """Return the options of a session recorded to --out (default: a new file), None if it exists.
+def session_out_error(out: Path | None) -> int | None:
+    """Return the exit code if the session file --out cannot be created (said why), else None.
 
+    Checked before any process starts, like every other command's output: an existing
+    file is USAGE (a session never overwrites), a missing or unwritable folder
+    CANNOT_CREATE, and nothing is created either way.
+    """
+    if out is None:
+        return None
+    if new_session_path(out, "") is None:
+        return _exit_codes.USAGE
+    if not output_ok(out):
+        return _exit_codes.CANNOT_CREATE
+    return None
+
+
+def new_session_options(args: argparse.Namespace, prefix: str, **fields: Any) -> DemoOptions | int:
+    """Return the options of a session recorded to --out (default: a new file), or an exit code.
+
+    The exit code (said why in one line) when --out exists or cannot be created there.
     The speed and log level are the command line's; `fields` set the rest of `DemoOptions`.
     """
     from coregulate.session import DemoOptions
 
+    code = session_out_error(args.out)
+    if code is not None:
+        return code
     out = new_session_path(args.out, prefix)
     if out is None:
-        return None
+        return _exit_codes.USAGE
     return DemoOptions(out=out, speed=args.speed, log_level=args.log_level, **fields)
 
 

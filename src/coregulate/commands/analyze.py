@@ -7,12 +7,12 @@ import csv
 import json
 import logging
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
 from coregulate.commands import _exit_codes as ex
 from coregulate.commands._common import add_command, add_path_option, output_ok
+from coregulate.commands._progress import add_progress_option, reporting, stage, step
 
 ORDER = 50
 log = logging.getLogger("coregulate")
@@ -49,6 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="with --batch: compare each dyad's synchrony with N pseudo dyads (client of one "
         "dyad with the therapist of another; all of them if fewer)",
     )
+    add_progress_option(p)
 
 
 _BAD_INPUT = "_bad_input"  # set on a job whose input file is unusable; never printed
@@ -114,33 +115,22 @@ def _read_batch(path: Path) -> list[dict[str, Any]]:
     return jobs
 
 
-def _progress(done: int, total: int) -> None:
-    width = 30
-    filled = width * done // total
-    sys.stderr.write(f"\ranalysing [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-    if done == total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
-
-
 def run_batch(jobs: list[dict[str, Any]], n_jobs: int | None) -> list[dict[str, Any]]:
     """Return every job's summary, computed on all cores with a progress bar."""
     import multiprocessing as mp
 
     n = max(1, min(n_jobs or os.cpu_count() or 1, len(jobs)))
     results: list[dict[str, Any]] = []
-    show = len(jobs) > 1
+    step("analysing pairs", 0, len(jobs))
     if n == 1:
         for job in jobs:
             results.append(analyze_one(job))
-            if show:
-                _progress(len(results), len(jobs))
+            step("analysing pairs", len(results), len(jobs))
         return results
     with mp.get_context("spawn").Pool(n) as pool:
         for summary in pool.imap(analyze_one, jobs):
             results.append(summary)
-            if show:
-                _progress(len(results), len(jobs))
+            step("analysing pairs", len(results), len(jobs))
     return results
 
 
@@ -214,11 +204,13 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             log.error("%s", exc)
             return ex.BAD_INPUT
-        results = run_batch(jobs, args.jobs)
-        if args.pseudo_pairs:
-            from coregulate.recordings.analysis import add_pseudo_pair_null
+        with reporting(args, tick=False):
+            results = run_batch(jobs, args.jobs)
+            if args.pseudo_pairs:
+                from coregulate.recordings.analysis import add_pseudo_pair_null
 
-            add_pseudo_pair_null(results, args.pseudo_pairs)
+                stage(f"comparing with {args.pseudo_pairs} pseudo pairs")
+                add_pseudo_pair_null(results, args.pseudo_pairs)
         for r in results:
             r.pop(_BAD_INPUT, None)
             if "error" in r:
@@ -229,7 +221,9 @@ def run(args: argparse.Namespace) -> int:
         job = _single_job(args)
         if job is None:
             return ex.USAGE
-        result = analyze_one(job)
+        with reporting(args, tick=False):
+            stage(f"analysing {Path(job.get('session') or job['client']).name}")
+            result = analyze_one(job)
         if "error" in result:
             log.error("%s", result["error"])
             return ex.BAD_INPUT if result.get(_BAD_INPUT) else ex.FAILED

@@ -12,6 +12,7 @@ from coregulate.commands._common import (
     add_path_option,
     output_ok,
 )
+from coregulate.commands._progress import add_progress_option, reporting, stage
 from coregulate.recordings.formats import EXPORT_FORMATS
 
 ORDER = 45
@@ -38,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="DIR",
         required=True,
     )
+    add_progress_option(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,7 +58,9 @@ def run(args: argparse.Namespace) -> int:
         log.error("%s", exc)
         return ex.BAD_INPUT
     try:
-        files = write_export(args.file, args.out, args.format)
+        with reporting(args):
+            stage(f"exporting {args.file.name} as {args.format}")
+            files = write_export(args.file, args.out, args.format)
     except SessionFileError as exc:
         log.error("%s", exc)
         return ex.BAD_INPUT

@@ -15,6 +15,7 @@ from coregulate.commands._common import (
     add_path_option,
     output_ok,
 )
+from coregulate.commands._progress import add_progress_option, reporting, stage
 
 ORDER = 30
 log = logging.getLogger("coregulate")
@@ -67,6 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="compute nonlinear indices only for series of at most N beats (default 1200)",
     )
     add_path_option(cmd, "--out", "write the JSON here (owner-only)")
+    add_progress_option(cmd)
 
 
 def read_beats(path: Path) -> dict[str, tuple[list[int], list[float], list[bool]]]:
@@ -110,7 +112,9 @@ def run(args: argparse.Namespace) -> int:
         Segment(label, int(start * NS_PER_S), int(end * NS_PER_S))
         for label, start, end in args.segment
     ]
-    report = full_report(beats, segments, max_nonlinear_beats=args.nonlinear_max_beats)
+    with reporting(args):
+        stage(f"computing the HRV report of {args.session.name} (NeuroKit2)")
+        report = full_report(beats, segments, max_nonlinear_beats=args.nonlinear_max_beats)
     text = json.dumps(report, indent=2, allow_nan=False) + "\n"
     if args.out is None:
         print(text, end="")  # noqa: T201 - the command's own output

@@ -7,6 +7,7 @@ import logging
 
 from coregulate.commands import _exit_codes as ex
 from coregulate.commands._common import add_command, add_file_argument, add_path_option, output_ok
+from coregulate.commands._progress import add_progress_option, reporting, stage
 from coregulate.recordings.formats import AUTO, IMPORT_FORMATS
 from coregulate.signal.dyad import ROLES
 
@@ -43,6 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--therapist-stream", metavar="NAME", help="XDF: the therapist's RR stream")
     p.add_argument("--client-id", default="unknown", help="pseudonymous client id to store")
     p.add_argument("--therapist-id", default="unknown", help="pseudonymous therapist id to store")
+    add_progress_option(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,11 +60,14 @@ def run(args: argparse.Namespace) -> int:
     if not output_ok(args.out):
         return ex.CANNOT_CREATE
     try:
-        streams = {"client": args.client_stream, "therapist": args.therapist_stream}
-        recording = read_import(
-            args.file, args.format, args.role, {r: n for r, n in streams.items() if n}
-        )
-        write_import(recording, args.out, args.file.name, args.client_id, args.therapist_id)
+        with reporting(args):
+            streams = {"client": args.client_stream, "therapist": args.therapist_stream}
+            stage(f"reading {args.file.name}")
+            recording = read_import(
+                args.file, args.format, args.role, {r: n for r, n in streams.items() if n}
+            )
+            stage(f"writing {args.out.name}")
+            write_import(recording, args.out, args.file.name, args.client_id, args.therapist_id)
     except (importers.ImportFileError, SessionFileError) as exc:
         log.error("%s", exc)
         return ex.BAD_INPUT

@@ -12,6 +12,7 @@ from coregulate.commands._common import (
     add_path_option,
     output_ok,
 )
+from coregulate.commands._progress import add_progress_option, reporting, stage
 
 ORDER = 70
 log = logging.getLogger("coregulate")
@@ -29,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_file_argument(p, "the damaged session file")
     add_path_option(p, "--out", "new file to write (default: FILE's name + '-salvaged')")
+    add_progress_option(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,7 +45,9 @@ def run(args: argparse.Namespace) -> int:
     if not output_ok(out):
         return ex.CANNOT_CREATE
     try:
-        report = salvage(args.file, out)
+        with reporting(args):
+            stage(f"salvaging {args.file.name}")
+            report = salvage(args.file, out)
     except SessionFileError as exc:
         log.error("%s", exc)
         return ex.BAD_INPUT

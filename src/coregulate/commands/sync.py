@@ -23,6 +23,7 @@ from coregulate.commands._common import (
     add_path_option,
     output_ok,
 )
+from coregulate.commands._progress import add_progress_option, reporting, stage, step
 
 ORDER = 30
 log = logging.getLogger("coregulate")
@@ -42,6 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_file_argument(parser, "a coregulate session file")
     add_path_option(parser, "--json", "write every recomputed sync message here", metavar="OUT")
+    add_progress_option(parser)
 
 
 def _recorded_params(path: Path) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
@@ -134,12 +136,16 @@ def run(args: argparse.Namespace) -> int:
     if not output_ok(args.json):
         return ex.CANNOT_CREATE
     try:
-        hr_recorded, slow_recorded, live = _recorded_params(args.file)
-        stage = SyncStage(_params(hr_recorded, HR_PARAMS), _params(slow_recorded, SLOW_PARAMS))
-        outputs = []
-        for msg in read_messages(args.file, ("beat.", "metrics.")):
-            outputs += stage.update(msg)
-        outputs += stage.terminate()
+        with reporting(args):
+            hr_recorded, slow_recorded, live = _recorded_params(args.file)
+            sync = SyncStage(_params(hr_recorded, HR_PARAMS), _params(slow_recorded, SLOW_PARAMS))
+            outputs = []
+            stage(f"recomputing synchrony of {args.file.name}")
+            for i, msg in enumerate(read_messages(args.file, ("beat.", "metrics.")), start=1):
+                outputs += sync.update(msg)
+                if i % 1000 == 0:
+                    step("recomputing synchrony, messages read", i)
+            outputs += sync.terminate()
     except SessionFileError as exc:
         log.error("%s", exc)
         return ex.BAD_INPUT

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import coregulate
+from coregulate.recordings.limits import check_within_limits
 from coregulate.recordings.pipeline import PipelineResult, run_offline_pipeline, session_anchor_ns
 from coregulate.recordings.summary import PersonSummary, summarize_hr_samples
 from coregulate.sessionfile.access import SessionFileError, check_intact
@@ -18,6 +20,7 @@ from coregulate.signal.dyad import ROLES
 
 # What `analyze` reads of a session file: never the raw notifications or the metrics.
 _PARTS = ("beats", "hr", "markers", "ratings")
+_progress = logging.getLogger("coregulate.progress")
 
 
 @dataclass
@@ -85,6 +88,7 @@ def analyze_files(
     if session is not None:
         path = Path(session)
         check_intact(path)
+        check_within_limits(path)  # a file larger than a session can hold: refused at once
         record = read_session(path, _PARTS)
         people = record.beats
         hr_only = {
@@ -100,6 +104,7 @@ def analyze_files(
         paths = {"client": Path(client), "therapist": Path(therapist)}
         for p in paths.values():
             check_intact(p)
+            check_within_limits(p)
         shift = session_anchor_ns(paths["therapist"]) - session_anchor_ns(paths["client"])
         # Markers and ratings are the session's: the client file's, for an imported pair.
         records = {
@@ -116,6 +121,9 @@ def analyze_files(
                 hr_only[role] = summary
         sources = paths
     ratings = [e.payload | {"t_ns": e.t_ns} for e in record.ratings]
+    n_beats = sum(len(b.t_ns) for b in people.values())
+    # Shown by `coregulate analyze --progress` (commands/_progress.py); silent otherwise.
+    _progress.info("computing metrics and synchrony over %d beats", n_beats)
     result = run_offline_pipeline(people, phase, parallel)
     return Analysis(sources, people, result, record.markers, ratings, hr_only)
 

@@ -14,7 +14,7 @@ PUB never blocks: a stalled or late subscriber costs the recording nothing.
 Invalid input is counted and logged (first of each kind), never stored, never
 fatal; a replayed sequence number is counted and dropped. Frames above
 `MAX_WIRE_FRAME_BYTES` never even reach the hub's memory: ZeroMQ drops the
-sender's connection (``MAXMSGSIZE``).
+sender's connection (``MAXMSGSIZE``); endless frames: `hub_guard.InputGuard`.
 
 Security (docs/security.md): the input and the plaintext output bind to this
 machine only (`check_bind_policy` refuses anything else before a socket exists);
@@ -40,7 +40,6 @@ from typing import Any
 import zmq
 
 from coregulate.bus.envelope import (
-    MAX_PAYLOAD_BYTES,
     TOPIC_SESSION,
     TOPIC_STATUS,
     EnvelopeError,
@@ -51,6 +50,12 @@ from coregulate.bus.payload import MAX_STREAMS_PER_SOURCE, check_payload
 from coregulate.bus.producer import ACK_TOPIC
 from coregulate.bus.shutdown import StopSignals
 from coregulate.clock import SessionClock
+from coregulate.recordings.hub_guard import (
+    MAX_INPUT_BACKLOG_BYTES,
+    WIRE_FRAME_BYTES,
+    InputGuard,
+    bind_input,
+)
 from coregulate.recordings.store import SessionStore
 from coregulate.recordings.streams import StreamState
 from coregulate.security.access import (
@@ -65,10 +70,7 @@ log = logging.getLogger(__name__)
 # Exit code of a hub process that stopped because the file could not be written
 # (disk full, I/O error): the supervisor ends the session instead of restarting it.
 EXIT_WRITE_FAILED = 74  # EX_IOERR in BSD sysexits.h
-# The transport's hard cap per frame, above the envelope's own limits (a 1 MiB
-# payload): frames between the two are received, rejected and counted; larger ones
-# make ZeroMQ drop the sender's connection before buffering them.
-MAX_WIRE_FRAME_BYTES = 4 * MAX_PAYLOAD_BYTES
+MAX_WIRE_FRAME_BYTES = WIRE_FRAME_BYTES  # the transport's cap per frame (hub_guard.py)
 HUB_SOURCE = "hub"
 _MAX_INT64 = (1 << 63) - 1
 # How far ahead of the hub's session clock a time may lie (session ns): beats are
@@ -95,6 +97,7 @@ class HubConfig:
     viewers: ViewerAccess | None = None
     # Publish the hub's counters on `status.hub` this often; None: never.
     status_interval_s: float | None = None
+    max_input_backlog_bytes: int = MAX_INPUT_BACKLOG_BYTES  # see hub_guard.py
 
 
 class Hub:
@@ -115,11 +118,8 @@ class Hub:
             self._per_source[key[0]] += 1
             for seq in seqs:
                 state.add(seq)
-        self._in = self._ctx.socket(zmq.ROUTER)
-        self._in.setsockopt(zmq.LINGER, 0)
-        self._in.setsockopt(zmq.RCVHWM, 100_000)
-        self._in.setsockopt(zmq.MAXMSGSIZE, MAX_WIRE_FRAME_BYTES)
-        self._in.bind(config.input_endpoint)
+        self._in = bind_input(self._ctx, config.input_endpoint)
+        self._guard = InputGuard(config.max_input_backlog_bytes)
         self._out = self._ctx.socket(zmq.PUB)
         self._out.setsockopt(zmq.LINGER, 0)
         self._out.setsockopt(zmq.SNDHWM, config.pub_hwm)
@@ -169,6 +169,9 @@ class Hub:
                     break
         if self._commit_due():
             self.commit()
+        if self._guard.over_limit():  # a message of endless frames (hub_guard.py)
+            self._reject("memory", EnvelopeError("input memory above its bound", "memory"))
+            self._in = self._guard.reset(self._in, self._ctx, self.config.input_endpoint)
         interval = self.config.status_interval_s
         if interval is not None and time.monotonic() >= self._next_status_s:
             self._next_status_s = time.monotonic() + interval
@@ -203,10 +206,13 @@ class Hub:
         except EnvelopeError as exc:
             self._reject(exc.kind, exc)
             return
-        self.received += 1
         if state is None:
             state = self._streams[key] = StreamState()
             self._per_source[msg.source] += 1
+        if not state.has(msg.seq) and not state.claim(identity):
+            self._reject("owner", EnvelopeError(f"{key} belongs to another producer", "owner"))
+            return
+        self.received += 1
         self._to_ack.setdefault(identity, set()).add(key)
         if state.has(msg.seq):
             self.duplicates += 1

@@ -16,6 +16,19 @@ class StreamState:
 
     mark: int = 0
     above: set[int] = field(default_factory=set)
+    # The producer (its ZeroMQ routing id) that may add new seqs; the first sender in
+    # this hub's life. None: not yet known (a stream read back from the file).
+    owner: bytes | None = None
+
+    def claim(self, peer: bytes) -> bool:
+        """Return True if `peer` may add new seqs to this stream (it owns it, or now does).
+
+        Another connection that sends the next seqs under this stream's name would
+        otherwise have its messages stored and the real ones dropped as duplicates.
+        """
+        if self.owner is None:
+            self.owner = peer
+        return self.owner == peer
 
     def has(self, seq: int) -> bool:
         """Return True if `seq` was already received (a resend or a replay)."""

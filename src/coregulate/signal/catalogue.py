@@ -170,6 +170,11 @@ PAYLOAD: tuple[Metric | Field, ...] = (
         readout="Porges-Bohrer, {window}, ln(ms²)", plot_with="ln_hf",
     ),
     Field("spectral_t_ns", "session time of the spectral metrics' last computation"),
+    Field(
+        "spectral_bridged_gaps_s",
+        "gaps (s) the spectral window was computed across, oldest first (signal/gap_bridge.py);"
+        " [] for none, null before the first computation",
+    ),
     Metric(
         "arousal_index", "Arousal index", "z", "baseline", None, "beat",
         "(z(HR) − z(lnRMSSD)) / 2 against the person's own baseline, SDs floored",

@@ -10,8 +10,9 @@ Windows are in seconds on the session clock and end at the newest *classified*
 beat (two beats behind the newest beat: artifact detection looks two beats ahead);
 the newest 45 of them carry provisional classes until their final class (45-beat
 look-ahead) replaces them (:mod:`~coregulate.signal.person_beats`).
-No successive difference, interpolation or RSA epoch spans a gap. Definitions,
-parameters and tolerances: docs/metrics.md.
+No successive difference spans a gap; LF/HF/RSA are computed across a short gap
+only (at most 6 s, heart period interpolated: :mod:`~coregulate.signal.gap_bridge`).
+Definitions, parameters and tolerances: docs/metrics.md.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class PersonConfig:
         The same for the short HR window: a mean of corrected intervals stays a good
         HR, and one ectopic pair is already 15 % of 10 s, so only "mostly repaired".
     min_spectral_coverage
-        Share of the spectral window the newest contiguous run must cover.
+        Share of the spectral window the newest run (short gaps bridged) must cover.
     baseline_s
         Resting period from the first beat used as baseline; 0 for none.
     no_signal_s

@@ -29,6 +29,12 @@ from coregulate.signal.baseline import (
     StateTracker,
     arousal_index,
 )
+from coregulate.signal.gap_bridge import (
+    MAX_BRIDGED_GAP_S,
+    MAX_BRIDGED_SHARE,
+    bridged_start,
+    fill_gaps,
+)
 from coregulate.signal.hrv import HF_BAND_HZ, LF_BAND_HZ, band_powers_ms2
 from coregulate.signal.rsa import rsa_ln_ms2
 
@@ -109,12 +115,15 @@ class TimeDomain(_ConfiguredStep):
         lo = u.start(cfg.window_s)
         nn, seg, kind = u.nn_ms[lo:], u.seg[lo:], u.kind[lo:]
         n_beats = int(nn.size)
-        counts = np.bincount(kind, minlength=len(KIND_NAMES))
+        counts = np.bincount(kind, minlength=len(KIND_NAMES)).tolist()
         share = float(n_beats - counts[NORMAL]) / n_beats
         keep = np.isfinite(nn)
         nn_k, seg_k = (nn, seg) if keep.all() else (nn[keep], seg[keep])
-        # Successive differences only within one contiguous run.
-        d = np.diff(nn_k)[seg_k[1:] == seg_k[:-1]]
+        # Successive differences only within one contiguous run (np.diff's values; the
+        # run ids never decrease, so equal ends mean one run and nothing to drop).
+        d = nn_k[1:] - nn_k[:-1]
+        if seg_k.size and seg_k[0] != seg_k[-1]:
+            d = d[seg_k[1:] == seg_k[:-1]]
         rmssd = sdnn = ln_rmssd = None
         reason = self._reason(share, int(d.size))
         if reason is not None:
@@ -136,7 +145,7 @@ class TimeDomain(_ConfiguredStep):
             n_beats=n_beats,
             n_diffs=int(d.size),
             artifact_share=share,
-            artifacts={KIND_NAMES[k]: int(counts[k]) for k in range(1, len(KIND_NAMES))},
+            artifacts=dict(zip(KIND_NAMES[1:], counts[1:], strict=True)),
         )
 
     def _reason(self, share: float, n_diffs: int) -> str | None:
@@ -162,6 +171,7 @@ class Spectral:
         self.values: tuple[float, float, float] = (math.nan, math.nan, math.nan)
         self.t_ns: int | None = None
         self.share: float | None = None
+        self.bridged_s: list[float] | None = None
         self.reasons: dict[str, str] = {}
 
     def __call__(self, u: Update) -> None:
@@ -183,25 +193,33 @@ class Spectral:
             ln_hf=ln_hf,
             rsa_ln_ms2=rsa,
             spectral_t_ns=self.t_ns,
+            spectral_bridged_gaps_s=self.bridged_s,
         )
 
     def _compute(self, u: Update) -> None:
         cfg = self.config
         self.t_ns = u.now_ns
         lo = u.start(cfg.spectral_window_s)
-        # The newest contiguous run only: interpolation must not bridge a gap.
-        lo = max(lo, int(np.searchsorted(u.seg, u.seg[-1], side="left")))
+        # The newest run, extended back across short gaps only (signal/gap_bridge.py).
+        first, gaps = bridged_start(u.t_ns[lo:], u.nn_ms[lo:], u.seg[lo:], cfg.spectral_window_s)
+        lo += first
         t, nn, kind = u.t_ns[lo:], u.nn_ms[lo:], u.kind[lo:]
         keep = np.isfinite(nn)
         span_s = (t[-1] - t[0]) / NS_PER_S if t.size else 0.0
         self.share = float(np.count_nonzero(kind != NORMAL)) / max(1, kind.size)
-        reason = self._reason(span_s, self.share)
+        self.bridged_s = [round(hole, 1) for _, hole in gaps]
+        reason = self._reason(span_s, self.share, first > 0)
         if reason is not None:
             self.values = (math.nan, math.nan, math.nan)
             self.reasons = dict.fromkeys(_SPECTRAL, reason)
             return
         t_s = (t[keep] - t[keep][0]) / NS_PER_S
         nn_k = nn[keep]
+        if gaps:
+            # Indices into the kept beats; a gap right after the window's first beat
+            # has nothing before it to interpolate from.
+            at = [(int(np.count_nonzero(keep[: b - first])), h) for b, h in gaps]
+            t_s, nn_k = fill_gaps(t_s, nn_k, [(b, h) for b, h in at if b > 0])
         lf, hf = band_powers_ms2(t_s, nn_k, cfg.interpolation_hz, (LF_BAND_HZ, HF_BAND_HZ))
         self.values = (lf, hf, rsa_ln_ms2(t_s, nn_k))
         self.reasons = {
@@ -210,11 +228,17 @@ class Spectral:
             "rsa_ln_ms2": "no complete 30 s epoch after filtering",
         }
 
-    def _reason(self, span_s: float, share: float) -> str | None:
+    def _reason(self, span_s: float, share: float, after_gap: bool) -> str | None:
         cfg = self.config
         if span_s < cfg.min_spectral_coverage * cfg.spectral_window_s:
+            since = (
+                f" since a gap too long to bridge (over {MAX_BRIDGED_GAP_S:g} s, or over "
+                f"{MAX_BRIDGED_SHARE:.1%} of the window in all)"
+                if after_gap
+                else ""
+            )
             return (
-                f"{span_s:.0f} s of contiguous beats (needs "
+                f"{span_s:.0f} s of contiguous beats{since} (needs "
                 f"{cfg.min_spectral_coverage * cfg.spectral_window_s:.0f} s)"
             )
         if share > cfg.max_artifact_share:

@@ -95,6 +95,25 @@ class MetricReadout(Readout):
         """Show the metric in the newest payload (scaled for display), or why it is missing."""
         self.window = metric_text(self.entry.readout, self.entry, latest)
         self.show_metric(latest, self.entry.name, self.entry.scale)
+        bridged = bridged_note(self.entry, latest)
+        if bridged and self.available:
+            # Said beside the number, not only on hover: a value computed across a
+            # reconnection is sound but a reviewer of the session should know it.
+            self.setText(f"{self.text()} · {bridged}")
+            self.setToolTip(f"{self.toolTip()}: {bridged} (docs/metrics.md, bridging short gaps)")
+
+
+def bridged_note(metric: Metric, latest: dict[str, Any]) -> str:
+    """Return "bridged a 5 s gap" when a spectral metric's window spans bridged gaps, else ""."""
+    if metric.window_field != "spectral_window_s":
+        return ""
+    gaps = latest.get("spectral_bridged_gaps_s") or []
+    gaps_s = [g for g in gaps if isinstance(g, int | float) and not isinstance(g, bool)]
+    if not gaps_s:
+        return ""
+    if len(gaps_s) == 1:
+        return f"bridged a {gaps_s[0]:.0f} s gap"
+    return f"bridged {len(gaps_s)} gaps ({sum(gaps_s):.0f} s)"
 
 
 def hrv_cue(latest: dict[str, Any]) -> tuple[str, str]:
