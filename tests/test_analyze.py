@@ -201,7 +201,9 @@ def test_batch_pseudo_pairs_compare_each_dyad_with_strangers(tmp_path: Path) -> 
     results = json.loads(out.read_text())
     for dyad in results:
         null = dyad["synchrony"]["pseudo_pairs"]
-        assert null["n_dyads"] == 3 and null["n_pseudo_pairs"] == 6  # all i != j
+        # N is per dyad (issue 18): 100 >= n - 1, so each client with both other therapists.
+        assert null["n_dyads"] == 3 and null["n_pseudo_pairs"] == 2
+        assert null["pooled_n_pseudo_pairs"] == 6 and len(null["pseudo_therapist_dyads"]) == 2
         assert null["statistic"] == "mean_abs_peak_z" and null["z"] > 0, null
         assert "_hr_grid" not in dyad
     run = subprocess.run(
