@@ -8,8 +8,8 @@ linear in its length too). Inputs: seeded simulated demo dyads (outside the timi
 Timed, each a fresh ``coregulate analyze`` process (start-up included):
 
 1. ``--jobs 1``: one process, no Dask, no pseudo pairs (the analysis alone);
-2. ``--jobs 1 --pseudo-pairs 20*N``: the same plus the pseudo-pair null;
-3. ``--jobs W --pseudo-pairs 20*N``: a local Dask cluster of W worker processes.
+2. ``--jobs 1 --pseudo-pairs 20``: the same plus the pseudo-pair null (20 per dyad);
+3. ``--jobs W --pseudo-pairs 20``: a local Dask cluster of W worker processes.
 
 The outputs of 2 and 3 must be byte-identical (checked).
 Run: ``PYTHONPATH=src python benchmarks/bench_batch.py [--dyads 24] [--minutes 10]``.
@@ -53,22 +53,23 @@ def main() -> None:
         rows = "".join(f"s{seed}.sqlite\n" for seed in range(1, a.dyads + 1))
         (folder / "pairs.csv").write_text("session\n" + rows)
         batch = ["analyze", "--batch", str(folder / "pairs.csv"), "--no-progress"]
-        n_pseudo = str(PSEUDO_PER_DYAD * a.dyads)
+        per_dyad = str(PSEUDO_PER_DYAD)  # N is per dyad (issue 18)
+        n_pseudo = min(PSEUDO_PER_DYAD, a.dyads - 1) * a.dyads  # pseudo pairs computed
         alone = _timed([*batch, "--jobs", "1", "--json", str(folder / "a.json")])
-        single = _timed([*batch, "--jobs", "1", "--pseudo-pairs", n_pseudo,
+        single = _timed([*batch, "--jobs", "1", "--pseudo-pairs", per_dyad,
                          "--json", str(folder / "single.json")])  # fmt: skip
-        dask = _timed([*batch, "--jobs", str(a.workers), "--pseudo-pairs", n_pseudo,
+        dask = _timed([*batch, "--jobs", str(a.workers), "--pseudo-pairs", per_dyad,
                        "--json", str(folder / "dask.json")])  # fmt: skip
         same = (folder / "single.json").read_bytes() == (folder / "dask.json").read_bytes()
         n_done = json.loads((folder / "dask.json").read_text())[0]["synchrony"]["pseudo_pairs"]
     hours = a.minutes / 60
     per_dyad_h = alone / a.dyads / hours
-    per_pseudo_h = (single - alone) / int(n_pseudo) / hours
+    per_pseudo_h = (single - alone) / n_pseudo / hours
     out = {
         "dyads": a.dyads,
         "minutes": a.minutes,
-        "pseudo_pairs": int(n_pseudo),
-        "pseudo_pairs_used": n_done["n_pseudo_pairs"],
+        "pseudo_pairs": n_pseudo,
+        "pseudo_pairs_used": n_done["pooled_n_pseudo_pairs"],
         "wall_s_single_no_pseudo": round(alone, 2),
         "wall_s_single": round(single, 2),
         f"wall_s_dask_{a.workers}_workers": round(dask, 2),

@@ -83,7 +83,9 @@ def test_dyads_table_has_one_row_per_pair_matching_the_json(tables: Path) -> Non
     row = parquet.iloc[0]
     assert row["client_mean_hr_bpm"] == results[0]["client"]["mean_hr_bpm"]
     assert row["pseudo_z"] == results[0]["synchrony"]["pseudo_pairs"]["z"]
-    assert row["pseudo_n_pseudo_pairs"] == 6 and row["sync_peak_lag_s"] > 0
+    # N is per dyad (issue 18): 3 dyads, so each client with the 2 other therapists.
+    assert row["pseudo_n_pseudo_pairs"] == 2 and row["pseudo_pooled_n_pseudo_pairs"] == 6
+    assert row["sync_peak_lag_s"] > 0
     assert 290 < row["duration_s"] <= 300
 
 

@@ -121,7 +121,7 @@ def _pseudo(results: list[dict[str, Any]], n_pseudo: int, client: Any) -> None:
 
     from coregulate.recordings.analysis import add_pseudo_pair_null
 
-    stage(f"comparing with {n_pseudo} pseudo pairs")
+    stage(f"comparing each dyad with {n_pseudo} other dyads' therapists (pseudo pairs)")
     mapper = None
     if client is not None:
         from coregulate.batch.dask_run import pair_mapper

@@ -47,8 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="with --batch: compare each dyad's synchrony with N pseudo dyads (client of one "
-        "dyad with the therapist of another; all of them if fewer)",
+        help="with --batch: compare each dyad's synchrony with N pseudo dyads of its own (its "
+        "client with the therapists of N other dyads; all of them if fewer)",
     )
     add_progress_option(p)
 

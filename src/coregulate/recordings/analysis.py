@@ -142,16 +142,17 @@ def add_pseudo_pair_null(
     n_pseudo: int,
     mapper: Callable[[list[tuple[np.ndarray, np.ndarray]]], PairMap] | None = None,
 ) -> None:
-    """Add each dyad's synchrony against the batch's pseudo dyads, in place.
+    """Add each dyad's synchrony against its own pseudo dyads (and the pooled ones), in place.
 
     Every result that carries its HR grid (`HR_GRID`, set by `analyze --batch
     --pseudo-pairs`) takes part: `signal.synchrony.pseudo_pairs.pseudo_pair_null`
-    pairs the client of dyad i with the therapist of dyad j (roles kept, aligned
-    from session start, trimmed), and each dyad's ``synchrony.pseudo_pairs`` gets its
-    ``real`` statistic, ``z``, ``percentile`` and the batch's pseudo distribution.
-    The grids are removed from the results. `mapper`, given the grids, returns the
-    function that computes the pair statistics (e.g. as Dask tasks); the numbers are
-    the same as the default loop's.
+    pairs the client of each dyad with the therapists of `n_pseudo` other dyads
+    (roles kept, aligned from session start, trimmed), and each dyad's
+    ``synchrony.pseudo_pairs`` gets its ``real`` statistic, ``z`` and ``percentile``
+    against its own pseudo dyads, ``pseudo_therapist_dyads`` (their rows in the
+    batch, from 1), and the pooled distribution (``pooled_*``). The grids are removed
+    from the results. `mapper`, given the grids, returns the function that computes
+    the pair statistics (e.g. as Dask tasks); the numbers are the same as the loop's.
     """
     from coregulate.signal.synchrony import HR_PARAMS
     from coregulate.signal.synchrony.pseudo_pairs import pseudo_pair_null
@@ -162,15 +163,19 @@ def add_pseudo_pair_null(
         r.pop(HR_GRID, None)
     map_pairs = mapper(grids) if mapper is not None else None
     null = pseudo_pair_null(grids, HR_PARAMS, n_pseudo, HR_PARAMS.seed, map_pairs)
+    pooled = null["pooled"]
     shared = {
         "statistic": null["statistic"],
         "n_dyads": null["n_dyads"],
-        "n_pseudo_pairs": null["n_pseudo_pairs"],
-        "pseudo_mean": null["pseudo_mean"],
-        "pseudo_sd": null["pseudo_sd"],
+        "n_per_dyad": null["n_per_dyad"],
+        "pooled_n_pseudo_pairs": pooled["n_pseudo_pairs"],
+        "pooled_mean": pooled["pseudo_mean"],
+        "pooled_sd": pooled["pseudo_sd"],
         "seed": HR_PARAMS.seed,
-        "method": "client of dyad i with therapist of dyad j, roles kept, aligned from "
-        "session start, trimmed to the shorter (docs/synchrony.md, section 3)",
+        "method": "client of this dyad with the therapists of N other dyads, roles kept, "
+        "aligned from session start, trimmed to the shorter (docs/synchrony.md, section 3)",
     }
     for k, entry in zip(rows, null["dyads"], strict=True):
+        entry = dict(entry)
+        entry["pseudo_therapist_dyads"] = [rows[j] + 1 for j in entry.pop("pseudo_therapists")]
         results[k].setdefault("synchrony", {})["pseudo_pairs"] = {**entry, **shared}
