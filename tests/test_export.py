@@ -88,7 +88,9 @@ def test_csv_tables_hold_every_beat_with_units_and_are_owner_only(
 def test_bids_physio_has_sidecars_and_the_grid_values(session: Path, tmp_path: Path) -> None:
     out = tmp_path / "bids"
     _export(session, "bids", out)
-    base = out / "sub-simclient" / "beh" / "sub-simclient_task-session"
+    # sub-/ses- entities (issue 18): the session's start is its ses- label.
+    ses = "ses-20231114T221320"
+    base = out / "sub-simclient" / ses / "beh" / f"sub-simclient_{ses}_task-session"
     sidecar = json.loads(base.with_name(base.name + "_recording-hr_physio.json").read_text())
     assert sidecar["SamplingFrequency"] == HR_GRID_HZ
     assert sidecar["Columns"] == ["hr_bpm", "rr_ms"]
@@ -116,7 +118,7 @@ def test_bids_physio_has_sidecars_and_the_grid_values(session: Path, tmp_path: P
     for i in gaps:
         inside = (t > beat_s[i - 1]) & (t < beat_s[i])
         assert inside.sum() > 20 and np.isnan(table[inside, 0]).all()
-    events = (out / "task-session_events.tsv").read_text().splitlines()
+    events = base.with_name(base.name + "_events.tsv").read_text().splitlines()
     assert events[0].split("\t") == ["onset", "duration", "trial_type", "value", "note"]
     assert len(events) == 4 and "SRS" in events[3]
     assert (out / "README").is_file() and (out / "participants.tsv").is_file()

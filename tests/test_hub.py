@@ -177,6 +177,11 @@ def test_invalid_input_is_rejected_and_counted(hub_thread) -> None:
             raw.send_multipart(frames)
         producer.send("beat.client", {"i": i}, i)
     assert producer.flush(timeout_s=10)
+    # The hub commits (and so acknowledges) as soon as it has taken what waits, so
+    # the producer's flush can end before the raw socket's queue is read: wait for it.
+    deadline = time.monotonic() + 10
+    while sum(hub.rejected.values()) < 50 * len(garbage) and time.monotonic() < deadline:
+        time.sleep(0.05)
     hub_thread.stop()
     assert sum(hub.rejected.values()) == 50 * len(garbage)
     assert _seqs(hub_thread.path, "beat.client") == list(range(1, 51))

@@ -28,6 +28,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "recordings": {
         "signal", "bus", "clock", "security", "sessionfile", "stages", "acquisition",
     },
+    "batch": {"signal", "recordings"},
     "review": {
         "signal", "bus", "clock", "security", "sessionfile", "palette", "alliance", "recordings",
     },
@@ -35,9 +36,10 @@ MAY_IMPORT: dict[str, set[str]] = {
         "signal", "bus", "clock", "security", "sessionfile", "palette", "alliance", "review",
         "clients", "session_info",
     },
+    "session_options": {"signal", "bus", "security", "acquisition"},
     "session": {
         "signal", "bus", "clock", "security", "stages", "acquisition", "recordings",
-        "session_info", "clients",
+        "session_info", "clients", "session_options",
     },
     "commands": {"*"},
     "cli": {"commands"},

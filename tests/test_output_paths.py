@@ -53,6 +53,13 @@ COMMANDS = {
     "history --plot": (["history", "c-1", "--folder", "{folder}", "--plot", "{out}"], ".png"),
     "sync": (["sync", "{session}", "--json", "{out}"], ".json"),
     "report": (["report", "{session}", "--out", "{out}"], ".pdf"),
+    # The session commands (issue 15 item 8): the place is checked before any process starts.
+    "demo": (["demo", "--headless", "--no-dialog", "--duration", "5", "--out", "{out}"], ".sqlite"),
+    "monitor": (
+        ["monitor", "--client", "sim", "--therapist", "sim", "--headless", "--out", "{out}"],
+        ".sqlite",
+    ),
+    "replay": (["replay", "{session}", "--headless", "--out", "{out}"], ".sqlite"),
 }
 
 

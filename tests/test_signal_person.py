@@ -207,17 +207,38 @@ def test_replay_of_a_recorded_session_equals_what_was_published(tmp_path: Path) 
         silent = [m.json() for m in live if is_no_signal(m.json())]
         live = [m for m in live if not is_no_signal(m.json())]
         if role == "client":
-            beat_t = np.array([t for m in beats for t in m.json()["t_ns"]])
             assert len(silent) >= 3
-            for m in silent:
-                # No beat between the last one it names and its own time.
-                last = m["no_signal_since_ns"]
-                assert last in beat_t and not ((beat_t > last) & (beat_t <= m["t_ns"])).any()
-                assert m["state"] is None and m["hr_bpm"] is None
-                assert m["unavailable"]["state"].startswith("no signal since ")
+            _assert_no_signal_was_true_when_said(out, role)
         assert len(live) == len(replayed) > 300
         for published, again in zip(live, replayed, strict=True):
             assert published.json() == json.loads(json.dumps(again.to_dict()))
+
+
+def _assert_no_signal_was_true_when_said(path: Path, role: str) -> None:
+    """Each "no signal" message names the last beat the hub had recorded before it, and no
+    beat recorded before it lies between that beat and its own time.
+
+    In hub order, not over the whole file: at --speed 60 a strap process that a loaded
+    machine holds back 83 ms is 5 s of session time late, so beats stamped inside the gap
+    can reach the hub after the "no signal" was (truthfully) said; replay reproduces that
+    order, which is what the byte-identity check above relies on.
+    """
+    seen: list[int] = []
+    said = 0
+    for m in read_messages(path, (f"beat.{role}", f"metrics.{role}")):
+        body = m.json()
+        if m.topic.startswith("beat."):
+            seen.extend(body["t_ns"])
+            continue
+        if not is_no_signal(body):
+            continue
+        said += 1
+        beat_t = np.array(seen)
+        last = body["no_signal_since_ns"]
+        assert last in beat_t and not ((beat_t > last) & (beat_t <= body["t_ns"])).any()
+        assert body["state"] is None and body["hr_bpm"] is None
+        assert body["unavailable"]["state"].startswith("no signal since ")
+    assert said >= 3
 
 
 _RR = st.one_of(

@@ -232,22 +232,50 @@ def _real_dyads(coupled: bool) -> list[tuple[np.ndarray, np.ndarray]]:
 
 def test_pseudo_pairs_keep_roles_and_the_real_statistic_is_the_sessions() -> None:
     dyads = _real_dyads(coupled=False)
-    null = pseudo_pair_null(dyads, HR_PARAMS, n_pseudo=5, seed=3)
-    assert null["n_pseudo_pairs"] == 5 and len(null["pseudo_pairs"]) == 5
+    # Issue 18: N is per dyad. 4 dyads, N = 2: each client with 2 of the 3 other
+    # therapists (8 pseudo pairs; before, N = 5 meant 5 pairs for the whole batch).
+    null = pseudo_pair_null(dyads, HR_PARAMS, n_pseudo=2, seed=3)
+    assert null["pooled"]["n_pseudo_pairs"] == 8 and len(null["pseudo_pairs"]) == 8
     assert all(i != j for i, j in null["pseudo_pairs"])
-    # Reproducible, and all 12 ordered pairs when N is at least that.
-    assert pseudo_pair_null(dyads, HR_PARAMS, 5, seed=3) == null
+    for i, dyad in enumerate(null["dyads"]):
+        assert [c for c, _ in null["pseudo_pairs"]].count(i) == 2
+        assert dyad["n_pseudo_pairs"] == 2 and len(set(dyad["pseudo_therapists"])) == 2
+        assert i not in dyad["pseudo_therapists"]
+    # Reproducible, and all 3 other therapists for each client when N is at least that.
+    assert pseudo_pair_null(dyads, HR_PARAMS, 2, seed=3) == null
     every = pseudo_pair_null(dyads, HR_PARAMS, n_pseudo=100)
     assert sorted(map(tuple, every["pseudo_pairs"])) == [
         (i, j) for i in range(4) for j in range(4) if i != j
     ]
     # Roles kept: pseudo pair (i, j) is the client of dyad i with the therapist of j.
     values = [pair_statistic(dyads[j][0], dyads[i][1], HR_PARAMS) for i, j in every["pseudo_pairs"]]
-    assert every["pseudo_mean"] == pytest.approx(float(np.mean(values)), rel=1e-12)
+    assert every["pooled"]["pseudo_mean"] == pytest.approx(float(np.mean(values)), rel=1e-12)
     # A real dyad's statistic is its session's mean |peak z|, bit for bit.
     therapist, client = dyads[0]
     track_summary = _summary_of_grids(therapist, client)
     assert every["dyads"][0]["real"] == track_summary["mean_abs_peak_z"]
+
+
+def test_each_dyad_is_compared_with_its_own_pseudo_pairs() -> None:
+    """Issue 18 item 2: dyad i's z and percentile come from ITS client's pseudo pairs.
+
+    Reference: the definition (z = (real - mean) / SD with n - 1, percentile with ties
+    counted half) applied by hand to `pair_statistic` of the drawn pairs.
+    """
+    dyads = _real_dyads(coupled=True)
+    null = pseudo_pair_null(dyads, HR_PARAMS, n_pseudo=2, seed=7)
+    for i, dyad in enumerate(null["dyads"]):
+        own = [
+            pair_statistic(dyads[j][0], dyads[i][1], HR_PARAMS) for j in dyad["pseudo_therapists"]
+        ]
+        mean, sd = float(np.mean(own)), float(np.std(own, ddof=1))
+        assert dyad["pseudo_mean"] == pytest.approx(mean, rel=1e-12)
+        assert dyad["z"] == pytest.approx((dyad["real"] - mean) / sd, rel=1e-12)
+        assert dyad["percentile"] == 100.0 * sum(v < dyad["real"] for v in own) / 2
+        pool = null["pooled"]
+        assert dyad["pooled_z"] == pytest.approx(
+            (dyad["real"] - pool["pseudo_mean"]) / pool["pseudo_sd"], rel=1e-12
+        )
 
 
 def _summary_of_grids(therapist: np.ndarray, client: np.ndarray) -> dict:
@@ -264,7 +292,7 @@ def test_coupled_real_dyads_stand_out_from_their_pseudo_pairs() -> None:
     assert all(d["z"] > 2 and d["percentile"] == 100.0 for d in coupled["dyads"]), coupled
     strangers = pseudo_pair_null(_real_dyads(coupled=False), HR_PARAMS, n_pseudo=100)
     assert all(abs(d["z"]) < 3 for d in strangers["dyads"]), strangers
-    assert math.isfinite(strangers["pseudo_sd"])
+    assert math.isfinite(strangers["pooled"]["pseudo_sd"])
 
 
 def test_pseudo_pairs_need_two_dyads_and_a_positive_count() -> None:

@@ -8,13 +8,12 @@ Start order matters because PUB/SUB drops what is sent before a subscriber joins
    subscription is live,
 3. then the session clock starts and goes to the acquisition process.
 
-Shutdown runs the other way so nothing is lost: acquisition stops and flushes
-(everything it sent is committed), each stage finishes what it received and
-flushes, upstream first (the sync stage still receives the signal stage's last
-metrics), and the hub commits and closes the file. Children are born ignoring
-SIGINT and SIGTERM, which a terminal, `timeout` or systemd send to the whole group
-at once; this process turns them into that ordered shutdown, telling each child in
-turn (`coregulate.bus.shutdown`).
+Shutdown runs the other way so nothing is lost: acquisition stops and flushes,
+each stage finishes what it received and flushes, upstream first, and the hub
+commits and closes the file. Children are born ignoring SIGINT and SIGTERM (sent to
+the whole group at once); this process turns them into that ordered shutdown
+(`coregulate.bus.shutdown`), and children stop by themselves if it dies.
+`Session.supervise` restarts a process that died, or ends the session loudly.
 
 Processes are started with the ``spawn`` method, never ``fork``: forking after a
 ZeroMQ context or a QApplication exists is unsafe (docs/architecture.md,
@@ -27,26 +26,35 @@ import contextlib
 import logging
 import multiprocessing as mp
 import os
-import signal
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import coregulate
-from coregulate.acquisition.lsl import LslOptions
 from coregulate.acquisition.process import run_acquisition_process
-from coregulate.acquisition.specs import SimulatedStrapSpec, SourceSpec
-from coregulate.bus.endpoints import Endpoints
 from coregulate.bus.envelope import TOPIC_SESSION
 from coregulate.bus.producer import BusProducer
-from coregulate.bus.shutdown import EXIT_UNCONFIRMED, STOP_SIGNAL, children_ignore_group_signals
+from coregulate.bus.routing import RoutingIds
+from coregulate.bus.shutdown import (
+    EXIT_UNCONFIRMED,
+    STOP_SIGNAL,
+    StopRequested,
+    children_ignore_group_signals,
+)
 from coregulate.clock import SessionClock
 from coregulate.recordings.hub import EXIT_WRITE_FAILED, HubConfig, run_hub_process
 from coregulate.recordings.lsl_bridge import LslBridgeConfig, LslBridgeProcess
 from coregulate.recordings.parameters import pipeline_parameters
-from coregulate.security.access import BindRefused, ViewerAccess, check_bind_policy
-from coregulate.signal.dyad import DEFAULT_BASELINE_S, ROLES
+from coregulate.recordings.restarts import SUPERVISOR_TOPIC, clock_text
+from coregulate.security.access import BindRefused, check_bind_policy
+from coregulate.session_options import (
+    DemoOptions,
+    SessionError,
+    SessionLost,
+    SessionOptions,
+    UnconfirmedAtStop,
+)
+from coregulate.signal.dyad import DEFAULT_BASELINE_S
 from coregulate.stages.registry import StageSpec, stage_order, stage_spec
 from coregulate.stages.runner import run_stage_process
 
@@ -55,48 +63,17 @@ log = logging.getLogger(__name__)
 _SPAWN = mp.get_context("spawn")
 # Started in this order and stopped in it after the straps: upstream stages first.
 _STAGE_ORDER = stage_order()
-
-
-class SessionError(Exception):
-    """A session could not start or end cleanly; the text says what to do."""
-
-
-@dataclass
-class DemoOptions:
-    """Everything a session was asked for (`coregulate demo` or `monitor`).
-
-    With no `sources`, the session runs the seeded simulated dyad (`seed`,
-    `duration_s`): that is `coregulate demo`. Otherwise `sources` lists one spec per
-    role (simulated or BLE straps) and `mode` and the ids describe the session.
-    """
-
-    out: Path
-    duration_s: float = 5400.0
-    speed: float = 1.0
-    seed: int = 1
-    log_level: int = logging.WARNING
-    endpoints: Endpoints = field(default_factory=Endpoints.loopback)
-    sources: tuple[SourceSpec, ...] = ()
-    mode: str = "demo (simulated straps)"
-    # Pseudonymous ids: recorded in the session file only, never in paths or logs.
-    client_id: str = "sim-client"
-    therapist_id: str = "sim-therapist"
-    stop_after_s: float | None = None  # end the session at this session time (real straps)
-    baseline: bool = True  # a resting baseline at the start (off: states need a profile)
-    meta: dict[str, Any] = field(default_factory=dict)  # more session metadata (replay_of, ...)
-    # Remote viewers over CurveZMQ (docs/security.md); None: nothing leaves this machine.
-    viewers: ViewerAccess | None = None
-    hub_status_interval_s: float = 1.0  # how often the hub publishes `status.hub`
-    lsl: LslOptions | None = None  # Lab Streaming Layer out and/or markers in (docs/lsl.md)
-
-    def source_specs(self) -> tuple[SourceSpec, ...]:
-        """Return the strap spec of every role, the simulated dyad by default."""
-        if self.sources:
-            return self.sources
-        return tuple(SimulatedStrapSpec(role, self.seed, self.duration_s) for role in ROLES)
-
-
-SessionOptions = DemoOptions
+# Names callers import from here (the options and errors live in session_options.py).
+__all__ = [
+    "DemoOptions",
+    "Session",
+    "SessionError",
+    "SessionLost",
+    "SessionOptions",
+    "StopRequested",
+    "UnconfirmedAtStop",
+    "run_headless",
+]
 
 
 class Session:
@@ -106,11 +83,12 @@ class Session:
         self.options = options
         self.clock: SessionClock | None = None
         self._procs: dict[str, Any] = {}
-        self._restarts = {"hub": 0} | {spec.name: 0 for spec in _STAGE_ORDER}
+        self._restarts = {"hub": 0, "acquisition": 0} | {spec.name: 0 for spec in _STAGE_ORDER}
         self._clock_queue = _SPAWN.Queue()
         self._producer: BusProducer | None = None
         self._info_path: Path | None = None
         self._lsl: LslBridgeProcess | None = None
+        self._routing = RoutingIds()  # each child's identity at the hub, kept across restarts
         # Processes whose last messages the hub never confirmed (set by `stop`).
         self.unconfirmed: list[str] = []
 
@@ -134,14 +112,7 @@ class Session:
             status_interval_s=opts.hub_status_interval_s,
         )
         self._spawn("hub", run_hub_process, hub_config, hub_ready, opts.log_level)
-        self._spawn(
-            "acquisition",
-            run_acquisition_process,
-            ep.input,
-            list(opts.source_specs()),
-            self._clock_queue,
-            opts.log_level,
-        )
+        self._start_acquisition()
         self._hub_config = hub_config
         self._wait(hub_ready, "hub", 30)
         for spec in _STAGE_ORDER:
@@ -187,14 +158,39 @@ class Session:
         """Start the registered stage `spec` and wait until it is subscribed."""
         ep = self.options.endpoints
         ready = _SPAWN.Event()
-        # A restarted stage publishes under a new source name, so its sequence
-        # numbers (starting again at 1) are not mistaken for repeats.
+        # A restarted stage keeps its source name: fed the whole file again, it
+        # recomputes its earlier outputs under the same sequence numbers, which the
+        # hub already holds and ignores, and goes on from there (never a contradiction).
         restarts = self._restarts[spec.name]
-        source = spec.name if not restarts else f"{spec.name}-{restarts}"
         options = spec.options_from({"baseline_s": self._baseline_s()})
-        args = (spec.name, ep.input, ep.output, ready, self.options.log_level, source, options)
+        args = (spec.name, ep.input, ep.output, ready, self.options.log_level, spec.name, options)
+        # And its routing id, or the hub would refuse its new seqs (bus/routing.py).
+        args += (restarts, self._routing.for_source(spec.name))
         self._spawn(spec.name, run_stage_process, *args)
         self._wait(ready, spec.name, 30)
+
+    def _start_acquisition(self) -> None:
+        """Start the straps' process; a restart publishes as ``acq-N`` from its start time on.
+
+        A restart cannot know its predecessor's sequence numbers, hence the new name;
+        what the straps sent while no process listened is lost (the file says so).
+        """
+        opts = self.options
+        restarts = self._restarts["acquisition"]
+        source = "acq" if not restarts else f"acq-{restarts}"
+        specs = list(opts.source_specs())
+        args = (
+            opts.endpoints.input,
+            specs,
+            self._clock_queue,
+            opts.log_level,
+            source,
+            restarts > 0,
+            self._routing.for_source(source),
+        )
+        self._spawn("acquisition", run_acquisition_process, *args)
+        if self.clock is not None:
+            self._clock_queue.put(self.clock)
 
     def _spawn(self, name: str, target: Any, *args: Any) -> None:
         proc = _SPAWN.Process(target=target, args=args, name=f"coregulate-{name}", daemon=False)
@@ -204,42 +200,80 @@ class Session:
         with children_ignore_group_signals():
             proc.start()
         self._procs[name] = proc
+        log.info("started the %s process (pid %d)", name, proc.pid)
 
     def supervise(self) -> None:
-        """Restart the hub or a stage if it died; call this regularly.
+        """Restart the hub, a stage or the straps' process if it died; call this regularly.
 
         A restarted hub appends to the same file on the same endpoints, and the
-        producers resend what it had not committed, so nothing is lost. A restarted
-        signal stage misses the beats published while it was down (a visible gap in
-        the metrics), not the beats themselves, which the file keeps; a restarted sync
-        stage starts its session statistics afresh from its restart.
+        producers resend what it had not committed, so nothing is lost; the stages
+        take what they missed from its replay of the file. A restarted stage takes
+        the whole file first, so it resumes where its predecessor was (its outputs
+        equal a clean run's). A restarted straps' process reconnects the straps;
+        what they sent meanwhile is lost, and the file says so. Each restart is
+        recorded (`SUPERVISOR_TOPIC`). Raises SessionLost when a process cannot be
+        restarted (the disk is full, or it died `max_restarts` times).
         """
-        for name in ("hub", *(spec.name for spec in _STAGE_ORDER)):
+        if self._producer is not None:
+            self._producer.pump()
+        for name in ("hub", "acquisition", *(spec.name for spec in _STAGE_ORDER)):
             proc = self._procs.get(name)
             if proc is None or proc.is_alive():
                 continue
-            if name == "hub" and proc.exitcode == EXIT_WRITE_FAILED:
-                raise SessionError(
-                    f"the session file {self.options.out} could not be written (disk full or "
-                    "an I/O error; see the message above), so the session has ended. Everything "
-                    "recorded before that moment is intact in the file. Free disk space and "
-                    "start a new session"
-                )
-            self._restarts[name] += 1
-            log.error(
-                "the %s process stopped unexpectedly (exit code %s); restarting it (%d)",
-                name,
-                proc.exitcode,
-                self._restarts[name],
-            )
-            if name == "hub":
-                ready = _SPAWN.Event()
-                self._spawn("hub", run_hub_process, self._hub_config, ready, self.options.log_level)
-                self._wait(ready, "hub", 30)
-            else:
-                self._start_stage(stage_spec(name))
+            if name == "acquisition" and proc.exitcode in (0, EXIT_UNCONFIRMED):
+                continue  # the straps ended: the session is finished
+            self._restart(name, proc.exitcode)
         if self._lsl is not None:  # restarted if it died (docs/lsl.md)
             self._lsl.supervise(self._procs, self._spawn, self._wait, self.options.log_level)
+
+    def _restart(self, name: str, exit_code: int | None) -> None:
+        """Restart process `name`, dead with `exit_code`; raise SessionLost if it cannot be."""
+        if name == "hub" and exit_code == EXIT_WRITE_FAILED:
+            raise self._lost(
+                f"the session file {self.options.out} could not be written (disk full or "
+                "an I/O error; see the message above), so the session has ended. Everything "
+                "recorded before that moment is intact in the file. Free disk space and "
+                "start a new session"
+            )
+        if self._restarts[name] >= self.options.max_restarts:
+            raise self._lost(
+                f"the {name} process died (exit code {exit_code}) and was not restarted "
+                f"again after {self._restarts[name]} restarts, so the session has ended"
+            )
+        self._restarts[name] += 1
+        log.error(
+            "the %s process stopped unexpectedly (exit code %s); restarting it (%d)",
+            name,
+            exit_code,
+            self._restarts[name],
+        )
+        if name == "hub":
+            ready = _SPAWN.Event()
+            self._spawn("hub", run_hub_process, self._hub_config, ready, self.options.log_level)
+            self._wait(ready, "hub", 30)
+        elif name == "acquisition":
+            self._start_acquisition()
+        else:
+            self._start_stage(stage_spec(name))
+        self._record_restart(name, exit_code)
+
+    def _record_restart(self, name: str, exit_code: int | None) -> None:
+        """Record in the file that process `name` died and was restarted (the summary reads it)."""
+        if self._producer is None or self.clock is None:
+            return
+        payload = {
+            "status": "restarted",
+            "process": name,
+            "exit_code": exit_code,
+            "restarts": self._restarts[name],
+        }
+        self._producer.send(SUPERVISOR_TOPIC, payload, self.clock.now_ns())
+
+    def _lost(self, text: str) -> SessionLost:
+        """Return the error that ends the session now, saying from when nothing is recorded."""
+        if self.clock is not None:
+            text += f"; nothing was recorded after {clock_text(self.clock.now_ns())}"
+        return SessionLost(text)
 
     def _wait(self, event: Any, name: str, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
@@ -261,8 +295,12 @@ class Session:
         return bool(proc and proc.is_alive())
 
     def finished(self) -> bool:
-        """Return True once the straps have ended or the session's time is up."""
-        if not self.acquisition_running():
+        """Return True once the straps have ended or the session's time is up.
+
+        A straps' process that died is not an end: `supervise` restarts it.
+        """
+        proc = self._procs.get("acquisition")
+        if proc is None or (not proc.is_alive() and proc.exitcode in (0, EXIT_UNCONFIRMED)):
             return True
         limit_s = self.options.stop_after_s
         return bool(limit_s and self.clock and self.clock.now_ns() >= limit_s * 1e9)
@@ -302,46 +340,14 @@ class Session:
             raise UnconfirmedAtStop(self.unconfirmed, self.options.out)
 
 
-class UnconfirmedAtStop(SessionError):
-    """The session ended, but the hub did not confirm some processes' last messages."""
-
-    def __init__(self, names: list[str], out: Path) -> None:
-        self.names = list(names)
-        super().__init__(
-            f"the hub did not confirm the last messages of: {', '.join(names)} (how many: "
-            f"the 'not confirmed' lines above); they are missing from the end of {out}, "
-            "which is otherwise complete and readable"
-        )
-
-
-class StopRequested:
-    """Turns SIGINT and SIGTERM into a flag, so a session ends in order."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self._previous: dict[int, Any] = {}
-
-    def __enter__(self) -> StopRequested:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            self._previous[sig] = signal.signal(sig, self._handle)
-        return self
-
-    def _handle(self, signum: int, frame: object) -> None:
-        if self.requested:
-            log.warning("already stopping; please wait while the file is committed")
-        self.requested = True
-
-    def __exit__(self, *exc: object) -> None:
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
-
-
 def run_headless(options: DemoOptions, stop: StopRequested) -> None:
     """Run a session with no window until it ends or `stop` is requested."""
     with Session(options) as session:
         session.start()
-        while not session.finished() and not stop.requested:
+        while not stop.requested:
             session.supervise()
+            if session.finished():
+                break
             time.sleep(0.1)
 
 

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
 from coregulate.acquisition.publisher import StrapPublisher
 from coregulate.acquisition.source import STATUS_GAVE_UP, HeartRateSource, SourceEvent
@@ -26,53 +27,53 @@ log = logging.getLogger(__name__)
 SILENCE_TICK_S = 1.0  # session seconds between status ticks while no strap gives beats
 
 
+class _Resume:
+    """Passes a source's events from `from_ns` on; None passes all of them.
+
+    A restarted process's simulated or replayed straps start their recordings from
+    the beginning: what lies before the restart was published by the process it
+    replaces or was lost with it (never sent twice). Their last status before it
+    is passed on at `from_ns`, so the strap's status word is right from the start.
+    """
+
+    def __init__(self, from_ns: int | None) -> None:
+        self.from_ns = from_ns
+        self._status: SourceEvent | None = None
+
+    def admit(self, event: SourceEvent) -> list[SourceEvent]:
+        """Return the events to publish for `event` (none while before `from_ns`)."""
+        if self.from_ns is None:
+            return [event]
+        if event.t_ns < self.from_ns:
+            if event.status is not None:
+                self._status = event
+            return []
+        out = [] if self._status is None else [replace(self._status, t_ns=self.from_ns)]
+        self.from_ns = None
+        return [*out, event]
+
+
 async def run_sources(
     sources: list[HeartRateSource],
     producer: BusProducer,
     clock: SessionClock | None = None,
     silence_ticks: bool = True,
+    resume_from_ns: int | None = None,
 ) -> None:
     """Publish every source's events until all sources end (or the task is cancelled).
 
     With a `clock` and `silence_ticks`, each strap's status is said again while no
     strap gives beats (`_tick_silence`); a replay plays the recorded ticks back instead.
+    `resume_from_ns`: this process replaces one that died; publish from then on only.
     """
     publishers = {s.role: StrapPublisher(s.role, producer) for s in sources}
-
-    async def pump_source(source: HeartRateSource) -> None:
-        # A fault in one strap's code must not stop the other strap: it ends this
-        # strap only, loudly (logged with its traceback and reported on the bus).
-        publisher = publishers[source.role]
-        failed_events = 0
-        try:
-            async for event in source.events():
-                try:
-                    publisher.handle(event)
-                except Exception:
-                    failed_events += 1
-                    if failed_events == 1:
-                        log.exception("%s strap: an event could not be published", source.role)
-        except Exception as exc:
-            log.exception("%s strap stopped by an internal error", source.role)
-            publisher.handle(
-                SourceEvent(
-                    source.role,
-                    producer_time(),
-                    status=STATUS_GAVE_UP,
-                    detail={"error": f"internal error: {type(exc).__name__}: {exc}"},
-                )
-            )
-        if failed_events:
-            log.error("%s strap: %d events could not be published", source.role, failed_events)
-
-    def producer_time() -> int:
-        return clock.now_ns() if clock is not None else 0
-
     tasks = [asyncio.create_task(producer.pump_forever())]
     if clock is not None and silence_ticks:
         tasks.append(asyncio.create_task(_tick_silence(publishers, clock)))
     try:
-        await asyncio.gather(*(pump_source(s) for s in sources))
+        await asyncio.gather(
+            *(_pump_source(s, publishers[s.role], clock, resume_from_ns) for s in sources)
+        )
     finally:
         for task in tasks:
             task.cancel()
@@ -86,6 +87,42 @@ async def run_sources(
                 pub.beats,
                 sum(pub.bad_payloads.values()),
             )
+
+
+async def _pump_source(
+    source: HeartRateSource,
+    publisher: StrapPublisher,
+    clock: SessionClock | None,
+    resume_from_ns: int | None,
+) -> None:
+    """Publish one strap's events (from `resume_from_ns` on) until it ends.
+
+    A fault in one strap's code must not stop the other strap: it ends this strap
+    only, loudly (logged with its traceback and reported on the bus).
+    """
+    resume = _Resume(resume_from_ns)
+    failed_events = 0
+    try:
+        async for event in source.events():
+            for admitted in resume.admit(event):
+                try:
+                    publisher.handle(admitted)
+                except Exception:
+                    failed_events += 1
+                    if failed_events == 1:
+                        log.exception("%s strap: an event could not be published", source.role)
+    except Exception as exc:
+        log.exception("%s strap stopped by an internal error", source.role)
+        publisher.handle(
+            SourceEvent(
+                source.role,
+                clock.now_ns() if clock is not None else 0,
+                status=STATUS_GAVE_UP,
+                detail={"error": f"internal error: {type(exc).__name__}: {exc}"},
+            )
+        )
+    if failed_events:
+        log.error("%s strap: %d events could not be published", source.role, failed_events)
 
 
 async def _tick_silence(publishers: dict[str, StrapPublisher], clock: SessionClock) -> None:
@@ -118,14 +155,21 @@ def run_acquisition_process(
     specs: Sequence[SourceSpec],
     clock_queue: object,
     log_level: int = logging.INFO,
+    source: str = "acq",
+    resume: bool = False,
+    routing_id: bytes | None = None,
 ) -> None:
     """Entry point of the acquisition process: wait for the clock, stream, flush.
 
     `specs` says which strap to open for each role (see `acquisition/specs.py`).
+    `source` is the bus source name; a restarted process (`resume`) takes a new one
+    and publishes only what its straps send from its start on. `routing_id` is the
+    producer's identity at the hub, given by the session per source name
+    (`coregulate.bus.routing`; None: a random one).
     """
-    logging.basicConfig(level=log_level, format="%(asctime)s acq %(levelname)s %(message)s")
+    logging.basicConfig(level=log_level, format=f"%(asctime)s {source} %(levelname)s %(message)s")
     stop_signals = StopSignals()  # the parent orders the shutdown
-    producer = BusProducer(input_endpoint, "acq")
+    producer = BusProducer(input_endpoint, source, routing_id=routing_id)
     # Simulate before the clock starts, so the first events are not late.
     for spec in specs:
         prepare(spec)
@@ -134,11 +178,13 @@ def run_acquisition_process(
     # The parent sends the clock once every subscriber is listening.
     clock: SessionClock = clock_queue.get(timeout=120)  # type: ignore[attr-defined]
     sources: list[HeartRateSource] = [make_source(spec, clock) for spec in specs]
+    resume_from_ns = clock.now_ns() if resume else None
 
     async def main() -> None:
         # A replay plays the recorded silence ticks back: it makes none of its own.
         replay = any(isinstance(spec, ReplayStrapSpec) for spec in specs)
-        task = asyncio.ensure_future(run_sources(sources, producer, clock, not replay))
+        run = run_sources(sources, producer, clock, not replay, resume_from_ns)
+        task = asyncio.ensure_future(run)
         loop = asyncio.get_running_loop()
         for sig in stop_signals.signals:
             loop.add_signal_handler(sig, _cancel_if_stop, sig, task)

@@ -35,6 +35,8 @@ PAYLOAD_REJECT_KINDS: Final = (
     "size",  # more than its topic may carry
     "streams",  # a source with more streams than any producer has
     "reserved",  # a topic only the hub or the session itself may send
+    "owner",  # new seqs of a stream another producer owns (counted by the hub)
+    "memory",  # the hub's input reset: a message whose frames never end (hub_guard.py)
 )
 # Topics whose suffix is a person: `beat.client`, never `beat.x123`.
 PERSON_KINDS: Final = frozenset(

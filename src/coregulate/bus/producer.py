@@ -26,6 +26,7 @@ from typing import Any
 import zmq
 
 from coregulate.bus.envelope import Message, make_message
+from coregulate.bus.routing import new_routing_id
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,10 @@ class BusProducer:
     max_pending
         Messages kept while the hub is away (one hour of a dyad is ~30,000). Beyond
         it the oldest are dropped *loudly*: logged, counted, and visible as gaps.
+    routing_id
+        This producer's identity at the hub (default: random, for this instance's
+        life). The hub lets only the first producer of a stream add to it, so a
+        process restarted under the same source must pass its predecessor's id.
     """
 
     def __init__(
@@ -85,6 +90,7 @@ class BusProducer:
         resend_after_s: float = 1.0,
         max_pending: int = 1_000_000,
         sndhwm: int = 10_000,
+        routing_id: bytes | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.source = source
@@ -92,6 +98,11 @@ class BusProducer:
         self.max_pending = max_pending
         self._ctx = context or zmq.Context.instance()
         self._sock = self._ctx.socket(zmq.DEALER)
+        # One routing id for this producer's life: the hub lets only the producer that
+        # started a stream add to it, and a reconnect must not look like someone else.
+        # A session's children get theirs from the session (`bus/routing.py`).
+        self.routing_id = routing_id or new_routing_id()
+        self._sock.setsockopt(zmq.ROUTING_ID, self.routing_id)
         self._sock.setsockopt(zmq.SNDHWM, sndhwm)
         self._sock.setsockopt(zmq.LINGER, 0)
         self._sock.connect(endpoint)

@@ -118,16 +118,36 @@ def new_session_path(out: Path | None, prefix: str) -> Path | None:
     return out
 
 
-def new_session_options(args: argparse.Namespace, prefix: str, **fields: Any) -> DemoOptions | None:
-    """Return the options of a session recorded to --out (default: a new file), None if it exists.
+def session_out_error(out: Path | None) -> int | None:
+    """Return the exit code if the session file --out cannot be created (said why), else None.
 
+    Checked before any process starts, like every other command's output: an existing
+    file is USAGE (a session never overwrites), a missing or unwritable folder
+    CANNOT_CREATE, and nothing is created either way.
+    """
+    if out is None:
+        return None
+    if new_session_path(out, "") is None:
+        return _exit_codes.USAGE
+    if not output_ok(out):
+        return _exit_codes.CANNOT_CREATE
+    return None
+
+
+def new_session_options(args: argparse.Namespace, prefix: str, **fields: Any) -> DemoOptions | int:
+    """Return the options of a session recorded to --out (default: a new file), or an exit code.
+
+    The exit code (said why in one line) when --out exists or cannot be created there.
     The speed and log level are the command line's; `fields` set the rest of `DemoOptions`.
     """
     from coregulate.session import DemoOptions
 
+    code = session_out_error(args.out)
+    if code is not None:
+        return code
     out = new_session_path(args.out, prefix)
     if out is None:
-        return None
+        return _exit_codes.USAGE
     return DemoOptions(out=out, speed=args.speed, log_level=args.log_level, **fields)
 
 
@@ -254,6 +274,7 @@ def run_session(
     from coregulate.session import (
         Session,
         SessionError,
+        SessionLost,
         StopRequested,
         UnconfirmedAtStop,
         run_headless,
@@ -276,11 +297,17 @@ def run_session(
                     options, stop, Session, ask=ask, marker_kinds=marker_kinds
                 )
                 if not window_session:
-                    log.warning("start dialog cancelled: no session was recorded")
+                    how = "stopped by a signal" if stop.requested else "cancelled"
+                    log.warning("start dialog %s: no session was recorded", how)
                     return CANCELLED
     except UnconfirmedAtStop as exc:
         log.error("%s", exc)
         print_summary(options.out, label, unconfirmed=exc.names)
+        return _exit_codes.FAILED
+    except SessionLost as exc:
+        log.error("%s", exc)
+        if options.out.exists():  # what was recorded until then, and what was lost
+            print_summary(options.out, label)
         return _exit_codes.FAILED
     except SessionError as exc:
         log.error("%s", exc)

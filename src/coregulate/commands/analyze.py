@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import logging
 import os
@@ -11,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from coregulate.commands import _exit_codes as ex
+from coregulate.commands._batch import add_batch_options, run_batch
 from coregulate.commands._common import add_command, add_path_option, output_ok
-from coregulate.commands._progress import add_progress_option, reporting, stage, step
+from coregulate.commands._progress import add_progress_option, reporting, stage
 
 ORDER = 50
 log = logging.getLogger("coregulate")
@@ -27,7 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="summarise a session offline (HR, RMSSD, artifacts, synchrony)",
         description="Run the whole pipeline offline over one session file, or over a client "
         "file and a therapist file (e.g. two imports), or over many pairs listed in a CSV "
-        "(--batch; columns client,therapist or session, one pair per row; uses all cores).",
+        "(--batch; columns client,therapist or session, one pair per row; the pairs run as "
+        "Dask tasks on all cores, or on a cluster with --scheduler).",
     )
     p.add_argument("session", nargs="?", type=Path, help="a session file with both people")
     add_path_option(p, "--client", "the client's session file")
@@ -40,14 +41,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="add Hilbert phase synchrony (NeuroKit2; about 1.5 s more to start)",
     )
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    add_batch_options(p)
     p.add_argument(
         "--pseudo-pairs",
         type=int,
         default=None,
         metavar="N",
-        help="with --batch: compare each dyad's synchrony with N pseudo dyads (client of one "
-        "dyad with the therapist of another; all of them if fewer)",
+        help="with --batch: compare each dyad's synchrony with N pseudo dyads of its own (its "
+        "client with the therapists of N other dyads; all of them if fewer)",
     )
     add_progress_option(p)
 
@@ -73,6 +74,11 @@ def analyze_one(job: dict[str, Any]) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         return {"job": job, "error": str(exc)}
     summary = analysis.summary()
+    if job.get("segments") is not None:  # --tables or --segments
+        from coregulate.batch.segments import duration_s, segment_rows
+
+        summary["duration_s"] = duration_s(analysis)
+        summary["segments"] = segment_rows(analysis, job["segments"])
     if job.get("pseudo_pairs"):
         from coregulate.recordings.analysis import HR_GRID
 
@@ -90,15 +96,11 @@ def analyze_one(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read_batch(path: Path) -> list[dict[str, Any]]:
-    try:
-        with path.open(newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ValueError(f"{path}: cannot read the batch CSV ({exc})") from exc
+    from coregulate.batch.segments import read_csv_rows
+
     jobs = []
     base = path.parent
-    for i, row in enumerate(rows, start=2):
-        row = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
+    for i, row in read_csv_rows(path, "batch CSV"):
         if row.get("session"):
             jobs.append({"session": str(base / row["session"])})
         elif row.get("client") and row.get("therapist"):
@@ -115,37 +117,76 @@ def _read_batch(path: Path) -> list[dict[str, Any]]:
     return jobs
 
 
-def run_batch(jobs: list[dict[str, Any]], n_jobs: int | None) -> list[dict[str, Any]]:
-    """Return every job's summary, computed on all cores with a progress bar."""
-    import multiprocessing as mp
-
-    n = max(1, min(n_jobs or os.cpu_count() or 1, len(jobs)))
-    results: list[dict[str, Any]] = []
-    step("analysing pairs", 0, len(jobs))
-    if n == 1:
-        for job in jobs:
-            results.append(analyze_one(job))
-            step("analysing pairs", len(results), len(jobs))
-        return results
-    with mp.get_context("spawn").Pool(n) as pool:
-        for summary in pool.imap(analyze_one, jobs):
-            results.append(summary)
-            step("analysing pairs", len(results), len(jobs))
-    return results
-
-
 def _batch_jobs(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Return the jobs of `--batch` (raises ValueError for a bad CSV)."""
     jobs = _read_batch(args.batch)
+    annotations = None
+    if args.segments:
+        from coregulate.batch.segments import read_annotations
+
+        annotations = read_annotations(args.segments)
     for i, job in enumerate(jobs, start=1):
         job["phase"] = args.phase
         job["parallel"] = False  # the batch already keeps every core busy
         job["pseudo_pairs"] = bool(args.pseudo_pairs)
+        if args.tables or annotations is not None:
+            from coregulate.batch.segments import annotations_for
+
+            job["segments"] = annotations_for(
+                annotations or [], job.get("session") or job["client"]
+            )
         if args.report:  # numbered beside --report
             job["report"] = str(
                 args.report.with_name(f"{args.report.stem}-{i}{args.report.suffix}")
             )
     return jobs
+
+
+def _write_tables(folder: Path, results: list[dict[str, Any]]) -> bool:
+    """Write the batch's tidy tables into `folder`; False (said why) if it cannot."""
+    from coregulate.batch.tables import write_tables
+
+    try:
+        write_tables(folder, results)
+    except OSError as exc:
+        log.error("cannot write the tables into %s: %s", folder, exc.strerror or exc)
+        return False
+    return True
+
+
+def _batch_usage_ok(args: argparse.Namespace) -> bool:
+    """Return whether the batch options fit together (said why if not)."""
+    if (args.tables or args.segments) and not args.batch:
+        log.error("--tables and --segments need --batch CSV (one row per pair)")
+        return False
+    if args.resume and not args.json:
+        log.error("--resume needs --json OUT (the output whose pairs are skipped)")
+        return False
+    if args.resume and args.pseudo_pairs:
+        log.error(
+            "--resume cannot be combined with --pseudo-pairs (the null needs every dyad's "
+            "grid): finish the batch, then run it once with --pseudo-pairs"
+        )
+        return False
+    if args.jobs is not None and args.jobs < 1:
+        log.error("--jobs must be at least 1")
+        return False
+    return True
+
+
+def _batch_json(results: list[dict[str, Any]]) -> str:
+    """Return the batch's JSON (the grids and internal flags of a running batch left out)."""
+    from coregulate.recordings.analysis import HR_GRID
+
+    hidden = (HR_GRID, _BAD_INPUT)
+    return json.dumps([{k: v for k, v in r.items() if k not in hidden} for r in results], indent=2)
+
+
+def _checkpoint(args: argparse.Namespace, results: list[dict[str, Any]]) -> None:
+    """Write the pairs finished so far to --json, so that --resume can skip them."""
+    if args.json:
+        done = [r for r in results if "error" not in r]
+        _write_output(args, _batch_json(done))
 
 
 def _single_job(args: argparse.Namespace) -> dict[str, Any] | None:
@@ -192,11 +233,13 @@ def run(args: argparse.Namespace) -> int:
         log.error("--report must end in .pdf or .png, got %s", args.report)
         return ex.USAGE
     # A batch's reports are numbered beside --report: the same folder to check.
-    if not output_ok(args.json, args.report):
+    if not output_ok(args.json, args.report) or not output_ok(args.tables, folder=True):
         return ex.CANNOT_CREATE
     failed = False
     if args.pseudo_pairs is not None and (not args.batch or args.pseudo_pairs < 1):
         log.error("--pseudo-pairs N needs --batch CSV and N ≥ 1")
+        return ex.USAGE
+    if (args.batch or args.tables or args.segments) and not _batch_usage_ok(args):
         return ex.USAGE
     if args.batch:
         try:
@@ -205,18 +248,15 @@ def run(args: argparse.Namespace) -> int:
             log.error("%s", exc)
             return ex.BAD_INPUT
         with reporting(args, tick=False):
-            results = run_batch(jobs, args.jobs)
-            if args.pseudo_pairs:
-                from coregulate.recordings.analysis import add_pseudo_pair_null
-
-                stage(f"comparing with {args.pseudo_pairs} pseudo pairs")
-                add_pseudo_pair_null(results, args.pseudo_pairs)
+            results = run_batch(analyze_one, jobs, args, lambda rs: _checkpoint(args, rs))
         for r in results:
             r.pop(_BAD_INPUT, None)
             if "error" in r:
                 log.error("%s", r["error"])
                 failed = True
-        text = json.dumps(results, indent=2)
+        text = _batch_json(results)
+        if args.tables and not _write_tables(args.tables, results):
+            return ex.WRITE_FAILED
     else:
         job = _single_job(args)
         if job is None:

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
-import shutil
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 
 from coregulate.commands import _exit_codes as ex
+from coregulate.commands._bus import add_bus_arguments, session_bus, viewer_access
 from coregulate.commands._common import (
     CANCELLED,
     SIM_DURATION_HEADLESS_S,
@@ -56,27 +52,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="skip the start dialog (client id sim-client, baseline on)",
     )
-    demo.add_argument(
-        "--private-bus",
-        action="store_true",
-        help="use Unix sockets in an owner-only folder instead of loopback TCP, so other "
-        "accounts on this computer cannot connect (Linux, macOS)",
-    )
-    demo.add_argument(
-        "--viewers",
-        default=None,
-        metavar="ENDPOINT",
-        help="let allow-listed viewers on other machines watch, encrypted, at ENDPOINT "
-        "(e.g. tcp://192.0.2.10:5603); needs `coregulate keys` first (docs/security.md)",
-    )
+    add_bus_arguments(demo)
     add_marker_kinds_option(demo)
     add_lsl_arguments(demo)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate demo`; return the exit code."""
-    from coregulate.bus.endpoints import Endpoints
-
     marker_kinds = marker_kinds_option(args)
     if isinstance(marker_kinds, int):
         return marker_kinds
@@ -89,39 +71,19 @@ def run(args: argparse.Namespace) -> int:
         return ex.NO_DISPLAY
     headless = want_headless(args.headless)
     duration_s = simulated_duration_s(args.duration, headless)
-    viewers = None
-    if args.viewers:
-        from coregulate.security.access import BindRefused, ViewerAccess
-
-        try:
-            viewers = ViewerAccess.from_keystore(args.viewers)
-        except BindRefused as exc:
-            log.error("%s", exc)
-            return ex.USAGE
+    viewers = viewer_access(args)
+    if viewers is False:
+        return ex.USAGE
     options = new_session_options(
         args, "demo", duration_s=duration_s, seed=args.seed, viewers=viewers, lsl=lsl
     )
-    if options is None:
-        return ex.USAGE
-    with _bus_folder(args.private_bus) as folder:
-        if folder is not None:
-            options.endpoints = Endpoints.private_ipc(folder)
+    if isinstance(options, int):
+        return options
+    with session_bus(args.tcp_bus) as endpoints:
+        options.endpoints = endpoints
         code = run_session(options, headless, ask=not args.no_dialog, marker_kinds=marker_kinds)
     if code == CANCELLED:
         return ex.OK
     if code == ex.OK:
         print_summary(options.out)
     return code
-
-
-@contextlib.contextmanager
-def _bus_folder(private: bool) -> Iterator[Path | None]:
-    """Yield a fresh owner-only folder for the bus sockets (removed after), or None."""
-    if not private:
-        yield None
-        return
-    folder = Path(tempfile.mkdtemp(prefix="coregulate-"))  # mode 0700
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)

@@ -48,8 +48,16 @@ def run(args: argparse.Namespace) -> int:
     from coregulate.sessionfile.access import SessionFileError, check_intact
 
     if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
-        log.error("%s exists and is not an empty folder; choose a new --out", args.out)
-        return ex.USAGE
+        from coregulate.recordings.export_bids import is_coregulate_dataset
+
+        # A client's sessions share one BIDS dataset: add to one this command started.
+        if not (args.format == "bids" and is_coregulate_dataset(args.out)):
+            log.error(
+                "%s exists and is not an empty folder (nor, for --format bids, a dataset "
+                "coregulate exported); choose a new --out",
+                args.out,
+            )
+            return ex.USAGE
     if not output_ok(args.out, folder=True):
         return ex.CANNOT_CREATE
     try:
@@ -64,6 +72,9 @@ def run(args: argparse.Namespace) -> int:
     except SessionFileError as exc:
         log.error("%s", exc)
         return ex.BAD_INPUT
+    except ValueError as exc:  # BidsDatasetError: this session is already in the dataset
+        log.error("%s", exc)
+        return ex.USAGE
     except OSError as exc:
         log.error("cannot write into %s: %s", args.out, exc.strerror or exc)
         return ex.WRITE_FAILED

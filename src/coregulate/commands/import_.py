@@ -55,9 +55,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _frames(args: argparse.Namespace, wall_anchor_ns: int) -> list[tuple[str, bytes, int]]:
     """Return the raw PMD frames of --ecg and --acc files (Polar Sensor Logger), if given."""
+    extra: list[tuple[str, bytes, int]] = []
+    if args.ecg is None and args.acc is None:
+        return extra
     from coregulate.recordings import import_acc
 
-    extra = []
     if args.ecg is not None:
         extra += import_acc.polar_ecg_messages(args.ecg, args.role, wall_anchor_ns)
     if args.acc is not None:

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from coregulate.commands import _exit_codes as ex
+from coregulate.commands._bus import add_bus_arguments, session_bus, viewer_access
 from coregulate.commands._common import (
     SIM_DURATION_HEADLESS_S,
     SIM_DURATION_WINDOW_S,
@@ -19,6 +20,7 @@ from coregulate.commands._common import (
     positive,
     print_summary,
     run_session,
+    session_out_error,
     simulated_duration_s,
     want_headless,
     window_ok,
@@ -80,6 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     mon.add_argument("--therapist-id", default="therapist", help="pseudonymous id of the therapist")
     add_marker_kinds_option(mon)
     add_path_option(mon, "--out", "session file to create")
+    add_bus_arguments(mon)
     add_lsl_arguments(mon, markers_in=True)
 
 
@@ -112,21 +115,19 @@ def _choose_pair(args: argparse.Namespace) -> tuple[str, str] | None:
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate monitor`; return the exit code."""
     from coregulate.acquisition.specs import BleStrapSpec
-    from coregulate.clients import ClientIdError, check_pseudonym
     from coregulate.commands._last_pair import save_last_pair
 
     pair = _choose_pair(args)
     if pair is None:
         return ex.USAGE
+    out_error = session_out_error(args.out)  # before the pair is remembered
+    if out_error is not None:
+        return out_error
     marker_kinds = marker_kinds_option(args)
     if isinstance(marker_kinds, int):
         return marker_kinds
-    for whose in ROLES:
-        try:
-            check_pseudonym(getattr(args, f"{whose}_id"), whose)
-        except ClientIdError as exc:
-            log.error("--%s-id: %s", whose, exc)
-            return ex.USAGE
+    if not _ids_ok(args):
+        return ex.USAGE
     try:
         lsl = lsl_options(args, pair)
     except ValueError as exc:
@@ -146,6 +147,9 @@ def run(args: argparse.Namespace) -> int:
     ]
     if any(isinstance(s, BleStrapSpec) for s in specs) and not _bluetooth_ok():
         return ex.NO_BLUETOOTH
+    viewers = viewer_access(args)
+    if viewers is False:
+        return ex.USAGE
     save_last_pair(*pair)
     options = new_session_options(
         args,
@@ -157,11 +161,14 @@ def run(args: argparse.Namespace) -> int:
         client_id=args.client_id,
         therapist_id=args.therapist_id,
         stop_after_s=args.duration,
+        viewers=viewers,
         lsl=lsl,
     )
-    if options is None:
-        return ex.USAGE
-    code = run_session(options, headless, marker_kinds=marker_kinds)
+    if isinstance(options, int):
+        return options
+    with session_bus(args.tcp_bus) as endpoints:
+        options.endpoints = endpoints
+        code = run_session(options, headless, marker_kinds=marker_kinds)
     if code == ex.OK:
         print_summary(options.out)
     return code
@@ -182,6 +189,19 @@ def _strap_spec(args: argparse.Namespace, role: str, device: str, sim_duration_s
         return LslStrapSpec(role, device[len(LSL_STRAP_PREFIX) :], lab=args.lsl_lab)
     policy = ReconnectPolicy(max_attempts=args.give_up_after)
     return BleStrapSpec(role, device, ecg=args.ecg, acc=args.acc, policy=policy)
+
+
+def _ids_ok(args: argparse.Namespace) -> bool:
+    """Return True if both pseudonymous ids are ones the start dialog accepts; else say why."""
+    from coregulate.clients import ClientIdError, check_pseudonym
+
+    for whose in ROLES:
+        try:
+            check_pseudonym(getattr(args, f"{whose}_id"), whose)
+        except ClientIdError as exc:
+            log.error("--%s-id: %s", whose, exc)
+            return False
+    return True
 
 
 def _bluetooth_ok() -> bool:

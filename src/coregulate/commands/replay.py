@@ -6,6 +6,7 @@ import argparse
 import logging
 
 from coregulate.commands import _exit_codes as ex
+from coregulate.commands._bus import add_bus_arguments, session_bus, viewer_access
 from coregulate.commands._common import (
     add_command,
     add_file_argument,
@@ -14,6 +15,7 @@ from coregulate.commands._common import (
     new_session_options,
     print_summary,
     run_session,
+    session_out_error,
     want_headless,
     window_ok,
 )
@@ -51,6 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="REVIEW_FILE",
     )
     add_session_arguments(p, None, "X times faster than recorded (default 1)")
+    add_bus_arguments(p)
     add_lsl_arguments(p)
 
 
@@ -80,10 +83,29 @@ def _recording_end_s(args: argparse.Namespace) -> tuple[dict, float] | int:
     return original, last_raw_ns / 1e9
 
 
+def _from_ok(args: argparse.Namespace, end_s: float) -> bool:
+    """Return whether `--from` lies inside the recording; say why not in one line."""
+    if args.from_s < 0:
+        log.error("--from must be 0 or more seconds, got %g", args.from_s)
+        return False
+    if args.from_s >= end_s:
+        log.error(
+            "--from %g is past the recording: %s ends at %.1f s; give a --from before it",
+            args.from_s,
+            args.file,
+            end_s,
+        )
+        return False
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate replay`; return the exit code."""
     from coregulate.acquisition.specs import ReplayStrapSpec
 
+    out_error = session_out_error(args.out)  # the output first, as every command does
+    if out_error is not None:
+        return out_error
     try:
         lsl = lsl_options(args)
     except ValueError as exc:
@@ -96,16 +118,10 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(found, int):
         return found
     original, end_s = found
-    if args.from_s < 0:
-        log.error("--from must be 0 or more seconds, got %g", args.from_s)
+    viewers = viewer_access(args)
+    if viewers is False:
         return ex.USAGE
-    if args.from_s >= end_s:
-        log.error(
-            "--from %g is past the recording: %s ends at %.1f s; give a --from before it",
-            args.from_s,
-            args.file,
-            end_s,
-        )
+    if not _from_ok(args, end_s):
         return ex.USAGE
     options = new_session_options(
         args,
@@ -124,13 +140,16 @@ def run(args: argparse.Namespace) -> int:
             # Not a new session: no catalogue counts a replay as one of the client's.
             "derived": {"kind": "replay", "from": args.file.name},
         },
+        viewers=viewers,
     )
-    if options is None:
-        return ex.USAGE
+    if isinstance(options, int):
+        return options
     if options.out.resolve() == args.file.resolve():
         log.error("the review file must not be the original")
         return ex.USAGE
-    code = run_session(options, want_headless(args.headless), label="review file")
+    with session_bus(args.tcp_bus) as endpoints:
+        options.endpoints = endpoints
+        code = run_session(options, want_headless(args.headless), label="review file")
     if code == ex.OK:
         print_summary(options.out, "review file")
     return code

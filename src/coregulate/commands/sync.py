@@ -3,9 +3,9 @@
 The beats and metrics recorded in the file are replayed, in the order the hub
 received them, through the same stage that ran live, with the parameters the live
 stage wrote into its `sync` messages (or the defaults if it did not run). The
-result is compared with the `sync` messages recorded live: they must be identical
-unless the live stage missed messages or was restarted (then the replay, which has
-the whole session, is the one to use).
+result is compared with the `sync` messages recorded live: they must be identical,
+also after a stage or the hub was restarted (a stage takes what it missed from the
+hub's replay of the file, in the file's order: docs/protocol.md, "Replay").
 """
 
 from __future__ import annotations
@@ -52,12 +52,15 @@ def _recorded_params(path: Path) -> tuple[dict[str, Any], dict[str, Any], list[d
 
     hr: dict[str, Any] = {}
     slow: dict[str, Any] = {}
-    live: list[dict[str, Any]] = []
+    by_seq: list[tuple[int, dict[str, Any]]] = []
     for msg in read_messages(path, ("sync",)):
         if msg.topic != "sync" or msg.source != "sync":
-            continue  # a restarted stage ("sync-1") covers only part of the session
-        payload = msg.json()
-        live.append(payload)
+            continue  # files before issue 15: a restarted stage ("sync-1") covered only a part
+        by_seq.append((msg.seq, msg.json()))
+    # In the stage's order: after a hub restart its resent messages lie in the file
+    # after newer ones.
+    live = [payload for _, payload in sorted(by_seq, key=lambda item: item[0])]
+    for payload in live:
         target = hr if payload.get("series") == "hr_bpm" else slow
         target.setdefault("params", payload.get("params"))
     return hr.get("params") or {}, slow.get("params") or {}, live

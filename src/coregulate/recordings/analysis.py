@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import coregulate
 from coregulate.recordings.breathing_summary import breathing_by_role
+from coregulate.recordings.limits import check_within_limits
 from coregulate.recordings.pipeline import PipelineResult, run_offline_pipeline, session_anchor_ns
 from coregulate.recordings.summary import PersonSummary, summarize_hr_samples
 from coregulate.sessionfile.access import SessionFileError, check_intact
@@ -19,6 +21,11 @@ from coregulate.sessionfile.record import Event, SessionRecord, read_session
 from coregulate.signal.dyad import ROLES
 
 # What `analyze` reads of a session file: never the raw notifications or the metrics.
+if TYPE_CHECKING:
+    import numpy as np
+
+    from coregulate.signal.synchrony.pseudo_pairs import PairMap
+
 _PARTS = ("beats", "hr", "markers", "ratings")
 _progress = logging.getLogger("coregulate.progress")
 
@@ -91,6 +98,7 @@ def analyze_files(
     if session is not None:
         path = Path(session)
         check_intact(path)
+        check_within_limits(path)  # a file larger than a session can hold: refused at once
         record = read_session(path, _PARTS)
         people = record.beats
         hr_only = {
@@ -106,6 +114,7 @@ def analyze_files(
         paths = {"client": Path(client), "therapist": Path(therapist)}
         for p in paths.values():
             check_intact(p)
+            check_within_limits(p)
         shift = session_anchor_ns(paths["therapist"]) - session_anchor_ns(paths["client"])
         # Markers and ratings are the session's: the client file's, for an imported pair.
         records = {
@@ -133,15 +142,22 @@ def analyze_files(
 HR_GRID = "_hr_grid"  # a batch result's HR grid while the batch runs; never printed
 
 
-def add_pseudo_pair_null(results: list[dict[str, Any]], n_pseudo: int) -> None:
-    """Add each dyad's synchrony against the batch's pseudo dyads, in place.
+def add_pseudo_pair_null(
+    results: list[dict[str, Any]],
+    n_pseudo: int,
+    mapper: Callable[[list[tuple[np.ndarray, np.ndarray]]], PairMap] | None = None,
+) -> None:
+    """Add each dyad's synchrony against its own pseudo dyads (and the pooled ones), in place.
 
     Every result that carries its HR grid (`HR_GRID`, set by `analyze --batch
     --pseudo-pairs`) takes part: `signal.synchrony.pseudo_pairs.pseudo_pair_null`
-    pairs the client of dyad i with the therapist of dyad j (roles kept, aligned
-    from session start, trimmed), and each dyad's ``synchrony.pseudo_pairs`` gets its
-    ``real`` statistic, ``z``, ``percentile`` and the batch's pseudo distribution.
-    The grids are removed from the results.
+    pairs the client of each dyad with the therapists of `n_pseudo` other dyads
+    (roles kept, aligned from session start, trimmed), and each dyad's
+    ``synchrony.pseudo_pairs`` gets its ``real`` statistic, ``z`` and ``percentile``
+    against its own pseudo dyads, ``pseudo_therapist_dyads`` (their rows in the
+    batch, from 1), and the pooled distribution (``pooled_*``). The grids are removed
+    from the results. `mapper`, given the grids, returns the function that computes
+    the pair statistics (e.g. as Dask tasks); the numbers are the same as the loop's.
     """
     from coregulate.signal.synchrony import HR_PARAMS
     from coregulate.signal.synchrony.pseudo_pairs import pseudo_pair_null
@@ -150,16 +166,21 @@ def add_pseudo_pair_null(results: list[dict[str, Any]], n_pseudo: int) -> None:
     grids = [results[k][HR_GRID] for k in rows]
     for r in results:
         r.pop(HR_GRID, None)
-    null = pseudo_pair_null(grids, HR_PARAMS, n_pseudo, HR_PARAMS.seed)
+    map_pairs = mapper(grids) if mapper is not None else None
+    null = pseudo_pair_null(grids, HR_PARAMS, n_pseudo, HR_PARAMS.seed, map_pairs)
+    pooled = null["pooled"]
     shared = {
         "statistic": null["statistic"],
         "n_dyads": null["n_dyads"],
-        "n_pseudo_pairs": null["n_pseudo_pairs"],
-        "pseudo_mean": null["pseudo_mean"],
-        "pseudo_sd": null["pseudo_sd"],
+        "n_per_dyad": null["n_per_dyad"],
+        "pooled_n_pseudo_pairs": pooled["n_pseudo_pairs"],
+        "pooled_mean": pooled["pseudo_mean"],
+        "pooled_sd": pooled["pseudo_sd"],
         "seed": HR_PARAMS.seed,
-        "method": "client of dyad i with therapist of dyad j, roles kept, aligned from "
-        "session start, trimmed to the shorter (docs/synchrony.md, section 3)",
+        "method": "client of this dyad with the therapists of N other dyads, roles kept, "
+        "aligned from session start, trimmed to the shorter (docs/synchrony.md, section 3)",
     }
     for k, entry in zip(rows, null["dyads"], strict=True):
+        entry = dict(entry)
+        entry["pseudo_therapist_dyads"] = [rows[j] + 1 for j in entry.pop("pseudo_therapists")]
         results[k].setdefault("synchrony", {})["pseudo_pairs"] = {**entry, **shared}

@@ -1,4 +1,4 @@
-"""Exports a session file as CSV tables or a BIDS-style physio folder, with a README.
+"""Exports a session file as CSV tables with a README (BIDS: `export_bids.py`).
 
 Everything comes from the file's analysis views (`sessionfile/schema.py`), so an
 export shows exactly what the file holds. Times are given both as session time
@@ -12,6 +12,7 @@ import csv
 import gzip
 import io
 import json
+import logging
 import math
 import os
 import re
@@ -26,21 +27,22 @@ import coregulate
 from coregulate.recordings.export_acc import write_acc_csv
 from coregulate.security.files import private_dir, write_private_file
 from coregulate.sessionfile.access import open_readonly, read_meta, read_session_payload
+from coregulate.sessionfile.schema import VIEW_NAMES, VIEWS_SQL
 from coregulate.signal import catalogue
-from coregulate.signal.dyad import ROLES
-from coregulate.signal.resample import MAX_INTERP_GAP_S, rr_on_grid
+from coregulate.signal.resample import rr_on_grid
 
 if TYPE_CHECKING:
-    from coregulate.recordings.pipeline import BeatSeries
+    pass
 
+log = logging.getLogger(__name__)
 HR_GRID_HZ = 4.0  # the physio HR/RR series: a common grid for synchrony tools
 
 
-def _write_bytes(path: Path, data: bytes) -> None:
+def write_bytes(path: Path, data: bytes) -> None:
     write_private_file(path, data)
 
 
-def _table(rows: list[list[Any]], header: list[str], delimiter: str = ",") -> bytes:
+def table_bytes(rows: list[list[Any]], header: list[str], delimiter: str = ",") -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
     writer.writerow(header)
@@ -49,8 +51,38 @@ def _table(rows: list[list[Any]], header: list[str], delimiter: str = ",") -> by
     return buf.getvalue().encode()
 
 
-def _query(db: sqlite3.Connection, sql: str) -> list[list[Any]]:
+def query_rows(db: sqlite3.Connection, sql: str) -> list[list[Any]]:
     return [list(r) for r in db.execute(sql)]
+
+
+# The rows the views may read: JSON payloads that parse (and every raw-bytes payload).
+_PARSEABLE = "enc != 'json' OR json_valid(CAST(payload AS TEXT))"
+
+
+def open_parseable(src: Path) -> tuple[sqlite3.Connection, int]:
+    """Return a read-only connection whose views skip unparseable rows, and how many there are.
+
+    A file written before the hub checked payloads may hold a JSON payload that does
+    not parse, and SQLite's json_extract stops a whole query at it. This connection
+    gets TEMP copies of the views (a temp view shadows the file's own for this
+    connection only) over only the rows that parse: the file is never changed.
+    """
+    db = open_readonly(src)
+    bad = db.execute(f"SELECT count(*) FROM main.messages WHERE NOT ({_PARSEABLE})").fetchone()[0]
+    if bad:
+        db.execute(f"CREATE TEMP VIEW parseable AS SELECT * FROM main.messages WHERE {_PARSEABLE}")
+        for name in VIEW_NAMES:  # an older file's views are already temp (open_readonly)
+            db.execute(f"DROP VIEW IF EXISTS temp.{name}")
+        for statement in VIEWS_SQL:
+            temp = statement.replace("CREATE VIEW IF NOT EXISTS", "CREATE TEMP VIEW", 1)
+            db.execute(re.sub(r"\bmessages\b", "temp.parseable", temp))
+        log.warning(
+            "%s: skipped %d messages whose payload does not parse (written before the hub "
+            "checked payloads); everything else is exported",
+            src.name,
+            bad,
+        )
+    return db, int(bad)
 
 
 # name -> (SQL over the views, column headers with units)
@@ -176,8 +208,13 @@ an empty value is "not available" and `unavailable_json` says why.
 Definitions: docs/exports.md and docs/file-format.md of coregulate.
 """
 
+_SKIPPED_NOTE = """
+Not exported: {n} messages whose payload does not parse (the file was written
+before the hub checked payloads). They stay in the session file's `messages` table.
+"""
 
-def _session_json(path: Path) -> dict[str, Any]:
+
+def session_json(path: Path) -> dict[str, Any]:
     return {
         "source_file": path.name,
         "session": read_session_payload(path),
@@ -191,34 +228,30 @@ def export_csv(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) ->
     src, out = Path(path), Path(out_dir)
     private_dir(out)
     written = []
-    db = open_readonly(src)
+    db, skipped = open_parseable(src)
     try:
         for name, (sql, header) in csv_tables().items():
             target = out / f"{name}.csv"
-            _write_bytes(target, _table(_query(db, sql), header))
+            write_bytes(target, table_bytes(query_rows(db, sql), header))
             written.append(target)
-        written += write_acc_csv(db, out, _table, _write_bytes)
+        written += write_acc_csv(db, out, table_bytes, write_bytes)
     finally:
         db.close()
     target = out / "session.json"
-    _write_bytes(target, json.dumps(_session_json(src), indent=2).encode())
+    write_bytes(target, json.dumps(session_json(src), indent=2).encode())
     written.append(target)
     target = out / "README.md"
-    _write_bytes(
+    write_bytes(
         target,
         _CSV_README.format(
             source=src.name,
             software=f"coregulate {coregulate.__version__}",
             written=datetime.now(UTC).isoformat(timespec="seconds"),
-        ).encode(),
+        ).encode()
+        + (_SKIPPED_NOTE.format(n=skipped).encode() if skipped else b""),
     )
     written.append(target)
     return written
-
-
-def _label(text: str) -> str:
-    """Return a BIDS label (alphanumerics only) for a pseudonymous id."""
-    return re.sub(r"[^A-Za-z0-9]", "", text) or "unknown"
 
 
 def hr_grid(
@@ -238,163 +271,9 @@ def hr_grid(
     return float(start), 60000.0 / rr, rr
 
 
-def _tsv_gz(rows: np.ndarray) -> bytes:
+def tsv_gz(rows: np.ndarray) -> bytes:
     text = "\n".join(
         "\t".join("n/a" if not math.isfinite(v) else f"{v:.4f}" for v in row) for row in rows
     )
     # mtime 0: the same session exports to the same bytes.
     return gzip.compress((text + "\n").encode() if rows.size else b"", mtime=0)
-
-
-class _Folder:
-    """Writes owner-only files under one folder and remembers what it wrote."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.written: list[Path] = []
-        private_dir(root)
-
-    def put(self, rel: str, data: bytes) -> None:
-        target = self.root / rel
-        private_dir(target.parent)
-        _write_bytes(target, data)
-        self.written.append(target)
-
-    def put_json(self, rel: str, obj: Any) -> None:
-        self.put(rel, json.dumps(obj, indent=2).encode())
-
-
-def export_bids(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> list[Path]:
-    """Write a BIDS-style folder (physio TSV.gz + JSON sidecars, events, README); return files."""
-    from coregulate.recordings.pipeline import read_beats
-
-    src = Path(path)
-    folder = _Folder(Path(out_dir))
-    session = read_session_payload(src)
-    parameters = _session_json(src)
-    wall_ns = int(session.get("clock", {}).get("wall_anchor_ns", 0) or 0)
-    folder.put_json(
-        "dataset_description.json",
-        {
-            "Name": f"coregulate session {src.stem}",
-            "BIDSVersion": "1.9.0",
-            "DatasetType": "raw",
-            "GeneratedBy": [{"Name": "coregulate", "Version": coregulate.__version__}],
-        },
-    )
-    ids = {role: _label(str(session.get(f"{role}_id", role))) for role in ROLES}
-    if ids["client"] == ids["therapist"]:
-        ids = {role: f"{label}{role}" for role, label in ids.items()}
-    people = read_beats(src)
-    folder.put(
-        "participants.tsv",
-        _table([[f"sub-{ids[r]}", r] for r in sorted(people)], ["participant_id", "role"], "\t"),
-    )
-    for role, beats in sorted(people.items()):
-        base = f"sub-{ids[role]}/beh/sub-{ids[role]}_task-session"
-        _bids_physio(folder, base, role, beats, {"wall_ns": wall_ns, "parameters": parameters})
-        _bids_beats(folder, base, beats)
-    _bids_events(folder, src)
-    folder.put(
-        "README", _BIDS_README.format(source=src.name, software=coregulate.__version__).encode()
-    )
-    return folder.written
-
-
-def _bids_physio(
-    folder: _Folder, base: str, role: str, beats: BeatSeries, session: dict[str, Any]
-) -> None:
-    """Write one person's HR/RR grid (TSV.gz) and its sidecar."""
-    start_s, hr, rr = hr_grid(beats.t_ns, beats.rr_ms, beats.gap_before)
-    folder.put(f"{base}_recording-hr_physio.tsv.gz", _tsv_gz(np.column_stack([hr, rr])))
-    folder.put_json(
-        f"{base}_recording-hr_physio.json",
-        {
-            "SamplingFrequency": HR_GRID_HZ,
-            "StartTime": start_s,
-            "Columns": ["hr_bpm", "rr_ms"],
-            "hr_bpm": {"Units": "bpm", "Description": "60000 / rr_ms"},
-            "rr_ms": {
-                "Units": "ms",
-                "Description": (
-                    "RR interval linearly interpolated between beat end times; n/a across "
-                    f"gaps and farther than {MAX_INTERP_GAP_S:g} s from a beat"
-                ),
-            },
-            "StartTimeReference": "session start (session clock 0)",
-            "SessionStartWallClockNs": session["wall_ns"],
-            "Role": role,
-            "Device": beats.messages[0].json().get("source", "strap") if beats.messages else None,
-            "Parameters": session["parameters"],
-        },
-    )
-
-
-def _bids_beats(folder: _Folder, base: str, beats: BeatSeries) -> None:
-    """Write one person's beats with their artifact class (TSV) and its sidecar."""
-    from coregulate.signal.screening import classify_beats
-
-    kinds, _ = classify_beats(beats.t_ns, beats.rr_ms, beats.gap_before)
-    rows = [
-        [f"{t / 1e9:.6f}", f"{r:.4f}", int(g), kind]
-        for t, r, g, kind in zip(beats.t_ns, beats.rr_ms, beats.gap_before, kinds, strict=True)
-    ]
-    folder.put(
-        f"{base}_beats.tsv", _table(rows, ["onset", "rr_ms", "gap_before", "beat_class"], "\t")
-    )
-    folder.put_json(
-        f"{base}_beats.json",
-        {
-            "onset": {
-                "Units": "s",
-                "Description": "beat time (end of the RR interval), session clock",
-            },
-            "rr_ms": {"Units": "ms", "Description": "RR interval ending at onset"},
-            "gap_before": {"Description": "1 = beats were lost before this one"},
-            "beat_class": {
-                "Description": "normal, ectopic, missed, extra, longshort, merged "
-                "(Lipponen & Tarvainen 2019, as the live signal stage) or implausible"
-            },
-        },
-    )
-
-
-def _bids_events(folder: _Folder, src: Path) -> None:
-    """Write the markers and ratings as BIDS events (onset in session seconds)."""
-    db = open_readonly(src)
-    try:
-        events = _query(
-            db,
-            "SELECT t_ns / 1e9, 'marker', kind, note FROM markers UNION ALL "
-            "SELECT t_ns / 1e9, 'rating', instrument, total FROM ratings "
-            "ORDER BY 1",
-        )
-    finally:
-        db.close()
-    folder.put(
-        "task-session_events.tsv",
-        _table(
-            [[f"{t:.6f}", 0, kind, value, note] for t, kind, value, note in events],
-            ["onset", "duration", "trial_type", "value", "note"],
-            "\t",
-        ),
-    )
-
-
-_BIDS_README = """coregulate BIDS-style export of {source} (coregulate {software})
-
-Heart data of a psychotherapy session: client and therapist, each a BIDS subject
-(pseudonymous ids). Not a full BIDS dataset (no imaging); the physio files follow
-the BIDS physiological recordings convention.
-
-dataset_description.json     dataset name and generator
-participants.tsv             subject ids and their role (client or therapist)
-sub-*/beh/*_recording-hr_physio.tsv.gz   HR (bpm) and RR (ms) on a 4 Hz grid, n/a in gaps;
-                             the .json sidecar: SamplingFrequency, StartTime (s after
-                             session start), Columns, units, and every session parameter
-sub-*/beh/*_beats.tsv        every beat: onset (s), rr_ms, gap_before, beat_class
-task-session_events.tsv      markers (rupture, repair, notes) and ratings, onset in s
-
-Session time 0 is the session clock's start; its calendar time is in each sidecar
-(SessionStartWallClockNs, ns since 1970-01-01 UTC).
-"""

@@ -66,14 +66,15 @@ def read_import(
     return IMPORT_FORMATS[name].read(Path(path), role, streams)
 
 
-# name -> the function of `recordings/export.py` that writes (session file, folder)
+# name -> "module:function" in `recordings/` that writes (session file, folder)
 EXPORT_FORMATS: dict[str, str] = {
-    "csv": "export_csv",  # CSV tables with units in column names
-    "bids": "export_bids",  # BIDS-style physio TSV.gz with JSON sidecars
+    "csv": "export:export_csv",  # CSV tables with units in column names
+    "bids": "export_bids:export_bids",  # BIDS-style physio TSV.gz with JSON sidecars
 }
 
 
 def write_export(src: str | os.PathLike[str], out: str | os.PathLike[str], fmt: str) -> list[Any]:
     """Write the session file `src` to the folder `out` in format `fmt`; return the files."""
-    write = getattr(importlib.import_module("coregulate.recordings.export"), EXPORT_FORMATS[fmt])
+    module, _, name = EXPORT_FORMATS[fmt].partition(":")
+    write = getattr(importlib.import_module(f"coregulate.recordings.{module}"), name)
     return write(Path(src), Path(out))

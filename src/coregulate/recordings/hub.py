@@ -4,17 +4,19 @@ Producers send to its ROUTER input (see `coregulate.bus.producer`). For each val
 message the hub
 
 1. drops it if it already has it (a resend after a restart),
-2. publishes it unchanged on its PUB output (at once: live latency does not wait
-   for the disk),
-3. queues it for the session file, committed at least every `commit_interval_s`,
-4. after each commit, acknowledges to each producer the highest seq per stream up
-   to which everything is committed, so the producer can forget it.
+2. queues it for the session file, committed once the waiting input is taken,
+3. then publishes it unchanged on its PUB output: subscribers receive exactly what
+   the file holds, in its order, also across a hub restart,
+4. acknowledges to each producer the highest seq per stream up to which
+   everything is committed, so the producer can forget it.
+
+A stage that missed messages asks for a replay from the file (`bus/replay.py`).
 
 PUB never blocks: a stalled or late subscriber costs the recording nothing.
 Invalid input is counted and logged (first of each kind), never stored, never
 fatal; a replayed sequence number is counted and dropped. Frames above
 `MAX_WIRE_FRAME_BYTES` never even reach the hub's memory: ZeroMQ drops the
-sender's connection (``MAXMSGSIZE``).
+sender's connection (``MAXMSGSIZE``); endless frames: `hub_guard.InputGuard`.
 
 Security (docs/security.md): the input and the plaintext output bind to this
 machine only (`check_bind_policy` refuses anything else before a socket exists);
@@ -29,10 +31,10 @@ import contextlib
 import json
 import logging
 import sqlite3
-import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +42,6 @@ from typing import Any
 import zmq
 
 from coregulate.bus.envelope import (
-    MAX_PAYLOAD_BYTES,
     TOPIC_SESSION,
     TOPIC_STATUS,
     EnvelopeError,
@@ -49,8 +50,11 @@ from coregulate.bus.envelope import (
 )
 from coregulate.bus.payload import MAX_STREAMS_PER_SOURCE, check_payload
 from coregulate.bus.producer import ACK_TOPIC
-from coregulate.bus.shutdown import StopSignals
+from coregulate.bus.replay import REPLAY_REQUEST
 from coregulate.clock import SessionClock
+from coregulate.recordings.hub_guard import MAX_INPUT_BACKLOG_BYTES, WIRE_FRAME_BYTES
+from coregulate.recordings.hub_input import HubInput
+from coregulate.recordings.hub_replay import answer_replay
 from coregulate.recordings.store import SessionStore
 from coregulate.recordings.streams import StreamState
 from coregulate.security.access import (
@@ -65,10 +69,7 @@ log = logging.getLogger(__name__)
 # Exit code of a hub process that stopped because the file could not be written
 # (disk full, I/O error): the supervisor ends the session instead of restarting it.
 EXIT_WRITE_FAILED = 74  # EX_IOERR in BSD sysexits.h
-# The transport's hard cap per frame, above the envelope's own limits (a 1 MiB
-# payload): frames between the two are received, rejected and counted; larger ones
-# make ZeroMQ drop the sender's connection before buffering them.
-MAX_WIRE_FRAME_BYTES = 4 * MAX_PAYLOAD_BYTES
+MAX_WIRE_FRAME_BYTES = WIRE_FRAME_BYTES  # the transport's cap per frame (hub_guard.py)
 HUB_SOURCE = "hub"
 _MAX_INT64 = (1 << 63) - 1
 # How far ahead of the hub's session clock a time may lie (session ns): beats are
@@ -95,6 +96,7 @@ class HubConfig:
     viewers: ViewerAccess | None = None
     # Publish the hub's counters on `status.hub` this often; None: never.
     status_interval_s: float | None = None
+    max_input_backlog_bytes: int = MAX_INPUT_BACKLOG_BYTES  # see hub_guard.py
 
 
 class Hub:
@@ -115,11 +117,8 @@ class Hub:
             self._per_source[key[0]] += 1
             for seq in seqs:
                 state.add(seq)
-        self._in = self._ctx.socket(zmq.ROUTER)
-        self._in.setsockopt(zmq.LINGER, 0)
-        self._in.setsockopt(zmq.RCVHWM, 100_000)
-        self._in.setsockopt(zmq.MAXMSGSIZE, MAX_WIRE_FRAME_BYTES)
-        self._in.bind(config.input_endpoint)
+        # Producers' messages and stages' replay requests; peers counted (hub_input.py).
+        self.input = HubInput(self._ctx, config.input_endpoint, config.max_input_backlog_bytes)
         self._out = self._ctx.socket(zmq.PUB)
         self._out.setsockopt(zmq.LINGER, 0)
         self._out.setsockopt(zmq.SNDHWM, config.pub_hwm)
@@ -129,10 +128,11 @@ class Hub:
                 ViewerOutput(config.viewers, config.pub_hwm) if config.viewers is not None else None
             )
         except BindRefused:
-            self._in.close(linger=0)
+            self.input.close()
             self._out.close(linger=0)
             self.store.close()
             raise
+        self._unpublished: list[list[bytes]] = []  # received, published after their commit
         # Streams each producer connection sent since the last commit: they get acks.
         self._to_ack: dict[bytes, set[tuple[str, str]]] = {}
         self._next_commit_s = time.monotonic() + config.commit_interval_s
@@ -157,18 +157,20 @@ class Hub:
         wait_s = max(0.0, self._next_commit_s - now)
         if max_wait_s is not None:
             wait_s = min(wait_s, max_wait_s)
-        if self._in.poll(int(wait_s * 1000), zmq.POLLIN):
+        if self.input.sock.poll(int(wait_s * 1000), zmq.POLLIN):
             # Bounded so a flood cannot postpone the commit past its deadline.
             for _ in range(10_000):
                 try:
-                    frames = self._in.recv_multipart(flags=zmq.NOBLOCK, copy=True)
+                    frames = self.input.sock.recv_multipart(flags=zmq.NOBLOCK, copy=True)
                 except zmq.Again:
                     break
                 self._handle(frames)
                 if self._commit_due():
                     break
-        if self._commit_due():
+        if self.store.uncommitted or self._commit_due():
             self.commit()
+        if self.input.check():  # a message of endless frames (hub_guard.py)
+            self._reject("memory", EnvelopeError("input memory above its bound", "memory"))
         interval = self.config.status_interval_s
         if interval is not None and time.monotonic() >= self._next_status_s:
             self._next_status_s = time.monotonic() + interval
@@ -185,6 +187,9 @@ class Hub:
 
     def _handle(self, frames: list[bytes]) -> None:
         identity, body = frames[0], frames[1:]
+        if body and body[0] == REPLAY_REQUEST:
+            self._replay(identity, body)
+            return
         try:
             msg = decode_frames(body)
         except EnvelopeError as exc:
@@ -203,19 +208,32 @@ class Hub:
         except EnvelopeError as exc:
             self._reject(exc.kind, exc)
             return
-        self.received += 1
         if state is None:
             state = self._streams[key] = StreamState()
             self._per_source[msg.source] += 1
+        if not state.has(msg.seq) and not state.claim(identity):
+            self._reject("owner", EnvelopeError(f"{key} belongs to another producer", "owner"))
+            return
+        self.received += 1
         self._to_ack.setdefault(identity, set()).add(key)
         if state.has(msg.seq):
             self.duplicates += 1
             return
         state.add(msg.seq)
-        self._publish(body)
+        self._unpublished.append(body)  # published once committed
         self.store.add(msg, body[1], time.monotonic_ns())
         if msg.topic == TOPIC_SESSION and msg.source == TOPIC_SESSION and self._clock is None:
             self._learn_clock(msg.payload)
+
+    def _replay(self, identity: bytes, body: list[bytes]) -> None:
+        """Answer a stage's replay request with one page of committed rows."""
+        try:
+            reply = answer_replay(self.store, body)
+        except EnvelopeError as exc:
+            self._reject(exc.kind, exc)
+            return
+        with contextlib.suppress(zmq.Again):  # a gone or slow peer asks again
+            self.input.sock.send_multipart([identity, *reply], flags=zmq.NOBLOCK)
 
     def _publish(self, frames: list[Any]) -> None:
         self._out.send_multipart(frames, copy=False)
@@ -285,6 +303,9 @@ class Hub:
         self._next_commit_s = time.monotonic() + self.config.commit_interval_s
         try:
             self.stored += self.store.commit()
+            for frames in self._unpublished:
+                self._publish(frames)
+            self._unpublished.clear()
         except sqlite3.OperationalError as exc:
             if self.failure is None:  # said once; close() tries once more, quietly
                 self.failure = (
@@ -301,7 +322,7 @@ class Hub:
                 ack = json.dumps({"src": source, "marks": marks}).encode()
                 # A producer that is gone or slow resends and is acknowledged then.
                 with contextlib.suppress(zmq.Again):
-                    self._in.send_multipart([identity, ACK_TOPIC, ack], flags=zmq.NOBLOCK)
+                    self.input.sock.send_multipart([identity, ACK_TOPIC, ack], flags=zmq.NOBLOCK)
         self._to_ack.clear()
         if time.monotonic() >= self._next_checkpoint_s:  # after the acks: they never wait
             self._next_checkpoint_s = time.monotonic() + self.config.checkpoint_interval_s
@@ -316,7 +337,7 @@ class Hub:
         try:
             while True:
                 try:
-                    frames = self._in.recv_multipart(flags=zmq.NOBLOCK)
+                    frames = self.input.sock.recv_multipart(flags=zmq.NOBLOCK)
                 except zmq.Again:
                     break
                 self._handle(frames)
@@ -344,7 +365,7 @@ class Hub:
                 self.store.close()
             except sqlite3.OperationalError as exc:
                 log.critical("closing the session file failed (%s); it stays readable", exc)
-            self._in.close(linger=0)
+            self.input.close()
             self._out.close(linger=0)
             if self._viewers is not None:
                 self._viewers.close()
@@ -356,11 +377,13 @@ class Hub:
             sum(self.rejected.values()),
         )
 
-    def run(self, stop: threading.Event) -> None:
-        """Run until `stop` is set, then close cleanly."""
+    def run(self, stop: threading.Event, linger: Callable[[Hub], None] | None = None) -> None:
+        """Run until `stop` is set, then `linger(self)` if given, then close cleanly."""
         try:
             while not stop.is_set():
                 self.step(max_wait_s=0.05)
+            if linger is not None:
+                linger(self)
         except sqlite3.OperationalError:
             pass  # already reported in commit(); close() keeps what was committed
         finally:
@@ -368,25 +391,7 @@ class Hub:
 
 
 def run_hub_process(config: HubConfig, ready: Any = None, log_level: int = logging.INFO) -> None:
-    """Run a hub until told to stop (entry point of the hub process).
+    """Run a hub until told to stop (entry point of the hub process; `hub_process.main`)."""
+    from coregulate.recordings.hub_process import main
 
-    Started on its own it stops on SIGTERM; as a session's child, when the session
-    says so (`coregulate.bus.shutdown`).
-    """
-    logging.basicConfig(level=log_level, format="%(asctime)s hub %(levelname)s %(message)s")
-    stop = threading.Event()
-
-    # A group signal (Ctrl-C, `timeout`, systemd) reaches every process at once; the
-    # parent decides the order of shutdown (producers flush first, the hub commits
-    # last), so the hub waits until the parent tells it to stop.
-    StopSignals().install(stop.set)
-    try:
-        hub = Hub(config)
-    except BindRefused as exc:
-        log.critical("%s", exc)
-        sys.exit(2)
-    if ready is not None:
-        ready.set()
-    hub.run(stop)
-    if hub.failure is not None:
-        sys.exit(EXIT_WRITE_FAILED)
+    main(config, ready, log_level)

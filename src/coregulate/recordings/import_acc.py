@@ -17,7 +17,8 @@ from pathlib import Path
 from coregulate.acquisition.pmd import encode_ecg_frame
 from coregulate.acquisition.pmd_acc import encode_acc_frame
 from coregulate.bus.envelope import TOPIC_ACC, TOPIC_ECG, topic_for
-from coregulate.recordings.importers import ImportFileError, _parse_phone_time, _text_lines
+from coregulate.recordings.import_text import ImportFileError, text_lines
+from coregulate.recordings.importers import _parse_phone_time
 
 _ACC_HEADER = "phone timestamp;sensor timestamp [ns];x [mg];y [mg];z [mg]"
 _ECG_HEADER = "phone timestamp;sensor timestamp [ns];timestamp [ms];ecg [uv]"
@@ -56,11 +57,12 @@ def _groups(
 ) -> Iterator[tuple[int, int, list[tuple[int, ...]]]]:
     """Yield (phone ns, last sensor ns, samples) per notification, in file order."""
     expected = f"a first line '{header}' then rows of {n_fields} fields"
-    lines = _text_lines(p, expected)
-    if lines[0].strip().lower().rstrip(";") != header:
-        raise ImportFileError(f"{p}, line 1: {lines[0][:60]!r}; expected {expected}")
+    lines = text_lines(p, expected)  # one line at a time, bounded in length
+    first = next(lines)[1]
+    if first.strip().lower().rstrip(";") != header:
+        raise ImportFileError(f"{p}, line 1: {first[:60]!r}; expected {expected}")
     group: tuple[int, int, list[tuple[int, ...]]] | None = None
-    for line_no, raw in enumerate(lines[1:], start=2):
+    for line_no, raw in lines:
         parts = raw.strip().rstrip(";").split(";")
         if not raw.strip():
             continue

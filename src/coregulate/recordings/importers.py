@@ -14,17 +14,21 @@ from __future__ import annotations
 import math
 import os
 import re
+from array import array
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from coregulate.recordings.import_text import (
+    TOO_LONG,
+    ImportFileError,
+    check_count,
+    text_lines,
+)
 from coregulate.signal.artifacts import MAX_RR_MS  # slower than 20 bpm is no heartbeat
+from coregulate.signal.dyad import SESSION_T_LIMIT_NS
 
 SECONDS_MEDIAN_BELOW = 10.0  # a list whose median is below this is in seconds, not ms
-
-
-class ImportFileError(ValueError):
-    """An import file that cannot be read; the text names the file, line and expectation."""
 
 
 @dataclass
@@ -45,29 +49,6 @@ class ImportedRecording:
     notifications: dict[str, list[Notification]] = field(default_factory=dict)
     # role -> (ns since the wall anchor, HR bpm): HR-only files (no beats)
     hr_samples: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
-
-
-def _text_lines(path: Path, expected: str) -> list[str]:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ImportFileError(f"{path}: cannot read it ({exc.strerror})") from exc
-    if not data.strip():
-        raise ImportFileError(f"{path}: the file is empty; expected {expected}")
-    if data.startswith(b"SQLite format 3\x00"):
-        raise ImportFileError(f"{path} is already a session file: use it directly, no import")
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        raise ImportFileError(
-            f"{path}: binary data (a NUL byte at byte {nul}); expected a text file with {expected}"
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            f"{path}: not UTF-8 text (byte {exc.start}); expected a text file with {expected}"
-        ) from exc
-    return text.splitlines()
 
 
 def _check_rr(where: str, rr_ms: float, shown: str) -> float:
@@ -93,30 +74,42 @@ def read_rr_list(path: str | os.PathLike[str], role: str = "client") -> Imported
     Blank lines and lines starting with ``#`` are skipped, and so is a first line of
     words (a column title). Values are ms, or seconds when their median is below 10.
     There are no timestamps: beats follow one another from time 0, and the session
-    anchor is the file's modification time.
+    anchor is the file's modification time. The file is read line by line into an
+    array of numbers; one longer than a session (48 h) is refused.
     """
     p = Path(path)
-    values: list[tuple[int, float, str]] = []
-    for line_no, raw in enumerate(_text_lines(p, _RR_EXPECTED), start=1):
+    values = array("d")
+    line_nos = array("q")
+    total_ms = 0.0
+    for line_no, raw in text_lines(p, _RR_EXPECTED):
         text = raw.strip().rstrip(",;").strip()
         if not text or text.startswith("#"):
             continue
         try:
-            values.append((line_no, float(text.replace(",", ".")), text))
+            values.append(float(text.replace(",", ".")))
         except ValueError:
             if not values and re.fullmatch(r"[A-Za-z][\w \[\]()/.-]*", text):
                 continue  # a title line such as "RR (ms)"
             raise ImportFileError(
                 f"{p}, line {line_no}: {text[:40]!r} is not a number; expected {_RR_EXPECTED}"
             ) from None
+        line_nos.append(line_no)
+        check_count(p, len(values))
+        # Read as ms (the smaller of the two units) the beats so far already last longer
+        # than a session: refuse now rather than at the end of a huge file.
+        total_ms += max(values[-1], 0.0)
+        if total_ms * 1e6 > SESSION_T_LIMIT_NS:
+            raise ImportFileError(f"{p}: by line {line_no} its beats last {TOO_LONG}")
     if not values:
         raise ImportFileError(f"{p}: no RR values found; expected {_RR_EXPECTED}")
-    ordered = sorted(v for _, v, _ in values)
-    scale = 1000.0 if ordered[len(ordered) // 2] < SECONDS_MEDIAN_BELOW else 1.0
+    scale = 1000.0 if sorted(values)[len(values) // 2] < SECONDS_MEDIAN_BELOW else 1.0
+    unit = " s" if scale > 1 else " ms"
     rr = [
-        _check_rr(f"{p}, line {n}", v * scale, f"{shown}{' s' if scale > 1 else ' ms'}")
-        for n, v, shown in values
+        _check_rr(f"{p}, line {n}", v * scale, f"{v:g}{unit}")
+        for n, v in zip(line_nos, values, strict=True)
     ]
+    if math.fsum(rr) * 1e6 > SESSION_T_LIMIT_NS:
+        raise ImportFileError(f"{p}: its beats last {math.fsum(rr) / 3.6e6:.1f} h, {TOO_LONG}")
     anchor = int(p.stat().st_mtime * 1e9) - int(sum(rr) * 1e6)
     return ImportedRecording(
         format="rr-list",
@@ -169,15 +162,17 @@ def read_polar_rr(path: str | os.PathLike[str], role: str = "client") -> Importe
     """
     p = Path(path)
     expected = f"a first line '{_POLAR_RR_HEADER}' then rows 'time;RR'"
-    lines = _text_lines(p, expected)
-    if lines[0].strip().lower().rstrip(";") != _POLAR_RR_HEADER:
-        raise ImportFileError(f"{p}, line 1: {lines[0][:60]!r}; expected {expected}")
+    lines = text_lines(p, expected)
+    first = next(lines)[1]
+    if first.strip().lower().rstrip(";") != _POLAR_RR_HEADER:
+        raise ImportFileError(f"{p}, line 1: {first[:60]!r}; expected {expected}")
     groups: list[Notification] = []
     first_ns: int | None = None
     last_ns: int | None = None
-    for line_no, raw in enumerate(lines[1:], start=2):
+    for line_no, raw in lines:
         if not raw.strip():
             continue
+        check_count(p, line_no)
         parts = raw.strip().rstrip(";").split(";")
         if len(parts) != 2:
             raise ImportFileError(f"{p}, line {line_no}: {raw[:60]!r}; expected 'time;RR'")
@@ -210,13 +205,15 @@ def read_polar_hr(path: str | os.PathLike[str], role: str = "client") -> Importe
     """
     p = Path(path)
     expected = f"a first line starting '{_POLAR_HR_HEADER}' then rows 'time;HR;...'"
-    lines = _text_lines(p, expected)
-    if not lines[0].strip().lower().startswith(_POLAR_HR_HEADER):
-        raise ImportFileError(f"{p}, line 1: {lines[0][:60]!r}; expected {expected}")
+    lines = text_lines(p, expected)
+    first = next(lines)[1]
+    if not first.strip().lower().startswith(_POLAR_HR_HEADER):
+        raise ImportFileError(f"{p}, line 1: {first[:60]!r}; expected {expected}")
     samples: list[tuple[int, float]] = []
-    for line_no, raw in enumerate(lines[1:], start=2):
+    for line_no, raw in lines:
         if not raw.strip():
             continue
+        check_count(p, line_no)
         parts = raw.strip().split(";")
         if len(parts) < 2:
             raise ImportFileError(f"{p}, line {line_no}: {raw[:60]!r}; expected 'time;HR;...'")
@@ -274,7 +271,8 @@ def read_xdf(
 def _load_xdf(p: Path) -> tuple[list[dict], dict]:
     """Return pyxdf's (streams, file header) for an XDF file, or raise ImportFileError."""
     try:
-        head = p.read_bytes()[:4]
+        with p.open("rb") as f:  # 4 bytes, not the whole (possibly GB-sized) file
+            head = f.read(4)
     except OSError as exc:
         raise ImportFileError(f"{p}: cannot read it ({exc.strerror})") from exc
     if head != b"XDF:":

@@ -11,6 +11,7 @@ analysed and exported but not replayed.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,22 +27,24 @@ NS_PER_MS = 1_000_000
 TOPIC_HR = "hr"  # HR samples without beats (imported HR-only files)
 
 
-def _placed(notes: list[Notification]) -> list[tuple[list[int], list[float], bool]]:
-    out: list[tuple[list[int], list[float], bool]] = []
+def _placed(notes: list[Notification]) -> Iterator[tuple[list[int], list[float], bool]]:
+    """Yield each notification's beats placed on the session clock: (t_ns, rr_ms, gap_before).
+
+    A generator, so a long recording is written as it is placed, never held twice.
+    """
     if all(n.arrival_ns is None for n in notes):
         t = 0
         first = True
         for note in notes:
             for rr in note.rr_ms:
                 t += round(rr * NS_PER_MS)
-                out.append(([t], [rr], first))
+                yield [t], [rr], first
                 first = False
-        return out
+        return
     timer = BeatTimer()
     for note in notes:
         placed = timer.place(int(note.arrival_ns or 0), note.rr_ms)
-        out.append((list(placed.t_ns), list(note.rr_ms), placed.gap_before))
-    return out
+        yield list(placed.t_ns), list(note.rr_ms), placed.gap_before
 
 
 def write_import(
@@ -101,10 +104,10 @@ def _write_beats(
     """Write one role's RR notifications as beats, between connecting and ended statuses."""
     status = topic_for(TOPIC_STATUS, role)
     writer.send(status, {"status": STATUS_CONNECTING, "name": device}, 0)
-    beats = _placed(notes)
-    if beats:
-        writer.send(status, {"status": STATUS_STREAMING}, beats[0][0][0])
-    for t_ns, rr_ms, gap in beats:
+    end: int | None = None
+    for t_ns, rr_ms, gap in _placed(notes):
+        if end is None:
+            writer.send(status, {"status": STATUS_STREAMING}, t_ns[0])
         writer.send(
             topic_for(TOPIC_BEAT, role),
             {
@@ -118,8 +121,8 @@ def _write_beats(
             },
             t_ns[-1],
         )
-    end = beats[-1][0][-1] if beats else 0
-    writer.send(status, {"status": STATUS_ENDED}, end)
+        end = t_ns[-1]
+    writer.send(status, {"status": STATUS_ENDED}, end or 0)
 
 
 def _write_hr_samples(

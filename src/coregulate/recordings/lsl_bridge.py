@@ -38,7 +38,7 @@ from coregulate.bus.shutdown import EXIT_UNCONFIRMED, StopSignals
 from coregulate.bus.subscriber import BusSubscriber
 from coregulate.clock import SessionClock
 from coregulate.recordings.lsl_streams import SessionOutlets, source_id, stream_defs
-from coregulate.stages.runner import wait_until_subscribed
+from coregulate.stages.stage_input import wait_until_subscribed
 
 log = logging.getLogger(__name__)
 

@@ -34,16 +34,18 @@ def write_simulated_session(
     duration_s: float = 600.0,
     extra: Iterable[tuple[str, Any, int]] = (),
     config: DyadConfig | None = None,
+    wall_anchor_ns: int = 1_700_000_000 * 10**9,
 ) -> Path:
     """Return the path of a new session file holding a simulated dyad's raw data and beats.
 
     `extra` adds messages (topic, payload, t_ns), e.g. markers and ratings; `config`
-    replaces the demo dyad (then `seed` and `duration_s` are the config's).
+    replaces the demo dyad (then `seed` and `duration_s` are the config's);
+    `wall_anchor_ns` is the calendar time of session time 0.
     """
     config = config or demo_config(seed=seed, duration_s=duration_s)
     seed, duration_s = config.seed, config.duration_s
     sim = simulate_dyad(config)
-    clock = SessionClock(0, 1_700_000_000 * 10**9, 1.0)
+    clock = SessionClock(0, wall_anchor_ns, 1.0)
     with SessionWriter(path, "acq") as writer:
         writer.send(
             TOPIC_SESSION,

@@ -169,6 +169,23 @@ class SessionStore:
             out.setdefault((source, topic), []).append(seq)
         return out
 
+    def rows_after(
+        self, after_id: int, upto_id: int, limit: int
+    ) -> list[tuple[int, str, str, int, bytes, bytes]]:
+        """Return committed rows (id, source, topic, seq, header, payload) in (after, upto].
+
+        In id order, at most `limit`: the hub's replay to a stage that missed them.
+        """
+        return self._db.execute(
+            "SELECT id, source, topic, seq, header, payload FROM messages "
+            "WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
+            (after_id, upto_id, limit),
+        ).fetchall()
+
+    def last_id(self) -> int:
+        """Return the id of the newest committed row (0 for an empty file)."""
+        return int(self._db.execute("SELECT COALESCE(MAX(id), 0) FROM messages").fetchone()[0])
+
     def session_payload(self) -> bytes | None:
         """Return the recorded `session` message's payload (src `session`), if any."""
         row = self._db.execute(

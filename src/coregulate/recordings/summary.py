@@ -10,6 +10,7 @@ from statistics import median
 from typing import Any
 
 from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_HRM, TOPIC_METRICS
+from coregulate.recordings.restarts import restart_lines
 from coregulate.sessionfile.access import open_readonly, read_messages
 from coregulate.signal.baseline import STATES
 
@@ -197,6 +198,7 @@ def format_summary(path: str | os.PathLike[str], unconfirmed: Sequence[str] = ()
             "(never confirmed by the hub; how many: the 'not confirmed' lines above)"
         )
     lines.append(f"recorded {total} messages in {len(streams)} streams; {account}")
+    lines += restart_lines(path)  # a restarted straps' process is a gap no seq shows
     return "\n".join(lines)
 
 

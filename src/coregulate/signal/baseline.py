@@ -134,15 +134,22 @@ class BaselineCollector:
     duration_s
         Length of the resting period.
     min_samples
-        Fewest updates with both values for a usable baseline.
+        Fewest updates with both values for a usable baseline. Default: one per 2 s
+        of the period, at most 30 (a strap notifies about once a second), so the
+        shortest re-take the stage accepts (10 s) can succeed with 5.
     """
 
     def __init__(
-        self, start_ns: int, duration_s: float = DEFAULT_BASELINE_S, min_samples: int = 30
+        self,
+        start_ns: int,
+        duration_s: float = DEFAULT_BASELINE_S,
+        min_samples: int | None = None,
     ) -> None:
         self.start_ns = int(start_ns)
         self.duration_s = float(duration_s)
         self.end_ns = self.start_ns + round(duration_s * NS_PER_S)
+        if min_samples is None:
+            min_samples = min(30, max(5, math.ceil(duration_s / 2.0)))
         self.min_samples = min_samples
         self._hr: list[float] = []
         self._ln: list[float] = []

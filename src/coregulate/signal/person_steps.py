@@ -115,12 +115,15 @@ class TimeDomain(_ConfiguredStep):
         lo = u.start(cfg.window_s)
         nn, seg, kind = u.nn_ms[lo:], u.seg[lo:], u.kind[lo:]
         n_beats = int(nn.size)
-        counts = np.bincount(kind, minlength=len(KIND_NAMES))
+        counts = np.bincount(kind, minlength=len(KIND_NAMES)).tolist()
         share = float(n_beats - counts[NORMAL]) / n_beats
         keep = np.isfinite(nn)
         nn_k, seg_k = (nn, seg) if keep.all() else (nn[keep], seg[keep])
-        # Successive differences only within one contiguous run.
-        d = np.diff(nn_k)[seg_k[1:] == seg_k[:-1]]
+        # Successive differences only within one contiguous run (np.diff's values; the
+        # run ids never decrease, so equal ends mean one run and nothing to drop).
+        d = nn_k[1:] - nn_k[:-1]
+        if seg_k.size and seg_k[0] != seg_k[-1]:
+            d = d[seg_k[1:] == seg_k[:-1]]
         rmssd = sdnn = ln_rmssd = None
         reason = self._reason(share, int(d.size))
         if reason is not None:
@@ -142,7 +145,7 @@ class TimeDomain(_ConfiguredStep):
             n_beats=n_beats,
             n_diffs=int(d.size),
             artifact_share=share,
-            artifacts={KIND_NAMES[k]: int(counts[k]) for k in range(1, len(KIND_NAMES))},
+            artifacts=dict(zip(KIND_NAMES[1:], counts[1:], strict=True)),
         )
 
     def _reason(self, share: float, n_diffs: int) -> str | None:

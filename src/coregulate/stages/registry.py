@@ -76,6 +76,9 @@ class StageSpec:
     # matter only as time passing (the stage's `observe(t_ns)`). The offline pipeline
     # may then run each person's chain apart (on another core) with the same result.
     per_role: bool = False
+    # Modules the stage's process imports in the background once it runs, so that
+    # its `terminate()` does not spend the stop's seconds importing them.
+    preload: tuple[str, ...] = ()
 
     @property
     def consumes(self) -> tuple[str, ...]:
@@ -107,7 +110,8 @@ STAGES: tuple[StageSpec, ...] = (
         MappingProxyType({"baseline_s": DEFAULT_BASELINE_S, "profile_paths": None}),
         per_role=True,
     ),
-    StageSpec("sync", SyncStage, _sync_stage, offline=False),
+    # The end-of-session phase synchrony imports NeuroKit2 (1.4 s, more on a busy machine).
+    StageSpec("sync", SyncStage, _sync_stage, offline=False, preload=("neurokit2",)),
 )
 
 

@@ -61,7 +61,7 @@ def run_window_session(
     """
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     if ask:
-        options = _ask_start(options)
+        options = _ask_start(options, stop)
         if options is None:
             return False
     with open_session(options) as session:
@@ -71,17 +71,40 @@ def run_window_session(
         if failure is not None:
             raise failure
         if not stop.requested:
-            _end_of_session(options, clock)
+            _end_of_session(options, clock, stop)
     return True
 
 
-def _ask_start(options: Any) -> Any | None:
+def exec_until_stopped(dialog: QtWidgets.QDialog, stop: StopFlag) -> int:
+    """Return `dialog.exec()`'s result; a SIGINT/SIGTERM meanwhile rejects the dialog.
+
+    Python runs its signal handlers only between bytecodes, and a dialog's own event
+    loop runs none while it waits: without this timer, Ctrl-C and a SIGTERM (from
+    `timeout`, systemd, logout) were ignored until someone clicked.
+    """
+    if stop.requested:
+        return int(QtWidgets.QDialog.DialogCode.Rejected)
+
+    def check() -> None:
+        if stop.requested:
+            dialog.reject()
+
+    ticker = QtCore.QTimer(dialog)
+    ticker.timeout.connect(check)
+    ticker.start(SUPERVISE_EVERY_MS)
+    try:
+        return int(dialog.exec())
+    finally:
+        ticker.stop()
+
+
+def _ask_start(options: Any, stop: StopFlag) -> Any | None:
     """Return `options` with the start dialog's client id and baseline, None if cancelled."""
     from coregulate.clients import remember_client
     from coregulate.ui.start_dialog import StartDialog
 
     dialog = StartDialog()
-    if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+    if exec_until_stopped(dialog, stop) != QtWidgets.QDialog.DialogCode.Accepted:
         return None
     choices = dialog.choices()
     remember_client(choices.client_id)
@@ -139,7 +162,7 @@ def _run_until_closed(
     return failure[0] if failure else None
 
 
-def _end_of_session(options: Any, clock: SessionClock) -> None:
+def _end_of_session(options: Any, clock: SessionClock, stop: StopFlag) -> None:
     """Show the end-of-session dialog (the SRS, and the WAI-SR when due) while the hub records."""
     from coregulate.ui.end_of_session import (
         EndOfSession,
@@ -152,4 +175,4 @@ def _end_of_session(options: Any, clock: SessionClock) -> None:
     if ratings_panel not in end_of_session_panels():
         register_end_of_session_panel(ratings_panel)
     end = EndOfSession(options.out, options.client_id, options.endpoints.input, clock.now_ns())
-    EndOfSessionDialog(end).exec()
+    exec_until_stopped(EndOfSessionDialog(end), stop)

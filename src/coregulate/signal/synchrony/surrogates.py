@@ -85,20 +85,47 @@ class SegmentMatrix:
     # heart-rate defaults (30 s at 4 Hz, ±5 s), so 15 MB per person for 3 hours.
     _x: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0)))
     _y: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    # Keep at most this many (the latest): memory stays bounded in a long session;
+    # the matrix is then exactly that of the segments kept. None: keep all.
+    max_segments: int | None = None
+    dropped: int = 0  # the oldest segments dropped to stay within max_segments
 
     @property
     def n(self) -> int:
-        """Return the number of segments added."""
+        """Return the number of segments held (the latest `max_segments` at most)."""
         return len(self.valid)
+
+    @property
+    def added(self) -> int:
+        """Return the number of segments added in all, dropped ones included."""
+        return self.n + self.dropped
+
+    def _drop_oldest(self) -> None:
+        """Forget the oldest segment: every later row, column and part moves up by one."""
+        k = self.n
+        self.valid.pop(0)
+        for name in ("z", "z_abs"):
+            m = getattr(self, name)
+            m[: k - 1, : k - 1] = m[1:k, 1:k]  # numpy copies overlapping slices safely
+            m[k - 1, :] = np.nan
+            m[:, k - 1] = np.nan
+        for name in ("_x", "_y"):
+            parts = getattr(self, name)
+            parts[: k - 1] = parts[1:k]
+        self.dropped += 1
 
     def add(self, therapist_seg: np.ndarray, client_seg: np.ndarray) -> None:
         """Add one segment of both people and fill its row and column."""
         x = lagged_parts(therapist_seg, self.lag, True)
         y = lagged_parts(client_seg, self.lag, False)
         usable = bool(np.isfinite(x).all() and np.isfinite(y).all())
+        if self.max_segments is not None and self.n >= self.max_segments:
+            self._drop_oldest()
         i = self.n
         if i >= self._x.shape[0]:  # grow by doubling: adding stays cheap on average
             cap = max(8, 2 * i)
+            if self.max_segments is not None:
+                cap = min(cap, self.max_segments)
             for name in ("z", "z_abs"):
                 grown = np.full((cap, cap), np.nan)
                 old = getattr(self, name)

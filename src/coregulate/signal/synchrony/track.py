@@ -22,6 +22,11 @@ from coregulate.signal.synchrony.params import SyncParams
 from coregulate.signal.synchrony.surrogates import SegmentMatrix, susy_statistics
 from coregulate.signal.synchrony.wcc import OK, REASONS, fisher_z, wcc_windows
 
+# SUSY pairs the segments of at most the last 2 hours (memory only: longer than any
+# therapy session, so a session's numbers are unchanged; a 10-hour recording keeps
+# the sync stage's memory flat instead of growing ~20 MB an hour). Tests patch it.
+SUSY_HORIZON_S = 2 * 3600.0
+
 
 def _none_if_nan(value: float) -> float | None:
     return value if math.isfinite(value) else None
@@ -58,7 +63,8 @@ class SynchronyTrack:
         self._n_peaks = 0  # windows available
         self._lag_counts = np.zeros(2 * self._lag + 1, dtype=np.int64)  # peaks per lag
         self._z_profile = np.zeros(2 * self._lag + 1)  # Σ Fisher z per lag, windows available
-        self.segments = SegmentMatrix(self._lag)
+        horizon = round(SUSY_HORIZON_S * params.grid_hz) // max(1, self._seg)
+        self.segments = SegmentMatrix(self._lag, max_segments=max(2, horizon))
         self.chance = ChanceBand(
             self._w, self._lag, params.chance_min_blocks, params.chance_max_blocks
         )
@@ -117,8 +123,8 @@ class SynchronyTrack:
             # refuses shorter ones): a lagged r would rest on a handful of samples.
             self._susy = (None, "the SUSY segment is shorter than twice the lag range")
             end = 0
-        while (self.segments.n + 1) * self._seg <= end:
-            a = self.segments.n * self._seg
+        while (self.segments.added + 1) * self._seg <= end:
+            a = self.segments.added * self._seg
             self.segments.add(self._x[a : a + self._seg], self._y[a : a + self._seg])
             added = True
         if added:

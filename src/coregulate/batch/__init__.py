@@ -1,0 +1,1 @@
+"""Research-scale batches: pairs as Dask tasks (`dask_run`), resuming (`resume`), tables."""
