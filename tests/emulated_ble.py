@@ -37,6 +37,7 @@ from bumble.profiles.heart_rate_service import HeartRateService
 from bumble.transport.common import AsyncPipeSink
 
 from coregulate.acquisition import pmd
+from coregulate.acquisition.pmd_acc import START_ACC_200HZ, TYPE_ACC
 
 CENTRAL_ADDRESS = "F0:F0:F0:F0:F0:F0"
 ADVERTISING_INTERVAL_MS = 20  # short, so scans in tests find straps at once
@@ -273,6 +274,8 @@ class EmulatedStrap:
         Initial battery level.
     pmd_error
         With `with_pmd`, the control point error code its start-ECG response carries.
+    acc_error
+        The error code of its start-ACC response; None: the same as `pmd_error`.
     """
 
     def __init__(
@@ -284,6 +287,7 @@ class EmulatedStrap:
         battery_pct: int = 90,
         with_pmd: bool = False,
         pmd_error: int = 0,
+        acc_error: int | None = None,
     ) -> None:
         self.radio = radio
         self.address = address
@@ -294,8 +298,10 @@ class EmulatedStrap:
         self.battery = BatteryService(lambda _c: self.battery_pct)
         self.device.add_services([self.hrs, self.battery])
         self.pmd_error = pmd_error
+        self.acc_error = pmd_error if acc_error is None else acc_error
         self.pmd_commands: list[bytes] = []
         self.ecg_started = asyncio.Event()
+        self.acc_started = asyncio.Event()
         if with_pmd:
             self._add_pmd()
         self.connected = asyncio.Event()
@@ -324,10 +330,14 @@ class EmulatedStrap:
 
     def _on_pmd_write(self, _connection: Connection, value: bytes) -> None:
         self.pmd_commands.append(bytes(value))
-        reply = bytes((pmd.RESPONSE_CODE, value[0], value[1], self.pmd_error, 0))
+        acc = len(value) > 1 and value[1] == TYPE_ACC
+        error = self.acc_error if acc else self.pmd_error
+        reply = bytes((pmd.RESPONSE_CODE, value[0], value[1], error, 0))
         asyncio.get_running_loop().create_task(self._indicate(reply))
-        if value == pmd.START_ECG_130HZ and self.pmd_error == 0:
+        if value == pmd.START_ECG_130HZ and error == 0:
             self.ecg_started.set()
+        if value == START_ACC_200HZ and error == 0:
+            self.acc_started.set()
 
     async def _indicate(self, reply: bytes) -> None:
         await self.device.indicate_subscribers(self.pmd_control, reply)
@@ -383,6 +393,7 @@ class EmulatedStrap:
         self.away = True
         self.connected.clear()
         self.ecg_started.clear()
+        self.acc_started.clear()
         with contextlib.suppress(Exception):
             await self.device.stop_advertising()
         for connection in list(self.device.connections.values()):

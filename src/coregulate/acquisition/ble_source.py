@@ -116,6 +116,7 @@ class BleStrap:
         self._closing = False
         self.connections = 0  # successful connections so far (1 + reconnections)
         self._dropped_ns: int | None = None  # session time of the last drop, until back
+        self._pmd: tuple[Any, asyncio.Queue[bytes]] | None = None  # (client, responses)
 
     # -- the HeartRateSource interface -------------------------------------------------
 
@@ -257,6 +258,8 @@ class BleStrap:
         self._emit(STATUS_STREAMING, name=name, address=client.address, **gap)
         if self.spec.ecg:
             await self._start_ecg(client)
+        if getattr(self.spec, "acc", False):
+            await self._start_acc(client)
         battery_due_s = loop.time()
         reason = "the strap disconnected"
         while not dropped.is_set():
@@ -294,24 +297,47 @@ class BleStrap:
 
     async def _start_ecg(self, client: BleakClient) -> None:
         """Start Polar PMD ECG at 130 Hz if the strap offers it; report why not otherwise."""
+        await self._start_pmd(client, pmd.START_ECG_130HZ, "ecg")
+
+    async def _start_acc(self, client: BleakClient) -> None:
+        """Start the PMD accelerometer (200 Hz, 16 bit, 8 g); report why not otherwise.
+
+        ECG and ACC share the data characteristic (byte 0 says which). Some H10s drop
+        ECG when both run (bleakheart#12): a refused or failed ACC leaves ECG and beats
+        as they were, and the status's ``acc`` detail says why.
+        """
+        from coregulate.acquisition.pmd_acc import START_ACC_200HZ
+
+        await self._start_pmd(client, START_ACC_200HZ, "acc")
+
+    async def _pmd_responses(self, client: BleakClient) -> asyncio.Queue[bytes]:
+        """Return this connection's PMD control responses, subscribing once per connection."""
+        if self._pmd is None or self._pmd[0] is not client:
+            queue: asyncio.Queue[bytes] = asyncio.Queue()
+            await client.start_notify(PMD_CONTROL, lambda _c, d: queue.put_nowait(bytes(d)))
+            await client.start_notify(PMD_DATA, self._on_ecg)
+            self._pmd = (client, queue)
+        return self._pmd[1]
+
+    async def _start_pmd(self, client: BleakClient, command: bytes, what: str) -> None:
+        """Write one PMD start `command`; emit status detail `what` = started / why not."""
+        name = what.upper()
         if client.services.get_characteristic(PMD_CONTROL) is None:
-            self._log_once("no ecg", logging.WARNING, "offers no Polar PMD service: no ECG")
-            self._emit(None, ecg="not offered by this strap")
+            self._log_once(f"no {what}", logging.WARNING, f"offers no Polar PMD service: no {name}")
+            self._emit(None, **{what: "not offered by this strap"})
             return
-        responses: asyncio.Queue[bytes] = asyncio.Queue()
-        await client.start_notify(PMD_CONTROL, lambda _c, d: responses.put_nowait(bytes(d)))
-        await client.start_notify(PMD_DATA, self._on_ecg)
-        await client.write_gatt_char(PMD_CONTROL, pmd.START_ECG_130HZ, response=True)
+        responses = await self._pmd_responses(client)
+        await client.write_gatt_char(PMD_CONTROL, command, response=True)
         try:
             reply = pmd.parse_control_response(
                 await asyncio.wait_for(responses.get(), self.spec.policy.connect_timeout_s)
             )
         except (TimeoutError, pmd.PmdError) as exc:
-            self._log_once("ecg", logging.WARNING, f"ECG did not start: {exc}")
-            self._emit(None, ecg=f"did not start: {exc}")
+            self._log_once(what, logging.WARNING, f"{name} did not start: {exc}")
+            self._emit(None, **{what: f"did not start: {exc}"})
             return
         if reply.ok:
-            self._emit(None, ecg="started")
+            self._emit(None, **{what: "started"})
         else:
-            self._log_once("ecg", logging.WARNING, f"ECG refused: {reply.error_name}")
-            self._emit(None, ecg=f"refused: {reply.error_name}")
+            self._log_once(what, logging.WARNING, f"{name} refused: {reply.error_name}")
+            self._emit(None, **{what: f"refused: {reply.error_name}"})

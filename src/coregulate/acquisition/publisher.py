@@ -1,6 +1,6 @@
 """Turns source events into bus messages: raw bytes, parsed beats and status.
 
-Every notification is published raw (`hrm.<role>` or `ecg.<role>`, exactly the bytes
+Every notification is published raw (`hrm.<role>`, `ecg.<role>` or `acc.<role>`: the bytes
 received, stamped on arrival) *before* it is parsed, so a payload the parser
 rejects is still in the recording. Parsed RR intervals become `beat.<role>`
 messages with their times on the session clock; status changes become
@@ -36,7 +36,15 @@ from coregulate.acquisition.source import (
     STATUS_STREAMING,
     SourceEvent,
 )
-from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_ECG, TOPIC_HRM, TOPIC_STATUS, topic_for
+from coregulate.bus.envelope import (
+    TOPIC_ACC,
+    TOPIC_BEAT,
+    TOPIC_BREATH,
+    TOPIC_ECG,
+    TOPIC_HRM,
+    TOPIC_STATUS,
+    topic_for,
+)
 from coregulate.signal.artifacts import MAX_RR_MS  # an RR above it is no heartbeat
 
 log = logging.getLogger(__name__)
@@ -48,7 +56,7 @@ _RATE_WINDOW_NS = 60_000_000_000
 _GAP_STATUSES = (STATUS_DISCONNECTED, STATUS_RECONNECTING, STATUS_GAVE_UP)
 # Details that describe the strap and stay in every later status message; any other
 # detail (an error, a retry delay) belongs to the one message it came with.
-_LASTING_DETAILS = ("name", "address", "battery_pct", "ecg", "beats_from")
+_LASTING_DETAILS = ("name", "address", "battery_pct", "ecg", "acc", "beats_from")
 
 
 def _error_kind(message: str) -> str:
@@ -102,6 +110,9 @@ class StrapPublisher:
         self.bad_payloads: Counter[str] = Counter()
         self._t_hrm = topic_for(TOPIC_HRM, role)
         self._t_ecg = topic_for(TOPIC_ECG, role)
+        self._t_acc = topic_for(TOPIC_ACC, role)
+        self._t_breath = topic_for(TOPIC_BREATH, role)
+        self._breathing: Any = None  # signal/breathing_live.BreathingTracker, with the ACC
         self._t_beat = topic_for(TOPIC_BEAT, role)
         self._t_status = topic_for(TOPIC_STATUS, role)
 
@@ -276,6 +287,9 @@ class StrapPublisher:
         from coregulate.acquisition.pmd import PmdError, decode_ecg_frame
 
         assert event.data is not None
+        if event.data[:1] == b"\x02":  # PMD measurement type 2: ACC, on the same characteristic
+            self._handle_acc(event.t_ns, event.data)
+            return
         self._sender.send(self._t_ecg, event.data, event.t_ns, enc="bytes")
         try:
             frame = decode_ecg_frame(event.data)
@@ -289,6 +303,24 @@ class StrapPublisher:
         self._last_ecg_ns = event.t_ns
         for beats in self._ecg_beats.add_frame(event.t_ns, frame):
             self._publish_ecg_beats(event.t_ns, beats)
+
+    def _handle_acc(self, t_ns: int, data: bytes) -> None:
+        """Record an accelerometer frame raw, then publish the breathing updates it completes."""
+        from coregulate.acquisition.pmd import PmdError
+        from coregulate.acquisition.pmd_acc import acc_frame_array
+
+        self._sender.send(self._t_acc, data, t_ns, enc="bytes")
+        try:
+            stamp_ns, mg = acc_frame_array(data)
+        except PmdError as exc:
+            self._flag(t_ns, "bad ACC frame", str(exc))
+            return
+        if self._breathing is None:
+            from coregulate.signal.breathing_live import BreathingTracker
+
+            self._breathing = BreathingTracker()
+        for update in self._breathing.add(t_ns, stamp_ns, mg):
+            self._sender.send(self._t_breath, update, update["t_ns"])
 
     def _publish_ecg_beats(self, t_ns: int, beats: dict[str, Any]) -> None:
         if not self._ecg_flowing:

@@ -1,8 +1,8 @@
 """Recorded straps as a `HeartRateSource`: a session file's raw notifications, re-timed.
 
 Replay yields what a strap source yielded live: each `hrm.<role>` notification's
-exact bytes with its original arrival time (or an LSL strap's recorded chunk,
-`lsl.<role>`), and the strap's own status events
+and `acc.<role>` accelerometer frame's exact bytes with its original arrival time
+(or an LSL strap's recorded chunk, `lsl.<role>`), and the strap's own status events
 (connecting, streaming, disconnected, ...). Everything else (parsing, beat timing,
 metrics, synchrony) runs again downstream, so a replay exercises the same code as
 the live session and, given the same bytes and times, produces the same results.
@@ -25,8 +25,8 @@ from pathlib import Path
 
 from coregulate.acquisition.lsl_feed import TOPIC_LSL
 from coregulate.acquisition.lsl_source import KIND_LSL_ECG, KIND_LSL_REFUSED, KIND_LSL_RR
-from coregulate.acquisition.source import STATUS_ENDED, SourceEvent
-from coregulate.bus.envelope import TOPIC_HRM, TOPIC_STATUS
+from coregulate.acquisition.source import KIND_ECG, STATUS_ENDED, SourceEvent
+from coregulate.bus.envelope import TOPIC_ACC, TOPIC_HRM, TOPIC_STATUS
 from coregulate.clock import SessionClock
 from coregulate.sessionfile.access import read_messages
 from coregulate.signal.dyad import ROLES
@@ -44,12 +44,15 @@ def _recorded(path: str | os.PathLike[str], role: str) -> list[tuple[int, Source
     """Return (position among every role's replayed events, event) for one role."""
     events: list[tuple[int, SourceEvent]] = []
     position = 0
-    for msg in read_messages(path, (TOPIC_HRM + ".", TOPIC_STATUS + ".", TOPIC_LSL + ".")):
+    topics = (TOPIC_HRM + ".", TOPIC_STATUS + ".", TOPIC_LSL + ".", TOPIC_ACC + ".")
+    for msg in read_messages(path, topics):
         kind, _, who = msg.topic.partition(".")
         if who not in ROLES:
             continue  # a process's status (status.signal, ...), lsl.clock
         if kind == TOPIC_HRM:
             event = SourceEvent(who, msg.t_ns, data=msg.payload)
+        elif kind == TOPIC_ACC:  # a PMD data frame: the publisher tells ACC from ECG
+            event = SourceEvent(who, msg.t_ns, data=msg.payload, kind=KIND_ECG)
         elif kind == TOPIC_LSL:  # an LSL stream's chunk, as the LSL strap yielded it
             body = msg.json()
             lsl_kind = (

@@ -28,6 +28,7 @@ class SimulatedStrapSpec:
     role: str
     seed: int = 1
     duration_s: float = 600.0
+    acc: bool = False  # also an accelerometer (acquisition/_sim_acc.py), like `monitor --acc`
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,9 @@ class BleStrapSpec:
         prefix: ``Polar H10 A1B2C3D4`` or ``Polar H10``).
     ecg
         Also stream Polar PMD ECG (130 Hz) when the strap offers it.
+    acc
+        Also stream the Polar PMD accelerometer (200 Hz, ±8 g) for breathing and
+        movement; refused or dropped, ECG and beats go on without it.
     policy
         Reconnection and watchdog timing.
     backend
@@ -95,6 +99,7 @@ class BleStrapSpec:
     role: str
     device: str
     ecg: bool = False
+    acc: bool = False
     policy: ReconnectPolicy = field(default_factory=ReconnectPolicy)
     backend: str | None = None
 
@@ -132,10 +137,25 @@ def _simulation(seed: int, duration_s: float) -> DyadSimulation:
     return simulate_dyad(demo_config(seed=seed, duration_s=duration_s))
 
 
+@functools.lru_cache(maxsize=4)
+def _acc_events(seed: int, duration_s: float, role: str) -> tuple[Any, tuple[Any, ...]]:
+    """Return a simulated strap's ACC ground truth and its events with the ACC frames."""
+    from coregulate.acquisition._sim_acc import merge_acc_frames, scenario_for
+
+    sim = _simulation(seed, duration_s)
+    scenario = scenario_for(sim.config, role)
+    mine = [e for e in sim.events if e.role == role]
+    return scenario, tuple(merge_acc_frames(mine, scenario, role))
+
+
 def prepare(spec: SourceSpec) -> None:
     """Do the slow part of opening `spec` before the session clock starts (simulation)."""
+    if getattr(spec, "acc", False):  # scipy's import, never inside the running loop
+        import coregulate.signal.breathing_live  # noqa: F401
     if isinstance(spec, SimulatedStrapSpec):
         _simulation(spec.seed, spec.duration_s)
+        if spec.acc:
+            _acc_events(spec.seed, spec.duration_s, spec.role)
     elif isinstance(spec, LslStrapSpec):
         import neurokit2  # noqa: F401 - 1-3 s, for an ECG stream; never inside the running loop
 
@@ -158,7 +178,9 @@ def make_source(spec: SourceSpec, clock: SessionClock, **kwargs: Any) -> HeartRa
     if isinstance(spec, SimulatedStrapSpec):
         from coregulate.acquisition.sim_source import SimulatedStrap
 
-        return SimulatedStrap(_simulation(spec.seed, spec.duration_s), spec.role, clock)
+        sim = _simulation(spec.seed, spec.duration_s)
+        acc = _acc_events(spec.seed, spec.duration_s, spec.role) if spec.acc else None
+        return SimulatedStrap(sim, spec.role, clock, acc=acc)
     if isinstance(spec, BleStrapSpec):
         from coregulate.acquisition.ble_source import BleStrap
 

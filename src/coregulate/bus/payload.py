@@ -13,7 +13,9 @@ import json
 from typing import Any, Final
 
 from coregulate.bus.envelope import (
+    TOPIC_ACC,
     TOPIC_BEAT,
+    TOPIC_BREATH,
     TOPIC_ECG,
     TOPIC_HRM,
     TOPIC_METRICS,
@@ -37,7 +39,9 @@ PAYLOAD_REJECT_KINDS: Final = (
     "memory",  # the hub's input reset: a message whose frames never end (hub_guard.py)
 )
 # Topics whose suffix is a person: `beat.client`, never `beat.x123`.
-PERSON_KINDS: Final = frozenset({TOPIC_BEAT, TOPIC_HRM, TOPIC_ECG, TOPIC_METRICS, "hr"})
+PERSON_KINDS: Final = frozenset(
+    {TOPIC_BEAT, TOPIC_HRM, TOPIC_ECG, TOPIC_ACC, TOPIC_BREATH, TOPIC_METRICS, "hr"}
+)
 CONTROL_BASELINE: Final = "control.baseline"
 MAX_JSON_PAYLOAD_BYTES: Final = 256 * 1024  # a session message is a few kB, a sync ~2 kB
 MAX_BEATS_PER_MESSAGE: Final = 256  # a strap notification holds at most ~9 RR values

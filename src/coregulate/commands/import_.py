@@ -42,9 +42,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--client-stream", metavar="NAME", help="XDF: the client's RR stream")
     p.add_argument("--therapist-stream", metavar="NAME", help="XDF: the therapist's RR stream")
+    add_path_option(p, "--ecg", "a Polar Sensor Logger ECG file of the same recording")
+    add_path_option(
+        p,
+        "--acc",
+        "a Polar Sensor Logger ACC file of the same recording (breathing, movement)",
+    )
     p.add_argument("--client-id", default="unknown", help="pseudonymous client id to store")
     p.add_argument("--therapist-id", default="unknown", help="pseudonymous therapist id to store")
     add_progress_option(p)
+
+
+def _frames(args: argparse.Namespace, wall_anchor_ns: int) -> list[tuple[str, bytes, int]]:
+    """Return the raw PMD frames of --ecg and --acc files (Polar Sensor Logger), if given."""
+    extra: list[tuple[str, bytes, int]] = []
+    if args.ecg is None and args.acc is None:
+        return extra
+    from coregulate.recordings import import_acc
+
+    if args.ecg is not None:
+        extra += import_acc.polar_ecg_messages(args.ecg, args.role, wall_anchor_ns)
+    if args.acc is not None:
+        extra += import_acc.polar_acc_messages(args.acc, args.role, wall_anchor_ns)
+    return extra
 
 
 def run(args: argparse.Namespace) -> int:
@@ -66,8 +86,11 @@ def run(args: argparse.Namespace) -> int:
             recording = read_import(
                 args.file, args.format, args.role, {r: n for r, n in streams.items() if n}
             )
+            extra = _frames(args, recording.wall_anchor_ns)
             stage(f"writing {args.out.name}")
-            write_import(recording, args.out, args.file.name, args.client_id, args.therapist_id)
+            write_import(
+                recording, args.out, args.file.name, args.client_id, args.therapist_id, extra
+            )
     except (importers.ImportFileError, SessionFileError) as exc:
         log.error("%s", exc)
         return ex.BAD_INPUT

@@ -58,6 +58,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--ecg", action="store_true", help="also stream ECG from straps that offer it (Polar H10)"
     )
     mon.add_argument(
+        "--acc",
+        action="store_true",
+        help="also stream the accelerometer (Polar H10) for breathing and movement",
+    )
+    mon.add_argument(
         "--give-up-after",
         type=positive(int),
         default=None,
@@ -179,11 +184,11 @@ def _strap_spec(args: argparse.Namespace, role: str, device: str, sim_duration_s
     )
 
     if device.lower() == SIM:
-        return SimulatedStrapSpec(role, args.seed, sim_duration_s)
+        return SimulatedStrapSpec(role, args.seed, sim_duration_s, acc=args.acc)
     if device.lower().startswith(LSL_STRAP_PREFIX):
         return LslStrapSpec(role, device[len(LSL_STRAP_PREFIX) :], lab=args.lsl_lab)
     policy = ReconnectPolicy(max_attempts=args.give_up_after)
-    return BleStrapSpec(role, device, ecg=args.ecg, policy=policy)
+    return BleStrapSpec(role, device, ecg=args.ecg, acc=args.acc, policy=policy)
 
 
 def _ids_ok(args: argparse.Namespace) -> bool:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import coregulate
+from coregulate.recordings.breathing_summary import breathing_by_role
 from coregulate.recordings.limits import check_within_limits
 from coregulate.recordings.pipeline import PipelineResult, run_offline_pipeline, session_anchor_ns
 from coregulate.recordings.summary import PersonSummary, summarize_hr_samples
@@ -39,6 +40,7 @@ class Analysis:
     markers: list[Marker]  # those that stand (withdrawn ones left out)
     ratings: list[dict[str, Any]]
     hr_only: dict[str, PersonSummary] = field(default_factory=dict)  # roles without beats
+    breathing: dict[str, dict[str, Any]] = field(default_factory=dict)  # roles with ACC
 
     def summary(self) -> dict[str, Any]:
         """Return the JSON-ready summary (`client`, `therapist`, `synchrony`, parameters)."""
@@ -49,6 +51,8 @@ class Analysis:
         for role in ROLES:
             person = self.hr_only.get(role) or self.result.people.get(role)
             out[role] = person.to_dict() if person is not None else None
+            if out[role] is not None and role in self.breathing:
+                out[role] |= self.breathing[role]
         out["synchrony"] = self.result.synchrony
         out["markers"] = len(self.markers)
         out["ratings"] = len(self.ratings)
@@ -131,7 +135,8 @@ def analyze_files(
     # Shown by `coregulate analyze --progress` (commands/_progress.py); silent otherwise.
     _progress.info("computing metrics and synchrony over %d beats", n_beats)
     result = run_offline_pipeline(people, phase, parallel)
-    return Analysis(sources, people, result, record.markers, ratings, hr_only)
+    breathing = breathing_by_role(session) if session is not None else {}
+    return Analysis(sources, people, result, record.markers, ratings, hr_only, breathing)
 
 
 HR_GRID = "_hr_grid"  # a batch result's HR grid while the batch runs; never printed

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 import coregulate
+from coregulate.recordings.export_acc import write_acc_csv
 from coregulate.security.files import private_dir, write_private_file
 from coregulate.sessionfile.access import open_readonly, read_meta, read_session_payload
 from coregulate.sessionfile.schema import VIEW_NAMES, VIEWS_SQL
@@ -188,6 +189,7 @@ nanoseconds since session start on the session clock. Calendar time of a row is
 | ratings.csv | alliance ratings (SRS/ORS/WAI-SR) |
 | hr_samples.csv | HR samples without beats (imported HR-only files) |
 | ecg.csv | raw Polar PMD ECG frames as hex, with arrival times |
+| acc.csv | accelerometer samples (x, y, z in mg) on the session clock, if recorded |
 | session.json | every parameter: clock anchor, software, ids, devices, hub counts |
 
 beats.csv: `rr_ms` is the interval that ENDS at `t_s`; `rr_ticks_1024th_s` the
@@ -232,6 +234,7 @@ def export_csv(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) ->
             target = out / f"{name}.csv"
             write_bytes(target, table_bytes(query_rows(db, sql), header))
             written.append(target)
+        written += write_acc_csv(db, out, table_bytes, write_bytes)
     finally:
         db.close()
     target = out / "session.json"

@@ -53,8 +53,12 @@ def write_import(
     source_file: str,
     client_id: str = "unknown",
     therapist_id: str = "unknown",
+    extra: list[tuple[str, bytes, int]] | None = None,
 ) -> Path:
-    """Write `recording` as a new session file at `out` (all or nothing); return its path."""
+    """Write `recording` as a new session file at `out` (all or nothing); return its path.
+
+    `extra` adds raw messages (topic, bytes, session t_ns), e.g. imported ACC frames.
+    """
     with SessionWriter(out, "import") as writer:
         writer.send(
             TOPIC_SESSION, _session_payload(recording, source_file, client_id, therapist_id), 0
@@ -63,6 +67,8 @@ def write_import(
             _write_beats(writer, recording, role, notes, recording.device.get(role, source_file))
         for role, samples in recording.hr_samples.items():
             _write_hr_samples(writer, recording, role, samples)
+        for topic, payload, t_ns in extra or ():
+            writer.send(topic, payload, t_ns, enc="bytes")
     return Path(out)
 
 

@@ -67,6 +67,11 @@ FROM messages WHERE topic >= 'hr.' AND topic < 'hr/'""",
 FROM messages WHERE topic >= 'ecg.' AND topic < 'ecg/'""",
     ),
     (
+        "acc",
+        """SELECT substr(topic, 5) AS role, t_ns, enc, payload AS frame, id AS message_id
+FROM messages WHERE topic >= 'acc.' AND topic < 'acc/'""",
+    ),
+    (
         "status",
         """SELECT substr(topic, 8) AS subject, source, t_ns,
        json_extract(CAST(payload AS TEXT), '$.status') AS status,

@@ -23,6 +23,7 @@ from typing import Any, Final
 
 from coregulate.bus.envelope import (
     TOPIC_BEAT,
+    TOPIC_BREATH,
     TOPIC_METRICS,
     TOPIC_STATUS,
     EnvelopeError,
@@ -30,6 +31,7 @@ from coregulate.bus.envelope import (
     topic_for,
 )
 from coregulate.signal.baseline import BaselineError, BaselineProfile
+from coregulate.signal.breathing_live import apply_breathing
 from coregulate.signal.dyad import ROLES, beat_time_plausible
 from coregulate.signal.person import PersonConfig, PersonSignal
 from coregulate.stages.base import Output
@@ -57,6 +59,7 @@ class PersonMetricsStage:
         TOPIC_BEAT + ".",
         TOPIC_CONTROL_BASELINE,
         *(topic_for(TOPIC_STATUS, role) for role in ROLES),
+        TOPIC_BREATH + ".",  # movement marks the state (signal/breathing_live.py)
     )
     produces = (TOPIC_METRICS + ".",)
 
@@ -71,6 +74,7 @@ class PersonMetricsStage:
         self.profiles = dict(profiles or {})
         self._people: dict[str, PersonSignal] = {}
         self._now_ns: int | None = None  # the newest beat message's time: what the stage knows
+        self._breath: dict[str, dict[str, Any]] = {}  # role -> latest breathing update
 
     def person(self, role: str) -> PersonSignal:
         """Return the role's PersonSignal, created on first use."""
@@ -90,6 +94,9 @@ class PersonMetricsStage:
             return []
         if msg.topic.startswith(TOPIC_STATUS):
             return self._status_time(msg.t_ns)
+        if msg.topic.startswith(TOPIC_BREATH):
+            self._take_breath(role, msg)
+            return []
         try:
             beats = msg.json()
             # Converted whole before any beat is used: a bad value refuses the message,
@@ -110,8 +117,24 @@ class PersonMetricsStage:
         # then everyone else's silence up to this message's time.
         out = self._silences(role, person, t_ns[0] - 1) if t_ns else []
         metrics = person.update(t_ns, rr_ms, gap)
-        out.append(Output(topic_for(TOPIC_METRICS, role), metrics.to_dict(), metrics.t_ns))
+        payload = apply_breathing(metrics.to_dict(), self._breath.get(role))
+        out.append(Output(topic_for(TOPIC_METRICS, role), payload, metrics.t_ns))
         return out + self._advance(msg.t_ns, role)
+
+    def _take_breath(self, role: str, msg: Message) -> None:
+        """Keep a person's latest breathing update (a malformed one is logged and ignored)."""
+        try:
+            body = msg.json()
+            update = {
+                "t_ns": int(body["t_ns"]),
+                "moving": bool(body["moving"]),
+                "movement_mg": float(body["movement_mg"]),
+                "flags": {str(k): str(v) for k, v in dict(body["flags"]).items()},
+            }
+        except (EnvelopeError, KeyError, TypeError, ValueError) as exc:
+            log.warning("ignored a malformed %s message (seq %d): %s", msg.topic, msg.seq, exc)
+            return
+        self._breath[role] = update
 
     def observe(self, t_ns: int) -> list[Output]:
         """Return the "no signal" updates due by `t_ns`, the time of someone else's beats.

@@ -1,0 +1,87 @@
+"""acc.csv (the raw accelerometer frames decoded, one row per sample, mg) and breathing.csv.
+
+The strap stamps each frame's last sample on its own clock (PMD epoch); the file
+stamps each frame on arrival (session clock). A sample's session time is its strap
+time plus the per-person offset between the two clocks, taken as the smallest
+arrival-minus-strap difference of the session (the frame with the least transport
+delay), so the samples keep the strap's even spacing and no arrival jitter.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from coregulate.acquisition.pmd import PmdError
+from coregulate.acquisition.pmd_acc import ACC_RATE_HZ, acc_frame_array
+
+ACC_CSV_HEADER = ["role", "t_ns", "t_s", "x_mg", "y_mg", "z_mg"]
+# breathing.csv: the live breath.<role> updates (signal/breathing_live.py), as published.
+_BREATH_SQL = """SELECT substr(topic, 8), t_ns, t_ns / 1e9,
+       json_extract(p, '$.breathing_rate_bpm'), json_extract(p, '$.breathing_source'),
+       json_extract(p, '$.window_s'), json_extract(p, '$.movement_mg'),
+       json_extract(p, '$.moving'), json_extract(p, '$.posture_change'),
+       json_extract(p, '$.hf_note'), json_extract(p, '$.unavailable')
+FROM (SELECT topic, t_ns, CAST(payload AS TEXT) AS p FROM messages
+      WHERE topic >= 'breath.' AND topic < 'breath/') ORDER BY topic, t_ns"""
+BREATH_CSV_HEADER = [
+    "role", "t_ns", "t_s", "breathing_rate_bpm", "breathing_source", "window_s",
+    "movement_mg", "moving", "posture_change", "hf_note", "unavailable_json",
+]  # fmt: skip
+
+
+def acc_arrays(db: sqlite3.Connection) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Return each person's samples: (session t_ns, (n, 3) mg), undecodable frames skipped."""
+    frames: dict[str, list[tuple[int, int, np.ndarray]]] = {}
+    for role, t_ns, frame in db.execute("SELECT role, t_ns, frame FROM acc ORDER BY role, t_ns"):
+        try:
+            stamp_ns, mg = acc_frame_array(bytes(frame))
+        except PmdError:
+            continue  # recorded raw and flagged live; nothing to decode
+        frames.setdefault(role, []).append((t_ns, stamp_ns, mg))
+    out = {}
+    for role, mine in frames.items():
+        offset_ns = min(t - stamp for t, stamp, _ in mine)
+        times = [
+            stamp + offset_ns - np.round((len(mg) - 1 - np.arange(len(mg))) * 1e9 / ACC_RATE_HZ)
+            for _, stamp, mg in mine
+        ]
+        out[role] = (
+            np.concatenate(times).astype(np.int64),
+            np.concatenate([mg for _, _, mg in mine]),
+        )
+    return out
+
+
+def acc_rows(db: sqlite3.Connection) -> list[list[Any]]:
+    """Return acc.csv's rows: role, session t_ns and t_s, x/y/z in mg, per sample."""
+    rows: list[list[Any]] = []
+    for role, (t_ns, mg) in acc_arrays(db).items():
+        for t, (x, y, z) in zip(t_ns.tolist(), mg.tolist(), strict=True):
+            rows.append([role, t, t / 1e9, x, y, z])
+    return rows
+
+
+def write_acc_csv(
+    db: sqlite3.Connection,
+    out: Path,
+    table: Callable[[list[list[Any]], list[str]], bytes],
+    write: Callable[[Path, bytes], None],
+) -> list[Path]:
+    """Write acc.csv and breathing.csv into `out` when the file holds ACC; return them.
+
+    A file without ACC gets neither, so exports of heartbeat-only sessions stay as they were.
+    """
+    written = []
+    for name, rows, header in (
+        ("acc", acc_rows(db), ACC_CSV_HEADER),
+        ("breathing", [list(r) for r in db.execute(_BREATH_SQL)], BREATH_CSV_HEADER),
+    ):
+        if rows:
+            written.append(out / f"{name}.csv")
+            write(written[-1], table(rows, header))
+    return written
