@@ -144,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
             sync = SyncStage(_params(hr_recorded, HR_PARAMS), _params(slow_recorded, SLOW_PARAMS))
             outputs = []
             stage(f"recomputing synchrony of {args.file.name}")
-            for i, msg in enumerate(read_messages(args.file, ("beat.", "metrics.")), start=1):
+            for i, msg in enumerate(read_messages(args.file, sync.topics), start=1):
                 outputs += sync.update(msg)
                 if i % 1000 == 0:
                     step("recomputing synchrony, messages read", i)

@@ -9,7 +9,8 @@ its midpoint on a 4 Hz grid, 30 s windows every 1 s. The stage classifies the
 synchrony does not depend on when the signal stage's messages arrive.
 The slow synchrony comes from named per-person series in `metrics.<role>`
 (`ln_rmssd` and the signal stage's `arousal_index`; any name listed in
-`slow_series`): a series is tracked from the first message that carries its key.
+`slow_series`) and the breathing rate of `breath.<role>` (sessions with ACC): a
+series is tracked from the first message that carries its key.
 Each completed step of each series is one `sync` message carrying every
 parameter used (docs/protocol.md), so a result can be recomputed from the file.
 """
@@ -19,7 +20,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_METRICS, TOPIC_SYNC, EnvelopeError, Message
+from coregulate.bus.envelope import (
+    TOPIC_BEAT,
+    TOPIC_BREATH,
+    TOPIC_METRICS,
+    TOPIC_SYNC,
+    EnvelopeError,
+    Message,
+)
 from coregulate.signal.dyad import ROLES, beat_time_plausible
 from coregulate.signal.person import is_no_signal
 from coregulate.signal.synchrony.live import LiveSynchrony
@@ -29,6 +37,9 @@ from coregulate.stages.base import Output
 log = logging.getLogger(__name__)
 
 SLOW_SERIES = ("ln_rmssd", "arousal_index")
+# Breathing synchrony (issue 17): each person's breathing rate from `breath.<role>`
+# (every 5 s, a 60 s estimate) as one more slow series, same parameters and chance band.
+BREATH_SERIES = "breathing_rate_bpm"
 
 
 class SyncStage:
@@ -47,7 +58,7 @@ class SyncStage:
         Bus source name; a restarted stage takes a new one.
     """
 
-    topics = (TOPIC_BEAT + ".", TOPIC_METRICS + ".")
+    topics = (TOPIC_BEAT + ".", TOPIC_METRICS + ".", TOPIC_BREATH + ".")
     produces = (TOPIC_SYNC,)
 
     def __init__(
@@ -89,28 +100,32 @@ class SyncStage:
                 self.tracks["hr_bpm"].add_beats(
                     role, data["t_ns"], data["rr_ms"], bool(data["gap_before"])
                 )
+            elif kind == TOPIC_BREATH:
+                # No rate (moving, too little data) is a gap in the series, like a null metric.
+                self._add_value(role, BREATH_SERIES, int(data["t_ns"]), data[BREATH_SERIES])
             elif is_no_signal(data):
                 # A "no signal" update is the signal stage's judgement of time passing
                 # (from the order messages came in); the series keep to the values the
                 # beats gave, so the offline analysis of the same beats stays equal.
                 return []
             else:
-                t_ns = int(data["t_ns"])
                 for series in self.slow_series:
-                    if series not in data:
-                        continue
-                    if series not in self.tracks:
-                        self.tracks[series] = LiveSynchrony(self.slow_params, series)
-                    value = data[series]
-                    if value is not None and not isinstance(value, int | float):
-                        raise TypeError(f"{series} is {type(value).__name__}, not a number")
-                    self.tracks[series].add_value(role, t_ns, value)
+                    if series in data:
+                        self._add_value(role, series, int(data["t_ns"]), data[series])
         except (EnvelopeError, KeyError, TypeError, ValueError, OverflowError) as exc:
             log.warning("ignored a malformed %s message (seq %d): %s", msg.topic, msg.seq, exc)
             return []
         self._seen = True
         self.now_ns = max(self.now_ns, msg.t_ns)
         return self._advance(self.now_ns)
+
+    def _add_value(self, role: str, series: str, t_ns: int, value: object) -> None:
+        """Add one person's value of a slow series, tracking the series from its first value."""
+        if value is not None and not isinstance(value, int | float):
+            raise TypeError(f"{series} is {type(value).__name__}, not a number")
+        if series not in self.tracks:
+            self.tracks[series] = LiveSynchrony(self.slow_params, series)
+        self.tracks[series].add_value(role, t_ns, value)
 
     def _advance(self, now_ns: int) -> list[Output]:
         out = []

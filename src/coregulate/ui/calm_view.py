@@ -18,6 +18,9 @@ from coregulate.signal.baseline import StateThresholds
 from coregulate.signal.dyad import ROLES
 from coregulate.signal.person import is_no_signal
 from coregulate.ui import theme as th
+from coregulate.ui.breath_lines import BreathLine
+from coregulate.ui.calm_words import baseline_text as _baseline_text
+from coregulate.ui.calm_words import mmss as _mmss
 from coregulate.ui.full_view import follow_range
 from coregulate.ui.marker_lines import MarkerLayer
 from coregulate.ui.model import SessionModel
@@ -97,9 +100,11 @@ class PersonPanel(QtWidgets.QFrame):
         row.addStretch(1)
         row.addWidget(self.hrv)
         layout.addLayout(row)
+        self.breath = BreathLine()  # only when breathing or moving matters
+        layout.addWidget(self.breath)
         self._shown_state: str | None = None
         self.word_px, self.text_px = font_sizes(OPENING_H_PX)
-        for label in (self.state, self.since, self.hr, self.hrv):
+        for label in (self.state, self.since, self.hr, self.hrv, self.breath):
             label.setMinimumWidth(SHRINKABLE_PX)
 
     def _build_trend(self, role: str) -> None:
@@ -250,24 +255,13 @@ class PersonPanel(QtWidgets.QFrame):
         muted = f"color: {theme.muted};" if word == "no signal" else ""
         for label in (self.since, self.hr, self.hrv):
             label.setStyleSheet(f"font-size: {self.text_px}px; {muted}")
+        self.breath.setStyleSheet(f"font-size: {self.text_px}px; color: {theme.muted};")
         opacity = 0.35 if word == "no signal" else 1.0
         for item in (self.curve, *self.off_scale.values(), *self.off_labels.values()):
             item.setOpacity(opacity)
         for label in self.off_labels.values():
             label.fill = pg.mkBrush(theme.panel)
             label.setColor(th.ink(th.ROLE_COLOURS[self.role], theme.panel))
-
-
-def _mmss(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
-def _baseline_text(baseline: dict, now_s: float) -> str:
-    end_ns = baseline.get("end_t_ns")
-    if isinstance(end_ns, int):
-        return f"resting period, {_mmss(end_ns / 1e9 - now_s)} left"
-    return "resting period about to start"
 
 
 class CalmView(QtWidgets.QWidget):
@@ -375,6 +369,7 @@ class CalmView(QtWidgets.QWidget):
             panel.show_state(person.latest, now_s, self.theme)
             panel.hr.show(person.latest)
             panel.show_hrv(person.latest)
+            panel.breath.show_breath(person.breath, person.breath_age_s(now_s))
         self._redraw_sync(now_s, x_range if moved else None)
         self.marker_layer.update(m.visible_markers())
         self.rating_layer.update(m.ratings)

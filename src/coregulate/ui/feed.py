@@ -22,7 +22,7 @@ from coregulate.ui.model import SessionModel
 log = logging.getLogger(__name__)
 
 # What the views read. Beats and raw notifications stay out: they are the bulk.
-UI_TOPICS = ("metrics.", "status.", "sync", "marker", "rating", "session")
+UI_TOPICS = ("metrics.", "status.", "breath.", "sync", "marker", "rating", "session")
 TAIL_EVERY_S = 2.0
 ROWS_PER_STEP = 3000  # per call, so a long backfill never freezes the window
 

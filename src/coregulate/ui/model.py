@@ -45,6 +45,12 @@ class Person:
     latest: dict[str, Any] = field(default_factory=dict)  # newest metrics payload
     strap: dict[str, Any] = field(default_factory=dict)  # newest status.<role> payload
     strap_t_s: float = math.nan
+    breath: dict[str, Any] = field(default_factory=dict)  # newest breath.<role> payload
+    breath_t_s: float = math.nan
+
+    def breath_age_s(self, now_s: float) -> float:
+        """Return how old the newest breath payload is at `now_s` (inf without one)."""
+        return math.inf if math.isnan(self.breath_t_s) else now_s - self.breath_t_s
 
 
 @dataclass(slots=True)
@@ -98,6 +104,10 @@ class SessionModel:
             self._metrics(self.people[role], t_s, body)
         elif kind == "status" and role in self.people:
             self._status(self.people[role], t_s, body)
+        elif kind == "breath" and role in self.people:
+            person = self.people[role]
+            if math.isnan(person.breath_t_s) or t_s >= person.breath_t_s:
+                person.breath, person.breath_t_s = body, t_s
         elif kind == "sync":
             series = str(body.get("series", "hr_bpm"))
             sync = self.sync.setdefault(series, Sync())

@@ -7,6 +7,7 @@ from PySide6 import QtCore, QtWidgets
 from coregulate.signal import catalogue
 from coregulate.signal.dyad import ROLES
 from coregulate.ui import theme as th
+from coregulate.ui.breath_lines import band_flag, breathing_readout
 from coregulate.ui.model import SessionModel
 from coregulate.ui.readouts import MetricReadout
 
@@ -22,6 +23,7 @@ class StatusPanel(QtWidgets.QFrame):
         self.readouts: dict[tuple[str, str], MetricReadout] = {}
         self.straps: dict[str, QtWidgets.QLabel] = {}
         self.baselines: dict[str, QtWidgets.QLabel] = {}
+        self.breathing: dict[str, QtWidgets.QLabel] = {}  # hidden without breath. messages
         self.titles: dict[str, QtWidgets.QLabel] = {}  # coloured by set_theme
         for role in ROLES:
             title = QtWidgets.QLabel(th.ROLE_NAMES[role])
@@ -31,6 +33,10 @@ class StatusPanel(QtWidgets.QFrame):
             self.baselines[role] = QtWidgets.QLabel("baseline: waiting")
             layout.addWidget(self.straps[role])
             layout.addWidget(self.baselines[role])
+            self.breathing[role] = QtWidgets.QLabel("")
+            self.breathing[role].setWordWrap(True)
+            self.breathing[role].setVisible(False)
+            layout.addWidget(self.breathing[role])
             for metric in catalogue.metrics():
                 if metric.readout is not None:
                     readout = MetricReadout(metric)
@@ -60,8 +66,15 @@ class StatusPanel(QtWidgets.QFrame):
     def redraw(self) -> None:
         """Refresh every readout from the newest messages."""
         m = self.model
-        for (role, _), readout in self.readouts.items():
-            readout.show(m.people[role].latest)
+        for (role, name), readout in self.readouts.items():
+            person = m.people[role]
+            readout.show(person.latest)
+            flag = band_flag(name, person.latest, person.breath) if readout.available else ""
+            if flag:
+                # Said beside the number: HF power and RSA are vagal indices only
+                # while breathing stays in the HF band (docs/breathing.md).
+                readout.setText(f"{readout.text()} · {flag}")
+                readout.setToolTip(f"{readout.toolTip()}: {flag}")
         for role, person in m.people.items():
             strap = person.strap
             word = strap.get("status", "waiting")
@@ -69,6 +82,9 @@ class StatusPanel(QtWidgets.QFrame):
             extra = f", battery {battery:.0f} %" if isinstance(battery, int | float) else ""
             _set(self.straps[role], f"strap: {word}{extra}")
             _set(self.baselines[role], "baseline: " + baseline_text(person.latest.get("baseline")))
+            breathing = breathing_readout(person.breath, person.breath_age_s(m.now_s))
+            _set(self.breathing[role], breathing)
+            self.breathing[role].setVisible(bool(breathing))
         _set(self.sync, sync_text(m))
         lost = m.bus_lost
         _set(
