@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -47,9 +48,23 @@ def endpoints() -> Endpoints:
 
 @pytest.fixture
 def hub_thread(endpoints: Endpoints, tmp_path: Path) -> Iterator[HubThread]:
+    # No cyclic garbage collection while the hub thread runs beside Qt: a collection
+    # that the hub thread happens to trigger frees earlier tests' Qt objects there,
+    # shiboken hands their deletion to the main thread, and the two threads deadlock
+    # (a Qt mutex against the GIL; seen once as a suite hung in test_ui's paintEvent).
+    # The window process of a real session runs no Python threads, so this is the
+    # tests' arrangement only. Collected here, in the main thread, before and after.
+    was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
     h = HubThread(endpoints, tmp_path / "session.sqlite")
-    yield h
-    h.stop()
+    try:
+        yield h
+    finally:
+        h.stop()
+        if was_enabled:
+            gc.enable()
+        gc.collect()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
