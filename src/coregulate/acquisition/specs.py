@@ -151,6 +151,8 @@ def _acc_events(seed: int, duration_s: float, role: str) -> tuple[Any, tuple[Any
 def prepare(spec: SourceSpec) -> None:
     """Do the slow part of opening `spec` before the session clock starts (simulation)."""
     if getattr(spec, "acc", False):  # scipy's import, never inside the running loop
+        import scipy.signal  # noqa: F401 - signal/breathing.py imports it lazily
+
         import coregulate.signal.breathing_live  # noqa: F401
     if isinstance(spec, SimulatedStrapSpec):
         _simulation(spec.seed, spec.duration_s)

@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
-from scipy import signal as sps
 
 BAND_HZ: Final = (0.1, 0.7)
 DECIMATED_HZ: Final = 10.0
@@ -70,6 +69,10 @@ def decimate_blocks(samples: np.ndarray, rate_hz: float) -> tuple[np.ndarray, fl
 
 
 def _band_passed(x: np.ndarray, fs_hz: float) -> np.ndarray:
+    # SciPy only where accelerometer data exist: a session or an analysis without ACC
+    # must not pay its import (tests/test_signal_spline.py holds the offline path to that).
+    from scipy import signal as sps
+
     sos = sps.butter(2, BAND_HZ, btype="bandpass", fs=fs_hz, output="sos")
     return sps.sosfiltfilt(sos, x - x.mean(axis=0), axis=0)
 
@@ -102,6 +105,8 @@ def breathing_rate(xyz: np.ndarray, fs_hz: float) -> BreathingRate:
 
 def breath_times_s(xyz: np.ndarray, fs_hz: float, axis: int) -> np.ndarray:
     """Return the times (s from the window start) of each breath's peak on `axis`."""
+    from scipy import signal as sps
+
     y = _band_passed(np.asarray(xyz, dtype=float), fs_hz)[:, axis]
     peaks, _ = sps.find_peaks(
         y, distance=max(1, int(fs_hz / BAND_HZ[1])), prominence=0.5 * float(np.std(y))
