@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -84,18 +85,25 @@ def test_private_ipc_needs_an_owner_only_folder(tmp_path: Path) -> None:
 def test_demo_on_a_private_bus(tmp_path: Path) -> None:
     """Unix sockets in a 0700 folder: other accounts cannot connect; nothing is lost."""
     out = tmp_path / "s.sqlite"
+    # A short TMPDIR of the test's own: pytest's tmp_path (longer under xdist) can pass the
+    # 107 bytes a Unix socket path may hold, and the command would then fall back to /tmp.
+    short_tmp = Path(tempfile.mkdtemp(prefix="cr-"))
     args = ["demo", "--headless", "--private-bus", "--duration", "120", "--speed", "60"]
-    run = subprocess.run(
-        [sys.executable, "-m", "coregulate.cli", *args, "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "TMPDIR": str(tmp_path)},
-    )
+    try:
+        run = subprocess.run(
+            [sys.executable, "-m", "coregulate.cli", *args, "--out", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "TMPDIR": str(short_tmp)},
+        )
+    finally:
+        leftovers = list(short_tmp.glob("coregulate-*"))
+        shutil.rmtree(short_tmp, ignore_errors=True)
     assert run.returncode == 0, run.stderr
     assert "none missing" in run.stdout
     from coregulate.sessionfile.access import read_messages
 
     session = next(read_messages(out, ("session",))).json()
-    assert all(e.startswith(f"ipc://{tmp_path}/coregulate-") for e in session["endpoints"])
-    assert not list(tmp_path.glob("coregulate-*")), "the socket folder is removed after"
+    assert all(e.startswith(f"ipc://{short_tmp}/coregulate-") for e in session["endpoints"])
+    assert not leftovers, "the socket folder is removed after"

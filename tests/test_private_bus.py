@@ -128,16 +128,19 @@ def test_a_restarted_stage_on_the_private_bus_replays_and_keeps_its_streams(
     the private input (nothing on TCP), and under the routing id the session gives it
     again (bus/routing.py) the hub refuses none of its new outputs as `owner`; its
     messages equal a clean run's."""
+    from coregulate.commands._bus import session_bus
     from coregulate.session import DemoOptions, Session
     from coregulate.sessionfile.access import read_meta
     from process_support import derived_equal_to_a_clean_run
 
-    folder = Path(tempfile.mkdtemp(prefix="coregulate-"))
     out = tmp_path / "s.sqlite"
-    options = DemoOptions(
-        out=out, duration_s=240.0, speed=30.0, seed=6, endpoints=Endpoints.private_ipc(folder)
-    )
-    with Session(options) as session:
+    # The commands' own folder choice (a short one when TMPDIR is too long for sun_path).
+    with (
+        session_bus(tcp=False) as endpoints,
+        Session(
+            DemoOptions(out=out, duration_s=240.0, speed=30.0, seed=6, endpoints=endpoints)
+        ) as session,
+    ):
         session.start()
         killed_at, killed = time.monotonic() + 3.0, False
         while session.acquisition_running():
