@@ -112,6 +112,15 @@ class Message:
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             raise EnvelopeError(f"{self.topic}: payload is not valid JSON: {exc}") from exc
 
+    def json_object(self) -> dict[str, Any]:
+        """Return the payload's JSON object, or {} when it is not one (readers that show
+        what they can: the hub and the model count and log unreadable payloads)."""
+        try:
+            body = self.json()
+        except EnvelopeError:
+            return {}
+        return body if isinstance(body, dict) else {}
+
     def header_bytes(self) -> bytes:
         """Return the encoded header frame."""
         return encode_header(self.source, self.seq, self.t_ns, self.enc, self.version)

@@ -14,7 +14,6 @@ import logging
 import math
 import time
 
-from coregulate.bus.envelope import EnvelopeError, Message
 from coregulate.commands import _exit_codes as ex
 from coregulate.commands._common import add_command, add_viewer_key_options, positive
 
@@ -79,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
             if msg is not None:
                 last_data, received = now, True
                 if msg.topic.startswith("metrics.") and msg.role:
-                    latest[msg.role] = {"t_ns": msg.t_ns, **_body(msg)}
+                    latest[msg.role] = {"t_ns": msg.t_ns, **msg.json_object()}
             if not received and now - started > QUIET_HINT_S:
                 break  # the hub says status.hub every second: silence means refused
             if now >= next_line:
@@ -107,14 +106,6 @@ def run(args: argparse.Namespace) -> int:
         )
         return ex.FAILED
     return ex.OK
-
-
-def _body(msg: Message) -> dict:
-    try:
-        body = msg.json()
-    except EnvelopeError:
-        return {}
-    return body if isinstance(body, dict) else {}
 
 
 def _show(value: object) -> str:

@@ -20,7 +20,7 @@ import logging
 import math
 import os
 
-from coregulate.bus.envelope import EnvelopeError, Message
+from coregulate.bus.envelope import Message
 from coregulate.sessionfile.access import read_messages
 from coregulate.ui.feed import UI_TOPICS
 from coregulate.ui.model import SessionModel
@@ -101,13 +101,13 @@ class ReviewPlayer:
         """Make each person's, strap's and synchrony's newest payload the one at `t_ns`."""
         for role, person in self.model.people.items():
             msg = self._newest(f"metrics.{role}", t_ns)
-            person.latest = {**_body(msg), "_t_s": msg.t_ns / 1e9} if msg else {}
+            person.latest = {**msg.json_object(), "_t_s": msg.t_ns / 1e9} if msg else {}
             msg = self._newest(f"status.{role}", t_ns)
-            person.strap = _body(msg) if msg else {}
+            person.strap = msg.json_object() if msg else {}
             person.strap_t_s = msg.t_ns / 1e9 if msg else math.nan
         for series, sync in self.model.sync.items():
             msg = self._newest(f"sync:{series}", t_ns)
-            sync.latest = _body(msg) if msg else {}
+            sync.latest = msg.json_object() if msg else {}
 
     def _newest(self, topic: str, t_ns: int) -> Message | None:
         times, msgs = self._said.get(topic, ([], []))
@@ -141,14 +141,5 @@ class ReviewPlayer:
         return None
 
 
-def _body(msg: Message) -> dict:
-    """Return a message's JSON object, or {} (the model logged it as unreadable)."""
-    try:
-        body = msg.json()
-    except EnvelopeError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
 def _series(msg: Message) -> str:
-    return str(_body(msg).get("series", "hr_bpm"))
+    return str(msg.json_object().get("series", "hr_bpm"))
