@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -9,8 +10,10 @@ import numpy as np
 from coregulate.acquisition.publisher import StrapPublisher
 from coregulate.acquisition.simulator import DyadSimulation
 from coregulate.acquisition.source import STATUS_DISCONNECTED, STATUS_STREAMING, SourceEvent
+from coregulate.bus.envelope import make_message
 from coregulate.signal.person import PersonConfig
 from coregulate.signal.person_steps import Spectral, Update
+from coregulate.stages.metrics_stage import PersonMetricsStage
 
 DATA = Path(__file__).parent / "data" / "pyhrv"
 S = 1_000_000_000
@@ -45,6 +48,19 @@ def beat_payloads(sim: DyadSimulation, role: str = "client") -> list[dict]:
         else:
             pub.handle(SourceEvent(role, ev.arrival_ns, status=STATUS_STREAMING))
     return [p for t, p, _ in rec.sent if t == f"beat.{role}"]  # type: ignore[misc]
+
+
+def stage_feeder(stage: PersonMetricsStage, role: str = "client") -> Callable[[dict], dict]:
+    """Return a function that sends one beat payload to `stage` and gives its first output."""
+    seq = 0
+
+    def feed(payload: dict) -> dict:
+        nonlocal seq
+        seq += 1
+        out = stage.update(make_message(f"beat.{role}", "acq", seq, payload["t_ns"][-1], payload))
+        return out[0].payload
+
+    return feed
 
 
 def sine_beats(

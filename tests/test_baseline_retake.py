@@ -8,7 +8,7 @@ from coregulate.acquisition.simulator import DyadConfig, simulate_dyad
 from coregulate.bus.envelope import make_message
 from coregulate.signal.person import PersonConfig
 from coregulate.stages.metrics_stage import PersonMetricsStage
-from signal_support import beat_payloads
+from signal_support import beat_payloads, stage_feeder
 
 S = 1_000_000_000
 
@@ -19,13 +19,7 @@ def test_a_short_retake_yields_a_baseline(duration_s: float) -> None:
     sim = simulate_dyad(DyadConfig(duration_s=400.0, seed=5))
     payloads = beat_payloads(sim)
     stage = PersonMetricsStage(PersonConfig(baseline_s=60.0))
-    seq = 0
-
-    def feed(payload: dict) -> dict:
-        nonlocal seq
-        seq += 1
-        out = stage.update(make_message("beat.client", "acq", seq, payload["t_ns"][-1], payload))
-        return out[0].payload
+    feed = stage_feeder(stage)
 
     for p in payloads[:150]:
         feed(p)

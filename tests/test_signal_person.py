@@ -31,7 +31,7 @@ from coregulate.signal.person import (
     replay_notifications,
 )
 from coregulate.stages.metrics_stage import PersonMetricsStage
-from signal_support import beat_payloads
+from signal_support import beat_payloads, stage_feeder
 
 S = 1_000_000_000
 
@@ -148,13 +148,7 @@ def test_the_stage_retakes_a_baseline_and_takes_a_profile() -> None:
     sim = simulate_dyad(DyadConfig(duration_s=500.0, seed=3))
     payloads = beat_payloads(sim)
     stage = PersonMetricsStage(PersonConfig(baseline_s=60.0))
-    seq = 0
-
-    def feed(payload: dict) -> dict:
-        nonlocal seq
-        seq += 1
-        out = stage.update(make_message("beat.client", "acq", seq, payload["t_ns"][-1], payload))
-        return out[0].payload
+    feed = stage_feeder(stage)
 
     last = [feed(p) for p in payloads[:200]][-1]
     assert last["baseline"]["status"] == "ready" and last["state"] is not None
