@@ -11,7 +11,6 @@ from coregulate.ui.breath_lines import band_flag, breathing_readout
 from coregulate.ui.model import Person, SessionModel
 from coregulate.ui.readouts import MetricReadout
 
-
 STATUS_PX = 280  # the panel's width beside a dyad's plots
 
 

@@ -121,7 +121,8 @@ def _sync_step(
         yield msg(ppl.sync_topic(a, b, len(keys)), "sync", t_s, {**body, "pair": [a, b]})
     # The index of 30 s windows stepping by 1 s moves slowly: the coupled pairs' share.
     coupled = sum(1 for p in ppl.pairs(keys) if p in story.couplings) / len(ppl.pairs(keys))
-    value = float(np.clip(0.2 + 0.45 * coupled + 0.06 * math.sin(t_s / 90) + rng.normal(0, 0.01), 0, 1))
+    drift = 0.06 * math.sin(t_s / 90) + rng.normal(0, 0.01)
+    value = float(np.clip(0.2 + 0.45 * coupled + drift, 0, 1))
     group = {
         "t_ns": int(t_s * NS),
         "index": "cluster_phase_rho",
