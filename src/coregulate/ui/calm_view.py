@@ -157,6 +157,7 @@ class CalmView(QtWidgets.QWidget):
             if key in shown:
                 i = shown.index(key)
                 self.tiles.addWidget(panel, i // columns, i % columns)
+                panel.show()  # now, not when the event loop gets to it
             else:
                 panel.setParent(self)
                 panel.setVisible(False)

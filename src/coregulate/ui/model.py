@@ -121,7 +121,10 @@ class SessionModel:
     def _apply(self, msg: Message, body: dict[str, Any]) -> None:
         kind, _, role = msg.topic.partition(".")
         t_s = msg.t_ns / NS_PER_S
-        person = self._person(role) if kind in ("metrics", "status", "breath") else None
+        # A strap status never makes a person: `status.hub`, `status.supervisor` are none.
+        person = self.people.get(role) if kind == "status" else None
+        if kind in ("metrics", "breath"):
+            person = self._person(role)
         if kind == "metrics" and person is not None:
             self._metrics(person, t_s, body)
         elif kind == "status" and person is not None:

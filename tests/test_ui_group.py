@@ -1,0 +1,139 @@
+"""The live window with 3-6 people: tiles, hidden therapists, pair strip, markers naming who."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6 import QtWidgets
+
+from coregulate.bus.envelope import make_message
+from coregulate.palette import person_name
+from coregulate.signal import people as ppl
+from coregulate.ui.calm_view import tile_columns
+from coregulate.ui.live_window import LiveWindow
+from coregulate.ui.synthetic import synthetic_session
+from coregulate.ui.synthetic_group import GroupStory, synthetic_group_session
+
+NS = 1_000_000_000
+UNUSED_INPUT = "tcp://127.0.0.1:9"  # a marker input no hub listens on: markers queue
+
+
+def _window(qtbot, n: int, seconds: float = 300, **kwargs) -> LiveWindow:
+    window = LiveWindow(None, UNUSED_INPUT, **kwargs)
+    qtbot.addWidget(window)
+    window.show()
+    for msg in synthetic_group_session(seconds, GroupStory.demo(n)):
+        window.model.ingest(msg)
+    window.redraw(force=True)
+    return window
+
+
+def _shown_tiles(window: LiveWindow) -> list[str]:
+    return [k for k, panel in window.calm_group.panels.items() if panel.isVisible()]
+
+
+@pytest.mark.parametrize("n", [3, 4, 6])
+def test_calm_view_has_a_compact_tile_per_person(qtbot, n) -> None:
+    window = _window(qtbot, n)
+    assert window.stack.currentWidget() is window.calm_group
+    keys = ppl.keys_of(ppl.demo_people(n))
+    assert _shown_tiles(window) == list(keys)
+    tile = window.calm_group.panels["partner"]
+    assert tile.compact and tile.name.text() == "Partner"
+    assert tile.state.text() == "settled" and tile.hr.text().startswith("HR: ")
+    # At most three tiles a row; four make a square.
+    rows = {window.calm_group.tiles.getItemPosition(i)[0] for i in range(n)}
+    assert len(rows) == -(-n // tile_columns(n)) and tile_columns(4) == 2
+    text = window.calm_group.sync_text.text()
+    assert text.startswith("Group synchrony, last 2 min\ngroup ρ")
+    window.set_hide_therapists(True)
+    window.redraw()
+    assert _shown_tiles(window) == [k for k in keys if k not in ppl.THERAPIST_ROLES]
+    window.toggle_therapists()
+    window.redraw()
+    assert _shown_tiles(window) == list(keys)
+
+
+def test_hide_therapists_at_start_and_in_the_dyad(qtbot) -> None:
+    window = _window(qtbot, 4, hide_therapists=True)
+    assert _shown_tiles(window) == ["client", "partner"]
+    assert window.hide_action.text().startswith("Show therapists")
+    dyad = LiveWindow(None, hide_therapists=True)
+    qtbot.addWidget(dyad)
+    dyad.show()
+    for msg in synthetic_session(120):
+        dyad.model.ingest(msg)
+    dyad.redraw()
+    assert dyad.stack.currentWidget() is dyad.calm
+    assert dyad.calm.panels["client"].isVisible()
+    assert not dyad.calm.panels["therapist"].isVisible()
+
+
+def test_full_view_draws_every_person_the_group_and_each_pair(qtbot) -> None:
+    window = _window(qtbot, 4)
+    window.set_view("full")
+    full = window.full
+    keys = ppl.keys_of(ppl.demo_people(4))
+    assert full.keys == keys
+    assert all(len(full.curves[(k, "hr_bpm")].getData()[0]) > 0 for k in keys)
+    assert len(set(full.colours.values())) == 4
+    assert full.group_rows.shown and len(full.group_rows.value.getData()[0]) > 0
+    assert "Group synchrony: cluster-phase ρ" in full.plots["sync_r"].titleLabel.text
+    table = full.pair_table
+    assert table.isVisible() and table.rowCount() == 6
+    rows = {table.item(r, 0).text(): table.item(r, 2).text() for r in range(6)}
+    assert set(rows) == {f"{a} · {b}" for a, b in ppl.pairs([person_name(k) for k in keys])}
+    lag = window.model.pair("client", "partner").latest["window"]["peak_lag_s"]
+    leads = "in step" if abs(lag) <= 0.5 else ("Partner" if lag > 0 else "Client") + " leads"
+    assert rows["Client · Partner"] == f"{lag:+.1f} s: {leads}"
+    assert "of 6 pairs above chance" in full.status.sync.text()
+    assert full.status.titles["co-therapist"].text() == "Co-therapist"
+
+
+def test_a_marker_names_the_people_chosen_and_is_drawn_with_their_names(qtbot) -> None:
+    window = _window(qtbot, 4)
+    assert window.who_bar.isVisible() and list(window.who_bar.buttons) == list(window.model.keys)
+    window.who_bar.toggle(0)
+    window.who_bar.toggle(1)
+    marker_id = window.add_marker("rupture-confrontation")
+    marker = next(m for m in window.model.visible_markers() if m.id == marker_id)
+    assert marker.who == ("client", "partner")
+    assert not any(b.isChecked() for b in window.who_bar.buttons.values())  # cleared
+    window.redraw(force=True)
+    line = window.calm_group.marker_layer.lines[marker_id][0]
+    assert line.label.textItem.toPlainText() == "C · Client & Partner"
+    # Nobody chosen: the marker is about the session, as a dyad's.
+    other = window.add_marker("repair")
+    assert next(m for m in window.model.visible_markers() if m.id == other).who == ()
+    window.end_without_asking()
+
+
+def test_a_dyad_window_shows_no_group_parts(qtbot) -> None:
+    window = LiveWindow(None, UNUSED_INPUT)
+    qtbot.addWidget(window)
+    window.show()
+    for msg in synthetic_session(120):
+        window.model.ingest(msg)
+    window.redraw(force=True)
+    assert window.stack.currentWidget() is window.calm
+    assert not window.who_bar.isVisible() and not window.full.pair_table.isVisible()
+    marker_id = window.add_marker("repair")
+    sent = next(m for m in window.model.visible_markers() if m.id == marker_id)
+    assert sent.who == ()
+    window.end_without_asking()
+
+
+def test_a_group_session_message_switches_an_open_window(qtbot) -> None:
+    """A window opened before the session message (a viewer) follows the people it names."""
+    window = LiveWindow(None)
+    qtbot.addWidget(window)
+    window.show()
+    window.redraw()
+    assert window.stack.currentWidget() is window.calm
+    meta = ppl.people_meta(ppl.demo_people(3))
+    window.model.ingest(make_message("session", "session", 1, 0, meta))
+    window.redraw()
+    assert window.stack.currentWidget() is window.calm_group
+    assert isinstance(window.calm_group.panels["partner"], QtWidgets.QFrame)
