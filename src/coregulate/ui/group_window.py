@@ -71,6 +71,9 @@ class GroupWindowParts:
     def _follow_people(self) -> None:
         """Show the calm view and the who bar that fit the session's people (cheap if same)."""
         self.who_bar.set_people(self.model.roster)
+        # A dyad's toolbar stays as it was; F4 works there too, and the button shows
+        # while the therapist is hidden, so the way back is in sight.
+        self.hide_action.setVisible(self.model.is_group() or self.hide_therapists)
         current = self.stack.currentWidget()
         if current in (self.calm, self.calm_group) and current is not self.calm_view():
             self.stack.setCurrentWidget(self.calm_view())

@@ -63,8 +63,11 @@ beats).</p>
 <h3>Keys</h3>
 <p><b>W</b> rupture (withdrawal) · <b>C</b> rupture (confrontation) · <b>R</b> repair ·
 <b>N</b> note (type, then Enter; Esc cancels) · <b>Ctrl+Z</b> undo the last marker ·
-<b>F2</b> calm/full view · <b>F3</b> dark/light · <b>F1</b> this help (mode changes
-are on F-keys, so a marker key can never slip into one).
+<b>F2</b> calm/full view · <b>F3</b> dark/light · <b>F1</b> this help · <b>F4</b>
+hide or show the therapists' own tiles, for a screen the clients see (mode changes
+are on F-keys, so a marker key can never slip into one). With three or more people,
+<b>Alt+1</b>…<b>Alt+6</b> (or the names beside the marker buttons) choose whom the
+next marker is about, e.g. a rupture between the partners; it is drawn with their names.
 Markers are stored in the session file with the session time of the key press.
 A clinic may set its own marker kinds (a small TOML file: key, label, colour); the
 marker bar always shows this window's kinds with their keys.</p>
