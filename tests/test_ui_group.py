@@ -137,3 +137,21 @@ def test_a_group_session_message_switches_an_open_window(qtbot) -> None:
     window.redraw()
     assert window.stack.currentWidget() is window.calm_group
     assert isinstance(window.calm_group.panels["partner"], QtWidgets.QFrame)
+
+
+def test_a_group_recording_reviews_in_the_group_views(qtbot, tmp_path) -> None:
+    from coregulate.ui.review_window import ReviewWindow
+    from review_support import FileBuilder
+
+    builder = FileBuilder()
+    for msg in synthetic_group_session(240, GroupStory.demo(4)):
+        builder.add(msg.topic, msg.json(), msg.t_ns, msg.source)
+    window = ReviewWindow(builder.write(tmp_path / "group.sqlite"), view="calm")
+    qtbot.addWidget(window)
+    window.show()
+    window.seek(200 * NS)
+    window.redraw(force=True)
+    assert window.stack.currentWidget() is window.calm_group
+    assert _shown_tiles(window) == ["client", "partner", "therapist", "co-therapist"]
+    window.set_view("full")
+    assert window.full.pair_table.rowCount() == 6 and window.full.pair_table.isVisible()

@@ -182,3 +182,20 @@ def test_synthetic_group_index_rises_with_the_coupled_pairs() -> None:
             model.ingest(msg)
         values[len(couplings)] = float(np.nanmean(model.group.windows.column("value")))
     assert values[0] < values[1] < values[2]
+
+
+def test_review_shows_each_pair_and_the_group_as_at_the_playhead(tmp_path) -> None:
+    from coregulate.ui.review_player import ReviewPlayer
+    from review_support import FileBuilder
+
+    builder = FileBuilder()
+    for msg in synthetic_group_session(200, GroupStory.demo(3)):
+        builder.add(msg.topic, msg.json(), msg.t_ns, msg.source)
+    model = SessionModel()
+    player = ReviewPlayer(builder.write(tmp_path / "group.sqlite"), model, after_s=60)
+    for at_s in (150, 80):  # forwards, then back (the model is rebuilt)
+        player.seek(at_s * NS)
+        assert model.keys == ("client", "partner", "therapist")
+        assert model.pair("client", "partner").latest["t_ns"] == at_s * NS
+        assert model.pair("partner", "therapist").latest["t_ns"] == at_s * NS
+        assert model.group.latest["t_ns"] == at_s * NS

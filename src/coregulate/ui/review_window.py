@@ -53,10 +53,11 @@ class ReviewWindow(LiveWindow):
         self.author = author
         self.player = ReviewPlayer(self.recording, self.model, after_s=half_window_s)
         self._markers_ns = self.player.marker_times_ns()
-        for view in (self.calm, self.full):
+        for view in (self.calm, self.calm_group, self.full):
             view.set_review(half_window_s)
         self.note_layers = [
-            MarkerLayer(plots) for plots in (self.calm._plots, list(self.full.plots.values()))
+            MarkerLayer(plots)
+            for plots in (self.calm._plots, self.calm_group._plots, list(self.full.plots.values()))
         ]
         for layer in self.note_layers:
             layer.kinds[REVIEW_NOTE.kind] = REVIEW_NOTE
