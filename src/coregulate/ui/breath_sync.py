@@ -109,10 +109,11 @@ class BreathSyncStrip(pg.GraphicsLayoutWidget):
 
     def __init__(self, link_to: pg.PlotItem | None = None) -> None:
         super().__init__()
-        self.setFixedHeight(110)
+        self.setFixedHeight(120)
         self.plot = self.addPlot()
         self.plot.setLabel("left", "r")
         self.plot.getAxis("left").setWidth(64)  # aligned with the full view's rows
+        self.plot.getAxis("left").setTicks([[(v, f"{v:g}") for v in (-1, 0, 1)]])
         self.plot.setYRange(-1, 1, padding=0.02)
         self.plot.setMouseEnabled(x=True, y=False)
         self.plot.hideButtons()
