@@ -100,6 +100,33 @@ def test_no_windows_in_the_last_three_minutes_is_not_in_step(coupled) -> None:
     assert not breath_in_step(sync, DURATION_S + 181.0)
 
 
+def _shown_share(paced: bool, seed: int) -> float:
+    """Return the share of 30 s steps (once a band exists) at which the calm line shows.
+
+    On test_sync_stage's breathing (40 min, every 5 s, 0.3/min estimation noise, a
+    20 s gesture): paced = both follow one slow drive, the client 10 s behind.
+    """
+    from test_sync_stage import _breath_messages
+
+    stage, model, k = SyncStage(phase_at_end=False), SessionModel(), 0
+    for msg in _breath_messages(2400.0, 10.0 if paced else 0.0, seed, paced):
+        for out in stage.update(msg):
+            if out.payload["series"] == BREATH_SYNC_SERIES:
+                k += 1
+                model.ingest(make_message("sync", "sync", k, out.t_ns, out.payload))
+    sync = model.sync[BREATH_SYNC_SERIES]
+    banded = sync.windows.t_s[np.isfinite(sync.windows.column("chance_abs_r95"))]
+    steps = np.arange(np.ceil(banded[0] / 30) * 30, 2400.0, 30.0)
+    return float(np.mean([breath_in_step(sync, t) for t in steps]))
+
+
+def test_the_calm_line_never_shows_for_unrelated_breathing() -> None:
+    # Measured over seeds 1-10: unrelated 0 % of steps (the stage's single windows are
+    # above chance 5.9 % of the time); paced 12-83 % (mean 61 %).
+    assert [_shown_share(False, seed) for seed in (1, 2, 3)] == [0.0, 0.0, 0.0]
+    assert np.mean([_shown_share(True, seed) for seed in (1, 2, 3)]) >= 0.4
+
+
 pytest.importorskip("pytestqt")
 
 
