@@ -125,9 +125,11 @@ class BreathSyncStrip(pg.GraphicsLayoutWidget):
         self.setToolTip(TIP.replace("in most 3-minute windows of the last 3 minutes", "per window"))
         self.setVisible(False)  # sessions without accelerometers: nothing new
         self._drawn: tuple[int, int, int] | None = None
+        self._foreground = th.DARK.foreground  # the title's colour (set before it exists)
 
     def set_theme(self, theme: th.Theme) -> None:
         """Recolour for `theme`."""
+        self._foreground = theme.foreground
         th.style_plot(self, [self.plot], theme)
 
     def redraw(self, sync: Sync | None, t0_s: float, width: int, follow: bool) -> None:
@@ -156,4 +158,4 @@ class BreathSyncStrip(pg.GraphicsLayoutWidget):
             " · dotted: 95 % chance band"
         )
         if self.plot.titleLabel.text != title:
-            self.plot.setTitle(title, size="9pt", justify="left")
+            self.plot.setTitle(title, size="9pt", justify="left", color=self._foreground)
