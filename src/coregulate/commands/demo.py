@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from typing import TYPE_CHECKING
 
 from coregulate.commands import _exit_codes as ex
 from coregulate.commands._bus import add_bus_arguments, session_bus, viewer_access
@@ -24,6 +25,10 @@ from coregulate.commands._common import (
     window_ok,
 )
 from coregulate.commands._lsl import add_lsl_arguments, lsl_options
+from coregulate.signal.dyad import ROLES
+
+if TYPE_CHECKING:
+    from coregulate.acquisition.specs import SimulatedStrapSpec
 
 ORDER = 10
 log = logging.getLogger("coregulate")
@@ -48,6 +53,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     demo.add_argument("--seed", type=int, default=1, help="simulation seed (default 1)")
     add_path_option(demo, "--out", "session file to create")
     demo.add_argument(
+        "--acc",
+        action="store_true",
+        help="also simulate the straps' accelerometers: breathing rate, movement and "
+        "breathing synchrony (like monitor --acc)",
+    )
+    demo.add_argument(
         "--no-dialog",
         action="store_true",
         help="skip the start dialog (client id sim-client, baseline on)",
@@ -55,6 +66,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_bus_arguments(demo)
     add_marker_kinds_option(demo)
     add_lsl_arguments(demo)
+
+
+def _acc_straps(seed: int, duration_s: float) -> tuple[SimulatedStrapSpec, ...]:
+    """Return the seeded demo dyad's straps, each with its simulated accelerometer."""
+    from coregulate.acquisition.specs import SimulatedStrapSpec
+
+    return tuple(SimulatedStrapSpec(role, seed, duration_s, acc=True) for role in ROLES)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -74,8 +92,17 @@ def run(args: argparse.Namespace) -> int:
     viewers = viewer_access(args)
     if viewers is False:
         return ex.USAGE
+    # Off by default, like `monitor --acc`: the same flag means the same session, and
+    # the default demo's file, CPU and recorded topics stay what they were.
+    sources = _acc_straps(args.seed, duration_s) if args.acc else ()
     options = new_session_options(
-        args, "demo", duration_s=duration_s, seed=args.seed, viewers=viewers, lsl=lsl
+        args,
+        "demo",
+        duration_s=duration_s,
+        seed=args.seed,
+        viewers=viewers,
+        lsl=lsl,
+        sources=sources,
     )
     if isinstance(options, int):
         return options

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import logging
+from collections.abc import Iterable
 
 from coregulate.commands import _exit_codes as ex
 from coregulate.commands._common import add_command, add_file_argument, add_path_option, output_ok
@@ -53,8 +55,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_progress_option(p)
 
 
-def _frames(args: argparse.Namespace, wall_anchor_ns: int) -> list[tuple[str, bytes, int]]:
-    """Return the raw PMD frames of --ecg and --acc files (Polar Sensor Logger), if given."""
+def _frames(args: argparse.Namespace, wall_anchor_ns: int) -> Iterable[tuple[str, bytes, int]]:
+    """Return the raw PMD frames of --ecg and --acc files (Polar Sensor Logger), if given.
+
+    The ACC frames come as a generator, read while the session file is written.
+    """
     extra: list[tuple[str, bytes, int]] = []
     if args.ecg is None and args.acc is None:
         return extra
@@ -63,7 +68,9 @@ def _frames(args: argparse.Namespace, wall_anchor_ns: int) -> list[tuple[str, by
     if args.ecg is not None:
         extra += import_acc.polar_ecg_messages(args.ecg, args.role, wall_anchor_ns)
     if args.acc is not None:
-        extra += import_acc.polar_acc_messages(args.acc, args.role, wall_anchor_ns)
+        return itertools.chain(
+            extra, import_acc.polar_acc_messages(args.acc, args.role, wall_anchor_ns)
+        )
     return extra
 
 

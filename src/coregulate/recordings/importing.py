@@ -11,7 +11,7 @@ analysed and exported but not replayed.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,11 +53,12 @@ def write_import(
     source_file: str,
     client_id: str = "unknown",
     therapist_id: str = "unknown",
-    extra: list[tuple[str, bytes, int]] | None = None,
+    extra: Iterable[tuple[str, bytes, int]] | None = None,
 ) -> Path:
     """Write `recording` as a new session file at `out` (all or nothing); return its path.
 
-    `extra` adds raw messages (topic, bytes, session t_ns), e.g. imported ACC frames.
+    `extra` adds raw messages (topic, bytes, session t_ns), e.g. imported ACC frames;
+    an iterator is consumed as it is written (an ImportFileError from it keeps nothing).
     """
     with SessionWriter(out, "import") as writer:
         writer.send(
