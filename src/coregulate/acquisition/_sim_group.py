@@ -165,15 +165,43 @@ def demo_group_config(
     """
     if not MIN_PEOPLE <= n <= MAX_PEOPLE:
         raise ValueError(f"a group has {MIN_PEOPLE} to {MAX_PEOPLE} people, not {n}")
-    dyad = demo_config(seed=seed, duration_s=duration_s)
-    if n == MIN_PEOPLE and couplings is None:
-        return GroupConfig.from_dyad(dyad)
     keys = tuple(p.key for p in demo_people(n))
-    people = tuple(
-        SimPerson(k, dyad.profile_of(k) if k in dyad.keys else _DEMO_PROFILES[k]) for k in keys
-    )
+    return demo_group_for(keys, seed, duration_s, couplings)
+
+
+def demo_group_for(
+    keys: tuple[str, ...],
+    seed: int = 1,
+    duration_s: float = 600.0,
+    couplings: tuple[Coupling, ...] | None = None,
+) -> GroupConfig:
+    """Return the demo group of the people `keys` (what `demo` and `monitor ... =sim` run).
+
+    The dyad's keys give exactly :func:`demo_config`; the demo's keys their demo
+    profiles (see :func:`demo_group_config`); any other key a resting profile whose HR
+    and breathing differ by place. Couplings: :data:`DEMO_GROUP_COUPLINGS` among the
+    people present, or `couplings`.
+    """
+    dyad = demo_config(seed=seed, duration_s=duration_s)
+    if keys == dyad.keys and couplings is None:
+        return GroupConfig.from_dyad(dyad)
+    people = tuple(SimPerson(k, _demo_profile(dyad, k, i)) for i, k in enumerate(keys))
     if couplings is None:
         couplings = tuple(
             c for c in DEMO_GROUP_COUPLINGS if c.leader in keys and c.follower in keys
         )
     return GroupConfig(people=people, couplings=couplings, duration_s=duration_s, seed=seed)
+
+
+def _demo_profile(dyad: DyadConfig, key: str, place: int) -> PersonProfile:
+    """Return the demo's profile for `key`, or a plain one varied by its place in the session."""
+    if key in dyad.keys:
+        return dyad.profile_of(key)
+    if key in _DEMO_PROFILES:
+        return _DEMO_PROFILES[key]
+    return PersonProfile(
+        resting_hr_bpm=66.0 + 4.0 * place,
+        breathing_hz=0.18 + 0.02 * place,
+        clock_drift_ppm=10.0 * place - 25.0,
+        **_ARTIFACTS,
+    )

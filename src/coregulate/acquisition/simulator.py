@@ -69,6 +69,7 @@ from coregulate.acquisition._sim_group import (
     GroupConfig,
     SimPerson,
     demo_group_config,
+    demo_group_for,
 )
 from coregulate.acquisition._sim_heart import (
     BEAT_ECTOPIC,
@@ -105,6 +106,7 @@ __all__ = [
     "TrueBeats",
     "demo_config",
     "demo_group_config",
+    "demo_group_for",
     "simulate_dyad",
     "simulate_group",
 ]

@@ -1,4 +1,4 @@
-"""`coregulate demo`: a whole session with two simulated straps."""
+"""`coregulate demo`: a whole session with two simulated straps (or 3-6: `--people N`)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ from coregulate.commands._common import (
     window_ok,
 )
 from coregulate.commands._lsl import add_lsl_arguments, lsl_options
+from coregulate.commands._people_args import add_people_option, demo_people_option
+from coregulate.signal.people import PeopleError
 
 ORDER = 10
 log = logging.getLogger("coregulate")
@@ -46,6 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "run X times faster than real time (default 1)",
     )
     demo.add_argument("--seed", type=int, default=1, help="simulation seed (default 1)")
+    add_people_option(demo)
     add_path_option(demo, "--out", "session file to create")
     demo.add_argument(
         "--no-dialog",
@@ -59,6 +62,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate demo`; return the exit code."""
+    try:
+        people = demo_people_option(args.people)
+    except PeopleError as exc:
+        log.error("%s", exc)
+        return ex.USAGE
     marker_kinds = marker_kinds_option(args)
     if isinstance(marker_kinds, int):
         return marker_kinds
@@ -75,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     if viewers is False:
         return ex.USAGE
     options = new_session_options(
-        args, "demo", duration_s=duration_s, seed=args.seed, viewers=viewers, lsl=lsl
+        args, "demo", duration_s=duration_s, seed=args.seed, viewers=viewers, lsl=lsl, people=people
     )
     if isinstance(options, int):
         return options
