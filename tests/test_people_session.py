@@ -15,6 +15,7 @@ from coregulate.cli import main
 from coregulate.commands import _exit_codes as ex
 from coregulate.commands._last_pair import load_last_pair
 from coregulate.commands._live_status import LiveTally
+from coregulate.recordings.lsl_streams import stream_defs
 from coregulate.recordings.simulated_file import write_simulated_session
 from coregulate.recordings.summary import integrity_ok
 from coregulate.sessionfile.access import read_messages, read_meta
@@ -216,3 +217,11 @@ def test_the_live_status_line_names_every_person() -> None:
     line = tally.line()
     assert "client 0 beats" in line and "partner 2 beats" in line and "therapist 0" in line
     assert LiveTally(60.0).people == ("client", "therapist")
+
+
+def test_lsl_offers_every_persons_streams() -> None:
+    names = [d.name for d in stream_defs(keys_of(demo_people(3)))]
+    for key in ("client", "partner", "therapist"):
+        assert {f"coregulate-{key}-{s}" for s in ("rr", "hr", "metrics")} <= set(names)
+    assert [d.name for d in stream_defs()] == [d.name for d in stream_defs(("client", "therapist"))]
+    assert "coregulate-partner-rr" not in [d.name for d in stream_defs()]
