@@ -17,7 +17,7 @@ from coregulate.commands._last_pair import load_last_pair
 from coregulate.commands._live_status import LiveTally
 from coregulate.recordings.lsl_streams import stream_defs
 from coregulate.recordings.simulated_file import write_simulated_session
-from coregulate.recordings.summary import integrity_ok
+from coregulate.recordings.summary import format_summary, integrity_ok
 from coregulate.sessionfile.access import read_messages, read_meta
 from coregulate.signal.people import demo_people, keys_of, people_from_session
 from coregulate.stages import registry
@@ -225,3 +225,11 @@ def test_lsl_offers_every_persons_streams() -> None:
         assert {f"coregulate-{key}-{s}" for s in ("rr", "hr", "metrics")} <= set(names)
     assert [d.name for d in stream_defs()] == [d.name for d in stream_defs(("client", "therapist"))]
     assert "coregulate-partner-rr" not in [d.name for d in stream_defs()]
+
+
+def test_the_summary_lists_a_group_in_session_order_with_every_strap(tmp_path: Path) -> None:
+    path = write_simulated_session(tmp_path / "four.sqlite", seed=2, duration_s=30.0, n_people=4)
+    lines = format_summary(path).splitlines()
+    rows = [line.split()[0] for line in lines[2:] if line[:1].strip()]
+    assert rows[:4] == ["client", "partner", "therapist", "co-therapist"]
+    assert sum("strap status" in line for line in lines) == 4
