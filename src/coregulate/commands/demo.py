@@ -1,4 +1,4 @@
-"""`coregulate demo`: a whole session with two simulated straps."""
+"""`coregulate demo`: a whole session with two simulated straps (or 3-6: `--people N`)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ from coregulate.commands._common import (
     window_ok,
 )
 from coregulate.commands._lsl import add_lsl_arguments, lsl_options
-from coregulate.signal.dyad import ROLES
+from coregulate.commands._people_args import add_people_option, demo_people_option
+from coregulate.signal.people import Person, PeopleError, keys_of
 
 if TYPE_CHECKING:
     from coregulate.acquisition.specs import SimulatedStrapSpec
@@ -51,6 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "run X times faster than real time (default 1)",
     )
     demo.add_argument("--seed", type=int, default=1, help="simulation seed (default 1)")
+    add_people_option(demo)
     add_path_option(demo, "--out", "session file to create")
     demo.add_argument(
         "--acc",
@@ -68,15 +70,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_lsl_arguments(demo)
 
 
-def _acc_straps(seed: int, duration_s: float) -> tuple[SimulatedStrapSpec, ...]:
+def _acc_straps(
+    seed: int, duration_s: float, people: tuple[Person, ...]
+) -> tuple[SimulatedStrapSpec, ...]:
     """Return the seeded demo dyad's straps, each with its simulated accelerometer."""
     from coregulate.acquisition.specs import SimulatedStrapSpec
 
-    return tuple(SimulatedStrapSpec(role, seed, duration_s, acc=True) for role in ROLES)
+    keys = keys_of(people)
+    return tuple(SimulatedStrapSpec(k, seed, duration_s, acc=True, people=keys) for k in keys)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate demo`; return the exit code."""
+    try:
+        people = demo_people_option(args.people)
+    except PeopleError as exc:
+        log.error("%s", exc)
+        return ex.USAGE
     marker_kinds = marker_kinds_option(args)
     if isinstance(marker_kinds, int):
         return marker_kinds
@@ -94,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         return ex.USAGE
     # Off by default, like `monitor --acc`: the same flag means the same session, and
     # the default demo's file, CPU and recorded topics stay what they were.
-    sources = _acc_straps(args.seed, duration_s) if args.acc else ()
+    sources = _acc_straps(args.seed, duration_s, people) if args.acc else ()
     options = new_session_options(
         args,
         "demo",
@@ -103,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
         viewers=viewers,
         lsl=lsl,
         sources=sources,
+        people=people,
     )
     if isinstance(options, int):
         return options
