@@ -26,7 +26,7 @@ from coregulate.commands._common import (
 )
 from coregulate.commands._lsl import add_lsl_arguments, lsl_options
 from coregulate.commands._people_args import add_people_option, demo_people_option
-from coregulate.signal.people import Person, PeopleError, keys_of
+from coregulate.signal.people import PeopleError, Person, default_people, keys_of
 
 if TYPE_CHECKING:
     from coregulate.acquisition.specs import SimulatedStrapSpec
@@ -76,7 +76,7 @@ def _acc_straps(
     """Return the seeded demo dyad's straps, each with its simulated accelerometer."""
     from coregulate.acquisition.specs import SimulatedStrapSpec
 
-    keys = keys_of(people)
+    keys = keys_of(people or default_people())
     return tuple(SimulatedStrapSpec(k, seed, duration_s, acc=True, people=keys) for k in keys)
 
 
