@@ -106,3 +106,10 @@ def test_the_publisher_sends_ecg_breathing_until_the_accelerometer_comes() -> No
     from_ecg = [t for t, p in breath if p["breathing_source"] == "ecg"]
     assert from_ecg and min(from_ecg) >= 2e9 + 30e9 and max(from_ecg) <= acc_from_ns
     assert all(p["breathing_source"] == "acc" for t, p in breath if t > acc_from_ns + 5e9)
+
+
+def test_the_window_names_the_ecg_as_the_source() -> None:
+    from coregulate.ui.breath_lines import breathing_readout
+
+    update = {"breathing_rate_bpm": 14.2, "breathing_source": "ecg", "window_s": 60.0}
+    assert breathing_readout(update, 1.0) == "Breathing: 14 /min (from the ECG, 60 s)"

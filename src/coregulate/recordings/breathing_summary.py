@@ -27,7 +27,7 @@ import numpy as np
 from coregulate.recordings.export_acc import acc_arrays
 from coregulate.sessionfile.access import open_readonly
 from coregulate.signal.breathing import WINDOW_S, breathing_rate, decimate_blocks, hf_band_note
-from coregulate.signal.edr import BeatFeatures, beat_features, edr_rate_from_beats
+from coregulate.signal.edr import BeatFeatures, beat_features, edr_rate_from_beats, finite_runs
 from coregulate.signal.movement import EPOCH_S, moving
 
 STEP_S: Final = 10.0
@@ -100,7 +100,7 @@ def ecg_breathing_summary(uv: np.ndarray, fs_hz: float) -> dict[str, Any]:
     rates: list[float] = []
     reason = f"under {WINDOW_S:.0f} s of ECG"
     if len(uv) >= win:
-        feats = _run_features(uv, finite, fs_hz)
+        feats = _run_features(uv, fs_hz)
         reason = "no clear breathing rhythm in the ECG in any window"
         for start in range(0, len(uv) - win + 1, step):
             if not finite[start : start + win].all():
@@ -118,11 +118,10 @@ def ecg_breathing_summary(uv: np.ndarray, fs_hz: float) -> dict[str, Any]:
     }
 
 
-def _run_features(uv: np.ndarray, finite: np.ndarray, fs_hz: float) -> BeatFeatures:
+def _run_features(uv: np.ndarray, fs_hz: float) -> BeatFeatures:
     """Return the beat features of every unbroken run of ECG samples, on one time axis."""
-    edges = np.flatnonzero(np.diff(np.r_[0, finite.astype(np.int8), 0]))
     t_s, amp = [], []
-    for a, b in zip(edges[::2], edges[1::2], strict=True):
+    for a, b in finite_runs(uv):
         feats = beat_features(uv[a:b], fs_hz)
         t_s.append(feats.t_s + a / fs_hz)
         amp.append(feats.amp)

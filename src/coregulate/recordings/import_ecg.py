@@ -24,6 +24,7 @@ import numpy as np
 from coregulate.recordings.import_acc import polar_ecg_messages
 from coregulate.recordings.import_text import ImportFileError
 from coregulate.recordings.importers import ImportedRecording, Notification
+from coregulate.signal.edr import finite_runs
 
 FORMAT: Final = "polar-sensor-logger-ecg"
 MAX_RR_S: Final = 3.0  # a longer interval means beats were missed (ecg_beats.MAX_RR_NS)
@@ -49,10 +50,8 @@ def r_peak_times_s(ecg_uv: np.ndarray, fs_hz: float) -> np.ndarray:
 
 def _beats(start_s: float, uv: np.ndarray, fs_hz: float) -> list[Notification]:
     """Return one Notification per beat with an interval, placed on the session clock."""
-    finite = np.isfinite(uv)
-    edges = np.flatnonzero(np.diff(np.r_[0, finite.astype(np.int8), 0]))
     notes: list[Notification] = []
-    for a, b in zip(edges[::2], edges[1::2], strict=True):
+    for a, b in finite_runs(uv):
         peaks_s = start_s + a / fs_hz + r_peak_times_s(uv[a:b], fs_hz)
         gap = True  # the first beat of a run has no interval
         for prev, t in pairwise(peaks_s):
