@@ -134,6 +134,8 @@ def test_agreeing_modulations_give_their_rate_and_disagreeing_ones_none() -> Non
     assert est.rate_bpm is None and "disagree" in (est.reason or ""), est
 
 
-def test_under_30_s_of_ecg_gives_the_reason() -> None:
+def test_short_or_flat_ecg_gives_the_reason() -> None:
     est = edr_rate(np.zeros(20 * H10_HZ), H10_HZ)
-    assert est.rate_bpm is None and est.reason == "under 30 s of ECG with R peaks"
+    assert est.rate_bpm is None and est.reason == "under 30 s of ECG"
+    est = edr_rate(np.full(60 * H10_HZ, 5.0), H10_HZ)  # electrodes off: no R peaks
+    assert est.rate_bpm is None and est.reason == "too few R peaks in the ECG"

@@ -128,8 +128,10 @@ def edr_rate_from_beats(feats: BeatFeatures, t0_s: float, t1_s: float) -> Breath
     """Return the fused AM/FM breathing rate of the beats within [t0_s, t1_s)."""
     inside = (feats.t_s >= t0_s) & (feats.t_s < t1_s)
     t_s, amp = feats.t_s[inside], feats.amp[inside]
-    if t1_s - t0_s < MIN_WINDOW_S or len(t_s) < MIN_BEATS:
-        return BreathingRate(None, f"under {MIN_WINDOW_S:.0f} s of ECG with R peaks")
+    if t1_s - t0_s < MIN_WINDOW_S:
+        return BreathingRate(None, f"under {MIN_WINDOW_S:.0f} s of ECG")
+    if len(t_s) < MIN_BEATS:
+        return BreathingRate(None, "too few R peaks in the ECG")
     rr_s = np.diff(t_s)
     ok = (rr_s >= RR_RANGE_S[0]) & (rr_s <= RR_RANGE_S[1])
     if np.count_nonzero(ok) < MIN_BEATS:
