@@ -32,6 +32,10 @@ def _placed(notes: list[Notification]) -> Iterator[tuple[list[int], list[float],
 
     A generator, so a long recording is written as it is placed, never held twice.
     """
+    if notes and all(n.t_ns is not None for n in notes):  # R peaks, placed by their ECG
+        for note in notes:
+            yield list(note.t_ns or ()), list(note.rr_ms), note.gap_before
+        return
     if all(n.arrival_ns is None for n in notes):
         t = 0
         first = True

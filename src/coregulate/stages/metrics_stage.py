@@ -136,7 +136,8 @@ class PersonMetricsStage:
             update = {
                 "t_ns": int(body["t_ns"]),
                 "moving": bool(body["moving"]),
-                "movement_mg": float(body["movement_mg"]),
+                # None from ECG-derived breathing (signal/edr_live.py): no movement known.
+                "movement_mg": None if body["movement_mg"] is None else float(body["movement_mg"]),
                 "flags": {str(k): str(v) for k, v in dict(body["flags"]).items()},
             }
         except (EnvelopeError, KeyError, TypeError, ValueError) as exc:
