@@ -19,6 +19,7 @@ from PySide6 import QtWidgets
 
 from coregulate.signal.dyad import ROLES
 from coregulate.ui import theme as th
+from coregulate.ui.breath_sync import BREATH_SYNC_SERIES, BreathSyncLine
 from coregulate.ui.full_view import follow_range
 from coregulate.ui.group_strip import GroupStrip
 from coregulate.ui.marker_lines import MarkerLayer
@@ -73,6 +74,8 @@ class CalmView(QtWidgets.QWidget):
         self.sync_widget, self.sync_plot = self.sync_strip.plot_widget, self.sync_strip.plot
         self.sync_text = self.sync_strip.text
         layout.addWidget(self.sync_strip)
+        self.breath_sync = BreathSyncLine()  # only while breathing rates move together
+        layout.addWidget(self.breath_sync)
         self._plots = [p.plot for p in self.panels.values()] + [self.sync_plot]
         self._widgets = [p.plot_widget for p in self.panels.values()] + [self.sync_widget]
         self._drawn: dict[str, tuple[int, int, float]] = {}
@@ -107,6 +110,7 @@ class CalmView(QtWidgets.QWidget):
             f"font-size: {self.text_px}px; font-weight: 600; color: {self.theme.foreground}; "
             f"border: 2px solid {self.theme.muted}; border-radius: 8px; padding: 2px 10px;"
         )
+        self.breath_sync.restyle(self.text_px, self.theme)
 
     def set_theme(self, theme: th.Theme) -> None:
         """Recolour for `theme`."""
@@ -211,6 +215,7 @@ class CalmView(QtWidgets.QWidget):
             self.sync_strip.redraw_group(self.model, now_s, missing, t0_s)
         else:
             self.sync_strip.redraw(self.model.sync.get("hr_bpm"), now_s, missing, t0_s)
+        self.breath_sync.show_sync(self.model.sync.get(BREATH_SYNC_SERIES), now_s)
 
     def _redraw_attention(self) -> None:
         problems = []
