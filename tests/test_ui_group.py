@@ -155,3 +155,14 @@ def test_a_group_recording_reviews_in_the_group_views(qtbot, tmp_path) -> None:
     assert _shown_tiles(window) == ["client", "partner", "therapist", "co-therapist"]
     window.set_view("full")
     assert window.full.pair_table.rowCount() == 6 and window.full.pair_table.isVisible()
+
+
+def test_the_baseline_menu_offers_each_person_of_the_session(qtbot) -> None:
+    window = _window(qtbot, 4)
+    names = [a.text() for a in window.baseline_menu.actions()]
+    assert names == ["Client", "Partner", "Therapist", "Co-therapist", "Everyone"]
+    dyad = LiveWindow(None, UNUSED_INPUT)
+    qtbot.addWidget(dyad)
+    assert [a.text() for a in dyad.baseline_menu.actions()] == ["Client", "Therapist", "Both"]
+    window.end_without_asking()
+    dyad.end_without_asking()

@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from PySide6 import QtWidgets
 
+from coregulate.palette import person_name
 from coregulate.ui.calm_view import CalmView
 from coregulate.ui.who_bar import WHO_KEYS, WhoBar
 
@@ -68,9 +69,23 @@ class GroupWindowParts:
             word = "Show" if self.hide_therapists else "Hide"
             self.hide_action.setText(f"{word} therapists  [{HIDE_THERAPISTS_KEY}]")
 
+    def _fill_baseline_menu(self) -> None:
+        """Offer a new baseline for each of the session's people, and for all of them."""
+        menu: QtWidgets.QMenu | None = getattr(self, "baseline_menu", None)
+        if menu is None:
+            return
+        self._menu_keys = self.model.keys
+        menu.clear()
+        for key in self._menu_keys:
+            menu.addAction(person_name(key), lambda r=key: self.retake_baseline(r))  # type: ignore[attr-defined]
+        both = "Everyone" if self.model.is_group() else "Both"
+        menu.addAction(both, lambda: self.retake_baseline(None))  # type: ignore[attr-defined]
+
     def _follow_people(self) -> None:
         """Show the calm view and the who bar that fit the session's people (cheap if same)."""
         self.who_bar.set_people(self.model.roster)
+        if self.model.keys != getattr(self, "_menu_keys", self.model.keys):
+            self._fill_baseline_menu()
         # A dyad's toolbar stays as it was; F4 works there too, and the button shows
         # while the therapist is hidden, so the way back is in sight.
         self.hide_action.setVisible(self.model.is_group() or self.hide_therapists)

@@ -178,9 +178,8 @@ class LiveWindow(GroupWindowParts, QtWidgets.QMainWindow):
 
     def _build_live_actions(self, bar: QtWidgets.QToolBar) -> None:
         bar.addSeparator()
-        menu = QtWidgets.QMenu(self)
-        for role, name in (("client", "Client"), ("therapist", "Therapist"), (None, "Both")):
-            menu.addAction(name, lambda r=role: self.retake_baseline(r))
+        self.baseline_menu = menu = QtWidgets.QMenu(self)
+        self._fill_baseline_menu()  # each of the session's people, then all
         button = QtWidgets.QToolButton()
         button.setText("Re-take baseline")
         button.setToolTip(
@@ -272,7 +271,8 @@ class LiveWindow(GroupWindowParts, QtWidgets.QMainWindow):
         t_ns = self.now_ns()
         self._producer.send("control.baseline", {"action": "retake", "role": role}, t_ns)
         self._producer.pump()
-        who = "both people" if role is None else f"the {role}"
+        everyone = "everyone" if self.model.is_group() else "both people"
+        who = everyone if role is None else f"the {role}"
         self.statusBar().showMessage(f"new baseline asked for {who}", 4000)
 
     def give_start_ratings(self) -> QtWidgets.QDialog | None:
