@@ -166,3 +166,26 @@ def test_the_baseline_menu_offers_each_person_of_the_session(qtbot) -> None:
     assert [a.text() for a in dyad.baseline_menu.actions()] == ["Client", "Therapist", "Both"]
     window.end_without_asking()
     dyad.end_without_asking()
+
+
+def test_a_couple_without_a_therapist_strap_gets_tiles_and_their_names(qtbot) -> None:
+    """Two people who are not client and therapist: tiles, and their pair said as a dyad's."""
+    window = LiveWindow(None)
+    qtbot.addWidget(window)
+    window.show()
+    couple = (ppl.make_person("client"), ppl.make_person("partner"))
+    window.model.ingest(make_message("session", "session", 1, 0, ppl.people_meta(couple)))
+    for msg in synthetic_session(300):  # the dyad's messages, the therapist's as the partner's
+        topic = msg.topic.replace("therapist", "partner")
+        window.model.ingest(make_message(topic, msg.source, msg.seq, msg.t_ns, msg.json()))
+    window.redraw(force=True)
+    assert window.stack.currentWidget() is window.calm_group
+    assert _shown_tiles(window) == ["client", "partner"]
+    assert window.calm_group.sync_text.text().startswith("HR synchrony, last 2 min\nr ")
+    assert "therapist" not in window.calm_group.sync_text.text()
+    assert window.calm_group.sync_strip.plot.getAxis("left").labelText == "HR sync r"
+    window.set_view("full")
+    title = window.full.plots["sync_lag"].titleLabel.text
+    assert title == "Lag of the peak: + partner leads, − client leads"
+    assert "partner leads" in window.full.status.sync.text()
+    assert not window.full.pair_table.isVisible()

@@ -123,13 +123,13 @@ class FullView(QtWidgets.QWidget):
         self._build_plots()
         self._build_sync_curves()
         self.group_rows = GroupRows(self.plots["sync_r"], self.plots["sync_lag"])
-        self._retitle({})
         self._drawn: dict[str, tuple[int, int]] = {}
         self.keys: tuple[str, ...] = ()
         self.colours: dict[str, str] = {}
         self._items: dict[str, list[tuple[pg.PlotItem, pg.GraphicsObject]]] = {}
         self.theme = th.DARK
         self._set_people()
+        self._retitle({})
         # Breathing-rate synchrony (sessions with ACC): its own strip, x-linked, under the rows.
         self.breath_sync = BreathSyncStrip(self.plots[self.rows[0].key])
         left.addWidget(self.breath_sync)
@@ -254,7 +254,8 @@ class FullView(QtWidgets.QWidget):
 
     def _retitle(self, latest: dict) -> None:
         """Title each metric row with the windows the newest payload gives (else defaults)."""
-        group = self.group_rows.titles(self.model.group.latest) if self.group_rows.shown else {}
+        rows = self.group_rows
+        group = rows.titles(self.model.group.latest) if rows.shown else rows.pair_titles(self.keys)
         for row in self.rows:
             if row.key in group:
                 title = group[row.key]

@@ -13,6 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore
 
+from coregulate.palette import person_name
 from coregulate.ui import theme as th
 from coregulate.ui.decimate import envelope
 from coregulate.ui.model import GroupSync
@@ -44,6 +45,14 @@ class GroupRows:
             " · dotted: 95 % chance level",
             "sync_lag": f"Pairs above chance in each window (of {self.n_pairs})",
         }
+
+    @staticmethod
+    def pair_titles(keys: tuple[str, ...]) -> dict[str, str]:
+        """Return the lag row's title naming a two-person session's own people (a couple)."""
+        if len(keys) != 2 or keys == ("client", "therapist"):
+            return {}
+        a, b = (person_name(k).lower() for k in keys)
+        return {"sync_lag": f"Lag of the peak: + {b} leads, − {a} leads"}
 
     def show(self, shown: bool, n_pairs: int) -> None:
         """Show (or hide) the group curves and set the rows' ranges for `n_pairs` pairs."""

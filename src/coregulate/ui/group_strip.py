@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6 import QtCore
 
+from coregulate.palette import person_name
 from coregulate.ui.group_line import summarise_group
 from coregulate.ui.model import SessionModel
 from coregulate.ui.sync_line import step_start
@@ -23,6 +24,16 @@ class GroupStrip(SyncStrip):
         dotted = pg.mkPen("#8C8C8C", width=1, style=QtCore.Qt.PenStyle.DotLine)
         self.chance = self.plot.plot(pen=dotted, connect="finite")
         self.text.setText("group synchrony: waiting")
+        self._pair = False
+
+    def _pair_mode(self, pair: bool) -> None:
+        """Show a pair's peak r (-1 to 1) or the group index (0 to 1)."""
+        if pair == self._pair:
+            return
+        self._pair, self._drawn = pair, None
+        self.plot.setLabel("left", "HR sync r" if pair else "group sync")
+        self.plot.setYRange(-1 if pair else 0, 1)
+        self.chance.setVisible(not pair)
 
     def set_text_px(self, text_px: int) -> None:
         """Use this font size (px) for the line; the plot grows with it."""
@@ -32,7 +43,18 @@ class GroupStrip(SyncStrip):
     def redraw_group(
         self, model: SessionModel, now_s: float, missing: list[str], t0_s: float
     ) -> None:
-        """Draw the group index from `t0_s` on and say the line (none while someone is missing)."""
+        """Draw the group index from `t0_s` on and say the line (none while someone is missing).
+
+        Two people who are not client and therapist (a couple) have one pair and no
+        group index: their pair is drawn and said as a dyad's, with their names.
+        """
+        if not model.is_group():
+            self._pair_mode(True)
+            a, b = model.keys
+            names = (person_name(a), person_name(b))
+            self.redraw(model.pair(a, b), now_s, missing, t0_s, names)
+            return
+        self._pair_mode(False)
         buf = model.group.windows
         key = (id(buf), buf.version, t0_s)
         if self._drawn != key:

@@ -50,8 +50,9 @@ class GroupWindowParts:
             self._add_shortcut(key, lambda i=i: self.who_bar.toggle(i))  # type: ignore[attr-defined]
 
     def calm_view(self) -> CalmView:
-        """Return the calm view for the session's people: the dyad's, or the group's."""
-        return self.calm_group if self.model.is_group() else self.calm
+        """Return the calm view for the session's people: the dyad's, or tiles for others
+        (3-6 people, or two who are not client and therapist, e.g. a couple)."""
+        return self.calm if self.model.is_default_dyad() else self.calm_group
 
     def set_hide_therapists(self, hide: bool) -> None:
         """Hide (or show again) the therapists' own tiles in the calm views."""

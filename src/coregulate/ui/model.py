@@ -153,6 +153,10 @@ class SessionModel:
         """Return the session's people's keys in session order (the dyad by default)."""
         return ppl.keys_of(self.roster)
 
+    def is_default_dyad(self) -> bool:
+        """Return whether the session is the two-person client/therapist session."""
+        return ppl.is_default_dyad(self.roster)
+
     def is_group(self) -> bool:
         """Return whether the session has more than two people (pairs and a group index)."""
         return len(self.roster) > ppl.MIN_PEOPLE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
+from coregulate.palette import person_name
 from coregulate.signal import catalogue
 from coregulate.signal import people as ppl
 from coregulate.ui import theme as th
@@ -152,6 +153,8 @@ def sync_text(model: SessionModel) -> str:
     sync = model.sync.get("hr_bpm")
     if sync is None:
         return "not available: none received yet"
+    # The stage's shares name the dyad's roles: the pair's first and second person.
+    first, second = (person_name(k).lower() for k in model.keys)
     latest = sync.latest
     unavailable = latest.get("unavailable") or {}
     lines = []
@@ -159,8 +162,8 @@ def sync_text(model: SessionModel) -> str:
     if summary:
         lines.append(
             f"mean peak z {summary.get('mean_peak_z', float('nan')):+.2f} over "
-            f"{summary.get('n_available', 0)} windows; therapist leads "
-            f"{100 * (summary.get('share_therapist_leads') or 0):.0f} %, client "
+            f"{summary.get('n_available', 0)} windows; {second} leads "
+            f"{100 * (summary.get('share_therapist_leads') or 0):.0f} %, {first} "
             f"{100 * (summary.get('share_client_leads') or 0):.0f} %"
         )
     else:

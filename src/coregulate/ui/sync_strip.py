@@ -45,7 +45,14 @@ class SyncStrip(QtWidgets.QWidget):
         self.text.setStyleSheet(f"font-size: {text_px}px;")
         self.plot_widget.setFixedHeight(max(120, text_px * 4))
 
-    def redraw(self, sync: Sync | None, now_s: float, missing: list[str], t0_s: float) -> None:
+    def redraw(
+        self,
+        sync: Sync | None,
+        now_s: float,
+        missing: list[str],
+        t0_s: float,
+        names: tuple[str, str] = ("client", "therapist"),
+    ) -> None:
         """Draw the windows from `t0_s` on and say the summary; nothing while someone is missing."""
         if sync is None:
             self._say("" if missing else "synchrony: not available", _WAITING_TIP)
@@ -75,6 +82,7 @@ class SyncStrip(QtWidgets.QWidget):
             buf.column("above_chance"),
             at_s,
             sync.latest,
+            names,
         )
         self._say(self.summary.text, self.summary.tip)
 
