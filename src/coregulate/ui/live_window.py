@@ -318,6 +318,7 @@ class LiveWindow(GroupWindowParts, QtWidgets.QMainWindow):
         self.calm_group.set_theme(theme)
         self.full.set_theme(theme)
         self.marker_bar.set_theme(theme)
+        self.who_bar.set_theme(theme)
         name = "Dark" if theme is th.LIGHT else "Light"
         self.theme_action.setText(f"{name} theme  [{THEME_KEY}]")
 

@@ -19,7 +19,7 @@ HEADERS: Final = ("pair (a · b)", "peak r (chance)", "lag (+: b leads)", "above
 VERDICT_TIP: Final = "above chance? this window's peak r · the session so far (SUSY)"
 ROW_PX: Final = 22
 MAX_ROWS_SHOWN: Final = 10.5  # more pairs scroll (15 for six people)
-WIDTH_PX: Final = 520
+WIDTH_PX: Final = 540  # six people's 15 rows scroll: room for the scroll bar too
 
 
 def pair_cells(latest: dict[str, Any], name_a: str, name_b: str) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ their names. The toggles clear once the marker is made. Naming no one is fine
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
 
 from PySide6 import QtCore, QtWidgets
 
@@ -33,7 +33,18 @@ class WhoBar(QtWidgets.QWidget):
         layout.addLayout(self._row)
         self.buttons: dict[str, QtWidgets.QPushButton] = {}
         self.keys: tuple[str, ...] = ()
+        self._style = ""
         self.setVisible(False)
+
+    def set_theme(self, theme: Any) -> None:
+        """Small toggles (six fit beside the marker buttons at 1280 px); a chosen one is filled."""
+        self._style = (
+            f"QPushButton {{ background: {theme.panel}; color: {theme.foreground}; "
+            f"border: 1px solid {theme.axis}; border-radius: 4px; padding: 4px 7px; }}"
+            f"QPushButton:checked {{ background: {theme.foreground}; color: {theme.background}; }}"
+        )
+        for button in self.buttons.values():
+            button.setStyleSheet(self._style)
 
     def set_people(self, people: Sequence[Person]) -> None:
         """Offer a toggle per person (none, and hidden, for two people)."""
@@ -51,6 +62,7 @@ class WhoBar(QtWidgets.QWidget):
         for key, shortcut in zip(keys, WHO_KEYS, strict=False):
             button = QtWidgets.QPushButton(person_name(key))
             button.setCheckable(True)
+            button.setStyleSheet(self._style)
             button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)  # keys stay with the window
             button.setToolTip(f"The next marker names {person_name(key)} ({shortcut})")
             self._row.addWidget(button)
