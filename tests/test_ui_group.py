@@ -189,3 +189,15 @@ def test_a_couple_without_a_therapist_strap_gets_tiles_and_their_names(qtbot) ->
     assert title == "Lag of the peak: + partner leads, − client leads"
     assert "partner leads" in window.full.status.sync.text()
     assert not window.full.pair_table.isVisible()
+
+
+@pytest.mark.parametrize("view", ["calm", "full"])
+def test_six_people_fit_a_1280x800_window(qtbot, view) -> None:
+    window = _window(qtbot, 6)
+    window.set_view(view)
+    window.who_bar.toggle(5)
+    window.resize(1280, 800)
+    QtWidgets.QApplication.processEvents()
+    assert window.width() <= 1280 and window.height() <= 800, window.size()
+    hint = window.minimumSizeHint()
+    assert hint.width() <= 1280 and hint.height() <= 800, hint
