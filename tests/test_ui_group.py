@@ -89,6 +89,7 @@ def test_full_view_draws_every_person_the_group_and_each_pair(qtbot) -> None:
     leads = "in step" if abs(lag) <= 0.5 else ("Partner" if lag > 0 else "Client") + " leads"
     assert rows["Client · Partner"] == f"{lag:+.1f} s: {leads}"
     assert "of 6 pairs above chance" in full.status.sync.text()
+    assert "session so far: above chance (p 0.010)" in full.status.sync.text()
     assert full.status.titles["co-therapist"].text() == "Co-therapist"
 
 

@@ -58,6 +58,9 @@ def group_words(model: SessionModel, at_s: float) -> tuple[str, str]:
     tip = f"The group index ({index}) over the last 2 minutes: median {median:.2f}" + (
         f", its 95 % chance level {float(np.median(chance)):.2f}." if chance.size else "."
     )
+    session = (model.group.latest.get("session") or {}).get("above_chance")
+    if isinstance(session, bool):
+        tip += f" The session so far is {'' if session else 'not '}above chance."
     return f"group {symbol} {median:.2f} · {word}", tip
 
 

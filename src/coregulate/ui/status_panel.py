@@ -187,7 +187,7 @@ def group_text(model: SessionModel) -> str:
     """Return the group index's newest value and verdict in a 3+ person session."""
     latest = model.group.latest
     if not latest:
-        return "group index: none received yet\neach pair: the strip below the plots"
+        return "group index: none received yet\neach pair: the strip above"
     value, chance = latest.get("value"), latest.get("chance_95")
     verdict = {True: "above chance", False: "not above chance"}.get(
         latest.get("above_chance"), "no verdict yet"
@@ -196,10 +196,16 @@ def group_text(model: SessionModel) -> str:
     chance_text = f" (95 % chance level {chance:.2f})" if isinstance(chance, int | float) else ""
     n_pairs = len(ppl.pairs(model.keys))
     n_above = latest.get("n_coupled_pairs_above_chance")
+    session = latest.get("session") or {}
+    p = session.get("p_above_chance")
+    so_far = {True: "above chance", False: "not above chance"}.get(
+        session.get("above_chance"), "no verdict yet"
+    ) + (f" (p {p:.3f})" if isinstance(p, int | float) else "")
     return (
         f"group {latest.get('index', 'index')} {value_text}{chance_text}: {verdict}\n"
+        f"session so far: {so_far}\n"
         f"{n_above if isinstance(n_above, int) else '?'} of {n_pairs} pairs above chance "
-        "in the newest windows; each pair: the strip below the plots"
+        "in the newest windows; each pair: the strip above"
     )
 
 

