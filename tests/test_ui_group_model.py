@@ -134,7 +134,9 @@ def test_pair_strip_states_the_lag_sign_per_ordered_pair(lag, leads) -> None:
     assert r == "+0.61 (±0.40)"
     assert lag_text == f"{lag:+.1f} s: {leads}"
     assert verdict == "yes · no"
-    assert pair_cells({}, "Client", "Partner")[0] == "—"
+    assert pair_cells({}, "Client", "Partner")[:2] == ("—", "waiting")
+    gap = {"window": None, "unavailable": {"window": "a gap in someone's data"}}
+    assert pair_cells(gap, "Client", "Partner")[1] == "not available"
 
 
 @pytest.mark.parametrize("theme", ["dark", "light", "paper"])
@@ -199,3 +201,12 @@ def test_review_shows_each_pair_and_the_group_as_at_the_playhead(tmp_path) -> No
         assert model.pair("client", "partner").latest["t_ns"] == at_s * NS
         assert model.pair("partner", "therapist").latest["t_ns"] == at_s * NS
         assert model.group.latest["t_ns"] == at_s * NS
+
+
+def test_group_line_says_not_available_when_the_windows_have_no_value() -> None:
+    model = SessionModel()
+    model.ingest(make_message("session", "session", 1, 0, ppl.people_meta(ppl.demo_people(3))))
+    for t in range(1, 121):
+        body = {"index": "cluster_phase_rho", "value": None, "unavailable": {"value": "a gap"}}
+        model.ingest(make_message("sync.group", "sync", t, t * NS, body))
+    assert summarise_group(model, 120).text.split("\n")[1] == "group: not available"

@@ -46,6 +46,9 @@ def group_words(model: SessionModel, at_s: float) -> tuple[str, str]:
     values = values[np.isfinite(values)]
     index = str(model.group.latest.get("index") or "group index")
     if values.size < _needed():
+        why = (model.group.latest.get("unavailable") or {}).get("value")
+        if keep.sum() >= _needed() and why:  # the windows came, without a value
+            return "group: not available", f"The group index is not available: {why}."
         return "group: gathering 2 minutes", f"{values.size} of {_needed()} windows so far."
     median = float(np.median(values))
     chance = buf.column("chance_95")[keep]

@@ -32,8 +32,7 @@ def pair_cells(latest: dict[str, Any], name_a: str, name_b: str) -> tuple[str, .
     r, chance, lag = (window.get(k) for k in ("peak_r", "chance_abs_r95", "peak_lag_s"))
     session = _yes_no((latest.get("susy") or {}).get("above_chance"), "not yet")
     if not isinstance(r, int | float) or not isinstance(lag, int | float):
-        why = (latest.get("unavailable") or {}).get("window") or "waiting"
-        return ("—", str(why), f"— · {session}")
+        return ("—", "not available" if latest else "waiting", f"— · {session}")
     simultaneous = (latest.get("params") or {}).get("simultaneous_s", DEFAULT_SIMULTANEOUS_S)
     leads = "in step" if abs(lag) <= simultaneous else f"{name_b if lag > 0 else name_a} leads"
     chance_text = f" (±{chance:.2f})" if isinstance(chance, int | float) else ""
@@ -87,14 +86,19 @@ class PairTable(QtWidgets.QTableWidget):
         """Refresh every row from the newest pair messages."""
         for row, (a, b) in enumerate(self.pairs):
             sync = model.pair(a, b)
-            cells = pair_cells(sync.latest if sync else {}, self.names[a], self.names[b])
+            latest = sync.latest if sync else {}
+            cells = pair_cells(latest, self.names[a], self.names[b])
+            # Why a window is missing (a gap, too little data) is said on hover.
+            why = str((latest.get("unavailable") or {}).get("window") or "")
             for col, text in enumerate(cells, start=1):
-                self._set(row, col, text)
+                self._set(row, col, text, why if col == 2 else "")
 
-    def _set(self, row: int, col: int, text: str) -> None:
+    def _set(self, row: int, col: int, text: str, tip: str = "") -> None:
         item = self.item(row, col)
         if item is None:
             item = QtWidgets.QTableWidgetItem(text)
             self.setItem(row, col, item)
         elif item.text() != text:
             item.setText(text)
+        if item.toolTip() != tip:
+            item.setToolTip(tip)

@@ -42,6 +42,7 @@ class WhoBar(QtWidgets.QWidget):
             f"QPushButton {{ background: {theme.panel}; color: {theme.foreground}; "
             f"border: 1px solid {theme.axis}; border-radius: 4px; padding: 4px 7px; }}"
             f"QPushButton:checked {{ background: {theme.foreground}; color: {theme.background}; }}"
+            f"QPushButton:disabled {{ color: {theme.muted}; border-color: {theme.muted}; }}"
         )
         for button in self.buttons.values():
             button.setStyleSheet(self._style)
