@@ -38,11 +38,14 @@ class WhoBar(QtWidgets.QWidget):
 
     def set_theme(self, theme: Any) -> None:
         """Small toggles (six fit beside the marker buttons at 1280 px); a chosen one is filled."""
+        from coregulate.ui.theme import mix
+
+        faded = mix(theme.muted, theme.panel, 0.55)  # as the marker buttons, disabled
         self._style = (
             f"QPushButton {{ background: {theme.panel}; color: {theme.foreground}; "
             f"border: 1px solid {theme.axis}; border-radius: 4px; padding: 4px 7px; }}"
             f"QPushButton:checked {{ background: {theme.foreground}; color: {theme.background}; }}"
-            f"QPushButton:disabled {{ color: {theme.muted}; border-color: {theme.muted}; }}"
+            f"QPushButton:disabled {{ color: {faded}; border-color: {faded}; }}"
         )
         for button in self.buttons.values():
             button.setStyleSheet(self._style)
