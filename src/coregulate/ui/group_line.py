@@ -25,7 +25,13 @@ import numpy as np
 from coregulate.palette import person_name
 from coregulate.signal import people as ppl
 from coregulate.ui.model import SessionModel
-from coregulate.ui.sync_line import MIN_COVERAGE, SUMMARY_S, WINDOW_STEP_S, SyncSummary, summarise
+from coregulate.ui.sync_line import (
+    MIN_COVERAGE,
+    SUMMARY_S,
+    WINDOW_STEP_S,
+    SyncSummary,
+    summarise_sync,
+)
 
 INDEX_SYMBOLS: Final = {"cluster_phase_rho": "ρ"}
 
@@ -110,18 +116,8 @@ def summarise_group(model: SessionModel, at_s: float) -> SyncSummary:
     a, b = pair
     sync = model.pair(a, b)
     assert sync is not None  # closest_pair found windows for it
-    buf = sync.windows
     names = (person_name(a), person_name(b))
-    lead = summarise(
-        buf.t_s,
-        buf.column("peak_r"),
-        buf.column("peak_lag_s"),
-        buf.column("chance_abs_r95"),
-        buf.column("above_chance"),
-        at_s,
-        sync.latest,
-        names,
-    )
+    lead = summarise_sync(sync, at_s, names)
     lead_words = lead.text.rsplit("\n", 1)[-1]
     text = f"{head}\n{group_line}\nclosest: {names[0]} & {names[1]}, r {r:+.2f}\n{lead_words}"
     return SyncSummary(text, lead.leader, f"{tip} {lead.tip}")

@@ -8,7 +8,6 @@ from PySide6 import QtCore
 from coregulate.palette import person_name
 from coregulate.ui.group_line import summarise_group
 from coregulate.ui.model import SessionModel
-from coregulate.ui.sync_line import step_start
 from coregulate.ui.sync_strip import SyncStrip
 
 GROUP_LINES = 4  # the group line has four short lines (the dyad's three)
@@ -65,17 +64,9 @@ class GroupStrip(SyncStrip):
         if not len(buf):
             self._say("" if missing else "group synchrony: not available", _WAITING_TIP)
             return
-        if missing:
-            self._at_s = None
-            who = ", ".join(missing)
-            self._say("", f"Group synchrony is not shown while there is no signal from: {who}.")
-            return
-        at_s = step_start(now_s)
-        if self._at_s == at_s:
-            return  # the line changes at each 30 s step only
-        self._at_s = at_s
-        self.summary = summarise_group(model, at_s)
-        self._say(self.summary.text, self.summary.tip)
+        self._say_at_step(
+            "Group synchrony", missing, now_s, lambda at_s: summarise_group(model, at_s)
+        )
 
 
 _WAITING_TIP = "No group synchrony received yet (it needs 30 s of everyone's heart rate)."

@@ -173,3 +173,20 @@ def word_changes_per_minute(times_s: np.ndarray, words: list[str | None]) -> flo
     changes = sum(1 for a, b in itertools.pairwise(words) if a != b)
     span_min = (float(times_s[-1]) - float(times_s[0])) / 60 if len(times_s) > 1 else 0.0
     return changes / span_min if span_min > 0 else 0.0
+
+
+def summarise_sync(
+    sync: Any, at_s: float, names: tuple[str, str] = ("client", "therapist")
+) -> SyncSummary:
+    """Return `summarise` of a pair's buffered windows (`ui.model.Sync`) at step `at_s`."""
+    buf = sync.windows
+    return summarise(
+        buf.t_s,
+        buf.column("peak_r"),
+        buf.column("peak_lag_s"),
+        buf.column("chance_abs_r95"),
+        buf.column("above_chance"),
+        at_s,
+        sync.latest,
+        names,
+    )
