@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 
 pytest.importorskip("pytestqt")
@@ -202,3 +204,26 @@ def test_six_people_fit_a_1280x800_window(qtbot, view) -> None:
     assert window.width() <= 1280 and window.height() <= 800, window.size()
     hint = window.minimumSizeHint()
     assert hint.width() <= 1280 and hint.height() <= 800, hint
+
+
+def test_view_command_hides_the_therapists_with_its_flag(qtbot, monkeypatch) -> None:
+    import coregulate.ui.live_window as live_window
+    from coregulate.cli import build_parser
+    from coregulate.commands import view
+
+    opened: list[dict] = []
+
+    class Recorder(QtWidgets.QWidget):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__()
+            opened.append(kwargs)
+
+    monkeypatch.setattr(live_window, "LiveWindow", Recorder)
+    monkeypatch.setattr(QtWidgets.QApplication, "exec", lambda self: 0)
+    # `view` sets its own SIGINT/SIGTERM handlers: not in the test process.
+    monkeypatch.setattr(signal, "signal", lambda *a: None)
+    args = build_parser().parse_args(["view", "--output", "tcp://127.0.0.1:9", "--hide-therapists"])
+    assert view.run(args) == 0
+    assert opened[-1]["hide_therapists"] is True
+    args = build_parser().parse_args(["view", "--output", "tcp://127.0.0.1:9"])
+    assert view.run(args) == 0 and opened[-1]["hide_therapists"] is False
