@@ -210,3 +210,11 @@ def test_group_line_says_not_available_when_the_windows_have_no_value() -> None:
         body = {"index": "cluster_phase_rho", "value": None, "unavailable": {"value": "a gap"}}
         model.ingest(make_message("sync.group", "sync", t, t * NS, body))
     assert summarise_group(model, 120).text.split("\n")[1] == "group: not available"
+
+
+def test_a_rating_line_names_whose_form_it_is() -> None:
+    from coregulate.ui.rating_lines import rating_label
+
+    srs = {"instrument": "SRS", "total": 35.5, "flags": {"concern": True}}
+    assert rating_label(srs) == "SRS 35.5 ⚑"  # the dyad's, as before
+    assert rating_label({**srs, "person": "partner"}) == "SRS 35.5 · Partner ⚑"
