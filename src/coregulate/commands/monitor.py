@@ -26,7 +26,11 @@ from coregulate.commands._common import (
     window_ok,
 )
 from coregulate.commands._lsl import LSL_STRAP_PREFIX, add_lsl_arguments, lsl_options
-from coregulate.commands._people_args import add_person_option, people_from_args
+from coregulate.commands._people_args import (
+    add_person_id_option,
+    add_person_option,
+    people_from_args,
+)
 from coregulate.signal.dyad import ROLES
 from coregulate.signal.people import PeopleError, Person, keys_of
 
@@ -57,6 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     mon.add_argument("--therapist", metavar="STRAP", help="the therapist's strap (as --client)")
     add_person_option(mon)
+    add_person_id_option(mon)
     mon.add_argument(
         "--ecg", action="store_true", help="also stream ECG from straps that offer it (Polar H10)"
     )
