@@ -50,7 +50,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Run a live session: both people's straps (or simulated ones), the "
         "metrics and the window; everything is recorded to the session file. A strap "
         "that is out of range is waited for, and one that drops is reconnected. The pair "
-        "is remembered, so next time `coregulate monitor` alone uses the same straps.",
+        "is remembered, so next time `coregulate monitor` alone uses the same straps. "
+        "Couples, families and co-therapists: --person KEY=STRAP for each of 2-6 people.",
     )
     mon.add_argument(
         "--client",
