@@ -6,7 +6,9 @@ import asyncio
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+import emulated_group_backend as group_backend
 from ble_group_support import record_group_over_ble
 from conftest import HubThread
 from coregulate.acquisition.ble_source import BleStrap
@@ -16,15 +18,18 @@ from coregulate.acquisition.simulator import demo_group_config, simulate_group
 from coregulate.acquisition.specs import BleStrapSpec, ReconnectPolicy
 from coregulate.bus.endpoints import Endpoints
 from coregulate.bus.producer import BusProducer
+from coregulate.bus.shutdown import StopRequested
 from coregulate.clock import SessionClock
 from coregulate.recordings.simulated_file import write_simulated_session
 from coregulate.recordings.summary import integrity_ok
+from coregulate.session import DemoOptions, run_headless
 from coregulate.sessionfile.access import read_messages, read_meta, read_session_payload
 from coregulate.signal.people import demo_people, keys_of, people_from_session, people_meta
 from emulated_ble import EmulatedRadio, EmulatedStrap, wait_for
 
 FAST = ReconnectPolicy(initial_backoff_s=0.05, max_backoff_s=0.2, scan_timeout_s=0.3)
 NOTIFICATIONS = 20  # per person: 20 s of the simulated group
+BACKEND = "emulated_group_backend:backends"  # imported by the session's acquisition process
 
 
 def test_three_people_over_ble_are_recorded_with_their_beats(tmp_path: Path) -> None:
@@ -108,3 +113,56 @@ def test_a_simulated_group_over_ble_records_the_offline_simulations_beats(tmp_pa
 
 def _beats(path: Path, key: str) -> list[dict]:
     return [m.json() for m in read_messages(path, (f"beat.{key}",)) if m.topic == f"beat.{key}"]
+
+
+def test_a_three_person_session_over_ble_records_everyone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A whole session (hub, acquisition, stages: processes) with three emulated straps."""
+    duration_s, speed, seed = 40.0, 10.0, 2
+    for name, value in (
+        (group_backend.N_ENV, 3),
+        (group_backend.SEED_ENV, seed),
+        (group_backend.DURATION_ENV, duration_s),
+        (group_backend.SPEED_ENV, speed),
+    ):
+        monkeypatch.setenv(name, str(value))  # read in the spawned acquisition process
+    people = demo_people(3)
+    specs = tuple(
+        BleStrapSpec(p.key, group_backend.address_of(i), policy=FAST, backend=BACKEND)
+        for i, p in enumerate(people)
+    )
+    out = tmp_path / "three.sqlite"
+    options = DemoOptions(
+        out=out,
+        duration_s=duration_s,
+        speed=speed,
+        sources=specs,
+        mode="live (emulated)",
+        people=people,
+        stop_after_s=duration_s,
+    )
+    with StopRequested() as stop:
+        run_headless(options, stop)
+    assert integrity_ok(out)
+    assert people_from_session(read_session_payload(out)) == people
+    assert read_meta(out)["hub_rejected"] == {}
+    sim = simulate_group(demo_group_config(3, seed=seed, duration_s=duration_s))
+    for p in people:
+        sent = [e.data for e in sim.events if e.role == p.key and e.kind == "notification"]
+        raw = [
+            m.payload for m in read_messages(out, (f"hrm.{p.key}",)) if m.topic == f"hrm.{p.key}"
+        ]
+        # From the straps' first notification after the host subscribed, every one, in order
+        # (the last may still have been on its way when the session ended).
+        assert len(raw) >= 20, p.key
+        first = sent.index(raw[0])
+        assert raw == sent[first : first + len(raw)], p.key
+        assert len(_beats(out, p.key)) == len(raw) - sum(
+            not parse_heart_rate_measurement(d).rr_ticks for d in raw
+        )
+        assert read_messages_count(out, f"metrics.{p.key}") >= 10
+
+
+def read_messages_count(path: Path, topic: str) -> int:
+    return sum(m.topic == topic for m in read_messages(path, (topic,)))
