@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ from coregulate.bus.shutdown import StopRequested
 from coregulate.clock import SessionClock
 from coregulate.recordings.simulated_file import write_simulated_session
 from coregulate.recordings.summary import integrity_ok
-from coregulate.session import DemoOptions, run_headless
+from coregulate.session import DemoOptions, Session
 from coregulate.sessionfile.access import read_messages, read_meta, read_session_payload
 from coregulate.signal.people import demo_people, keys_of, people_from_session, people_meta
 from emulated_ble import EmulatedRadio, EmulatedStrap, wait_for
@@ -134,35 +135,35 @@ def test_a_three_person_session_over_ble_records_everyone(
     )
     out = tmp_path / "three.sqlite"
     options = DemoOptions(
-        out=out,
-        duration_s=duration_s,
-        speed=speed,
-        sources=specs,
-        mode="live (emulated)",
-        people=people,
-        stop_after_s=duration_s,
+        out=out, speed=speed, sources=specs, mode="live (emulated)", people=people
     )
-    with StopRequested() as stop:
-        run_headless(options, stop)
+    # Until everyone's straps have sent 25 notifications: connecting takes host time,
+    # which a session clock 10x as fast would turn into a lost half of a fixed duration.
+    with StopRequested() as stop, Session(options) as session:
+        session.start()
+        deadline_s = time.monotonic() + 90.0
+        while not stop.requested and time.monotonic() < deadline_s:
+            session.supervise()
+            if all(_count(out, f"hrm.{p.key}") >= 25 for p in people):
+                break
+            time.sleep(0.5)
     assert integrity_ok(out)
     assert people_from_session(read_session_payload(out)) == people
     assert read_meta(out)["hub_rejected"] == {}
     sim = simulate_group(demo_group_config(3, seed=seed, duration_s=duration_s))
     for p in people:
-        sent = [e.data for e in sim.events if e.role == p.key and e.kind == "notification"]
+        sent = iter([e.data for e in sim.events if e.role == p.key and e.kind == "notification"])
         raw = [
             m.payload for m in read_messages(out, (f"hrm.{p.key}",)) if m.topic == f"hrm.{p.key}"
         ]
-        # From the straps' first notification after the host subscribed, every one, in order
-        # (the last may still have been on its way when the session ended).
-        assert len(raw) >= 20, p.key
-        first = sent.index(raw[0])
-        assert raw == sent[first : first + len(raw)], p.key
-        assert len(_beats(out, p.key)) == len(raw) - sum(
-            not parse_heart_rate_measurement(d).rr_ticks for d in raw
-        )
-        assert read_messages_count(out, f"metrics.{p.key}") >= 10
+        assert len(raw) >= 25, p.key
+        # The person's own notifications, in order (before the host subscribed, and while
+        # an emulated link reconnected on a busy machine, some may be missing).
+        assert all(any(got == s for s in sent) for got in raw), p.key
+        with_rr = sum(bool(parse_heart_rate_measurement(d).rr_ticks) for d in raw)
+        assert len(_beats(out, p.key)) == with_rr
+        assert _count(out, f"metrics.{p.key}") >= 10
 
 
-def read_messages_count(path: Path, topic: str) -> int:
+def _count(path: Path, topic: str) -> int:
     return sum(m.topic == topic for m in read_messages(path, (topic,)))
