@@ -17,7 +17,9 @@ values are plausible, not anyone's physiology. Nothing is written anywhere else
 Sessions of three and four people (issue 19), from `coregulate.ui.synthetic_group`
 (the partners and the two therapists coupled, the others not; a rupture between
 the partners marked with their names): ``FOLDER/group-<n>-<view>[-<variant>].png``
-at 1280x800. ``--only group`` renders just these.
+at 1280x800. ``--only group`` renders just these; ``--recording FILE`` (repeatable)
+takes them from recorded sessions instead (e.g. ``coregulate demo --headless
+--people 4 --out FILE``), each shown at its end.
 """
 
 from __future__ import annotations
@@ -279,14 +281,29 @@ def group_story(n: int) -> list:
     return sorted(out, key=lambda m: m.t_ns)
 
 
-def group_shots(app, folder: Path) -> None:
-    """The calm and full views of 3- and 4-person sessions, and the therapists hidden."""
+def recorded_story(path: Path) -> tuple[int, list, float]:
+    """Return a recorded session's people count, its window messages and its last time (s)."""
+    from coregulate.sessionfile.access import read_messages
+    from coregulate.signal.people import people_from_session
+    from coregulate.ui.feed import UI_TOPICS
+
+    messages = sorted(read_messages(path, UI_TOPICS), key=lambda m: m.t_ns)
+    session = next((m.json() for m in messages if m.topic == "session"), {})
+    return len(people_from_session(session)), messages, messages[-1].t_ns / NS
+
+
+def group_shots(app, folder: Path, recordings: list[Path] | None = None) -> None:
+    """The calm and full views of 3- and 4-person sessions, and the therapists hidden.
+
+    From the synthetic group story, or from recorded sessions (`--recording FILE`,
+    e.g. `coregulate demo --headless --people 4 --out FILE`), shown at their end.
+    """
     from coregulate.ui import theme
     from coregulate.ui.live_window import LiveWindow
 
     folder.mkdir(parents=True, exist_ok=True)
-    for n in (3, 4):
-        messages = group_story(n)
+    stories = [recorded_story(p) for p in recordings or []]
+    for n, messages, at_s in stories or [(n, group_story(n), GROUP_SHOT_AT_S) for n in (3, 4)]:
         window = LiveWindow(None, "tcp://127.0.0.1:9", title="coregulate — session with C-0417")
         window.show()
         window.full.history.setCurrentIndex(2)  # 30 min
@@ -296,7 +313,7 @@ def group_shots(app, folder: Path) -> None:
         for view, look, hide, suffix in shots:
             window.set_theme(look)
             window.set_hide_therapists(hide)
-            show(window, messages, GROUP_SHOT_AT_S)
+            show(window, messages, at_s)
             window.set_view(view)
             grab(app, window, folder / f"group-{n}-{view}{suffix}.png")
         window.end_without_asking()
@@ -310,10 +327,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("folder", type=Path, nargs="?", default=Path("docs/images"))
     parser.add_argument("--only", choices=("group",), help="render only these shots")
+    parser.add_argument(
+        "--recording",
+        type=Path,
+        action="append",
+        help="the group shots from this recorded 3-6 person session instead (repeatable)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
-    group_shots(app, args.folder)
+    group_shots(app, args.folder, args.recording)
     if args.only == "group":
         return
     messages = story()
