@@ -1,0 +1,190 @@
+"""The group engine: every person's grid series in, one `sync.group` update per step out.
+
+`GroupTrack` grows the N people's heart rate on the common grid and, for every step
+whose window is complete, computes the cluster-phase rho of the window
+(`group.cluster_phase_rho`) and compares it with the chance band of `GroupChance`.
+The live path extends it a few samples at a time, the offline path once with the
+whole session: the same kernels on the same numbers, so live equals offline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from coregulate.signal.synchrony.group import (
+    GroupParams,
+    band_gain,
+    band_phasors,
+    cluster_phase_rho,
+)
+from coregulate.signal.synchrony.params import SyncParams
+
+QUANTILE = 95.0
+
+
+class GroupChance:
+    """Rho of pseudo windows (each person from a different block) and its 95th percentile.
+
+    The grid is cut into non-overlapping blocks of one window. When a block is
+    complete and gap-free for everyone, each person's phasors of that block are kept
+    (the latest `chance_max_blocks`). A pseudo window takes person k's phasors from
+    block b_k, all b_k different (each person's series shifted in time independently
+    of the others, whole blocks at a time): whatever ties the people together at the
+    same time is gone, each one's own rhythm is kept. `n_pseudo` such windows are
+    drawn with a generator seeded by (`seed`, blocks so far), so live, replay and
+    offline draw the same ones; the band is their 95th percentile.
+    """
+
+    def __init__(self, params: GroupParams, n_people: int, block: int, kept: int) -> None:
+        self.params = params
+        self.n_people = n_people
+        self.block = block
+        self.min_blocks = max(params.chance_min_blocks, n_people)
+        self.n_blocks = 0  # blocks added (valid or not)
+        self._phasors: list[np.ndarray] = []  # (people, kept) per valid block, oldest first
+        self._kept = kept
+        self._band: tuple[float | None, str] = (None, "no block of the session complete yet")
+
+    def add(self, phasors: np.ndarray | None) -> None:
+        """Add one block's phasors (None: a gap or a flat series in it) and refresh."""
+        self.n_blocks += 1
+        if phasors is None:
+            return
+        self._phasors.append(phasors)
+        if len(self._phasors) > self.params.chance_max_blocks:
+            self._phasors.pop(0)
+        k = len(self._phasors)
+        if k < self.min_blocks:
+            self._band = (
+                None,
+                f"{k} complete gap-free block(s) of {self.params.window_s:g} s so far "
+                f"(the group's chance band needs {self.min_blocks})",
+            )
+            return
+        rng = np.random.default_rng([self.params.seed, self.n_blocks])
+        blocks = np.argsort(rng.random((self.params.n_pseudo, k)), axis=1)[:, : self.n_people]
+        stack = np.stack(self._phasors)  # (blocks, people, kept)
+        pseudo = stack[blocks, np.arange(self.n_people)[None, :]]  # (n_pseudo, people, kept)
+        _, rho = cluster_phase_rho(pseudo)
+        self._band = (float(np.percentile(rho, QUANTILE, method="weibull")), "")
+
+    def band(self) -> tuple[float | None, str]:
+        """Return (chance_95, "") or (None, why not yet)."""
+        return self._band
+
+
+class GroupTrack:
+    """Grows N grid series and returns the `sync.group` update of every completed step.
+
+    Parameters
+    ----------
+    hr_params : SyncParams
+        The heart-rate grid and step (the pairs' own).
+    params : GroupParams
+        Window, band, edges and chance band of the index.
+    keys : tuple of str
+        The people, in session order.
+    """
+
+    def __init__(self, hr_params: SyncParams, params: GroupParams, keys: tuple[str, ...]) -> None:
+        self.params = params
+        self.keys = tuple(keys)
+        fs = hr_params.grid_hz
+        self.period_ns = hr_params.period_ns
+        self._step = hr_params.samples("step_s")
+        self._w = round(params.window_s * fs)
+        self._edge = round(params.edge_s * fs)
+        self._gain = band_gain(self._w, fs, params.band_hz)
+        self._x = np.zeros((len(self.keys), 1024))
+        self.n = 0
+        self._next_step = 1
+        self.chance = GroupChance(params, len(self.keys), self._w, self._w - 2 * self._edge)
+        self._n_windows = 0
+        self._n_available = 0
+        self._sum_value = 0.0
+        self._n_banded = 0
+        self._n_above = 0
+        self._params_dict = {**params.to_dict(), "grid_hz": fs, "step_s": hr_params.step_s}
+
+    @property
+    def series(self) -> np.ndarray:
+        """Return everyone's grid series so far, (people, samples) (a view)."""
+        return self._x[:, : self.n]
+
+    def extend(self, values: np.ndarray) -> list[dict[str, Any]]:
+        """Append final grid samples (people x k); return the updates of completed steps."""
+        k = values.shape[1]
+        need = self.n + k
+        if need > self._x.shape[1]:
+            grown = np.zeros((len(self.keys), max(need, 2 * self._x.shape[1])))
+            grown[:, : self.n] = self._x[:, : self.n]
+            self._x = grown
+        self._x[:, self.n : need] = values
+        self.n = need
+        last = self.n // self._step
+        updates = []
+        for step in range(self._next_step, last + 1):
+            end = step * self._step
+            while (self.chance.n_blocks + 1) * self._w <= end:
+                a = self.chance.n_blocks * self._w
+                self.chance.add(self._phasors(a))
+            updates.append(self._update(end))
+        self._next_step = max(self._next_step, last + 1)
+        return updates
+
+    def _phasors(self, start: int) -> np.ndarray | None:
+        segment = self._x[:, start : start + self._w]
+        if not np.isfinite(segment).all():
+            return None
+        return band_phasors(segment, self._gain, self._edge)
+
+    def _update(self, end: int) -> dict[str, Any]:
+        self._n_windows += 1
+        unavailable: dict[str, str] = {}
+        value = band = above = None
+        if end < self._w:
+            unavailable["value"] = "not enough data yet for one window"
+        else:
+            phasors = self._phasors(end - self._w)
+            if phasors is None:
+                unavailable["value"] = (
+                    "a gap (grid samples missing) or a flat heart rate in someone's window"
+                )
+            else:
+                value = float(cluster_phase_rho(phasors)[1])
+                self._n_available += 1
+                self._sum_value += value
+                band, reason = self.chance.band()
+                if band is None:
+                    unavailable["chance"] = reason
+                else:
+                    above = value > band
+                    self._n_banded += 1
+                    self._n_above += above
+        return {
+            "t_ns": end * self.period_ns,
+            "index": self.params.index,
+            "series": "hr_bpm",
+            "value": value,
+            "window_s": self.params.window_s,
+            "window_start_ns": (end - self._w) * self.period_ns,
+            "chance_95": band,
+            "above_chance": above,
+            "people": list(self.keys),
+            "n_coupled_pairs_above_chance": 0,
+            "summary": self.summary(),
+            "unavailable": unavailable,
+            "params": self._params_dict,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """Return the group index over the session so far."""
+        return {
+            "n_windows": self._n_windows,
+            "n_available": self._n_available,
+            "mean_value": self._sum_value / self._n_available if self._n_available else None,
+            "n_banded": self._n_banded,
+            "share_above_chance": self._n_above / self._n_banded if self._n_banded else None,
+        }
