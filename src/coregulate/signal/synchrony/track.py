@@ -63,6 +63,10 @@ class SynchronyTrack:
         self._n_peaks = 0  # windows available
         self._lag_counts = np.zeros(2 * self._lag + 1, dtype=np.int64)  # peaks per lag
         self._z_profile = np.zeros(2 * self._lag + 1)  # Σ Fisher z per lag, windows available
+        self._lags = np.arange(-self._lag, self._lag + 1)
+        self._lag_s = self._lags / params.grid_hz
+        tol = params.simultaneous_s
+        self._lag_masks = (self._lag_s > tol, self._lag_s < -tol, np.abs(self._lag_s) <= tol)
         horizon = round(SUSY_HORIZON_S * params.grid_hz) // max(1, self._seg)
         self.segments = SegmentMatrix(self._lag, max_segments=max(2, horizon))
         self.chance = ChanceBand(
@@ -102,7 +106,12 @@ class SynchronyTrack:
             return []
         ends = np.arange(first, last + 1, dtype=np.int64) * self._step
         self._next_step = last + 1
-        batch = wcc_windows(self._x[: self.n], self._y[: self.n], ends, self._w, self._lag)
+        # Only the tail the new windows need (the same numbers): a live step stays
+        # O(1) instead of scanning the whole session for gaps.
+        lo = max(0, int(ends[0]) - self._w - 2 * self._lag)
+        batch = wcc_windows(
+            self._x[lo : self.n], self._y[lo : self.n], ends - lo, self._w, self._lag
+        )
         updates = []
         for i, end in enumerate(ends.tolist()):
             if batch.reason[i] == OK:
@@ -231,12 +240,12 @@ class SynchronyTrack:
         # (the same numbers: the median of two middle values is their float mean).
         counts = self._lag_counts
         cum = np.cumsum(counts)
-        lags = np.arange(-self._lag, self._lag + 1)
+        lags = self._lags
         lo = lags[np.searchsorted(cum, (k - 1) // 2, side="right")] / fs
         hi = lags[np.searchsorted(cum, k // 2, side="right")] / fs
         median = lo if k % 2 else (lo + hi) / 2.0
-        lag_s = lags / fs
-        tol = self.params.simultaneous_s
+        lag_s = self._lag_s
+        leads, follows, simultaneous = self._lag_masks
         # The session's lag from the window-averaged cross-correlation profile: under
         # weak coupling each window's peak scatters and their median collapses toward
         # 0, while the average over windows keeps its peak at the true lag
@@ -251,7 +260,7 @@ class SynchronyTrack:
             "median_peak_lag_s": float(median),
             "profile_lag_s": float(lag_s[best]),
             "profile_mean_z": float(profile[best]),
-            "share_therapist_leads": int(counts[lag_s > tol].sum()) / k,
-            "share_client_leads": int(counts[lag_s < -tol].sum()) / k,
-            "share_simultaneous": int(counts[np.abs(lag_s) <= tol].sum()) / k,
+            "share_therapist_leads": int(counts[leads].sum()) / k,
+            "share_client_leads": int(counts[follows].sum()) / k,
+            "share_simultaneous": int(counts[simultaneous].sum()) / k,
         }
