@@ -62,7 +62,11 @@ def _messages(beats: dict[str, tuple[Any, Any, Any]]) -> list[Any]:
         for k in np.unique(group):
             idx = np.flatnonzero(group == k)
             t_list = t_ns[idx].tolist()
-            payload = {"t_ns": t_list, "rr_ms": rr_ms[idx].tolist(), "gap_before": bool(gap[idx[0]])}
+            payload = {
+                "t_ns": t_list,
+                "rr_ms": rr_ms[idx].tolist(),
+                "gap_before": bool(gap[idx[0]]),
+            }
             rows.append((t_list[-1], key, payload))
     rows.sort(key=lambda r: (r[0], r[1]))
     seq: dict[str, int] = {}
