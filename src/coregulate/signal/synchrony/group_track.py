@@ -91,47 +91,58 @@ class GroupTrack:
     def __init__(self, hr_params: SyncParams, params: GroupParams, keys: tuple[str, ...]) -> None:
         self.params = params
         self.keys = tuple(keys)
-        fs = hr_params.grid_hz
         self.period_ns = hr_params.period_ns
         self._step = hr_params.samples("step_s")
+        # The index works on each person's mean heart rate per step (1 s at the
+        # defaults: a boxcar, gain 0.98 at the band's 0.1 Hz edge), so a window is
+        # 180 values instead of 720 and a live step stays cheap.
+        fs = hr_params.grid_hz / self._step
         self._w = round(params.window_s * fs)
         self._edge = round(params.edge_s * fs)
         self._gain = band_gain(self._w, fs, params.band_hz)
-        self._x = np.zeros((len(self.keys), 1024))
-        self.n = 0
-        self._next_step = 1
+        self._x = np.zeros((len(self.keys), 1024))  # per-step means
+        self._m = 0  # per-step means so far
+        self._tail = np.zeros((len(self.keys), 0))  # grid samples of the step in progress
+        self.n = 0  # grid samples taken
         self.chance = GroupChance(params, len(self.keys), self._w, self._w - 2 * self._edge)
         self._n_windows = 0
         self._n_available = 0
         self._sum_value = 0.0
         self._n_banded = 0
         self._n_above = 0
-        self._params_dict = {**params.to_dict(), "grid_hz": fs, "step_s": hr_params.step_s}
+        self._params_dict = {
+            **params.to_dict(),
+            "grid_hz": hr_params.grid_hz,
+            "step_s": hr_params.step_s,
+            "phase_hz": fs,
+        }
 
     @property
     def series(self) -> np.ndarray:
-        """Return everyone's grid series so far, (people, samples) (a view)."""
-        return self._x[:, : self.n]
+        """Return everyone's mean heart rate per step so far, (people, steps) (a view)."""
+        return self._x[:, : self._m]
 
     def extend(self, values: np.ndarray) -> list[dict[str, Any]]:
         """Append final grid samples (people x k); return the updates of completed steps."""
-        k = values.shape[1]
-        need = self.n + k
+        self.n += values.shape[1]
+        tail = np.concatenate([self._tail, values], axis=1)
+        k = tail.shape[1] // self._step
+        self._tail = tail[:, k * self._step :]
+        if k == 0:
+            return []
+        means = tail[:, : k * self._step].reshape(len(self.keys), k, self._step).mean(axis=-1)
+        need = self._m + k
         if need > self._x.shape[1]:
             grown = np.zeros((len(self.keys), max(need, 2 * self._x.shape[1])))
-            grown[:, : self.n] = self._x[:, : self.n]
+            grown[:, : self._m] = self._x[:, : self._m]
             self._x = grown
-        self._x[:, self.n : need] = values
-        self.n = need
-        last = self.n // self._step
+        self._x[:, self._m : need] = means
         updates = []
-        for step in range(self._next_step, last + 1):
-            end = step * self._step
+        for end in range(self._m + 1, need + 1):
             while (self.chance.n_blocks + 1) * self._w <= end:
-                a = self.chance.n_blocks * self._w
-                self.chance.add(self._phasors(a))
+                self.chance.add(self._phasors(self.chance.n_blocks * self._w))
             updates.append(self._update(end))
-        self._next_step = max(self._next_step, last + 1)
+        self._m = need
         return updates
 
     def _phasors(self, start: int) -> np.ndarray | None:
@@ -163,13 +174,14 @@ class GroupTrack:
                     above = value > band
                     self._n_banded += 1
                     self._n_above += above
+        period_ns = self.period_ns * self._step
         return {
-            "t_ns": end * self.period_ns,
+            "t_ns": end * period_ns,
             "index": self.params.index,
             "series": "hr_bpm",
             "value": value,
             "window_s": self.params.window_s,
-            "window_start_ns": (end - self._w) * self.period_ns,
+            "window_start_ns": (end - self._w) * period_ns,
             "chance_95": band,
             "above_chance": above,
             "people": list(self.keys),
