@@ -172,8 +172,20 @@ def _strip(payload: dict) -> dict:
     return {k: v for k, v in payload.items() if k not in ("final", "late_values", "pair")}
 
 
+def _drop(beats: tuple, start_s: float, stop_s: float) -> tuple:
+    """Return beats without those in [start_s, stop_s) (a disconnection: gap_before after)."""
+    t_ns, rr_ms, gap = beats
+    keep = (t_ns < start_s * 1e9) | (t_ns >= stop_s * 1e9)
+    gap = gap.copy()
+    after = np.flatnonzero(t_ns >= stop_s * 1e9)
+    if after.size:
+        gap[after[0]] = True
+    return t_ns[keep], rr_ms[keep], gap[keep]
+
+
 def test_four_person_stage_publishes_pairs_and_group_equal_to_offline() -> None:
-    beats = four_people(5, 0.8, 0.8, duration_s=1200.0)
+    beats = four_people(5, 0.8, 0.8, duration_s=1500.0)
+    beats["partner"] = _drop(beats["partner"], 400.0, 460.0)  # a minute without a strap
     stage = SyncStage(people=KEYS4, phase_at_end=False)
     outputs = [o for m in beat_messages(beats) for o in stage.update(m)] + stage.terminate()
     by_topic: dict[str, list[dict]] = {}

@@ -35,6 +35,7 @@ from coregulate.signal.synchrony.group import GroupParams
 from coregulate.signal.synchrony.group_track import GroupTrack
 from coregulate.signal.synchrony.params import NS_PER_S, SyncParams
 from coregulate.signal.synchrony.track import SynchronyTrack
+from coregulate.signal.synchrony.wcc_shared import PersonWindows, pair_batch
 
 log = logging.getLogger(__name__)
 
@@ -228,15 +229,22 @@ class LiveSynchrony:
             final_ns = person.final_ns(silent_final_ns, self._reorder_ns)
             n_final[key] = final_ns // period + 1 if final_ns >= 0 else 0
         out: list[tuple[Pair | None, dict[str, Any]]] = []
+        shared: dict[tuple[str, int, int], PersonWindows] = {}
         for pair, track in self.tracks.items():
             a, b = pair
             n = min(n_final[a], n_final[b])
             if n <= track.n:
                 continue
             start = track.n
-            x = self._people[b].grid_until(n, period, self._max_hold_ns)[start:n]
-            y = self._people[a].grid_until(n, period, self._max_hold_ns)[start:n]
-            for update in track.extend(x, y):
+            x = self._people[b].grid_until(n, period, self._max_hold_ns)
+            y = self._people[a].grid_until(n, period, self._max_hold_ns)
+            batch = None
+            ends = track.pending_ends(n - start)
+            if len(self.tracks) > 1 and track.shareable(ends):
+                # Each person's window parts once for all their pairs (wcc_shared).
+                lead = self._windows(shared, b, x, ends, track)
+                batch = pair_batch(lead, self._windows(shared, a, y, ends, track))
+            for update in track.extend(x[start:n], y[start:n], batch):
                 out.append((pair, update))
                 if self.group is not None:
                     susy = update["susy"] or {}
@@ -246,6 +254,21 @@ class LiveSynchrony:
         if len(self.tracks) > 1:  # steps in time order, the group after the pairs
             out.sort(key=lambda item: (item[1]["t_ns"], item[0] is None))
         return out
+
+    @staticmethod
+    def _windows(
+        shared: dict[tuple[str, int, int], PersonWindows],
+        key: str,
+        series: np.ndarray,
+        ends: np.ndarray,
+        track: SynchronyTrack,
+    ) -> PersonWindows:
+        """Return person `key`'s window parts for `ends`, computed once per step batch."""
+        memo = (key, int(ends[0]), int(ends[-1]))
+        if memo not in shared:
+            w, lag = track.params.samples("window_s"), track.params.samples("max_lag_s")
+            shared[memo] = PersonWindows(series, ends, w, lag)
+        return shared[memo]
 
     def _extend_group(self, n: int) -> list[tuple[Pair | None, dict[str, Any]]]:
         group = self.group
