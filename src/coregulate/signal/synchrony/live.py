@@ -162,6 +162,7 @@ class LiveSynchrony:
         # Each pair's session verdict per step, until the group's step counts it.
         self._verdicts: dict[tuple[str, str], dict[int, bool]] = {p: {} for p in self.pairs}
         self._people = {key: _Person(series) for key in self.keys}
+        self._step_windows: dict[tuple[str, int, int], PersonWindows] = {}
         self._max_hold_ns = round(params.max_hold_s * NS_PER_S)
         self._settle_ns = round(params.settle_s * NS_PER_S)
         self._reorder_ns = round(params.reorder_s * NS_PER_S)
@@ -249,26 +250,40 @@ class LiveSynchrony:
                 if self.group is not None:
                     susy = update["susy"] or {}
                     self._verdicts[pair][update["t_ns"]] = susy.get("above_chance") is True
+        if self._step_windows:
+            self._forget_windows()
         if self.group is not None:
             out += self._extend_group(min(n_final.values()))
         if len(self.tracks) > 1:  # steps in time order, the group after the pairs
             out.sort(key=lambda item: (item[1]["t_ns"], item[0] is None))
         return out
 
-    @staticmethod
     def _windows(
+        self,
         shared: dict[tuple[str, int, int], PersonWindows],
         key: str,
         series: np.ndarray,
         ends: np.ndarray,
         track: SynchronyTrack,
     ) -> PersonWindows:
-        """Return person `key`'s window parts for `ends`, computed once per step batch."""
+        """Return person `key`'s window parts for `ends`, computed once for all their pairs.
+
+        A single step's parts are kept across calls (each pair completes a step when
+        its own two people are final, so pairs reach the same step in different
+        calls) until every pair is past that step; a batch of steps, per call.
+        """
         memo = (key, int(ends[0]), int(ends[-1]))
-        if memo not in shared:
+        cache = self._step_windows if ends.size == 1 else shared
+        if memo not in cache:
             w, lag = track.params.samples("window_s"), track.params.samples("max_lag_s")
-            shared[memo] = PersonWindows(series, ends, w, lag)
-        return shared[memo]
+            cache[memo] = PersonWindows(series, ends, w, lag)
+        return cache[memo]
+
+    def _forget_windows(self) -> None:
+        """Drop the kept parts of steps every pair is past."""
+        done = min(track.n for track in self.tracks.values())
+        for memo in [m for m in self._step_windows if m[1] <= done]:
+            del self._step_windows[memo]
 
     def _extend_group(self, n: int) -> list[tuple[Pair | None, dict[str, Any]]]:
         group = self.group

@@ -89,7 +89,7 @@ def leader_parts(
 def follower_parts(
     y: np.ndarray, ends: np.ndarray, w: int, lag: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return the following series' centred windows ``y[e-L-w : e-L]``, sums of squares, flatness."""
+    """Return the follower's centred windows ``y[e-L-w : e-L]``, sums of squares, flatness."""
     ys = y[(ends - lag - w)[:, None] + np.arange(w)]  # (n, w)
     yc = ys - ys.mean(axis=-1, keepdims=True)
     syy = (yc * yc).sum(axis=-1)
@@ -121,6 +121,20 @@ def _windows(
 def peaks(ends: np.ndarray, r: np.ndarray, reason: np.ndarray, lag: int) -> WindowBatch:
     """Return the batch of windows `ends` with r per lag: each available window's peak."""
     n = ends.size
+    if n == 1 and reason[0] == OK:
+        # One available window (a live step): the same operations on one row, without
+        # the masks a batch needs.
+        peak_1 = int(np.argmax(np.abs(r[0])))
+        peak_r = r[:, peak_1]
+        return WindowBatch(
+            end=ends,
+            r=r,
+            peak_r=peak_r,
+            peak_z=fisher_z(peak_r),
+            peak_lag=np.array([peak_1 - lag]),
+            r_lag0=r[:, lag].copy(),
+            reason=reason,
+        )
     good = reason == OK
     peak = np.zeros(n, dtype=np.int64)
     peak[good] = np.argmax(np.abs(r[good]), axis=1)
