@@ -284,8 +284,9 @@ class SynchronyTrack:
         return {
             "n_windows": self._n_windows,
             "n_available": k,
-            "mean_peak_z": float(np.mean(z)),
-            "mean_abs_peak_z": float(np.mean(self._peak_abs_z[:k])),
+            # np.mean's own sum and division, without its Python wrapper (15 pairs a step).
+            "mean_peak_z": float(np.add.reduce(z) / k),
+            "mean_abs_peak_z": float(np.add.reduce(self._peak_abs_z[:k]) / k),
             "median_peak_lag_s": float(median),
             "profile_lag_s": float(lag_s[best]),
             "profile_mean_z": float(profile[best]),
