@@ -9,6 +9,8 @@ whole session: the same kernels on the same numbers, so live equals offline.
 
 from __future__ import annotations
 
+import itertools
+import math
 from typing import Any
 
 import numpy as np
@@ -74,6 +76,48 @@ class GroupChance:
         """Return (chance_95, "") or (None, why not yet)."""
         return self._band
 
+    def session(self, alpha: float) -> dict[str, Any]:
+        """Return the session verdict: mean rho of the blocks against circular shifts.
+
+        The real statistic is the mean rho of the gap-free blocks (everyone at the
+        same time). Surrogate d shifts person k's blocks circularly by d_k blocks
+        (d_0 = 0, the d_k all different): each person's own series is kept, their
+        alignment is broken. All such shift vectors when there are at most
+        `n_pseudo`, else `n_pseudo` drawn (seeded); p = (1 + #{surrogate >= real}) /
+        (1 + surrogates), one-sided; a verdict once p can be below `alpha`.
+        """
+        k, n = len(self._phasors), self.n_people
+        if k < self.min_blocks:
+            return {"above_chance": None, "p_above_chance": None, "n_blocks": k}
+        stack = np.stack(self._phasors)  # (blocks, people, kept)
+        real = float(cluster_phase_rho(stack)[1].mean())
+        shifts = _shift_vectors(k, n, self.params.n_pseudo, [self.params.seed, self.n_blocks])
+        people = np.arange(n)[None, :]
+        exceed = 0
+        for d in shifts:
+            pseudo = stack[(np.arange(k)[:, None] + d[None, :]) % k, people]
+            exceed += float(cluster_phase_rho(pseudo)[1].mean()) >= real
+        p = (1 + exceed) / (1 + len(shifts))
+        verdict = p < alpha if 1 / (1 + len(shifts)) < alpha else None
+        return {
+            "above_chance": verdict,
+            "p_above_chance": p,
+            "n_blocks": k,
+            "mean_block_value": real,
+            "n_surrogates": len(shifts),
+        }
+
+
+def _shift_vectors(k: int, n: int, most: int, seed: list[int]) -> np.ndarray:
+    """Return shift vectors (d_0 = 0, then n - 1 different shifts in 1..k-1), at most `most`."""
+    count = math.perm(k - 1, n - 1)
+    if count <= most:
+        tail = np.array(list(itertools.permutations(range(1, k), n - 1)), dtype=np.int64)
+    else:
+        rng = np.random.default_rng(seed)
+        tail = np.argsort(rng.random((most, k - 1)), axis=1)[:, : n - 1] + 1
+    return np.concatenate([np.zeros((len(tail), 1), dtype=np.int64), tail], axis=1)
+
 
 class GroupTrack:
     """Grows N grid series and returns the `sync.group` update of every completed step.
@@ -105,6 +149,12 @@ class GroupTrack:
         self._tail = np.zeros((len(self.keys), 0))  # grid samples of the step in progress
         self.n = 0  # grid samples taken
         self.chance = GroupChance(params, len(self.keys), self._w, self._w - 2 * self._edge)
+        self.alpha = hr_params.alpha
+        self._session: dict[str, Any] = {
+            "above_chance": None,
+            "p_above_chance": None,
+            "n_blocks": 0,
+        }
         self._n_windows = 0
         self._n_available = 0
         self._sum_value = 0.0
@@ -141,6 +191,7 @@ class GroupTrack:
         for end in range(self._m + 1, need + 1):
             while (self.chance.n_blocks + 1) * self._w <= end:
                 self.chance.add(self._phasors(self.chance.n_blocks * self._w))
+                self._session = self.chance.session(self.alpha)
             updates.append(self._update(end))
         self._m = need
         return updates
@@ -187,6 +238,7 @@ class GroupTrack:
             "people": list(self.keys),
             "n_coupled_pairs_above_chance": 0,
             "summary": self.summary(),
+            "session": self._session,
             "unavailable": unavailable,
             "params": self._params_dict,
         }
