@@ -75,6 +75,20 @@ def test_window_phase_equals_filtfilt_hilbert_away_from_the_edges() -> None:
     assert np.median(np.abs(diff)) < 0.1  # radians; the two differ only at the ends
 
 
+def test_band_gain_equals_scipys_butterworth_forward_and_backward() -> None:
+    """Reference: scipy.signal.butter(2, band) response squared (what sosfiltfilt applies)."""
+    from scipy import signal as sp_signal
+
+    for n, fs, band in ((180, 1.0, (0.02, 0.1)), (720, 4.0, (0.04, 0.15)), (181, 1.0, (0.02, 0.1))):
+        gain = band_gain(n, fs, band)
+        freqs = np.fft.fftfreq(n, 1 / fs)
+        positive = (freqs > 0) & (freqs < fs / 2)
+        sos = sp_signal.butter(2, band, btype="bandpass", fs=fs, output="sos")
+        _, h = sp_signal.sosfreqz(sos, worN=freqs[positive], fs=fs)
+        np.testing.assert_allclose(gain[positive], 2 * np.abs(h) ** 2, rtol=0, atol=1e-12)
+        assert not gain[~positive].any()
+
+
 def test_pseudo_windows_broadcast_like_single_windows() -> None:
     rng = np.random.default_rng(5)
     phasors = np.exp(1j * rng.uniform(-np.pi, np.pi, (3, 4, 50)))

@@ -91,17 +91,20 @@ def band_gain(n: int, fs: float, band_hz: tuple[float, float]) -> np.ndarray:
     """Return the analytic-signal gain per FFT bin: 2|H(f)|² for f > 0, 0 otherwise.
 
     |H|² is the zero-phase magnitude of a 2nd-order Butterworth band-pass applied
-    forward and backward (as `scipy.signal.sosfiltfilt`); doubling the positive
-    frequencies and dropping the negative ones gives the analytic signal (Hilbert).
+    forward and backward (as `scipy.signal.sosfiltfilt` with `butter(2, band)`),
+    written out: the bilinear transform maps f to Ω = tan(π f / fs), and the
+    band-pass of a 2nd-order low-pass prototype has 1 / (1 + x⁴) with
+    x = (Ω² − Ω_lo Ω_hi) / (Ω (Ω_hi − Ω_lo)) (equal to scipy's response, tested;
+    no SciPy import on the live path). Doubling the positive frequencies and
+    dropping the negative ones gives the analytic signal (Hilbert).
     """
-    from scipy import signal as sp_signal
-
-    sos = sp_signal.butter(2, band_hz, btype="bandpass", fs=fs, output="sos")
     freqs = np.fft.fftfreq(n, d=1.0 / fs)
     gain = np.zeros(n)
-    positive = freqs > 0
-    _, h = sp_signal.sosfreqz(sos, worN=freqs[positive], fs=fs)
-    gain[positive] = 2.0 * np.abs(h) ** 2
+    positive = (freqs > 0) & (freqs < fs / 2)
+    omega = np.tan(np.pi * freqs[positive] / fs)
+    lo, hi = (math.tan(math.pi * f / fs) for f in band_hz)
+    x = (omega * omega - lo * hi) / (omega * (hi - lo))
+    gain[positive] = 2.0 / (1.0 + x**4)
     return gain
 
 

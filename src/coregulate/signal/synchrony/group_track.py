@@ -24,6 +24,7 @@ from coregulate.signal.synchrony.group import (
 from coregulate.signal.synchrony.params import SyncParams
 
 QUANTILE = 95.0
+_SHIFT_CHUNK = 25  # shift vectors per batch of the session verdict (~10 MB at 6 people)
 
 
 class GroupChance:
@@ -92,11 +93,12 @@ class GroupChance:
         stack = np.stack(self._phasors)  # (blocks, people, kept)
         real = float(cluster_phase_rho(stack)[1].mean())
         shifts = _shift_vectors(k, n, self.params.n_pseudo, [self.params.seed, self.n_blocks])
-        people = np.arange(n)[None, :]
+        people = np.arange(n)[None, None, :]
         exceed = 0
-        for d in shifts:
-            pseudo = stack[(np.arange(k)[:, None] + d[None, :]) % k, people]
-            exceed += float(cluster_phase_rho(pseudo)[1].mean()) >= real
+        for i in range(0, len(shifts), _SHIFT_CHUNK):  # bounded memory, few numpy calls
+            d = shifts[i : i + _SHIFT_CHUNK]
+            pseudo = stack[(np.arange(k)[None, :, None] + d[:, None, :]) % k, people]
+            exceed += int(np.count_nonzero(cluster_phase_rho(pseudo)[1].mean(axis=-1) >= real))
         p = (1 + exceed) / (1 + len(shifts))
         verdict = p < alpha if 1 / (1 + len(shifts)) < alpha else None
         return {
