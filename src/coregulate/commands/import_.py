@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 from coregulate.commands import _exit_codes as ex
-from coregulate.commands._common import add_command, add_file_argument, add_path_option, output_ok
+from coregulate.commands._common import add_command, add_path_option, output_ok
 from coregulate.commands._progress import add_progress_option, reporting, stage
 from coregulate.recordings.formats import AUTO, IMPORT_FORMATS
 from coregulate.signal.dyad import ROLES
@@ -24,9 +28,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="make a session file from an RR list, a Polar Sensor Logger file or an XDF file",
         description="Read RR intervals from a one-RR-per-line text file (Kubios, Elite HRV, "
         "HRV Logger), a Polar Sensor Logger RR file, or an XDF file (LabRecorder) and write "
-        "them as a new session file, which analyze and export read like a recorded session.",
+        "them as a new session file, which analyze and export read like a recorded session. "
+        "With --ecg and no file, the beats are the R peaks NeuroKit2 finds in the ECG.",
     )
-    add_file_argument(p, "the file to import")
+    p.add_argument(
+        "file",
+        type=Path,
+        nargs="?",
+        help="the file to import (may be left out with --ecg: beats from its R peaks)",
+    )
     add_path_option(p, "--out", "session file to create", required=True)
     p.add_argument(
         "--format",
@@ -53,27 +63,58 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_progress_option(p)
 
 
-def _frames(args: argparse.Namespace, wall_anchor_ns: int) -> list[tuple[str, bytes, int]]:
-    """Return the raw PMD frames of --ecg and --acc files (Polar Sensor Logger), if given."""
+def _read(args: argparse.Namespace) -> tuple[Any, Iterable[tuple[str, bytes, int]]]:
+    """Return the recording and the raw PMD frames of --ecg and --acc (Polar Sensor Logger).
+
+    Without a file, the beats are the R peaks of the --ecg file (recordings/import_ecg.py).
+    """
+    from coregulate.recordings.formats import read_import
+
+    if args.file is None:
+        from coregulate.recordings.import_ecg import read_polar_ecg
+
+        stage(f"reading {args.ecg.name} (R peaks by NeuroKit2)")
+        recording, extra = read_polar_ecg(args.ecg, args.role)
+        frames = _frames(args, recording.wall_anchor_ns, with_ecg=False)
+        return recording, itertools.chain(extra, frames)
+    streams = {"client": args.client_stream, "therapist": args.therapist_stream}
+    stage(f"reading {args.file.name}")
+    recording = read_import(
+        args.file, args.format, args.role, {r: n for r, n in streams.items() if n}
+    )
+    return recording, _frames(args, recording.wall_anchor_ns)
+
+
+def _frames(
+    args: argparse.Namespace, wall_anchor_ns: int, with_ecg: bool = True
+) -> Iterable[tuple[str, bytes, int]]:
+    """Return the raw PMD frames of --ecg and --acc files (Polar Sensor Logger), if given.
+
+    The ACC frames come as a generator, read while the session file is written.
+    """
     extra: list[tuple[str, bytes, int]] = []
     if args.ecg is None and args.acc is None:
         return extra
     from coregulate.recordings import import_acc
 
-    if args.ecg is not None:
+    if args.ecg is not None and with_ecg:
         extra += import_acc.polar_ecg_messages(args.ecg, args.role, wall_anchor_ns)
     if args.acc is not None:
-        extra += import_acc.polar_acc_messages(args.acc, args.role, wall_anchor_ns)
+        return itertools.chain(
+            extra, import_acc.polar_acc_messages(args.acc, args.role, wall_anchor_ns)
+        )
     return extra
 
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate import`; return the exit code."""
     from coregulate.recordings import importers
-    from coregulate.recordings.formats import read_import
     from coregulate.recordings.importing import write_import
     from coregulate.sessionfile.access import SessionFileError
 
+    if args.file is None and args.ecg is None:
+        log.error("import needs a file to import, or --ecg ECG_FILE (beats from its R peaks)")
+        return ex.USAGE
     if args.out.exists():
         log.error("%s already exists; choose another --out (a session never overwrites)", args.out)
         return ex.USAGE
@@ -81,16 +122,10 @@ def run(args: argparse.Namespace) -> int:
         return ex.CANNOT_CREATE
     try:
         with reporting(args):
-            streams = {"client": args.client_stream, "therapist": args.therapist_stream}
-            stage(f"reading {args.file.name}")
-            recording = read_import(
-                args.file, args.format, args.role, {r: n for r, n in streams.items() if n}
-            )
-            extra = _frames(args, recording.wall_anchor_ns)
+            recording, extra = _read(args)
+            source = (args.file or args.ecg).name
             stage(f"writing {args.out.name}")
-            write_import(
-                recording, args.out, args.file.name, args.client_id, args.therapist_id, extra
-            )
+            write_import(recording, args.out, source, args.client_id, args.therapist_id, extra)
     except (importers.ImportFileError, SessionFileError) as exc:
         log.error("%s", exc)
         return ex.BAD_INPUT
