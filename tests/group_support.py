@@ -1,8 +1,9 @@
-"""Test fixtures for group synchrony: people made of simulated dyads, and their bus messages.
+"""Test fixtures for group synchrony: simulated groups, and their bus messages.
 
-Until the N-person simulator is on main, a four-person session is two independent
-`simulate_dyad` sessions: dyad A gives `client` and `therapist` (the therapist leads by
-2 s), dyad B gives `partner` and `co-therapist` (the partner leads by 3 s), each
+`group_beats(simulate_group(...))` gives each person's delivered beats from the
+project's N-person simulator. `four_people` is a cheaper four-person session made of
+two independent `simulate_dyad` sessions: dyad A gives `client` and `therapist` (the
+therapist leads by 2 s), dyad B gives `partner` and `co-therapist` (the partner leads by 3 s), each
 coupled with its own strength (0 = independent). Pairs across the dyads are
 uncoupled by construction (independent seeds). In session order
 (client, partner, therapist, co-therapist), pair (client, therapist) should read
@@ -29,6 +30,11 @@ def delivered(sim: Any, role: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     keep = truth.delivered
     gap = np.concatenate(([False], ~keep[:-1]))[keep]
     return truth.t_ns[keep], truth.rr_ms[keep], gap
+
+
+def group_beats(sim: Any) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Return every person's delivered beats of a `simulate_group` result, in session order."""
+    return {key: delivered(sim, key) for key in sim.truth}
 
 
 def four_people(
