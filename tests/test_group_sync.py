@@ -7,6 +7,8 @@ Fixtures: tests/group_support.py (four people from two simulated dyads).
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -287,3 +289,31 @@ def test_four_person_stage_publishes_pairs_and_group_equal_to_offline() -> None:
     assert last["index"] == "cluster_phase_rho" and last["window_s"] == 180.0
     assert any(p["above_chance"] is not None for p in live_group)
     assert max(p["n_coupled_pairs_above_chance"] for p in live_group) >= 1
+
+
+def test_sync_command_recomputes_a_three_person_file(tmp_path, capsys) -> None:
+    """`coregulate sync FILE` on a 3-person file: every pair's topic and the group, as live."""
+    from coregulate.cli import main
+    from coregulate.recordings.writer import SessionWriter
+    from coregulate.signal.people import demo_people, people_meta
+
+    beats = four_people(6, 0.8, 0.0, duration_s=900.0)
+    del beats["co-therapist"]
+    keys = ("client", "partner", "therapist")
+    stage = SyncStage(people=keys)
+    path = tmp_path / "group.coregulate"
+    with SessionWriter(path, "acq") as writer:  # beats in time order, as the hub writes
+        writer.send("session", {"mode": "test", **people_meta(demo_people(3))}, 0)
+        for msg in beat_messages(beats):
+            writer.send(msg.topic, msg.json(), msg.t_ns)
+    live = [o for m in beat_messages(beats) for o in stage.update(m)] + stage.terminate()
+    out_json = tmp_path / "sync.json"
+    assert main(["sync", str(path), "--json", str(out_json)]) == 0
+    text = capsys.readouterr().out
+    assert "hr_bpm client-therapist:" in text and "positive = therapist leads" in text
+    assert "hr_bpm client-partner:" in text and "positive = partner leads" in text
+    assert "group (cluster_phase_rho, 180 s windows, client, partner, therapist)" in text
+    payloads = json.loads(out_json.read_text())
+    assert payloads == [o.payload for o in live]
+    assert {tuple(p["pair"]) for p in payloads if "pair" in p} == set(pairs(keys))
+    assert any(p.get("index") == "cluster_phase_rho" for p in payloads)
