@@ -75,6 +75,10 @@ def pair_batch(leader: PersonWindows, follower: PersonWindows) -> WindowBatch:
     """Return the pair's windows (as `wcc_windows(leader, follower, ends, w, lag)`)."""
     ends, lag = leader.ends, leader.lag
     n = ends.size
+    if n == 1 and not (leader.missing_lead[0] or follower.missing_follow[0]):
+        # A live step's one window, available: no masks (the same arithmetic).
+        r, flat = combine_parts(leader.lead, follower.follow)
+        return peaks(ends, r, np.array([CONSTANT if flat[0] else OK], dtype=np.int8), lag)
     r = np.full((n, 2 * lag + 1), np.nan)
     reason = np.full(n, OK, dtype=np.int8)
     missing = leader.missing_lead | follower.missing_follow
