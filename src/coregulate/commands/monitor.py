@@ -173,7 +173,9 @@ def run(args: argparse.Namespace) -> int:
         mode="live" if not all_sim else "live (simulated straps)",
         client_id=args.client_id,
         therapist_id=args.therapist_id,
-        stop_after_s=args.duration,
+        # Simulated straps end at their duration themselves, however late they started
+        # (a loaded machine); a wall limit would end the session before they streamed.
+        stop_after_s=None if all_sim else args.duration,
         viewers=viewers,
         lsl=lsl,
         people=people,
