@@ -15,6 +15,7 @@ import pytest
 from coregulate.acquisition.simulator import Coupling, demo_group_config, simulate_group
 from coregulate.signal.dyad import ROLES
 from coregulate.signal.people import SYNC_GROUP_TOPIC, pairs
+from coregulate.signal.synchrony.grid import beat_events
 from coregulate.signal.synchrony.group import (
     GROUP_PARAMS,
     band_gain,
@@ -22,7 +23,11 @@ from coregulate.signal.synchrony.group import (
     cluster_phase_rho,
     rho_of_phases,
 )
-from coregulate.signal.synchrony.group_offline import group_synchrony
+from coregulate.signal.synchrony.group_offline import (
+    group_from_grids,
+    group_synchrony,
+    pairs_offline,
+)
 from coregulate.signal.synchrony.group_track import GroupChance, GroupTrack
 from coregulate.signal.synchrony.params import HR_PARAMS
 from coregulate.stages.sync_stage import SyncStage
@@ -289,6 +294,26 @@ def test_four_person_stage_publishes_pairs_and_group_equal_to_offline() -> None:
     assert last["index"] == "cluster_phase_rho" and last["window_s"] == 180.0
     assert any(p["above_chance"] is not None for p in live_group)
     assert max(p["n_coupled_pairs_above_chance"] for p in live_group) >= 1
+    # What analyze reports: the session's value and verdict, from the same updates.
+    summary = offline["group"]["summary"]
+    assert summary["value"] == last["summary"]["mean_value"]
+    assert summary["above_chance"] is last["session"]["above_chance"] is True
+    assert summary["n_coupled_pairs_above_chance"] == last["n_coupled_pairs_above_chance"]
+    # From a caller's grids (e.g. pair reports' arrays): the same updates.
+    report = pairs_offline(
+        {k: beat_events(*b) for k, b in beats.items()}, HR_PARAMS, _end(beats), group=None
+    )
+    grids = {}
+    for (a, b), rep in report.pairs.items():
+        grids.setdefault(a, rep.client)
+        grids.setdefault(b, rep.therapist)
+    pair_updates = {pair: rep.updates for pair, rep in report.pairs.items()}
+    grids = {k: grids[k] for k in KEYS4}
+    assert group_from_grids(grids, pair_updates=pair_updates) == offline["group"]["updates"]
+
+
+def _end(beats: dict) -> int:
+    return max(int(b[0][-1]) for b in beats.values())
 
 
 def test_sync_command_recomputes_a_three_person_file(tmp_path, capsys) -> None:

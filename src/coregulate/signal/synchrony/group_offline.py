@@ -88,17 +88,83 @@ def pairs_offline(
         reports[a, b] = SynchronyReport(updates, final, grid[b], grid[a])
     group_updates: list[dict[str, Any]] = []
     if group is not None and len(keys) > 2:
-        group_updates = GroupTrack(params, group, keys).extend(np.stack([grid[k] for k in keys]))
-        verdicts = {
-            (pair, u["t_ns"]): bool((u["susy"] or {}).get("above_chance") is True)
-            for pair, report in reports.items()
-            for u in report.updates
-        }
-        for update in group_updates:
-            update["n_coupled_pairs_above_chance"] = sum(
-                verdicts.get((pair, update["t_ns"]), False) for pair in reports
-            )
+        pair_updates = {pair: report.updates for pair, report in reports.items()}
+        group_updates = group_from_grids(grid, params, group, pair_updates)
     return GroupReport(keys, reports, group_updates)
+
+
+def group_from_grids(
+    grids: Mapping[str, np.ndarray],
+    params: SyncParams = HR_PARAMS,
+    group: GroupParams = GROUP_PARAMS,
+    pair_updates: Mapping[Pair, Sequence[dict[str, Any]]] | None = None,
+) -> list[dict[str, Any]]:
+    """Return the `sync.group` updates of the people's heart rate on the synchrony grid.
+
+    `grids`: ``{key: grid series}`` in session order, all the same length (e.g. a
+    pair report's ``client`` / ``therapist`` arrays); `pair_updates`: each pair's
+    heart-rate updates, to count the pairs above chance at each step (0 without).
+    The updates equal the live stage's `sync.group` messages (less ``final``).
+    """
+    keys = tuple(grids)
+    updates = GroupTrack(params, group, keys).extend(np.stack([grids[k] for k in keys]))
+    verdicts = {
+        (pair, u["t_ns"]): (u["susy"] or {}).get("above_chance") is True
+        for pair, pair_list in (pair_updates or {}).items()
+        for u in pair_list
+    }
+    for update in updates:
+        update["n_coupled_pairs_above_chance"] = sum(
+            verdicts.get((pair, update["t_ns"]), False) for pair in (pair_updates or {})
+        )
+    return updates
+
+
+def group_session_summary(updates: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Return what `analyze` reports of the group index: the session's value and verdict.
+
+    ``value`` is the mean rho of the available windows (``summary.mean_value``),
+    ``above_chance`` / ``p_above_chance`` the session verdict against circular
+    shifts of each person's blocks (docs/synchrony.md, section 6), ``chance_95`` the
+    last window band, ``share_windows_above_chance`` the share of banded windows
+    above their band; null values carry their reason in ``unavailable``.
+    """
+    if not updates:
+        return {
+            "index": GROUP_PARAMS.index,
+            "value": None,
+            "above_chance": None,
+            "unavailable": {"value": "the session is shorter than one step"},
+        }
+    last = updates[-1]
+    summary, session = last["summary"], last["session"]
+    band = next((u["chance_95"] for u in reversed(updates) if u["chance_95"] is not None), None)
+    unavailable = {}
+    if summary["mean_value"] is None:
+        unavailable["value"] = "no window with everyone's heart rate (180 s without gaps)"
+    if session["above_chance"] is None:
+        unavailable["above_chance"] = (
+            f"{session['n_blocks']} gap-free block(s) of {last['window_s']:g} s "
+            "(a verdict needs at least 5, and one per person)"
+        )
+    return {
+        "index": last["index"],
+        "series": last["series"],
+        "people": last["people"],
+        "window_s": last["window_s"],
+        "value": summary["mean_value"],
+        "n_windows": summary["n_windows"],
+        "n_available": summary["n_available"],
+        "chance_95": band,
+        "share_windows_above_chance": summary["share_above_chance"],
+        "above_chance": session["above_chance"],
+        "p_above_chance": session["p_above_chance"],
+        "n_blocks": session["n_blocks"],
+        "n_surrogates": session.get("n_surrogates", 0),
+        "n_coupled_pairs_above_chance": last["n_coupled_pairs_above_chance"],
+        "unavailable": unavailable,
+        "params": last["params"],
+    }
 
 
 def _beat_arrays(beats: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -136,8 +202,9 @@ def group_synchrony(
     dict
         ``pairs``: one ``{"a", "b", "lag_sign", "final"[, "updates"]}`` per pair in
         session order (``final`` = the last `sync` update: ``summary``, ``susy``,
-        ``concordance``, ...); ``group``: ``{"final"[, "updates"]}`` (``final`` = the
-        last `sync.group` update, ``summary`` = the session's) or None for two people.
+        ``concordance``, ...); ``group``: ``{"final", "summary"[, "updates"]}``
+        (``final`` = the last `sync.group` update, ``summary`` =
+        `group_session_summary`) or None for two people.
     """
     arrays = {key: _beat_arrays(b) for key, b in beats_by_key.items()}
     ends = [int(t[-1]) for t, _, _ in arrays.values() if t.size]
@@ -151,7 +218,10 @@ def group_synchrony(
         out_pairs.append(entry)
     group: dict[str, Any] | None = None
     if len(report.keys) > 2:
-        group = {"final": report.group_final}
+        group = {
+            "final": report.group_final,
+            "summary": group_session_summary(report.group_updates),
+        }
         if updates:
             group["updates"] = report.group_updates
     return {"pairs": out_pairs, "group": group}
