@@ -20,6 +20,7 @@ from coregulate.signal.synchrony.group import (
     GROUP_PARAMS,
     band_gain,
     band_phasors,
+    band_phasors_rows,
     cluster_phase_rho,
     rho_of_phases,
 )
@@ -151,8 +152,8 @@ def test_group_session_verdict_false_positive_rate_near_nominal() -> None:
         per_second = x.reshape(4, -1, 4).mean(axis=-1)
         chance = GroupChance(GROUP_PARAMS, 4, 180, 140)
         for b in range(12):
-            chance.add(band_phasors(per_second[:, b * 180 : (b + 1) * 180], gain, 20))
-        verdicts.append(chance.session(0.05)["above_chance"])
+            chance.add(*band_phasors_rows(per_second[:, b * 180 : (b + 1) * 180], gain, 20))
+        verdicts.append(chance.session((0, 1, 2, 3), 0.05)["above_chance"])
     assert None not in verdicts
     assert sum(verdicts) <= 6  # 10 %: nominal 5 %, 60 sessions
 
@@ -259,6 +260,21 @@ def test_stage_people_option_keeps_the_dyad_exactly() -> None:
 
 def _strip(payload: dict) -> dict:
     return {k: v for k, v in payload.items() if k not in ("final", "late_values", "pair")}
+
+
+def test_group_goes_on_without_a_person_who_has_no_heart_rate() -> None:
+    """A strap that never connects: the group is the other three, with band and verdict."""
+    beats = four_people(7, 0.8, 0.8, duration_s=1800.0)
+    beats["partner"] = tuple(a[:0] for a in beats["partner"])
+    result = group_synchrony(beats, updates=True)
+    updates = result["group"]["updates"]
+    available = [u for u in updates if u["value"] is not None]
+    assert len(available) > 1000
+    assert all(u["people_in_window"] == ["client", "therapist", "co-therapist"] for u in available)
+    assert any(u["above_chance"] is not None for u in available)
+    assert updates[-1]["session"]["above_chance"] is not None
+    partner_pairs = [p for p in result["pairs"] if "partner" in (p["a"], p["b"])]
+    assert all(p["final"]["summary"] is None for p in partner_pairs)
 
 
 def _drop(beats: tuple, start_s: float, stop_s: float) -> tuple:

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 INDEX_NAME = "cluster_phase_rho"
+MIN_GROUP = 3  # fewest people with heart rate in a window for a group value
 
 
 @dataclass(frozen=True)
@@ -108,22 +109,34 @@ def band_gain(n: int, fs: float, band_hz: tuple[float, float]) -> np.ndarray:
     return gain
 
 
-def band_phasors(segments: np.ndarray, gain: np.ndarray, edge: int) -> np.ndarray | None:
-    """Return unit phasors exp(iφ) (people x kept samples), or None if a segment is flat.
+def band_phasors_rows(
+    segments: np.ndarray, gain: np.ndarray, edge: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return unit phasors exp(iφ) (people x kept samples) and which people's rows hold.
 
-    `segments` is (people, window samples) of the grid, gap-free; `gain` from
-    `band_gain`; `edge` samples are dropped at each end.
+    `segments` is (people, window samples) of the grid; `gain` from `band_gain`;
+    `edge` samples are dropped at each end. A row with a gap, or without oscillation
+    in the band (its phase undefined), is not ok (its phasors are meaningless).
     """
     n = segments.shape[-1]
+    finite = np.isfinite(segments).all(axis=-1)
+    values = np.where(finite[:, None], segments, 0.0)
     t = np.arange(n) - (n - 1) / 2.0
-    centred = segments - segments.mean(axis=-1, keepdims=True)
+    centred = values - values.mean(axis=-1, keepdims=True)
     slope = (centred @ t) / float(t @ t)
     detrended = centred - slope[:, None] * t[None, :]
     analytic = np.fft.ifft(np.fft.fft(detrended, axis=-1) * gain, axis=-1)[:, edge : n - edge]
     amplitude = np.abs(analytic)
-    if not (amplitude > 1e-12 * (1.0 + np.abs(segments).max())).all():
-        return None  # no oscillation in the band somewhere: the phase is undefined
-    return analytic / amplitude
+    scale = 1.0 + np.abs(values).max(axis=-1, keepdims=True)
+    ok = finite & (amplitude > 1e-12 * scale).all(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return analytic / amplitude, ok
+
+
+def band_phasors(segments: np.ndarray, gain: np.ndarray, edge: int) -> np.ndarray | None:
+    """Return unit phasors exp(iφ) (people x kept samples), or None if any row is not ok."""
+    phasors, ok = band_phasors_rows(segments, gain, edge)
+    return phasors if ok.all() else None
 
 
 def cluster_phase_rho(phasors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

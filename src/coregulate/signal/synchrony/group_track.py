@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 
 from coregulate.signal.synchrony.group import (
+    MIN_GROUP,
     GroupParams,
     band_gain,
-    band_phasors,
+    band_phasors_rows,
     cluster_phase_rho,
 )
 from coregulate.signal.synchrony.params import SyncParams
@@ -31,73 +32,99 @@ class GroupChance:
     """Rho of pseudo windows (each person from a different block) and its 95th percentile.
 
     The grid is cut into non-overlapping blocks of one window. When a block is
-    complete and gap-free for everyone, each person's phasors of that block are kept
-    (the latest `chance_max_blocks`). A pseudo window takes person k's phasors from
-    block b_k, all b_k different (each person's series shifted in time independently
-    of the others, whole blocks at a time): whatever ties the people together at the
-    same time is gone, each one's own rhythm is kept. `n_pseudo` such windows are
-    drawn with a generator seeded by (`seed`, blocks so far), so live, replay and
-    offline draw the same ones; the band is their 95th percentile.
+    complete, each person's phasors of that block are kept with whether they hold
+    (no gap, an oscillation in the band), the latest `chance_max_blocks` blocks in
+    which at least `MIN_GROUP` people hold. For the people of a window (all, or those
+    with heart rate all through it) the band and the session verdict use the blocks
+    where all of them hold. A pseudo window takes person k's phasors from block b_k,
+    all b_k different (each person's series shifted in time independently of the
+    others, whole blocks at a time): whatever ties the people together at the same
+    time is gone, each one's own rhythm is kept. `n_pseudo` such windows are drawn
+    with a generator seeded by (`seed`, blocks so far[, the people]), so live,
+    replay and offline draw the same ones; the band is their 95th percentile.
     """
 
     def __init__(self, params: GroupParams, n_people: int, block: int, kept: int) -> None:
         self.params = params
         self.n_people = n_people
         self.block = block
-        self.min_blocks = max(params.chance_min_blocks, n_people)
         self.n_blocks = 0  # blocks added (valid or not)
-        self._phasors: list[np.ndarray] = []  # (people, kept) per valid block, oldest first
+        self._blocks: list[tuple[np.ndarray, np.ndarray]] = []  # (phasors, ok), oldest first
         self._kept = kept
-        self._band: tuple[float | None, str] = (None, "no block of the session complete yet")
+        self._cache: dict[tuple[str, tuple[int, ...]], Any] = {}  # per people, this block
 
-    def add(self, phasors: np.ndarray | None) -> None:
-        """Add one block's phasors (None: a gap or a flat series in it) and refresh."""
+    def add(self, phasors: np.ndarray, ok: np.ndarray) -> None:
+        """Add one block: everyone's phasors (people x kept) and whose hold."""
         self.n_blocks += 1
-        if phasors is None:
+        self._cache.clear()
+        if int(np.count_nonzero(ok)) < MIN_GROUP:
             return
-        self._phasors.append(phasors)
-        if len(self._phasors) > self.params.chance_max_blocks:
-            self._phasors.pop(0)
-        k = len(self._phasors)
-        if k < self.min_blocks:
-            self._band = (
-                None,
-                f"{k} complete gap-free block(s) of {self.params.window_s:g} s so far "
-                f"(the group's chance band needs {self.min_blocks})",
-            )
-            return
-        rng = np.random.default_rng([self.params.seed, self.n_blocks])
-        blocks = np.argsort(rng.random((self.params.n_pseudo, k)), axis=1)[:, : self.n_people]
-        stack = np.stack(self._phasors)  # (blocks, people, kept)
-        pseudo = stack[blocks, np.arange(self.n_people)[None, :]]  # (n_pseudo, people, kept)
-        _, rho = cluster_phase_rho(pseudo)
-        self._band = (float(np.percentile(rho, QUANTILE, method="weibull")), "")
+        self._blocks.append((phasors, ok))
+        if len(self._blocks) > self.params.chance_max_blocks:
+            self._blocks.pop(0)
 
-    def band(self) -> tuple[float | None, str]:
-        """Return (chance_95, "") or (None, why not yet)."""
-        return self._band
+    def _stack(self, people: tuple[int, ...]) -> np.ndarray:
+        """Return the phasors of `people` in the blocks where all of them hold."""
+        rows = list(people)
+        kept = [ph[rows] for ph, ok in self._blocks if ok[rows].all()]
+        return np.stack(kept) if kept else np.zeros((0, len(rows), self._kept), complex)
 
-    def session(self, alpha: float) -> dict[str, Any]:
+    def _seed(self, people: tuple[int, ...]) -> list[int]:
+        base = [self.params.seed, self.n_blocks]
+        return base if len(people) == self.n_people else [*base, *people]
+
+    def _too_few(self, k: int, people: tuple[int, ...]) -> str | None:
+        need = max(self.params.chance_min_blocks, len(people))
+        if k >= need:
+            return None
+        return (
+            f"{k} complete gap-free block(s) of {self.params.window_s:g} s so far "
+            f"(the group's chance band needs {need})"
+        )
+
+    def band(self, people: tuple[int, ...]) -> tuple[float | None, str]:
+        """Return (chance_95, "") for the people of a window, or (None, why not yet)."""
+        key = ("band", people)
+        if key not in self._cache:
+            stack = self._stack(people)
+            reason = self._too_few(len(stack), people)
+            if reason:
+                self._cache[key] = (None, reason)
+            else:
+                rng = np.random.default_rng(self._seed(people))
+                n, k = len(people), len(stack)
+                blocks = np.argsort(rng.random((self.params.n_pseudo, k)), axis=1)[:, :n]
+                _, rho = cluster_phase_rho(stack[blocks, np.arange(n)[None, :]])
+                self._cache[key] = (float(np.percentile(rho, QUANTILE, method="weibull")), "")
+        return self._cache[key]
+
+    def session(self, people: tuple[int, ...], alpha: float) -> dict[str, Any]:
         """Return the session verdict: mean rho of the blocks against circular shifts.
 
-        The real statistic is the mean rho of the gap-free blocks (everyone at the
-        same time). Surrogate d shifts person k's blocks circularly by d_k blocks
-        (d_0 = 0, the d_k all different): each person's own series is kept, their
-        alignment is broken. All such shift vectors when there are at most
+        The real statistic is the mean rho of the blocks where these people all hold
+        (all at the same time). Surrogate d shifts person k's blocks circularly by d_k
+        blocks (d_0 = 0, the d_k all different): each person's own series is kept,
+        their alignment is broken. All such shift vectors when there are at most
         `n_pseudo`, else `n_pseudo` drawn (seeded); p = (1 + #{surrogate >= real}) /
         (1 + surrogates), one-sided; a verdict once p can be below `alpha`.
         """
-        k, n = len(self._phasors), self.n_people
-        if k < self.min_blocks:
+        key = ("session", people)
+        if key not in self._cache:
+            self._cache[key] = self._session(people, alpha)
+        return self._cache[key]
+
+    def _session(self, people: tuple[int, ...], alpha: float) -> dict[str, Any]:
+        stack = self._stack(people)
+        k, n = len(stack), len(people)
+        if self._too_few(k, people):
             return {"above_chance": None, "p_above_chance": None, "n_blocks": k}
-        stack = np.stack(self._phasors)  # (blocks, people, kept)
         real = float(cluster_phase_rho(stack)[1].mean())
-        shifts = _shift_vectors(k, n, self.params.n_pseudo, [self.params.seed, self.n_blocks])
-        people = np.arange(n)[None, None, :]
+        shifts = _shift_vectors(k, n, self.params.n_pseudo, self._seed(people))
+        rows = np.arange(n)[None, None, :]
         exceed = 0
         for i in range(0, len(shifts), _SHIFT_CHUNK):  # bounded memory, few numpy calls
             d = shifts[i : i + _SHIFT_CHUNK]
-            pseudo = stack[(np.arange(k)[None, :, None] + d[:, None, :]) % k, people]
+            pseudo = stack[(np.arange(k)[None, :, None] + d[:, None, :]) % k, rows]
             exceed += int(np.count_nonzero(cluster_phase_rho(pseudo)[1].mean(axis=-1) >= real))
         p = (1 + exceed) / (1 + len(shifts))
         verdict = p < alpha if 1 / (1 + len(shifts)) < alpha else None
@@ -152,11 +179,7 @@ class GroupTrack:
         self.n = 0  # grid samples taken
         self.chance = GroupChance(params, len(self.keys), self._w, self._w - 2 * self._edge)
         self.alpha = hr_params.alpha
-        self._session: dict[str, Any] = {
-            "above_chance": None,
-            "p_above_chance": None,
-            "n_blocks": 0,
-        }
+        self._people = tuple(range(len(self.keys)))
         self._n_windows = 0
         self._n_available = 0
         self._sum_value = 0.0
@@ -192,41 +215,44 @@ class GroupTrack:
         updates = []
         for end in range(self._m + 1, need + 1):
             while (self.chance.n_blocks + 1) * self._w <= end:
-                self.chance.add(self._phasors(self.chance.n_blocks * self._w))
-                self._session = self.chance.session(self.alpha)
+                self.chance.add(*self._phasors(self.chance.n_blocks * self._w))
             updates.append(self._update(end))
         self._m = need
         return updates
 
-    def _phasors(self, start: int) -> np.ndarray | None:
-        segment = self._x[:, start : start + self._w]
-        if not np.isfinite(segment).all():
-            return None
-        return band_phasors(segment, self._gain, self._edge)
+    def _phasors(self, start: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return everyone's phasors of the window from `start` and whose hold."""
+        return band_phasors_rows(self._x[:, start : start + self._w], self._gain, self._edge)
 
     def _update(self, end: int) -> dict[str, Any]:
         self._n_windows += 1
         unavailable: dict[str, str] = {}
         value = band = above = None
+        present = tuple(range(len(self.keys)))
         if end < self._w:
             unavailable["value"] = "not enough data yet for one window"
         else:
-            phasors = self._phasors(end - self._w)
-            if phasors is None:
+            phasors, ok = self._phasors(end - self._w)
+            present = tuple(int(i) for i in np.flatnonzero(ok))
+            if len(present) < MIN_GROUP:
                 unavailable["value"] = (
-                    "a gap (grid samples missing) or a flat heart rate in someone's window"
+                    f"fewer than {MIN_GROUP} people with heart rate all through the window "
+                    "(a gap, a strap off, or a flat heart rate)"
                 )
             else:
-                value = float(cluster_phase_rho(phasors)[1])
+                # The people with heart rate all through the window; usually everyone.
+                value = float(cluster_phase_rho(phasors[list(present)])[1])
                 self._n_available += 1
                 self._sum_value += value
-                band, reason = self.chance.band()
+                band, reason = self.chance.band(present)
                 if band is None:
                     unavailable["chance"] = reason
                 else:
                     above = value > band
                     self._n_banded += 1
                     self._n_above += above
+        if value is not None:
+            self._people = present  # the session verdict follows the latest window's people
         period_ns = self.period_ns * self._step
         return {
             "t_ns": end * period_ns,
@@ -238,9 +264,10 @@ class GroupTrack:
             "chance_95": band,
             "above_chance": above,
             "people": list(self.keys),
+            "people_in_window": [self.keys[i] for i in present] if value is not None else [],
             "n_coupled_pairs_above_chance": 0,
             "summary": self.summary(),
-            "session": self._session,
+            "session": self.chance.session(self._people, self.alpha),
             "unavailable": unavailable,
             "params": self._params_dict,
         }
