@@ -19,7 +19,7 @@ Sessions of three and four people (issue 19), from `coregulate.ui.synthetic_grou
 the partners marked with their names): ``FOLDER/group-<n>-<view>[-<variant>].png``
 at 1280x800. ``--only group`` renders just these; ``--recording FILE`` (repeatable)
 takes them from recorded sessions instead (e.g. ``coregulate demo --headless
---people 4 --out FILE``), each shown at its end.
+--people 4 --out FILE``), each shown a minute before its end.
 """
 
 from __future__ import annotations
@@ -282,21 +282,22 @@ def group_story(n: int) -> list:
 
 
 def recorded_story(path: Path) -> tuple[int, list, float]:
-    """Return a recorded session's people count, its window messages and its last time (s)."""
+    """Return a recorded session's people count, its window messages and a time to show (s):
+    a minute before its end, while the straps still stream."""
     from coregulate.sessionfile.access import read_messages
     from coregulate.signal.people import people_from_session
     from coregulate.ui.feed import UI_TOPICS
 
     messages = sorted(read_messages(path, UI_TOPICS), key=lambda m: m.t_ns)
     session = next((m.json() for m in messages if m.topic == "session"), {})
-    return len(people_from_session(session)), messages, messages[-1].t_ns / NS
+    return len(people_from_session(session)), messages, max(0.0, messages[-1].t_ns / NS - 60)
 
 
 def group_shots(app, folder: Path, recordings: list[Path] | None = None) -> None:
     """The calm and full views of 3- and 4-person sessions, and the therapists hidden.
 
     From the synthetic group story, or from recorded sessions (`--recording FILE`,
-    e.g. `coregulate demo --headless --people 4 --out FILE`), shown at their end.
+    e.g. `coregulate demo --headless --people 4 --out FILE`), a minute before their end.
     """
     from coregulate.ui import theme
     from coregulate.ui.live_window import LiveWindow
