@@ -218,3 +218,37 @@ def test_a_rating_line_names_whose_form_it_is() -> None:
     srs = {"instrument": "SRS", "total": 35.5, "flags": {"concern": True}}
     assert rating_label(srs) == "SRS 35.5 ⚑"  # the dyad's, as before
     assert rating_label({**srs, "person": "partner"}) == "SRS 35.5 · Partner ⚑"
+
+
+def test_the_real_sync_stage_output_reads_into_the_model_and_its_words() -> None:
+    """The synchrony stage's own 4-person messages (coupled: client-therapist, therapist
+    leads by 2 s; partner-co-therapist, partner leads by 3 s): every pair and the group
+    land in the model, and the pair strip states each coupled pair's lag the right way."""
+    from coregulate.stages.sync_stage import SyncStage
+    from group_support import KEYS4, beat_messages, four_people
+
+    beats = four_people(5, 0.8, 0.8, duration_s=600.0)
+    stage = SyncStage(people=KEYS4, phase_at_end=False)
+    outputs = [o for m in beat_messages(beats) for o in stage.update(m)] + stage.terminate()
+    model = SessionModel()
+    people = tuple(ppl.make_person(k) for k in KEYS4)
+    model.ingest(make_message("session", "session", 1, 0, ppl.people_meta(people)))
+    seqs: dict[str, int] = {}
+    for o in outputs:
+        seqs[o.topic] = seqs.get(o.topic, 0) + 1
+        model.ingest(make_message(o.topic, "sync", seqs[o.topic], o.t_ns, o.payload))
+    assert model.ignored == 0 and set(model.pair_sync) == set(ppl.pairs(KEYS4))
+    assert len(model.group.windows) > 300 and model.group.latest["index"] == "cluster_phase_rho"
+    for (a, b), leader in (
+        (("client", "therapist"), "Therapist"),
+        (("partner", "co-therapist"), "Partner"),
+    ):
+        lags = model.pair(a, b).windows.column("peak_lag_s")
+        words = pair_cells(
+            {"window": {"peak_r": 0.5, "peak_lag_s": float(np.nanmedian(lags))}},
+            p.person_name(a),
+            p.person_name(b),
+        )
+        assert words[1].endswith(f"{leader} leads"), (a, b, words)
+    text = summarise_group(model, 600.0).text
+    assert text.startswith("Group synchrony, last 2 min\n")
