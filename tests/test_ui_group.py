@@ -15,6 +15,7 @@ from coregulate.palette import person_name
 from coregulate.signal import people as ppl
 from coregulate.ui.calm_view import tile_columns
 from coregulate.ui.live_window import LiveWindow
+from coregulate.ui.markers import marker_payload
 from coregulate.ui.synthetic import synthetic_session
 from coregulate.ui.synthetic_group import GroupStory, synthetic_group_session
 
@@ -149,7 +150,11 @@ def test_a_group_recording_reviews_in_the_group_views(qtbot, tmp_path) -> None:
     builder = FileBuilder()
     for msg in synthetic_group_session(240, GroupStory.demo(4)):
         builder.add(msg.topic, msg.json(), msg.t_ns, msg.source)
+    rupture = marker_payload("rupture-confrontation", 100 * NS, who=["client", "partner"])
+    builder.add("marker", rupture, 100 * NS, "ui-1")
     window = ReviewWindow(builder.write(tmp_path / "group.sqlite"), view="calm")
+    listed = window.session_list.item(0).text()
+    assert listed.endswith("rupture: confrontation (Client & Partner)"), listed
     qtbot.addWidget(window)
     window.show()
     window.seek(200 * NS)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
+from coregulate.palette import person_name
 from coregulate.review.review_file import add_annotation, read_annotations, review_path
 from coregulate.ui.live_window import LiveWindow
 from coregulate.ui.marker_lines import MarkerLayer
@@ -210,7 +211,9 @@ class ReviewWindow(LiveWindow):
             self._item(
                 self.session_list,
                 int(m.t_s * 1e9),
-                m.kind.replace("-", ": ") + (f" — {m.text}" if m.text else ""),
+                m.kind.replace("-", ": ")
+                + (f" ({' & '.join(person_name(k) for k in m.who)})" if m.who else "")
+                + (f" — {m.text}" if m.text else ""),
             )
         self.review_list.clear()
         notes, problems = read_annotations(self.recording)
