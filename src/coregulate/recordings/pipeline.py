@@ -65,6 +65,9 @@ class PipelineResult:
     # Both people's heart rate on the synchrony grid (therapist, client), for the
     # pseudo-pair null across dyads (`analyze --batch --pseudo-pairs`).
     hr_grid: tuple[np.ndarray, np.ndarray] | None = None
+    # Sessions of 3+ people (`group_pipeline.py`): every pair's summary, and the group's.
+    pairs: list[dict[str, Any]] = field(default_factory=list)
+    group: dict[str, Any] | None = None
 
     def sync_updates(self, series: str = "hr_bpm") -> list[dict[str, Any]]:
         """Return the synchrony stage's step updates of one series (not the final one)."""
@@ -114,21 +117,22 @@ def slow_synchrony(
     outputs: dict[str, list[dict[str, Any]]],
     phase: bool,
     series_names: Sequence[str] = SLOW_SERIES,
+    pair: tuple[str, str] = ROLES,
 ) -> dict[str, SynchronyReport]:
-    """Return the synchrony of each slow series both people's metrics carry."""
-    if any(role not in people for role in ROLES):
+    """Return the synchrony of each slow series both people's metrics carry (`pair`: a, b)."""
+    if any(role not in people for role in pair):
         return {}
     reports = {}
     for series in series_names:
         slow = {}
-        for role in ROLES:
+        for role, slot in zip(pair, ROLES, strict=True):
             # As the live synchrony stage: "no signal" updates are not values.
             payloads = [p for p in outputs.get(f"metrics.{role}", []) if not is_no_signal(p)]
             if not payloads or series not in payloads[0]:
                 break
             t = np.array([int(p["t_ns"]) for p in payloads], dtype=np.int64)
             v = np.array([np.nan if p[series] is None else p[series] for p in payloads], float)
-            slow[role] = (t, v)
+            slow[slot] = (t, v)
         if len(slow) == 2:
             reports[series] = synchrony_offline(slow, SLOW_PARAMS, _end_ns(people), series, phase)
     return reports

@@ -1,0 +1,145 @@
+"""The offline pipeline of a session of 3-6 people: every person's chain, every pair, the group.
+
+A two-person session runs `pipeline.run_offline_pipeline` exactly as before. With
+more people, each person's beats go through the same per-person stages (one chain
+per person, as the dyad's), every pair `(a, b)` in session order gets the dyad's
+offline synchrony (heart rate, then the slow series; a positive lag means `b`
+leads, `signal/people.py`), published as on the bus under `sync.<a>.<b>` with
+`"pair": [a, b]`, and the group index sums up the whole session
+(`group_summary.group_index`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+import numpy as np
+
+from coregulate.recordings.forked import Workers, paused_gc
+from coregulate.recordings.group_summary import group_index, pair_entry
+from coregulate.recordings.parameters import pipeline_parameters
+from coregulate.recordings.pipeline import (
+    PipelineResult,
+    _end_ns,
+    _merge_chains,
+    _run_chain,
+    slow_synchrony,
+    synchrony_summary,
+)
+from coregulate.sessionfile.beats import BeatSeries
+from coregulate.signal.dyad import ROLES
+from coregulate.signal.people import pairs, sync_topic
+from coregulate.signal.synchrony import HR_PARAMS, SynchronyReport, synchrony_offline
+from coregulate.signal.synchrony import beat_events as sync_beat_events
+from coregulate.stages.registry import offline_specs
+from coregulate.stages.sync_stage import SLOW_SERIES
+
+
+def run_group_pipeline(
+    people: dict[str, BeatSeries], keys: Sequence[str], phase: bool = False, parallel: bool = True
+) -> PipelineResult:
+    """Return the stages' outputs, each person's summary, every pair's and the group's.
+
+    `keys` are the session's people in session order (`people_from_session`); a
+    person without beats has no chain, and their pairs say why they have no numbers.
+    Independent pieces (each chain, each pair) run on several cores with `parallel`
+    where that is safe (`recordings/forked.py`); the result is the same either way.
+    """
+    with paused_gc():
+        return _run(people, tuple(keys), phase, parallel)
+
+
+def _run(
+    people: dict[str, BeatSeries], keys: tuple[str, ...], phase: bool, parallel: bool
+) -> PipelineResult:
+    specs = offline_specs()
+    ordered = {k: people[k] for k in keys if k in people}
+    ordered |= {k: b for k, b in people.items() if k not in ordered}
+    partitions = (
+        [{key: beats} for key, beats in ordered.items()]
+        if all(spec.per_role for spec in specs)
+        else [ordered]
+    )
+    session_pairs = pairs(keys)
+    with Workers(parallel) as workers:
+        # Each person's heart-rate events once (not once per pair), then every pair.
+        events_pending = {
+            key: workers.start(functools.partial(_hr_events, beats))
+            for key, beats in ordered.items()
+        }
+        events = {key: e.result() for key, e in events_pending.items()}
+        end_ns = _end_ns(ordered)
+        hr_pending = [
+            workers.start(functools.partial(_pair_hr, events, pair, end_ns, phase))
+            for pair in session_pairs
+        ]
+        pending = [
+            workers.start(functools.partial(_run_chain, p, ordered)) for p in partitions[:-1]
+        ]
+        last = _run_chain(partitions[-1], ordered)
+        chains = [p.result() for p in pending] + [last]
+        result = PipelineResult()
+        _merge_chains(result, chains)
+        for key in ordered:
+            result.people[key] = next(c.people[key] for c in chains if key in c.people)
+        slow_pending = [
+            workers.start(
+                functools.partial(slow_synchrony, ordered, result.outputs, phase, SLOW_SERIES, pair)
+            )
+            for pair in session_pairs
+        ]
+        reports = []
+        for hr, slow in zip(hr_pending, slow_pending, strict=True):
+            hr_report = hr.result()
+            reports.append({"hr_bpm": hr_report, **slow.result()} if hr_report else {})
+    _add_pairs(result, keys, session_pairs, reports)
+    result.parameters = {
+        "stages": [spec.stage_class.__name__ for spec in specs],
+        **pipeline_parameters(),
+    }
+    return result
+
+
+def _add_pairs(
+    result: PipelineResult,
+    keys: tuple[str, ...],
+    session_pairs: list[tuple[str, str]],
+    reports: list[dict[str, SynchronyReport]],
+) -> None:
+    """Publish every pair's updates under its topic; summarise each pair and the group."""
+    grids = {}
+    for (a, b), pair_reports in zip(session_pairs, reports, strict=True):
+        topic = sync_topic(a, b, len(keys))
+        for report in pair_reports.values():
+            for update in (*report.updates, report.final):
+                update["pair"] = [a, b]
+            result.outputs.setdefault(topic, []).extend(report.updates)
+            result.output_t_ns.setdefault(topic, []).extend(u["t_ns"] for u in report.updates)
+        hr = pair_reports.get("hr_bpm")
+        if hr is not None:
+            grids.setdefault(a, hr.client)
+            grids.setdefault(b, hr.therapist)
+        result.pairs.append(pair_entry(a, b, synchrony_summary(pair_reports)))
+    result.group = group_index(keys, grids, result.pairs)
+
+
+def _hr_events(beats: BeatSeries) -> tuple[np.ndarray, np.ndarray]:
+    """Return one person's heart-rate events for the synchrony grid (`grid.beat_events`)."""
+    return sync_beat_events(beats.t_ns, beats.rr_ms, beats.gap_before, kind="hr_bpm")
+
+
+def _pair_hr(
+    events: dict[str, tuple[np.ndarray, np.ndarray]],
+    pair: tuple[str, str],
+    end_ns: int,
+    phase: bool,
+) -> SynchronyReport | None:
+    """Return pair (a, b)'s heart-rate synchrony, as `pipeline.hr_synchrony` computes it.
+
+    `a` takes the client's slot and `b` the therapist's, so a positive lag means `b` leads.
+    """
+    if any(key not in events for key in pair):
+        return None
+    slots = {slot: events[key] for key, slot in zip(pair, ROLES, strict=True)}
+    return synchrony_offline(slots, HR_PARAMS, end_ns, "hr_bpm", phase)

@@ -1,0 +1,102 @@
+"""`coregulate analyze` of sessions of 3-4 people: people, every pair, the group (issue 19)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from coregulate.commands._exit_codes import BAD_INPUT
+from coregulate.recordings.analysis import analyze_files
+from coregulate.recordings.simulated_file import write_simulated_session
+from coregulate.recordings.simulated_group import write_group_session
+
+CLI = [sys.executable, "-m", "coregulate.cli"]
+# The simulated couplings (recordings/simulated_group.py): within each demo dyad the
+# second person leads by 2 s (acquisition/_sim_config.py, demo_config); across the
+# two dyads nobody is coupled.
+COUPLED = {("client", "partner"), ("therapist", "co-therapist")}
+TRUE_LAG_S = 2.0
+
+
+@pytest.fixture(scope="module")
+def four_people_hour(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("group") / "four.sqlite"
+    return write_group_session(path, 4, seed=1, duration_s=3600.0)
+
+
+def test_a_three_person_file_gives_people_pairs_and_group(tmp_path: Path) -> None:
+    path = write_group_session(tmp_path / "three.sqlite", 3, seed=2, duration_s=300.0)
+    out = tmp_path / "three.json"
+    done = subprocess.run(
+        [*CLI, "analyze", str(path), "--json", str(out)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(out.read_text())
+    assert list(summary["people"]) == ["client", "partner", "therapist"]
+    assert all(p["n_beats"] > 300 for p in summary["people"].values())
+    assert [(p["a"], p["b"]) for p in summary["pairs"]] == [
+        ("client", "partner"),
+        ("client", "therapist"),
+        ("partner", "therapist"),
+    ]
+    assert {p["lag_sign"] for p in summary["pairs"]} == {"positive = b leads"}
+    assert all("peak_lag_s" in p and "above_chance" in p for p in summary["pairs"])
+    assert summary["group"]["people"] == ["client", "partner", "therapist"]
+    assert summary["group"]["n_pairs"] == 3
+    # The dyad's keys belong to two-person files only.
+    assert not {"client", "therapist", "synchrony"} & set(summary)
+
+
+def test_a_two_person_file_keeps_its_keys_and_gains_its_one_pair(tmp_path: Path) -> None:
+    path = write_simulated_session(tmp_path / "dyad.sqlite", seed=3, duration_s=300.0)
+    summary = analyze_files(path).summary()
+    assert summary["people"] == {"client": summary["client"], "therapist": summary["therapist"]}
+    (pair,) = summary["pairs"]
+    assert (pair["a"], pair["b"], pair["lag_sign"]) == ("client", "therapist", "positive = b leads")
+    dyad = {k: v for k, v in summary["synchrony"].items() if k != "lag_sign"}
+    assert {k: v for k, v in pair.items() if k not in ("a", "b", "lag_sign")} == dyad
+    assert summary["synchrony"]["lag_sign"] == "positive = therapist leads"
+    assert summary["group"] is None
+
+
+def test_every_pair_of_a_four_person_hour_is_found_or_not_as_simulated(
+    four_people_hour: Path,
+) -> None:
+    analysis = analyze_files(four_people_hour)
+    summary = analysis.summary()
+    assert len(summary["pairs"]) == 6
+    for pair in summary["pairs"]:
+        key = (pair["a"], pair["b"])
+        if key in COUPLED:
+            assert pair["peak_lag_s"] == pytest.approx(TRUE_LAG_S, abs=0.5), key
+            assert pair["above_chance"] is True, key
+        else:
+            assert pair["above_chance"] is False, key
+    assert summary["group"]["n_coupled_pairs_above_chance"] == 2
+    # Each pair's updates are published under its own topic, naming the pair.
+    updates = analysis.result.outputs["sync.therapist.co-therapist"]
+    assert updates and all(u["pair"] == ["therapist", "co-therapist"] for u in updates)
+    assert "sync" not in analysis.result.outputs
+
+
+def test_the_group_pipeline_gives_the_same_result_on_one_core(tmp_path: Path) -> None:
+    path = write_group_session(tmp_path / "four.sqlite", 4, seed=4, duration_s=240.0)
+    forked = analyze_files(path, parallel=True).summary()
+    alone = analyze_files(path, parallel=False).summary()
+    assert json.dumps(forked, sort_keys=True) == json.dumps(alone, sort_keys=True)
+
+
+def test_a_malformed_people_list_is_refused_in_one_line(tmp_path: Path) -> None:
+    from coregulate.bus.envelope import TOPIC_SESSION
+    from coregulate.recordings.writer import SessionWriter
+
+    path = tmp_path / "bad.sqlite"
+    with SessionWriter(path, "acq") as writer:
+        writer.send(TOPIC_SESSION, {"people": [{"key": "Client!"}, {"key": "x"}]}, 0)
+    done = subprocess.run([*CLI, "analyze", str(path)], capture_output=True, text=True)
+    assert done.returncode == BAD_INPUT
+    assert "Client!" in done.stderr and "Traceback" not in done.stderr
