@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+from pathlib import Path
+from typing import Any
 
 from coregulate.commands import _exit_codes as ex
-from coregulate.commands._common import add_command, add_file_argument, add_path_option, output_ok
+from coregulate.commands._common import add_command, add_path_option, output_ok
 from coregulate.commands._progress import add_progress_option, reporting, stage
 from coregulate.recordings.formats import AUTO, IMPORT_FORMATS
 from coregulate.signal.dyad import ROLES
@@ -26,7 +28,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         "HRV Logger), a Polar Sensor Logger RR file, or an XDF file (LabRecorder) and write "
         "them as a new session file, which analyze and export read like a recorded session.",
     )
-    add_file_argument(p, "the file to import")
+    p.add_argument("file", nargs="?", type=Path, help="the file to import (or --person)")
+    p.add_argument(
+        "--person",
+        action="append",
+        default=[],
+        metavar="KEY=FILE",
+        help="one person's RR file (2-6 times; e.g. --person client=A.txt --person "
+        "partner=B.txt --person therapist=C.txt): one session of them all",
+    )
+    p.add_argument(
+        "--id",
+        action="append",
+        default=[],
+        metavar="KEY=ID",
+        help="with --person: the pseudonymous id of person KEY (default unknown)",
+    )
     add_path_option(p, "--out", "session file to create", required=True)
     p.add_argument(
         "--format",
@@ -67,30 +84,69 @@ def _frames(args: argparse.Namespace, wall_anchor_ns: int) -> list[tuple[str, by
     return extra
 
 
+def _import_one(args: argparse.Namespace) -> Any:
+    """Read the one FILE (one or both people) and write it as a session; return the recording."""
+    from coregulate.recordings.formats import read_import
+    from coregulate.recordings.importing import write_import
+
+    streams = {"client": args.client_stream, "therapist": args.therapist_stream}
+    stage(f"reading {args.file.name}")
+    recording = read_import(
+        args.file, args.format, args.role, {r: n for r, n in streams.items() if n}
+    )
+    extra = _frames(args, recording.wall_anchor_ns)
+    stage(f"writing {args.out.name}")
+    write_import(recording, args.out, args.file.name, args.client_id, args.therapist_id, extra)
+    return recording
+
+
+def _import_people(args: argparse.Namespace) -> Any:
+    """Read every --person file and write them as one session; return the recording."""
+    from coregulate.recordings.formats import read_import
+    from coregulate.recordings.import_people import merge_recordings, parse_people
+    from coregulate.recordings.importers import ImportFileError
+    from coregulate.recordings.importing import write_import
+
+    defaults = {"client": args.client_id, "therapist": args.therapist_id}
+    people, files = parse_people(args.person, args.id, defaults)
+    parts = {}
+    for key, path in files.items():
+        stage(f"reading {path.name} ({key})")
+        if args.format == "xdf":
+            raise ImportFileError("--person takes one person's file each, not XDF")
+        parts[key] = read_import(path, args.format, key)
+    recording = merge_recordings(parts)
+    ids = {p.key: p.id for p in people}
+    stage(f"writing {args.out.name}")
+    source = ", ".join(f"{key}={path.name}" for key, path in files.items())
+    client_id, therapist_id = ids.get("client", "unknown"), ids.get("therapist", "unknown")
+    write_import(recording, args.out, source, client_id, therapist_id, people=people)
+    return recording
+
+
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate import`; return the exit code."""
     from coregulate.recordings import importers
-    from coregulate.recordings.formats import read_import
-    from coregulate.recordings.importing import write_import
     from coregulate.sessionfile.access import SessionFileError
+    from coregulate.signal.people import PeopleError
 
     if args.out.exists():
         log.error("%s already exists; choose another --out (a session never overwrites)", args.out)
         return ex.USAGE
     if not output_ok(args.out):
         return ex.CANNOT_CREATE
+    if (args.file is None) == (not args.person):
+        log.error("give one FILE to import, or --person KEY=FILE for each person (2-6)")
+        return ex.USAGE
+    if args.person and (args.ecg or args.acc or args.client_stream or args.therapist_stream):
+        log.error("--ecg, --acc and the XDF streams take one file: import it without --person")
+        return ex.USAGE
     try:
         with reporting(args):
-            streams = {"client": args.client_stream, "therapist": args.therapist_stream}
-            stage(f"reading {args.file.name}")
-            recording = read_import(
-                args.file, args.format, args.role, {r: n for r, n in streams.items() if n}
-            )
-            extra = _frames(args, recording.wall_anchor_ns)
-            stage(f"writing {args.out.name}")
-            write_import(
-                recording, args.out, args.file.name, args.client_id, args.therapist_id, extra
-            )
+            recording = _import_people(args) if args.person else _import_one(args)
+    except PeopleError as exc:
+        log.error("%s", exc)
+        return ex.USAGE
     except (importers.ImportFileError, SessionFileError) as exc:
         log.error("%s", exc)
         return ex.BAD_INPUT
