@@ -13,8 +13,10 @@ status, no metrics.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import coregulate
 from coregulate.acquisition.publisher import StrapPublisher
@@ -38,13 +40,15 @@ def write_group_session(
     duration_s: float = 600.0,
     people: tuple[Person, ...] | None = None,
     wall_anchor_ns: int = 1_700_000_000 * 10**9,
+    extra: Iterable[tuple[str, Any, int]] = (),
 ) -> Path:
     """Return the path of a new session file of `n_people` (3 or 4) simulated people.
 
     People 1-2 are one demo dyad (seed `seed`), people 3-4 another (seed `seed` + 1000):
     coupled within a dyad (the second of each leads by 2 s), independent across
     (the second dyad's arousal episodes come at other times).
-    `people` replaces `demo_people(n_people)` (keys and ids).
+    `people` replaces `demo_people(n_people)` (keys and ids); `extra` adds messages
+    (topic, payload, t_ns), e.g. markers, ratings or synchrony.
     """
     people = people or demo_people(n_people)
     if len(people) not in (3, 4):
@@ -73,6 +77,8 @@ def write_group_session(
             publisher = StrapPublisher(person.key, writer)
             for event in _events(SimulatedStrap(sims[dyad], strap_role, _ALWAYS_DUE)):
                 publisher.handle(event)
+        for topic, payload, t_ns in extra:
+            writer.send(topic, payload, t_ns)
     return Path(path)
 
 
