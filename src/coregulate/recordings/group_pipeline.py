@@ -22,8 +22,7 @@ from coregulate.recordings.parameters import pipeline_parameters
 from coregulate.recordings.pipeline import (
     PipelineResult,
     _end_ns,
-    _merge_chains,
-    _run_chain,
+    run_chains,
     slow_synchrony,
     synchrony_summary,
 )
@@ -74,15 +73,7 @@ def _run(
             workers.start(functools.partial(_pair_hr, events, pair, end_ns, phase))
             for pair in session_pairs
         ]
-        pending = [
-            workers.start(functools.partial(_run_chain, p, ordered)) for p in partitions[:-1]
-        ]
-        last = _run_chain(partitions[-1], ordered)
-        chains = [p.result() for p in pending] + [last]
-        result = PipelineResult()
-        _merge_chains(result, chains)
-        for key in ordered:
-            result.people[key] = next(c.people[key] for c in chains if key in c.people)
+        result = run_chains(workers, partitions, ordered)
         slow_pending = [
             workers.start(
                 functools.partial(slow_synchrony, ordered, result.outputs, phase, SLOW_SERIES, pair)

@@ -247,13 +247,7 @@ def _run_pipeline(people: dict[str, BeatSeries], phase: bool, parallel: bool) ->
         # Three pieces on the cores: the HR synchrony and every chain but the last in
         # workers, the last chain here; the slow series here while the HR one runs on.
         hr_pending = workers.start(functools.partial(hr_synchrony, people, phase))
-        pending = [workers.start(functools.partial(_run_chain, p, people)) for p in partitions[:-1]]
-        last = _run_chain(partitions[-1], people)
-        chains = [p.result() for p in pending] + [last]
-        result = PipelineResult()
-        _merge_chains(result, chains)
-        for role in people:
-            result.people[role] = next(c.people[role] for c in chains if role in c.people)
+        result = run_chains(workers, partitions, people)
         # The slow series, one per core: the HR worker is done or nearly by now.
         slow_pending = [
             workers.start(functools.partial(slow_synchrony, people, result.outputs, phase, (n,)))
@@ -273,6 +267,20 @@ def _run_pipeline(people: dict[str, BeatSeries], phase: bool, parallel: bool) ->
         "stages": [spec.stage_class.__name__ for spec in specs],
         **pipeline_parameters(),
     }
+    return result
+
+
+def run_chains(
+    workers: Workers, partitions: list[dict[str, BeatSeries]], people: dict[str, BeatSeries]
+) -> PipelineResult:
+    """Return every partition's chain merged: all but the last in workers, the last here."""
+    pending = [workers.start(functools.partial(_run_chain, p, people)) for p in partitions[:-1]]
+    last = _run_chain(partitions[-1], people)
+    chains = [p.result() for p in pending] + [last]
+    result = PipelineResult()
+    _merge_chains(result, chains)
+    for role in people:
+        result.people[role] = next(c.people[role] for c in chains if role in c.people)
     return result
 
 
