@@ -73,7 +73,7 @@ def _run(
             workers.start(functools.partial(_pair_hr, events, pair, end_ns, phase))
             for pair in session_pairs
         ]
-        result = run_chains(workers, partitions, ordered)
+        result = run_chains(workers, partitions, ordered, keys)
         slow_pending = [
             workers.start(
                 functools.partial(slow_synchrony, ordered, result.outputs, phase, SLOW_SERIES, pair)

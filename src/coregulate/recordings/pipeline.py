@@ -84,7 +84,7 @@ def read_beats(path: str | os.PathLike[str], role: str | None = None) -> dict[st
     return read_session(path, parts=("beats",), roles=roles).beats
 
 
-def offline_stages() -> list[Stage]:
+def offline_stages(keys: Sequence[str] | None = None) -> list[Stage]:
     """Return the per-person stages the offline pipeline chains over the beats, in bus order.
 
     They are the registry's stages marked `offline` (`coregulate.stages.registry`),
@@ -92,8 +92,16 @@ def offline_stages() -> list[Stage]:
     Dyadic synchrony runs after them on the whole session at once
     (`hr_synchrony`, `slow_synchrony`): the synchrony stage's offline path, whose updates equal
     the live stage's (docs/synchrony.md, "Live equals replay equals offline").
+    With `keys` (a session of more people), every stage that takes a `people`
+    option gets them, as a live session's stages do.
     """
-    return [spec.make() for spec in offline_specs()]
+    if keys is None:
+        return [spec.make() for spec in offline_specs()]
+    # A session of more people: every stage that takes the people gets their keys.
+    return [
+        spec.make(**({"people": tuple(keys)} if "people" in spec.options else {}))
+        for spec in offline_specs()
+    ]
 
 
 def _end_ns(people: dict[str, BeatSeries]) -> int:
@@ -271,11 +279,18 @@ def _run_pipeline(people: dict[str, BeatSeries], phase: bool, parallel: bool) ->
 
 
 def run_chains(
-    workers: Workers, partitions: list[dict[str, BeatSeries]], people: dict[str, BeatSeries]
+    workers: Workers,
+    partitions: list[dict[str, BeatSeries]],
+    people: dict[str, BeatSeries],
+    keys: Sequence[str] | None = None,
 ) -> PipelineResult:
-    """Return every partition's chain merged: all but the last in workers, the last here."""
-    pending = [workers.start(functools.partial(_run_chain, p, people)) for p in partitions[:-1]]
-    last = _run_chain(partitions[-1], people)
+    """Return every partition's chain merged: all but the last in workers, the last here.
+
+    `keys` are the session's people when not the dyad (`offline_stages`).
+    """
+    chain = functools.partial(_run_chain, everyone=people, keys=keys)
+    pending = [workers.start(functools.partial(chain, p)) for p in partitions[:-1]]
+    last = chain(partitions[-1])
     chains = [p.result() for p in pending] + [last]
     result = PipelineResult()
     _merge_chains(result, chains)
@@ -284,7 +299,11 @@ def run_chains(
     return result
 
 
-def _run_chain(people: dict[str, BeatSeries], everyone: dict[str, BeatSeries]) -> PipelineResult:
+def _run_chain(
+    people: dict[str, BeatSeries],
+    everyone: dict[str, BeatSeries],
+    keys: Sequence[str] | None = None,
+) -> PipelineResult:
     """Return what the offline stages publish over these people's beats, and their summaries.
 
     Each beat message goes through the stages in bus order, and what a stage
@@ -293,7 +312,7 @@ def _run_chain(people: dict[str, BeatSeries], everyone: dict[str, BeatSeries]) -
     passing (`observe`), as a per-person stage needs them (`StageSpec.per_role`).
     """
     result = PipelineResult()
-    stages = offline_stages()
+    stages = offline_stages(keys)
     seqs: dict[tuple[str, str], int] = {}
 
     def publish(i: int, outputs: list[Any]) -> list[Message]:
