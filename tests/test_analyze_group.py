@@ -100,3 +100,30 @@ def test_a_malformed_people_list_is_refused_in_one_line(tmp_path: Path) -> None:
     done = subprocess.run([*CLI, "analyze", str(path)], capture_output=True, text=True)
     assert done.returncode == BAD_INPUT
     assert "Client!" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_two_people_of_other_keys_are_a_pair_without_the_dyads_keys(tmp_path: Path) -> None:
+    import numpy as np
+
+    from coregulate.recordings.import_people import merge_recordings, parse_people
+    from coregulate.recordings.importers import read_rr_list
+    from coregulate.recordings.importing import write_import
+
+    rng = np.random.default_rng(7)
+    specs = []
+    for key in ("partner-a", "partner-b"):
+        rr = 800 + 40 * np.sin(np.arange(600) / 9) + rng.normal(0, 10, 600)
+        (tmp_path / f"{key}.txt").write_text("\n".join(f"{v:.0f}" for v in rr) + "\n")
+        specs.append(f"{key}={tmp_path / f'{key}.txt'}")
+    people, files = parse_people(specs)
+    recording = merge_recordings({k: read_rr_list(p, k) for k, p in files.items()})
+    path = write_import(recording, tmp_path / "s.sqlite", "test", people=people)
+    analysis = analyze_files(path)
+    summary = analysis.summary()
+    assert list(summary["people"]) == ["partner-a", "partner-b"]
+    assert [(p["a"], p["b"]) for p in summary["pairs"]] == [("partner-a", "partner-b")]
+    assert summary["group"] is None and "client" not in summary
+    # Two people publish their pair as `sync`, naming no pair (as a live dyad).
+    assert analysis.result.outputs["sync"] and not any(
+        "pair" in u for u in analysis.result.outputs["sync"]
+    )

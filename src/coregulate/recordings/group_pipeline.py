@@ -103,8 +103,8 @@ def _add_pairs(
     for (a, b), pair_reports in zip(session_pairs, reports, strict=True):
         topic = sync_topic(a, b, len(keys))
         for report in pair_reports.values():
-            for update in (*report.updates, report.final):
-                update["pair"] = [a, b]
+            for update in (*report.updates, report.final) if len(keys) > 2 else ():
+                update["pair"] = [a, b]  # as live: a dyad's `sync` names no pair
             result.outputs.setdefault(topic, []).extend(report.updates)
             result.output_t_ns.setdefault(topic, []).extend(u["t_ns"] for u in report.updates)
         hr = pair_reports.get("hr_bpm")
