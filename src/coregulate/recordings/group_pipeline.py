@@ -49,6 +49,19 @@ def run_group_pipeline(
         return _run(people, tuple(keys), phase, parallel)
 
 
+# Relative CPU costs of the pieces of an hour (per-person chain 1, a pair's heart-rate
+# synchrony 0.9, its slow series 0.3; measured with benchmarks/bench_analyze_group.py),
+# to split the work between two cores with one fork: a fork per piece cost a fifth
+# more CPU (copied pages, results pickled) than the pieces themselves.
+_CHAIN, _HR_PAIR, _SLOW_PAIR = 1.0, 0.9, 0.3
+
+
+def forked_pairs(n_chains: int, n_pairs: int) -> int:
+    """Return how many pairs' heart-rate synchrony the other core takes: half the work."""
+    total = n_chains * _CHAIN + n_pairs * (_HR_PAIR + _SLOW_PAIR)
+    return min(n_pairs, round(total / 2 / _HR_PAIR))
+
+
 def _run(
     people: dict[str, BeatSeries], keys: tuple[str, ...], phase: bool, parallel: bool
 ) -> PipelineResult:
@@ -61,35 +74,39 @@ def _run(
         else [ordered]
     )
     session_pairs = pairs(keys)
+    end_ns = _end_ns(ordered)
+    k = forked_pairs(len(partitions), len(session_pairs))
     with Workers(parallel) as workers:
-        # Each person's heart-rate events once (not once per pair), then every pair.
-        events_pending = {
-            key: workers.start(functools.partial(_hr_events, beats))
-            for key, beats in ordered.items()
+        # The other core: the first k pairs' heart-rate synchrony. This one: every
+        # person's chain, the other pairs, then every pair's slow series.
+        far = workers.start(functools.partial(_hr_pairs, ordered, session_pairs[:k], end_ns, phase))
+        with Workers(False) as here:
+            result = run_chains(here, partitions, ordered, keys)
+        hr = _hr_pairs(ordered, session_pairs[k:], end_ns, phase)
+        slow = {
+            pair: slow_synchrony(ordered, result.outputs, phase, SLOW_SERIES, pair)
+            for pair in session_pairs
         }
-        events = {key: e.result() for key, e in events_pending.items()}
-        end_ns = _end_ns(ordered)
-        hr_pending = [
-            workers.start(functools.partial(_pair_hr, events, pair, end_ns, phase))
-            for pair in session_pairs
-        ]
-        result = run_chains(workers, partitions, ordered, keys)
-        slow_pending = [
-            workers.start(
-                functools.partial(slow_synchrony, ordered, result.outputs, phase, SLOW_SERIES, pair)
-            )
-            for pair in session_pairs
-        ]
-        reports = []
-        for hr, slow in zip(hr_pending, slow_pending, strict=True):
-            hr_report = hr.result()
-            reports.append({"hr_bpm": hr_report, **slow.result()} if hr_report else {})
+        hr |= far.result()
+    reports = [{"hr_bpm": hr[pair], **slow[pair]} if hr.get(pair) else {} for pair in session_pairs]
     _add_pairs(result, keys, session_pairs, reports)
     result.parameters = {
         "stages": [spec.stage_class.__name__ for spec in specs],
         **pipeline_parameters(),
     }
     return result
+
+
+def _hr_pairs(
+    people: dict[str, BeatSeries],
+    some_pairs: Sequence[tuple[str, str]],
+    end_ns: int,
+    phase: bool,
+) -> dict[tuple[str, str], SynchronyReport | None]:
+    """Return these pairs' heart-rate synchrony (each person's events computed once)."""
+    needed = {key for pair in some_pairs for key in pair if key in people}
+    events = {key: _hr_events(people[key]) for key in people if key in needed}
+    return {pair: _pair_hr(events, pair, end_ns, phase) for pair in some_pairs}
 
 
 def _add_pairs(
