@@ -99,3 +99,16 @@ def test_the_report_names_whose_form_a_rating_is(tmp_path: Path) -> None:
     assert set(data.people) == {"client", "partner", "therapist"}
     out = write_report(data, tmp_path / "r.png")
     assert Path(out).stat().st_size > 10_000
+
+
+def test_the_printed_history_shows_each_partners_forms_and_flags(tmp_path: Path) -> None:
+    from coregulate.commands.history import format_table
+
+    paths = [
+        _couple_session(tmp_path / "s0.sqlite", 0, {"client": 20, "partner": 30}, {"partner": 30}),
+        _couple_session(tmp_path / "s1.sqlite", 1, {"client": 26, "partner": 24}, {}),
+    ]
+    header, first, second = format_table(client_history(paths)[0]).splitlines()
+    assert "ORS partner" in header and "SRS partner" in header
+    assert first.endswith("partner: SRS≤36")  # the partner's SRS of 30; the client gave none
+    assert second.endswith("ORS clin. signif. change; partner: ORS reliable −")

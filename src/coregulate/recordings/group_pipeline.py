@@ -42,8 +42,8 @@ def run_group_pipeline(
 
     `keys` are the session's people in session order (`people_from_session`); a
     person without beats has no chain, and their pairs say why they have no numbers.
-    Independent pieces (each chain, each pair) run on several cores with `parallel`
-    where that is safe (`recordings/forked.py`); the result is the same either way.
+    With `parallel` the work is split between two cores where that is safe
+    (`forked_pairs`, `recordings/forked.py`); the result is the same either way.
     """
     with paused_gc():
         return _run(people, tuple(keys), phase, parallel)
