@@ -20,16 +20,18 @@ from coregulate.recordings.hub import Hub, HubConfig
 class HubThread:
     """A hub running in a background thread, restartable on the same endpoints and file."""
 
-    def __init__(self, endpoints: Endpoints, path: Path) -> None:
+    def __init__(self, endpoints: Endpoints, path: Path, meta: dict | None = None) -> None:
         self.endpoints = endpoints
         self.path = path
+        self.meta = meta or {}  # the session's metadata (e.g. its people: people_meta)
         self.hub: Hub | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> Hub:
         self._stop = threading.Event()
-        self.hub = Hub(HubConfig(self.endpoints.input, self.endpoints.output, str(self.path)))
+        ep = self.endpoints
+        self.hub = Hub(HubConfig(ep.input, ep.output, str(self.path), meta=self.meta))
         self._thread = threading.Thread(target=self.hub.run, args=(self._stop,), daemon=True)
         self._thread.start()
         return self.hub

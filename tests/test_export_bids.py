@@ -56,7 +56,18 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
          last_ns[k] + 5 * NS + 3_000_000)  # arrives 3 ms after its last sample
         for k in range(5) if k != 2
     ]  # fmt: skip
-    extra = [("marker", {"kind": "rupture-withdrawal", "text": "went quiet"}, 60 * NS), *ecg]
+    # ACC frames (200 Hz, 36 samples each, x = k, y = -i, z = 1000 + i mg) on a strap
+    # clock 7 s behind; the second frame is lost, so its 36 rows must be n/a.
+    from coregulate.acquisition.pmd_acc import encode_acc_frame
+
+    acc_step_ns = 5_000_000
+    acc = [
+        ("acc.client", encode_acc_frame((k * 36 + 35) * acc_step_ns,
+                                        [(k, -i, 1000 + i) for i in range(36)]),
+         (k * 36 + 35) * acc_step_ns + 7 * NS + 20_000_000)  # arrives 20 ms after its last
+        for k in range(3) if k != 1
+    ]  # fmt: skip
+    extra = [("marker", {"kind": "rupture-withdrawal", "text": "went quiet"}, 60 * NS), *ecg, *acc]
     for week in (0, 1):
         path = folder / f"w{week}.sqlite"
         wall = 1_700_000_000 * NS + week * 7 * DAY_NS
@@ -90,6 +101,15 @@ def test_sessions_share_one_dataset_with_sub_and_ses_entities(dataset: Path) -> 
     # after its last sample on a strap clock 5 s behind.
     # (within 1 µs: the strap's sample times are rounded to whole ns per sample)
     assert ecg["StartTime"] == pytest.approx(5.003, abs=1e-6)
+    acc = json.loads((beh / f"{base}_recording-acc_physio.json").read_text())
+    assert acc["SamplingFrequency"] == 200.0 and acc["Columns"] == ["accel_x", "accel_y", "accel_z"]
+    assert {acc[c]["Units"] for c in acc["Columns"]} == {"mg"}
+    assert acc["StartTime"] == pytest.approx(7.020, abs=1e-6)  # least-delayed frame: 20 ms
+    rows = gzip.decompress((beh / f"{base}_recording-acc_physio.tsv.gz").read_bytes())
+    acc_rows = [r.split("\t") for r in rows.decode().splitlines()]
+    assert len(acc_rows) == 3 * 36 and acc_rows[0] == ["0", "0", "1000"]
+    assert acc_rows[35] == ["0", "-35", "1035"] and acc_rows[36:72] == [["n/a"] * 3] * 36
+    assert acc_rows[72] == ["2", "0", "1000"]
     again = _export(dataset.parent / "w1.sqlite", dataset)  # the same session twice: refused
     assert again.returncode == USAGE and "already there" in again.stderr
 

@@ -6,7 +6,6 @@ import dataclasses
 
 import numpy as np
 import pytest
-from scipy.signal import detrend
 
 from coregulate.acquisition import parse_heart_rate_measurement
 from coregulate.acquisition.simulator import (
@@ -24,8 +23,7 @@ from coregulate.acquisition.simulator import (
     demo_config,
     simulate_dyad,
 )
-
-RESAMPLE_HZ = 4.0
+from sim_support import cross_correlation, hr_on_grid
 
 
 def _notifications(sim: DyadSimulation, role: str) -> list:
@@ -34,36 +32,6 @@ def _notifications(sim: DyadSimulation, role: str) -> list:
 
 def _rmssd_ms(rr_ms: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.diff(rr_ms) ** 2)))
-
-
-def _hr_on_grid(beats: TrueBeats, duration_s: float, *, measured: bool) -> np.ndarray:
-    """Detrended HR at 4 Hz: the underlying HR, or 60000 / RR of the normal beats."""
-    grid_s = np.arange(10.0, duration_s - 10.0, 1.0 / RESAMPLE_HZ)
-    t_s = beats.t_ns / 1e9
-    if measured:
-        normal = beats.kind == BEAT_NORMAL
-        hr_bpm = np.interp(grid_s, t_s[normal], 60000.0 / beats.rr_ms[normal])
-    else:
-        hr_bpm = np.interp(grid_s, t_s, beats.hr_bpm)
-    return detrend(hr_bpm)
-
-
-def _cross_correlation(
-    leader: np.ndarray, follower: np.ndarray, max_lag_s: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return (lag_s, r) with r(lag) = corr(leader(t), follower(t + lag))."""
-    max_lag = round(max_lag_s * RESAMPLE_HZ)
-    lags = np.arange(-max_lag, max_lag + 1)
-    n = leader.size
-    r = np.array(
-        [
-            np.corrcoef(leader[max(0, -k) : n - max(0, k)], follower[max(0, k) : n + min(0, k)])[
-                0, 1
-            ]
-            for k in lags
-        ]
-    )
-    return lags / RESAMPLE_HZ, r
 
 
 def _clean(**overrides: object) -> PersonProfile:
@@ -224,18 +192,18 @@ def test_coupled_follower_tracks_leader_with_the_configured_lag() -> None:
     )
     sim = simulate_dyad(config)
     # Underlying HR: the shared slow component is all there is.
-    lags_s, r = _cross_correlation(
-        _hr_on_grid(sim.truth["therapist"], duration_s, measured=False),
-        _hr_on_grid(sim.truth["client"], duration_s, measured=False),
+    lags_s, r = cross_correlation(
+        hr_on_grid(sim.truth["therapist"], duration_s, measured=False),
+        hr_on_grid(sim.truth["client"], duration_s, measured=False),
         5.0,
     )
     peak = int(np.argmax(r))
     assert abs(lags_s[peak] - 2.0) <= 0.5
     assert r[peak] > 0.4
     # What the strap measured (RSA, Mayer waves and noise dilute it, the lag stays).
-    lags_s, r = _cross_correlation(
-        _hr_on_grid(sim.truth["therapist"], duration_s, measured=True),
-        _hr_on_grid(sim.truth["client"], duration_s, measured=True),
+    lags_s, r = cross_correlation(
+        hr_on_grid(sim.truth["therapist"], duration_s, measured=True),
+        hr_on_grid(sim.truth["client"], duration_s, measured=True),
         5.0,
     )
     peak = int(np.argmax(r))
@@ -252,9 +220,9 @@ def test_client_leading_gives_negative_lag() -> None:
             seed=5,
         )
     )
-    lags_s, r = _cross_correlation(
-        _hr_on_grid(sim.truth["therapist"], duration_s, measured=False),
-        _hr_on_grid(sim.truth["client"], duration_s, measured=False),
+    lags_s, r = cross_correlation(
+        hr_on_grid(sim.truth["therapist"], duration_s, measured=False),
+        hr_on_grid(sim.truth["client"], duration_s, measured=False),
         5.0,
     )
     assert abs(lags_s[int(np.argmax(r))] + 3.0) <= 0.5
@@ -274,9 +242,9 @@ def test_uncoupled_people_are_uncorrelated(coupling: Coupling | None) -> None:
             )
         )
         for measured in (False, True):
-            _, r = _cross_correlation(
-                _hr_on_grid(sim.truth["therapist"], duration_s, measured=measured),
-                _hr_on_grid(sim.truth["client"], duration_s, measured=measured),
+            _, r = cross_correlation(
+                hr_on_grid(sim.truth["therapist"], duration_s, measured=measured),
+                hr_on_grid(sim.truth["client"], duration_s, measured=measured),
                 5.0,
             )
             assert np.max(np.abs(r)) < 0.25, (seed, measured)
@@ -286,9 +254,9 @@ def test_same_breathing_rate_does_not_make_people_correlated() -> None:
     # Breathing frequency wanders, so two people at 0.25 Hz drift out of phase.
     duration_s = 3600.0
     sim = simulate_dyad(DyadConfig(duration_s=duration_s, seed=11))
-    _, r = _cross_correlation(
-        _hr_on_grid(sim.truth["therapist"], duration_s, measured=True),
-        _hr_on_grid(sim.truth["client"], duration_s, measured=True),
+    _, r = cross_correlation(
+        hr_on_grid(sim.truth["therapist"], duration_s, measured=True),
+        hr_on_grid(sim.truth["client"], duration_s, measured=True),
         5.0,
     )
     assert np.max(np.abs(r)) < 0.25

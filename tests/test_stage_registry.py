@@ -32,7 +32,11 @@ def test_a_cycle_of_stages_is_refused() -> None:
 def test_a_stage_is_built_from_its_name_and_picklable_options() -> None:
     spec = stage_spec("signal")
     options = spec.options_from({"baseline_s": 0.0, "unrelated": 1})
-    assert pickle.loads(pickle.dumps(options)) == {"baseline_s": 0.0, "profile_paths": None}
+    assert pickle.loads(pickle.dumps(options)) == {
+        "baseline_s": 0.0,
+        "profile_paths": None,
+        "people": ("client", "therapist"),
+    }
     stage = spec.make("signal-1", **options)
     assert isinstance(stage, PersonMetricsStage)
     assert (stage.name, stage.config.baseline_s) == ("signal-1", 0.0)

@@ -55,6 +55,7 @@ from coregulate.session_options import (
     UnconfirmedAtStop,
 )
 from coregulate.signal.dyad import DEFAULT_BASELINE_S
+from coregulate.signal.people import people_meta
 from coregulate.stages.registry import StageSpec, stage_order, stage_spec
 from coregulate.stages.runner import run_stage_process
 
@@ -147,6 +148,7 @@ class Session:
             "duration_s": opts.duration_s,
             "parameters": pipeline_parameters(),
             **({"lsl": opts.lsl.to_meta()} if opts.lsl is not None else {}),
+            **people_meta(opts.session_people()),  # nothing for the dyad
             **opts.meta,
         }
 
@@ -162,7 +164,9 @@ class Session:
         # recomputes its earlier outputs under the same sequence numbers, which the
         # hub already holds and ignores, and goes on from there (never a contradiction).
         restarts = self._restarts[spec.name]
-        options = spec.options_from({"baseline_s": self._baseline_s()})
+        # Every stage that declares a `people` option gets the session's keys.
+        settings = {"baseline_s": self._baseline_s(), "people": self.options.people_keys()}
+        options = spec.options_from(settings)
         args = (spec.name, ep.input, ep.output, ready, self.options.log_level, spec.name, options)
         # And its routing id, or the hub would refuse its new seqs (bus/routing.py).
         args += (restarts, self._routing.for_source(spec.name))

@@ -7,7 +7,7 @@ re-exports every name here.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from coregulate.acquisition.lsl import LslOptions
 from coregulate.acquisition.specs import SimulatedStrapSpec, SourceSpec
 from coregulate.bus.endpoints import Endpoints
 from coregulate.security.access import ViewerAccess
-from coregulate.signal.dyad import ROLES
+from coregulate.signal.people import Person, default_people, keys_of
 
 
 class SessionError(Exception):
@@ -29,6 +29,8 @@ class DemoOptions:
     With no `sources`, the session runs the seeded simulated dyad (`seed`,
     `duration_s`): that is `coregulate demo`. Otherwise `sources` lists one spec per
     role (simulated or BLE straps) and `mode` and the ids describe the session.
+    `people` (2-6, signal/people.py) makes it a group session; empty: the dyad of
+    `client_id` and `therapist_id`, recorded exactly as before.
     """
 
     out: Path
@@ -51,12 +53,31 @@ class DemoOptions:
     lsl: LslOptions | None = None  # Lab Streaming Layer out and/or markers in (docs/lsl.md)
     # How often each process may be restarted before the session ends (loudly) instead.
     max_restarts: int = 5
+    people: tuple[Person, ...] = ()  # the session's people; () = the dyad (ROLES)
+
+    def session_people(self) -> tuple[Person, ...]:
+        """Return the session's people in session order (the dyad unless `people` is set).
+
+        The client's and the therapist's ids are `client_id` and `therapist_id` in any
+        session (what the start dialog and `--client-id` set).
+        """
+        if not self.people:
+            return default_people(self.client_id, self.therapist_id)
+        ids = {"client": self.client_id, "therapist": self.therapist_id}
+        return tuple(replace(p, id=ids.get(p.key, p.id)) for p in self.people)
+
+    def people_keys(self) -> tuple[str, ...]:
+        """Return the keys of the session's people (`dyad.ROLES` for the dyad)."""
+        return keys_of(self.session_people())
 
     def source_specs(self) -> tuple[SourceSpec, ...]:
-        """Return the strap spec of every role, the simulated dyad by default."""
+        """Return the strap spec of every person, the simulated dyad (or group) by default."""
         if self.sources:
             return self.sources
-        return tuple(SimulatedStrapSpec(role, self.seed, self.duration_s) for role in ROLES)
+        keys = self.people_keys()
+        return tuple(
+            SimulatedStrapSpec(key, self.seed, self.duration_s, people=keys) for key in keys
+        )
 
 
 SessionOptions = DemoOptions

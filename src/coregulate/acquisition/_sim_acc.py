@@ -16,6 +16,7 @@ import numpy as np
 from scipy import signal as sps
 
 from coregulate.acquisition._sim_config import DyadConfig
+from coregulate.acquisition._sim_group import GroupConfig
 from coregulate.acquisition._sim_strap import StrapEvent
 
 
@@ -91,13 +92,14 @@ _LATENCY_NS = 30_000_000
 _PMD_T0_NS = 800_000_000 * 10**9  # the strap's clock at session start (ns since 2000)
 
 
-def scenario_for(config: DyadConfig, role: str) -> AccScenario:
+def scenario_for(config: DyadConfig | GroupConfig, role: str) -> AccScenario:
     """Return a simulated person's ACC: their breathing rate, a gesture and a posture change.
 
     Breathing runs at the profile's `breathing_hz` (the RSA's mean rate); 10 s of
     gestures at 40 % of the session and a 30° lean at 70 % are the movement truth.
+    Each person's sensor noise has its own seed (the dyad's: seed * 2 + 0 or 1).
     """
-    profile = config.client if role == "client" else config.therapist
+    profile = config.profile_of(role)
     d = config.duration_s
     return AccScenario(
         d,
@@ -105,7 +107,7 @@ def scenario_for(config: DyadConfig, role: str) -> AccScenario:
         tilt_deg=0.7,
         movements=((0.4 * d, 0.4 * d + 10.0),),
         postures=((0.7 * d, 30.0),),
-        seed=config.seed * 2 + (role != "client"),
+        seed=config.seed * len(config.keys) + config.keys.index(role),
     )
 
 

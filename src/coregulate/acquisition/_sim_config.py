@@ -1,5 +1,7 @@
 """The strap simulator's configuration: two people, their coupling, the link, the demo.
 
+Groups of 2-6 people are configured in `_sim_group.py` with the same profiles and couplings.
+
 Every value is checked on construction (`ValueError` naming the field and its range),
 so :func:`coregulate.acquisition.simulator.simulate_dyad` can trust what it gets.
 """
@@ -9,10 +11,11 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Final, Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Final
 
 from coregulate.signal.dyad import ROLES
+from coregulate.signal.people import KEY_RE
 
 _MAX_RR_PER_ATT_PAYLOAD: Final = 9  # 20-byte default ATT payload: flags + HR + 9 RRs
 
@@ -140,24 +143,63 @@ class Coupling:
 
     Attributes
     ----------
-    leader : {"client", "therapist"}
-        Whose slow component is shared.
+    leader : str
+        Whose slow component is shared: in a :class:`DyadConfig` "client" or
+        "therapist", in a group (``_sim_group.GroupConfig``) any person's key.
     lag_s : float
         Delay of the follower behind the leader, 0..30 s.
     strength : float
         0..1; the follower's slow component is ``strength`` times the leader's delayed
         by `lag_s` plus ``sqrt(1 - strength**2)`` times its own. 0 is independent.
+    follower : str or None
+        Who follows. None in a dyad: the other of the two (the dyad's form); a group's
+        couplings name it.
     """
 
-    leader: Literal["client", "therapist"] = "therapist"
+    leader: str = "therapist"
     lag_s: float = 2.0
     strength: float = 0.6
+    follower: str | None = None
 
     def __post_init__(self) -> None:
-        if self.leader not in ROLES:
-            raise ValueError(f"Coupling.leader must be one of {ROLES}, got {self.leader!r}")
+        if self.follower is None:
+            if self.leader not in ROLES:
+                raise ValueError(f"Coupling.leader must be one of {ROLES}, got {self.leader!r}")
+        else:
+            for name in ("leader", "follower"):
+                if not isinstance(getattr(self, name), str) or not KEY_RE.match(
+                    getattr(self, name)
+                ):
+                    raise ValueError(
+                        f"Coupling.{name} must be a person's key, got {getattr(self, name)!r}"
+                    )
+            if self.leader == self.follower:
+                raise ValueError(f"Coupling: {self.leader!r} cannot follow themselves")
         _check_range("Coupling.lag_s", self.lag_s, 0.0, 30.0)
         _check_range("Coupling.strength", self.strength, 0.0, 1.0)
+
+    def in_dyad(self) -> Coupling:
+        """Return this coupling with its follower named (the other role of the dyad)."""
+        if self.follower is not None:
+            return self
+        other = ROLES[1] if self.leader == ROLES[0] else ROLES[0]
+        return replace(self, follower=other)
+
+
+def check_link(config: Any) -> None:
+    """Raise ValueError unless `config`'s session length, seed and link settings are in range."""
+    _check_range("duration_s", config.duration_s, 1.0, 86400.0)
+    seed = config.seed
+    if not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    _check_range("notification_interval_s", config.notification_interval_s, 0.05, 10.0)
+    low_ms = _check_range("latency_min_ms", config.latency_min_ms, 0.0, 2000.0)
+    _check_range("latency_max_ms", config.latency_max_ms, low_ms, 2000.0)
+    n_rr = config.max_rr_per_notification
+    if not 1 <= n_rr <= _MAX_RR_PER_ATT_PAYLOAD:
+        raise ValueError(
+            f"max_rr_per_notification must be 1..{_MAX_RR_PER_ATT_PAYLOAD}, got {n_rr}"
+        )
 
 
 @dataclass(frozen=True)
@@ -199,17 +241,30 @@ class DyadConfig:
                 raise TypeError(f"DyadConfig.{role} must be a PersonProfile")
         if self.coupling is not None and not isinstance(self.coupling, Coupling):
             raise TypeError("DyadConfig.coupling must be a Coupling or None")
-        _check_range("duration_s", self.duration_s, 1.0, 86400.0)
-        if not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed must be a non-negative int, got {self.seed!r}")
-        _check_range("notification_interval_s", self.notification_interval_s, 0.05, 10.0)
-        _check_range("latency_min_ms", self.latency_min_ms, 0.0, 2000.0)
-        _check_range("latency_max_ms", self.latency_max_ms, self.latency_min_ms, 2000.0)
-        if not 1 <= self.max_rr_per_notification <= _MAX_RR_PER_ATT_PAYLOAD:
-            raise ValueError(
-                f"max_rr_per_notification must be 1..{_MAX_RR_PER_ATT_PAYLOAD}, "
-                f"got {self.max_rr_per_notification}"
-            )
+        pair = (
+            ()
+            if self.coupling is None
+            else (self.coupling.leader, self.coupling.in_dyad().follower)
+        )
+        if pair and set(pair) != set(ROLES):
+            raise ValueError(f"DyadConfig.coupling must couple {ROLES}, got {self.coupling}")
+        check_link(self)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Return the people's keys in session order: the dyad's roles."""
+        return ROLES
+
+    def profile_of(self, key: str) -> PersonProfile:
+        """Return the profile of the person with `key`."""
+        if key not in ROLES:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    @property
+    def couplings(self) -> tuple[Coupling, ...]:
+        """Return the coupling with its follower named, or () for independent people."""
+        return () if self.coupling is None else (self.coupling.in_dyad(),)
 
 
 def demo_config(seed: int = 1, duration_s: float = 600.0) -> DyadConfig:

@@ -2,19 +2,19 @@
 
 The model is described in :mod:`coregulate.acquisition.simulator`. Each person draws
 from their own generators in a fixed order, so a seed gives the same beats whatever
-the other person or the link does.
+the others or the link do.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from typing import Final
 
 import numpy as np
 
 from coregulate.acquisition._sim_config import ArousalEpisode, Coupling, PersonProfile
-from coregulate.signal.dyad import ROLES
 
 # Logged under the simulator's name, which callers know, not this private module's.
 logger = logging.getLogger("coregulate.acquisition.simulator")
@@ -200,9 +200,9 @@ def apply_artifacts(
 # --- one person ----------------------------------------------------------------------
 
 
-def time_grid(config_duration_s: float, coupling: Coupling | None) -> np.ndarray:
-    """Return the grid times in s on which HR and RR are modelled, lead-in and lag included."""
-    lag_s = coupling.lag_s if coupling is not None else 0.0
+def time_grid(config_duration_s: float, couplings: Sequence[Coupling]) -> np.ndarray:
+    """Return the grid times in s on which HR and RR are modelled, lead-in and lags included."""
+    lag_s = max((c.lag_s for c in couplings), default=0.0)
     grid_start_s = -(_LEAD_IN_S + 2.0 + lag_s)
     n_grid = math.ceil((config_duration_s + _TAIL_S + 2.0 - grid_start_s) / _GRID_DT_S) + 2
     return grid_start_s + _GRID_DT_S * np.arange(n_grid)
@@ -210,35 +210,38 @@ def time_grid(config_duration_s: float, coupling: Coupling | None) -> np.ndarray
 
 def slow_components(
     profiles: dict[str, PersonProfile],
-    coupling: Coupling | None,
+    couplings: Sequence[Coupling],
     grid_s: np.ndarray,
     body_rngs: dict[str, np.random.Generator],
 ) -> dict[str, tuple[np.ndarray, float]]:
-    """Return per role the slow HR component in bpm and the variance of its beat increments.
+    """Return per person the slow HR component in bpm and the variance of its beat increments.
 
-    The follower of a :class:`Coupling` mixes the leader's delayed unit process with
-    its own, so its variance stays its own (see the simulator's model).
+    `profiles` is in session order (the order the people draw in); each coupling names
+    its follower, who mixes the leader's delayed unit process with their own, so their
+    variance stays their own (see the simulator's model). A leader follows nobody.
     """
     unit_slow = {
-        role: _unit_ou(body_rngs[role], grid_s.size, profiles[role].drift_tau_s) for role in ROLES
+        key: _unit_ou(body_rngs[key], grid_s.size, profile.drift_tau_s)
+        for key, profile in profiles.items()
     }
+    leading = {c.follower: c for c in couplings if c.strength > 0.0}
     slow: dict[str, tuple[np.ndarray, float]] = {}
-    for role in ROLES:
-        profile = profiles[role]
+    for key, profile in profiles.items():
         rr_rest_s = 60.0 / profile.resting_hr_bpm
         own_var = _slow_increment_var(rr_rest_s, profile.drift_tau_s)
-        if coupling is None or coupling.leader == role or coupling.strength == 0.0:
-            shape = unit_slow[role]
+        coupling = leading.get(key)
+        if coupling is None:
+            shape = unit_slow[key]
             increment_var = own_var
         else:
             leader = profiles[coupling.leader]
             s = coupling.strength
             delayed = np.interp(grid_s - coupling.lag_s, grid_s, unit_slow[coupling.leader])
-            shape = s * delayed + math.sqrt(1.0 - s * s) * unit_slow[role]
+            shape = s * delayed + math.sqrt(1.0 - s * s) * unit_slow[key]
             increment_var = (
                 s * s * _slow_increment_var(rr_rest_s, leader.drift_tau_s) + (1.0 - s * s) * own_var
             )
-        slow[role] = (profile.drift_bpm * shape, profile.drift_bpm**2 * increment_var)
+        slow[key] = (profile.drift_bpm * shape, profile.drift_bpm**2 * increment_var)
     return slow
 
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 
 from coregulate.acquisition._sim_config import DyadConfig, PersonProfile
 from coregulate.acquisition.hrm import RR_TICKS_PER_S, encode_heart_rate_measurement
+
+if TYPE_CHECKING:
+    from coregulate.acquisition._sim_group import GroupConfig
 
 _HR_ESTIMATE_WINDOW_S: Final = 5.0
 _HR_ESTIMATE_BEATS: Final = 4
@@ -107,7 +110,7 @@ def strap_events(
     end_s: np.ndarray,
     rr_ms: np.ndarray,
     profile: PersonProfile,
-    config: DyadConfig,
+    config: DyadConfig | GroupConfig,
     rng: np.random.Generator,
 ) -> tuple[list[StrapEvent], np.ndarray, np.ndarray]:
     """Return (events, delivered mask, notification send times in ns) for one strap."""
@@ -157,7 +160,7 @@ def _link_plan(
     end_s: np.ndarray,
     rr_ms: np.ndarray,
     profile: PersonProfile,
-    config: DyadConfig,
+    config: DyadConfig | GroupConfig,
     rng: np.random.Generator,
 ) -> _LinkPlan:
     """Return the tick schedule and what each tick and beat meets, computed with NumPy."""

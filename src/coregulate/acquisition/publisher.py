@@ -113,6 +113,7 @@ class StrapPublisher:
         self._t_acc = topic_for(TOPIC_ACC, role)
         self._t_breath = topic_for(TOPIC_BREATH, role)
         self._breathing: Any = None  # signal/breathing_live.BreathingTracker, with the ACC
+        self._ecg_breathing: Any = None  # signal/edr_live.EcgBreathingTracker, until ACC comes
         self._t_beat = topic_for(TOPIC_BEAT, role)
         self._t_status = topic_for(TOPIC_STATUS, role)
 
@@ -303,6 +304,13 @@ class StrapPublisher:
         self._last_ecg_ns = event.t_ns
         for beats in self._ecg_beats.add_frame(event.t_ns, frame):
             self._publish_ecg_beats(event.t_ns, beats)
+        if self._breathing is None:  # no ACC (yet): breathing from the ECG
+            if self._ecg_breathing is None:
+                from coregulate.signal.edr_live import EcgBreathingTracker
+
+                self._ecg_breathing = EcgBreathingTracker()
+            for update in self._ecg_breathing.add(event.t_ns, frame.timestamp_ns, frame.samples_uv):
+                self._sender.send(self._t_breath, update, update["t_ns"])
 
     def _handle_acc(self, t_ns: int, data: bytes) -> None:
         """Record an accelerometer frame raw, then publish the breathing updates it completes."""
@@ -319,6 +327,7 @@ class StrapPublisher:
             from coregulate.signal.breathing_live import BreathingTracker
 
             self._breathing = BreathingTracker()
+            self._ecg_breathing = None  # the accelerometer takes over for good
         for update in self._breathing.add(t_ns, stamp_ns, mg):
             self._sender.send(self._t_breath, update, update["t_ns"])
 

@@ -12,7 +12,8 @@ contact restored, bad payload) are not replayed: the publisher derives them agai
 Pacing follows the replay session's clock (its `speed`); event times stay the
 original ones, so the review file's timeline equals the original's. The straps of
 one replay share a `ReplayOrder`, so both people's events reach the pipeline in
-the order they were recorded, whatever the speed.
+the order they were recorded, whatever the speed. A file of 3-6 people (its session
+message's `people`) replays every person's strap.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ from coregulate.acquisition.lsl_source import KIND_LSL_ECG, KIND_LSL_REFUSED, KI
 from coregulate.acquisition.source import KIND_ECG, STATUS_ENDED, SourceEvent
 from coregulate.bus.envelope import TOPIC_ACC, TOPIC_HRM, TOPIC_STATUS
 from coregulate.clock import SessionClock
-from coregulate.sessionfile.access import read_messages
-from coregulate.signal.dyad import ROLES
+from coregulate.sessionfile.access import read_messages, read_session_payload
+from coregulate.signal.people import keys_of, people_from_session
 
 # Published by StrapPublisher from the notification bytes, not by the source.
 _DERIVED_STATUSES = ("contact lost", "bad payload")
@@ -41,13 +42,14 @@ def recorded_events(path: str | os.PathLike[str], role: str) -> list[SourceEvent
 
 
 def _recorded(path: str | os.PathLike[str], role: str) -> list[tuple[int, SourceEvent]]:
-    """Return (position among every role's replayed events, event) for one role."""
+    """Return (position among every person's replayed events, event) for one role."""
     events: list[tuple[int, SourceEvent]] = []
+    people = keys_of(people_from_session(read_session_payload(path)))  # old files: the dyad
     position = 0
     topics = (TOPIC_HRM + ".", TOPIC_STATUS + ".", TOPIC_LSL + ".", TOPIC_ACC + ".")
     for msg in read_messages(path, topics):
         kind, _, who = msg.topic.partition(".")
-        if who not in ROLES:
+        if who not in people:
             continue  # a process's status (status.signal, ...), lsl.clock
         if kind == TOPIC_HRM:
             event = SourceEvent(who, msg.t_ns, data=msg.payload)
@@ -79,7 +81,7 @@ def _recorded(path: str | os.PathLike[str], role: str) -> list[tuple[int, Source
 
 
 class ReplayOrder:
-    """Makes the replayed straps publish in the recorded order, across both people.
+    """Makes the replayed straps publish in the recorded order, across all people.
 
     Live, the two straps' notifications reached the hub in some order; the stages
     that combine both people (synchrony) depend on it. Each strap waits for its
@@ -123,7 +125,7 @@ class ReplayStrap:
     path
         The recorded session file (opened read-only, never altered).
     role
-        ``"client"`` or ``"therapist"``.
+        The person's key (``"client"``, ``"therapist"``, ``"partner"``, ...).
     clock
         The replay session's clock; its `speed` scales the original timing.
     from_s

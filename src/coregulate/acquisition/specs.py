@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from coregulate.clock import SessionClock
+from coregulate.signal.dyad import ROLES
 
 if TYPE_CHECKING:
     from coregulate.acquisition.simulator import DyadSimulation
@@ -23,12 +24,17 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class SimulatedStrapSpec:
-    """One role's strap from the seeded demo dyad (`demo_config(seed, duration_s)`)."""
+    """One role's strap from the seeded demo dyad (`demo_config(seed, duration_s)`).
+
+    `people`: the keys of the session's people, whose demo group is simulated
+    (`_sim_group.demo_group_for`; the dyad's keys: the demo dyad, as always).
+    """
 
     role: str
     seed: int = 1
     duration_s: float = 600.0
     acc: bool = False  # also an accelerometer (acquisition/_sim_acc.py), like `monitor --acc`
+    people: tuple[str, ...] = ROLES
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +85,7 @@ class BleStrapSpec:
     Attributes
     ----------
     role
-        ``client`` or ``therapist``.
+        The person's key: ``client``, ``therapist``, ``partner``, ... (signal/people.py).
     device
         The strap's address, or its advertised name (exact, then case-insensitive
         prefix: ``Polar H10 A1B2C3D4`` or ``Polar H10``).
@@ -131,18 +137,27 @@ SourceSpec = SimulatedStrapSpec | BleStrapSpec | ReplayStrapSpec | LslStrapSpec
 
 
 @functools.lru_cache(maxsize=2)
-def _simulation(seed: int, duration_s: float) -> DyadSimulation:
-    from coregulate.acquisition.simulator import demo_config, simulate_dyad
+def _simulation(seed: int, duration_s: float, people: tuple[str, ...] = ROLES) -> DyadSimulation:
+    from coregulate.acquisition.simulator import (
+        demo_config,
+        demo_group_for,
+        simulate_dyad,
+        simulate_group,
+    )
 
-    return simulate_dyad(demo_config(seed=seed, duration_s=duration_s))
+    if people == ROLES:
+        return simulate_dyad(demo_config(seed=seed, duration_s=duration_s))
+    return simulate_group(demo_group_for(people, seed=seed, duration_s=duration_s))
 
 
-@functools.lru_cache(maxsize=4)
-def _acc_events(seed: int, duration_s: float, role: str) -> tuple[Any, tuple[Any, ...]]:
+@functools.lru_cache(maxsize=6)
+def _acc_events(
+    seed: int, duration_s: float, role: str, people: tuple[str, ...] = ROLES
+) -> tuple[Any, tuple[Any, ...]]:
     """Return a simulated strap's ACC ground truth and its events with the ACC frames."""
     from coregulate.acquisition._sim_acc import merge_acc_frames, scenario_for
 
-    sim = _simulation(seed, duration_s)
+    sim = _simulation(seed, duration_s, people)
     scenario = scenario_for(sim.config, role)
     mine = [e for e in sim.events if e.role == role]
     return scenario, tuple(merge_acc_frames(mine, scenario, role))
@@ -155,9 +170,9 @@ def prepare(spec: SourceSpec) -> None:
 
         import coregulate.signal.breathing_live  # noqa: F401
     if isinstance(spec, SimulatedStrapSpec):
-        _simulation(spec.seed, spec.duration_s)
+        _simulation(spec.seed, spec.duration_s, spec.people)
         if spec.acc:
-            _acc_events(spec.seed, spec.duration_s, spec.role)
+            _acc_events(spec.seed, spec.duration_s, spec.role, spec.people)
     elif isinstance(spec, LslStrapSpec):
         import neurokit2  # noqa: F401 - 1-3 s, for an ECG stream; never inside the running loop
 
@@ -180,8 +195,8 @@ def make_source(spec: SourceSpec, clock: SessionClock, **kwargs: Any) -> HeartRa
     if isinstance(spec, SimulatedStrapSpec):
         from coregulate.acquisition.sim_source import SimulatedStrap
 
-        sim = _simulation(spec.seed, spec.duration_s)
-        acc = _acc_events(spec.seed, spec.duration_s, spec.role) if spec.acc else None
+        sim = _simulation(spec.seed, spec.duration_s, spec.people)
+        acc = _acc_events(spec.seed, spec.duration_s, spec.role, spec.people) if spec.acc else None
         return SimulatedStrap(sim, spec.role, clock, acc=acc)
     if isinstance(spec, BleStrapSpec):
         from coregulate.acquisition.ble_source import BleStrap

@@ -45,7 +45,8 @@ PERSON_KINDS: Final = frozenset(
 CONTROL_BASELINE: Final = "control.baseline"
 MAX_JSON_PAYLOAD_BYTES: Final = 256 * 1024  # a session message is a few kB, a sync ~2 kB
 MAX_BEATS_PER_MESSAGE: Final = 256  # a strap notification holds at most ~9 RR values
-# The acquisition process has 4 kinds x 2 people (+ its own status); 64 leaves room.
+# The acquisition process has 6 kinds (hrm, beat, status, ecg, acc, lsl) x up to 6
+# people (+ its own status): 37; the sync stage 15 pairs + the group. 64 leaves room.
 MAX_STREAMS_PER_SOURCE: Final = 64
 
 
@@ -73,11 +74,15 @@ def _check_time(t_ns: object, max_t_ns: int | None, what: str) -> None:
         raise EnvelopeError(f"{what} {t_ns} ns is outside the session's time", "time")
 
 
-def check_payload(msg: Message, max_t_ns: int | None = None) -> None:
+def check_payload(
+    msg: Message, max_t_ns: int | None = None, people: tuple[str, ...] = ROLES
+) -> None:
     """Raise EnvelopeError (kind in PAYLOAD_REJECT_KINDS) unless `msg` may be recorded.
 
     `max_t_ns` is the latest session time the hub can believe now (its clock plus
     slack), None before it knows the session's clock: then only the static bound holds.
+    `people` are the keys of the session's people (the dyad's unless the session
+    message names others: `signal.people`); topics of anyone else are refused.
     """
     topic, source = msg.topic, msg.source
     if topic == f"{TOPIC_STATUS}.hub" or (topic == TOPIC_SESSION and source != TOPIC_SESSION):
@@ -85,8 +90,8 @@ def check_payload(msg: Message, max_t_ns: int | None = None) -> None:
             f"{topic} from {source!r}: only the hub or session sends it", "reserved"
         )
     kind, _, suffix = topic.partition(".")
-    if kind in PERSON_KINDS and suffix not in ROLES:
-        raise EnvelopeError(f"{topic}: the session's people are {ROLES}", "role")
+    if kind in PERSON_KINDS and suffix not in people:
+        raise EnvelopeError(f"{topic}: the session's people are {people}", "role")
     _check_time(msg.t_ns, max_t_ns, "header t_ns")
     if msg.enc != "json":
         return
@@ -99,7 +104,7 @@ def check_payload(msg: Message, max_t_ns: int | None = None) -> None:
         if "t_ns" in body and body["t_ns"] is not None:
             _check_time(body["t_ns"], max_t_ns, "payload t_ns")
         role = body.get("role")
-        if topic == CONTROL_BASELINE and role is not None and role not in ROLES:
+        if topic == CONTROL_BASELINE and role is not None and role not in people:
             raise EnvelopeError(f"control for {body['role']!r}: not a person", "role")
 
 

@@ -288,7 +288,8 @@ def run_session(
 
                 every_s = float(os.environ.get("COREGULATE_STATUS_EVERY_S", "5"))
                 total_s = options.stop_after_s or (None if options.sources else options.duration_s)
-                with LiveStatus(options.endpoints.output, total_s, every_s):
+                people = options.people_keys()
+                with LiveStatus(options.endpoints.output, total_s, every_s, people):
                     run_headless(options, stop)
             else:
                 from coregulate.ui.app import run_window_session

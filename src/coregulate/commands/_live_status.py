@@ -20,7 +20,7 @@ from typing import Any, Final
 from coregulate.bus.envelope import Message
 from coregulate.bus.subscriber import BusSubscriber
 
-ROLES: Final = ("client", "therapist")
+ROLES: Final = ("client", "therapist")  # the dyad's, when no people are given
 # Strap status words that are not trouble.
 _FINE: Final = frozenset({"streaming", "ended", "connecting"})
 
@@ -36,16 +36,17 @@ def _clock(t_s: float) -> str:
 class LiveTally:
     """What the status line says, updated from each bus message."""
 
-    def __init__(self, total_s: float | None) -> None:
+    def __init__(self, total_s: float | None, people: tuple[str, ...] = ROLES) -> None:
         self.total_s = total_s
+        self.people = tuple(people)  # the session's people's keys, in session order
         self.t_ns = 0
-        self.beats = dict.fromkeys(ROLES, 0)
-        self.state: dict[str, str] = dict.fromkeys(ROLES, "no state yet")
-        self.strap: dict[str, str] = dict.fromkeys(ROLES, "connecting")
+        self.beats = dict.fromkeys(self.people, 0)
+        self.state: dict[str, str] = dict.fromkeys(self.people, "no state yet")
+        self.strap: dict[str, str] = dict.fromkeys(self.people, "connecting")
         self.recorded: int | None = None
         # Trouble words seen since the last line: a drop and a quick return between two
         # lines is still worth a mention.
-        self.trouble: dict[str, list[str]] = {r: [] for r in ROLES}
+        self.trouble: dict[str, list[str]] = {r: [] for r in self.people}
 
     def add(self, msg: Message) -> None:
         """Count `msg` into the tally."""
@@ -54,7 +55,7 @@ class LiveTally:
             self.recorded = _field(msg, "stored", self.recorded)
             return
         self.t_ns = max(self.t_ns, msg.t_ns)
-        if role not in ROLES:
+        if role not in self.people:
             return
         if kind == "beat":
             self.beats[role] += len(_field(msg, "t_ns", []) or [])
@@ -71,7 +72,7 @@ class LiveTally:
         """Return the one-line status."""
         now = _clock(self.t_ns / 1e9)
         parts = [f"{now} of {_clock(self.total_s)}" if self.total_s else now]
-        parts += [f"{r} {self.beats[r]} beats, {self.state[r]}" for r in ROLES]
+        parts += [f"{r} {self.beats[r]} beats, {self.state[r]}" for r in self.people]
         if self.recorded is not None:
             parts.append(f"{self.recorded} messages recorded")
         trouble = [f"{r} {', '.join(words)}" for r, words in self.trouble.items() if words]
@@ -98,8 +99,14 @@ def _why(msg: Message) -> str:
 class LiveStatus:
     """A thread that logs `LiveTally.line()` every `every_s` until the block ends."""
 
-    def __init__(self, endpoint: str, total_s: float | None, every_s: float = 5.0) -> None:
-        self.tally = LiveTally(total_s)
+    def __init__(
+        self,
+        endpoint: str,
+        total_s: float | None,
+        every_s: float = 5.0,
+        people: tuple[str, ...] = ROLES,
+    ) -> None:
+        self.tally = LiveTally(total_s, people)
         self._endpoint = endpoint
         self._every_s = every_s
         self._stop = threading.Event()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +28,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="make a session file from an RR list, a Polar Sensor Logger file or an XDF file",
         description="Read RR intervals from a one-RR-per-line text file (Kubios, Elite HRV, "
         "HRV Logger), a Polar Sensor Logger RR file, or an XDF file (LabRecorder) and write "
-        "them as a new session file, which analyze and export read like a recorded session.",
+        "them as a new session file, which analyze and export read like a recorded session. "
+        "With --ecg and no file, the beats are the R peaks NeuroKit2 finds in the ECG.",
     )
-    p.add_argument("file", nargs="?", type=Path, help="the file to import (or --person)")
+    p.add_argument(
+        "file",
+        type=Path,
+        nargs="?",
+        help="the file to import (may be left out with --ecg: beats from its R peaks, or "
+        "with --person)",
+    )
     p.add_argument(
         "--person",
         action="append",
@@ -70,33 +79,57 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_progress_option(p)
 
 
-def _frames(args: argparse.Namespace, wall_anchor_ns: int) -> list[tuple[str, bytes, int]]:
-    """Return the raw PMD frames of --ecg and --acc files (Polar Sensor Logger), if given."""
-    extra: list[tuple[str, bytes, int]] = []
-    if args.ecg is None and args.acc is None:
-        return extra
-    from coregulate.recordings import import_acc
+def _read(args: argparse.Namespace) -> tuple[Any, Iterable[tuple[str, bytes, int]]]:
+    """Return the recording and the raw PMD frames of --ecg and --acc (Polar Sensor Logger).
 
-    if args.ecg is not None:
-        extra += import_acc.polar_ecg_messages(args.ecg, args.role, wall_anchor_ns)
-    if args.acc is not None:
-        extra += import_acc.polar_acc_messages(args.acc, args.role, wall_anchor_ns)
-    return extra
-
-
-def _import_one(args: argparse.Namespace) -> Any:
-    """Read the one FILE (one or both people) and write it as a session; return the recording."""
+    Without a file, the beats are the R peaks of the --ecg file (recordings/import_ecg.py).
+    """
     from coregulate.recordings.formats import read_import
-    from coregulate.recordings.importing import write_import
 
+    if args.file is None:
+        from coregulate.recordings.import_ecg import read_polar_ecg
+
+        stage(f"reading {args.ecg.name} (R peaks by NeuroKit2)")
+        recording, extra = read_polar_ecg(args.ecg, args.role)
+        frames = _frames(args, recording.wall_anchor_ns, with_ecg=False)
+        return recording, itertools.chain(extra, frames)
     streams = {"client": args.client_stream, "therapist": args.therapist_stream}
     stage(f"reading {args.file.name}")
     recording = read_import(
         args.file, args.format, args.role, {r: n for r, n in streams.items() if n}
     )
-    extra = _frames(args, recording.wall_anchor_ns)
+    return recording, _frames(args, recording.wall_anchor_ns)
+
+
+def _frames(
+    args: argparse.Namespace, wall_anchor_ns: int, with_ecg: bool = True
+) -> Iterable[tuple[str, bytes, int]]:
+    """Return the raw PMD frames of --ecg and --acc files (Polar Sensor Logger), if given.
+
+    The ACC frames come as a generator, read while the session file is written.
+    """
+    extra: list[tuple[str, bytes, int]] = []
+    if args.ecg is None and args.acc is None:
+        return extra
+    from coregulate.recordings import import_acc
+
+    if args.ecg is not None and with_ecg:
+        extra += import_acc.polar_ecg_messages(args.ecg, args.role, wall_anchor_ns)
+    if args.acc is not None:
+        return itertools.chain(
+            extra, import_acc.polar_acc_messages(args.acc, args.role, wall_anchor_ns)
+        )
+    return extra
+
+
+def _import_one(args: argparse.Namespace) -> Any:
+    """Read the one FILE (or --ecg alone) and write it as a session; return the recording."""
+    from coregulate.recordings.importing import write_import
+
+    recording, extra = _read(args)
+    source = (args.file or args.ecg).name
     stage(f"writing {args.out.name}")
-    write_import(recording, args.out, args.file.name, args.client_id, args.therapist_id, extra)
+    write_import(recording, args.out, source, args.client_id, args.therapist_id, extra)
     return recording
 
 
@@ -124,23 +157,37 @@ def _import_people(args: argparse.Namespace) -> Any:
     return recording
 
 
+def _usage_ok(args: argparse.Namespace) -> bool:
+    """Return whether FILE, --ecg and --person fit together (said why if not)."""
+    if args.person:
+        if args.file is not None:
+            log.error("give one FILE to import, or --person KEY=FILE for each person (2-6)")
+            return False
+        if args.ecg or args.acc or args.client_stream or args.therapist_stream:
+            log.error("--ecg, --acc and the XDF streams take one file: import it without --person")
+            return False
+    elif args.file is None and args.ecg is None:
+        log.error(
+            "import needs a file to import, --ecg ECG_FILE (beats from its R peaks), "
+            "or --person KEY=FILE for each person"
+        )
+        return False
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate import`; return the exit code."""
     from coregulate.recordings import importers
     from coregulate.sessionfile.access import SessionFileError
     from coregulate.signal.people import PeopleError
 
+    if not _usage_ok(args):
+        return ex.USAGE
     if args.out.exists():
         log.error("%s already exists; choose another --out (a session never overwrites)", args.out)
         return ex.USAGE
     if not output_ok(args.out):
         return ex.CANNOT_CREATE
-    if (args.file is None) == (not args.person):
-        log.error("give one FILE to import, or --person KEY=FILE for each person (2-6)")
-        return ex.USAGE
-    if args.person and (args.ecg or args.acc or args.client_stream or args.therapist_stream):
-        log.error("--ecg, --acc and the XDF streams take one file: import it without --person")
-        return ex.USAGE
     try:
         with reporting(args):
             recording = _import_people(args) if args.person else _import_one(args)

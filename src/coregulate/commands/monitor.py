@@ -1,4 +1,4 @@
-"""`coregulate monitor`: a live session with the client's and the therapist's straps."""
+"""`coregulate monitor`: a live session with the straps of 2-6 people (client and therapist)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ from coregulate.commands._common import (
     window_ok,
 )
 from coregulate.commands._lsl import LSL_STRAP_PREFIX, add_lsl_arguments, lsl_options
+from coregulate.commands._people_args import add_person_option, people_from_args
 from coregulate.signal.dyad import ROLES
+from coregulate.signal.people import PeopleError, Person, keys_of
 
 ORDER = 15
 log = logging.getLogger("coregulate")
@@ -54,6 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "docs/lsl.md) (default: the last pair used on this computer)",
     )
     mon.add_argument("--therapist", metavar="STRAP", help="the therapist's strap (as --client)")
+    add_person_option(mon)
     mon.add_argument(
         "--ecg", action="store_true", help="also stream ECG from straps that offer it (Polar H10)"
     )
@@ -112,14 +115,29 @@ def _choose_pair(args: argparse.Namespace) -> tuple[str, str] | None:
     return client, therapist
 
 
+def _choose_people(args: argparse.Namespace) -> tuple[tuple[Person, ...], list[str]] | None:
+    """Return the session's people (() = the dyad) and their straps, or None (said why)."""
+    try:
+        chosen = people_from_args(args)
+    except PeopleError as exc:
+        log.error("%s", exc)
+        return None
+    if chosen is not None:
+        return chosen
+    pair = _choose_pair(args)
+    return None if pair is None else ((), list(pair))
+
+
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate monitor`; return the exit code."""
-    from coregulate.acquisition.specs import BleStrapSpec
     from coregulate.commands._last_pair import save_last_pair
 
-    pair = _choose_pair(args)
-    if pair is None:
+    chosen = _choose_people(args)
+    if chosen is None:
         return ex.USAGE
+    people, straps = chosen
+    keys = keys_of(people) or ROLES
+    pair = tuple(straps)
     out_error = session_out_error(args.out)  # before the pair is remembered
     if out_error is not None:
         return out_error
@@ -137,20 +155,15 @@ def run(args: argparse.Namespace) -> int:
         return ex.NO_DISPLAY
     headless = want_headless(args.headless)
     all_sim = all(p.lower() == SIM for p in pair)
-    if args.speed != 1.0 and not all_sim:
-        log.error("--speed needs both straps simulated: real straps run in real time")
-        return ex.USAGE
     sim_duration_s = simulated_duration_s(args.duration, headless)
-    specs = [
-        _strap_spec(args, role, device, sim_duration_s)
-        for role, device in zip(ROLES, pair, strict=True)
-    ]
-    if any(isinstance(s, BleStrapSpec) for s in specs) and not _bluetooth_ok():
-        return ex.NO_BLUETOOTH
+    specs = _strap_specs(args, keys, pair, sim_duration_s)
+    if isinstance(specs, int):
+        return specs
     viewers = viewer_access(args)
     if viewers is False:
         return ex.USAGE
-    save_last_pair(*pair)
+    if not people:  # a group's straps are not "the pair" of the next `monitor`
+        save_last_pair(*pair)
     options = new_session_options(
         args,
         "session",
@@ -163,6 +176,7 @@ def run(args: argparse.Namespace) -> int:
         stop_after_s=args.duration,
         viewers=viewers,
         lsl=lsl,
+        people=people,
     )
     if isinstance(options, int):
         return options
@@ -174,8 +188,36 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
-def _strap_spec(args: argparse.Namespace, role: str, device: str, sim_duration_s: float) -> Any:
-    """Return the spec of `role`'s strap: simulated, an LSL stream (lsl:NAME) or BLE."""
+def _strap_specs(
+    args: argparse.Namespace, keys: tuple[str, ...], straps: tuple[str, ...], sim_duration_s: float
+) -> list[Any] | int:
+    """Return every person's strap spec, or the exit code (said why) if they cannot run."""
+    from coregulate.acquisition.specs import BleStrapSpec
+
+    if args.speed != 1.0 and not all(p.lower() == SIM for p in straps):
+        every = "both straps" if len(straps) == len(ROLES) else "every strap"
+        log.error("--speed needs %s simulated: real straps run in real time", every)
+        return ex.USAGE
+    specs = [
+        _strap_spec(args, key, device, sim_duration_s, keys)
+        for key, device in zip(keys, straps, strict=True)
+    ]
+    if any(isinstance(s, BleStrapSpec) for s in specs) and not _bluetooth_ok():
+        return ex.NO_BLUETOOTH
+    return specs
+
+
+def _strap_spec(
+    args: argparse.Namespace,
+    role: str,
+    device: str,
+    sim_duration_s: float,
+    keys: tuple[str, ...] = ROLES,
+) -> Any:
+    """Return the spec of `role`'s strap: simulated, an LSL stream (lsl:NAME) or BLE.
+
+    `keys`: the session's people, whose demo group a simulated strap comes from.
+    """
     from coregulate.acquisition.specs import (
         BleStrapSpec,
         LslStrapSpec,
@@ -184,7 +226,7 @@ def _strap_spec(args: argparse.Namespace, role: str, device: str, sim_duration_s
     )
 
     if device.lower() == SIM:
-        return SimulatedStrapSpec(role, args.seed, sim_duration_s, acc=args.acc)
+        return SimulatedStrapSpec(role, args.seed, sim_duration_s, acc=args.acc, people=keys)
     if device.lower().startswith(LSL_STRAP_PREFIX):
         return LslStrapSpec(role, device[len(LSL_STRAP_PREFIX) :], lab=args.lsl_lab)
     policy = ReconnectPolicy(max_attempts=args.give_up_after)

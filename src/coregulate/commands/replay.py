@@ -20,7 +20,7 @@ from coregulate.commands._common import (
     window_ok,
 )
 from coregulate.commands._lsl import add_lsl_arguments, lsl_options
-from coregulate.signal.dyad import ROLES
+from coregulate.signal.people import PeopleError, is_default_dyad, keys_of, people_from_session
 
 ORDER = 20
 log = logging.getLogger("coregulate")
@@ -69,8 +69,9 @@ def _recording_end_s(args: argparse.Namespace) -> tuple[dict, float] | int:
     try:
         check_intact(args.file)
         original = read_session_payload(args.file)
-        last_raw_ns = last_time_ns(args.file, ("hrm.", "lsl.client", "lsl.therapist"))
-    except SessionFileError as exc:
+        keys = keys_of(people_from_session(original))
+        last_raw_ns = last_time_ns(args.file, ("hrm.", *(f"lsl.{k}" for k in keys)))
+    except (SessionFileError, PeopleError) as exc:
         log.error("%s", exc)
         return ex.BAD_INPUT
     if last_raw_ns is None:
@@ -118,6 +119,9 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(found, int):
         return found
     original, end_s = found
+    people = people_from_session(original)
+    group = not is_default_dyad(people)
+    ids = {p.key: p.id for p in people} if group else {}  # a dyad's ids as before
     viewers = viewer_access(args)
     if viewers is False:
         return ex.USAGE
@@ -128,12 +132,13 @@ def run(args: argparse.Namespace) -> int:
         "review",
         duration_s=float(original.get("duration_s") or 0.0),
         sources=tuple(
-            ReplayStrapSpec(role, str(args.file.resolve()), args.from_s) for role in ROLES
+            ReplayStrapSpec(key, str(args.file.resolve()), args.from_s) for key in keys_of(people)
         ),
+        people=people if group else (),
         mode="replay",
         lsl=lsl,
-        client_id=str(original.get("client_id", "unknown")),
-        therapist_id=str(original.get("therapist_id", "unknown")),
+        client_id=str(original.get("client_id", ids.get("client", "unknown"))),
+        therapist_id=str(original.get("therapist_id", ids.get("therapist", "unknown"))),
         meta={
             "replay_of": args.file.name,
             "replay_from_s": args.from_s,

@@ -4,8 +4,9 @@ Every person is a BIDS subject (their pseudonymous id; client and therapist in a
 two-person session, each of the session's people otherwise); the session is a
 ``ses-`` label (its session number, else its start, UTC ``YYYYMMDDTHHMMSS``), so
 one client's sessions exported into the same folder share one dataset. Each
-person's heart rate is a ``_physio.tsv.gz`` (no header row) with its JSON sidecar
-(BIDS "Physiological recordings"); markers and ratings are the session's
+person's heart rate (and ECG and accelerometer, when recorded) is a
+``_physio.tsv.gz`` (no header row) with its JSON sidecar (BIDS "Physiological
+recordings"); markers and ratings are the session's
 ``_events.tsv``. The beat-exact table (``_beats.tsv``, irregular in time, which no
 BIDS suffix describes) is listed in ``.bidsignore``. The dataset passes the BIDS
 validator (tests/test_export_bids.py).
@@ -138,6 +139,8 @@ def export_bids(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -
         if role in people:
             sub = f"sub-{ids[role]}"
             _bids_ecg(folder, f"{sub}/ses-{ses}/beh/{sub}_ses-{ses}_task-{TASK}", frames)
+    bases = {r: f"sub-{ids[r]}/ses-{ses}/beh/sub-{ids[r]}_ses-{ses}" for r in people}
+    _bids_acc(folder, src, bases)
     return folder.written
 
 
@@ -318,6 +321,22 @@ def _bids_ecg(folder: _Folder, base: str, frames: list[tuple[int, bytes]]) -> No
     )
 
 
+def _bids_acc(folder: _Folder, src: Path, bases: dict[str, str]) -> None:
+    """Write each person's decoded ACC (mg, 200 Hz) and its sidecar, if the file holds ACC."""
+    from coregulate.recordings.export_acc import acc_on_grid, acc_sidecar, acc_tsv_gz
+
+    db, _ = open_parseable(src)
+    try:
+        grids = acc_on_grid(db)
+    finally:
+        db.close()
+    for role, (start_s, mg) in sorted(grids.items()):
+        if role in bases:
+            base = f"{bases[role]}_task-{TASK}_recording-acc_physio"
+            folder.put(f"{base}.tsv.gz", acc_tsv_gz(mg))
+            folder.put_json(f"{base}.json", acc_sidecar(start_s))
+
+
 _BEAT_COLUMNS = {
     "onset": {"Units": "s", "Description": "beat time (end of the RR interval), session clock"},
     "rr_ms": {"Units": "ms", "Description": "RR interval ending at onset"},
@@ -339,6 +358,8 @@ sub-*/ses-*/beh/*_recording-hr_physio.tsv.gz   HR (bpm) and RR (ms) on a 4 Hz gr
         in gaps; the .json sidecar: SamplingFrequency, StartTime (s after session
         start), Columns, units, and every session parameter
 sub-*/ses-*/beh/*_recording-ecg_physio.tsv.gz   ECG (uV) at 130 Hz where the strap sent it
+sub-*/ses-*/beh/*_recording-acc_physio.tsv.gz   chest acceleration x, y, z (mg = milli-g)
+        at 200 Hz where the strap sent it
 sub-*/ses-*/beh/*_events.tsv   markers (rupture, repair, notes) and ratings, onset in s
 sub-*/ses-*/beh/*_beats.tsv    every beat: onset (s), rr_ms, gap_before, beat_class
         (not a BIDS suffix: listed in .bidsignore)

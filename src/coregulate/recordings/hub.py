@@ -63,6 +63,7 @@ from coregulate.security.access import (
     ViewerOutput,
     check_bind_policy,
 )
+from coregulate.signal.people import keys_of, people_from_session
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,7 @@ class Hub:
         self.store = SessionStore(config.session_path, max_pages=config.max_pages)
         if config.meta:
             self.store.set_meta(config.meta)
+        self._people = keys_of(people_from_session(config.meta))  # whose topics it admits
         self._streams: dict[tuple[str, str], StreamState] = {}
         self._per_source: Counter[str] = Counter()
         for key, seqs in self.store.stream_seqs().items():
@@ -204,7 +206,7 @@ class Hub:
         try:
             if state is None and self._per_source[msg.source] >= MAX_STREAMS_PER_SOURCE:
                 raise EnvelopeError(f"{msg.source!r} has too many streams", "streams")
-            check_payload(msg, self._max_t_ns())
+            check_payload(msg, self._max_t_ns(), self._people)
         except EnvelopeError as exc:
             self._reject(exc.kind, exc)
             return

@@ -17,8 +17,9 @@ from pathlib import Path
 from coregulate.acquisition.pmd import encode_ecg_frame
 from coregulate.acquisition.pmd_acc import encode_acc_frame
 from coregulate.bus.envelope import TOPIC_ACC, TOPIC_ECG, topic_for
-from coregulate.recordings.import_text import ImportFileError, text_lines
+from coregulate.recordings.import_text import TOO_LONG, ImportFileError, text_lines
 from coregulate.recordings.importers import _parse_phone_time
+from coregulate.signal.dyad import SESSION_T_LIMIT_NS
 
 _ACC_HEADER = "phone timestamp;sensor timestamp [ns];x [mg];y [mg];z [mg]"
 _ECG_HEADER = "phone timestamp;sensor timestamp [ns];timestamp [ms];ecg [uv]"
@@ -85,17 +86,22 @@ def _groups(
 
 def polar_acc_messages(
     path: str | os.PathLike[str], role: str, wall_anchor_ns: int
-) -> list[tuple[str, bytes, int]]:
-    """Return (topic, raw ACC frame, session t_ns) per notification of a Polar Sensor Logger file.
+) -> Iterator[tuple[str, bytes, int]]:
+    """Yield (topic, raw ACC frame, session t_ns) per notification of a Polar Sensor Logger file.
 
     `wall_anchor_ns` is the session's wall-clock start (the RR file's), so the
     frames fall at the same session times as the beats they were recorded with.
+    A generator: an hour of 200 Hz ACC (720,000 rows) is written as it is read,
+    never held (tests/test_import_acc_memory.py). Rows past 48 h of session time
+    (what a session holds) raise ImportFileError, and the import keeps nothing.
     """
+    p = Path(path)
     topic = topic_for(TOPIC_ACC, role)
-    return [
-        (topic, encode_acc_frame(sensor_ns, samples), phone_ns - wall_anchor_ns)  # type: ignore[arg-type]
-        for phone_ns, sensor_ns, samples in _groups(Path(path), _ACC_HEADER, 5, _acc_row)
-    ]
+    for phone_ns, sensor_ns, samples in _groups(p, _ACC_HEADER, 5, _acc_row):
+        t_ns = phone_ns - wall_anchor_ns
+        if t_ns > SESSION_T_LIMIT_NS:
+            raise ImportFileError(f"{p}: accelerometer rows past 48 h of session time: {TOO_LONG}")
+        yield topic, encode_acc_frame(sensor_ns, samples), t_ns  # type: ignore[arg-type]
 
 
 def polar_ecg_messages(

@@ -37,6 +37,9 @@ class Notification:
 
     rr_ms: list[float]
     arrival_ns: int | None = None  # ns since the recording's wall anchor
+    # Beats already on the session clock (R peaks of an imported ECG): written as they are.
+    t_ns: list[int] | None = None
+    gap_before: bool = False
 
 
 @dataclass

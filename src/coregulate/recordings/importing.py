@@ -11,7 +11,7 @@ analysed and exported but not replayed.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,10 @@ def _placed(notes: list[Notification]) -> Iterator[tuple[list[int], list[float],
 
     A generator, so a long recording is written as it is placed, never held twice.
     """
+    if notes and all(n.t_ns is not None for n in notes):  # R peaks, placed by their ECG
+        for note in notes:
+            yield list(note.t_ns or ()), list(note.rr_ms), note.gap_before
+        return
     if all(n.arrival_ns is None for n in notes):
         t = 0
         first = True
@@ -54,12 +58,13 @@ def write_import(
     source_file: str,
     client_id: str = "unknown",
     therapist_id: str = "unknown",
-    extra: list[tuple[str, bytes, int]] | None = None,
+    extra: Iterable[tuple[str, bytes, int]] | None = None,
     people: Sequence[Person] | None = None,
 ) -> Path:
     """Write `recording` as a new session file at `out` (all or nothing); return its path.
 
-    `extra` adds raw messages (topic, bytes, session t_ns), e.g. imported ACC frames.
+    `extra` adds raw messages (topic, bytes, session t_ns), e.g. imported ACC frames;
+    an iterator is consumed as it is written (an ImportFileError from it keeps nothing).
     `people` names the session's people (`import --person`): recorded in the session
     message unless they are the client and the therapist (`people_meta`).
     """

@@ -38,6 +38,7 @@ from coregulate.bus.shutdown import EXIT_UNCONFIRMED, StopSignals
 from coregulate.bus.subscriber import BusSubscriber
 from coregulate.clock import SessionClock
 from coregulate.recordings.lsl_streams import SessionOutlets, source_id, stream_defs
+from coregulate.signal.people import keys_of, people_from_session
 from coregulate.stages.stage_input import wait_until_subscribed
 
 log = logging.getLogger(__name__)
@@ -137,7 +138,7 @@ class LslBridge:
         meta, opts = self.config.meta, self.config.options
         streams = [
             {"name": d.name, "type": d.type, "source_id": source_id(meta, d.name)}
-            for d in (stream_defs() if opts.out else ())
+            for d in (stream_defs(keys_of(people_from_session(meta))) if opts.out else ())
         ]
         return {
             **self.clock_map.to_dict(),

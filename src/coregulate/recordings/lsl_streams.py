@@ -28,6 +28,7 @@ from coregulate.acquisition.lsl import ClockMap
 from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_MARKER, TOPIC_METRICS, TOPIC_RATING, Message
 from coregulate.signal import catalogue
 from coregulate.signal.dyad import ROLES
+from coregulate.signal.people import keys_of, people_from_session
 from coregulate.stages.sync_stage import SLOW_SERIES
 
 log = logging.getLogger(__name__)
@@ -54,10 +55,14 @@ class StreamDef:
     fmt: str = "double64"
 
 
-def stream_defs() -> tuple[StreamDef, ...]:
-    """Return every outlet a session offers, in a fixed order."""
+def stream_defs(people: tuple[str, ...] = ROLES) -> tuple[StreamDef, ...]:
+    """Return every outlet a session of `people` (keys; the dyad's by default) offers, in order.
+
+    Each person has their RR, HR and metrics outlets; the synchrony outlet carries the
+    `sync` topic (a dyad's one pair).
+    """
     defs: list[StreamDef] = []
-    for role in ROLES:
+    for role in people:
         defs.append(StreamDef(f"coregulate-{role}-rr", "RR", (("rr_ms", "ms"),), role))
         defs.append(StreamDef(f"coregulate-{role}-hr", "HR", (("hr_bpm", "bpm"),), role))
         chans = tuple((m.name, m.unit) for m in catalogue.metrics())
@@ -107,7 +112,8 @@ def stream_info(pylsl: Any, d: StreamDef, meta: Mapping[str, Any]) -> Any:
     session = desc.append_child("coregulate")
     if d.role is not None:
         session.append_child_value("role", d.role)
-        session.append_child_value("person_id", str(meta.get(f"{d.role}_id", "")))
+        ids = {p.key: p.id for p in people_from_session(meta)}
+        session.append_child_value("person_id", str(meta.get(f"{d.role}_id", ids.get(d.role, ""))))
     for key in ("client_id", "therapist_id", "mode", "seed", "speed", "baseline_s"):
         session.append_child_value(key, str(meta.get(key, "")))
     _append_tree(session, "parameters", meta.get("parameters", {}))
@@ -125,7 +131,8 @@ class SessionOutlets:
     """The open outlets of one session; `push(msg)` turns one bus message into samples."""
 
     def __init__(self, pylsl: Any, meta: Mapping[str, Any]) -> None:
-        self.defs = {d.name: d for d in stream_defs()}
+        self.people = keys_of(people_from_session(meta))  # the dyad unless meta names others
+        self.defs = {d.name: d for d in stream_defs(self.people)}
         self.outlets = {
             name: pylsl.StreamOutlet(stream_info(pylsl, d, meta)) for name, d in self.defs.items()
         }
@@ -159,7 +166,7 @@ class SessionOutlets:
         return 1
 
     def _beats(self, role: str | None, body: dict, clock: ClockMap) -> int:
-        if role not in ROLES:
+        if role not in self.people:
             return 0
         n = 0
         for t_ns, rr_ms in zip(body["t_ns"], body["rr_ms"], strict=True):
@@ -169,7 +176,7 @@ class SessionOutlets:
         return n
 
     def _metrics(self, role: str | None, body: dict, clock: ClockMap) -> int:
-        if role not in ROLES or body.get("t_ns") is None:
+        if role not in self.people or body.get("t_ns") is None:
             return 0
         values = [_num(body.get(m.name)) for m in catalogue.metrics()]
         return self._send(f"coregulate-{role}-metrics", values, clock.lsl_s(body["t_ns"]))

@@ -11,8 +11,10 @@ from typing import Any
 
 from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_HRM, TOPIC_METRICS
 from coregulate.recordings.restarts import restart_lines
-from coregulate.sessionfile.access import open_readonly, read_messages
+from coregulate.sessionfile.access import open_readonly, read_messages, read_session_payload
 from coregulate.signal.baseline import STATES
+from coregulate.signal.dyad import ROLES
+from coregulate.signal.people import PeopleError, keys_of, people_from_session
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +146,8 @@ def summarize_people(path: str | os.PathLike[str]) -> dict[str, PersonSummary]:
             value = msg.json().get("rmssd_ms")
             if value is not None:
                 rmssd.setdefault(role, []).append(value)
-    for msg in read_messages(path, ("status.client", "status.therapist")):
+    keys = _people_keys(path)
+    for msg in read_messages(path, tuple(f"status.{k}" for k in keys)):
         role = msg.role or "?"
         counts.setdefault(role, {"notifications": 0, "beats": 0})
         changes = status.setdefault(role, {})
@@ -171,19 +174,26 @@ def format_summary(path: str | os.PathLike[str], unconfirmed: Sequence[str] = ()
     """
     people = summarize_people(path)
     streams = stream_counts(path)
+    keys = _people_keys(path)
+    w = max(10, *(len(r) for r in people)) if people else 10  # co-therapist: 12
     lines = [
-        f"{'person':<10} {'notifications':>13} {'beats':>6} {'mean HR':>8} {'median RMSSD':>13}",
-        f"{'':<10} {'':>13} {'':>6} {'(bpm)':>8} {'(ms, 60 s)':>13}",
+        f"{'person':<{w}} {'notifications':>13} {'beats':>6} {'mean HR':>8} {'median RMSSD':>13}",
+        f"{'':<{w}} {'':>13} {'':>6} {'(bpm)':>8} {'(ms, 60 s)':>13}",
     ]
-    for role in sorted(people):
+
+    # A group in its session's order, then anyone else; a dyad as always (alphabetical).
+    def place(role: str) -> tuple[int, str]:
+        return (keys.index(role) if role in keys else len(keys), role)
+
+    for role in sorted(people) if keys == ROLES else sorted(people, key=place):
         p = people[role]
         lines.append(
-            f"{role:<10} {p.n_notifications:>13} {p.n_beats:>6} "
+            f"{role:<{w}} {p.n_notifications:>13} {p.n_beats:>6} "
             f"{_fmt(p.mean_hr_bpm):>8} {_fmt(p.median_rmssd_ms):>13}"
         )
         events = ", ".join(f"{k} ({v})" for k, v in sorted((p.status_changes or {}).items()))
         if events:
-            lines.append(f"{'':<10} strap status: {events}")
+            lines.append(f"{'':<{w}} strap status: {events}")
     missing = sum(s.missing for s in streams)
     total = sum(s.count for s in streams)
     if missing:
@@ -200,6 +210,14 @@ def format_summary(path: str | os.PathLike[str], unconfirmed: Sequence[str] = ()
     lines.append(f"recorded {total} messages in {len(streams)} streams; {account}")
     lines += restart_lines(path)  # a restarted straps' process is a gap no seq shows
     return "\n".join(lines)
+
+
+def _people_keys(path: str | os.PathLike[str]) -> tuple[str, ...]:
+    """Return the keys of the file's people (the dyad's for a file of the two-person schema)."""
+    try:
+        return keys_of(people_from_session(read_session_payload(path)))
+    except PeopleError:
+        return ROLES
 
 
 def _fmt(x: float | None) -> str:

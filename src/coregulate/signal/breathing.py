@@ -32,6 +32,7 @@ True
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Final
 
@@ -68,13 +69,21 @@ def decimate_blocks(samples: np.ndarray, rate_hz: float) -> tuple[np.ndarray, fl
     return blocks.mean(axis=1), rate_hz / factor
 
 
-def _band_passed(x: np.ndarray, fs_hz: float) -> np.ndarray:
+@functools.lru_cache(maxsize=8)
+def _band_sos(fs_hz: float) -> np.ndarray:
+    """Return the band-pass's sections for `fs_hz`, designed once (half of a live update)."""
     # SciPy only where accelerometer data exist: a session or an analysis without ACC
     # must not pay its import (tests/test_signal_spline.py holds the offline path to that).
     from scipy import signal as sps
 
-    sos = sps.butter(2, BAND_HZ, btype="bandpass", fs=fs_hz, output="sos")
-    return sps.sosfiltfilt(sos, x - x.mean(axis=0), axis=0)
+    return sps.butter(2, BAND_HZ, btype="bandpass", fs=fs_hz, output="sos")
+
+
+def _band_passed(x: np.ndarray, fs_hz: float) -> np.ndarray:
+    from scipy import signal as sps
+
+    # A copy: SciPy's filter wants a writable array, and the cached one stays untouched.
+    return sps.sosfiltfilt(_band_sos(fs_hz).copy(), x - x.mean(axis=0), axis=0)
 
 
 def breathing_rate(xyz: np.ndarray, fs_hz: float) -> BreathingRate:

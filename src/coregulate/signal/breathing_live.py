@@ -64,10 +64,10 @@ class BreathingTracker:
         out = []
         # Samples up to each due update are taken before it is computed, so where a
         # frame ends never changes an update.
-        per_ns = NS / ACC_RATE_HZ
-        t_ns = end_ns - (len(mg) - 1 - np.arange(len(mg))) * per_ns
         start = 0
-        while self._next_ns is not None and t_ns[-1] >= self._next_ns:
+        while self._next_ns is not None and end_ns >= self._next_ns:
+            # The sample times only when an update falls in this frame (1 frame in 28).
+            t_ns = end_ns - (len(mg) - 1 - np.arange(len(mg))) * (NS / ACC_RATE_HZ)
             cut = int(np.searchsorted(t_ns, self._next_ns, side="right"))
             self._take(mg[start:cut])
             start = cut
@@ -81,8 +81,8 @@ class BreathingTracker:
             return
         pending = np.concatenate([self._pending, mg])
         n = len(pending) // _BLOCK * _BLOCK
-        for row in pending[:n].reshape(-1, _BLOCK, 3).mean(axis=1):
-            self._rows.append(row)
+        # sum / 20 is what mean computes, without its per-call overhead (same bits).
+        self._rows.extend(pending[:n].reshape(-1, _BLOCK, 3).sum(axis=1) / _BLOCK)
         self._pending = pending[n:]
         epoch = np.concatenate([self._epoch, mg])
         while len(epoch) >= _EPOCH:

@@ -52,6 +52,9 @@ class PersonMetricsStage:
         Stored baseline profiles by role; a person with one collects no resting period.
     name
         The bus source name of the outputs.
+    people
+        The keys of the session's people (the dyad's by default); anyone else's
+        messages are ignored.
     """
 
     # The people's strap statuses too: their times are session time passing.
@@ -68,8 +71,13 @@ class PersonMetricsStage:
         config: PersonConfig | None = None,
         profiles: dict[str, BaselineProfile] | None = None,
         name: str = "signal",
+        people: tuple[str, ...] = ROLES,
     ) -> None:
         self.name = name  # a restarted stage takes a new name: its seqs start again at 1
+        self.people = tuple(people)
+        if self.people != ROLES:  # every person's strap status (the class lists the dyad's)
+            statuses = tuple(topic_for(TOPIC_STATUS, key) for key in self.people)
+            self.topics = (TOPIC_BEAT + ".", TOPIC_CONTROL_BASELINE, *statuses, TOPIC_BREATH + ".")
         self.config = config or PersonConfig()
         self.profiles = dict(profiles or {})
         self._people: dict[str, PersonSignal] = {}
@@ -90,7 +98,7 @@ class PersonMetricsStage:
             self._control(msg)
             return []
         role = msg.role
-        if role not in ROLES:  # only the session's people: an invented role costs nothing
+        if role not in self.people:  # only the session's people: an invented one costs nothing
             return []
         if msg.topic.startswith(TOPIC_STATUS):
             return self._status_time(msg.t_ns)
@@ -128,7 +136,8 @@ class PersonMetricsStage:
             update = {
                 "t_ns": int(body["t_ns"]),
                 "moving": bool(body["moving"]),
-                "movement_mg": float(body["movement_mg"]),
+                # None from ECG-derived breathing (signal/edr_live.py): no movement known.
+                "movement_mg": None if body["movement_mg"] is None else float(body["movement_mg"]),
                 "flags": {str(k): str(v) for k, v in dict(body["flags"]).items()},
             }
         except (EnvelopeError, KeyError, TypeError, ValueError) as exc:
@@ -170,8 +179,8 @@ class PersonMetricsStage:
         try:
             body: Any = msg.json()
             action, role = body["action"], body.get("role")
-            if role is not None and role not in ROLES:
-                raise ValueError(f"{role!r} is not one of the session's people {ROLES}")
+            if role is not None and role not in self.people:
+                raise ValueError(f"{role!r} is not one of the session's people {self.people}")
             roles = list(self._people) if role is None else [role]
             if action == "retake":
                 for r in roles:

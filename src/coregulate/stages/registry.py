@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from coregulate.signal.dyad import DEFAULT_BASELINE_S
+from coregulate.signal.dyad import DEFAULT_BASELINE_S, ROLES
 from coregulate.stages.base import Stage
 from coregulate.stages.metrics_stage import PersonMetricsStage
 from coregulate.stages.sync_stage import SyncStage
@@ -29,9 +29,12 @@ log = logging.getLogger(__name__)
 
 
 def _metrics_stage(
-    source: str, baseline_s: float = DEFAULT_BASELINE_S, profile_paths: dict[str, str] | None = None
+    source: str,
+    baseline_s: float = DEFAULT_BASELINE_S,
+    profile_paths: dict[str, str] | None = None,
+    people: tuple[str, ...] = ROLES,
 ) -> Stage:
-    """Return the per-person metrics stage publishing as `source`.
+    """Return the per-person metrics stage publishing as `source`, for the keys `people`.
 
     `baseline_s` is the resting period collected at the start of the session;
     `profile_paths` maps a role to a stored baseline profile (docs/metrics.md) used
@@ -47,7 +50,8 @@ def _metrics_stage(
             profiles[role] = BaselineProfile.load(path)
         except BaselineError as exc:
             log.error("%s; the %s's baseline is taken in this session instead", exc, role)
-    return PersonMetricsStage(PersonConfig(baseline_s=baseline_s), profiles, name=source)
+    config = PersonConfig(baseline_s=baseline_s)
+    return PersonMetricsStage(config, profiles, name=source, people=tuple(people))
 
 
 def _sync_stage(source: str) -> Stage:
@@ -107,7 +111,9 @@ STAGES: tuple[StageSpec, ...] = (
         "signal",
         PersonMetricsStage,
         _metrics_stage,
-        MappingProxyType({"baseline_s": DEFAULT_BASELINE_S, "profile_paths": None}),
+        MappingProxyType(
+            {"baseline_s": DEFAULT_BASELINE_S, "profile_paths": None, "people": ROLES}
+        ),
         per_role=True,
     ),
     # The end-of-session phase synchrony imports NeuroKit2 (1.4 s, more on a busy machine).

@@ -14,7 +14,7 @@ from PySide6 import QtWidgets
 
 # Updates come every 5 s; three missed ones mean the accelerometer went quiet.
 STALE_S = 15.0
-SOURCES = {"acc": "chest accelerometer"}
+SOURCES = {"acc": "chest accelerometer", "ecg": "from the ECG"}
 # Readouts marked when the breath payload flags HF power: ln HF is the same power.
 FLAG_ALIASES = {"ln_hf": "hf_power_ms2"}
 

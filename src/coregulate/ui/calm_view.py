@@ -19,6 +19,7 @@ from coregulate.signal.dyad import ROLES
 from coregulate.signal.person import is_no_signal
 from coregulate.ui import theme as th
 from coregulate.ui.breath_lines import BreathLine
+from coregulate.ui.breath_sync import BREATH_SYNC_SERIES, BreathSyncLine
 from coregulate.ui.calm_words import baseline_text as _baseline_text
 from coregulate.ui.calm_words import mmss as _mmss
 from coregulate.ui.full_view import follow_range
@@ -289,6 +290,8 @@ class CalmView(QtWidgets.QWidget):
         self.sync_widget, self.sync_plot = self.sync_strip.plot_widget, self.sync_strip.plot
         self.sync_text = self.sync_strip.text
         layout.addWidget(self.sync_strip)
+        self.breath_sync = BreathSyncLine()  # only while breathing rates move together
+        layout.addWidget(self.breath_sync)
         self._plots = [p.plot for p in self.panels.values()] + [self.sync_plot]
         self._widgets = [p.plot_widget for p in self.panels.values()] + [self.sync_widget]
         self._drawn: dict[str, tuple[int, int, float]] = {}
@@ -323,6 +326,7 @@ class CalmView(QtWidgets.QWidget):
             f"font-size: {self.text_px}px; font-weight: 600; color: {self.theme.foreground}; "
             f"border: 2px solid {self.theme.muted}; border-radius: 8px; padding: 2px 10px;"
         )
+        self.breath_sync.restyle(self.text_px, self.theme)
 
     def set_theme(self, theme: th.Theme) -> None:
         """Recolour for `theme`."""
@@ -381,6 +385,7 @@ class CalmView(QtWidgets.QWidget):
         missing = [th.ROLE_NAMES[r] for r, p in self.panels.items() if p.no_signal]
         t0_s = self._x_range[0] * 60 if self._x_range else now_s - TREND_S
         self.sync_strip.redraw(self.model.sync.get("hr_bpm"), now_s, missing, t0_s)
+        self.breath_sync.show_sync(self.model.sync.get(BREATH_SYNC_SERIES), now_s)
 
     def _redraw_attention(self) -> None:
         problems = []

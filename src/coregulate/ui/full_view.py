@@ -18,6 +18,7 @@ from coregulate.signal import catalogue
 from coregulate.signal.catalogue import Metric
 from coregulate.signal.dyad import ROLES
 from coregulate.ui import theme as th
+from coregulate.ui.breath_sync import BREATH_SYNC_SERIES, BreathSyncStrip
 from coregulate.ui.decimate import envelope
 from coregulate.ui.marker_lines import MarkerLayer
 from coregulate.ui.model import SessionModel
@@ -113,7 +114,10 @@ class FullView(QtWidgets.QWidget):
         for role in ROLES:
             self._build_person_curves(role)
         self._build_sync_curves()
-        for plot in self.plots.values():
+        # Breathing-rate synchrony (sessions with ACC): its own strip, x-linked, under the rows.
+        self.breath_sync = BreathSyncStrip(self.plots[self.rows[0].key])
+        left.addWidget(self.breath_sync)
+        for plot in (*self.plots.values(), self.breath_sync.plot):
             plot.sigRangeChangedManually.connect(self._user_moved)
         self.marker_layer = MarkerLayer(list(self.plots.values()))
         self.rating_layer = RatingLayer(list(self.plots.values()))
@@ -214,6 +218,7 @@ class FullView(QtWidgets.QWidget):
         self.playhead.set_theme(theme)
         self.marker_layer.set_theme(theme.name)
         self.status.set_theme(theme)
+        self.breath_sync.set_theme(theme)
 
     def _history_changed(self, index: int) -> None:
         self.history_s = float(self.history.itemData(index))
@@ -258,6 +263,7 @@ class FullView(QtWidgets.QWidget):
             for key in ("peak_r", "peak_lag_s"):
                 self.curves[("sync", key)].setData(*envelope(x, buf.column(key), start, width))
             self._chance_band(x, buf.column("chance_abs_r95"), start, width)
+        self.breath_sync.redraw(m.sync.get(BREATH_SYNC_SERIES), t0_s, width, self.follow)
         self._retitle(next((p.latest for p in m.people.values() if p.latest), {}))
         self.marker_layer.update(m.visible_markers())
         self.rating_layer.update(m.ratings)
