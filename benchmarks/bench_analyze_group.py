@@ -1,8 +1,9 @@
 """`coregulate analyze` on a simulated 1-hour session of four people (issue 19).
 
-Input: `recordings/simulated_group.py` — two simulated demo dyads (client + partner,
-therapist + co-therapist; coupled within each dyad, the second leads by 2 s,
-independent across), written through the live strap publisher (outside the timing).
+Input: the demo group of four (`write_simulated_session(n_people=4)`: client,
+partner, therapist, co-therapist; the therapist leads the client by 2 s, the
+co-therapist the partner by 3 s, the other four pairs independent), written through
+the live strap publisher (outside the timing).
 Timed, in a fresh interpreter (start-up and imports included):
 ``coregulate analyze FILE --json OUT``: every person's per-person stages, the six
 pairs' heart-rate (and slow-series) synchrony with SUSY and the chance verdict,
@@ -29,7 +30,7 @@ NAME = "analyze_group"
 TITLE = "Recordings: `coregulate analyze` on a simulated 1-hour session of four people"
 GOAL_S = 2.0
 HOUR_S = 3600.0
-COUPLED = {("client", "partner"), ("therapist", "co-therapist")}
+COUPLED = {("client", "therapist"), ("partner", "co-therapist")}
 
 
 def _fresh(args: list[str]) -> float:
@@ -40,12 +41,11 @@ def _fresh(args: list[str]) -> float:
 
 
 def _files(folder: Path) -> tuple[Path, Path]:
-    """Return a 4-person hour and the 2-person hour of its first dyad (same seed)."""
+    """Return the 4-person demo group's hour and the demo dyad's hour (same seed)."""
     from coregulate.recordings.simulated_file import write_simulated_session
-    from coregulate.recordings.simulated_group import write_group_session
 
-    group = write_group_session(folder / "four.sqlite", 4, seed=1, duration_s=HOUR_S)
-    dyad = write_simulated_session(folder / "two.sqlite", seed=1, duration_s=HOUR_S)
+    group = write_simulated_session(folder / "four.sqlite", 1, HOUR_S, n_people=4)
+    dyad = write_simulated_session(folder / "two.sqlite", 1, HOUR_S)
     return group, dyad
 
 
@@ -91,7 +91,7 @@ def run(quick: bool = False) -> Result:
         rows=rows,
         checks=checks,
         notes=[
-            "input: recordings/simulated_group.py, seed 1, 3600 s, four people "
+            "input: write_simulated_session(n_people=4), seed 1, 3600 s, four people "
             f"({sum(p['n_beats'] for p in summary['people'].values())} beats)",
             "timer: time.perf_counter around a fresh `python` process (imports included)",
             f"4 people / 2 people: {four_s / two_s:.2f}×",

@@ -12,24 +12,22 @@ import pytest
 from coregulate.commands._exit_codes import BAD_INPUT
 from coregulate.recordings.analysis import analyze_files
 from coregulate.recordings.simulated_file import write_simulated_session
-from coregulate.recordings.simulated_group import write_group_session
 
 CLI = [sys.executable, "-m", "coregulate.cli"]
-# The simulated couplings (recordings/simulated_group.py): within each demo dyad the
-# second person leads by 2 s (acquisition/_sim_config.py, demo_config); across the
-# two dyads nobody is coupled.
-COUPLED = {("client", "partner"), ("therapist", "co-therapist")}
-TRUE_LAG_S = 2.0
+# The demo group's couplings (acquisition/_sim_group.py, DEMO_GROUP_COUPLINGS): the
+# therapist leads the client by 2 s and the co-therapist leads the partner by 3 s;
+# the four other pairs are independent. Pair (a, b): positive lag = b leads.
+COUPLED = {("client", "therapist"): 2.0, ("partner", "co-therapist"): 3.0}
 
 
 @pytest.fixture(scope="module")
 def four_people_hour(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("group") / "four.sqlite"
-    return write_group_session(path, 4, seed=1, duration_s=3600.0)
+    return write_simulated_session(path, 1, 3600.0, n_people=4)
 
 
 def test_a_three_person_file_gives_people_pairs_and_group(tmp_path: Path) -> None:
-    path = write_group_session(tmp_path / "three.sqlite", 3, seed=2, duration_s=300.0)
+    path = write_simulated_session(tmp_path / "three.sqlite", 2, 300.0, n_people=3)
     out = tmp_path / "three.json"
     done = subprocess.run(
         [*CLI, "analyze", str(path), "--json", str(out)], capture_output=True, text=True
@@ -72,19 +70,22 @@ def test_every_pair_of_a_four_person_hour_is_found_or_not_as_simulated(
     for pair in summary["pairs"]:
         key = (pair["a"], pair["b"])
         if key in COUPLED:
-            assert pair["peak_lag_s"] == pytest.approx(TRUE_LAG_S, abs=0.5), key
+            assert pair["peak_lag_s"] == pytest.approx(COUPLED[key], abs=0.5), key
             assert pair["above_chance"] is True, key
         else:
             assert pair["above_chance"] is False, key
     assert summary["group"]["n_coupled_pairs_above_chance"] == 2
     # Each pair's updates are published under its own topic, naming the pair.
-    updates = analysis.result.outputs["sync.therapist.co-therapist"]
-    assert updates and all(u["pair"] == ["therapist", "co-therapist"] for u in updates)
+    updates = analysis.result.outputs["sync.partner.co-therapist"]
+    assert updates and all(u["pair"] == ["partner", "co-therapist"] for u in updates)
+    # Every person's metrics (the stages run for the session's people), every pair's slow series.
+    assert all(analysis.result.outputs[f"metrics.{key}"] for key in summary["people"])
+    assert all("ln_rmssd" in p["series"] for p in summary["pairs"])
     assert "sync" not in analysis.result.outputs
 
 
 def test_the_group_pipeline_gives_the_same_result_on_one_core(tmp_path: Path) -> None:
-    path = write_group_session(tmp_path / "four.sqlite", 4, seed=4, duration_s=240.0)
+    path = write_simulated_session(tmp_path / "four.sqlite", 4, 240.0, n_people=4)
     forked = analyze_files(path, parallel=True).summary()
     alone = analyze_files(path, parallel=False).summary()
     assert json.dumps(forked, sort_keys=True) == json.dumps(alone, sort_keys=True)

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from coregulate.recordings.simulated_file import write_simulated_session
-from coregulate.recordings.simulated_group import write_group_session
 
 pd = pytest.importorskip("pandas")
 pytest.importorskip("pyarrow")
@@ -26,7 +25,7 @@ MARKERS = [
 def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("batch_people")
     write_simulated_session(folder / "d.sqlite", seed=2, duration_s=240, extra=MARKERS)
-    write_group_session(folder / "g.sqlite", 3, seed=3, duration_s=240, extra=MARKERS)
+    write_simulated_session(folder / "g.sqlite", 3, 240, extra=MARKERS, n_people=3)
     (folder / "list.csv").write_text("session\nd.sqlite\ng.sqlite\n")
     run = subprocess.run(
         [

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from coregulate.recordings.analysis import analyze_files
-from coregulate.recordings.simulated_group import write_group_session
+from coregulate.recordings.simulated_file import write_simulated_session
 from test_export_bids import _validator
 
 CLI = [sys.executable, "-m", "coregulate.cli"]
@@ -32,7 +32,7 @@ GROUP = {
 def three(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 3-person session with every pair's synchrony (as analyze computes it) and a group step."""
     folder = tmp_path_factory.mktemp("people")
-    plain = write_group_session(folder / "plain.sqlite", 3, seed=5, duration_s=180.0)
+    plain = write_simulated_session(folder / "plain.sqlite", 5, 180.0, n_people=3)
     outputs = analyze_files(plain).result.outputs
     extra = [
         (topic, update, update["t_ns"])
@@ -41,7 +41,7 @@ def three(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for update in updates
     ]
     extra.append(("sync.group", GROUP, GROUP["t_ns"]))
-    return write_group_session(folder / "three.sqlite", 3, seed=5, duration_s=180.0, extra=extra)
+    return write_simulated_session(folder / "three.sqlite", 5, 180.0, extra, n_people=3)
 
 
 def _export(session: Path, out: Path, fmt: str) -> None:
@@ -107,10 +107,17 @@ def test_bids_has_one_subject_per_person_and_the_validator_accepts_it(
 
 
 def test_people_with_one_id_become_distinct_subjects(tmp_path: Path) -> None:
-    from coregulate.signal.people import make_person
-
-    people = tuple(make_person(k, "same") for k in ("client", "partner", "co-therapist"))
-    path = write_group_session(tmp_path / "s.sqlite", 3, duration_s=60.0, people=people)
-    _export(path, tmp_path / "bids", "bids")
+    keys = ("client", "partner", "co-therapist")
+    for key in keys:
+        (tmp_path / f"{key}.txt").write_text("\n".join(["800", "810", "790"] * 40) + "\n")
+    out = tmp_path / "s.sqlite"
+    run = subprocess.run(
+        [*CLI, "import", "--out", str(out)]
+        + [x for k in keys for x in ("--person", f"{k}={tmp_path / k}.txt", "--id", f"{k}=same")],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    _export(out, tmp_path / "bids", "bids")
     subjects = sorted(p.name for p in (tmp_path / "bids").glob("sub-*"))
     assert subjects == ["sub-sameclient", "sub-samecotherapist", "sub-samepartner"]
