@@ -18,6 +18,7 @@ one run each instead of three).
 from __future__ import annotations
 
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -33,11 +34,19 @@ HOUR_S = 3600.0
 COUPLED = {("client", "therapist"), ("partner", "co-therapist")}
 
 
-def _fresh(args: list[str]) -> float:
-    """Return the wall seconds of ``python ARGS`` in a fresh interpreter."""
+def _fresh(args: list[str]) -> tuple[float, float]:
+    """Return the wall and CPU seconds (its workers' too) of ``python ARGS``, freshly started.
+
+    CPU seconds say what the work costs whatever else runs on the machine; wall
+    seconds on a busy machine mostly say how busy it is.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([sys.executable, *args], check=True, capture_output=True)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def _files(folder: Path) -> tuple[Path, Path]:
@@ -62,11 +71,13 @@ def run(quick: bool = False) -> Result:
         two = [_fresh(_analyze(dyad, folder / "two.json")) for _ in range(repeats)]
         four = [_fresh(_analyze(group, out)) for _ in range(repeats)]
         summary = json.loads(out.read_text())
-    four_s, two_s = statistics.median(four), statistics.median(two)
+    four_s, two_s = (statistics.median(w for w, _ in runs) for runs in (four, two))
     rows = [
-        {"what": "analyze, 4 people (6 pairs)", "n": repeats, "s": four_s, "max_s": max(four)},
-        {"what": "analyze, 2 people (the dyad)", "n": repeats, "s": two_s, "max_s": max(two)},
-    ]
+        {"what": what, "n": repeats, "s": statistics.median(w for w, _ in runs),
+         "max_s": max(w for w, _ in runs), "cpu_s": statistics.median(c for _, c in runs)}
+        for what, runs in (("analyze, 4 people (6 pairs)", four),
+                           ("analyze, 2 people (the dyad)", two))
+    ]  # fmt: skip
     lags = {(p["a"], p["b"]): p["peak_lag_s"] for p in summary["pairs"]}
     verdicts = {(p["a"], p["b"]): p["above_chance"] for p in summary["pairs"]}
     found = all(verdicts[k] is (k in COUPLED) for k in verdicts)
@@ -87,13 +98,15 @@ def run(quick: bool = False) -> Result:
             Column("n", "runs"),
             Column("s", "median s", "{:.2f}"),
             Column("max_s", "max s", "{:.2f}"),
+            Column("cpu_s", "median CPU s", "{:.2f}"),
         ],
         rows=rows,
         checks=checks,
         notes=[
             "input: write_simulated_session(n_people=4), seed 1, 3600 s, four people "
             f"({sum(p['n_beats'] for p in summary['people'].values())} beats)",
-            "timer: time.perf_counter around a fresh `python` process (imports included)",
+            "timer: time.perf_counter around a fresh `python` process (imports included); "
+            "CPU: its user + system seconds, forked workers included (RUSAGE_CHILDREN)",
             f"4 people / 2 people: {four_s / two_s:.2f}×",
         ],
         params={"repeats": repeats, "quick": quick, "duration_s": HOUR_S},
