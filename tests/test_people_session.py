@@ -123,6 +123,23 @@ def test_demo_refuses_a_people_count_outside_two_to_six(
         (["--person", "client=sim", "--person", "partner="], "write KEY=STRAP"),
         (["--person", "client=AA:BB", "--person", "partner=aa:bb"], "the same strap (aa:bb)"),
         ([f"--person=p{i}=sim" for i in range(7)], "2 to 6 people, not 7"),
+        (["--person-id", "partner=P-1"], "given with --person KEY=STRAP"),
+        (
+            ["--person", "client=sim", "--person", "partner=sim", "--person-id", "kid=K-1"],
+            "no --person kid",
+        ),
+        (
+            ["--person", "client=sim", "--person", "partner=sim", "--person-id", "client=C-1"],
+            "--client-id",
+        ),
+        (
+            ["--person", "client=sim", "--person", "partner=sim", "--person-id", "partner=J.Doe"],
+            "not a pseudonymous id",
+        ),
+        (
+            ["--person", "client=sim", "--person", "partner=sim", "--person-id", "partner"],
+            "write KEY=ID",
+        ),
     ],
 )
 def test_monitor_refuses_bad_people_in_one_line_before_anything_starts(
@@ -141,11 +158,12 @@ def test_monitor_with_three_simulated_people_records_three(tmp_path: Path) -> No
     out = tmp_path / "three.sqlite"
     people = ["--person", "client=sim", "--person", "partner=sim", "--person", "therapist=sim"]
     args = ["monitor", *people, "--headless", "--duration", "30", "--speed", "30"]
-    assert main([*args, "--client-id", "c-7", "--out", str(out)]) == 0
+    ids = ["--client-id", "c-7", "--person-id", "partner=P-0417"]
+    assert main([*args, *ids, "--out", str(out)]) == 0
     session = _session(out)
     assert [(p["key"], p["id"]) for p in session["people"]] == [
         ("client", "c-7"),
-        ("partner", "partner"),
+        ("partner", "P-0417"),
         ("therapist", "therapist"),
     ]
     assert session["client_id"] == "c-7"

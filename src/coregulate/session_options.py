@@ -70,6 +70,10 @@ class DemoOptions:
         """Return the keys of the session's people (`dyad.ROLES` for the dyad)."""
         return keys_of(self.session_people())
 
+    def simulated_only(self) -> bool:
+        """Return whether every strap of the session is simulated (the session's length known)."""
+        return all(isinstance(s, SimulatedStrapSpec) for s in self.source_specs())
+
     def source_specs(self) -> tuple[SourceSpec, ...]:
         """Return the strap spec of every person, the simulated dyad (or group) by default."""
         if self.sources:

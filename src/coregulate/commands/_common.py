@@ -287,7 +287,9 @@ def run_session(
                 from coregulate.commands._live_status import LiveStatus
 
                 every_s = float(os.environ.get("COREGULATE_STATUS_EVERY_S", "5"))
-                total_s = options.stop_after_s or (None if options.sources else options.duration_s)
+                total_s = options.stop_after_s or (
+                    options.duration_s if options.simulated_only() else None
+                )
                 people = options.people_keys()
                 with LiveStatus(options.endpoints.output, total_s, every_s, people):
                     run_headless(options, stop)

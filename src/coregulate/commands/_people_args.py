@@ -10,6 +10,7 @@ demo group of N simulated people (`people.demo_people`). Every mistake is one li
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 from coregulate.signal.dyad import ROLES
 from coregulate.signal.people import (
@@ -36,6 +37,18 @@ def add_person_option(parser: argparse.ArgumentParser) -> None:
         f"{MIN_PEOPLE} to {MAX_PEOPLE} people, in the order given (couples, families, "
         "co-therapists: keys such as client, partner, child, therapist, co-therapist). "
         "Instead of --client/--therapist, not with them",
+    )
+
+
+def add_person_id_option(parser: argparse.ArgumentParser) -> None:
+    """Add `--person-id KEY=ID` (repeatable) to `monitor`."""
+    parser.add_argument(
+        "--person-id",
+        action="append",
+        metavar="KEY=ID",
+        help="the pseudonymous id of a person given with --person (default: their key), "
+        "e.g. --person-id partner=P-0417; the client's and therapist's: --client-id, "
+        "--therapist-id",
     )
 
 
@@ -71,6 +84,8 @@ def people_from_args(args: argparse.Namespace) -> tuple[tuple[Person, ...], list
     """
     values = getattr(args, "person", None)
     if not values:
+        if getattr(args, "person_id", None):
+            raise PeopleError("--person-id names a person given with --person KEY=STRAP")
         return None
     if getattr(args, "client", None) or getattr(args, "therapist", None):
         raise PeopleError(
@@ -91,7 +106,29 @@ def people_from_args(args: argparse.Namespace) -> tuple[tuple[Person, ...], list
     if len(set(real)) != len(real):
         repeated = next(s for s in real if real.count(s) > 1)
         raise PeopleError(f"two people cannot wear the same strap ({repeated})")
-    by_key = dict(zip((p.key for p in people), straps, strict=True))
+    named = _with_ids(tuple(people), getattr(args, "person_id", None) or [])
+    by_key = dict(zip((p.key for p in named), straps, strict=True))
     if set(by_key) == set(ROLES):
         return (), [by_key[r] for r in ROLES]
-    return tuple(people), straps
+    return named, straps
+
+
+def _with_ids(people: tuple[Person, ...], values: list[str]) -> tuple[Person, ...]:
+    """Return `people` with the ids of `--person-id KEY=ID`; PeopleError says what is wrong."""
+    from coregulate.clients import ClientIdError, check_pseudonym
+
+    ids: dict[str, str] = {}
+    keys = [p.key for p in people]
+    for value in values:
+        key, sep, person_id = (part.strip() for part in value.partition("="))
+        if not sep or not person_id:
+            raise PeopleError(f"--person-id {value!r}: write KEY=ID, e.g. partner=P-0417")
+        if key in ROLES:
+            raise PeopleError(f"--person-id {value!r}: the {key}'s id is --{key}-id")
+        if key not in keys:
+            raise PeopleError(f"--person-id {value!r}: no --person {key}=... in this session")
+        try:
+            ids[key] = check_pseudonym(person_id, key)
+        except ClientIdError as exc:
+            raise PeopleError(f"--person-id: {exc}") from None
+    return tuple(replace(p, id=ids.get(p.key, p.id)) for p in people)

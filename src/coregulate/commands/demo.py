@@ -41,9 +41,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         sub,
         "demo",
         run,
-        help="run a session with two simulated straps",
+        help="run a session with two (or --people N) simulated straps",
         description="Run a whole session (hub, straps, metrics, window) with simulated "
-        "client and therapist straps. Everything is recorded to the session file.",
+        "client and therapist straps, or a simulated couple or family with one or two "
+        "therapists (--people 3-6). Everything is recorded to the session file.",
     )
     add_session_arguments(
         demo,

@@ -26,7 +26,11 @@ from coregulate.commands._common import (
     window_ok,
 )
 from coregulate.commands._lsl import LSL_STRAP_PREFIX, add_lsl_arguments, lsl_options
-from coregulate.commands._people_args import add_person_option, people_from_args
+from coregulate.commands._people_args import (
+    add_person_id_option,
+    add_person_option,
+    people_from_args,
+)
 from coregulate.signal.dyad import ROLES
 from coregulate.signal.people import PeopleError, Person, keys_of
 
@@ -46,7 +50,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Run a live session: both people's straps (or simulated ones), the "
         "metrics and the window; everything is recorded to the session file. A strap "
         "that is out of range is waited for, and one that drops is reconnected. The pair "
-        "is remembered, so next time `coregulate monitor` alone uses the same straps.",
+        "is remembered, so next time `coregulate monitor` alone uses the same straps. "
+        "Couples, families and co-therapists: --person KEY=STRAP for each of 2-6 people.",
     )
     mon.add_argument(
         "--client",
@@ -57,6 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     mon.add_argument("--therapist", metavar="STRAP", help="the therapist's strap (as --client)")
     add_person_option(mon)
+    add_person_id_option(mon)
     mon.add_argument(
         "--ecg", action="store_true", help="also stream ECG from straps that offer it (Polar H10)"
     )
@@ -173,7 +179,9 @@ def run(args: argparse.Namespace) -> int:
         mode="live" if not all_sim else "live (simulated straps)",
         client_id=args.client_id,
         therapist_id=args.therapist_id,
-        stop_after_s=args.duration,
+        # Simulated straps end at their duration themselves, however late they started
+        # (a loaded machine); a wall limit would end the session before they streamed.
+        stop_after_s=None if all_sim else args.duration,
         viewers=viewers,
         lsl=lsl,
         people=people,

@@ -194,6 +194,10 @@ def format_summary(path: str | os.PathLike[str], unconfirmed: Sequence[str] = ()
         events = ", ".join(f"{k} ({v})" for k, v in sorted((p.status_changes or {}).items()))
         if events:
             lines.append(f"{'':<{w}} strap status: {events}")
+    for key in keys:  # a person whose strap never streamed is news, never a blank
+        if key not in people:
+            lines.append(f"{key:<{w}} {0:>13} {0:>6} {'n/a':>8} {'n/a':>13}")
+            lines.append(f"{'':<{w}} NOTHING RECORDED from this person's strap")
     missing = sum(s.missing for s in streams)
     total = sum(s.count for s in streams)
     if missing:
