@@ -24,6 +24,7 @@ from coregulate.commands._common import (
     output_ok,
 )
 from coregulate.commands._progress import add_progress_option, reporting, stage, step
+from coregulate.signal.people import SYNC_GROUP_TOPIC
 
 ORDER = 30
 log = logging.getLogger("coregulate")
@@ -46,24 +47,56 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_progress_option(parser)
 
 
-def _recorded_params(path: Path) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
-    """Return (HR params, slow params, live payloads) from the file's first sync stream."""
+def _recorded_params(
+    path: Path,
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    """Return (HR params, slow params, live payloads per topic) of the file's sync stream.
+
+    Topics: `sync` (two people), or each pair's `sync.<a>.<b>` and `sync.group`.
+    """
     from coregulate.sessionfile.access import read_messages
 
     hr: dict[str, Any] = {}
     slow: dict[str, Any] = {}
-    by_seq: list[tuple[int, dict[str, Any]]] = []
+    by_topic: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for msg in read_messages(path, ("sync",)):
-        if msg.topic != "sync" or msg.source != "sync":
+        if msg.source != "sync" or not (msg.topic == "sync" or msg.topic.startswith("sync.")):
             continue  # files before issue 15: a restarted stage ("sync-1") covered only a part
-        by_seq.append((msg.seq, msg.json()))
+        by_topic.setdefault(msg.topic, []).append((msg.seq, msg.json()))
     # In the stage's order: after a hub restart its resent messages lie in the file
     # after newer ones.
-    live = [payload for _, payload in sorted(by_seq, key=lambda item: item[0])]
-    for payload in live:
-        target = hr if payload.get("series") == "hr_bpm" else slow
-        target.setdefault("params", payload.get("params"))
+    live = {
+        topic: [payload for _, payload in sorted(items, key=lambda item: item[0])]
+        for topic, items in by_topic.items()
+    }
+    for topic, payloads in live.items():
+        for payload in payloads if topic != SYNC_GROUP_TOPIC else ():
+            target = hr if payload.get("series") == "hr_bpm" else slow
+            target.setdefault("params", payload.get("params"))
     return hr.get("params") or {}, slow.get("params") or {}, live
+
+
+def _people_keys(path: Path) -> tuple[str, ...]:
+    """Return the session's people's keys (old files and two-person files: the dyad)."""
+    from coregulate.sessionfile.access import read_session_payload
+    from coregulate.signal.people import keys_of, people_from_session
+
+    return keys_of(people_from_session(read_session_payload(path)))
+
+
+def _compare(live: dict[str, list[Any]], replayed: dict[str, list[Any]]) -> str:
+    """Return the line saying how many recomputed messages equal the live ones, per topic."""
+    same = sum(
+        sum(a == b for a, b in zip(live.get(t, []), replayed.get(t, []), strict=False))
+        for t in set(live) | set(replayed)
+    )
+    n_live = sum(len(v) for v in live.values())
+    n_replayed = sum(len(v) for v in replayed.values())
+    verdict = "identical" if same == n_live == n_replayed else "DIFFERENT"
+    return (
+        f"replay vs. live: {same} of {n_replayed} recomputed messages equal the "
+        f"{n_live} recorded live ({verdict})"
+    )
 
 
 def _params(recorded: dict[str, Any], default: Any) -> Any:
@@ -87,18 +120,33 @@ def _fmt(value: Any, spec: str) -> str:
     return "n/a" if value is None else format(value, spec)
 
 
+def _describe_group(last: dict[str, Any]) -> str:
+    """Return the line describing the group index over the session (its last message)."""
+    summary, session = last.get("summary") or {}, last.get("session") or {}
+    mean = summary.get("mean_value")
+    verdict = {True: "above chance", False: "not above chance", None: "no verdict yet"}
+    return (
+        f"group ({last['index']}, {last['window_s']:g} s windows, {', '.join(last['people'])}): "
+        f"mean {_fmt(mean, '.3f')} over {summary.get('n_available')} windows; "
+        f"session p {_fmt(session.get('p_above_chance'), '.3f')} from "
+        f"{session.get('n_surrogates', 0)} shifts ({verdict[session.get('above_chance')]})"
+    )
+
+
 def _describe(final: dict[str, Any]) -> list[str]:
-    """Return the lines describing one series' final message."""
-    lines = [f"{final['series']}:"]
+    """Return the lines describing one series' final message (of a pair: named)."""
+    pair = final.get("pair")
+    a, b = pair or ("client", "therapist")  # a pair's b takes the therapist's place
+    lines = [f"{final['series']}:" if not pair else f"{final['series']} {a}-{b}:"]
     summary = final.get("summary")
     why = final.get("unavailable", {})
     if summary:
         lines.append(
             f"  windows {summary['n_available']}/{summary['n_windows']} available; "
             f"mean peak z {summary['mean_peak_z']:+.3f}; lag "
-            f"{summary['profile_lag_s']:+.2f} s (positive = therapist leads; median of "
+            f"{summary['profile_lag_s']:+.2f} s (positive = {b} leads; median of "
             f"window peaks {summary['median_peak_lag_s']:+.2f} s); "
-            f"therapist leads {summary['share_therapist_leads']:.0%}, client leads "
+            f"{b} leads {summary['share_therapist_leads']:.0%}, {a} leads "
             f"{summary['share_client_leads']:.0%}, simultaneous "
             f"{summary['share_simultaneous']:.0%}"
         )
@@ -141,7 +189,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         with reporting(args):
             hr_recorded, slow_recorded, live = _recorded_params(args.file)
-            sync = SyncStage(_params(hr_recorded, HR_PARAMS), _params(slow_recorded, SLOW_PARAMS))
+            sync = SyncStage(
+                _params(hr_recorded, HR_PARAMS),
+                _params(slow_recorded, SLOW_PARAMS),
+                people=_people_keys(args.file),
+            )
             outputs = []
             stage(f"recomputing synchrony of {args.file.name}")
             for i, msg in enumerate(read_messages(args.file, sync.topics), start=1):
@@ -159,16 +211,16 @@ def run(args: argparse.Namespace) -> int:
     if not replayed:
         log.error("%s has no beats to compute synchrony from", args.file)
         return ex.FAILED
+    by_topic: dict[str, list[Any]] = {}
+    for o in outputs:
+        by_topic.setdefault(o.topic, []).append(o.payload)
     finals = [p for p in replayed if p["final"]]
     for final in finals:
         print("\n".join(_describe(final)))  # noqa: T201 - the command's own output
+    if SYNC_GROUP_TOPIC in by_topic:
+        print(_describe_group(by_topic[SYNC_GROUP_TOPIC][-1]))  # noqa: T201
     if live:
-        same = sum(a == b for a, b in zip(live, replayed, strict=False))
-        verdict = "identical" if same == len(live) == len(replayed) else "DIFFERENT"
-        print(  # noqa: T201
-            f"replay vs. live: {same} of {len(replayed)} recomputed messages equal the "
-            f"{len(live)} recorded live ({verdict})"
-        )
+        print(_compare(live, by_topic))  # noqa: T201
     else:
         print("no live sync messages in the file: computed from the beats only")  # noqa: T201
     if args.json:

@@ -54,9 +54,9 @@ def _metrics_stage(
     return PersonMetricsStage(config, profiles, name=source, people=tuple(people))
 
 
-def _sync_stage(source: str) -> Stage:
-    """Return the dyadic synchrony stage publishing as `source`."""
-    return SyncStage(name=source)
+def _sync_stage(source: str, people: tuple[str, ...] = ROLES) -> Stage:
+    """Return the synchrony stage publishing as `source`: every pair of `people`, the group."""
+    return SyncStage(name=source, people=tuple(people))
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,14 @@ STAGES: tuple[StageSpec, ...] = (
         per_role=True,
     ),
     # The end-of-session phase synchrony imports NeuroKit2 (1.4 s, more on a busy machine).
-    StageSpec("sync", SyncStage, _sync_stage, offline=False, preload=("neurokit2",)),
+    StageSpec(
+        "sync",
+        SyncStage,
+        _sync_stage,
+        MappingProxyType({"people": ROLES}),
+        offline=False,
+        preload=("neurokit2",),
+    ),
 )
 
 

@@ -29,8 +29,10 @@ from coregulate.bus.envelope import (
     Message,
 )
 from coregulate.signal.dyad import ROLES, beat_time_plausible
+from coregulate.signal.people import SYNC_GROUP_TOPIC, sync_topic
 from coregulate.signal.person import is_no_signal
-from coregulate.signal.synchrony.live import LiveSynchrony
+from coregulate.signal.synchrony.group import GROUP_PARAMS, GroupParams
+from coregulate.signal.synchrony.live import LiveSynchrony, Pair
 from coregulate.signal.synchrony.params import HR_PARAMS, SLOW_PARAMS, SyncParams
 from coregulate.stages.base import Output
 
@@ -43,7 +45,12 @@ BREATH_SERIES = "breathing_rate_bpm"
 
 
 class SyncStage:
-    """Computes live synchrony between client and therapist and publishes `sync`.
+    """Computes live synchrony between every pair of people (and the group) and publishes it.
+
+    Two people (the default dyad) publish their pair as `sync`, exactly as before
+    groups existed. Three to six publish each pair (a, b) as `sync.<a>.<b>` (the same
+    payload plus ``"pair": [a, b]``; positive lag = b leads) and the group index as
+    `sync.group` (heart rate, every step; `group_track.GroupTrack`).
 
     Parameters
     ----------
@@ -56,6 +63,10 @@ class SyncStage:
         (offline-only) Hilbert phase synchrony of the whole session.
     name : str
         Bus source name; a restarted stage takes a new one.
+    people : tuple of str
+        The people's keys in session order (`signal.people`); the dyad by default.
+    group_params : GroupParams
+        The group index's settings (3 or more people).
     """
 
     topics = (TOPIC_BEAT + ".", TOPIC_METRICS + ".", TOPIC_BREATH + ".")
@@ -68,20 +79,25 @@ class SyncStage:
         slow_series: tuple[str, ...] = SLOW_SERIES,
         phase_at_end: bool = True,
         name: str = "sync",
+        people: tuple[str, ...] = ROLES,
+        group_params: GroupParams = GROUP_PARAMS,
     ) -> None:
         self.name = name
         self.slow_params = slow_params
         self.slow_series = slow_series
         self.phase_at_end = phase_at_end
-        self.tracks: dict[str, LiveSynchrony] = {"hr_bpm": LiveSynchrony(hr_params, "hr_bpm")}
-        self._last: dict[str, dict[str, Any]] = {}
+        self.people = tuple(people)
+        self.tracks: dict[str, LiveSynchrony] = {
+            "hr_bpm": LiveSynchrony(hr_params, "hr_bpm", self.people, group_params)
+        }
+        self._last: dict[tuple[str, Pair], dict[str, Any]] = {}
         self.now_ns = 0
         self._seen = False  # until a message is taken, now_ns is no session time
 
     def update(self, msg: Message) -> list[Output]:
         """Return the `sync` messages of every step completed by this input."""
         role = msg.role
-        if role not in ROLES:
+        if role not in self.people:
             return []
         kind = msg.topic.split(".", 1)[0]
         try:
@@ -124,48 +140,58 @@ class SyncStage:
         if value is not None and not isinstance(value, int | float):
             raise TypeError(f"{series} is {type(value).__name__}, not a number")
         if series not in self.tracks:
-            self.tracks[series] = LiveSynchrony(self.slow_params, series)
+            self.tracks[series] = LiveSynchrony(self.slow_params, series, self.people)
         self.tracks[series].add_value(role, t_ns, value)
 
     def _advance(self, now_ns: int) -> list[Output]:
         out = []
         for live in self.tracks.values():
-            out += self._publish(live, live.advance(now_ns))
+            out += self._publish(live, live.advance_all(now_ns))
         return out
 
-    def _publish(self, live: LiveSynchrony, updates: list[dict[str, Any]]) -> list[Output]:
+    def _publish(
+        self, live: LiveSynchrony, updates: list[tuple[Pair | None, dict[str, Any]]]
+    ) -> list[Output]:
         out = []
-        for update in updates:
+        for pair, update in updates:
             update["final"] = False
-            update["late_values"] = live.late
-            self._last[live.series] = update
-            out.append(Output(TOPIC_SYNC, update, update["t_ns"]))
+            if pair is None:
+                out.append(Output(SYNC_GROUP_TOPIC, update, update["t_ns"]))
+                continue
+            update["late_values"] = live.late_of(pair)
+            out.append(self._pair_output(pair, update))
+            self._last[live.series, pair] = update
         return out
+
+    def _pair_output(self, pair: Pair, update: dict[str, Any]) -> Output:
+        """Return one pair's message: `sync` in a dyad, else `sync.a.b` naming the pair."""
+        if len(self.people) == 2:
+            return Output(TOPIC_SYNC, update, update["t_ns"])
+        update["pair"] = list(pair)
+        return Output(sync_topic(*pair, len(self.people)), update, update["t_ns"])
 
     def terminate(self) -> list[Output]:
         """Return the steps still pending at the end, then one final message per series."""
         out = []
         for live in self.tracks.values():
-            out += self._publish(live, live.finish())
+            out += self._publish(live, live.finish_all())
         if not self.phase_at_end:
             return out
         from coregulate.signal.synchrony.phase import phase_synchrony
 
         for series, live in self.tracks.items():
-            last = self._last.get(series)
-            if last is None:
-                continue
-            final = dict(last)
-            final["final"] = True
-            final["unavailable"] = dict(last["unavailable"])
-            stats, reason = phase_synchrony(
-                live.track.therapist,
-                live.track.client,
-                live.params.grid_hz,
-                live.params.phase_band_hz,
-            )
-            final["phase"] = stats
-            if reason:
-                final["unavailable"]["phase"] = reason
-            out.append(Output(TOPIC_SYNC, final, final["t_ns"]))
+            for pair, track in live.tracks.items():
+                last = self._last.get((series, pair))
+                if last is None:
+                    continue
+                final = dict(last)
+                final["final"] = True
+                final["unavailable"] = dict(last["unavailable"])
+                stats, reason = phase_synchrony(
+                    track.therapist, track.client, live.params.grid_hz, live.params.phase_band_hz
+                )
+                final["phase"] = stats
+                if reason:
+                    final["unavailable"]["phase"] = reason
+                out.append(self._pair_output(pair, final))
         return out

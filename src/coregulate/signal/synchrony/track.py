@@ -20,7 +20,7 @@ from coregulate.signal.synchrony.chance import ChanceBand
 from coregulate.signal.synchrony.concordance import concordance_index, segment_r_lagged
 from coregulate.signal.synchrony.params import SyncParams
 from coregulate.signal.synchrony.surrogates import SegmentMatrix, susy_statistics
-from coregulate.signal.synchrony.wcc import OK, REASONS, fisher_z, wcc_windows
+from coregulate.signal.synchrony.wcc import OK, REASONS, WindowBatch, fisher_z, wcc_windows
 
 # SUSY pairs the segments of at most the last 2 hours (memory only: longer than any
 # therapy session, so a session's numbers are unchanged; a 10-hour recording keeps
@@ -58,11 +58,20 @@ class SynchronyTrack:
         self.n = 0  # grid samples final so far
         self._next_step = 1  # the next window ends at self._next_step * step
         self._peak_z = np.zeros(256)
+        self._peak_abs_z = np.zeros(256)  # |z| kept as they come: no abs of all per step
         self._peak_lag = np.zeros(256, dtype=np.int64)
         self._n_windows = 0  # windows stepped so far (available or not)
         self._n_peaks = 0  # windows available
         self._lag_counts = np.zeros(2 * self._lag + 1, dtype=np.int64)  # peaks per lag
         self._z_profile = np.zeros(2 * self._lag + 1)  # Σ Fisher z per lag, windows available
+        self._lags = np.arange(-self._lag, self._lag + 1)
+        self._lag_s = self._lags / params.grid_hz
+        tol = params.simultaneous_s
+        # Lags are sorted: client leads below -tol, simultaneous within, therapist above.
+        self._lag_cuts = (
+            int(np.count_nonzero(self._lag_s < -tol)),
+            int(np.count_nonzero(self._lag_s <= tol)),
+        )
         horizon = round(SUSY_HORIZON_S * params.grid_hz) // max(1, self._seg)
         self.segments = SegmentMatrix(self._lag, max_segments=max(2, horizon))
         self.chance = ChanceBand(
@@ -83,8 +92,24 @@ class SynchronyTrack:
         """Return the client's grid series so far (a view)."""
         return self._y[: self.n]
 
-    def extend(self, therapist: np.ndarray, client: np.ndarray) -> list[dict[str, Any]]:
-        """Append final grid samples of both people; return the updates of completed steps."""
+    def pending_ends(self, k: int) -> np.ndarray:
+        """Return the window ends (grid indices) that extending by `k` samples steps."""
+        last = (self.n + k) // self._step
+        return np.arange(self._next_step, last + 1, dtype=np.int64) * self._step
+
+    def shareable(self, ends: np.ndarray) -> bool:
+        """Return whether windows `ends` can come from `wcc_shared` (none too early)."""
+        w, lag = self._w, self._lag
+        return bool(ends.size) and w >= max(2 * lag, 3) and int(ends[0]) >= w + 2 * lag
+
+    def extend(
+        self, therapist: np.ndarray, client: np.ndarray, batch: WindowBatch | None = None
+    ) -> list[dict[str, Any]]:
+        """Append final grid samples of both people; return the updates of completed steps.
+
+        `batch`: the windows of exactly these steps, already computed from both
+        people's shared parts (`wcc_shared.pair_batch`); otherwise computed here.
+        """
         k = len(therapist)
         if len(client) != k:
             raise ValueError("both people's grid samples must cover the same times")
@@ -102,7 +127,15 @@ class SynchronyTrack:
             return []
         ends = np.arange(first, last + 1, dtype=np.int64) * self._step
         self._next_step = last + 1
-        batch = wcc_windows(self._x[: self.n], self._y[: self.n], ends, self._w, self._lag)
+        # Only the tail the new windows need (the same numbers): a live step stays
+        # O(1) instead of scanning the whole session for gaps.
+        if batch is None:
+            lo = max(0, int(ends[0]) - self._w - 2 * self._lag)
+            batch = wcc_windows(
+                self._x[lo : self.n], self._y[lo : self.n], ends - lo, self._w, self._lag
+            )
+        elif not np.array_equal(batch.end, ends):
+            raise ValueError("the given windows are not the ones these samples complete")
         updates = []
         for i, end in enumerate(ends.tolist()):
             if batch.reason[i] == OK:
@@ -151,7 +184,9 @@ class SynchronyTrack:
         if self._n_peaks == self._peak_z.size:
             self._peak_z = np.concatenate([self._peak_z, np.zeros(self._peak_z.size)])
             self._peak_lag = np.concatenate([self._peak_lag, np.zeros_like(self._peak_lag)])
+            self._peak_abs_z = np.concatenate([self._peak_abs_z, np.zeros(self._peak_abs_z.size)])
         self._peak_z[self._n_peaks] = z
+        self._peak_abs_z[self._n_peaks] = abs(z)
         self._peak_lag[self._n_peaks] = lag
         self._lag_counts[lag + self._lag] += 1
         self._n_peaks += 1
@@ -231,12 +266,15 @@ class SynchronyTrack:
         # (the same numbers: the median of two middle values is their float mean).
         counts = self._lag_counts
         cum = np.cumsum(counts)
-        lags = np.arange(-self._lag, self._lag + 1)
+        lags = self._lags
         lo = lags[np.searchsorted(cum, (k - 1) // 2, side="right")] / fs
         hi = lags[np.searchsorted(cum, k // 2, side="right")] / fs
         median = lo if k % 2 else (lo + hi) / 2.0
-        lag_s = lags / fs
-        tol = self.params.simultaneous_s
+        lag_s = self._lag_s
+        # Whole counts from the cumulative sum (exact integers, as summing the counts).
+        cut_client, cut_therapist = self._lag_cuts
+        n_client = int(cum[cut_client - 1]) if cut_client else 0
+        n_up_to_simultaneous = int(cum[cut_therapist - 1]) if cut_therapist else 0
         # The session's lag from the window-averaged cross-correlation profile: under
         # weak coupling each window's peak scatters and their median collapses toward
         # 0, while the average over windows keeps its peak at the true lag
@@ -246,12 +284,13 @@ class SynchronyTrack:
         return {
             "n_windows": self._n_windows,
             "n_available": k,
-            "mean_peak_z": float(np.mean(z)),
-            "mean_abs_peak_z": float(np.mean(np.abs(z))),
+            # np.mean's own sum and division, without its Python wrapper (15 pairs a step).
+            "mean_peak_z": float(np.add.reduce(z) / k),
+            "mean_abs_peak_z": float(np.add.reduce(self._peak_abs_z[:k]) / k),
             "median_peak_lag_s": float(median),
             "profile_lag_s": float(lag_s[best]),
             "profile_mean_z": float(profile[best]),
-            "share_therapist_leads": int(counts[lag_s > tol].sum()) / k,
-            "share_client_leads": int(counts[lag_s < -tol].sum()) / k,
-            "share_simultaneous": int(counts[np.abs(lag_s) <= tol].sum()) / k,
+            "share_therapist_leads": (k - n_up_to_simultaneous) / k,
+            "share_client_leads": n_client / k,
+            "share_simultaneous": (n_up_to_simultaneous - n_client) / k,
         }

@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 # Why a window is not available (codes in `WindowBatch.reason`).
 OK = 0
@@ -69,25 +68,87 @@ def _flat(centred_ss: np.ndarray, values: np.ndarray, w: int) -> np.ndarray:
     return centred_ss <= w * (RELATIVE_FLAT * scale) ** 2
 
 
-def _windows(
-    x: np.ndarray, y: np.ndarray, ends: np.ndarray, w: int, lag: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return r (n, 2L+1) for windows ending at `ends`, and which windows are flat."""
-    xv = sliding_window_view(x, w)
-    yv = sliding_window_view(y, w)
+def leader_parts(
+    x: np.ndarray, ends: np.ndarray, w: int, lag: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the leading series' centred windows per lag, their sums of squares, flatness.
+
+    Rows τ = -L..L of window `e` are ``x[e-L-w-τ : e-L-τ]``; one person's parts serve
+    every pair in which they are the second (leading at positive lags).
+    """
+    # Gathered by index (the same values as sliding windows; a window view costs
+    # more than the arithmetic when the live path asks for one window per step).
     taus = np.arange(-lag, lag + 1)
-    ys = yv[ends - lag - w]  # (n, w)
-    xs = xv[(ends - lag - w)[:, None] - taus[None, :]]  # (n, 2L+1, w)
-    yc = ys - ys.mean(axis=-1, keepdims=True)
+    starts = ends - lag - w
+    xs = x[(starts[:, None] - taus[None, :])[:, :, None] + np.arange(w)]  # (n, 2L+1, w)
     xc = xs - xs.mean(axis=-1, keepdims=True)
-    sxy = (xc * yc[:, None, :]).sum(axis=-1)
     sxx = (xc * xc).sum(axis=-1)
+    return xc, sxx, _flat(sxx, xs, w).any(axis=-1)
+
+
+def follower_parts(
+    y: np.ndarray, ends: np.ndarray, w: int, lag: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the follower's centred windows ``y[e-L-w : e-L]``, sums of squares, flatness."""
+    ys = y[(ends - lag - w)[:, None] + np.arange(w)]  # (n, w)
+    yc = ys - ys.mean(axis=-1, keepdims=True)
     syy = (yc * yc).sum(axis=-1)
-    flat = _flat(sxx, xs, w).any(axis=-1) | _flat(syy, ys, w)
+    return yc, syy, _flat(syy, ys, w)
+
+
+def combine_parts(
+    leader: tuple[np.ndarray, np.ndarray, np.ndarray],
+    follower: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return r (n, 2L+1) of a leader's and a follower's parts, and which windows are flat."""
+    xc, sxx, flat_x = leader
+    yc, syy, flat_y = follower
+    sxy = (xc * yc[:, None, :]).sum(axis=-1)
+    flat = flat_x | flat_y
     with np.errstate(invalid="ignore", divide="ignore"):
         r = sxy / np.sqrt(sxx * syy[:, None])
     r[flat] = np.nan
     return r, flat
+
+
+def _windows(
+    x: np.ndarray, y: np.ndarray, ends: np.ndarray, w: int, lag: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return r (n, 2L+1) for windows ending at `ends`, and which windows are flat."""
+    return combine_parts(leader_parts(x, ends, w, lag), follower_parts(y, ends, w, lag))
+
+
+def peaks(ends: np.ndarray, r: np.ndarray, reason: np.ndarray, lag: int) -> WindowBatch:
+    """Return the batch of windows `ends` with r per lag: each available window's peak."""
+    n = ends.size
+    if n == 1 and reason[0] == OK:
+        # One available window (a live step): the same operations on one row, without
+        # the masks a batch needs.
+        peak_1 = int(np.argmax(np.abs(r[0])))
+        peak_r = r[:, peak_1]
+        return WindowBatch(
+            end=ends,
+            r=r,
+            peak_r=peak_r,
+            peak_z=fisher_z(peak_r),
+            peak_lag=np.array([peak_1 - lag]),
+            r_lag0=r[:, lag].copy(),
+            reason=reason,
+        )
+    good = reason == OK
+    peak = np.zeros(n, dtype=np.int64)
+    peak[good] = np.argmax(np.abs(r[good]), axis=1)
+    rows = np.arange(n)
+    peak_r = np.where(good, r[rows, peak], np.nan)
+    return WindowBatch(
+        end=ends,
+        r=r,
+        peak_r=peak_r,
+        peak_z=fisher_z(peak_r),
+        peak_lag=np.where(good, peak - lag, 0),
+        r_lag0=r[:, lag].copy(),
+        reason=reason,
+    )
 
 
 def wcc_windows(
@@ -135,17 +196,4 @@ def wcc_windows(
             idx = ok[start : start + _CHUNK]
             r[idx], flat = _windows(therapist, client, ends[idx], w, lag)
             reason[idx[flat]] = CONSTANT
-    good = reason == OK
-    peak = np.zeros(n, dtype=np.int64)
-    peak[good] = np.argmax(np.abs(r[good]), axis=1)
-    rows = np.arange(n)
-    peak_r = np.where(good, r[rows, peak], np.nan)
-    return WindowBatch(
-        end=ends,
-        r=r,
-        peak_r=peak_r,
-        peak_z=fisher_z(peak_r),
-        peak_lag=np.where(good, peak - lag, 0),
-        r_lag0=r[:, lag].copy(),
-        reason=reason,
-    )
+    return peaks(ends, r, reason, lag)
