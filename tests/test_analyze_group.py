@@ -75,6 +75,9 @@ def test_every_pair_of_a_four_person_hour_is_found_or_not_as_simulated(
         else:
             assert pair["above_chance"] is False, key
     assert summary["group"]["n_coupled_pairs_above_chance"] == 2
+    group = summary["group"]
+    assert group["index"] == "cluster_phase_rho" and group["above_chance"] is True
+    assert 0 < group["value"] < 1 and group["n_pairs"] == 6
     # Each pair's updates are published under its own topic, naming the pair.
     updates = analysis.result.outputs["sync.partner.co-therapist"]
     assert updates and all(u["pair"] == ["partner", "co-therapist"] for u in updates)
@@ -127,4 +130,22 @@ def test_two_people_of_other_keys_are_a_pair_without_the_dyads_keys(tmp_path: Pa
     # Two people publish their pair as `sync`, naming no pair (as a live dyad).
     assert analysis.result.outputs["sync"] and not any(
         "pair" in u for u in analysis.result.outputs["sync"]
+    )
+
+
+def test_pairs_and_group_equal_the_synchrony_packages_offline_path(tmp_path: Path) -> None:
+    # Reference: signal.synchrony.group_synchrony (group19), the offline path whose
+    # updates equal the live sync stage's sync.<a>.<b> and sync.group messages.
+    from coregulate.signal.synchrony import group_synchrony
+
+    path = write_simulated_session(tmp_path / "four.sqlite", 6, 600.0, n_people=4)
+    analysis = analyze_files(path)
+    reference = group_synchrony({k: analysis.people[k] for k in analysis.keys}, updates=True)
+    outputs = analysis.result.outputs
+    for ref in reference["pairs"]:
+        mine = [u for u in outputs[f"sync.{ref['a']}.{ref['b']}"] if u["series"] == "hr_bpm"]
+        assert [{k: v for k, v in u.items() if k != "pair"} for u in mine] == ref["updates"]
+    assert outputs["sync.group"] == reference["group"]["updates"]
+    assert (
+        analysis.summary()["group"]["value"] == reference["group"]["final"]["summary"]["mean_value"]
     )

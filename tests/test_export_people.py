@@ -15,24 +15,13 @@ from coregulate.recordings.simulated_file import write_simulated_session
 from test_export_bids import _validator
 
 CLI = [sys.executable, "-m", "coregulate.cli"]
-NS = 1_000_000_000
-GROUP = {
-    "t_ns": 100 * NS,
-    "index": "cluster_phase_rho",
-    "value": 0.42,
-    "window_s": 60.0,
-    "chance_95": 0.3,
-    "above_chance": True,
-    "people": ["client", "partner", "therapist"],
-    "n_coupled_pairs_above_chance": 1,
-}
 
 
 @pytest.fixture(scope="module")
 def three(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 3-person session with every pair's synchrony (as analyze computes it) and a group step."""
+    """A 3-person session holding every pair's and the group's synchrony as analyze computes it."""
     folder = tmp_path_factory.mktemp("people")
-    plain = write_simulated_session(folder / "plain.sqlite", 5, 180.0, n_people=3)
+    plain = write_simulated_session(folder / "plain.sqlite", 5, 400.0, n_people=3)
     outputs = analyze_files(plain).result.outputs
     extra = [
         (topic, update, update["t_ns"])
@@ -40,8 +29,7 @@ def three(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if topic.startswith("sync.")
         for update in updates
     ]
-    extra.append(("sync.group", GROUP, GROUP["t_ns"]))
-    return write_simulated_session(folder / "three.sqlite", 5, 180.0, extra, n_people=3)
+    return write_simulated_session(folder / "three.sqlite", 5, 400.0, extra, n_people=3)
 
 
 def _export(session: Path, out: Path, fmt: str) -> None:
@@ -72,12 +60,16 @@ def test_csv_has_the_people_every_pair_and_the_group(three: Path, tmp_path: Path
         assert rows, (a, b)
         assert all(json.loads(r["payload_json"])["pair"] == [a, b] for r in rows)
         assert list(rows[0]) == list(_rows(out / "synchrony.csv")[0])
-    (group,) = _rows(out / "synchrony_group.csv")
-    assert (group["index"], float(group["value"]), group["t_s"]) == (
-        "cluster_phase_rho",
-        0.42,
-        "100.0",
+    group = _rows(out / "synchrony_group.csv")
+    updates = [json.loads(r["payload_json"]) for r in group]
+    assert len(group) > 200 and all(
+        u["people"] == ["client", "partner", "therapist"] for u in updates
     )
+    valued = [(r, u) for r, u in zip(group, updates, strict=True) if u["value"] is not None]
+    assert valued, "a 400 s session has windows of 180 s"
+    for row, update in valued:
+        assert row["index"] == "cluster_phase_rho" and float(row["value"]) == update["value"]
+        assert float(row["t_s"]) == update["t_ns"] / 1e9
     assert "synchrony_group.csv" in (out / "README.md").read_text()
 
 

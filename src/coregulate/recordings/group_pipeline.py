@@ -5,8 +5,8 @@ more people, each person's beats go through the same per-person stages (one chai
 per person, as the dyad's), every pair `(a, b)` in session order gets the dyad's
 offline synchrony (heart rate, then the slow series; a positive lag means `b`
 leads, `signal/people.py`), published as on the bus under `sync.<a>.<b>` with
-`"pair": [a, b]`, and the group index sums up the whole session
-(`group_summary.group_index`).
+`"pair": [a, b]`, and the group index runs over everyone's heart rate on the
+pairs' grid, published as `sync.group` (`group_summary.group_updates`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from coregulate.recordings.forked import Workers, paused_gc
-from coregulate.recordings.group_summary import group_index, pair_entry
+from coregulate.recordings.group_summary import group_summary, group_updates, pair_entry
 from coregulate.recordings.parameters import pipeline_parameters
 from coregulate.recordings.pipeline import (
     PipelineResult,
@@ -28,7 +28,7 @@ from coregulate.recordings.pipeline import (
 )
 from coregulate.sessionfile.beats import BeatSeries
 from coregulate.signal.dyad import ROLES
-from coregulate.signal.people import pairs, sync_topic
+from coregulate.signal.people import SYNC_GROUP_TOPIC, pairs, sync_topic
 from coregulate.signal.synchrony import HR_PARAMS, SynchronyReport, synchrony_offline
 from coregulate.signal.synchrony import beat_events as sync_beat_events
 from coregulate.stages.registry import offline_specs
@@ -115,8 +115,8 @@ def _add_pairs(
     session_pairs: list[tuple[str, str]],
     reports: list[dict[str, SynchronyReport]],
 ) -> None:
-    """Publish every pair's updates under its topic; summarise each pair and the group."""
-    grids = {}
+    """Publish every pair's and the group's updates under their topics; summarise them."""
+    grids, hr_updates = {}, {}
     for (a, b), pair_reports in zip(session_pairs, reports, strict=True):
         topic = sync_topic(a, b, len(keys))
         for report in pair_reports.values():
@@ -128,8 +128,15 @@ def _add_pairs(
         if hr is not None:
             grids.setdefault(a, hr.client)
             grids.setdefault(b, hr.therapist)
+            hr_updates[a, b] = hr.updates
         result.pairs.append(pair_entry(a, b, synchrony_summary(pair_reports)))
-    result.group = group_index(keys, grids, result.pairs)
+    if len(keys) <= 2:
+        return
+    # The group index over everyone's heart rate on the pairs' grid (signal/synchrony).
+    updates = group_updates(keys, grids, hr_updates)
+    result.outputs[SYNC_GROUP_TOPIC] = updates
+    result.output_t_ns[SYNC_GROUP_TOPIC] = [u["t_ns"] for u in updates]
+    result.group = group_summary(keys, updates, result.pairs)
 
 
 def _hr_events(beats: BeatSeries) -> tuple[np.ndarray, np.ndarray]:
