@@ -87,11 +87,20 @@ def test_every_pair_of_a_four_person_hour_is_found_or_not_as_simulated(
     assert "sync" not in analysis.result.outputs
 
 
-def test_the_group_pipeline_gives_the_same_result_on_one_core(tmp_path: Path) -> None:
-    path = write_simulated_session(tmp_path / "four.sqlite", 4, 240.0, n_people=4)
-    forked = analyze_files(path, parallel=True).summary()
-    alone = analyze_files(path, parallel=False).summary()
-    assert json.dumps(forked, sort_keys=True) == json.dumps(alone, sort_keys=True)
+@pytest.mark.parametrize("n", [4, 6])
+def test_the_group_pipeline_gives_the_same_result_on_one_core(tmp_path: Path, n: int) -> None:
+    from coregulate.recordings.group_pipeline import forked_pairs
+
+    # Four people: the other core takes every pair and the group; six: 13 of 15 pairs.
+    assert forked_pairs(4, 6) == 6 and forked_pairs(6, 15) == 13
+    path = write_simulated_session(tmp_path / "group.sqlite", 4, 240.0, n_people=n)
+    forked = analyze_files(path, parallel=True)
+    alone = analyze_files(path, parallel=False)
+    assert json.dumps(forked.summary(), sort_keys=True) == json.dumps(
+        alone.summary(), sort_keys=True
+    )
+    assert forked.result.outputs["sync.group"] == alone.result.outputs["sync.group"]
+    assert forked.summary()["group"]["n_windows"] > 0
 
 
 def test_a_malformed_people_list_is_refused_in_one_line(tmp_path: Path) -> None:

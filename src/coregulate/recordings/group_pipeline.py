@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -53,12 +54,13 @@ def run_group_pipeline(
 # synchrony 0.9, its slow series 0.3; measured with benchmarks/bench_analyze_group.py),
 # to split the work between two cores with one fork: a fork per piece cost a fifth
 # more CPU (copied pages, results pickled) than the pieces themselves.
-_CHAIN, _HR_PAIR, _SLOW_PAIR = 1.0, 0.9, 0.3
+# The group index costs about 0.15 (4 people); the other core takes it with all the pairs.
+_CHAIN, _HR_PAIR, _SLOW_PAIR, _GROUP = 1.0, 0.9, 0.3, 0.15
 
 
 def forked_pairs(n_chains: int, n_pairs: int) -> int:
     """Return how many pairs' heart-rate synchrony the other core takes: half the work."""
-    total = n_chains * _CHAIN + n_pairs * (_HR_PAIR + _SLOW_PAIR)
+    total = n_chains * _CHAIN + n_pairs * (_HR_PAIR + _SLOW_PAIR) + _GROUP
     return min(n_pairs, round(total / 2 / _HR_PAIR))
 
 
@@ -77,9 +79,12 @@ def _run(
     end_ns = _end_ns(ordered)
     k = forked_pairs(len(partitions), len(session_pairs))
     with Workers(parallel) as workers:
-        # The other core: the first k pairs' heart-rate synchrony. This one: every
-        # person's chain, the other pairs, then every pair's slow series.
-        far = workers.start(functools.partial(_hr_pairs, ordered, session_pairs[:k], end_ns, phase))
+        # The other core: the first k pairs' heart-rate synchrony (and the group index
+        # when k is every pair). This one: every person's chain, the other pairs, then
+        # every pair's slow series.
+        far = workers.start(
+            functools.partial(_far, ordered, keys, session_pairs[:k], end_ns, phase)
+        )
         with Workers(False) as here:
             result = run_chains(here, partitions, ordered, keys)
         hr = _hr_pairs(ordered, session_pairs[k:], end_ns, phase)
@@ -87,14 +92,42 @@ def _run(
             pair: slow_synchrony(ordered, result.outputs, phase, SLOW_SERIES, pair)
             for pair in session_pairs
         }
-        hr |= far.result()
+        far_hr, group = far.result()
+        hr |= far_hr
     reports = [{"hr_bpm": hr[pair], **slow[pair]} if hr.get(pair) else {} for pair in session_pairs]
-    _add_pairs(result, keys, session_pairs, reports)
+    _add_pairs(result, keys, session_pairs, reports, group)
     result.parameters = {
         "stages": [spec.stage_class.__name__ for spec in specs],
         **pipeline_parameters(),
     }
     return result
+
+
+def _far(
+    people: dict[str, BeatSeries],
+    keys: tuple[str, ...],
+    some_pairs: Sequence[tuple[str, str]],
+    end_ns: int,
+    phase: bool,
+) -> tuple[dict[tuple[str, str], SynchronyReport | None], list[dict[str, Any]] | None]:
+    """Return these pairs' heart-rate synchrony, and the group's updates when they are all."""
+    reports = _hr_pairs(people, some_pairs, end_ns, phase)
+    if len(keys) <= 2 or len(some_pairs) < len(pairs(keys)):
+        return reports, None  # the group is computed where every pair is
+    return reports, _group_of(keys, reports)
+
+
+def _group_of(
+    keys: tuple[str, ...], reports: dict[tuple[str, str], SynchronyReport | None]
+) -> list[dict[str, Any]]:
+    """Return the group's updates over the people's heart rate on the pairs' grid."""
+    grids: dict[str, np.ndarray] = {}
+    for (a, b), hr in reports.items():
+        if hr is not None:
+            grids.setdefault(a, hr.client)
+            grids.setdefault(b, hr.therapist)
+    pair_updates = {pair: hr.updates for pair, hr in reports.items() if hr is not None}
+    return group_updates(keys, grids, pair_updates)
 
 
 def _hr_pairs(
@@ -114,9 +147,12 @@ def _add_pairs(
     keys: tuple[str, ...],
     session_pairs: list[tuple[str, str]],
     reports: list[dict[str, SynchronyReport]],
+    group: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Publish every pair's and the group's updates under their topics; summarise them."""
-    grids, hr_updates = {}, {}
+    """Publish every pair's and the group's updates under their topics; summarise them.
+
+    `group`: the group's updates when already computed (`_far`), else computed here.
+    """
     for (a, b), pair_reports in zip(session_pairs, reports, strict=True):
         topic = sync_topic(a, b, len(keys))
         for report in pair_reports.values():
@@ -124,16 +160,12 @@ def _add_pairs(
                 update["pair"] = [a, b]  # as live: a dyad's `sync` names no pair
             result.outputs.setdefault(topic, []).extend(report.updates)
             result.output_t_ns.setdefault(topic, []).extend(u["t_ns"] for u in report.updates)
-        hr = pair_reports.get("hr_bpm")
-        if hr is not None:
-            grids.setdefault(a, hr.client)
-            grids.setdefault(b, hr.therapist)
-            hr_updates[a, b] = hr.updates
         result.pairs.append(pair_entry(a, b, synchrony_summary(pair_reports)))
     if len(keys) <= 2:
         return
     # The group index over everyone's heart rate on the pairs' grid (signal/synchrony).
-    updates = group_updates(keys, grids, hr_updates)
+    hr = {pair: r.get("hr_bpm") for pair, r in zip(session_pairs, reports, strict=True)}
+    updates = group if group is not None else _group_of(keys, hr)
     result.outputs[SYNC_GROUP_TOPIC] = updates
     result.output_t_ns[SYNC_GROUP_TOPIC] = [u["t_ns"] for u in updates]
     result.group = group_summary(keys, updates, result.pairs)
