@@ -6,6 +6,7 @@ import csv
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from coregulate.alliance import RatingError, score
@@ -112,3 +113,25 @@ def test_the_printed_history_shows_each_partners_forms_and_flags(tmp_path: Path)
     assert "ORS partner" in header and "SRS partner" in header
     assert first.endswith("partner: SRS≤36")  # the partner's SRS of 30; the client gave none
     assert second.endswith("ORS clin. signif. change; partner: ORS reliable −")
+
+
+def test_the_history_plot_draws_each_partners_forms(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    from coregulate.review.history_plot import _ors_panel, _srs_panel, write_history_plot
+
+    paths = [
+        _couple_session(tmp_path / f"s{h}.sqlite", h, {"client": 20 + h, "partner": 30 - h}, {})
+        for h in range(3)
+    ]
+    rows = client_history(paths)[0]
+    fig, (ors, srs) = plt.subplots(2)
+    n = np.arange(1, 4, dtype=float)
+    _ors_panel(ors, rows, n)
+    _srs_panel(srs, rows, n)
+    partner = [line for line in ors.lines if line.get_label() == "partner"]
+    assert len(partner) == 1 and list(partner[0].get_ydata()) == [30, 29, 28]
+    assert [line.get_label() for line in srs.lines].count("partner") == 1
+    plt.close(fig)
+    assert write_history_plot(rows, "c-1", tmp_path / "h.png").stat().st_size > 10_000

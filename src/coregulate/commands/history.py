@@ -80,17 +80,8 @@ def _cell(value: Any, spec: str) -> str:
     return spec.format(value)
 
 
-def _other_clients(rows: list[dict[str, Any]]) -> list[str]:
-    """Return the keys of the other clients whose own forms the history holds."""
-    suffix = "_ors_total_0to40"
-    return list(
-        dict.fromkeys(k.removesuffix(suffix) for r in rows for k in r if k.endswith(suffix))
-    )
-
-
-def _printed(rows: list[dict[str, Any]]) -> tuple[tuple[str, str, str], ...]:
+def _printed(others: list[str]) -> tuple[tuple[str, str, str], ...]:
     """Return the printed columns: each other client's own ORS and SRS after the client's."""
-    others = _other_clients(rows)
     extra = tuple(
         (
             f"{key}_{name}_total_0to40",
@@ -105,7 +96,10 @@ def _printed(rows: list[dict[str, Any]]) -> tuple[tuple[str, str, str], ...]:
 
 def format_table(rows: list[dict[str, Any]]) -> str:
     """Return the printed history table (a couple's: each partner's ORS and SRS too)."""
-    printed, others = _printed(rows), _other_clients(rows)
+    from coregulate.review.history import other_clients
+
+    others = other_clients(rows)
+    printed = _printed(others)
     lines = ["  ".join(h.rjust(len(f.format(0))) for _, h, f in printed) + "  flags"]
     for row in rows:
         cells = "  ".join(_cell(row.get(k), f) for k, _, f in printed)

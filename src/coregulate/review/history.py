@@ -161,12 +161,17 @@ def client_history(paths: Iterable[Path]) -> tuple[list[dict[str, Any]], list[st
         if row["session_number"] is None:
             row["session_number"] = k
     add_ors_change(rows)
-    others = dict.fromkeys(
-        k.removesuffix("ors_total_0to40") for r in rows for k in r if k.endswith("_ors_total_0to40")
-    )
-    for prefix in others:  # each other client's change from their own intake
-        add_ors_change(rows, prefix)
+    for key in other_clients(rows):  # each other client's change from their own intake
+        add_ors_change(rows, f"{key}_")
     return rows, problems
+
+
+def other_clients(rows: list[dict[str, Any]]) -> list[str]:
+    """Return the keys of the clients besides the client whose forms the rows hold (`partner`)."""
+    suffix = "_ors_total_0to40"
+    return list(
+        dict.fromkeys(k.removesuffix(suffix) for r in rows for k in r if k.endswith(suffix))
+    )
 
 
 def write_csv(rows: list[dict[str, Any]], out: str | os.PathLike[str]) -> Path:
