@@ -71,10 +71,10 @@ def test_timed_files_are_placed_as_analyze_aligns_a_client_and_a_therapist_file(
     t = _polar(tmp_path / "t.txt", _rr(500, 6, 950), 30.0)
     pair = tmp_path / "pair.sqlite"
     run = _cli(
-        "import", "--person", f"client={c}", "--person", f"therapist={t}", "--out", str(pair)
+        "import", "--person", f"therapist={t}", "--person", f"client={c}", "--out", str(pair)
     )
     assert run.returncode == 0, run.stderr
-    # Two people named client and therapist are the dyad: no people list is written.
+    # Two people named client and therapist (in any order) are the dyad: no people list.
     assert "people" not in read_session_payload(pair)
     for name in ("c", "t"):
         assert (

@@ -173,9 +173,10 @@ def _pipeline(
 def _session_keys(record: SessionRecord) -> tuple[str, ...]:
     """Return the keys of the session's people (an older file: the dyad's)."""
     try:
-        return keys_of(people_from_session(record.info))
+        keys = keys_of(people_from_session(record.info))
     except PeopleError as exc:
         raise SessionFileError(f"{record.path}: {exc}") from exc
+    return ROLES if set(keys) == set(ROLES) else keys  # the dyad, whatever order it was listed
 
 
 HR_GRID = "_hr_grid"  # a batch result's HR grid while the batch runs; never printed

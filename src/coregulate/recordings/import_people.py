@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from coregulate.recordings.importers import ImportedRecording, ImportFileError, Notification
+from coregulate.signal.dyad import ROLES
 from coregulate.signal.people import PeopleError, Person, check_people, make_person
 
 
@@ -36,6 +37,8 @@ def parse_people(
         if key in files:
             raise PeopleError(f"--person {key} is given twice")
         files[make_person(key).key] = Path(file)
+    if set(files) == set(ROLES):  # the client and the therapist: the dyad, in its order
+        files = {role: files[role] for role in ROLES}
     ids: dict[str, str] = {}
     for spec in id_specs:
         key, sep, pid = spec.partition("=")
