@@ -119,7 +119,7 @@ class FullView(QtWidgets.QWidget):
         left.addWidget(self.breath_sync)
         for plot in (*self.plots.values(), self.breath_sync.plot):
             plot.sigRangeChangedManually.connect(self._user_moved)
-        self.marker_layer = MarkerLayer(list(self.plots.values()))
+        self.marker_layer = MarkerLayer([*self.plots.values(), self.breath_sync.plot])
         self.rating_layer = RatingLayer(list(self.plots.values()))
         self.review_half_s: float | None = None  # review: the playhead in the middle
         self.playhead = Playhead(list(self.plots.values()))
