@@ -158,3 +158,17 @@ def test_pairs_and_group_equal_the_synchrony_packages_offline_path(tmp_path: Pat
     assert (
         analysis.summary()["group"]["value"] == reference["group"]["final"]["summary"]["mean_value"]
     )
+
+
+def test_the_group_index_rises_with_the_number_of_coupled_pairs(tmp_path: Path) -> None:
+    # Issue 19's done-when, end to end through analyze: the demo group of four with
+    # none, one and both of its couplings (acquisition/_sim_group.py), 20 minutes each.
+    from coregulate.acquisition._sim_group import DEMO_GROUP_COUPLINGS
+    from coregulate.acquisition.simulator import demo_group_config
+
+    values = []
+    for n in (0, 1, 2):
+        config = demo_group_config(4, seed=3, duration_s=1200, couplings=DEMO_GROUP_COUPLINGS[:n])
+        path = write_simulated_session(tmp_path / f"c{n}.sqlite", config=config)
+        values.append(analyze_files(path).summary()["group"]["value"])
+    assert values[0] < values[1] < values[2], values
