@@ -232,3 +232,29 @@ def test_view_command_hides_the_therapists_with_its_flag(qtbot, monkeypatch) -> 
     assert opened[-1]["hide_therapists"] is True
     args = build_parser().parse_args(["view", "--output", "tcp://127.0.0.1:9"])
     assert view.run(args) == 0 and opened[-1]["hide_therapists"] is False
+
+
+def test_the_ors_asks_whose_form_with_several_clients(qtbot) -> None:
+    from PySide6 import QtCore
+
+    window = _window(qtbot, 3)
+    menu = window.ors_action.menu()
+    assert [a.text() for a in menu.actions()] == ["ORS for Client", "ORS for Partner"]
+    menu.actions()[1].trigger()
+    dialog = window._rating_dialog
+    qtbot.addWidget(dialog)
+    assert dialog.windowTitle() == "Your rating (Partner)"
+    form = dialog.forms[0]
+    form.resize(800, 500)
+    qtbot.waitExposed(form)
+    for line in form.lines:
+        qtbot.mouseClick(line, QtCore.Qt.LeftButton, pos=QtCore.QPoint(line.x_for(6.0), 20))
+    sent = []
+    dialog.rated.connect(sent.append)
+    qtbot.mouseClick(form.done_button, QtCore.Qt.LeftButton)
+    assert sent and sent[0]["person"] == "partner" and sent[0]["instrument"] == "ORS"
+    dyad = LiveWindow(None, UNUSED_INPUT)
+    qtbot.addWidget(dyad)
+    assert dyad.ors_action.menu() is None and dyad.ors_action.text() == "ORS for the client"
+    window.end_without_asking()
+    dyad.end_without_asking()

@@ -82,11 +82,31 @@ class GroupWindowParts:
         both = "Everyone" if self.model.is_group() else "Both"
         menu.addAction(both, lambda: self.retake_baseline(None))  # type: ignore[attr-defined]
 
+    def _fill_ors_menu(self) -> None:
+        """With several clients, the ORS button asks whose form: one entry per client."""
+        action: Any = getattr(self, "ors_action", None)
+        if action is None:
+            return
+        clients = [p.key for p in self.model.roster if not p.is_therapist]
+        if not self.model.is_group() or len(clients) < 2:
+            action.setMenu(None)
+            return
+        menu = QtWidgets.QMenu(self)  # type: ignore[arg-type]
+        for key in clients:
+            menu.addAction(f"ORS for {person_name(key)}", lambda k=key: self.give_start_ratings(k))  # type: ignore[attr-defined]
+        action.setMenu(menu)
+        action.setText("ORS for a client")
+        for bar in self.findChildren(QtWidgets.QToolBar):  # type: ignore[attr-defined]
+            button = bar.widgetForAction(action)
+            if isinstance(button, QtWidgets.QToolButton):
+                button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+
     def _follow_people(self) -> None:
         """Show the calm view and the who bar that fit the session's people (cheap if same)."""
         self.who_bar.set_people(self.model.roster)
         if self.model.keys != getattr(self, "_menu_keys", self.model.keys):
             self._fill_baseline_menu()
+            self._fill_ors_menu()
         # A dyad's toolbar stays as it was; F4 works there too, and the button shows
         # while the therapist is hidden, so the way back is in sight.
         self.hide_action.setVisible(self.model.is_group() or self.hide_therapists)

@@ -275,8 +275,9 @@ class LiveWindow(GroupWindowParts, QtWidgets.QMainWindow):
         who = everyone if role is None else f"the {role}"
         self.statusBar().showMessage(f"new baseline asked for {who}", 4000)
 
-    def give_start_ratings(self) -> QtWidgets.QDialog | None:
-        """Open the start-of-session form (the ORS) for the client; return the dialog.
+    def give_start_ratings(self, person: str | None = None) -> QtWidgets.QDialog | None:
+        """Open the start-of-session form (the ORS) for the client (or `person`, one of
+        several clients); return the dialog.
 
         Each answer goes on the bus as a `rating` message at the moment it is
         submitted, so it is recorded and appears on the timelines like a marker.
@@ -287,7 +288,7 @@ class LiveWindow(GroupWindowParts, QtWidgets.QMainWindow):
         from coregulate.ui.rating_entry import RatingDialog, RatingSender
 
         sender = RatingSender(self._producer, self.now_ns)
-        dialog = RatingDialog(forms_due("start", 1), sender, "start")
+        dialog = RatingDialog(forms_due("start", 1), sender, "start", person=person)
         dialog.rated.connect(lambda _: self.statusBar().showMessage("ORS recorded", 4000))
         self._rating_dialog = dialog  # kept: a non-modal dialog needs an owner
         dialog.show()
