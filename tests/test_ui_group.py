@@ -258,3 +258,36 @@ def test_the_ors_asks_whose_form_with_several_clients(qtbot) -> None:
     assert dyad.ors_action.menu() is None and dyad.ors_action.text() == "ORS for the client"
     window.end_without_asking()
     dyad.end_without_asking()
+
+
+def test_each_client_is_handed_their_own_srs_at_the_end(qtbot, hub_thread) -> None:
+    from PySide6 import QtCore
+
+    from coregulate.sessionfile.access import read_messages
+    from coregulate.ui.end_of_session import EndOfSession
+    from coregulate.ui.rating_panel import RatingsPanel
+
+    hub_thread.start()
+    end = EndOfSession(None, "c-1", hub_thread.endpoints.input, 5 * NS, ("client", "partner"))
+    panel = RatingsPanel(end)
+    qtbot.addWidget(panel)
+    assert [b.text() for b in panel.buttons.values()] == [
+        "Hand the SRS to Client",
+        "Hand the SRS to Partner",
+    ]
+    for person, value in (("partner", 7.0), ("client", 9.0)):
+        panel.buttons[person].click()
+        dialog = panel.dialog
+        qtbot.addWidget(dialog)
+        for line in dialog.forms[0].lines:
+            line.set_value(value)
+        with qtbot.waitSignal(dialog.finished):
+            qtbot.mouseClick(dialog.forms[0].done_button, QtCore.Qt.LeftButton)
+        assert not panel.buttons[person].isEnabled()
+    hub_thread.stop()
+    stored = [m.json() for m in read_messages(hub_thread.path, ("rating",))]
+    assert [(r["person"], r["total"]) for r in stored] == [("partner", 28.0), ("client", 36.0)]
+    # The dyad's end: one button, as before.
+    dyad = RatingsPanel(EndOfSession(None, "c-1", None, 5 * NS))
+    qtbot.addWidget(dyad)
+    assert [b.text() for b in dyad.buttons.values()] == ["Hand the SRS to the client"]

@@ -24,6 +24,9 @@ class EndOfSession:
     client_id: str
     input_endpoint: str | None  # the hub's input, to publish ratings while it still runs
     t_ns: int  # session time at the end
+    # The clients' keys when the session has several (a couple, a family): each is
+    # handed their own forms (`person` in the rating). Empty: the dyad's one client.
+    clients: tuple[str, ...] = ()
 
 
 PanelFactory = Callable[[EndOfSession], QtWidgets.QWidget | None]
