@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import numpy as np
@@ -187,3 +188,55 @@ def test_lost_frames_restart_the_window() -> None:
     assert at[70]["breathing_rate_bpm"] is not None
     assert at[80]["unavailable"] == {"breathing_rate_bpm": "under 30 s of accelerometer data"}
     assert abs(at[110]["breathing_rate_bpm"] - 12.0) <= 1.0
+
+
+def test_simulated_strap_makes_its_acc_while_it_streams(monkeypatch: Any) -> None:
+    """A simulated strap's ACC is made as the session goes, not before (issue 17, speed 100).
+
+    Made up front, a 90 min session's ACC took about 3 s per person in the
+    acquisition process while the session clock ran: the straps then started
+    late and streamed a burst the sync stage had to leave out (tests/test_demo_acc.py).
+    """
+    from coregulate.acquisition import _sim_acc
+    from coregulate.acquisition.pmd_acc import acc_frame_array
+    from coregulate.acquisition.specs import SimulatedStrapSpec, make_source, prepare
+    from coregulate.recordings.simulated_file import _ALWAYS_DUE
+
+    blocks: list[int] = []
+    block = _sim_acc.AccStream.block
+
+    def counted(stream: _sim_acc.AccStream) -> tuple[np.ndarray, np.ndarray]:
+        blocks.append(stream.done)
+        return block(stream)
+
+    monkeypatch.setattr(_sim_acc.AccStream, "block", counted)
+    spec = SimulatedStrapSpec("client", seed=1, duration_s=5400.0, acc=True)
+    prepare(spec)
+    strap = make_source(spec, _ALWAYS_DUE)
+    assert blocks == []  # nothing made before the session runs
+
+    async def first_frames(n: int) -> list[bytes]:
+        out = []
+        async for event in strap.events():
+            if event.data is not None and event.data[:1] == b"\x02" and len(out) < n:
+                out.append(event.data)
+            if len(out) == n:
+                return out
+        return out
+
+    frames = asyncio.run(first_frames(60))
+    assert blocks == [0, 1800]  # 60 frames of 36 samples: two blocks of 9 s, no more
+    # The frames are the scenario's samples (simulate_acc is the same blocks joined).
+    _, xyz = simulate_acc(_sim_acc.AccScenario(20.0, **_scenario_fields(strap.acc_scenario)))
+    # (The strap sends ACC once it streams: the first frames may be before that.)
+    first_ns, _ = acc_frame_array(frames[0])
+    first = (first_ns - _sim_acc._PMD_T0_NS) // 5_000_000 - 35  # 200 Hz: 5 ms per sample
+    sent = np.concatenate([acc_frame_array(f)[1] for f in frames])
+    np.testing.assert_array_equal(sent, np.rint(xyz[first : first + len(sent)]))
+
+
+def _scenario_fields(scn: Any) -> dict[str, Any]:
+    """Return a scenario's fields except its duration."""
+    from dataclasses import fields
+
+    return {f.name: getattr(scn, f.name) for f in fields(scn) if f.name != "duration_s"}

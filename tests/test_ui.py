@@ -102,7 +102,7 @@ def test_a_keystroke_marks_on_the_bus_in_the_file_and_on_every_timeline(qtbot, h
     assert got.source.startswith("ui-") and got.t_ns == body["t_ns"]
     # Drawn at once on every plot of both views.
     window.set_view("full")
-    assert len(window.full.marker_lines()[body["id"]]) == len(window.full.plots)
+    assert len(window.full.marker_lines()[body["id"]]) == len(window.full.plots) + 1  # + breathing
     window.set_view("calm")
     assert len(window.calm.marker_layer.lines[body["id"]]) == len(window.calm._plots)
     # A note: N opens the field, the text goes with the time of the key press.

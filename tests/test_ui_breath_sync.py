@@ -157,6 +157,22 @@ def test_full_view_strip_draws_r_and_the_chance_band(qtbot, coupled) -> None:
     window.close()
 
 
+def test_full_view_strip_shows_the_markers_like_the_other_rows(qtbot, coupled) -> None:
+    import pyqtgraph as pg
+
+    marker = {"id": "a" * 32, "kind": "repair", "t_ns": 1500 * 10**9, "text": None}
+    window = _window(qtbot, [*coupled, make_message("marker", "ui-1", 1, 1500 * 10**9, marker)])
+    window.set_view("full")
+    window.redraw(force=True)
+    strip = window.full.breath_sync
+    lines = [i for i in strip.plot.items if isinstance(i, pg.InfiniteLine)]
+    assert [line.value() for line in lines] == [pytest.approx(25.0)]  # minutes, as the rows
+    (row_line, *_) = window.full.marker_lines()["a" * 32]
+    assert lines[0].pen.color().name() == row_line.pen.color().name()
+    assert getattr(lines[0], "label", None) is None  # the letter: on the top row only
+    window.close()
+
+
 def test_calm_line_only_while_breathing_rates_move_together(qtbot, coupled, uncoupled) -> None:
     window = _window(qtbot, coupled)
     window.set_view("calm")

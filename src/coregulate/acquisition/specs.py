@@ -150,17 +150,11 @@ def _simulation(seed: int, duration_s: float, people: tuple[str, ...] = ROLES) -
     return simulate_group(demo_group_for(people, seed=seed, duration_s=duration_s))
 
 
-@functools.lru_cache(maxsize=6)
-def _acc_events(
-    seed: int, duration_s: float, role: str, people: tuple[str, ...] = ROLES
-) -> tuple[Any, tuple[Any, ...]]:
-    """Return a simulated strap's ACC ground truth and its events with the ACC frames."""
-    from coregulate.acquisition._sim_acc import merge_acc_frames, scenario_for
+def _acc_scenario(seed: int, duration_s: float, role: str, people: tuple[str, ...] = ROLES) -> Any:
+    """Return a simulated strap's ACC ground truth; its frames are made while the session runs."""
+    from coregulate.acquisition._sim_acc import scenario_for
 
-    sim = _simulation(seed, duration_s, people)
-    scenario = scenario_for(sim.config, role)
-    mine = [e for e in sim.events if e.role == role]
-    return scenario, tuple(merge_acc_frames(mine, scenario, role))
+    return scenario_for(_simulation(seed, duration_s, people).config, role)
 
 
 def prepare(spec: SourceSpec) -> None:
@@ -171,8 +165,10 @@ def prepare(spec: SourceSpec) -> None:
         import coregulate.signal.breathing_live  # noqa: F401
     if isinstance(spec, SimulatedStrapSpec):
         _simulation(spec.seed, spec.duration_s, spec.people)
-        if spec.acc:
-            _acc_events(spec.seed, spec.duration_s, spec.role, spec.people)
+        if spec.acc:  # the gestures' shake; the frames are made while the session runs
+            from coregulate.acquisition._sim_acc import movement_shake
+
+            movement_shake(_acc_scenario(spec.seed, spec.duration_s, spec.role, spec.people))
     elif isinstance(spec, LslStrapSpec):
         import neurokit2  # noqa: F401 - 1-3 s, for an ECG stream; never inside the running loop
 
@@ -196,7 +192,9 @@ def make_source(spec: SourceSpec, clock: SessionClock, **kwargs: Any) -> HeartRa
         from coregulate.acquisition.sim_source import SimulatedStrap
 
         sim = _simulation(spec.seed, spec.duration_s, spec.people)
-        acc = _acc_events(spec.seed, spec.duration_s, spec.role, spec.people) if spec.acc else None
+        acc = (
+            _acc_scenario(spec.seed, spec.duration_s, spec.role, spec.people) if spec.acc else None
+        )
         return SimulatedStrap(sim, spec.role, clock, acc=acc)
     if isinstance(spec, BleStrapSpec):
         from coregulate.acquisition.ble_source import BleStrap

@@ -15,6 +15,8 @@ from pathlib import Path
 from coregulate.bus.producer import BusProducer, sender_source
 from coregulate.clock import SessionClock
 from coregulate.sessionfile.access import SessionFileError, read_messages
+from coregulate.signal.dyad import ROLES
+from coregulate.signal.people import PeopleError, keys_of, people_from_session
 
 RATING_SOURCE = "rating"  # each sender is `rating-<8 hex>` (bus.producer.sender_source)
 
@@ -31,6 +33,7 @@ class RunningSession:
     input_endpoint: str
     clock: SessionClock
     client_id: str
+    people: tuple[str, ...] = ROLES  # the session's people's keys (signal/people.py)
 
 
 def running_session(path: Path) -> RunningSession:
@@ -47,7 +50,11 @@ def running_session(path: Path) -> RunningSession:
         clock = SessionClock(**info["clock"])
     except (KeyError, TypeError, ValueError) as exc:
         raise AttachError(f"{path}: its session message lacks endpoints or clock ({exc})") from exc
-    return RunningSession(path, str(endpoints[0]), clock, str(info.get("client_id") or ""))
+    try:
+        keys = keys_of(people_from_session(info))
+    except PeopleError as exc:
+        raise AttachError(f"{path}: {exc}") from exc
+    return RunningSession(path, str(endpoints[0]), clock, str(info.get("client_id") or ""), keys)
 
 
 def connect(session: RunningSession, timeout_s: float = 5.0) -> BusProducer:

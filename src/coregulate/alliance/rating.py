@@ -13,10 +13,12 @@ from typing import Any, Final
 
 from coregulate.alliance.instruments import instrument
 from coregulate.alliance.scoring import RatingError, Score, score
+from coregulate.signal.people import KEY_RE
 
 RATING_TOPIC: Final = "rating"
 RATERS: Final = ("client", "therapist", "observer")
 PHASES: Final = ("start", "during", "end", "after")
+DEFAULT_PERSON: Final = "client"  # whose form a rating without `person` is
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,9 @@ class Rating:
     phase: str
     t_ns: int
     session_number: int | None = None
+    # Whose form it is: a person's key (signal/people.py); the dyad's client by default.
+    # With a client rater, the person named filled it in (e.g. each partner of a couple).
+    person: str = DEFAULT_PERSON
 
 
 def rating_payload(
@@ -36,14 +41,22 @@ def rating_payload(
     phase: str,
     t_ns: int,
     session_number: int | None = None,
+    person: str | None = None,
 ) -> dict[str, Any]:
-    """Return the JSON payload of a `rating` message for a scored form."""
+    """Return the JSON payload of a `rating` message for a scored form.
+
+    `person` (a person's key) says whose form it is when the session has several
+    clients; without it the payload is as before and names the client.
+    """
     if rater not in RATERS:
         raise RatingError(f"rater must be one of {', '.join(RATERS)}; got {rater!r}")
     if phase not in PHASES:
         raise RatingError(f"phase must be one of {', '.join(PHASES)}; got {phase!r}")
+    if person is not None:
+        _check_person(person)
     inst = instrument(result.instrument)
-    return {
+    whose = {} if person is None else {"person": person}
+    return whose | {
         "instrument": inst.name,
         "items": list(result.items),
         "item_names": list(inst.item_names),
@@ -77,13 +90,24 @@ def read_rating(payload: object, t_ns: int) -> Rating:
     phase = payload.get("phase")
     when = payload.get("t_ns")
     number = payload.get("session_number")
+    person = payload.get("person", DEFAULT_PERSON)
+    _check_person(person)  # a form of nobody known is not anybody's
     return Rating(
         result,
         rater if rater in RATERS else "client",  # the instruments are client-rated forms
         phase if phase in PHASES else inst.default_phase,
         when if _is_int(when) else t_ns,
         number if _is_int(number) else None,
+        person,
     )
+
+
+def _check_person(person: object) -> None:
+    """Raise RatingError unless `person` is a person's key (`signal.people.KEY_RE`)."""
+    if not isinstance(person, str) or not KEY_RE.match(person):
+        raise RatingError(
+            f"a rating's person must be a person's key such as partner, not {person!r}"
+        )
 
 
 def _is_int(value: object) -> bool:

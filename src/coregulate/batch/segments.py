@@ -23,6 +23,8 @@ import numpy as np
 
 from coregulate.recordings.analysis import Analysis
 from coregulate.recordings.pipeline import person_summary
+from coregulate.signal.dyad import ROLES
+from coregulate.signal.people import pairs, sync_topic
 
 NS = 1_000_000_000
 
@@ -98,10 +100,10 @@ def _rating_segments(analysis: Analysis, end_s: float) -> list[dict[str, Any]]:
              "open_ended": False} for label, a, b in spans if b > a]  # fmt: skip
 
 
-def _window_numbers(analysis: Analysis, onset_s: float, stop_s: float) -> dict[str, Any]:
+def _window_numbers(updates: list[dict[str, Any]], onset_s: float, stop_s: float) -> dict[str, Any]:
     peaks = [
         u["window"]
-        for u in analysis.result.sync_updates()
+        for u in updates
         if u.get("window") and onset_s * NS < u["window"]["end_ns"] <= stop_s * NS
     ]
     z = np.array([w["peak_z"] for w in peaks], dtype=float)
@@ -120,7 +122,11 @@ def duration_s(analysis: Analysis) -> float:
 
 
 def segment_rows(analysis: Analysis, annotations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Return one row per segment per person and per dyad (``scope``), in session order."""
+    """Return one row per segment per person and per dyad (``scope``), in session order.
+
+    A session of 3+ people has a row per pair instead of the dyad's (``scope`` pair,
+    ``pair`` = ``a.b``).
+    """
     end_s = duration_s(analysis)
     segments = _marker_segments(analysis, end_s) + _rating_segments(analysis, end_s)
     segments += [
@@ -143,5 +149,23 @@ def segment_rows(analysis: Analysis, annotations: list[dict[str, Any]]) -> list[
             numbers = person_summary(part).to_dict()
             numbers.pop("artifacts", None), numbers.pop("artifact_method", None)
             rows.append({**seg, "scope": role, **numbers})
-        rows.append({**seg, "scope": "dyad", **_window_numbers(analysis, seg["onset_s"], stop_s)})
+        if analysis.keys == ROLES:
+            updates = analysis.result.sync_updates()
+            rows.append(
+                {**seg, "scope": "dyad", **_window_numbers(updates, seg["onset_s"], stop_s)}
+            )
+            continue
+        for a, b in pairs(analysis.keys):  # 3+ people: one row per pair
+            numbers = _window_numbers(_pair_updates(analysis, a, b), seg["onset_s"], stop_s)
+            rows.append({**seg, "scope": "pair", "pair": f"{a}.{b}", **numbers})
     return rows
+
+
+def _pair_updates(analysis: Analysis, a: str, b: str) -> list[dict[str, Any]]:
+    """Return pair (a, b)'s heart-rate synchrony step updates (not the final one)."""
+    topic = sync_topic(a, b, len(analysis.keys))
+    return [
+        u
+        for u in analysis.result.outputs.get(topic, [])
+        if u.get("series") == "hr_bpm" and not u.get("final")
+    ]

@@ -7,7 +7,11 @@ summary), ``sync_*`` (synchrony, ``sync_series_*`` each series' final statistics
 ``pseudo_*`` (the pseudo-pair null), and ``error`` for a pair that failed. Lists and
 the analysis parameters (the same for every dyad, in the JSON) are left out.
 `segments` has one row per segment per person and per dyad (`batch.segments`),
-with ``dyad`` and ``session`` first. Units are in the column
+with ``dyad`` and ``session`` first. Sessions of any number of people (issue 19):
+`people` has one row per person per session (``person`` = key, ``role``, then the
+per-person summary), `pairs` one row per pair per session (``pair`` = ``a.b``,
+``a``, ``b``, then ``sync_*``: positive lag = b leads), and a session of 3+ people
+adds ``group_*`` to its `dyads` row. Units are in the column
 names as in the JSON (docs/exports.md, "Tables").
 """
 
@@ -17,6 +21,8 @@ import csv
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from coregulate.signal.people import role_of
 
 _PREFIXES = {"client": "client", "therapist": "therapist", "synchrony": "sync"}
 
@@ -57,7 +63,39 @@ def dyad_row(number: int, result: dict[str, Any]) -> dict[str, Any]:
         _flatten(prefix, value, row)
         if pseudo is not None:
             _flatten("pseudo", pseudo, row)
+    if result.get("group") is not None:  # sessions of 3+ people: the group index
+        _flatten("group", result["group"], row)
     return row
+
+
+def people_table(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return one row per person per session: ``dyad``, ``session``, ``person``, ``role``, ..."""
+    return [
+        {"dyad": n, "session": session_name(r), "person": key, "role": role_of(key)}
+        | _flat(summary)
+        for n, r in enumerate(results, start=1)
+        for key, summary in (r.get("people") or {}).items()
+    ]
+
+
+def pair_table(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return one row per pair per session: ``dyad``, ``session``, ``pair`` (a.b), a, b, sync_*."""
+    rows = []
+    for n, r in enumerate(results, start=1):
+        for entry in r.get("pairs") or []:
+            entry = dict(entry)
+            a, b = entry.pop("a"), entry.pop("b")
+            entry.pop("pseudo_pairs", None)  # the dyad's, in `dyads`
+            head = {"dyad": n, "session": session_name(r), "pair": f"{a}.{b}", "a": a, "b": b}
+            rows.append(head | _flat(entry, "sync"))
+    return rows
+
+
+def _flat(value: dict[str, Any] | None, prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in (value or {}).items():
+        _flatten(f"{prefix}_{k}" if prefix else k, v, out)
+    return out
 
 
 def segment_table(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -96,6 +134,7 @@ def write_tables(folder: Path, results: list[dict[str, Any]]) -> list[Path]:
     _write(dyads, folder / "dyads", ["dyad"])
     segments = segment_table(results)
     _write(segments, folder / "segments", ["dyad", "session", "source", "label"])
-    return [
-        folder / f"{name}.{ext}" for name in ("dyads", "segments") for ext in ("parquet", "csv")
-    ]
+    _write(people_table(results), folder / "people", ["dyad", "session", "person", "role"])
+    _write(pair_table(results), folder / "pairs", ["dyad", "session", "pair", "a", "b"])
+    names = ("dyads", "segments", "people", "pairs")
+    return [folder / f"{name}.{ext}" for name in names for ext in ("parquet", "csv")]

@@ -30,7 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(--batch; columns client,therapist or session, one pair per row; the pairs run as "
         "Dask tasks on all cores, or on a cluster with --scheduler).",
     )
-    p.add_argument("session", nargs="?", type=Path, help="a session file with both people")
+    p.add_argument(
+        "session", nargs="?", type=Path, help="a session file (2-6 people: each pair and the group)"
+    )
     add_path_option(p, "--client", "the client's session file")
     add_path_option(p, "--therapist", "the therapist's session file")
     add_path_option(p, "--batch", "analyse every pair listed in CSV", metavar="CSV")

@@ -53,17 +53,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_path_option(parser, "--plot", "draw the trends", metavar="PDF|PNG")
 
 
-def _flags(row: dict[str, Any]) -> str:
+def _flags(row: dict[str, Any], prefix: str = "") -> str:
+    """Return a client's flags (`prefix`: another client's columns, e.g. ``partner_``)."""
     out = []
-    if row.get("srs_concern"):
+    if row.get(f"{prefix}srs_concern"):
         out.append("SRS≤36")
-    if row.get("ors_clinically_significant"):
+    if row.get(f"{prefix}ors_clinically_significant"):
         out.append("ORS clin. signif. change")
-    elif row.get("ors_reliable_improvement"):
+    elif row.get(f"{prefix}ors_reliable_improvement"):
         out.append("ORS reliable +")
-    if row.get("ors_reliable_deterioration"):
+    if row.get(f"{prefix}ors_reliable_deterioration"):
         out.append("ORS reliable −")
     return ", ".join(out)
+
+
+def _all_flags(row: dict[str, Any], others: list[str]) -> str:
+    """Return the client's flags, then each other client's named (``partner: SRS≤36``)."""
+    parts = [_flags(row)] + [f"{key}: {f}" for key in others if (f := _flags(row, f"{key}_"))]
+    return "; ".join(p for p in parts if p)
 
 
 def _cell(value: Any, spec: str) -> str:
@@ -73,11 +80,30 @@ def _cell(value: Any, spec: str) -> str:
     return spec.format(value)
 
 
+def _printed(others: list[str]) -> tuple[tuple[str, str, str], ...]:
+    """Return the printed columns: each other client's own ORS and SRS after the client's."""
+    extra = tuple(
+        (
+            f"{key}_{name}_total_0to40",
+            f"{label} {key}",
+            "{:>" + str(len(label) + 1 + len(key)) + ".1f}",
+        )
+        for key in others
+        for name, label in (("ors", "ORS"), ("srs", "SRS"))
+    )
+    return _PRINTED[:5] + extra + _PRINTED[5:]
+
+
 def format_table(rows: list[dict[str, Any]]) -> str:
-    """Return the printed history table."""
-    lines = ["  ".join(h.rjust(len(f.format(0))) for _, h, f in _PRINTED) + "  flags"]
+    """Return the printed history table (a couple's: each partner's ORS and SRS too)."""
+    from coregulate.review.history import other_clients
+
+    others = other_clients(rows)
+    printed = _printed(others)
+    lines = ["  ".join(h.rjust(len(f.format(0))) for _, h, f in printed) + "  flags"]
     for row in rows:
-        lines.append("  ".join(_cell(row.get(k), f) for k, _, f in _PRINTED) + "  " + _flags(row))
+        cells = "  ".join(_cell(row.get(k), f) for k, _, f in printed)
+        lines.append(cells + "  " + _all_flags(row, others))
     return "\n".join(lines)
 
 

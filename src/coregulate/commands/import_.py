@@ -35,7 +35,23 @@ def register(sub: argparse._SubParsersAction) -> None:
         "file",
         type=Path,
         nargs="?",
-        help="the file to import (may be left out with --ecg: beats from its R peaks)",
+        help="the file to import (may be left out with --ecg: beats from its R peaks, or "
+        "with --person)",
+    )
+    p.add_argument(
+        "--person",
+        action="append",
+        default=[],
+        metavar="KEY=FILE",
+        help="one person's RR file (2-6 times; e.g. --person client=A.txt --person "
+        "partner=B.txt --person therapist=C.txt): one session of them all",
+    )
+    p.add_argument(
+        "--id",
+        action="append",
+        default=[],
+        metavar="KEY=ID",
+        help="with --person: the pseudonymous id of person KEY (default unknown)",
     )
     add_path_option(p, "--out", "session file to create", required=True)
     p.add_argument(
@@ -106,14 +122,66 @@ def _frames(
     return extra
 
 
+def _import_one(args: argparse.Namespace) -> Any:
+    """Read the one FILE (or --ecg alone) and write it as a session; return the recording."""
+    from coregulate.recordings.importing import write_import
+
+    recording, extra = _read(args)
+    source = (args.file or args.ecg).name
+    stage(f"writing {args.out.name}")
+    write_import(recording, args.out, source, args.client_id, args.therapist_id, extra)
+    return recording
+
+
+def _import_people(args: argparse.Namespace) -> Any:
+    """Read every --person file and write them as one session; return the recording."""
+    from coregulate.recordings.formats import read_import
+    from coregulate.recordings.import_people import merge_recordings, parse_people
+    from coregulate.recordings.importers import ImportFileError
+    from coregulate.recordings.importing import write_import
+
+    defaults = {"client": args.client_id, "therapist": args.therapist_id}
+    people, files = parse_people(args.person, args.id, defaults)
+    parts = {}
+    for key, path in files.items():
+        stage(f"reading {path.name} ({key})")
+        if args.format == "xdf":
+            raise ImportFileError("--person takes one person's file each, not XDF")
+        parts[key] = read_import(path, args.format, key)
+    recording = merge_recordings(parts)
+    ids = {p.key: p.id for p in people}
+    stage(f"writing {args.out.name}")
+    source = ", ".join(f"{key}={path.name}" for key, path in files.items())
+    client_id, therapist_id = ids.get("client", "unknown"), ids.get("therapist", "unknown")
+    write_import(recording, args.out, source, client_id, therapist_id, people=people)
+    return recording
+
+
+def _usage_ok(args: argparse.Namespace) -> bool:
+    """Return whether FILE, --ecg and --person fit together (said why if not)."""
+    if args.person:
+        if args.file is not None:
+            log.error("give one FILE to import, or --person KEY=FILE for each person (2-6)")
+            return False
+        if args.ecg or args.acc or args.client_stream or args.therapist_stream:
+            log.error("--ecg, --acc and the XDF streams take one file: import it without --person")
+            return False
+    elif args.file is None and args.ecg is None:
+        log.error(
+            "import needs a file to import, --ecg ECG_FILE (beats from its R peaks), "
+            "or --person KEY=FILE for each person"
+        )
+        return False
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate import`; return the exit code."""
     from coregulate.recordings import importers
-    from coregulate.recordings.importing import write_import
     from coregulate.sessionfile.access import SessionFileError
+    from coregulate.signal.people import PeopleError
 
-    if args.file is None and args.ecg is None:
-        log.error("import needs a file to import, or --ecg ECG_FILE (beats from its R peaks)")
+    if not _usage_ok(args):
         return ex.USAGE
     if args.out.exists():
         log.error("%s already exists; choose another --out (a session never overwrites)", args.out)
@@ -122,10 +190,10 @@ def run(args: argparse.Namespace) -> int:
         return ex.CANNOT_CREATE
     try:
         with reporting(args):
-            recording, extra = _read(args)
-            source = (args.file or args.ecg).name
-            stage(f"writing {args.out.name}")
-            write_import(recording, args.out, source, args.client_id, args.therapist_id, extra)
+            recording = _import_people(args) if args.person else _import_one(args)
+    except PeopleError as exc:
+        log.error("%s", exc)
+        return ex.USAGE
     except (importers.ImportFileError, SessionFileError) as exc:
         log.error("%s", exc)
         return ex.BAD_INPUT

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from typing import Any
 
 from coregulate.commands import _exit_codes as ex
 from coregulate.commands._common import (
@@ -47,6 +48,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="give the WAI-SR every N-th session (default 4; 0: never)",
     )
     add_path_option(parser, "--wording", "the clinic's licensed item wording", metavar="TOML")
+    parser.add_argument(
+        "--person",
+        default=None,
+        metavar="KEY",
+        help="whose forms these are in a session of several clients (e.g. partner; "
+        "default: the client)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,6 +77,10 @@ def run(args: argparse.Namespace) -> int:
         return ex.BAD_INPUT
     try:
         session = running_session(args.file)
+        if args.person is not None and args.person not in session.people:
+            log.error("--person %s is not one of the session's people (%s)", args.person,
+                      ", ".join(session.people))  # fmt: skip
+            return ex.USAGE
         number = args.session_number or session_number(session.path, session.client_id) or 1
         producer = connect(session)
     except AttachError as exc:
@@ -82,9 +94,8 @@ def run(args: argparse.Namespace) -> int:
 
     QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     forms = forms_due(args.phase, number, wai_every)
-    dialog = RatingDialog(
-        forms, RatingSender(producer, session.clock.now_ns), args.phase, number, wording
-    )
+    sender = RatingSender(_for_person(producer, args.person), session.clock.now_ns)
+    dialog = RatingDialog(forms, sender, args.phase, number, wording)
     sent: list[dict] = []
     dialog.rated.connect(sent.append)
     dialog.exec()  # returns when the last form is done or the dialog is closed
@@ -101,3 +112,22 @@ def run(args: argparse.Namespace) -> int:
     if len(sent) < len(forms):
         log.warning("%d of %d forms completed", len(sent), len(forms))
     return ex.OK
+
+
+class _PersonProducer:
+    """A producer whose `rating` payloads name the person whose forms they are."""
+
+    def __init__(self, producer: Any, person: str) -> None:
+        self._producer = producer
+        self._person = person
+
+    def send(self, topic: str, payload: dict[str, Any], t_ns: int) -> None:
+        self._producer.send(topic, {"person": self._person, **payload}, t_ns)
+
+    def pump(self) -> None:
+        self._producer.pump()
+
+
+def _for_person(producer: Any, person: str | None) -> Any:
+    """Return `producer`, or for `--person` one that names the person in every rating."""
+    return producer if person is None else _PersonProducer(producer, person)

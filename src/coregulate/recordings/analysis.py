@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import coregulate
 from coregulate.recordings.breathing_summary import breathing_by_role
+from coregulate.recordings.group_pipeline import run_group_pipeline
+from coregulate.recordings.group_summary import pair_entry
 from coregulate.recordings.limits import check_within_limits
 from coregulate.recordings.pipeline import PipelineResult, run_offline_pipeline, session_anchor_ns
 from coregulate.recordings.summary import PersonSummary, summarize_hr_samples
@@ -19,6 +21,7 @@ from coregulate.sessionfile.beats import BeatSeries, as_role
 from coregulate.sessionfile.markers import Marker
 from coregulate.sessionfile.record import Event, SessionRecord, read_session
 from coregulate.signal.dyad import ROLES
+from coregulate.signal.people import PeopleError, keys_of, people_from_session
 
 # What `analyze` reads of a session file: never the raw notifications or the metrics.
 if TYPE_CHECKING:
@@ -41,22 +44,39 @@ class Analysis:
     ratings: list[dict[str, Any]]
     hr_only: dict[str, PersonSummary] = field(default_factory=dict)  # roles without beats
     breathing: dict[str, dict[str, Any]] = field(default_factory=dict)  # roles with ACC
+    keys: tuple[str, ...] = ROLES  # the session's people in session order (signal/people.py)
 
     def summary(self) -> dict[str, Any]:
-        """Return the JSON-ready summary (`client`, `therapist`, `synchrony`, parameters)."""
+        """Return the JSON-ready summary: `people`, `pairs`, `group`, parameters.
+
+        A two-person session also keeps `client`, `therapist` and `synchrony` as
+        before; its one pair is (client, therapist) and its `group` is null.
+        """
         out: dict[str, Any] = {
             "software": f"coregulate {coregulate.__version__}",
             "inputs": {role: str(p) for role, p in self.sources.items()},
         }
-        for role in ROLES:
-            person = self.hr_only.get(role) or self.result.people.get(role)
-            out[role] = person.to_dict() if person is not None else None
-            if out[role] is not None and role in self.breathing:
-                out[role] |= self.breathing[role]
-        out["synchrony"] = self.result.synchrony
+        dyad = self.keys == ROLES
+        if dyad:
+            for role in ROLES:
+                out[role] = self._person(role)
+            out["synchrony"] = self.result.synchrony
         out["markers"] = len(self.markers)
         out["ratings"] = len(self.ratings)
         out["parameters"] = self.result.parameters
+        out["people"] = {key: self._person(key) for key in self.keys}
+        out["pairs"] = (
+            [pair_entry(*ROLES, self.result.synchrony)] if dyad else list(self.result.pairs)
+        )
+        out["group"] = None if dyad else self.result.group
+        return out
+
+    def _person(self, key: str) -> dict[str, Any] | None:
+        """Return one person's summary object (with breathing when recorded), None if absent."""
+        person = self.hr_only.get(key) or self.result.people.get(key)
+        out = person.to_dict() if person is not None else None
+        if out is not None and key in self.breathing:
+            out |= self.breathing[key]
         return out
 
 
@@ -99,11 +119,12 @@ def analyze_files(
         path = Path(session)
         check_intact(path)
         check_within_limits(path)  # a file larger than a session can hold: refused at once
-        record = read_session(path, _PARTS)
+        record = read_session(path, (*_PARTS, "info"))
+        keys = _session_keys(record)
         people = record.beats
         hr_only = {
             role: summary
-            for role in ROLES
+            for role in keys
             if role not in people
             and (summary := _hr_only_summary(record.hr.get(role, []), role)) is not None
         }
@@ -115,6 +136,7 @@ def analyze_files(
         for p in paths.values():
             check_intact(p)
             check_within_limits(p)
+        keys = ROLES
         shift = session_anchor_ns(paths["therapist"]) - session_anchor_ns(paths["client"])
         # Markers and ratings are the session's: the client file's, for an imported pair.
         records = {
@@ -134,9 +156,27 @@ def analyze_files(
     n_beats = sum(len(b.t_ns) for b in people.values())
     # Shown by `coregulate analyze --progress` (commands/_progress.py); silent otherwise.
     _progress.info("computing metrics and synchrony over %d beats", n_beats)
-    result = run_offline_pipeline(people, phase, parallel)
+    result = _pipeline(people, keys, phase, parallel)
     breathing = breathing_by_role(session) if session is not None else {}
-    return Analysis(sources, people, result, record.markers, ratings, hr_only, breathing)
+    return Analysis(sources, people, result, record.markers, ratings, hr_only, breathing, keys)
+
+
+def _pipeline(
+    people: dict[str, BeatSeries], keys: tuple[str, ...], phase: bool, parallel: bool
+) -> PipelineResult:
+    """Return the pipeline's result: the dyad's as always, else every pair's and the group's."""
+    if keys == ROLES:
+        return run_offline_pipeline(people, phase, parallel)
+    return run_group_pipeline(people, keys, phase, parallel)
+
+
+def _session_keys(record: SessionRecord) -> tuple[str, ...]:
+    """Return the keys of the session's people (an older file: the dyad's)."""
+    try:
+        keys = keys_of(people_from_session(record.info))
+    except PeopleError as exc:
+        raise SessionFileError(f"{record.path}: {exc}") from exc
+    return ROLES if set(keys) == set(ROLES) else keys  # the dyad, whatever order it was listed
 
 
 HR_GRID = "_hr_grid"  # a batch result's HR grid while the batch runs; never printed

@@ -25,10 +25,12 @@ import numpy as np
 
 import coregulate
 from coregulate.recordings.export_acc import write_acc_csv
+from coregulate.recordings.export_people import README_PEOPLE, session_people, write_people_csv
 from coregulate.security.files import private_dir, write_private_file
 from coregulate.sessionfile.access import open_readonly, read_meta, read_session_payload
 from coregulate.sessionfile.schema import VIEW_NAMES, VIEWS_SQL
 from coregulate.signal import catalogue
+from coregulate.signal.people import Person, is_default_dyad
 from coregulate.signal.resample import rr_on_grid
 
 if TYPE_CHECKING:
@@ -214,6 +216,10 @@ before the hub checked payloads). They stay in the session file's `messages` tab
 """
 
 
+def _people_note(people: tuple[Person, ...]) -> str:
+    return README_PEOPLE.format(n=len(people), keys=", ".join(p.key for p in people))
+
+
 def session_json(path: Path) -> dict[str, Any]:
     return {
         "source_file": path.name,
@@ -226,15 +232,20 @@ def session_json(path: Path) -> dict[str, Any]:
 def export_csv(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write one CSV per stream, session.json and README.md into `out_dir`; return the files."""
     src, out = Path(path), Path(out_dir)
+    people = session_people(src)
     private_dir(out)
     written = []
     db, skipped = open_parseable(src)
     try:
-        for name, (sql, header) in csv_tables().items():
+        tables = csv_tables()
+        for name, (sql, header) in tables.items():
             target = out / f"{name}.csv"
             write_bytes(target, table_bytes(query_rows(db, sql), header))
             written.append(target)
         written += write_acc_csv(db, out, table_bytes, write_bytes)
+        if not is_default_dyad(people):
+            sync_header = tables["synchrony"][1]
+            written += write_people_csv(db, out, people, sync_header, table_bytes, write_bytes)
     finally:
         db.close()
     target = out / "session.json"
@@ -248,6 +259,7 @@ def export_csv(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) ->
             software=f"coregulate {coregulate.__version__}",
             written=datetime.now(UTC).isoformat(timespec="seconds"),
         ).encode()
+        + (_people_note(people).encode() if not is_default_dyad(people) else b"")
         + (_SKIPPED_NOTE.format(n=skipped).encode() if skipped else b""),
     )
     written.append(target)

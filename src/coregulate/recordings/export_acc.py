@@ -20,20 +20,9 @@ import numpy as np
 
 from coregulate.acquisition.pmd import PmdError
 from coregulate.acquisition.pmd_acc import ACC_RATE_HZ, acc_frame_array
+from coregulate.recordings.export_breathing import BREATH_CSV_HEADER, breathing_rows
 
 ACC_CSV_HEADER = ["role", "t_ns", "t_s", "x_mg", "y_mg", "z_mg"]
-# breathing.csv: the live breath.<role> updates (signal/breathing_live.py), as published.
-_BREATH_SQL = """SELECT substr(topic, 8), t_ns, t_ns / 1e9,
-       json_extract(p, '$.breathing_rate_bpm'), json_extract(p, '$.breathing_source'),
-       json_extract(p, '$.window_s'), json_extract(p, '$.movement_mg'),
-       json_extract(p, '$.moving'), json_extract(p, '$.posture_change'),
-       json_extract(p, '$.hf_note'), json_extract(p, '$.unavailable')
-FROM (SELECT topic, t_ns, CAST(payload AS TEXT) AS p FROM messages
-      WHERE topic >= 'breath.' AND topic < 'breath/') ORDER BY topic, t_ns"""
-BREATH_CSV_HEADER = [
-    "role", "t_ns", "t_s", "breathing_rate_bpm", "breathing_source", "window_s",
-    "movement_mg", "moving", "posture_change", "hf_note", "unavailable_json",
-]  # fmt: skip
 
 
 def acc_arrays(db: sqlite3.Connection) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -74,14 +63,16 @@ def write_acc_csv(
     table: Callable[[list[list[Any]], list[str]], bytes],
     write: Callable[[Path, bytes], None],
 ) -> list[Path]:
-    """Write acc.csv and breathing.csv into `out` when the file holds ACC; return them.
+    """Write acc.csv and breathing.csv into `out` when the file has their data; return them.
 
-    A file without ACC gets neither, so exports of heartbeat-only sessions stay as they were.
+    acc.csv needs ACC frames; breathing.csv live breathing updates, or ECG or ACC frames
+    to recompute them from (recordings/export_breathing.py). A heartbeat-only file gets
+    neither, so its export stays as it was.
     """
     written = []
     for name, rows, header in (
         ("acc", acc_rows(db), ACC_CSV_HEADER),
-        ("breathing", [list(r) for r in db.execute(_BREATH_SQL)], BREATH_CSV_HEADER),
+        ("breathing", breathing_rows(db), BREATH_CSV_HEADER),
     ):
         if rows:
             written.append(out / f"{name}.csv")

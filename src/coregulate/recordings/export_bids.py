@@ -1,6 +1,7 @@
 """Exports a session file into a BIDS dataset: sub-/ses- entities, physio, events.
 
-Client and therapist are BIDS subjects (their pseudonymous ids); the session is a
+Every person is a BIDS subject (their pseudonymous id; client and therapist in a
+two-person session, each of the session's people otherwise); the session is a
 ``ses-`` label (its session number, else its start, UTC ``YYYYMMDDTHHMMSS``), so
 one client's sessions exported into the same folder share one dataset. Each
 person's heart rate (and ECG and accelerometer, when recorded) is a
@@ -34,9 +35,11 @@ from coregulate.recordings.export import (
     tsv_gz,
     write_bytes,
 )
+from coregulate.recordings.export_people import session_people as people_from_session_file
 from coregulate.security.files import private_dir
 from coregulate.sessionfile.access import read_session_payload
 from coregulate.signal.dyad import ROLES
+from coregulate.signal.people import Person, is_default_dyad
 from coregulate.signal.resample import MAX_INTERP_GAP_S
 
 if TYPE_CHECKING:
@@ -112,16 +115,16 @@ def export_bids(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -
         raise BidsDatasetError(f"{root} is neither empty nor a coregulate BIDS dataset")
     session = read_session_payload(src)
     ses = _label(session_label(session))
-    ids = {role: _label(str(session.get(f"{role}_id", role))) for role in ROLES}
-    if ids["client"] == ids["therapist"]:
-        ids = {role: f"{label}{role}" for role, label in ids.items()}
+    session_people = people_from_session_file(src)
+    ids = _subject_labels(session, session_people)
     people = read_beats(src)
     for role in people:
         if (root / f"sub-{ids[role]}" / f"ses-{ses}").exists():
             raise BidsDatasetError(f"{root}: sub-{ids[role]}/ses-{ses} is already there")
-    participants = _participants(root, {f"sub-{ids[r]}": r for r in people})
+    roles = {p.key: p.role for p in session_people}
+    participants = _participants(root, {f"sub-{ids[r]}": roles.get(r, r) for r in people})
     folder = _Folder(root)
-    _dataset_files(folder, src)
+    _dataset_files(folder, src, session_people)
     folder.put("participants.tsv", participants)
     wall_ns = int(session.get("clock", {}).get("wall_anchor_ns", 0) or 0)
     events = _events(src)
@@ -141,7 +144,18 @@ def export_bids(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -
     return folder.written
 
 
-def _dataset_files(folder: _Folder, src: Path) -> None:
+def _subject_labels(session: dict[str, Any], people: tuple[Person, ...]) -> dict[str, str]:
+    """Return each person's BIDS subject label: their id; with the key added if ids repeat."""
+    if is_default_dyad(people):  # as always: the ids as recorded, else the role
+        ids = {role: _label(str(session.get(f"{role}_id", role))) for role in ROLES}
+    else:
+        ids = {p.key: _label(p.id) for p in people}
+    if len(set(ids.values())) < len(ids):
+        ids = {key: f"{label}{_label(key)}" for key, label in ids.items()}
+    return ids
+
+
+def _dataset_files(folder: _Folder, src: Path, people: tuple[Person, ...]) -> None:
     """Write the dataset-level files (description, README, sidecars, .bidsignore)."""
     folder.put_json(
         "dataset_description.json",
@@ -153,11 +167,13 @@ def _dataset_files(folder: _Folder, src: Path) -> None:
             "GeneratedBy": [{"Name": "coregulate", "Version": coregulate.__version__}],
         },
     )
+    levels = {"client": "the client", "therapist": "the therapist"}
+    levels |= {p.role: _ROLE_LEVELS.get(p.role, p.role) for p in people if p.role not in levels}
+    what = "dyads" if is_default_dyad(people) else "sessions"
     folder.put_json(
         "participants.json",
-        {"role": {"Description": "who this person is in the dyads", "Levels": {
-            "client": "the client", "therapist": "the therapist"}}},
-    )  # fmt: skip
+        {"role": {"Description": f"who this person is in the {what}", "Levels": levels}},
+    )
     folder.put_json(f"task-{TASK}_events.json", _EVENT_COLUMNS)
     folder.put(".bidsignore", b"*_beats.tsv\n*_beats.json\n")
     folder.put("README", _README.format(software=coregulate.__version__).encode())
@@ -169,6 +185,9 @@ _EVENT_COLUMNS = {
     "value": {"Description": "a rating's total score (points); n/a for a marker"},
     "note": {"Description": "the note typed with a marker; n/a if none"},
 }  # fmt: skip
+
+
+_ROLE_LEVELS = {"co-therapist": "a second therapist", "partner": "the client's partner"}
 
 
 def _events(src: Path) -> bytes:

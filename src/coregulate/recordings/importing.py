@@ -11,7 +11,7 @@ analysed and exported but not replayed.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_SESSION, TOPIC_STATUS, top
 from coregulate.recordings.importers import ImportedRecording, Notification
 from coregulate.recordings.parameters import pipeline_parameters
 from coregulate.recordings.writer import SessionWriter
+from coregulate.signal.people import Person, people_meta
 
 NS_PER_MS = 1_000_000
 TOPIC_HR = "hr"  # HR samples without beats (imported HR-only files)
@@ -58,16 +59,19 @@ def write_import(
     client_id: str = "unknown",
     therapist_id: str = "unknown",
     extra: Iterable[tuple[str, bytes, int]] | None = None,
+    people: Sequence[Person] | None = None,
 ) -> Path:
     """Write `recording` as a new session file at `out` (all or nothing); return its path.
 
     `extra` adds raw messages (topic, bytes, session t_ns), e.g. imported ACC frames;
     an iterator is consumed as it is written (an ImportFileError from it keeps nothing).
+    `people` names the session's people (`import --person`): recorded in the session
+    message unless they are the client and the therapist (`people_meta`).
     """
+    payload = _session_payload(recording, source_file, client_id, therapist_id)
+    payload |= people_meta(people) if people else {}
     with SessionWriter(out, "import") as writer:
-        writer.send(
-            TOPIC_SESSION, _session_payload(recording, source_file, client_id, therapist_id), 0
-        )
+        writer.send(TOPIC_SESSION, payload, 0)
         for role, notes in recording.notifications.items():
             _write_beats(writer, recording, role, notes, recording.device.get(role, source_file))
         for role, samples in recording.hr_samples.items():

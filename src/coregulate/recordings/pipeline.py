@@ -65,6 +65,9 @@ class PipelineResult:
     # Both people's heart rate on the synchrony grid (therapist, client), for the
     # pseudo-pair null across dyads (`analyze --batch --pseudo-pairs`).
     hr_grid: tuple[np.ndarray, np.ndarray] | None = None
+    # Sessions of 3+ people (`group_pipeline.py`): every pair's summary, and the group's.
+    pairs: list[dict[str, Any]] = field(default_factory=list)
+    group: dict[str, Any] | None = None
 
     def sync_updates(self, series: str = "hr_bpm") -> list[dict[str, Any]]:
         """Return the synchrony stage's step updates of one series (not the final one)."""
@@ -81,7 +84,7 @@ def read_beats(path: str | os.PathLike[str], role: str | None = None) -> dict[st
     return read_session(path, parts=("beats",), roles=roles).beats
 
 
-def offline_stages() -> list[Stage]:
+def offline_stages(keys: Sequence[str] | None = None) -> list[Stage]:
     """Return the per-person stages the offline pipeline chains over the beats, in bus order.
 
     They are the registry's stages marked `offline` (`coregulate.stages.registry`),
@@ -89,8 +92,16 @@ def offline_stages() -> list[Stage]:
     Dyadic synchrony runs after them on the whole session at once
     (`hr_synchrony`, `slow_synchrony`): the synchrony stage's offline path, whose updates equal
     the live stage's (docs/synchrony.md, "Live equals replay equals offline").
+    With `keys` (a session of more people), every stage that takes a `people`
+    option gets them, as a live session's stages do.
     """
-    return [spec.make() for spec in offline_specs()]
+    if keys is None:
+        return [spec.make() for spec in offline_specs()]
+    # A session of more people: every stage that takes the people gets their keys.
+    return [
+        spec.make(**({"people": tuple(keys)} if "people" in spec.options else {}))
+        for spec in offline_specs()
+    ]
 
 
 def _end_ns(people: dict[str, BeatSeries]) -> int:
@@ -114,21 +125,22 @@ def slow_synchrony(
     outputs: dict[str, list[dict[str, Any]]],
     phase: bool,
     series_names: Sequence[str] = SLOW_SERIES,
+    pair: tuple[str, str] = ROLES,
 ) -> dict[str, SynchronyReport]:
-    """Return the synchrony of each slow series both people's metrics carry."""
-    if any(role not in people for role in ROLES):
+    """Return the synchrony of each slow series both people's metrics carry (`pair`: a, b)."""
+    if any(role not in people for role in pair):
         return {}
     reports = {}
     for series in series_names:
         slow = {}
-        for role in ROLES:
+        for role, slot in zip(pair, ROLES, strict=True):
             # As the live synchrony stage: "no signal" updates are not values.
             payloads = [p for p in outputs.get(f"metrics.{role}", []) if not is_no_signal(p)]
             if not payloads or series not in payloads[0]:
                 break
             t = np.array([int(p["t_ns"]) for p in payloads], dtype=np.int64)
             v = np.array([np.nan if p[series] is None else p[series] for p in payloads], float)
-            slow[role] = (t, v)
+            slow[slot] = (t, v)
         if len(slow) == 2:
             reports[series] = synchrony_offline(slow, SLOW_PARAMS, _end_ns(people), series, phase)
     return reports
@@ -243,13 +255,7 @@ def _run_pipeline(people: dict[str, BeatSeries], phase: bool, parallel: bool) ->
         # Three pieces on the cores: the HR synchrony and every chain but the last in
         # workers, the last chain here; the slow series here while the HR one runs on.
         hr_pending = workers.start(functools.partial(hr_synchrony, people, phase))
-        pending = [workers.start(functools.partial(_run_chain, p, people)) for p in partitions[:-1]]
-        last = _run_chain(partitions[-1], people)
-        chains = [p.result() for p in pending] + [last]
-        result = PipelineResult()
-        _merge_chains(result, chains)
-        for role in people:
-            result.people[role] = next(c.people[role] for c in chains if role in c.people)
+        result = run_chains(workers, partitions, people)
         # The slow series, one per core: the HR worker is done or nearly by now.
         slow_pending = [
             workers.start(functools.partial(slow_synchrony, people, result.outputs, phase, (n,)))
@@ -272,7 +278,32 @@ def _run_pipeline(people: dict[str, BeatSeries], phase: bool, parallel: bool) ->
     return result
 
 
-def _run_chain(people: dict[str, BeatSeries], everyone: dict[str, BeatSeries]) -> PipelineResult:
+def run_chains(
+    workers: Workers,
+    partitions: list[dict[str, BeatSeries]],
+    people: dict[str, BeatSeries],
+    keys: Sequence[str] | None = None,
+) -> PipelineResult:
+    """Return every partition's chain merged: all but the last in workers, the last here.
+
+    `keys` are the session's people when not the dyad (`offline_stages`).
+    """
+    chain = functools.partial(_run_chain, everyone=people, keys=keys)
+    pending = [workers.start(functools.partial(chain, p)) for p in partitions[:-1]]
+    last = chain(partitions[-1])
+    chains = [p.result() for p in pending] + [last]
+    result = PipelineResult()
+    _merge_chains(result, chains)
+    for role in people:
+        result.people[role] = next(c.people[role] for c in chains if role in c.people)
+    return result
+
+
+def _run_chain(
+    people: dict[str, BeatSeries],
+    everyone: dict[str, BeatSeries],
+    keys: Sequence[str] | None = None,
+) -> PipelineResult:
     """Return what the offline stages publish over these people's beats, and their summaries.
 
     Each beat message goes through the stages in bus order, and what a stage
@@ -281,7 +312,7 @@ def _run_chain(people: dict[str, BeatSeries], everyone: dict[str, BeatSeries]) -
     passing (`observe`), as a per-person stage needs them (`StageSpec.per_role`).
     """
     result = PipelineResult()
-    stages = offline_stages()
+    stages = offline_stages(keys)
     seqs: dict[tuple[str, str], int] = {}
 
     def publish(i: int, outputs: list[Any]) -> list[Message]:

@@ -22,6 +22,7 @@ from coregulate.alliance.instruments import (
     SRS_CONCERN_MAX,
 )
 from coregulate.palette import MARKER_CATEGORY_COLOURS, ROLE_COLOURS
+from coregulate.review.history import other_clients
 from coregulate.signal.dyad import ROLES
 
 
@@ -67,9 +68,18 @@ def _ors_panel(ax, rows: list[dict[str, Any]], n: np.ndarray) -> None:
                 label=text,
                 ls="none",
             )
+    _other_clients_lines(ax, rows, n, "ors_total_0to40")
     ax.set_ylim(0, 40)
     ax.set_ylabel("ORS total (0-40)\ngrey: intake ±5", fontsize=7)
     ax.legend(fontsize=6, frameon=False, loc="lower right")
+
+
+def _other_clients_lines(ax, rows: list[dict[str, Any]], n: np.ndarray, column: str) -> bool:
+    """Draw each other client's own totals (a couple's partner), dashed; return if any."""
+    others = other_clients(rows)
+    for key, marker in zip(others, "sD^v<", strict=False):
+        ax.plot(n, _col(rows, f"{key}_{column}"), marker + "--", color="#777777", ms=4, label=key)
+    return bool(others)
 
 
 def _srs_panel(ax, rows: list[dict[str, Any]], n: np.ndarray) -> None:
@@ -87,6 +97,7 @@ def _srs_panel(ax, rows: list[dict[str, Any]], n: np.ndarray) -> None:
             ls="none",
             label="SRS ≤ 36: talk about the alliance",
         )
+    if _other_clients_lines(ax, rows, n, "srs_total_0to40") or concern.any():
         ax.legend(fontsize=6, frameon=False, loc="lower right")
     ax.axhline(SRS_CONCERN_MAX, color="#CC0000", ls="--", lw=0.8)
     ax.set_ylim(max(0, np.nanmin(srs) - 4) if np.isfinite(srs).any() else 0, 40.5)

@@ -24,6 +24,7 @@ from coregulate.sessionfile.markers import Marker
 from coregulate.sessionfile.record import Event, read_session
 from coregulate.signal.baseline import STATES
 from coregulate.signal.dyad import ROLES
+from coregulate.signal.people import PeopleError, keys_of, people_from_session
 
 # Metrics come about once per beat; a longer pause than this between two updates is
 # lost data, not time spent in the last state shown.
@@ -202,7 +203,8 @@ def _sync(events: list[Event]) -> SyncSeries | None:
     final: dict[str, Any] | None = None
     for e in events:
         p = e.payload
-        if e.source != "sync" or p.get("series") != "hr_bpm":
+        # The dyad's synchrony only: a pair of a larger session names its pair.
+        if e.source != "sync" or p.get("series") != "hr_bpm" or "pair" in p:
             continue
         if p.get("final"):
             final = p
@@ -215,7 +217,7 @@ def load_session(path: str | os.PathLike[str]) -> SessionData:
     record = read_session(path)
     people = {
         role: person_series(record.metrics.get(role, []), record.beats.get(role) or _NO_BEATS)
-        for role in ROLES
+        for role in _session_keys(record.info)
         if record.metrics.get(role) or role in record.beats
     }
     ratings: list[Rating] = []
@@ -236,3 +238,11 @@ def load_session(path: str | os.PathLike[str]) -> SessionData:
         record.lost_messages,
         record.end_ns / 1e9,
     )
+
+
+def _session_keys(info: dict[str, Any]) -> tuple[str, ...]:
+    """Return the keys of the session's people (the dyad's for an older or malformed file)."""
+    try:
+        return keys_of(people_from_session(info))
+    except PeopleError:
+        return ROLES  # the dyad's numbers still read; the list's fault is the file's

@@ -7,7 +7,9 @@ as heart rate; docs/synchrony.md). It says whether the breathing *rates* rose an
 fell together, not whether breaths were in phase.
 
 - Full view: a small strip under the synchrony rows, peak r per window and the
-  dotted chance band, x-linked to the other rows; hidden in sessions without it.
+  dotted chance band, x-linked to the other rows, with the session's markers (the
+  full view's marker layer draws them on it as on every row, ui/marker_lines.py);
+  hidden in sessions without it.
 - Calm view: one muted line, only when it matters: over the last 3 minutes
   (recomputed at each 30 s step, so it cannot flicker) most windows are positive
   and above their chance band, and the session's SUSY verdict is not "at chance".

@@ -23,7 +23,7 @@ from coregulate.palette import (
     marker_line,
 )
 from coregulate.review.quality import baseline_band, sync_summary, window_chance_counts
-from coregulate.review.report.tables import fmt
+from coregulate.review.report.tables import fmt, rating_name
 from coregulate.review.session_data import SessionData
 from coregulate.signal.baseline import ACTIVATED, HIGHLY_ACTIVATED, StateThresholds
 from coregulate.signal.dyad import ROLES
@@ -97,8 +97,7 @@ def events_axis(ax, data: SessionData) -> None:
         t_min = group[0].t_ns / 60e9
         flagged = any(any(r.score.flags.values()) for r in group)
         text = " · ".join(
-            f"{r.score.instrument} {r.score.total:g}"
-            + (" ⚑" if any(r.score.flags.values()) else "")
+            f"{rating_name(r)} {r.score.total:g}" + (" ⚑" if any(r.score.flags.values()) else "")
             for r in group
         )
         late = t_min > data.duration_s / 120  # the label goes on the side with room

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from coregulate.alliance.rating import DEFAULT_PERSON, Rating
 from coregulate.review.quality import state_shares, summarize_series
 from coregulate.review.session_data import SessionData
 from coregulate.signal.baseline import STATES
@@ -56,6 +57,11 @@ def draw_table(
     table.set_fontsize(6.5)
 
 
+def rating_name(r: Rating) -> str:
+    """Return a rating's instrument, with whose form it is when not the client's (`SRS partner`)."""
+    return r.score.instrument if r.person == DEFAULT_PERSON else f"{r.score.instrument} {r.person}"
+
+
 def rating_table(ax, data: SessionData) -> None:
     """Draw the ratings: instrument, phase, time, total, subscales and flags."""
     rows = []
@@ -64,7 +70,7 @@ def rating_table(ax, data: SessionData) -> None:
         subs = ", ".join(f"{k} {v:g}" for k, v in s.subscales.items() if not k.endswith("_mean"))
         flags = ", ".join(k.replace("_", " ") for k, on in s.flags.items() if on) or "–"
         rows.append(
-            [s.instrument, r.phase, f"{r.t_ns / 60e9:.1f}", f"{s.total:g}", subs or "–", flags]
+            [rating_name(r), r.phase, f"{r.t_ns / 60e9:.1f}", f"{s.total:g}", subs or "–", flags]
         )
     draw_table(
         ax,
