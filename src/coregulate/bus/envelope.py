@@ -155,9 +155,14 @@ def encode_header(
     ).encode()
 
 
+# One encoder for every payload: `json.dumps` with any non-default argument builds a
+# new JSONEncoder per call, a third of encoding a beat's payload. The same output.
+_PAYLOAD_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+
+
 def encode_payload(obj: Any) -> bytes:
     """Return a JSON payload frame for a plain object (NaN is refused: JSON has none)."""
-    return json.dumps(obj, separators=(",", ":"), allow_nan=False).encode()
+    return _PAYLOAD_ENCODER.encode(obj).encode()
 
 
 def make_message(

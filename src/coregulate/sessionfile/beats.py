@@ -95,6 +95,10 @@ def read_beat_messages(
     return (as_role(series, role, shift_ns) if shift_ns else series), skipped
 
 
+# `json.dumps(body, separators=(",", ":"))` without building an encoder per beat.
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
+
 def as_role(series: BeatSeries, role: str, shift_ns: int = 0) -> BeatSeries:
     """Return `series` as `role`'s beats (topic ``beat.<role>``), every time shifted by `shift_ns`.
 
@@ -107,7 +111,7 @@ def as_role(series: BeatSeries, role: str, shift_ns: int = 0) -> BeatSeries:
         body, payload = m.json(), m.payload
         if shift_ns:
             body = {**body, "t_ns": [int(x) + shift_ns for x in body["t_ns"]]}
-            payload = json.dumps(body, separators=(",", ":")).encode()
+            payload = _COMPACT.encode(body).encode()
         messages.append(
             DecodedMessage(topic, m.source, m.seq, m.t_ns + shift_ns, payload, m.enc, body=body)
         )
