@@ -15,12 +15,20 @@ How the colours were chosen (tests/test_palette.py checks each claim):
 - People, synchrony and markers are lines on both themes' backgrounds: each has
   ≥ 3:1 contrast there (WCAG 2.x non-text contrast, 1.4.11). Text drawn in one
   of them goes through `ink()`, which darkens or lightens it to ≥ 4.5:1 (1.4.3).
+- Sessions of 3-6 people (issue 19): the client and the therapist keep their
+  colours; the others take `EXTRA_PEOPLE_COLOURS_BY_THEME` in session order. Six
+  lines with 3:1 on both themes cannot stay apart in every vision (see the markers
+  below), so these, like the markers, are per theme: on each theme all six people
+  are >= 20 CIEDE2000 apart in normal vision and under the three simulations. They
+  are not kept apart from the marker colours (markers are vertical lines with a
+  letter and a line style; people are traces, named in every legend and tile).
 - Marker colours, per theme, are ≥ 20 CIEDE2000 from each other and from both
   people's colours in normal vision and under the three simulations.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -48,6 +56,16 @@ CLIENT: Final = "#BC4F15"  # burnt orange
 THERAPIST: Final = "#3F83F7"  # mid blue
 ROLE_COLOURS: Final = {"client": CLIENT, "therapist": THERAPIST}
 ROLE_NAMES: Final = {"client": "Client", "therapist": "Therapist"}
+# The third to sixth person of a session, per theme: a search of the sRGB cube at
+# steps of 17 for four colours >= 20 CIEDE2000 from each other and from the dyad's
+# in every vision, with CIELAB chroma >= 12 (colours, not greys) and 3:1 on the
+# theme's grounds. In order of their distance from the marker colours, so that the
+# partner and the co-therapist of a 4-person session are the most distinct.
+EXTRA_PEOPLE_COLOURS_BY_THEME: Final = {
+    "dark": ("#EE88AA", "#BBBB11", "#EEFFCC", "#22FFFF"),  # pink, olive, cream, cyan
+    "light": ("#006666", "#3300BB", "#110033", "#552222"),  # teal, indigo, ink, brown
+}
+EXTRA_PEOPLE_COLOURS_BY_THEME["paper"] = EXTRA_PEOPLE_COLOURS_BY_THEME["light"]
 # Synchrony is information, not a score: one neutral colour, no good/bad scale.
 SYNC_COLOUR: Final = "#B86E8A"  # muted rose
 NOTE_GREY: Final = "#8C8C8C"
@@ -107,6 +125,24 @@ RATING_FLAG_COLOUR: Final = MARKER_COLOURS_BY_THEME["paper"]["rupture-confrontat
 
 TEXT_CONTRAST: Final = 4.5  # WCAG 2.x 1.4.3, normal-size text
 LINE_CONTRAST: Final = 3.0  # WCAG 2.x 1.4.11, graphical objects
+
+
+def person_colours(keys: Sequence[str], theme: str = "dark") -> dict[str, str]:
+    """Return each person's line colour in `theme`: the dyad's as ever, the others in order.
+
+    A session without a client or a therapist gives their colours to the last others.
+    """
+    spare = [*EXTRA_PEOPLE_COLOURS_BY_THEME[theme]]
+    spare += [c for k, c in ROLE_COLOURS.items() if k not in keys]
+    colours = {}
+    for key in keys:
+        colours[key] = ROLE_COLOURS.get(key) or spare.pop(0)
+    return colours
+
+
+def person_name(key: str) -> str:
+    """Return how the window names a person: "Client", "Partner", "Co-therapist"."""
+    return ROLE_NAMES.get(key) or key[:1].upper() + key[1:]
 
 
 def marker_kind(kind: str) -> str | None:

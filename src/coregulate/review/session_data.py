@@ -19,6 +19,7 @@ import numpy as np
 
 from coregulate.alliance.rating import Rating, read_rating
 from coregulate.alliance.scoring import RatingError
+from coregulate.review.group_data import GroupSeries
 from coregulate.sessionfile.beats import BeatSeries
 from coregulate.sessionfile.markers import Marker
 from coregulate.sessionfile.record import Event, read_session
@@ -135,6 +136,16 @@ class SessionData:
     problems: list[str]
     lost_messages: int
     duration_s: float
+    # Sessions of 3+ people (issue 19): every pair's HR synchrony, (a, b) in session
+    # order (positive lag = b leads), and the group index. Empty for a dyad, whose
+    # one pair is `sync`.
+    pairs: dict[tuple[str, str], SyncSeries] = field(default_factory=dict)
+    group: GroupSeries | None = None
+
+    @property
+    def is_group(self) -> bool:
+        """Return True for a session of 3+ people (its pairs and group drawn, not `sync`)."""
+        return bool(self.pairs) or self.group is not None or len(self.people) > 2
 
     @property
     def client_id(self) -> str:

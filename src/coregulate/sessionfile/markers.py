@@ -20,6 +20,7 @@ RETRACTION: Final = "retraction"
 MARKER_KINDS: Final = ("rupture-withdrawal", "rupture-confrontation", "repair", "note")
 MARKER_CATEGORIES: Final = ("rupture", "repair", "note")
 MAX_KIND_CHARS: Final = 40  # a clinic's own kind (ui.markers.load_marker_kinds) is a short name
+MAX_WHO: Final = 6  # a marker names at most a session's people (`"who": [keys]`, issue 19)
 
 
 def kind_label(kind: str) -> str:
@@ -35,13 +36,14 @@ def kind_category(kind: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Marker:
-    """One marker: session time (s), kind, optional text, its id and who sent it."""
+    """One marker: session time (s), kind, optional text, its id, who sent it, whom it names."""
 
     t_s: float
     kind: str
     text: str = ""
     id: str | None = None
     source: str = ""
+    who: tuple[str, ...] = ()  # the people it is about (their keys), e.g. both partners
 
     @property
     def label(self) -> str:
@@ -82,12 +84,14 @@ class Markers:
         t = payload.get("t_ns")
         text = payload.get("text") or payload.get("note")
         marker_id = payload.get("id")
+        who = payload.get("who")
         marker = Marker(
             (t if isinstance(t, int) and not isinstance(t, bool) else t_ns) / 1e9,
             payload["kind"],
             text if isinstance(text, str) else "",
             marker_id if isinstance(marker_id, str) else None,
             source,
+            tuple(w for w in who if isinstance(w, str))[:MAX_WHO] if isinstance(who, list) else (),
         )
         self._all.append(marker)
         if marker.id is not None:
