@@ -8,6 +8,7 @@ every pair, the ratings and markers, time in state and data quality.
 
 from __future__ import annotations
 
+from coregulate.palette import PAPER, ink
 from coregulate.review.report import group_panels, panels
 from coregulate.review.session_data import SessionData
 from coregulate.signal.people import PeopleError, people_from_session
@@ -30,7 +31,7 @@ def group_sections(data: SessionData) -> list[str]:
     ]
     listed = ["+".join(lists)] if lists else []
     tail = ["pairs", *listed, "states", "quality", "notes"]
-    return [*events, *people, "group", "space", *tail]
+    return [*events, *people, "pair_strip", "group", "space", *tail]
 
 
 def table_height(data: SessionData, name: str) -> float | None:
@@ -39,6 +40,10 @@ def table_height(data: SessionData, name: str) -> float | None:
         return TABLE_ROW_IN * (len(data.pairs) + 1) + 0.3
     if name in ("states", "quality"):
         return TABLE_ROW_IN * (len(data.people) + 1) + 0.25
+    if name == "pair_strip":
+        return 0.11 * len(data.pairs) + 0.1
+    if name == "space":
+        return 0.3  # the time axis' label above the pair table's title
     if name.startswith(("arousal.", "hr.")):
         return person_height(data)
     return None
@@ -63,7 +68,11 @@ def group_time_panels(fig, grid, names: list[str], data: SessionData, skip: tupl
             group_panels.hr_axis(ax, data, key)
         if key:
             panels.gap_spans(ax, data, key)
-            ax.spines["left"].set(color=group_panels.colour_of(data, key), lw=2.5)
+            colour = group_panels.colour_of(data, key)
+            ax.spines["left"].set(color=colour, lw=2.5)
+            label = "arousal (z)" if kind == "arousal" else "HR (bpm)"
+            ax.set_ylabel(f"{key}\n{label}", fontsize=6.5, color=ink(colour, PAPER.background))
+    group_panels.pair_strip(axes["pair_strip"], data)
     group_panels.group_axis(axes["group"], data)
     for name, ax in axes.items():
         if name != "events":

@@ -45,7 +45,7 @@ def hr_axis(ax, data: SessionData, key: str) -> None:
         ax.axhspan(mean - sd, mean + sd, color=colour, alpha=BAND_ALPHA, lw=0)
         ax.text(0.995, 0.96, f"band: {source} ±1 SD", transform=ax.transAxes, fontsize=5.5,
                 ha="right", va="top")  # fmt: skip
-    ax.set_ylabel(f"{key}\nHR (bpm)", fontsize=7)
+    ax.set_ylabel(f"{key}\nHR (bpm)", fontsize=6.5)
 
 
 def index_name(data: SessionData) -> str:
@@ -133,10 +133,30 @@ def pair_table(ax, data: SessionData) -> None:
     rows = [pair_row(a, b, s) for (a, b), s in data.pairs.items()]
     header = [
         "pair a · b", "peak r", "lag (s) +: b leads", "who leads", "session vs chance",
-        "windows above band",
+        "windows > band",
     ]  # fmt: skip
     draw_table(
         ax, "HR synchrony of every pair (peak of the window-averaged cross-correlation)",
         header, rows, "no pair synchrony in this session",
-        widths=[0.2, 0.08, 0.13, 0.21, 0.26, 0.12],
+        widths=[0.21, 0.07, 0.13, 0.21, 0.27, 0.11],
     )  # fmt: skip
+
+
+def pair_strip(ax, data: SessionData) -> None:
+    """Draw one row per pair: the windows whose peak r is above their chance band, over time."""
+    names = [f"{a} · {b}" for a, b in data.pairs]
+    for row, s in enumerate(data.pairs.values()):
+        t_min = s.t_s / 60
+        judged = np.isfinite(s.above_chance)
+        above = s.above_chance == 1.0
+        y = len(names) - 1 - row
+        ax.scatter(t_min[judged & ~above], np.full(np.count_nonzero(judged & ~above), y),
+                   s=1, marker="|", color="#DDDDDD", lw=0.5)  # fmt: skip
+        ax.scatter(t_min[above], np.full(np.count_nonzero(above), y), s=6, marker="|",
+                   color=SYNC_COLOUR, lw=0.8)  # fmt: skip
+        # Inside the panel, at its start: the first window ends a window length in.
+        ax.text(0.003, y, names[row], transform=ax.get_yaxis_transform(), fontsize=5,
+                va="center", ha="left")  # fmt: skip
+    ax.set_yticks([])
+    ax.set_ylim(-0.6, len(names) - 0.4)
+    ax.set_ylabel("pairs: windows\nabove chance", fontsize=6.5)

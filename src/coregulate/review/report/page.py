@@ -90,7 +90,7 @@ def _subtitle(data: SessionData) -> str:
     events = f"ruptures {counts['rupture']}, repairs {counts['repair']} · " if data.markers else ""
     if data.is_group:
         return (
-            f"{group_page.group_subtitle(data)} · {when} · {data.duration_s / 60:.0f} min · "
+            f"{group_page.group_subtitle(data)}\n{when} · {data.duration_s / 60:.0f} min · "
             f"{data.info.get('mode', '')} · {events}{files}"
         )
     return (
@@ -159,13 +159,17 @@ def draw_page(data: SessionData):
 
     rows = page_sections(data)
     fig = Figure(figsize=PAGE_IN)
+    subtitle = _subtitle(data)
+    lines = subtitle.count("\n")  # a group's people take a line of their own
+    # A group's first panel has its legend above it: one more line of room.
+    top = 0.93 - 0.009 * lines - (0.012 if data.is_group and rows[0] != "events" else 0)
     grid = fig.add_gridspec(
         len(rows), 1, height_ratios=[_height(n, data) for n in rows],
-        left=0.1, right=0.97, top=0.93, bottom=0.03, hspace=0.35,
+        left=0.1, right=0.97, top=top, bottom=0.03, hspace=0.35,
     )  # fmt: skip
     fig.suptitle("Session report", x=0.1, ha="left", fontsize=13, fontweight="bold", y=0.985)
-    fig.text(0.1, 0.962, _subtitle(data), fontsize=6.5)
-    fig.text(0.1, 0.947, DISCLAIMER, fontsize=6.5, color="#555555")
+    fig.text(0.1, 0.962 - 0.009 * lines, subtitle, fontsize=6.5)
+    fig.text(0.1, 0.947 - 0.009 * lines, DISCLAIMER, fontsize=6.5, color="#555555")
     if data.is_group:
         group_page.group_time_panels(fig, grid, rows, data, GROUP_TABLES)
     else:
