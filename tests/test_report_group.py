@@ -92,3 +92,19 @@ def test_analyze_report_writes_the_group_page(tmp_path: Path) -> None:
     assert main(["analyze", str(path), "--report", str(out)]) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert out.stat().st_size > 20_000
+
+
+def test_a_recorded_group_without_a_verdict_says_why() -> None:
+    from coregulate.review.group_file import group_summary_of
+
+    last = {
+        "index": "cluster_phase_rho", "window_s": 180.0, "n_coupled_pairs_above_chance": 1,
+        "summary": {"mean_value": 0.62, "share_above_chance": None},
+        "session": {"above_chance": None, "p_above_chance": None, "n_blocks": 3},
+        "params": {"chance_min_blocks": 5},
+    }  # fmt: skip
+    summary = group_summary_of(last, 6)
+    assert (summary["value"], summary["n_pairs"]) == (0.62, 6)
+    assert summary["unavailable"]["above_chance"] == (
+        "3 gap-free block(s) of 180 s (a verdict needs at least 5, and one per person)"
+    )

@@ -238,6 +238,13 @@ def load_session(path: str | os.PathLike[str]) -> SessionData:
             ratings.append(read_rating(e.payload, e.t_ns))
         except RatingError as exc:
             problems.append(f"rating at {e.t_ns / 1e9:.0f} s left out: {exc}")
+    keys = _session_keys(record.info)
+    if len(keys) > 2:  # every pair's and the group's synchrony, as `analyze --report` draws
+        from coregulate.review.group_file import read_group
+
+        group_pairs, group = read_group(record.path, keys)
+    else:
+        group_pairs, group = {}, None
     return SessionData(
         record.path,
         record.info,
@@ -248,6 +255,8 @@ def load_session(path: str | os.PathLike[str]) -> SessionData:
         problems,
         record.lost_messages,
         record.end_ns / 1e9,
+        group_pairs,
+        group,
     )
 
 

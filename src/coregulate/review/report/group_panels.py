@@ -73,11 +73,13 @@ def group_axis(ax, data: SessionData) -> None:
         ax.text(0.5, 0.5, text, ha="center", transform=ax.transAxes, fontsize=8)
         return
     t_min = g.t_s / 60
-    ax.fill_between(
-        t_min, 0, g.chance_95, where=np.isfinite(g.chance_95), color=NOTE_GREY,
-        alpha=BAND_ALPHA * 1.5, lw=0, zorder=0, gid="group_chance_band",
-        label="95 % chance level (circular shifts of each person's heart rate)",
-    )  # fmt: skip
+    banded = np.isfinite(g.chance_95)
+    if banded.any():  # no band in a session too short for one: the verdict line says why
+        ax.fill_between(
+            t_min, 0, g.chance_95, where=banded, color=NOTE_GREY, alpha=BAND_ALPHA * 1.5,
+            lw=0, zorder=0, gid="group_chance_band",
+            label="95 % chance level (circular shifts of each person's heart rate)",
+        )  # fmt: skip
     ax.plot(t_min, g.value, color=SYNC_COLOUR, lw=0.8, zorder=3, label=index_name(data))
     hit = np.isfinite(g.chance_95) & (g.value > g.chance_95)
     ax.scatter(t_min[hit], g.value[hit], s=3, color=SYNC_COLOUR, lw=0, zorder=4)
@@ -93,7 +95,7 @@ def group_axis(ax, data: SessionData) -> None:
     )  # fmt: skip
     ax.set_title(
         f"session: mean {index_name(data)} {fmt(s.get('value'), '.2f')} "
-        f"({g.summary.get('window_s', 180):g} s windows); above the chance level in "
+        f"({fmt(s.get('window_s'), 'g', ' s')} windows); above the chance level in "
         f"{fmt(s.get('share_windows_above_chance'), '.0%')} of windows; pairs above chance: "
         f"{s.get('n_coupled_pairs_above_chance', 'n/a')} of {s.get('n_pairs', len(data.pairs))}",
         fontsize=6.5, loc="left",
@@ -138,7 +140,7 @@ def pair_table(ax, data: SessionData) -> None:
     draw_table(
         ax, "HR synchrony of every pair (peak of the window-averaged cross-correlation)",
         header, rows, "no pair synchrony in this session",
-        widths=[0.21, 0.07, 0.13, 0.21, 0.27, 0.11],
+        widths=[0.2, 0.07, 0.13, 0.21, 0.25, 0.14],
     )  # fmt: skip
 
 
