@@ -158,7 +158,7 @@ def pair_strip(ax, data: SessionData) -> None:
                    color=SYNC_COLOUR, lw=0.8)  # fmt: skip
         # Inside the panel, at its start: the first window ends a window length in.
         ax.text(0.003, y, names[row], transform=ax.get_yaxis_transform(), fontsize=5,
-                va="center", ha="left")  # fmt: skip
+                va="center", ha="left", bbox={"fc": "white", "ec": "none", "pad": 0.3})  # fmt: skip
     ax.set_yticks([])
     ax.set_ylim(-0.6, len(names) - 0.4)
     ax.set_ylabel("pairs: windows\nabove chance", fontsize=6.5)
