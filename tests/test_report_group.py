@@ -108,3 +108,38 @@ def test_a_recorded_group_without_a_verdict_says_why() -> None:
     assert summary["unavailable"]["above_chance"] == (
         "3 gap-free block(s) of 180 s (a verdict needs at least 5, and one per person)"
     )
+
+
+def test_report_of_a_recorded_group_reads_the_pairs_and_group_it_published(tmp_path: Path) -> None:
+    """`coregulate report FILE` reads `sync.<a>.<b>` and `sync.group` back as analyze drew them."""
+    import numpy as np
+
+    from coregulate.review.session_data import load_session
+
+    first = write_simulated_session(tmp_path / "a.sqlite", 4, 600.0, n_people=3)
+    analysis = analyze_files(first)
+    extra = [
+        (topic, payload, t_ns)
+        for topic, payloads in analysis.result.outputs.items()
+        if topic.startswith("sync.")
+        for payload, t_ns in zip(payloads, analysis.result.output_t_ns[topic], strict=True)
+    ]
+    for entry in analysis.result.pairs:  # the sync stage's final message per pair
+        final = entry["series"]["hr_bpm"] | {"final": True}
+        extra.append((f"sync.{entry['a']}.{entry['b']}", final, 600 * 10**9))
+    recorded = load_session(
+        write_simulated_session(tmp_path / "b.sqlite", 4, 600.0, extra, n_people=3)
+    )
+    drawn = session_from_analysis(analysis)
+    assert list(recorded.pairs) == list(drawn.pairs) == [
+        ("client", "partner"), ("client", "therapist"), ("partner", "therapist"),
+    ]  # fmt: skip
+    for pair, series in drawn.pairs.items():
+        np.testing.assert_array_equal(recorded.pairs[pair].peak_r, series.peak_r)
+        assert recorded.pairs[pair].final["summary"] == series.final["summary"]
+    np.testing.assert_array_equal(recorded.group.value, drawn.group.value)
+    assert recorded.group.summary["value"] == drawn.group.summary["value"]
+    # The copy carries no metrics: its people are drawn by HR, the rest is the same page.
+    assert page_sections(recorded) == [s.replace("arousal.", "hr.") for s in page_sections(drawn)]
+    texts = _texts(draw_page(recorded))
+    assert "Client · Therapist" in texts and "partner\nHR (bpm)" in texts
