@@ -51,11 +51,7 @@ def table_height(data: SessionData, name: str) -> float | None:
 
 def group_time_panels(fig, grid, names: list[str], data: SessionData, skip: tuple) -> None:
     """Draw a group page's panels on the session clock, sharing one time axis."""
-    axes: dict[str, object] = {}
-    for i, name in enumerate(names):
-        if name in skip:
-            continue
-        axes[name] = fig.add_subplot(grid[i], sharex=next(iter(axes.values()), None))
+    axes = panels.time_axes(fig, grid, names, skip)
     if "events" in axes:
         panels.events_axis(axes["events"], data)
     first = True

@@ -102,11 +102,7 @@ def _subtitle(data: SessionData) -> str:
 
 def _time_panels(fig, grid, names: list[str], data: SessionData) -> None:
     """Draw the panels on the session clock, sharing one time axis."""
-    axes: dict[str, object] = {}
-    for i, name in enumerate(names):
-        if name in TABLES:
-            continue
-        axes[name] = fig.add_subplot(grid[i], sharex=next(iter(axes.values()), None))
+    axes = panels.time_axes(fig, grid, names, TABLES)
     if "events" in axes:
         panels.events_axis(axes["events"], data)
     for name, ax in axes.items():

@@ -52,6 +52,15 @@ def thresholds(data: SessionData) -> StateThresholds:
     return StateThresholds()
 
 
+def time_axes(fig, grid, names: list[str], skip: tuple[str, ...]) -> dict[str, object]:
+    """Return an axes per section on the session clock (all but `skip`), sharing one time axis."""
+    axes: dict[str, object] = {}
+    for i, name in enumerate(names):
+        if name not in skip:
+            axes[name] = fig.add_subplot(grid[i], sharex=next(iter(axes.values()), None))
+    return axes
+
+
 def marker_lines(ax, data: SessionData, person: str | None = None) -> None:
     """Draw every marker as a vertical line in its kind's colour and line style.
 
