@@ -13,6 +13,13 @@ Each in the dark and the light theme at 1280x800 and 1920x1080, into
 (calm-view*.png, full-view*.png, review-window.png) from the same story. The
 values are plausible, not anyone's physiology. Nothing is written anywhere else
 (the review's session file is a temporary one).
+
+Sessions of three and four people (issue 19), from `coregulate.ui.synthetic_group`
+(the partners and the two therapists coupled, the others not; a rupture between
+the partners marked with their names): ``FOLDER/group-<n>-<view>[-<variant>].png``
+at 1280x800. ``--only group`` renders just these; ``--recording FILE`` (repeatable)
+takes them from recorded sessions instead (e.g. ``coregulate demo --headless
+--people 4 --out FILE``), each shown a minute before its end.
 """
 
 from __future__ import annotations
@@ -177,6 +184,7 @@ def show(window, messages: list, t_s: float) -> None:
         model.ingest(m)
     model.now_s = t_s
     window.calm.sync_strip.invalidate()
+    window.calm_group.sync_strip.invalidate()
     window.redraw(force=True)
 
 
@@ -250,6 +258,68 @@ def review_shots(app, messages: list, folder: Path) -> None:
         window.close()
 
 
+# (session s, kind, who): the group story's markers, naming whom they are about.
+GROUP_MARKERS = (
+    (700, "note", ()),
+    (1500, "rupture-confrontation", ("client", "partner")),
+    (1620, "repair", ("client", "partner")),
+)
+GROUP_SHOT_AT_S = 1700
+
+
+def group_story(n: int) -> list:
+    """Return an `n`-person session's messages (synthetic_group) with its markers."""
+    from coregulate.bus.envelope import make_message
+    from coregulate.ui.markers import marker_payload
+    from coregulate.ui.synthetic_group import GroupStory, synthetic_group_session
+
+    session = {"client_id": "C-0417", "clock": _clock()}
+    out = list(synthetic_group_session(1800, GroupStory.demo(n), seed=n, session=session))
+    for seq, (t_s, kind, who) in enumerate(GROUP_MARKERS, start=1):
+        payload = marker_payload(kind, t_s * NS, "", who=list(who))
+        out.append(make_message("marker", "ui-gallery", seq, t_s * NS, payload))
+    return sorted(out, key=lambda m: m.t_ns)
+
+
+def recorded_story(path: Path) -> tuple[int, list, float]:
+    """Return a recorded session's people count, its window messages and a time to show (s):
+    a minute before its end, while the straps still stream."""
+    from coregulate.sessionfile.access import read_messages
+    from coregulate.signal.people import people_from_session
+    from coregulate.ui.feed import UI_TOPICS
+
+    messages = sorted(read_messages(path, UI_TOPICS), key=lambda m: m.t_ns)
+    session = next((m.json() for m in messages if m.topic == "session"), {})
+    return len(people_from_session(session)), messages, max(0.0, messages[-1].t_ns / NS - 60)
+
+
+def group_shots(app, folder: Path, recordings: list[Path] | None = None) -> None:
+    """The calm and full views of 3- and 4-person sessions, and the therapists hidden.
+
+    From the synthetic group story, or from recorded sessions (`--recording FILE`,
+    e.g. `coregulate demo --headless --people 4 --out FILE`), a minute before their end.
+    """
+    from coregulate.ui import theme
+    from coregulate.ui.live_window import LiveWindow
+
+    folder.mkdir(parents=True, exist_ok=True)
+    stories = [recorded_story(p) for p in recordings or []]
+    for n, messages, at_s in stories or [(n, group_story(n), GROUP_SHOT_AT_S) for n in (3, 4)]:
+        window = LiveWindow(None, "tcp://127.0.0.1:9", title="coregulate — session with C-0417")
+        window.show()
+        window.full.history.setCurrentIndex(2)  # 30 min
+        shots = [("calm", theme.DARK, False, ""), ("full", theme.DARK, False, "")]
+        if n == 4:
+            shots += [("calm", theme.LIGHT, False, "-light"), ("calm", theme.DARK, True, "-hidden")]
+        for view, look, hide, suffix in shots:
+            window.set_theme(look)
+            window.set_hide_therapists(hide)
+            show(window, messages, at_s)
+            window.set_view(view)
+            grab(app, window, folder / f"group-{n}-{view}{suffix}.png")
+        window.end_without_asking()
+
+
 def main() -> None:
     """Build the story, render every shot, write the PNGs."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -257,9 +327,19 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("folder", type=Path, nargs="?", default=Path("docs/images"))
+    parser.add_argument("--only", choices=("group",), help="render only these shots")
+    parser.add_argument(
+        "--recording",
+        type=Path,
+        action="append",
+        help="the group shots from this recorded 3-6 person session instead (repeatable)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    group_shots(app, args.folder, args.recording)
+    if args.only == "group":
+        return
     messages = story()
     live_shots(app, messages, args.folder)
     review_shots(app, messages, args.folder)

@@ -51,6 +51,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_viewer_key_options(view)
     view.add_argument("--full", action="store_true", help="start in the full view")
     view.add_argument("--theme", choices=("dark", "light"), default="dark")
+    view.add_argument(
+        "--hide-therapists",
+        action="store_true",
+        help="start with the therapists' own tiles hidden from the calm view, for a screen "
+        "the clients see (F4 in the window switches them on and off)",
+    )
     add_marker_kinds_option(view)
 
 
@@ -95,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         title=f"coregulate — viewer{f' ({client})' if client else ''}",
         curve=curve,
         marker_kinds=marker_kinds,
+        hide_therapists=args.hide_therapists,
     )
     window.show()
     # Ctrl-C or SIGTERM closes the window in order (pending markers reach the hub);

@@ -174,5 +174,13 @@ def _end_of_session(options: Any, clock: SessionClock, stop: StopFlag) -> None:
 
     if ratings_panel not in end_of_session_panels():
         register_end_of_session_panel(ratings_panel)
-    end = EndOfSession(options.out, options.client_id, options.endpoints.input, clock.now_ns())
+    people = options.session_people() if hasattr(options, "session_people") else ()
+    clients = tuple(p.key for p in people if not p.is_therapist)
+    end = EndOfSession(
+        options.out,
+        options.client_id,
+        options.endpoints.input,
+        clock.now_ns(),
+        clients if len(clients) > 1 else (),
+    )
     exec_until_stopped(EndOfSessionDialog(end), stop)

@@ -24,6 +24,9 @@ class EndOfSession:
     client_id: str
     input_endpoint: str | None  # the hub's input, to publish ratings while it still runs
     t_ns: int  # session time at the end
+    # The clients' keys when the session has several (a couple, a family): each is
+    # handed their own forms (`person` in the rating). Empty: the dyad's one client.
+    clients: tuple[str, ...] = ()
 
 
 PanelFactory = Callable[[EndOfSession], QtWidgets.QWidget | None]
@@ -69,3 +72,20 @@ class EndOfSessionDialog(QtWidgets.QDialog):
         row.addStretch(1)
         row.addWidget(done)
         layout.addLayout(row)
+
+
+def ask_to_end(parent: QtWidgets.QWidget) -> bool:
+    """Ask whether to end the session; return True if the user chose to end it."""
+    box = QtWidgets.QMessageBox(parent)
+    box.setWindowTitle("End the session?")
+    box.setIcon(QtWidgets.QMessageBox.Icon.Question)
+    box.setText("End this session? The recording stops.")
+    box.setInformativeText(
+        "The session file keeps everything recorded so far; the end-of-session ratings follow."
+    )
+    end = box.addButton("End session", QtWidgets.QMessageBox.ButtonRole.DestructiveRole)
+    keep = box.addButton("Keep recording", QtWidgets.QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep)  # Enter or Esc keep the session going
+    box.setEscapeButton(keep)
+    box.exec()
+    return box.clickedButton() is end

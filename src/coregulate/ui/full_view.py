@@ -15,17 +15,20 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from coregulate.signal import catalogue
+from coregulate.signal import people as ppl
 from coregulate.signal.catalogue import Metric
-from coregulate.signal.dyad import ROLES
 from coregulate.ui import theme as th
 from coregulate.ui.breath_sync import BREATH_SYNC_SERIES, BreathSyncStrip
 from coregulate.ui.decimate import envelope
+from coregulate.ui.group_rows import GroupRows
 from coregulate.ui.marker_lines import MarkerLayer
 from coregulate.ui.model import SessionModel
+from coregulate.ui.pair_table import WIDTH_PX as PAIR_TABLE_PX
+from coregulate.ui.pair_table import PairTable
 from coregulate.ui.rating_lines import RatingLayer
 from coregulate.ui.readouts import metric_text
 from coregulate.ui.review_layers import Playhead, review_range
-from coregulate.ui.status_panel import StatusPanel
+from coregulate.ui.status_panel import STATUS_PX, StatusPanel
 
 HISTORY_CHOICES = (
     ("5 min", 300.0),
@@ -95,6 +98,11 @@ class FullView(QtWidgets.QWidget):
         self.plots_widget = pg.GraphicsLayoutWidget()
         left.addWidget(self.plots_widget, 1)
         outer.addLayout(left, 1)
+        right = QtWidgets.QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        self.pair_table = PairTable()  # 3+ people: every pair's newest window, above the status
+        self.pair_table.setVisible(False)
+        right.addWidget(self.pair_table)
         self.status = StatusPanel(model)
         # Scrolls rather than squeezing its lines into each other on a 800 px screen.
         scroll = QtWidgets.QScrollArea()
@@ -102,8 +110,10 @@ class FullView(QtWidgets.QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFixedWidth(self.status.width() + 16)
-        outer.addWidget(scroll)
+        scroll.setFixedWidth(STATUS_PX + 16)
+        self.status_scroll = scroll
+        right.addWidget(scroll, 1)
+        outer.addLayout(right)
         self.rows = rows()
         self.plotted = plotted_metrics()
         self.plots: dict[str, pg.PlotItem] = {}
@@ -111,9 +121,15 @@ class FullView(QtWidgets.QWidget):
         self._titles: dict[str, str] = {}
         self.chance_shown = False  # some window in view gives a chance band
         self._build_plots()
-        for role in ROLES:
-            self._build_person_curves(role)
         self._build_sync_curves()
+        self.group_rows = GroupRows(self.plots["sync_r"], self.plots["sync_lag"])
+        self._drawn: dict[str, tuple[int, int]] = {}
+        self.keys: tuple[str, ...] = ()
+        self.colours: dict[str, str] = {}
+        self._items: dict[str, list[tuple[pg.PlotItem, pg.GraphicsObject]]] = {}
+        self.theme = th.DARK
+        self._set_people()
+        self._retitle({})
         # Breathing-rate synchrony (sessions with ACC): its own strip, x-linked, under the rows.
         self.breath_sync = BreathSyncStrip(self.plots[self.rows[0].key])
         left.addWidget(self.breath_sync)
@@ -123,8 +139,6 @@ class FullView(QtWidgets.QWidget):
         self.rating_layer = RatingLayer(list(self.plots.values()))
         self.review_half_s: float | None = None  # review: the playhead in the middle
         self.playhead = Playhead(list(self.plots.values()))
-        self._drawn: dict[str, tuple[int, int]] = {}
-        self.theme = th.DARK
 
     def _history_bar(self) -> QtWidgets.QHBoxLayout:
         bar = QtWidgets.QHBoxLayout()
@@ -164,24 +178,63 @@ class FullView(QtWidgets.QWidget):
                 plot.getAxis("bottom").setStyle(showValues=False)
             self.plots[row.key] = plot
         self.plots[self.rows[-1].key].setLabel("bottom", "session time (min)")
-        self._retitle({})
 
-    def _build_person_curves(self, role: str) -> None:
+    def _set_people(self) -> None:
+        """Give each of the model's people their curves (in their colours, this theme)."""
+        keys = self.model.keys
+        colours = th.person_colours(keys, self.theme.name)
+        if keys == self.keys and colours == self.colours:
+            return
+        for key in self.keys:
+            for plot, item in self._items.pop(key, []):
+                plot.removeItem(item)
+        self.curves = {k: c for k, c in self.curves.items() if k[0] not in self.keys}
+        self.keys, self.colours = keys, colours
+        for key in keys:
+            self._build_person_curves(key, colours[key])
+        self._drawn.clear()
+        group = len(keys) > ppl.MIN_PEOPLE
+        if group != self.group_rows.shown:
+            self._set_group_mode(group)
+        if group:
+            names = {k: th.person_name(k) for k in keys}
+            self.pair_table.set_pairs(ppl.pairs(keys), names)
+
+    def _set_group_mode(self, group: bool) -> None:
+        """Use the synchrony rows for the group (3+ people) or the dyad's one pair."""
+        self.group_rows.show(group, len(ppl.pairs(self.keys)))
+        self.pair_table.setVisible(group)
+        # The pair strip is wider than the dyad's status column: both take its width.
+        width = PAIR_TABLE_PX if group else STATUS_PX + 16
+        self.status.setFixedWidth(width - 16)
+        self.status_scroll.setFixedWidth(width)
+        for key in ("peak_r", "peak_lag_s", *CHANCE_KEYS):
+            self.curves[("sync", key)].setVisible(not group)
+        if not group:
+            for row in SYNC_ROWS:
+                self.plots[row.key].setLabel("left", row.unit)
+                self.plots[row.key].setYRange(*row.y_range, padding=0.02)
+        self._titles.clear()
+
+    def _build_person_curves(self, role: str, colour: str) -> None:
         # 1-pixel (cosmetic) pens: wide lines are several times slower to rasterise.
-        pen = pg.mkPen(th.ROLE_COLOURS[role], width=1)
-        dashed = pg.mkPen(th.ROLE_COLOURS[role], width=1, style=QtCore.Qt.PenStyle.DashLine)
+        pen = pg.mkPen(colour, width=1)
+        dashed = pg.mkPen(colour, width=1, style=QtCore.Qt.PenStyle.DashLine)
         for i, (metric, row, is_dashed) in enumerate(self.plotted):
-            named = {"name": th.ROLE_NAMES[role]} if i == 0 else {}
-            self.curves[(role, metric.name)] = self.plots[row].plot(
+            named = {"name": th.person_name(role)} if i == 0 else {}
+            curve = self.plots[row].plot(
                 pen=dashed if is_dashed else pen, connect="finite", **named
             )
+            self.curves[(role, metric.name)] = curve
+            self._items.setdefault(role, []).append((self.plots[row], curve))
         # Baseline band: mean ± SD of lnRMSSD at rest, as two thin dotted lines
         # (opaque: a translucent fill would cost a frame's worth of software rendering).
-        band_pen = pg.mkPen(th.ROLE_COLOURS[role], width=1, style=QtCore.Qt.PenStyle.DotLine)
+        band_pen = pg.mkPen(colour, width=1, style=QtCore.Qt.PenStyle.DotLine)
         for edge in ("lo", "hi"):
             line = pg.InfiniteLine(angle=0, pen=band_pen)
             line.setVisible(False)
             self.plots[BAND_ROW].addItem(line)
+            self._items[role].append((self.plots[BAND_ROW], line))
             self.curves[(role, f"band_{edge}")] = line  # type: ignore[assignment]
 
     def _build_sync_curves(self) -> None:
@@ -201,8 +254,12 @@ class FullView(QtWidgets.QWidget):
 
     def _retitle(self, latest: dict) -> None:
         """Title each metric row with the windows the newest payload gives (else defaults)."""
+        rows = self.group_rows
+        group = rows.titles(self.model.group.latest) if rows.shown else rows.pair_titles(self.keys)
         for row in self.rows:
-            if row.key in SYNC_KEYS:
+            if row.key in group:
+                title = group[row.key]
+            elif row.key in SYNC_KEYS:
                 shown = row.key == "sync_r" and self.chance_shown
                 title = row.title + (CHANCE_TITLE if shown else "")
             else:
@@ -214,6 +271,7 @@ class FullView(QtWidgets.QWidget):
     def set_theme(self, theme: th.Theme) -> None:
         """Recolour for `theme`."""
         self.theme = theme
+        self._set_people()  # people beyond the dyad have colours per theme
         th.style_plot(self.plots_widget, list(self.plots.values()), theme)
         self.playhead.set_theme(theme)
         self.marker_layer.set_theme(theme.name)
@@ -240,7 +298,8 @@ class FullView(QtWidgets.QWidget):
         x_range = self._range(now_s)
         t0_s = max(0.0, x_range[0] * 60)
         width = max(200, int(self.plots_widget.width()))
-        for role in ROLES:
+        self._set_people()
+        for role in self.keys:
             buf = m.people[role].metrics
             # Keyed by the buffer too: a review going back starts new ones.
             if force or self._drawn.get(role) != (id(buf), buf.version):
@@ -253,7 +312,10 @@ class FullView(QtWidgets.QWidget):
                     self.curves[(role, metric.name)].setData(*envelope(x, y, start, width))
             self._band(role)
         sync = m.sync.get("hr_bpm")
-        if sync is not None and (
+        if self.group_rows.shown:
+            self.group_rows.redraw(m.group, t0_s if self.follow else None, width, force)
+            self.pair_table.redraw(m)
+        elif sync is not None and (
             force or self._drawn.get("sync") != (id(sync.windows), sync.windows.version)
         ):
             buf = sync.windows

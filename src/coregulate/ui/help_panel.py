@@ -54,6 +54,25 @@ r (when the synchrony stage gives them): the chance band, what 95 % of unrelated
 stretches stay within; a window inside it is no evidence of synchrony.</li>
 </ul>
 
+<h3>Couples, families and groups (3 to 6 people)</h3>
+<ul>
+<li>Each person has a <b>tile</b>: their name, their state against their own
+baseline, since when, heart rate and HRV in words (no trend, so that several fit).
+<b>F4</b> hides the therapists' own tiles, for a screen the clients see.</li>
+<li>The line beside the strip names the <b>group index</b> (cluster-phase ρ, 0 to 1:
+how closely everyone's heart-rate rhythms move together) against its chance level,
+and the <b>closest pair</b>: of the pairs above chance over the last 2 minutes, the
+one whose heart rates moved together most, and who moves first in it when most
+windows agree.</li>
+<li>The full view draws everyone's traces in their own colour, the group index and
+how many pairs were above chance over time, and a <b>pair strip</b>: each pair's
+newest window, its lag (a positive lag means the <b>second</b> person named leads;
+the strip also says who in words) and whether the window and the session so far are
+above chance.</li>
+<li>A marker can name whom it is about: choose the names beside the marker buttons
+(<b>Alt+1</b>...<b>Alt+6</b>), then the marker's key.</li>
+</ul>
+
 <h3>Gaps and "not available"</h3>
 <p>A broken line means there was no trustworthy data (the strap lost contact or
 disconnected). "Not available" means a value could not be computed honestly; hover
@@ -63,8 +82,11 @@ beats).</p>
 <h3>Keys</h3>
 <p><b>W</b> rupture (withdrawal) · <b>C</b> rupture (confrontation) · <b>R</b> repair ·
 <b>N</b> note (type, then Enter; Esc cancels) · <b>Ctrl+Z</b> undo the last marker ·
-<b>F2</b> calm/full view · <b>F3</b> dark/light · <b>F1</b> this help (mode changes
-are on F-keys, so a marker key can never slip into one).
+<b>F2</b> calm/full view · <b>F3</b> dark/light · <b>F1</b> this help · <b>F4</b>
+hide or show the therapists' own tiles, for a screen the clients see (mode changes
+are on F-keys, so a marker key can never slip into one). With three or more people,
+<b>Alt+1</b>…<b>Alt+6</b> (or the names beside the marker buttons) choose whom the
+next marker is about, e.g. a rupture between the partners; it is drawn with their names.
 Markers are stored in the session file with the session time of the key press.
 A clinic may set its own marker kinds (a small TOML file: key, label, colour); the
 marker bar always shows this window's kinds with their keys.</p>

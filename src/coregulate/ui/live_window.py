@@ -25,6 +25,7 @@ from coregulate.ui import theme as th
 from coregulate.ui.calm_view import CalmView
 from coregulate.ui.feed import SessionFeed
 from coregulate.ui.full_view import FullView
+from coregulate.ui.group_window import GroupWindowParts
 from coregulate.ui.help_panel import HelpPanel
 from coregulate.ui.markers import (
     DEFAULT_KINDS,
@@ -47,7 +48,7 @@ DEFAULT_POLL_MS = 50
 DEFAULT_REDRAW_MS = 250  # 4 frames a second: enough for data that changes once a second
 
 
-class LiveWindow(QtWidgets.QMainWindow):
+class LiveWindow(GroupWindowParts, QtWidgets.QMainWindow):
     """A viewer of one session.
 
     Parameters
@@ -68,6 +69,8 @@ class LiveWindow(QtWidgets.QMainWindow):
     marker_kinds
         The marker kinds this window makes (key, label, colour), e.g. from a clinic's
         file (`ui.markers.load_marker_kinds`); W/C/R/N when None.
+    hide_therapists
+        Start with the therapists' own tiles hidden (a screen the clients see; F4).
     """
 
     end_requested = QtCore.Signal()  # the user confirmed ending the session
@@ -88,6 +91,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         curve: CurveClientKeys | None = None,
         marker_kinds: tuple[MarkerKind, ...] | None = None,
         live_actions: bool = True,
+        hide_therapists: bool = False,
     ) -> None:
         super().__init__()
         self.setWindowTitle(title)
@@ -109,7 +113,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.can_end = can_end
         self._end_confirmed = False
 
-        self.setCentralWidget(self._build_central())
+        self.setCentralWidget(self._build_central(hide_therapists))
         self._help = HelpPanel(self)
         self._build_toolbar(can_end, live_actions)
         self._build_shortcuts()
@@ -122,7 +126,7 @@ class LiveWindow(QtWidgets.QMainWindow):
 
     # -- building -----------------------------------------------------------------
 
-    def _build_central(self) -> QtWidgets.QWidget:
+    def _build_central(self, hide_therapists: bool) -> QtWidgets.QWidget:
         central = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -141,7 +145,8 @@ class LiveWindow(QtWidgets.QMainWindow):
                 "Markers need the session's hub input (not given to this viewer)."
             )
         layout.addWidget(self.marker_bar)
-        for layer in (self.calm.marker_layer, self.full.marker_layer):
+        self._build_group_parts(hide_therapists)
+        for layer in (self.calm.marker_layer, self.calm_group.marker_layer, self.full.marker_layer):
             layer.kinds.update(self._kinds)  # this window's kinds drawn as it makes them
         return central
 
@@ -159,6 +164,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.view_action = bar.addAction(f"Full view  [{VIEW_KEY}]", self.toggle_view)
         self.theme_action = bar.addAction(f"Light theme  [{THEME_KEY}]", self.toggle_theme)
         bar.addAction(f"What am I looking at?  [{HELP_KEY}]", self.show_help)
+        self._build_group_actions(bar)
         self.ors_action = None
         if live_actions:  # a review (a recording) has no baseline to re-take, no client
             self._build_live_actions(bar)
@@ -172,9 +178,8 @@ class LiveWindow(QtWidgets.QMainWindow):
 
     def _build_live_actions(self, bar: QtWidgets.QToolBar) -> None:
         bar.addSeparator()
-        menu = QtWidgets.QMenu(self)
-        for role, name in (("client", "Client"), ("therapist", "Therapist"), (None, "Both")):
-            menu.addAction(name, lambda r=role: self.retake_baseline(r))
+        self.baseline_menu = menu = QtWidgets.QMenu(self)
+        self._fill_baseline_menu()  # each of the session's people, then all
         button = QtWidgets.QToolButton()
         button.setText("Re-take baseline")
         button.setToolTip(
@@ -200,6 +205,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         self._add_shortcut(VIEW_KEY, self.toggle_view)
         self._add_shortcut(THEME_KEY, self.toggle_theme)
         self._add_shortcut(HELP_KEY, self.show_help)
+        self._build_group_shortcuts()
 
     def _add_shortcut(self, key: str, slot: Any) -> None:
         shortcut = QtGui.QShortcut(QtGui.QKeySequence(key), self)
@@ -220,12 +226,16 @@ class LiveWindow(QtWidgets.QMainWindow):
             return max(0, self._clock.now_ns())
         return int(self.model.now_s * 1e9)
 
-    def add_marker(self, kind: str, text: str = "", t_ns: int = -1) -> str | None:
-        """Publish a marker now (or at `t_ns`); return its id, or None if there is no hub."""
+    def add_marker(
+        self, kind: str, text: str = "", t_ns: int = -1, who: list[str] | None = None
+    ) -> str | None:
+        """Publish a marker now (or at `t_ns`) about `who` (else the who bar's choice);
+        return its id, or None if there is no hub."""
         if self._producer is None:
             return None
         t_ns = self.now_ns() if t_ns < 0 else t_ns
-        payload = marker_payload(kind, t_ns, text, kinds=self._kinds)
+        who = self.who_bar.take() if who is None else who
+        payload = marker_payload(kind, t_ns, text, kinds=self._kinds, who=who)
         msg = self._producer.send(TOPIC_MARKER, payload, t_ns)
         self._producer.pump()
         self.model.ingest(msg)  # drawn at once; the echo from the hub is a repeat
@@ -261,11 +271,13 @@ class LiveWindow(QtWidgets.QMainWindow):
         t_ns = self.now_ns()
         self._producer.send("control.baseline", {"action": "retake", "role": role}, t_ns)
         self._producer.pump()
-        who = "both people" if role is None else f"the {role}"
+        everyone = "everyone" if self.model.is_group() else "both people"
+        who = everyone if role is None else f"the {role}"
         self.statusBar().showMessage(f"new baseline asked for {who}", 4000)
 
-    def give_start_ratings(self) -> QtWidgets.QDialog | None:
-        """Open the start-of-session form (the ORS) for the client; return the dialog.
+    def give_start_ratings(self, person: str | None = None) -> QtWidgets.QDialog | None:
+        """Open the start-of-session form (the ORS) for the client (or `person`, one of
+        several clients); return the dialog.
 
         Each answer goes on the bus as a `rating` message at the moment it is
         submitted, so it is recorded and appears on the timelines like a marker.
@@ -276,7 +288,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         from coregulate.ui.rating_entry import RatingDialog, RatingSender
 
         sender = RatingSender(self._producer, self.now_ns)
-        dialog = RatingDialog(forms_due("start", 1), sender, "start")
+        dialog = RatingDialog(forms_due("start", 1), sender, "start", person=person)
         dialog.rated.connect(lambda _: self.statusBar().showMessage("ORS recorded", 4000))
         self._rating_dialog = dialog  # kept: a non-modal dialog needs an owner
         dialog.show()
@@ -287,7 +299,7 @@ class LiveWindow(QtWidgets.QMainWindow):
     def set_view(self, view: str) -> None:
         """Show the "calm" or the "full" view."""
         full = view == "full"
-        self.stack.setCurrentWidget(self.full if full else self.calm)
+        self.stack.setCurrentWidget(self.full if full else self.calm_view())
         self.view_action.setText(f"{'Calm' if full else 'Full'} view  [{VIEW_KEY}]")
         self.redraw(force=True)
 
@@ -304,8 +316,10 @@ class LiveWindow(QtWidgets.QMainWindow):
         # Labels with their own style sheet ignore the palette: give them the colour here.
         self.setStyleSheet(f"QLabel {{ color: {theme.foreground}; }}")
         self.calm.set_theme(theme)
+        self.calm_group.set_theme(theme)
         self.full.set_theme(theme)
         self.marker_bar.set_theme(theme)
+        self.who_bar.set_theme(theme)
         name = "Dark" if theme is th.LIGHT else "Light"
         self.theme_action.setText(f"{name} theme  [{THEME_KEY}]")
 
@@ -329,11 +343,12 @@ class LiveWindow(QtWidgets.QMainWindow):
 
     def redraw(self, force: bool = False) -> None:
         """Redraw the visible view from the model."""
+        self._follow_people()
         view = self.stack.currentWidget()
         if view is self.full:
             self.full.redraw(force=force)
         else:
-            self.calm.redraw()
+            view.redraw()
         parts = []
         if self.session_file is not None:
             parts.append(f"session file: {self.session_file}")
@@ -347,19 +362,9 @@ class LiveWindow(QtWidgets.QMainWindow):
 
     def confirm_end(self) -> bool:
         """Ask whether to end the session; return True if the user chose to end it."""
-        box = QtWidgets.QMessageBox(self)
-        box.setWindowTitle("End the session?")
-        box.setIcon(QtWidgets.QMessageBox.Icon.Question)
-        box.setText("End this session? The recording stops.")
-        box.setInformativeText(
-            "The session file keeps everything recorded so far; the end-of-session ratings follow."
-        )
-        end = box.addButton("End session", QtWidgets.QMessageBox.ButtonRole.DestructiveRole)
-        keep = box.addButton("Keep recording", QtWidgets.QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(keep)  # Enter or Esc keep the session going
-        box.setEscapeButton(keep)
-        box.exec()
-        return box.clickedButton() is end
+        from coregulate.ui.end_of_session import ask_to_end
+
+        return ask_to_end(self)
 
     def end_without_asking(self) -> None:
         """Close an owning window without the question (Ctrl-C, or the session failed)."""

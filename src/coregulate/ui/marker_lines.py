@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 
-from coregulate.palette import marker_line
+from coregulate.palette import marker_line, person_name
 from coregulate.sessionfile.markers import Marker
 from coregulate.ui.markers import BY_KIND, MarkerKind, kind_colour, kind_style
 from coregulate.ui.theme import PEN_STYLES
@@ -32,8 +32,10 @@ class MarkerLayer:
                 plot.removeItem(line)
         for marker_id, marker in wanted.items():
             if marker_id not in self.lines:
-                # Labels at three heights in turn, so neighbouring markers' texts do not overlap.
-                height = 0.92 - 0.14 * (len(self.lines) % 3)
+                # Labels at three heights in turn, so neighbouring markers' texts do not
+                # overlap; further apart for the longer labels that name people.
+                step = 0.3 if marker.who else 0.14
+                height = 0.92 - step * (len(self.lines) % 3)
                 self.lines[marker_id] = [
                     _line(marker, plot, i == 0, height, self.kinds, self.theme)
                     for i, plot in enumerate(self.plots)
@@ -67,8 +69,11 @@ def _line(
     kind = kind_style(marker.kind, kinds)
     colour = kind_colour(kind, theme)
     label = None
+    # Whom it names, in words: "C · Partner & Client" (a rupture between the partners).
+    names = " & ".join(person_name(k) for k in marker.who)
     if labelled:
-        label = kind.letter + (f": {marker.text[:30]}" if marker.text else "")
+        label = kind.letter + (f" · {names}" if names else "")
+        label += f": {marker.text[:30]}" if marker.text else ""
     line = pg.InfiniteLine(
         pos=marker.t_s / 60,
         angle=90,
@@ -78,6 +83,7 @@ def _line(
     )
     seconds = max(0, int(marker.t_s))
     tip = f"{kind.label} at {seconds // 60}:{seconds % 60:02d} (session time)"
+    tip += f", about {names}" if names else ""
     line.setToolTip(tip + (f": {marker.text}" if marker.text else ""))
     plot.addItem(line)
     return line

@@ -200,17 +200,25 @@ def marker_payload(
     text: str = "",
     marker_id: str | None = None,
     kinds: dict[str, MarkerKind] | None = None,
+    who: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Return the `marker` payload for a new marker of `kind` (one of `kinds`) at `t_ns`."""
+    """Return the `marker` payload for a new marker of `kind` (one of `kinds`) at `t_ns`.
+
+    `who`: the keys of the people it is about (a rupture between the partners); the
+    payload has `"who"` only when some are named.
+    """
     kinds = kinds or BY_KIND
     if kind not in kinds:
         raise ValueError(f"unknown marker kind {kind!r}; one of {', '.join(kinds)}")
-    return {
+    payload = {
         "id": marker_id or new_marker_id(),
         "kind": kind,
         "t_ns": int(t_ns),
         "text": text[:MAX_NOTE_CHARS] if kind == "note" else None,
     }
+    if who:
+        payload["who"] = list(who)
+    return payload
 
 
 def retraction_payload(retracts: str, t_ns: int) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 from coregulate.bus.envelope import EnvelopeError, Message
 from coregulate.sessionfile.markers import MAX_KIND_CHARS, Marker, Markers
 from coregulate.signal import catalogue
+from coregulate.signal import people as ppl
 from coregulate.signal.dyad import ROLES
 from coregulate.ui.buffers import SeriesBuffer
 
@@ -25,6 +26,12 @@ NS_PER_S = 1e9
 # Each window's peak, and its chance band and verdict when the stage gives them
 # (`above_chance` buffered as 1.0 or 0.0).
 SYNC_COLUMNS = ("peak_r", "peak_z", "peak_lag_s", "r_lag0", "chance_abs_r95", "above_chance")
+# The group index's newest value, its chance level and verdict, and how many pairs
+# were above chance (`sync.group`, docs/protocol.md).
+GROUP_COLUMNS = ("value", "chance_95", "above_chance", "n_coupled_pairs_above_chance")
+# People buffered before (or beyond) the session's own list: a window that joins
+# late may get a person's metrics before the session message names them.
+MAX_BUFFERED_PEOPLE = 2 * ppl.MAX_PEOPLE
 # Strap statuses during which there is no data: the lines break there.
 GAP_STATUSES = ("disconnected", "contact lost", "reconnecting", "gave up", "no bluetooth")
 # Two metrics updates further apart than this have a gap between them (no beats):
@@ -61,12 +68,26 @@ class Sync:
     latest: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class GroupSync:
+    """The group index of a 3+ person session over time and its newest payload."""
+
+    windows: SeriesBuffer = field(default_factory=lambda: SeriesBuffer(GROUP_COLUMNS))
+    latest: dict[str, Any] = field(default_factory=dict)
+
+
 class SessionModel:
     """Everything one viewer has received of a session."""
 
     def __init__(self) -> None:
+        # The session's people in order (`people_from_session`): the dyad until the
+        # session message names others. `people` buffers each (and any not yet named).
+        self.roster: tuple[ppl.Person, ...] = ppl.default_people()
         self.people = {role: Person() for role in ROLES}
-        self.sync: dict[str, Sync] = {}
+        self.sync: dict[str, Sync] = {}  # the dyad's `sync`, by series
+        # Each pair's synchrony in a 3+ person session (`sync.<a>.<b>`), by series.
+        self.pair_sync: dict[tuple[str, str], dict[str, Sync]] = {}
+        self.group = GroupSync()  # `sync.group`
         self.markers = Markers()
         self.ratings: list[tuple[float, dict[str, Any]]] = []  # (t_s, rating payload)
         self.session: dict[str, Any] = {}
@@ -100,29 +121,84 @@ class SessionModel:
     def _apply(self, msg: Message, body: dict[str, Any]) -> None:
         kind, _, role = msg.topic.partition(".")
         t_s = msg.t_ns / NS_PER_S
-        if kind == "metrics" and role in self.people:
-            self._metrics(self.people[role], t_s, body)
-        elif kind == "status" and role in self.people:
-            self._status(self.people[role], t_s, body)
-        elif kind == "breath" and role in self.people:
-            person = self.people[role]
+        # A strap status never makes a person: `status.hub`, `status.supervisor` are none.
+        person = self.people.get(role) if kind == "status" else None
+        if kind in ("metrics", "breath"):
+            person = self._person(role)
+        if kind == "metrics" and person is not None:
+            self._metrics(person, t_s, body)
+        elif kind == "status" and person is not None:
+            self._status(person, t_s, body)
+        elif kind == "breath" and person is not None:
             if math.isnan(person.breath_t_s) or t_s >= person.breath_t_s:
                 person.breath, person.breath_t_s = body, t_s
         elif kind == "sync":
-            series = str(body.get("series", "hr_bpm"))
-            sync = self.sync.setdefault(series, Sync())
-            window = body.get("window") or {}
-            row = {k: _num(window.get(k)) for k in SYNC_COLUMNS}
-            verdict = window.get("above_chance")
-            row["above_chance"] = float(verdict) if isinstance(verdict, bool) else None
-            sync.windows.append(t_s, row)
-            sync.latest = body
+            self._sync(msg.topic, t_s, body)
         elif kind == "marker" and not role:
             self._marker(msg, body)
         elif kind == "rating" and not role:
             self.ratings.append((t_s, body))
         elif kind == "session" and not role:
+            try:
+                roster = ppl.people_from_session(body)
+            except ppl.PeopleError as exc:
+                raise ValueError(str(exc)) from exc
             self.session = body
+            self.roster = roster
+            for p in roster:
+                self.people.setdefault(p.key, Person())
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Return the session's people's keys in session order (the dyad by default)."""
+        return ppl.keys_of(self.roster)
+
+    def is_default_dyad(self) -> bool:
+        """Return whether the session is the two-person client/therapist session."""
+        return ppl.is_default_dyad(self.roster)
+
+    def is_group(self) -> bool:
+        """Return whether the session has more than two people (pairs and a group index)."""
+        return len(self.roster) > ppl.MIN_PEOPLE
+
+    def pair(self, a: str, b: str, series: str = "hr_bpm") -> Sync | None:
+        """Return the synchrony of pair (a, b) so far (the dyad's `sync` in a dyad), or None."""
+        if not self.is_group() and (a, b) == self.keys:
+            return self.sync.get(series)
+        return self.pair_sync.get((a, b), {}).get(series)
+
+    def _person(self, key: str) -> Person | None:
+        """Return the buffers of person `key`, made on first sight; None for no person."""
+        person = self.people.get(key)
+        if person is None and len(self.people) < MAX_BUFFERED_PEOPLE and ppl.KEY_RE.match(key):
+            person = self.people[key] = Person()
+        return person
+
+    def _sync(self, topic: str, t_s: float, body: dict[str, Any]) -> None:
+        if topic == ppl.SYNC_GROUP_TOPIC:
+            row = {k: _num(body.get(k)) for k in GROUP_COLUMNS}
+            verdict = body.get("above_chance")
+            row["above_chance"] = float(verdict) if isinstance(verdict, bool) else None
+            self.group.windows.append(t_s, row)
+            self.group.latest = body
+            return
+        if topic == "sync":
+            by_series = self.sync
+        else:
+            _, a, b = [*topic.split("."), "", ""][:3]
+            pair = (a, b)
+            if topic != f"sync.{a}.{b}" or not all(ppl.KEY_RE.match(k) for k in pair):
+                raise ValueError(f"{topic}: not a synchrony topic (sync, sync.<a>.<b>)")
+            if pair not in self.pair_sync and len(self.pair_sync) >= MAX_BUFFERED_PEOPLE**2:
+                raise ValueError(f"{topic}: more pairs than a session has")
+            by_series = self.pair_sync.setdefault(pair, {})
+        sync = by_series.setdefault(str(body.get("series", "hr_bpm")), Sync())
+        window = body.get("window") or {}
+        row = {k: _num(window.get(k)) for k in SYNC_COLUMNS}
+        verdict = window.get("above_chance")
+        row["above_chance"] = float(verdict) if isinstance(verdict, bool) else None
+        sync.windows.append(t_s, row)
+        sync.latest = body
 
     def _metrics(self, person: Person, t_s: float, body: dict[str, Any]) -> None:
         buf = person.metrics

@@ -16,6 +16,7 @@ from coregulate.alliance import Instrument, Score
 from coregulate.alliance.rating import RATING_TOPIC, rating_payload
 from coregulate.alliance.wording import Wording
 from coregulate.bus.producer import BusProducer
+from coregulate.palette import person_name
 from coregulate.ui.rating_forms import RatingForm
 
 log = logging.getLogger(__name__)
@@ -32,11 +33,16 @@ class RatingSender:
         self._now_ns = now_ns
 
     def send(
-        self, result: Score, rater: str, phase: str, session_number: int | None = None
+        self,
+        result: Score,
+        rater: str,
+        phase: str,
+        session_number: int | None = None,
+        person: str | None = None,
     ) -> dict:
-        """Send one rating; return the payload sent."""
+        """Send one rating (whose form: `person`, the dyad's client if None); return it."""
         t_ns = self._now_ns()
-        payload = rating_payload(result, rater, phase, t_ns, session_number)
+        payload = rating_payload(result, rater, phase, t_ns, session_number, person)
         self._producer.send(RATING_TOPIC, payload, t_ns)
         self._producer.pump()
         log.info("rating sent: %s total %s", result.instrument, result.total)
@@ -61,9 +67,12 @@ class RatingDialog(QtWidgets.QDialog):
         wording: dict[str, Wording] | None = None,
         rater: str = "client",
         parent: QtWidgets.QWidget | None = None,
+        person: str | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Your rating")
+        # Whose form (a session of several clients); the dyad's client when None.
+        self._person = person
+        self.setWindowTitle("Your rating" + (f" ({person_name(person)})" if person else ""))
         self.resize(720, 560)
         self._sender, self._phase, self._number, self._rater = sender, phase, session_number, rater
         self._stack = QtWidgets.QStackedWidget()
@@ -76,9 +85,13 @@ class RatingDialog(QtWidgets.QDialog):
 
     def _on_submitted(self, result: Score) -> None:
         if self._sender is not None:
-            payload = self._sender.send(result, self._rater, self._phase, self._number)
+            payload = self._sender.send(
+                result, self._rater, self._phase, self._number, self._person
+            )
         else:
-            payload = rating_payload(result, self._rater, self._phase, 0, self._number)
+            payload = rating_payload(
+                result, self._rater, self._phase, 0, self._number, self._person
+            )
         self.rated.emit(payload)
         nxt = self._stack.currentIndex() + 1
         if nxt < self._stack.count():

@@ -12,14 +12,17 @@ from typing import Any
 import pyqtgraph as pg
 from PySide6 import QtCore
 
-from coregulate.palette import RATING_COLOUR
+from coregulate.palette import RATING_COLOUR, person_name
 
 
 def rating_label(payload: dict[str, Any]) -> str:
-    """Return the timeline label of a rating payload, e.g. "SRS 35.5 ⚑"."""
+    """Return the timeline label of a rating payload, e.g. "SRS 35.5 ⚑" ("· Partner" when
+    it names whose form it is: sessions of several clients, issue 19)."""
     flags = payload.get("flags") or {}
     total = payload.get("total")
     text = f"{payload.get('instrument', '?')} {total:g}" if isinstance(total, int | float) else ""
+    person = payload.get("person")
+    text += f" · {person_name(person)}" if isinstance(person, str) and person else ""
     return text + (" ⚑" if any(flags.values()) else "")
 
 

@@ -17,6 +17,7 @@ from PySide6 import QtWidgets
 from coregulate.alliance.attach import RATING_SOURCE
 from coregulate.alliance.schedule import WAI_SR_EVERY_N_SESSIONS, forms_due, session_number
 from coregulate.bus.producer import BusProducer, sender_source
+from coregulate.palette import person_name
 from coregulate.ui.rating_entry import RatingDialog, RatingSender
 from coregulate.ui.rating_forms import result_text
 
@@ -33,24 +34,36 @@ class RatingsPanel(QtWidgets.QWidget):
         self.forms = forms_due("end", self.number or 1, wai_every if self.number else 0)
         names = " and ".join(f.name for f in self.forms)
         layout = QtWidgets.QVBoxLayout(self)
-        self.button = QtWidgets.QPushButton(f"Hand the {names} to the client")
-        self.button.setMinimumHeight(40)
-        self.button.clicked.connect(self.open_forms)
+        # Several clients (a couple, a family): each is handed their own forms.
+        clients = tuple(getattr(end, "clients", ()))
+        whose: tuple[str | None, ...] = clients if len(clients) > 1 else (None,)
+        self.buttons: dict[str | None, QtWidgets.QPushButton] = {}
+        for person in whose:
+            to = "the client" if person is None else person_name(person)
+            button = QtWidgets.QPushButton(f"Hand the {names} to {to}")
+            button.setMinimumHeight(40)
+            button.clicked.connect(lambda _=False, p=person: self.open_forms(p))
+            layout.addWidget(button)
+            self.buttons[person] = button
+        self.button = next(iter(self.buttons.values()))
         self.result = QtWidgets.QLabel("")
         self.result.setWordWrap(True)
-        layout.addWidget(self.button)
         layout.addWidget(self.result)
-        self.producer: BusProducer | None = None
+        self.producer: BusProducer | None = None  # the newest dialog's
+        self._open: list[BusProducer] = []  # producers whose dialog has not finished
         self.dialog: RatingDialog | None = None
 
-    def open_forms(self) -> RatingDialog:
-        """Open the forms (non-modal, so tests and a tablet can drive them); return the dialog."""
-        self.producer = BusProducer(self._end.input_endpoint, sender_source(RATING_SOURCE))
-        sender = RatingSender(self.producer, lambda: int(self._end.t_ns))
-        self.dialog = RatingDialog(self.forms, sender, "end", self.number)
+    def open_forms(self, person: str | None = None) -> RatingDialog:
+        """Open the forms for the client (or `person`, one of several), non-modal so tests
+        and a tablet can drive them; return the dialog."""
+        producer = BusProducer(self._end.input_endpoint, sender_source(RATING_SOURCE))
+        self.producer = producer
+        self._open.append(producer)
+        sender = RatingSender(producer, lambda: int(self._end.t_ns))
+        self.dialog = RatingDialog(self.forms, sender, "end", self.number, person=person)
         self.dialog.rated.connect(self._show)
-        self.dialog.finished.connect(self._flush)
-        self.button.setEnabled(False)
+        self.dialog.finished.connect(lambda *_: self._flush(producer))
+        self.buttons[person].setEnabled(False)
         self.dialog.show()
         return self.dialog
 
@@ -61,14 +74,16 @@ class RatingsPanel(QtWidgets.QWidget):
         line = result_text(read_rating(payload, payload["t_ns"]).score)
         self.result.setText("\n".join(filter(None, [self.result.text(), line])))
 
-    def _flush(self, *_: object) -> None:
-        if self.producer is None:
-            return
-        if not self.producer.flush(timeout_s=5):
+    def _flush(self, producer: BusProducer) -> None:
+        if producer not in self._open:
+            return  # already flushed and closed (a dialog may finish twice)
+        self._open.remove(producer)
+        if not producer.flush(timeout_s=5):
             log.error("the hub did not confirm the ratings; they may not be recorded")
             self.result.setText(self.result.text() + "\nNOT confirmed by the recording")
-        self.producer.close()
-        self.producer = None
+        producer.close()
+        if self.producer is producer:
+            self.producer = None
 
 
 def ratings_panel(end: Any) -> QtWidgets.QWidget | None:

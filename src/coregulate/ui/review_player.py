@@ -55,10 +55,10 @@ class ReviewPlayer:
         # Per topic whose newest message the views show: the messages and their times.
         self._said: dict[str, tuple[list[int], list[Message]]] = {}
         for msg in self.messages:
-            if msg.topic.startswith(("metrics.", "status.")):
+            if msg.topic.startswith(("metrics.", "status.")) or msg.topic == "sync.group":
                 key = msg.topic
-            elif msg.topic == "sync":  # one series' newest, not another's
-                key = f"sync:{_series(msg)}"
+            elif msg.topic.startswith("sync"):  # one series' newest, not another's
+                key = f"{msg.topic}:{_series(msg)}"
             else:
                 continue
             times, msgs = self._said.setdefault(key, ([], []))
@@ -108,6 +108,13 @@ class ReviewPlayer:
         for series, sync in self.model.sync.items():
             msg = self._newest(f"sync:{series}", t_ns)
             sync.latest = msg.json_object() if msg else {}
+        # A group session's pairs and group index (3+ people), the same way.
+        for (a, b), by_series in self.model.pair_sync.items():
+            for series, sync in by_series.items():
+                msg = self._newest(f"sync.{a}.{b}:{series}", t_ns)
+                sync.latest = msg.json_object() if msg else {}
+        msg = self._newest("sync.group", t_ns)
+        self.model.group.latest = msg.json_object() if msg else {}
 
     def _newest(self, topic: str, t_ns: int) -> Message | None:
         times, msgs = self._said.get(topic, ([], []))

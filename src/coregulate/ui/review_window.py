@@ -17,6 +17,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
+from coregulate.palette import person_name
 from coregulate.review.review_file import add_annotation, read_annotations, review_path
 from coregulate.ui.live_window import LiveWindow
 from coregulate.ui.marker_lines import MarkerLayer
@@ -53,10 +54,11 @@ class ReviewWindow(LiveWindow):
         self.author = author
         self.player = ReviewPlayer(self.recording, self.model, after_s=half_window_s)
         self._markers_ns = self.player.marker_times_ns()
-        for view in (self.calm, self.full):
+        for view in (self.calm, self.calm_group, self.full):
             view.set_review(half_window_s)
         self.note_layers = [
-            MarkerLayer(plots) for plots in (self.calm._plots, list(self.full.plots.values()))
+            MarkerLayer(plots)
+            for plots in (self.calm._plots, self.calm_group._plots, list(self.full.plots.values()))
         ]
         for layer in self.note_layers:
             layer.kinds[REVIEW_NOTE.kind] = REVIEW_NOTE
@@ -209,7 +211,9 @@ class ReviewWindow(LiveWindow):
             self._item(
                 self.session_list,
                 int(m.t_s * 1e9),
-                m.kind.replace("-", ": ") + (f" — {m.text}" if m.text else ""),
+                m.kind.replace("-", ": ")
+                + (f" ({' & '.join(person_name(k) for k in m.who)})" if m.who else "")
+                + (f" — {m.text}" if m.text else ""),
             )
         self.review_list.clear()
         notes, problems = read_annotations(self.recording)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
+from coregulate.palette import person_name
 from coregulate.signal import catalogue
-from coregulate.signal.dyad import ROLES
+from coregulate.signal import people as ppl
 from coregulate.ui import theme as th
 from coregulate.ui.breath_lines import band_flag, breathing_readout
-from coregulate.ui.model import SessionModel
+from coregulate.ui.model import Person, SessionModel
 from coregulate.ui.readouts import MetricReadout
+
+STATUS_PX = 280  # the panel's width beside a dyad's plots
 
 
 class StatusPanel(QtWidgets.QFrame):
@@ -18,31 +21,17 @@ class StatusPanel(QtWidgets.QFrame):
     def __init__(self, model: SessionModel) -> None:
         super().__init__()
         self.model = model
-        self.setFixedWidth(280)
-        layout = QtWidgets.QVBoxLayout(self)
+        self.setFixedWidth(STATUS_PX)
+        self._layout = layout = QtWidgets.QVBoxLayout(self)
         self.readouts: dict[tuple[str, str], MetricReadout] = {}
         self.straps: dict[str, QtWidgets.QLabel] = {}
         self.baselines: dict[str, QtWidgets.QLabel] = {}
         self.breathing: dict[str, QtWidgets.QLabel] = {}  # hidden without breath. messages
         self.titles: dict[str, QtWidgets.QLabel] = {}  # coloured by set_theme
-        for role in ROLES:
-            title = QtWidgets.QLabel(th.ROLE_NAMES[role])
-            layout.addWidget(title)
-            self.titles[role] = title
-            self.straps[role] = QtWidgets.QLabel("strap: waiting")
-            self.baselines[role] = QtWidgets.QLabel("baseline: waiting")
-            layout.addWidget(self.straps[role])
-            layout.addWidget(self.baselines[role])
-            self.breathing[role] = QtWidgets.QLabel("")
-            self.breathing[role].setWordWrap(True)
-            self.breathing[role].setVisible(False)
-            layout.addWidget(self.breathing[role])
-            for metric in catalogue.metrics():
-                if metric.readout is not None:
-                    readout = MetricReadout(metric)
-                    layout.addWidget(readout)
-                    self.readouts[(role, metric.name)] = readout
-            layout.addSpacing(8)
+        self.keys: tuple[str, ...] = ()
+        self._items: list[QtWidgets.QWidget | QtWidgets.QLayoutItem] = []  # people's sections
+        self.theme: th.Theme | None = None
+        self._set_people(model.keys)
         title = QtWidgets.QLabel("Synchrony (heart rate)")
         layout.addWidget(title)
         self.titles["sync"] = title
@@ -55,10 +44,45 @@ class StatusPanel(QtWidgets.QFrame):
         layout.addWidget(self.bus)
         layout.addStretch(1)
 
+    def _set_people(self, keys: tuple[str, ...]) -> None:
+        """Make a section per person (name, strap, baseline, breathing, readouts), in order."""
+        for item in self._items:
+            if isinstance(item, QtWidgets.QWidget):
+                self._layout.removeWidget(item)
+                item.deleteLater()
+            else:
+                self._layout.removeItem(item)
+        for mapping in (self.straps, self.baselines, self.breathing, self.titles):
+            for key in self.keys:
+                mapping.pop(key, None)
+        self.readouts = {k: r for k, r in self.readouts.items() if k[0] not in self.keys}
+        self._items, self.keys = [], keys
+        for role in keys:
+            self.titles[role] = QtWidgets.QLabel(th.person_name(role))
+            self.straps[role] = QtWidgets.QLabel("strap: waiting")
+            self.baselines[role] = QtWidgets.QLabel("baseline: waiting")
+            self.breathing[role] = QtWidgets.QLabel("")
+            self.breathing[role].setWordWrap(True)
+            self.breathing[role].setVisible(False)
+            widgets = [self.titles[role], self.straps[role], self.baselines[role]]
+            widgets.append(self.breathing[role])
+            for metric in catalogue.metrics():
+                if metric.readout is not None:
+                    self.readouts[(role, metric.name)] = MetricReadout(metric)
+                    widgets.append(self.readouts[(role, metric.name)])
+            for widget in widgets:
+                self._layout.insertWidget(len(self._items), widget)
+                self._items.append(widget)
+            self._layout.insertSpacing(len(self._items), 8)
+            self._items.append(self._layout.itemAt(len(self._items)))
+        if self.theme is not None:
+            self.set_theme(self.theme)
+
     def set_theme(self, theme: th.Theme) -> None:
         """Recolour for `theme` (the palette does most of it; titles read at 4.5:1)."""
+        self.theme = theme
         self.setStyleSheet(f"QFrame {{ background: {theme.panel}; }}")
-        colours = {**th.ROLE_COLOURS, "sync": th.SYNC_COLOUR}
+        colours = {**th.person_colours(self.keys, theme.name), "sync": th.SYNC_COLOUR}
         for key, title in self.titles.items():
             ink = th.ink(colours[key], theme.panel)
             title.setStyleSheet(f"font-weight: 600; font-size: 15px; color: {ink};")
@@ -66,8 +90,10 @@ class StatusPanel(QtWidgets.QFrame):
     def redraw(self) -> None:
         """Refresh every readout from the newest messages."""
         m = self.model
+        if m.keys != self.keys:
+            self._set_people(m.keys)
         for (role, name), readout in self.readouts.items():
-            person = m.people[role]
+            person = m.people.get(role) or Person()
             readout.show(person.latest)
             flag = band_flag(name, person.latest, person.breath) if readout.available else ""
             if flag:
@@ -75,7 +101,8 @@ class StatusPanel(QtWidgets.QFrame):
                 # while breathing stays in the HF band (docs/breathing.md).
                 readout.setText(f"{readout.text()} · {flag}")
                 readout.setToolTip(f"{readout.toolTip()}: {flag}")
-        for role, person in m.people.items():
+        for role in self.keys:
+            person = m.people.get(role) or Person()
             strap = person.strap
             word = strap.get("status", "waiting")
             battery = strap.get("battery_pct")
@@ -121,9 +148,13 @@ def baseline_text(baseline: object) -> str:
 
 def sync_text(model: SessionModel) -> str:
     """Return the session's synchrony statistics so far, or why there are none."""
+    if model.is_group():
+        return group_text(model)
     sync = model.sync.get("hr_bpm")
     if sync is None:
         return "not available: none received yet"
+    # The stage's shares name the dyad's roles: the pair's first and second person.
+    first, second = (person_name(k).lower() for k in model.keys)
     latest = sync.latest
     unavailable = latest.get("unavailable") or {}
     lines = []
@@ -131,8 +162,8 @@ def sync_text(model: SessionModel) -> str:
     if summary:
         lines.append(
             f"mean peak z {summary.get('mean_peak_z', float('nan')):+.2f} over "
-            f"{summary.get('n_available', 0)} windows; therapist leads "
-            f"{100 * (summary.get('share_therapist_leads') or 0):.0f} %, client "
+            f"{summary.get('n_available', 0)} windows; {second} leads "
+            f"{100 * (summary.get('share_therapist_leads') or 0):.0f} %, {first} "
             f"{100 * (summary.get('share_client_leads') or 0):.0f} %"
         )
     else:
@@ -150,6 +181,32 @@ def sync_text(model: SessionModel) -> str:
     else:
         lines.append(f"SUSY not available: {unavailable.get('susy', 'no value')}")
     return "\n".join(lines)
+
+
+def group_text(model: SessionModel) -> str:
+    """Return the group index's newest value and verdict in a 3+ person session."""
+    latest = model.group.latest
+    if not latest:
+        return "group index: none received yet\neach pair: the strip above"
+    value, chance = latest.get("value"), latest.get("chance_95")
+    verdict = {True: "above chance", False: "not above chance"}.get(
+        latest.get("above_chance"), "no verdict yet"
+    )
+    value_text = f"{value:.2f}" if isinstance(value, int | float) else "not available"
+    chance_text = f" (95 % chance level {chance:.2f})" if isinstance(chance, int | float) else ""
+    n_pairs = len(ppl.pairs(model.keys))
+    n_above = latest.get("n_coupled_pairs_above_chance")
+    session = latest.get("session") or {}
+    p = session.get("p_above_chance")
+    so_far = {True: "above chance", False: "not above chance"}.get(
+        session.get("above_chance"), "no verdict yet"
+    ) + (f" (p {p:.3f})" if isinstance(p, int | float) else "")
+    return (
+        f"group {latest.get('index', 'index')} {value_text}{chance_text}: {verdict}\n"
+        f"session so far: {so_far}\n"
+        f"{n_above if isinstance(n_above, int) else '?'} of {n_pairs} pairs above chance "
+        "in the newest windows; each pair: the strip above"
+    )
 
 
 LOW_BATTERY_PCT = 15

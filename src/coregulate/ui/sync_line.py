@@ -58,6 +58,7 @@ def summarise(
     above: np.ndarray,
     at_s: float,
     latest: dict[str, Any],
+    names: tuple[str, str] = ("client", "therapist"),
 ) -> SyncSummary:
     """Return the summary of the windows in (`at_s` − 2 min, `at_s`].
 
@@ -72,6 +73,8 @@ def summarise(
         The step the summary is for (`step_start`).
     latest
         The newest synchrony message (its SUSY verdict and parameters).
+    names
+        What to call the pair's first and second person (a positive lag: the second leads).
     """
     keep = (t_s > at_s - SUMMARY_S) & (t_s <= at_s)
     r, lag, chance, ok = peak_r[keep], lag_s[keep], chance_r[keep], above[keep]
@@ -95,7 +98,7 @@ def summarise(
     if within:
         head += " (chance level)"
     session_above = (latest.get("susy") or {}).get("above_chance")
-    leader, lead_lag_s, share = _leader(lag, evidence, n, _simultaneous_s(latest))
+    leader, lead_lag_s, share = _leader(lag, evidence, n, _simultaneous_s(latest), names)
     if median_r <= 0 or session_above is False:
         leader = None  # never a leader for r < 0, nor while the session is at chance
     lead = _lead_words(leader, lead_lag_s)
@@ -138,12 +141,16 @@ def _simultaneous_s(latest: dict[str, Any]) -> float:
 
 
 def _leader(
-    lag_s: np.ndarray, evidence: np.ndarray, n_available: int, simultaneous_s: float
+    lag_s: np.ndarray,
+    evidence: np.ndarray,
+    n_available: int,
+    simultaneous_s: float,
+    names: tuple[str, str],
 ) -> tuple[str | None, float, float]:
     """Return (leader or None, its median lag in s, the best leader's share of windows)."""
     groups = {
-        "therapist": evidence & (lag_s > simultaneous_s),
-        "client": evidence & (lag_s < -simultaneous_s),
+        names[1]: evidence & (lag_s > simultaneous_s),
+        names[0]: evidence & (lag_s < -simultaneous_s),
         "simultaneous": evidence & (np.abs(lag_s) <= simultaneous_s),
     }
     best = max(groups, key=lambda k: int(groups[k].sum()))
@@ -166,3 +173,20 @@ def word_changes_per_minute(times_s: np.ndarray, words: list[str | None]) -> flo
     changes = sum(1 for a, b in itertools.pairwise(words) if a != b)
     span_min = (float(times_s[-1]) - float(times_s[0])) / 60 if len(times_s) > 1 else 0.0
     return changes / span_min if span_min > 0 else 0.0
+
+
+def summarise_sync(
+    sync: Any, at_s: float, names: tuple[str, str] = ("client", "therapist")
+) -> SyncSummary:
+    """Return `summarise` of a pair's buffered windows (`ui.model.Sync`) at step `at_s`."""
+    buf = sync.windows
+    return summarise(
+        buf.t_s,
+        buf.column("peak_r"),
+        buf.column("peak_lag_s"),
+        buf.column("chance_abs_r95"),
+        buf.column("above_chance"),
+        at_s,
+        sync.latest,
+        names,
+    )

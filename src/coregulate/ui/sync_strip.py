@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pyqtgraph as pg
 from PySide6 import QtWidgets
 
 from coregulate.ui import theme as th
 from coregulate.ui.model import Sync
-from coregulate.ui.sync_line import SyncSummary, step_start, summarise
+from coregulate.ui.sync_line import SyncSummary, step_start, summarise_sync
 
 TREND_S = 600.0  # the calm view's trends (people and synchrony) show the last 10 minutes
 
@@ -45,7 +47,14 @@ class SyncStrip(QtWidgets.QWidget):
         self.text.setStyleSheet(f"font-size: {text_px}px;")
         self.plot_widget.setFixedHeight(max(120, text_px * 4))
 
-    def redraw(self, sync: Sync | None, now_s: float, missing: list[str], t0_s: float) -> None:
+    def redraw(
+        self,
+        sync: Sync | None,
+        now_s: float,
+        missing: list[str],
+        t0_s: float,
+        names: tuple[str, str] = ("client", "therapist"),
+    ) -> None:
         """Draw the windows from `t0_s` on and say the summary; nothing while someone is missing."""
         if sync is None:
             self._say("" if missing else "synchrony: not available", _WAITING_TIP)
@@ -56,26 +65,26 @@ class SyncStrip(QtWidgets.QWidget):
             self._drawn = key
             s = buf.since(t0_s)
             self.curve.setData(buf.t_s[s] / 60, buf.column("peak_r")[s])
+        self._say_at_step(
+            "Synchrony", missing, now_s, lambda at_s: summarise_sync(sync, at_s, names)
+        )
+
+    def _say_at_step(
+        self, what: str, missing: list[str], now_s: float, make: Callable[[float], SyncSummary]
+    ) -> None:
+        """Say `make(step)`'s line, anew at each 30 s step only; none while someone is missing."""
         if missing:
-            # Synchrony needs both people: with one missing, the line says nothing,
-            # and a fresh summary is made when both are back.
+            # Synchrony needs everyone: with one missing, the line says nothing,
+            # and a fresh summary is made when all are back.
             self._at_s = None
             who = ", ".join(missing)
-            self._say("", f"Synchrony is not shown while there is no signal from: {who}.")
+            self._say("", f"{what} is not shown while there is no signal from: {who}.")
             return
         at_s = step_start(now_s)
         if self._at_s == at_s:
             return  # the line changes at each 30 s step only
         self._at_s = at_s
-        self.summary = summarise(
-            buf.t_s,
-            buf.column("peak_r"),
-            buf.column("peak_lag_s"),
-            buf.column("chance_abs_r95"),
-            buf.column("above_chance"),
-            at_s,
-            sync.latest,
-        )
+        self.summary = make(at_s)
         self._say(self.summary.text, self.summary.tip)
 
     def _say(self, text: str, tip: str) -> None:

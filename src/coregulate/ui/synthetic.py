@@ -56,9 +56,10 @@ def synthetic_session(duration_s: float, seed: int = 1, step_s: float = 1.0) -> 
                 yield msg("status.client", "acq", t_s, {"status": "streaming"})
             hr = hr0 + 12 * bump + walk[role][i - 1] + rng.normal(0, 0.6)
             ln = ln0 - 0.6 * bump + rng.normal(0, 0.05)
-            yield msg(f"metrics.{role}", "signal", t_s, _metrics(t_s, hr, ln, bump, hr0, ln0, rng))
+            payload = metrics_payload(t_s, hr, ln, bump, hr0, ln0, rng)
+            yield msg(f"metrics.{role}", "signal", t_s, payload)
         if t_s >= 30 and i % max(1, int(1 / step_s)) == 0:
-            yield msg("sync", "sync", t_s, _sync(t_s, rng))
+            yield msg("sync", "sync", t_s, sync_payload(t_s, rng))
 
 
 def _activation(t_s: float, role: str) -> float:
@@ -77,9 +78,10 @@ _SPECTRAL_REASON = (
 )
 
 
-def _metrics(
+def metrics_payload(
     t_s: float, hr: float, ln: float, bump: float, hr0: float, ln0: float, rng: np.random.Generator
 ) -> dict:
+    """Return a `metrics.<person>` payload at `t_s` for heart rate `hr` and lnRMSSD `ln`."""
     ready = t_s >= DEFAULT_BASELINE_S
     profile = BaselineProfile(hr0, HR_SD_FLOOR_BPM, ln0, LN_RMSSD_SD_FLOOR, 100, DEFAULT_BASELINE_S)
     arousal = arousal_index(hr, ln, profile) if ready else None
@@ -144,7 +146,8 @@ def _baseline(t_s: float, profile: BaselineProfile) -> dict:
     return baseline
 
 
-def _sync(t_s: float, rng: np.random.Generator) -> dict:
+def sync_payload(t_s: float, rng: np.random.Generator) -> dict:
+    """Return a `sync` payload (heart rate) at `t_s`: r drifting around 0.35, lags ±2 s."""
     r = float(np.clip(0.35 + 0.3 * math.sin(t_s / 240) + rng.normal(0, 0.12), -1, 1))
     lag = float(np.clip(round(2 * math.sin(t_s / 400) + rng.normal(0, 1), 1), -5, 5))
     leader = "therapist" if lag > 0 else "client" if lag < 0 else "simultaneous"
@@ -185,3 +188,8 @@ def _sync(t_s: float, rng: np.random.Generator) -> dict:
         "final": False,
         "late_values": 0,
     }
+
+
+# The names the window's tests import.
+_metrics = metrics_payload
+_sync = sync_payload

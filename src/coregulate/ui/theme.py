@@ -22,6 +22,8 @@ from coregulate.palette import (  # noqa: F401 - re-exported for the views
     Theme,
     hex_to_rgb,
     ink,
+    person_colours,
+    person_name,
 )
 
 # The palette's line styles as Qt draws them.
