@@ -19,6 +19,7 @@ import numpy as np
 
 from coregulate.alliance.rating import Rating, read_rating
 from coregulate.alliance.scoring import RatingError
+from coregulate.review.group_data import GroupSeries
 from coregulate.sessionfile.beats import BeatSeries
 from coregulate.sessionfile.markers import Marker
 from coregulate.sessionfile.record import Event, read_session
@@ -135,6 +136,16 @@ class SessionData:
     problems: list[str]
     lost_messages: int
     duration_s: float
+    # Sessions of 3+ people (issue 19): every pair's HR synchrony, (a, b) in session
+    # order (positive lag = b leads), and the group index. Empty for a dyad, whose
+    # one pair is `sync`.
+    pairs: dict[tuple[str, str], SyncSeries] = field(default_factory=dict)
+    group: GroupSeries | None = None
+
+    @property
+    def is_group(self) -> bool:
+        """Return True for a session of 3+ people (its pairs and group drawn, not `sync`)."""
+        return bool(self.pairs) or self.group is not None or len(self.people) > 2
 
     @property
     def client_id(self) -> str:
@@ -227,6 +238,13 @@ def load_session(path: str | os.PathLike[str]) -> SessionData:
             ratings.append(read_rating(e.payload, e.t_ns))
         except RatingError as exc:
             problems.append(f"rating at {e.t_ns / 1e9:.0f} s left out: {exc}")
+    keys = _session_keys(record.info)
+    if len(keys) > 2:  # every pair's and the group's synchrony, as `analyze --report` draws
+        from coregulate.review.group_file import read_group
+
+        group_pairs, group = read_group(record.path, keys)
+    else:
+        group_pairs, group = {}, None
     return SessionData(
         record.path,
         record.info,
@@ -237,6 +255,8 @@ def load_session(path: str | os.PathLike[str]) -> SessionData:
         problems,
         record.lost_messages,
         record.end_ns / 1e9,
+        group_pairs,
+        group,
     )
 
 

@@ -12,6 +12,12 @@ peak, positive = therapist leads); then ratings and markers (when there are any)
 time in each state and data quality as tables (`tables`). Colours are the live
 window's (`coregulate.palette`). Everything is an indicator relative to each
 person's own baseline, never a diagnosis; synchrony is information, not a score.
+
+A session of 3-6 people gets its own page (`group_page`, `group_panels`): a section
+per person in session order and window colour, each pair's windows above chance,
+the group index against its chance level, and a table of every pair (peak r, lag
+with +: b leads, who leads in words, the session's verdict); markers name whom they
+are about. A two-person page is unchanged.
 """
 
 from coregulate.review.report.page import draw_page, page_sections, write_report

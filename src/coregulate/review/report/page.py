@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from coregulate.review.quality import marker_counts
-from coregulate.review.report import panels, tables
+from coregulate.review.report import group_page, group_panels, panels, tables
 from coregulate.review.session_data import SessionData
 from coregulate.signal.dyad import ROLES
 
@@ -28,6 +28,7 @@ HEIGHTS = {
 }
 LISTS = ("ratings+markers", "ratings", "markers")
 TABLES = (*LISTS, "space", "states", "quality", "notes")
+GROUP_TABLES = (*TABLES, "pairs")
 DISCLAIMER = (
     "Indicators relative to each person's own baseline, never a diagnosis. "
     "Synchrony is information, not a score."
@@ -47,8 +48,12 @@ def page_sections(data: SessionData) -> list[str]:
     "events" (markers and ratings on the session clock), two person panels
     ("arousal.client" and "arousal.therapist", or "hr_bpm" and "ln_rmssd"), HR
     synchrony ("sync_r", "sync_lag"), then the tables: "ratings" and "markers" side by
-    side when the session has them, "states", "quality", and "notes".
+    side when the session has them, "states", "quality", and "notes". A session of
+    3-6 people has a section per person, the group index and the pair table instead
+    (`group_page.group_sections`).
     """
+    if data.is_group:
+        return group_page.group_sections(data)
     people = (
         ["arousal.client", "arousal.therapist"] if has_arousal(data) else ["hr_bpm", "ln_rmssd"]
     )
@@ -60,7 +65,9 @@ def page_sections(data: SessionData) -> list[str]:
     return [*events, *people, "sync_r", "sync_lag", "space", *listed, "states", "quality", "notes"]
 
 
-def _height(name: str) -> float:
+def _height(name: str, data: SessionData) -> float:
+    if data.is_group and (height := group_page.table_height(data, name)) is not None:
+        return height
     if name in LISTS:
         return HEIGHTS["ratings_markers"]
     return HEIGHTS.get(name, HEIGHTS["person"])
@@ -81,6 +88,11 @@ def _subtitle(data: SessionData) -> str:
     )
     counts = marker_counts(data)
     events = f"ruptures {counts['rupture']}, repairs {counts['repair']} · " if data.markers else ""
+    if data.is_group:
+        return (
+            f"{group_page.group_subtitle(data)}\n{when} · {data.duration_s / 60:.0f} min · "
+            f"{data.info.get('mode', '')} · {events}{files}"
+        )
     return (
         f"client {data.client_id} · therapist {data.info.get('therapist_id', 'unknown')} · "
         f"{when} · {data.duration_s / 60:.0f} min · {data.info.get('mode', '')} · "
@@ -90,11 +102,7 @@ def _subtitle(data: SessionData) -> str:
 
 def _time_panels(fig, grid, names: list[str], data: SessionData) -> None:
     """Draw the panels on the session clock, sharing one time axis."""
-    axes: dict[str, object] = {}
-    for i, name in enumerate(names):
-        if name in TABLES:
-            continue
-        axes[name] = fig.add_subplot(grid[i], sharex=next(iter(axes.values()), None))
+    axes = panels.time_axes(fig, grid, names, TABLES)
     if "events" in axes:
         panels.events_axis(axes["events"], data)
     for name, ax in axes.items():
@@ -129,6 +137,8 @@ def _tables(fig, grid, names: list[str], data: SessionData) -> None:
             )
             for k, part in enumerate(parts):
                 draw[part](fig.add_subplot(sub[k]), data)
+    if "pairs" in names:
+        group_panels.pair_table(fig.add_subplot(grid[names.index("pairs")]), data)
     tables.state_table(fig.add_subplot(grid[names.index("states")]), data)
     tables.quality_table(fig.add_subplot(grid[names.index("quality")]), data)
     notes = [*data.problems]
@@ -145,14 +155,21 @@ def draw_page(data: SessionData):
 
     rows = page_sections(data)
     fig = Figure(figsize=PAGE_IN)
+    subtitle = _subtitle(data)
+    lines = subtitle.count("\n")  # a group's people take a line of their own
+    # A group's first panel has its legend above it: one more line of room.
+    top = 0.93 - 0.009 * lines - (0.012 if data.is_group and rows[0] != "events" else 0)
     grid = fig.add_gridspec(
-        len(rows), 1, height_ratios=[_height(n) for n in rows],
-        left=0.1, right=0.97, top=0.93, bottom=0.03, hspace=0.35,
+        len(rows), 1, height_ratios=[_height(n, data) for n in rows],
+        left=0.1, right=0.97, top=top, bottom=0.03, hspace=0.35,
     )  # fmt: skip
     fig.suptitle("Session report", x=0.1, ha="left", fontsize=13, fontweight="bold", y=0.985)
-    fig.text(0.1, 0.962, _subtitle(data), fontsize=6.5)
-    fig.text(0.1, 0.947, DISCLAIMER, fontsize=6.5, color="#555555")
-    _time_panels(fig, grid, rows, data)
+    fig.text(0.1, 0.962 - 0.009 * lines, subtitle, fontsize=6.5)
+    fig.text(0.1, 0.947 - 0.009 * lines, DISCLAIMER, fontsize=6.5, color="#555555")
+    if data.is_group:
+        group_page.group_time_panels(fig, grid, rows, data, GROUP_TABLES)
+    else:
+        _time_panels(fig, grid, rows, data)
     _tables(fig, grid, rows, data)
     return fig
 

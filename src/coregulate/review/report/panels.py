@@ -21,6 +21,7 @@ from coregulate.palette import (
     ink,
     marker_colour,
     marker_line,
+    person_colours,
 )
 from coregulate.review.quality import baseline_band, sync_summary, window_chance_counts
 from coregulate.review.report.tables import fmt, rating_name
@@ -51,11 +52,27 @@ def thresholds(data: SessionData) -> StateThresholds:
     return StateThresholds()
 
 
-def marker_lines(ax, data: SessionData) -> None:
-    """Draw every marker as a vertical line in its kind's colour and line style."""
+def time_axes(fig, grid, names: list[str], skip: tuple[str, ...]) -> dict[str, object]:
+    """Return an axes per section on the session clock (all but `skip`), sharing one time axis."""
+    axes: dict[str, object] = {}
+    for i, name in enumerate(names):
+        if name not in skip:
+            axes[name] = fig.add_subplot(grid[i], sharex=next(iter(axes.values()), None))
+    return axes
+
+
+def marker_lines(ax, data: SessionData, person: str | None = None) -> None:
+    """Draw every marker as a vertical line in its kind's colour and line style.
+
+    On a person's panel (`person`), a marker naming other people only is drawn faint.
+    """
     for m in data.markers:
         colour, style = marker_colour(m.kind, m.category), marker_line(m.kind, m.category)
-        ax.axvline(m.t_s / 60, color=colour, ls=LINE_STYLES[style], lw=0.9, zorder=1)
+        faint = person is not None and bool(m.who) and person not in m.who
+        ax.axvline(
+            m.t_s / 60, color=colour, ls=LINE_STYLES[style], lw=0.9, zorder=1,
+            alpha=0.3 if faint else 1.0,
+        )  # fmt: skip
 
 
 def gap_spans(ax, data: SessionData, role: str) -> None:
@@ -86,7 +103,7 @@ def events_axis(ax, data: SessionData) -> None:
         ax.plot(m.t_s / 60, 1.45, marker=symbol, color=colour, ms=6)
         # Alternating above and below so that neighbouring labels do not overlap.
         ax.annotate(
-            m.label,
+            m.label + (f" ({' & '.join(m.who)})" if m.who else ""),
             (m.t_s / 60, 1.45),
             xytext=(3, 5 if i % 2 == 0 else -9),
             textcoords="offset points",
@@ -127,21 +144,25 @@ def _state_background(ax, t_min: np.ndarray, states: list[str | None]) -> None:
             start = i
 
 
-def arousal_axis(ax, data: SessionData, role: str) -> None:
-    """Draw a person's arousal index with the baseline band, the thresholds and the states."""
+def arousal_axis(ax, data: SessionData, role: str, legend: bool = True) -> None:
+    """Draw a person's arousal index with the baseline band, the thresholds and the states.
+
+    The person's colour is the window's (`palette.person_colours`: the dyad's as ever).
+    """
     from matplotlib.patches import Patch
 
+    colour = person_colours([*data.people], "paper").get(role, NOTE_GREY)
     p = data.people[role]
     th = thresholds(data)
     t_min = p.t_s / 60
     if p.state is not None:
         _state_background(ax, t_min, p.state)
-    ax.axhspan(-1, 1, color=ROLE_COLOURS[role], alpha=BAND_ALPHA, lw=0, zorder=0)
+    ax.axhspan(-1, 1, color=colour, alpha=BAND_ALPHA, lw=0, zorder=0)
     for y in (th.activated_enter, th.high_enter):
         ax.axhline(y, color=NOTE_GREY, lw=0.6, ls=":")
-    ax.plot(t_min, p.arousal_index, color=ROLE_COLOURS[role], lw=0.9, zorder=3)
+    ax.plot(t_min, p.arousal_index, color=colour, lw=0.9, zorder=3)
     ax.set_ylabel(f"{role}\narousal index (z)", fontsize=7)
-    handles = [Patch(color=ROLE_COLOURS[role], alpha=BAND_ALPHA * 2, label="baseline ±1 SD")]
+    handles = [Patch(color=colour, alpha=BAND_ALPHA * 2, label="baseline ±1 SD")]
     handles += [
         Patch(color=STATE_COLOURS[s], alpha=STATE_ALPHA, label=f"{s} (≥ {y:g})")
         for s, y in ((ACTIVATED, th.activated_enter), (HIGHLY_ACTIVATED, th.high_enter))
@@ -151,12 +172,14 @@ def arousal_axis(ax, data: SessionData, role: str) -> None:
         hatch = {"facecolor": "none", "hatch": "///", "edgecolor": GAP_COLOUR, "lw": 0}
         ax.axvspan(start / 60, end / 60, zorder=0, **hatch)
         handles.append(Patch(label="resting baseline taken", **hatch))
+    ax.set_ylim(top=max(ax.get_ylim()[1], th.high_enter + 0.5) * 1.15)
+    if not legend:
+        return
     # Above the panel, so a high index never runs under the legend.
     ax.legend(
         handles=handles, fontsize=5.5, loc="lower right", bbox_to_anchor=(1.0, 0.98),
         ncols=len(handles), frameon=False, borderaxespad=0,
     )  # fmt: skip
-    ax.set_ylim(top=max(ax.get_ylim()[1], th.high_enter + 0.5) * 1.15)
 
 
 def band_source(data: SessionData, key: str) -> str | None:

@@ -81,13 +81,24 @@ def rating_table(ax, data: SessionData) -> None:
     )
 
 
+def _note(m) -> str:
+    """Return a marker's note, with whom it names first ("client & partner: ...")."""
+    who = " & ".join(m.who)
+    return f"{who}: {m.text}" if who and m.text else who or m.text or ""
+
+
+def _keys(data: SessionData) -> tuple[str, ...]:
+    """Return the people a table lists: the dyad's two roles, or a group's people in order."""
+    return tuple(data.people) if data.is_group else ROLES
+
+
 def marker_table(ax, data: SessionData) -> None:
     """Draw the markers: time, kind and note."""
     draw_table(
         ax,
         "Markers",
         ["at (min)", "kind", "note"],
-        [[f"{m.t_s / 60:.1f}", m.label, _clip(m.text or "", 30)] for m in data.markers],
+        [[f"{m.t_s / 60:.1f}", m.label, _clip(_note(m), 30)] for m in data.markers],
         widths=[0.14, 0.36, 0.5],
     )
 
@@ -95,7 +106,7 @@ def marker_table(ax, data: SessionData) -> None:
 def state_table(ax, data: SessionData) -> None:
     """Draw each person's share of the session in each state (or say why there is none)."""
     rows = []
-    for role in ROLES:
+    for role in _keys(data):
         p = data.people.get(role)
         shares = state_shares(p) if p else None
         if shares:
@@ -106,7 +117,7 @@ def state_table(ax, data: SessionData) -> None:
 def quality_table(ax, data: SessionData) -> None:
     """Draw each person's data quality: beats, artifact share, HR unavailable, lost spans."""
     rows = []
-    for role in ROLES:
+    for role in _keys(data):
         p = data.people.get(role)
         if p is None:
             rows.append([role, "no data", "", "", ""])
