@@ -112,3 +112,44 @@ def test_an_ecg_without_heartbeats_is_one_line_and_nothing_is_written(tmp_path: 
     run = _cli("import", "--ecg", str(tmp_path / "flat.txt"), "--out", str(session))
     assert run.returncode == ex.BAD_INPUT and "no two successive R peaks" in run.stderr, run.stderr
     assert not session.exists()
+
+
+def test_ecg_and_acc_files_alone_round_trip_through_analyze(tmp_path: Path) -> None:
+    """Issue 17's done-when: a Polar Sensor Logger ECG + ACC import, no RR file.
+
+    The beats come from the real ECG's R peaks; breathing comes from the ACC (the
+    simulated chest at 7 breaths/min, outside 9-24), which wins over ECG-derived
+    breathing once its frames arrive (docs/breathing.md).
+    """
+    from scipy.signal import resample_poly
+
+    from coregulate.acquisition._sim_acc import AccScenario, simulate_acc
+
+    ecg, _ = _medical()
+    uv = np.rint(resample_poly(ecg, H10_HZ, 2048) * 1000).astype(int)
+    _write_ecg(tmp_path / "Polar_H10_ECG.txt", uv)
+    _, xyz = simulate_acc(AccScenario(len(uv) / H10_HZ, ((0.0, 7.0),), tilt_deg=0.7, seed=6))
+    rows = ["Phone timestamp;sensor timestamp [ns];X [mg];Y [mg];Z [mg]"]
+    for i, (x, y, z) in enumerate(np.rint(xyz).astype(int)):
+        arrival = T0 + timedelta(seconds=(i // 36 + 1) * 36 / 200 + 0.03)  # 36 a notification
+        phone = arrival.isoformat(timespec="milliseconds")
+        rows.append(f"{phone};{SENSOR_T0_NS + i * 5_000_000};{x};{y};{z}")
+    (tmp_path / "Polar_H10_ACC.txt").write_text("\n".join(rows) + "\n")
+    session = tmp_path / "s.sqlite"
+    files = [
+        "--ecg",
+        str(tmp_path / "Polar_H10_ECG.txt"),
+        "--acc",
+        str(tmp_path / "Polar_H10_ACC.txt"),
+    ]
+    run = _cli("import", *files, "--out", str(session))
+    assert run.returncode == 0, run.stderr
+    out = tmp_path / "a.json"
+    run = _cli("analyze", str(session), "--json", str(out))
+    assert run.returncode == 0, run.stderr
+    client = json.loads(out.read_text())["client"]
+    assert client["n_beats"] > 100  # 120 s of a resting heart, from the R peaks
+    assert client["breathing_source"] == "acc"
+    assert abs(client["breathing_rate_bpm"] - 7.0) <= 1.0
+    assert client["hf_outside_band_share"] == 1.0
+    assert client["movement_share"] == 0.0
