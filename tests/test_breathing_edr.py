@@ -36,10 +36,7 @@ NeuroKit2 ``ecg_rsp`` vangent2019 alone misses by a median 2.9 (pyphysio) and 0.
 
 from __future__ import annotations
 
-import bz2
-import importlib.util
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -51,29 +48,12 @@ from coregulate.signal.edr import (
     edr_rate,
     edr_rate_from_beats,
 )
+from shipped_recordings import pyphysio_medical, systole_task1
 
 H10_HZ = 130
 
 
-def _package_dir(name: str) -> Path:
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip(f"{name}'s shipped recording is not installed (pip install --no-deps)")
-    return Path(spec.submodule_search_locations[0])
-
-
-def _pyphysio_medical() -> tuple[np.ndarray, np.ndarray, int]:
-    with bz2.open(_package_dir("pyphysio") / "test_data" / "medical.txt.bz2", "rt") as f:
-        data = np.loadtxt(f)
-    return data[:, 0], data[:, 3], 2048
-
-
-def _systole_task1() -> tuple[np.ndarray, np.ndarray, int]:
-    folder = _package_dir("systole") / "datasets"
-    return np.load(folder / "Task1_ECG.npy"), np.load(folder / "Task1_Respiration.npy"), 1000
-
-
-RECORDINGS = {"pyphysio-medical": _pyphysio_medical, "systole-task1": _systole_task1}
+RECORDINGS = {"pyphysio-medical": pyphysio_medical, "systole-task1": systole_task1}
 
 
 def _belt_rates(belt: np.ndarray, fs: int) -> list[float]:

@@ -8,36 +8,21 @@ cut into the H10's 73-sample frames. Reference: the belt's rate, NeuroKit2
 
 from __future__ import annotations
 
-import bz2
-import importlib.util
 import warnings
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 
 from coregulate.acquisition.pmd import encode_ecg_frame
 from coregulate.acquisition.pmd_acc import encode_acc_frame
 from coregulate.acquisition.publisher import StrapPublisher
 from coregulate.acquisition.source import KIND_ECG, SourceEvent
 from coregulate.signal.edr_live import EcgBreathingTracker
+from shipped_recordings import pyphysio_medical_h10
 
 H10_HZ = 130
 STAMP0_NS = 767_000_000_000_000_000
 ARRIVAL_AFTER_NS = 20_000_000  # each frame arrives 20 ms after its last sample
-
-
-def _medical_130() -> tuple[np.ndarray, np.ndarray]:
-    spec = importlib.util.find_spec("pyphysio")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip("pyphysio's shipped recording is not installed (pip install --no-deps)")
-    from scipy.signal import resample_poly
-
-    path = Path(spec.submodule_search_locations[0]) / "test_data" / "medical.txt.bz2"
-    with bz2.open(path, "rt") as f:
-        data = np.loadtxt(f)
-    return np.rint(resample_poly(data[:, 0], H10_HZ, 2048) * 1000).astype(int), data[:, 3]
 
 
 def _frames(uv: np.ndarray, per: int) -> list[tuple[int, int, list[int]]]:
@@ -61,7 +46,7 @@ def _run(uv: np.ndarray, per: int) -> list[dict[str, Any]]:
 def test_ecg_updates_follow_the_belt_and_do_not_depend_on_how_frames_are_cut() -> None:
     import neurokit2 as nk
 
-    uv, belt = _medical_130()
+    uv, belt = pyphysio_medical_h10()
     updates = _run(uv, 73)
     assert updates == _run(uv, 37)  # replay gives the same updates, however cut
     times_s = [u["t_ns"] / 1e9 - 2 for u in updates]  # sample 0 is at session 2 s

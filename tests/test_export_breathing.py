@@ -23,7 +23,8 @@ from coregulate.acquisition.publisher import StrapPublisher
 from coregulate.acquisition.source import KIND_ECG, SourceEvent
 from coregulate.recordings.export import export_csv
 from coregulate.recordings.simulated_file import write_simulated_session
-from test_edr_live import _frames, _medical_130
+from shipped_recordings import pyphysio_medical_h10
+from test_edr_live import _frames
 
 BELT_MEDIAN_BPM = 14.7
 
@@ -45,7 +46,7 @@ def _rows(folder: Path) -> list[dict[str, str]]:
 def test_ecg_only_file_exports_the_breathing_the_live_publisher_would_have_sent(
     tmp_path: Path,
 ) -> None:
-    uv, _ = _medical_130()
+    uv, _ = pyphysio_medical_h10()
     frames = [(a, encode_ecg_frame(s, samples)) for a, s, samples in _frames(uv, 73)]
     live = _Sent()
     publisher = StrapPublisher("client", live)

@@ -10,8 +10,6 @@ median over the recording: 14.7 /min).
 
 from __future__ import annotations
 
-import bz2
-import importlib.util
 import json
 import sqlite3
 import subprocess
@@ -21,9 +19,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from coregulate.commands import _exit_codes as ex
+from shipped_recordings import pyphysio_medical
 
 CLI = [sys.executable, "-m", "coregulate.cli"]
 T0 = datetime(2024, 4, 24, 14, 10, 16)
@@ -37,13 +35,8 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _medical() -> tuple[np.ndarray, np.ndarray]:
-    spec = importlib.util.find_spec("pyphysio")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip("pyphysio's shipped recording is not installed (pip install --no-deps)")
-    path = Path(spec.submodule_search_locations[0]) / "test_data" / "medical.txt.bz2"
-    with bz2.open(path, "rt") as f:
-        data = np.loadtxt(f)
-    return data[:, 0], data[:, 3]
+    ecg, belt, _ = pyphysio_medical()
+    return ecg, belt
 
 
 def _write_ecg(path: Path, uv: np.ndarray) -> None:
