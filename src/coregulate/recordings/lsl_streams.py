@@ -5,7 +5,9 @@ Streams (docs/lsl.md has the table): per person ``coregulate-<role>-rr`` (type
 ``coregulate-<role>-hr`` (``HR``, ``hr_bpm`` = 60000 / RR, same stamps) and
 ``coregulate-<role>-metrics`` (every metric of the catalogue, units in the
 ``desc``), then ``coregulate-sync`` (peak r, peak lag and above-chance of each
-synchronised series) and ``coregulate-markers`` (``Markers``, one JSON string per
+synchronised series; in a session of 3-6 people one ``coregulate-sync-<a>.<b>`` per
+pair, lag > 0 = b leads, and ``coregulate-sync-group`` with the group index) and
+``coregulate-markers`` (``Markers``, one JSON string per
 marker, withdrawal or rating as recorded). All are irregular-rate, stamped on the
 LSL clock through `ClockMap`; a value that is missing is NaN.
 
@@ -28,7 +30,12 @@ from coregulate.acquisition.lsl import ClockMap
 from coregulate.bus.envelope import TOPIC_BEAT, TOPIC_MARKER, TOPIC_METRICS, TOPIC_RATING, Message
 from coregulate.signal import catalogue
 from coregulate.signal.dyad import ROLES
-from coregulate.signal.people import keys_of, people_from_session
+from coregulate.signal.people import (
+    SYNC_GROUP_TOPIC,
+    keys_of,
+    pairs,
+    people_from_session,
+)
 from coregulate.stages.sync_stage import SLOW_SERIES
 
 log = logging.getLogger(__name__)
@@ -41,6 +48,9 @@ SYNC_FIELDS = (
     ("peak_lag_s", "s", "peak_lag_s"),
     ("chance_abs_r95", "r", "chance_abs_r95"),
 )
+# The group index's channels (`sync.group`, docs/protocol.md): its value, its 95 %
+# chance level and whether the window is above it.
+GROUP_FIELDS = (("value", "index"), ("chance_95", "index"), ("above_chance", "bool"))
 MARKERS_SOURCE_FROM_LSL = "lsl"  # markers the bridge took from LSL are not sent back out
 
 
@@ -69,9 +79,18 @@ def stream_defs(people: tuple[str, ...] = ROLES) -> tuple[StreamDef, ...]:
         defs.append(StreamDef(f"coregulate-{role}-metrics", "HRV", chans, role))
     sync = [(f"{s}_{label}", unit) for s in SYNC_SERIES for label, unit, _ in SYNC_FIELDS]
     sync += [(f"{s}_above_chance", "bool") for s in SYNC_SERIES]
-    defs.append(StreamDef("coregulate-sync", "Synchrony", tuple(sync)))
+    if len(people) == len(ROLES):
+        defs.append(StreamDef("coregulate-sync", "Synchrony", tuple(sync)))
+    else:  # a group: every pair its own outlet, as its own topic, and the group's
+        defs += [StreamDef(sync_stream(a, b), "Synchrony", tuple(sync)) for a, b in pairs(people)]
+        defs.append(StreamDef("coregulate-sync-group", "Synchrony", GROUP_FIELDS))
     defs.append(StreamDef("coregulate-markers", "Markers", (("event", "json"),), fmt="string"))
     return tuple(defs)
+
+
+def sync_stream(a: str, b: str) -> str:
+    """Return the outlet name of pair (a, b)'s synchrony in a group session."""
+    return f"coregulate-sync-{a}.{b}"
 
 
 def source_id(meta: Mapping[str, Any], stream: str) -> str:
@@ -137,6 +156,12 @@ class SessionOutlets:
             name: pylsl.StreamOutlet(stream_info(pylsl, d, meta)) for name, d in self.defs.items()
         }
         self.samples = dict.fromkeys(self.defs, 0)
+        # Which synchrony topic feeds which outlet: a dyad's `sync`, a group's pairs.
+        if len(self.people) == len(ROLES):
+            self.sync_names = {"sync": "coregulate-sync"}
+        else:
+            self.sync_names = {f"sync.{a}.{b}": sync_stream(a, b) for a, b in pairs(self.people)}
+            self.sync_names[SYNC_GROUP_TOPIC] = "coregulate-sync-group"
         self.skipped = 0  # messages whose payload could not be read
 
     def push(self, msg: Message, clock: ClockMap) -> int:
@@ -148,8 +173,10 @@ class SessionOutlets:
                 return self._beats(msg.role, body, clock)
             if kind == TOPIC_METRICS:
                 return self._metrics(msg.role, body, clock)
-            if msg.topic == "sync":
-                return self._sync(body, clock)
+            if msg.topic == SYNC_GROUP_TOPIC and SYNC_GROUP_TOPIC in self.sync_names:
+                return self._group(body, clock)
+            if msg.topic in self.sync_names:
+                return self._sync(self.sync_names[msg.topic], body, clock)
             if kind in (TOPIC_MARKER, TOPIC_RATING) and not msg.source.startswith(
                 MARKERS_SOURCE_FROM_LSL
             ):
@@ -181,7 +208,15 @@ class SessionOutlets:
         values = [_num(body.get(m.name)) for m in catalogue.metrics()]
         return self._send(f"coregulate-{role}-metrics", values, clock.lsl_s(body["t_ns"]))
 
-    def _sync(self, body: dict, clock: ClockMap) -> int:
+    def _group(self, body: dict, clock: ClockMap) -> int:
+        if body.get("final") or body.get("t_ns") is None:
+            return 0
+        above = body.get("above_chance")
+        values = [_num(body.get("value")), _num(body.get("chance_95"))]
+        values.append(math.nan if above is None else float(bool(above)))
+        return self._send("coregulate-sync-group", values, clock.lsl_s(body["t_ns"]))
+
+    def _sync(self, name: str, body: dict, clock: ClockMap) -> int:
         series, window = body.get("series"), body.get("window")
         if body.get("final") or series not in SYNC_SERIES or body.get("t_ns") is None:
             return 0  # the final message repeats the last step
@@ -193,7 +228,7 @@ class SessionOutlets:
             w = window if s == series and isinstance(window, dict) else {}
             above = w.get("above_chance")
             values.append(math.nan if above is None else float(bool(above)))
-        return self._send("coregulate-sync", values, clock.lsl_s(body["t_ns"]))
+        return self._send(name, values, clock.lsl_s(body["t_ns"]))
 
     def _marker(self, kind: str, body: dict, t_ns: int, clock: ClockMap) -> int:
         if kind == TOPIC_RATING:
