@@ -35,6 +35,7 @@ from coregulate.signal.people import (
     keys_of,
     pairs,
     people_from_session,
+    sync_topic,
 )
 from coregulate.stages.sync_stage import SLOW_SERIES
 
@@ -68,8 +69,8 @@ class StreamDef:
 def stream_defs(people: tuple[str, ...] = ROLES) -> tuple[StreamDef, ...]:
     """Return every outlet a session of `people` (keys; the dyad's by default) offers, in order.
 
-    Each person has their RR, HR and metrics outlets; the synchrony outlet carries the
-    `sync` topic (a dyad's one pair).
+    Each person has their RR, HR and metrics outlets; then the synchrony outlets of
+    `sync_outlets` (a dyad's one `coregulate-sync`, a group's pairs and group).
     """
     defs: list[StreamDef] = []
     for role in people:
@@ -79,13 +80,24 @@ def stream_defs(people: tuple[str, ...] = ROLES) -> tuple[StreamDef, ...]:
         defs.append(StreamDef(f"coregulate-{role}-metrics", "HRV", chans, role))
     sync = [(f"{s}_{label}", unit) for s in SYNC_SERIES for label, unit, _ in SYNC_FIELDS]
     sync += [(f"{s}_above_chance", "bool") for s in SYNC_SERIES]
-    if len(people) == len(ROLES):
-        defs.append(StreamDef("coregulate-sync", "Synchrony", tuple(sync)))
-    else:  # a group: every pair its own outlet, as its own topic, and the group's
-        defs += [StreamDef(sync_stream(a, b), "Synchrony", tuple(sync)) for a, b in pairs(people)]
-        defs.append(StreamDef("coregulate-sync-group", "Synchrony", GROUP_FIELDS))
+    for topic, name in sync_outlets(people).items():
+        channels = GROUP_FIELDS if topic == SYNC_GROUP_TOPIC else tuple(sync)
+        defs.append(StreamDef(name, "Synchrony", channels))
     defs.append(StreamDef("coregulate-markers", "Markers", (("event", "json"),), fmt="string"))
     return tuple(defs)
+
+
+def sync_outlets(people: tuple[str, ...]) -> dict[str, str]:
+    """Return the synchrony outlets of a session, keyed by the topic that feeds each.
+
+    A dyad: `sync` -> ``coregulate-sync``. A group: every pair's `sync.<a>.<b>` ->
+    ``coregulate-sync-<a>.<b>`` (`sync_stream`) and `sync.group` -> ``coregulate-sync-group``.
+    """
+    if len(people) == len(ROLES):
+        return {sync_topic(*ROLES, len(ROLES)): "coregulate-sync"}
+    outlets = {sync_topic(a, b, len(people)): sync_stream(a, b) for a, b in pairs(people)}
+    outlets[SYNC_GROUP_TOPIC] = "coregulate-sync-group"
+    return outlets
 
 
 def sync_stream(a: str, b: str) -> str:
@@ -156,12 +168,7 @@ class SessionOutlets:
             name: pylsl.StreamOutlet(stream_info(pylsl, d, meta)) for name, d in self.defs.items()
         }
         self.samples = dict.fromkeys(self.defs, 0)
-        # Which synchrony topic feeds which outlet: a dyad's `sync`, a group's pairs.
-        if len(self.people) == len(ROLES):
-            self.sync_names = {"sync": "coregulate-sync"}
-        else:
-            self.sync_names = {f"sync.{a}.{b}": sync_stream(a, b) for a, b in pairs(self.people)}
-            self.sync_names[SYNC_GROUP_TOPIC] = "coregulate-sync-group"
+        self.sync_names = sync_outlets(self.people)  # topic -> its outlet
         self.skipped = 0  # messages whose payload could not be read
 
     def push(self, msg: Message, clock: ClockMap) -> int:
@@ -173,7 +180,7 @@ class SessionOutlets:
                 return self._beats(msg.role, body, clock)
             if kind == TOPIC_METRICS:
                 return self._metrics(msg.role, body, clock)
-            if msg.topic == SYNC_GROUP_TOPIC and SYNC_GROUP_TOPIC in self.sync_names:
+            if msg.topic in self.sync_names and msg.topic == SYNC_GROUP_TOPIC:
                 return self._group(body, clock)
             if msg.topic in self.sync_names:
                 return self._sync(self.sync_names[msg.topic], body, clock)
