@@ -44,21 +44,35 @@ def lagged_parts(segment: np.ndarray, lag: int, leading: bool) -> np.ndarray:
     zeros to the segment's length, so the Pearson r of two rows is their dot
     product; a constant sub-vector comes back NaN.
     """
-    s = segment.size
-    parts = np.zeros((2 * lag + 1, s))
+    return lagged_parts_many(segment[None], lag, leading)[0]
+
+
+def lagged_parts_many(segments: np.ndarray, lag: int, leading: bool) -> np.ndarray:
+    """Return `lagged_parts` of each row of `segments` (k, s): an array (k, 2L+1, s).
+
+    Each row's numbers are those of `lagged_parts` on that segment alone (the same
+    reductions over the same contiguous samples), so the offline path can standardize
+    a session's segments in one pass per lag and still equal the live path's one
+    segment at a time bit for bit.
+    """
+    k, s = segments.shape
+    parts = np.zeros((k, 2 * lag + 1, s))
     for row, tau in enumerate(range(-lag, lag + 1)):
         if leading:
-            sub = segment[: s - tau] if tau >= 0 else segment[-tau:]
+            sub = segments[:, : s - tau] if tau >= 0 else segments[:, -tau:]
         else:
-            sub = segment[tau:] if tau >= 0 else segment[: s + tau]
-        if sub.size < 3:  # a lag as long as the segment: no correlation to speak of
-            parts[row] = np.nan
+            sub = segments[:, tau:] if tau >= 0 else segments[:, : s + tau]
+        n = sub.shape[1]
+        if n < 3:  # a lag as long as the segment: no correlation to speak of
+            parts[:, row] = np.nan
             continue
-        centred = sub - sub.mean()
-        norm = math.sqrt(float((centred * centred).sum()))
+        centred = sub - sub.mean(axis=-1, keepdims=True)
+        norm = np.sqrt((centred * centred).sum(axis=-1))
         # Constant (or varying only by rounding noise), as in `wcc`: r undefined.
-        flat = norm <= math.sqrt(sub.size) * RELATIVE_FLAT * (1.0 + float(np.abs(sub).max()))
-        parts[row, : sub.size] = np.nan if flat else centred / norm
+        flat = norm <= math.sqrt(n) * RELATIVE_FLAT * (1.0 + np.abs(sub).max(axis=-1))
+        with np.errstate(invalid="ignore", divide="ignore"):  # flat rows: NaN below
+            parts[:, row, :n] = centred / norm[:, None]
+        parts[flat, row, :n] = np.nan
     return parts
 
 
@@ -114,10 +128,23 @@ class SegmentMatrix:
             parts[: k - 1] = parts[1:k]
         self.dropped += 1
 
-    def add(self, therapist_seg: np.ndarray, client_seg: np.ndarray) -> None:
-        """Add one segment of both people and fill its row and column."""
-        x = lagged_parts(therapist_seg, self.lag, True)
-        y = lagged_parts(client_seg, self.lag, False)
+    def add(
+        self,
+        therapist_seg: np.ndarray,
+        client_seg: np.ndarray,
+        parts: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        """Add one segment of both people and fill its row and column.
+
+        `parts`: the segment's `lagged_parts` (therapist leading, client), when the
+        caller standardized many segments at once (`lagged_parts_many`).
+        """
+        if parts is None:
+            parts = (
+                lagged_parts(therapist_seg, self.lag, True),
+                lagged_parts(client_seg, self.lag, False),
+            )
+        x, y = parts
         usable = bool(np.isfinite(x).all() and np.isfinite(y).all())
         if self.max_segments is not None and self.n >= self.max_segments:
             self._drop_oldest()

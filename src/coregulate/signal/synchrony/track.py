@@ -19,7 +19,11 @@ import numpy as np
 from coregulate.signal.synchrony.chance import ChanceBand
 from coregulate.signal.synchrony.concordance import concordance_index, segment_r_lagged
 from coregulate.signal.synchrony.params import SyncParams
-from coregulate.signal.synchrony.surrogates import SegmentMatrix, susy_statistics
+from coregulate.signal.synchrony.surrogates import (
+    SegmentMatrix,
+    lagged_parts_many,
+    susy_statistics,
+)
 from coregulate.signal.synchrony.wcc import OK, REASONS, WindowBatch, fisher_z, wcc_windows
 
 # SUSY pairs the segments of at most the last 2 hours (memory only: longer than any
@@ -78,6 +82,9 @@ class SynchronyTrack:
             self._w, self._lag, params.chance_min_blocks, params.chance_max_blocks
         )
         self._susy: tuple[dict[str, Any] | None, str | None] = (None, "no segment yet")
+        # Segments completed by the current `extend`, standardized in one pass
+        # (`_standardize_segments`): first segment index, therapist's, client's parts.
+        self._seg_parts: tuple[int, np.ndarray, np.ndarray] | None = None
         self._conc_r: list[float] = []
         self._conc: tuple[dict[str, Any] | None, str | None] = (None, "no segment yet")
         self._params_dict = params.to_dict()
@@ -136,13 +143,33 @@ class SynchronyTrack:
             )
         elif not np.array_equal(batch.end, ends):
             raise ValueError("the given windows are not the ones these samples complete")
+        self._standardize_segments(int(ends[-1]))
         updates = []
         for i, end in enumerate(ends.tolist()):
             if batch.reason[i] == OK:
                 self._z_profile += fisher_z(batch.r[i])
             self._add_segments(end)
             updates.append(self._update(end, batch, i))
+        self._seg_parts = None
         return updates
+
+    def _standardize_segments(self, last_end: int) -> None:
+        """Standardize at once the SUSY segments this extend completes, if more than one.
+
+        Offline a session's segments complete in one `extend`; `lagged_parts_many`
+        gives each the numbers `SegmentMatrix.add` would compute alone.
+        """
+        first = self.segments.added
+        n = last_end // self._seg - first if self._seg >= 2 * self._lag + 3 else 0
+        if n < 2:
+            return
+        a, b = first * self._seg, (first + n) * self._seg
+        shape = (n, self._seg)
+        self._seg_parts = (
+            first,
+            lagged_parts_many(self._x[a:b].reshape(shape), self._lag, True),
+            lagged_parts_many(self._y[a:b].reshape(shape), self._lag, False),
+        )
 
     def _add_segments(self, end: int) -> None:
         """Add the chance-band blocks, SUSY and concordance segments complete by `end`."""
@@ -157,8 +184,13 @@ class SynchronyTrack:
             self._susy = (None, "the SUSY segment is shorter than twice the lag range")
             end = 0
         while (self.segments.added + 1) * self._seg <= end:
-            a = self.segments.added * self._seg
-            self.segments.add(self._x[a : a + self._seg], self._y[a : a + self._seg])
+            i = self.segments.added
+            a = i * self._seg
+            parts = None
+            if self._seg_parts is not None:
+                first, x_parts, y_parts = self._seg_parts
+                parts = (x_parts[i - first], y_parts[i - first])
+            self.segments.add(self._x[a : a + self._seg], self._y[a : a + self._seg], parts)
             added = True
         if added:
             p = self.params
