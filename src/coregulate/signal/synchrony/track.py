@@ -145,9 +145,10 @@ class SynchronyTrack:
             raise ValueError("the given windows are not the ones these samples complete")
         self._standardize_segments(int(ends[-1]))
         updates = []
+        z = fisher_z(batch.r) if ends.size > 1 else None  # elementwise: once per batch
         for i, end in enumerate(ends.tolist()):
             if batch.reason[i] == OK:
-                self._z_profile += fisher_z(batch.r[i])
+                self._z_profile += fisher_z(batch.r[i]) if z is None else z[i]
             self._add_segments(end)
             updates.append(self._update(end, batch, i))
         self._seg_parts = None
