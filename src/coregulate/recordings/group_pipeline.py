@@ -28,9 +28,8 @@ from coregulate.recordings.pipeline import (
     synchrony_summary,
 )
 from coregulate.sessionfile.beats import BeatSeries
-from coregulate.signal.dyad import ROLES
 from coregulate.signal.people import SYNC_GROUP_TOPIC, pairs, sync_topic
-from coregulate.signal.synchrony import HR_PARAMS, SynchronyReport, synchrony_offline
+from coregulate.signal.synchrony import HR_PARAMS, SynchronyReport, pairs_offline
 from coregulate.signal.synchrony import beat_events as sync_beat_events
 from coregulate.stages.registry import offline_specs
 from coregulate.stages.sync_stage import SLOW_SERIES
@@ -136,10 +135,16 @@ def _hr_pairs(
     end_ns: int,
     phase: bool,
 ) -> dict[tuple[str, str], SynchronyReport | None]:
-    """Return these pairs' heart-rate synchrony (each person's events computed once)."""
-    needed = {key for pair in some_pairs for key in pair if key in people}
-    events = {key: _hr_events(people[key]) for key in people if key in needed}
-    return {pair: _pair_hr(events, pair, end_ns, phase) for pair in some_pairs}
+    """Return these pairs' heart-rate synchrony; None for a pair with someone without beats.
+
+    Each person's events are computed once for all their pairs; `a` takes the
+    client's slot and `b` the therapist's, so a positive lag means `b` leads.
+    """
+    needed = [key for key in people if any(key in pair for pair in some_pairs)]
+    events = {key: _hr_events(people[key]) for key in needed}
+    computable = [pair for pair in some_pairs if all(key in events for key in pair)]
+    report = pairs_offline(events, HR_PARAMS, end_ns, "hr_bpm", phase, only=computable)
+    return {pair: report.pairs.get(pair) for pair in some_pairs}
 
 
 def _add_pairs(
@@ -174,19 +179,3 @@ def _add_pairs(
 def _hr_events(beats: BeatSeries) -> tuple[np.ndarray, np.ndarray]:
     """Return one person's heart-rate events for the synchrony grid (`grid.beat_events`)."""
     return sync_beat_events(beats.t_ns, beats.rr_ms, beats.gap_before, kind="hr_bpm")
-
-
-def _pair_hr(
-    events: dict[str, tuple[np.ndarray, np.ndarray]],
-    pair: tuple[str, str],
-    end_ns: int,
-    phase: bool,
-) -> SynchronyReport | None:
-    """Return pair (a, b)'s heart-rate synchrony, as `pipeline.hr_synchrony` computes it.
-
-    `a` takes the client's slot and `b` the therapist's, so a positive lag means `b` leads.
-    """
-    if any(key not in events for key in pair):
-        return None
-    slots = {slot: events[key] for key, slot in zip(pair, ROLES, strict=True)}
-    return synchrony_offline(slots, HR_PARAMS, end_ns, "hr_bpm", phase)

@@ -21,10 +21,8 @@ from coregulate.signal.people import pairs
 from coregulate.signal.synchrony.grid import beat_events
 from coregulate.signal.synchrony.group import GROUP_PARAMS, GroupParams
 from coregulate.signal.synchrony.group_track import GroupTrack
-from coregulate.signal.synchrony.offline import SynchronyReport, grid_series
+from coregulate.signal.synchrony.offline import SynchronyReport, grid_report, grid_series
 from coregulate.signal.synchrony.params import HR_PARAMS, SyncParams
-from coregulate.signal.synchrony.phase import phase_synchrony
-from coregulate.signal.synchrony.track import SynchronyTrack
 
 Pair = tuple[str, str]
 LAG_SIGN = "positive = b leads"
@@ -51,6 +49,7 @@ def pairs_offline(
     series: str = "hr_bpm",
     phase: bool = False,
     group: GroupParams | None = None,
+    only: Sequence[Pair] | None = None,
 ) -> GroupReport:
     """Return the synchrony of every pair (and the group) from each person's events.
 
@@ -69,25 +68,16 @@ def pairs_offline(
         Add each pair's Hilbert phase synchrony to its final statistics.
     group : GroupParams or None
         With 3 or more people, also the group index.
+    only : sequence of pairs or None
+        Just these pairs (each ``(a, b)`` of `signal.people.pairs`, both in `events`),
+        without the group: the analysis splits the pairs between two cores.
     """
     keys = tuple(events)
     grid = grid_series(dict(events), params, end_ns)
-    reports: dict[Pair, SynchronyReport] = {}
-    for a, b in pairs(keys):
-        track = SynchronyTrack(params, series)
-        updates = track.extend(grid[b], grid[a])
-        final = dict(updates[-1]) if updates else {"series": series, "unavailable": {}}
-        final["unavailable"] = dict(final.get("unavailable", {}))
-        if not updates:
-            final["unavailable"]["window"] = "the session is shorter than one step"
-        if phase:
-            stats, reason = phase_synchrony(grid[b], grid[a], params.grid_hz, params.phase_band_hz)
-            final["phase"] = stats
-            if reason:
-                final["unavailable"]["phase"] = reason
-        reports[a, b] = SynchronyReport(updates, final, grid[b], grid[a])
+    wanted = pairs(keys) if only is None else list(only)
+    reports = {(a, b): grid_report(grid[b], grid[a], params, series, phase) for a, b in wanted}
     group_updates: list[dict[str, Any]] = []
-    if group is not None and len(keys) > 2:
+    if group is not None and len(keys) > 2 and only is None:
         pair_updates = {pair: report.updates for pair, report in reports.items()}
         group_updates = group_from_grids(grid, params, group, pair_updates)
     return GroupReport(keys, reports, group_updates)

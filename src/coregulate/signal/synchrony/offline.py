@@ -81,17 +81,30 @@ def synchrony_offline(
     0.0
     """
     grid = grid_series(events, params, end_ns)
+    return grid_report(grid["therapist"], grid["client"], params, series, phase)
+
+
+def grid_report(
+    therapist: np.ndarray,
+    client: np.ndarray,
+    params: SyncParams,
+    series: str = "hr_bpm",
+    phase: bool = True,
+) -> SynchronyReport:
+    """Return the synchrony of two people's whole grid series (`grid_series`).
+
+    The dyad's `synchrony_offline` and each pair of a group (`pairs_offline`, the
+    later person in the therapist's slot) both end here.
+    """
     track = SynchronyTrack(params, series)
-    updates = track.extend(grid["therapist"], grid["client"])
+    updates = track.extend(therapist, client)
     final = dict(updates[-1]) if updates else {"series": series, "unavailable": {}}
     final["unavailable"] = dict(final.get("unavailable", {}))
     if not updates:
         final["unavailable"]["window"] = "the session is shorter than one step"
     if phase:
-        stats, reason = phase_synchrony(
-            grid["therapist"], grid["client"], params.grid_hz, params.phase_band_hz
-        )
+        stats, reason = phase_synchrony(therapist, client, params.grid_hz, params.phase_band_hz)
         final["phase"] = stats
         if reason:
             final["unavailable"]["phase"] = reason
-    return SynchronyReport(updates, final, grid["therapist"], grid["client"])
+    return SynchronyReport(updates, final, therapist, client)
