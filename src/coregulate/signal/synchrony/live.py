@@ -35,7 +35,7 @@ from coregulate.signal.synchrony.group import GroupParams
 from coregulate.signal.synchrony.group_track import GroupTrack
 from coregulate.signal.synchrony.params import NS_PER_S, SyncParams
 from coregulate.signal.synchrony.track import SynchronyTrack
-from coregulate.signal.synchrony.wcc_shared import PersonWindows, pair_batch
+from coregulate.signal.synchrony.wcc_shared import LeadRows, PersonWindows, pair_batch
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ class _Person:
         self.late = 0
         self.grid = np.zeros(1024)  # this person's final grid values, shared by their pairs
         self.n_grid = 0
+        self.rows: LeadRows | None = None  # leading rows kept across steps (wcc_shared)
 
     def final_until_ns(self, period_ns: int) -> int:
         """Return the last grid time (ns) already used: a value for it or before is late."""
@@ -276,7 +277,10 @@ class LiveSynchrony:
         cache = self._step_windows if ends.size == 1 else shared
         if memo not in cache:
             w, lag = track.params.samples("window_s"), track.params.samples("max_lag_s")
-            cache[memo] = PersonWindows(series, ends, w, lag)
+            person = self._people[key]
+            if person.rows is None:
+                person.rows = LeadRows(w, lag)
+            cache[memo] = PersonWindows(series, ends, w, lag, person.rows)
         return cache[memo]
 
     def _forget_windows(self) -> None:

@@ -8,11 +8,16 @@ combines two people's parts into the pair's `WindowBatch`. The arithmetic per ro
 so a pair's numbers equal `wcc_windows` on the two series bit for bit (the live
 four-person stage equals the offline path, `tests/test_group_sync.py`); 15 pairs of
 6 people need 6 people's parts, not 30.
+
+Live, consecutive steps' leading windows share most of their rows: `LeadRows` keeps a
+person's centred row per window start across steps, so a step centres only the
+starts it adds (4 at the heart-rate defaults) instead of all 2L + 1 rows.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
@@ -21,11 +26,110 @@ from coregulate.signal.synchrony.wcc import (
     MISSING,
     OK,
     WindowBatch,
+    _flat,
     combine_parts,
     follower_parts,
     leader_parts,
     peaks,
 )
+
+# Rows kept per person: a few steps' windows, then a fresh buffer (never overwritten in
+# place, so parts handed out earlier keep their values).
+_ROWS = 512
+_KEEP = 128
+
+
+Parts = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+class OneWindow(NamedTuple):
+    """One person's parts of a single window: both roles' parts and whether each has a gap."""
+
+    lead: Parts
+    follow: Parts
+    missing_lead: np.ndarray  # (1,) bool
+    missing_follow: np.ndarray  # (1,) bool
+
+
+class LeadRows:
+    """One person's window rows per start (centred, sum of squares, flat, gap), kept.
+
+    Row j holds ``x[s : s + w]`` centred for start ``s = base + j``, computed as
+    `wcc.leader_parts` and `wcc.follower_parts` compute each gathered row (the same
+    contiguous w samples, the same reductions), so a window's parts taken from here
+    equal theirs bit for bit: the leader's rows τ = -L..L are the rows of starts
+    ``end - w`` down to ``end - w - 2L``, the follower's the row of ``end - L - w``.
+    """
+
+    def __init__(self, w: int, lag: int) -> None:
+        self.w = w
+        self.lag = lag
+        self._restart(0)
+
+    def window(self, series: np.ndarray, end: int) -> OneWindow | None:
+        """Return the parts of the one window ending at `end`, or None if not kept.
+
+        None when the window starts before the rows kept (a pair far behind the
+        others): the caller computes it directly.
+        """
+        lo = end - self.w - 2 * self.lag  # row τ = L starts here, row τ = -L at end - w
+        hi = end - self.w + 1
+        if self._n == 0 or hi - (self._base + self._n) > _ROWS // 2:
+            self._restart(lo)  # the first window, or a jump (steps computed without rows)
+        elif lo < self._base:
+            return None
+        if hi > self._base + self._n:
+            self._fill(series, hi)
+        i, j = lo - self._base, hi - self._base
+        f = i + self.lag  # the follower's window starts at end - L - w
+        return OneWindow(
+            # Rows τ = -L..L start at end - w down to lo: the kept rows reversed (views).
+            (
+                self._xc[i:j][::-1][None],
+                self._sxx[i:j][::-1][None],
+                self._flat[i:j].any(keepdims=True),
+            ),
+            (self._xc[f : f + 1], self._sxx[f : f + 1], self._flat[f : f + 1]),
+            self._gap[i:j].any(keepdims=True),
+            self._gap[f : f + 1],
+        )
+
+    def _restart(self, base: int) -> None:
+        """Keep no rows, from window start `base` on (fresh buffers: parts handed out stay)."""
+        self._base = base
+        self._n = 0
+        self._xc = np.empty((0, self.w))
+        self._sxx = np.empty(0)
+        self._flat = np.empty(0, dtype=bool)
+        self._gap = np.empty(0, dtype=bool)
+
+    def _fill(self, series: np.ndarray, hi: int) -> None:
+        """Centre the rows of the starts up to `hi` (exclusive) not kept yet."""
+        first = self._base + self._n
+        new = hi - first
+        if self._n + new > self._xc.shape[0]:
+            # Fresh buffers holding the latest rows: rows already handed out (views) are
+            # never overwritten.
+            keep = min(self._n, _KEEP)
+            old = self._xc, self._sxx, self._flat, self._gap
+            self._xc = np.empty((_ROWS, self.w))
+            self._sxx = np.empty(_ROWS)
+            self._flat = np.empty(_ROWS, dtype=bool)
+            self._gap = np.empty(_ROWS, dtype=bool)
+            for kept, part in zip((self._xc, self._sxx, self._flat, self._gap), old, strict=True):
+                kept[:keep] = part[self._n - keep : self._n]
+            self._base += self._n - keep
+            self._n = keep
+        # Each start's row as `leader_parts` gathers and reduces it.
+        xs = series[np.arange(first, hi)[:, None] + np.arange(self.w)]  # (new, w)
+        xc = xs - xs.mean(axis=-1, keepdims=True)
+        sxx = (xc * xc).sum(axis=-1)
+        rows = slice(self._n, self._n + new)
+        self._xc[rows] = xc
+        self._sxx[rows] = sxx
+        self._flat[rows] = _flat(sxx, xs, self.w)
+        self._gap[rows] = ~np.isfinite(xs).all(axis=-1)
+        self._n += new
 
 
 class PersonWindows:
@@ -39,17 +143,27 @@ class PersonWindows:
         Exclusive window ends; each at least ``w + 2 * lag`` (not too early).
     w, lag : int
         Window length and maximum lag in samples (``w >= 2 * lag``, ``w >= 3``).
+    rows : LeadRows or None
+        The person's kept rows (the same w and lag): a single window's parts come
+        from there.
     """
 
-    def __init__(self, series: np.ndarray, ends: np.ndarray, w: int, lag: int) -> None:
+    def __init__(
+        self, series: np.ndarray, ends: np.ndarray, w: int, lag: int, rows: LeadRows | None = None
+    ) -> None:
         self.series = series
         self.ends = ends
         self.w = w
         self.lag = lag
+        self._one = (
+            rows.window(series, int(ends[0])) if rows is not None and ends.size == 1 else None
+        )
 
     @cached_property
     def missing_lead(self) -> np.ndarray:
         """Return, per window, whether the leader's span (w + 2L samples) has a gap."""
+        if self._one is not None:
+            return self._one.missing_lead
         span = self.w + 2 * self.lag
         idx = (self.ends - span)[:, None] + np.arange(span)
         return ~np.isfinite(self.series[idx]).all(axis=-1)
@@ -57,17 +171,23 @@ class PersonWindows:
     @cached_property
     def missing_follow(self) -> np.ndarray:
         """Return, per window, whether the follower's w samples have a gap."""
+        if self._one is not None:
+            return self._one.missing_follow
         idx = (self.ends - self.lag - self.w)[:, None] + np.arange(self.w)
         return ~np.isfinite(self.series[idx]).all(axis=-1)
 
     @cached_property
-    def lead(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def lead(self) -> Parts:
         """Return `wcc.leader_parts` of every window."""
+        if self._one is not None:
+            return self._one.lead
         return leader_parts(self.series, self.ends, self.w, self.lag)
 
     @cached_property
-    def follow(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def follow(self) -> Parts:
         """Return `wcc.follower_parts` of every window."""
+        if self._one is not None:
+            return self._one.follow
         return follower_parts(self.series, self.ends, self.w, self.lag)
 
 

@@ -1,0 +1,88 @@
+"""A live step's window parts kept across steps (`wcc_shared.LeadRows`) equal the direct ones.
+
+The live stage takes a single window's leading and following parts from each
+person's rows kept across steps; they must be the numbers `wcc.leader_parts` and
+`wcc.follower_parts` compute for that window, bit for bit, through gaps, constant
+stretches, buffer renewals and jumps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from coregulate.signal.synchrony.wcc import follower_parts, leader_parts
+from coregulate.signal.synchrony.wcc_shared import LeadRows, PersonWindows, pair_batch
+
+W, LAG, STEP = 120, 20, 4
+
+
+def _bits(a: np.ndarray) -> bytes:
+    return np.ascontiguousarray(a).tobytes()
+
+
+def _series(n: int, seed: int) -> np.ndarray:
+    x = 70.0 + np.cumsum(np.random.default_rng(seed).normal(size=n))
+    x[900:930] = np.nan  # a gap
+    x[1500:1700] = 65.0  # a constant stretch (flat windows)
+    return x
+
+
+def _assert_parts_equal(got: tuple[np.ndarray, ...], want: tuple[np.ndarray, ...]) -> None:
+    assert len(got) == len(want)
+    for g, w in zip(got, want, strict=True):
+        assert g.shape == w.shape and g.dtype == w.dtype
+        assert _bits(g) == _bits(w)
+
+
+def test_kept_rows_equal_the_direct_parts_step_after_step() -> None:
+    x = _series(6000, 1)
+    rows = LeadRows(W, LAG)
+    ends = list(range(W + 2 * LAG, 2600, STEP)) + list(range(4000, 6000, STEP))  # and a jump
+    seen_gap = seen_kept = 0
+    for end in ends:
+        one = rows.window(x, end)
+        assert one is not None
+        e = np.array([end])
+        _assert_parts_equal(one.lead, leader_parts(x, e, W, LAG))
+        _assert_parts_equal(one.follow, follower_parts(x, e, W, LAG))
+        span = x[end - W - 2 * LAG : end]
+        assert bool(one.missing_lead[0]) == (not np.isfinite(span).all())
+        assert bool(one.missing_follow[0]) == (not np.isfinite(x[end - LAG - W : end - LAG]).all())
+        seen_gap += bool(one.missing_lead[0])
+        seen_kept += 1
+    assert seen_gap > 0 and seen_kept == len(ends)
+
+
+def test_a_window_before_the_kept_rows_is_left_to_the_caller() -> None:
+    x = _series(3000, 2)
+    rows = LeadRows(W, LAG)
+    for end in range(W + 2 * LAG, 2000, STEP):
+        rows.window(x, end)
+    assert rows.window(x, W + 2 * LAG) is None
+    # PersonWindows then computes the window directly: the same numbers.
+    e = np.array([W + 2 * LAG])
+    kept = PersonWindows(x, e, W, LAG, rows)
+    _assert_parts_equal(kept.lead, leader_parts(x, e, W, LAG))
+    _assert_parts_equal(kept.follow, follower_parts(x, e, W, LAG))
+
+
+def test_parts_handed_out_keep_their_values_when_the_rows_move_on() -> None:
+    x = _series(8000, 3)
+    rows = LeadRows(W, LAG)
+    first = rows.window(x, 400)
+    assert first is not None
+    before = [_bits(p) for p in (*first.lead, *first.follow)]
+    for end in range(404, 8000, STEP):  # many buffer renewals
+        rows.window(x, end)
+    assert [_bits(p) for p in (*first.lead, *first.follow)] == before
+
+
+def test_pair_windows_from_kept_rows_equal_the_direct_ones() -> None:
+    x, y = _series(3000, 4), _series(3000, 5)
+    rx, ry = LeadRows(W, LAG), LeadRows(W, LAG)
+    for end in range(W + 2 * LAG, 3000, STEP):
+        e = np.array([end])
+        kept = pair_batch(PersonWindows(x, e, W, LAG, rx), PersonWindows(y, e, W, LAG, ry))
+        direct = pair_batch(PersonWindows(x, e, W, LAG), PersonWindows(y, e, W, LAG))
+        for name in ("r", "peak_r", "peak_z", "peak_lag", "r_lag0", "reason"):
+            assert _bits(getattr(kept, name)) == _bits(getattr(direct, name)), (end, name)
