@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import math
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,8 @@ from coregulate.signal.synchrony.wcc_shared import LeadRows, PersonWindows, pair
 log = logging.getLogger(__name__)
 
 Pair = tuple[str, str]
+# Grid times interpolated one at a time (a live step's few); more at once as arrays.
+_FEW_GRID = 16
 
 
 class _Person:
@@ -68,15 +71,21 @@ class _Person:
         if n > self.n_grid:
             if n > self.grid.size:
                 self.grid = np.concatenate([self.grid, np.zeros(max(n, 2 * self.grid.size))])
-            grid_t = np.arange(self.n_grid, n, dtype=np.int64) * period_ns
-            self.grid[self.n_grid : n] = interpolate_on_grid(
-                np.array(self.t_ns, dtype=np.int64),
-                np.array(self.value, dtype=np.float64),
-                grid_t,
-                max_hold_ns,
-            )
+            if n - self.n_grid <= _FEW_GRID:
+                grid_t = [j * period_ns for j in range(self.n_grid, n)]
+                self.grid[self.n_grid : n] = _interpolate_few(
+                    self.t_ns, self.value, grid_t, max_hold_ns
+                )
+            else:
+                grid_t = np.arange(self.n_grid, n, dtype=np.int64) * period_ns
+                self.grid[self.n_grid : n] = interpolate_on_grid(
+                    np.array(self.t_ns, dtype=np.int64),
+                    np.array(self.value, dtype=np.float64),
+                    grid_t,
+                    max_hold_ns,
+                )
             self.n_grid = n
-            self.prune(int(grid_t[-1]) - max_hold_ns)
+            self.prune((n - 1) * period_ns - max_hold_ns)
         return self.grid[:n]
 
     def add_classified(self, classified: list[tuple[int, float, int]], final_until_ns: int) -> None:
@@ -113,10 +122,34 @@ class _Person:
 
     def prune(self, before_ns: int) -> None:
         """Forget values no later grid point can use (keep the last one before)."""
-        k = int(np.searchsorted(self.t_ns, before_ns, side="right")) - 1
+        k = bisect.bisect_right(self.t_ns, before_ns) - 1
         if k > 0:
             del self.t_ns[:k]
             del self.value[:k]
+
+
+def _interpolate_few(
+    t_ns: list[int], value: list[float], grid_t_ns: list[int], max_gap_ns: int
+) -> list[float]:
+    """Return `grid.interpolate_on_grid` of a few grid times, one at a time.
+
+    A live step interpolates about 4 grid times: the same operations on the same
+    numbers (exact integer differences below 2**53, one float division, one
+    multiply-add), without a dozen array calls.
+    """
+    out = []
+    for g in grid_t_ns:
+        i = bisect.bisect_right(t_ns, g) - 1
+        if i < 0:
+            out.append(math.nan)
+        elif t_ns[i] == g:
+            out.append(value[i])
+        elif i + 1 < len(t_ns) and t_ns[i + 1] - t_ns[i] <= max_gap_ns:
+            frac = (g - t_ns[i]) / (t_ns[i + 1] - t_ns[i])
+            out.append(value[i] + (value[i + 1] - value[i]) * frac)
+        else:
+            out.append(math.nan)
+    return out
 
 
 class LiveSynchrony:
