@@ -55,6 +55,7 @@ class WindowBatch:
     peak_lag: np.ndarray  # samples, positive = therapist leads
     r_lag0: np.ndarray
     reason: np.ndarray  # OK or a code of REASONS
+    z: np.ndarray | None = None  # Fisher z of r, when computed anyway (a live step's one window)
 
 
 def fisher_z(r: np.ndarray) -> np.ndarray:
@@ -147,16 +148,19 @@ def peaks(ends: np.ndarray, r: np.ndarray, reason: np.ndarray, lag: int) -> Wind
     if n == 1 and reason[0] == OK:
         # One available window (a live step): the same operations on one row, without
         # the masks a batch needs.
+        # The row's z serves the peak and the session's z profile (`track`): the same
+        # elementwise artanh of the same values.
         peak_1 = int(np.argmax(np.abs(r[0])))
-        peak_r = r[:, peak_1]
+        z = fisher_z(r)
         return WindowBatch(
             end=ends,
             r=r,
-            peak_r=peak_r,
-            peak_z=fisher_z(peak_r),
+            peak_r=r[:, peak_1],
+            peak_z=z[:, peak_1],
             peak_lag=np.array([peak_1 - lag]),
             r_lag0=r[:, lag].copy(),
             reason=reason,
+            z=z,
         )
     good = reason == OK
     peak = np.zeros(n, dtype=np.int64)
