@@ -133,22 +133,26 @@ class SynchronyTrack:
         last = self.n // self._step
         if last < first:
             return []
-        ends = np.arange(first, last + 1, dtype=np.int64) * self._step
+        ends = list(range(first * self._step, (last + 1) * self._step, self._step))
         self._next_step = last + 1
         # Only the tail the new windows need (the same numbers): a live step stays
         # O(1) instead of scanning the whole session for gaps.
         if batch is None:
-            lo = max(0, int(ends[0]) - self._w - 2 * self._lag)
+            lo = max(0, ends[0] - self._w - 2 * self._lag)
             batch = wcc_windows(
-                self._x[lo : self.n], self._y[lo : self.n], ends - lo, self._w, self._lag
+                self._x[lo : self.n],
+                self._y[lo : self.n],
+                np.array(ends, dtype=np.int64) - lo,
+                self._w,
+                self._lag,
             )
-        elif not np.array_equal(batch.end, ends):
+        elif batch.end.tolist() != ends:
             raise ValueError("the given windows are not the ones these samples complete")
-        self._standardize_segments(int(ends[-1]))
+        self._standardize_segments(ends[-1])
         updates = []
         # Elementwise, so once per batch (a live step's one window comes with its z).
-        z = batch.z if batch.z is not None else fisher_z(batch.r) if ends.size > 1 else None
-        for i, end in enumerate(ends.tolist()):
+        z = batch.z if batch.z is not None else fisher_z(batch.r) if len(ends) > 1 else None
+        for i, end in enumerate(ends):
             if batch.reason[i] == OK:
                 self._z_profile += fisher_z(batch.r[i]) if z is None else z[i]
             self._add_segments(end)

@@ -69,7 +69,7 @@ def _flat(centred_ss: np.ndarray, values: np.ndarray, w: int) -> np.ndarray:
     Exactly constant, or varying by less than 1e-12 of its magnitude (rounding
     noise, denormals): its r would be noise or a division by zero.
     """
-    scale = 1.0 + np.abs(values).max(axis=-1)
+    scale = 1.0 + np.maximum.reduce(np.abs(values), axis=-1)  # `max` without its wrapper
     return centred_ss <= w * (RELATIVE_FLAT * scale) ** 2
 
 

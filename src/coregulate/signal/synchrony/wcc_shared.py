@@ -54,16 +54,19 @@ class OneWindow(NamedTuple):
 class LeadRows:
     """One person's window rows per start (centred, sum of squares, flat, gap), kept.
 
-    Row j holds ``x[s : s + w]`` centred for start ``s = base + j``, computed as
-    `wcc.leader_parts` and `wcc.follower_parts` compute each gathered row (the same
-    contiguous w samples, the same reductions), so a window's parts taken from here
-    equal theirs bit for bit: the leader's rows τ = -L..L are the rows of starts
-    ``end - w`` down to ``end - w - 2L``, the follower's the row of ``end - L - w``.
+    The row of start s holds ``x[s : s + w]`` centred, computed as `wcc.leader_parts`
+    and `wcc.follower_parts` compute each gathered row (the same contiguous w samples,
+    the same reductions), so a window's parts taken from here equal theirs bit for
+    bit: the leader's rows τ = -L..L are the rows of starts ``end - w`` down to
+    ``end - w - 2L``, the follower's the row of ``end - L - w``. Rows are stored
+    newest first (start s at index ``size - 1 - (s - base)``), so a window's leading
+    rows are one contiguous slice in τ order.
     """
 
     def __init__(self, w: int, lag: int) -> None:
         self.w = w
         self.lag = lag
+        self._offsets = np.arange(w)
         self._restart(0)
 
     def window(self, series: np.ndarray, end: int) -> OneWindow | None:
@@ -80,15 +83,11 @@ class LeadRows:
             return None
         if hi > self._base + self._n:
             self._fill(series, hi)
-        i, j = lo - self._base, hi - self._base
-        f = i + self.lag  # the follower's window starts at end - L - w
+        top = self._sxx.size + self._base  # start s is at index top - 1 - s
+        i, j = top - hi, top - lo
+        f = top - 1 - (end - self.lag - self.w)
         return OneWindow(
-            # Rows τ = -L..L start at end - w down to lo: the kept rows reversed (views).
-            (
-                self._xc[i:j][::-1][None],
-                self._sxx[i:j][::-1][None],
-                self._flat[i:j].any(keepdims=True),
-            ),
+            (self._xc[i:j][None], self._sxx[i:j][None], self._flat[i:j].any(keepdims=True)),
             (self._xc[f : f + 1], self._sxx[f : f + 1], self._flat[f : f + 1]),
             self._gap[i:j].any(keepdims=True),
             self._gap[f : f + 1],
@@ -103,32 +102,37 @@ class LeadRows:
         self._flat = np.empty(0, dtype=bool)
         self._gap = np.empty(0, dtype=bool)
 
+    def _renew(self) -> None:
+        """Move the latest rows into fresh buffers (rows handed out are never overwritten)."""
+        keep = min(self._n, _KEEP)
+        at = self._sxx.size - self._n  # the newest row
+        old = self._xc, self._sxx, self._flat, self._gap
+        self._xc = np.empty((_ROWS, self.w))
+        self._sxx = np.empty(_ROWS)
+        self._flat = np.empty(_ROWS, dtype=bool)
+        self._gap = np.empty(_ROWS, dtype=bool)
+        for kept, part in zip((self._xc, self._sxx, self._flat, self._gap), old, strict=True):
+            kept[_ROWS - keep :] = part[at : at + keep]
+        self._base += self._n - keep
+        self._n = keep
+
     def _fill(self, series: np.ndarray, hi: int) -> None:
         """Centre the rows of the starts up to `hi` (exclusive) not kept yet."""
         first = self._base + self._n
         new = hi - first
-        if self._n + new > self._xc.shape[0]:
-            # Fresh buffers holding the latest rows: rows already handed out (views) are
-            # never overwritten.
-            keep = min(self._n, _KEEP)
-            old = self._xc, self._sxx, self._flat, self._gap
-            self._xc = np.empty((_ROWS, self.w))
-            self._sxx = np.empty(_ROWS)
-            self._flat = np.empty(_ROWS, dtype=bool)
-            self._gap = np.empty(_ROWS, dtype=bool)
-            for kept, part in zip((self._xc, self._sxx, self._flat, self._gap), old, strict=True):
-                kept[:keep] = part[self._n - keep : self._n]
-            self._base += self._n - keep
-            self._n = keep
-        # Each start's row as `leader_parts` gathers and reduces it.
-        xs = series[np.arange(first, hi)[:, None] + np.arange(self.w)]  # (new, w)
-        xc = xs - xs.mean(axis=-1, keepdims=True)
-        sxx = (xc * xc).sum(axis=-1)
-        rows = slice(self._n, self._n + new)
-        self._xc[rows] = xc
-        self._sxx[rows] = sxx
-        self._flat[rows] = _flat(sxx, xs, self.w)
-        self._gap[rows] = ~np.isfinite(xs).all(axis=-1)
+        if self._n + new > self._sxx.size:
+            self._renew()
+        # Each start's row as `leader_parts` gathers and reduces it (`mean`, `sum` and
+        # `max` are these reductions, without their Python wrappers).
+        xs = series[np.arange(first, hi)[:, None] + self._offsets]  # (new, w)
+        xc = xs - np.add.reduce(xs, axis=1, keepdims=True) / self.w
+        sxx = np.add.reduce(xc * xc, axis=1)
+        at = self._sxx.size - self._n
+        rows = slice(at - new, at)  # newest first
+        self._xc[rows] = xc[::-1]
+        self._sxx[rows] = sxx[::-1]
+        self._flat[rows] = _flat(sxx, xs, self.w)[::-1]
+        self._gap[rows] = ~np.logical_and.reduce(np.isfinite(xs[::-1]), axis=1)
         self._n += new
 
 
