@@ -42,13 +42,13 @@ _KEEP = 128
 Parts = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-class OneWindow(NamedTuple):
-    """One person's parts of a single window: both roles' parts and whether each has a gap."""
+class KeptWindows(NamedTuple):
+    """One person's parts of windows from their kept rows: both roles' parts, and gaps."""
 
     lead: Parts
     follow: Parts
-    missing_lead: np.ndarray  # (1,) bool
-    missing_follow: np.ndarray  # (1,) bool
+    missing_lead: np.ndarray  # (n,) bool
+    missing_follow: np.ndarray  # (n,) bool
 
 
 class LeadRows:
@@ -67,30 +67,43 @@ class LeadRows:
         self.w = w
         self.lag = lag
         self._offsets = np.arange(w)
+        self._taus = np.arange(2 * lag + 1)
         self._restart(0)
 
-    def window(self, series: np.ndarray, end: int) -> OneWindow | None:
-        """Return the parts of the one window ending at `end`, or None if not kept.
+    def windows(self, series: np.ndarray, ends: np.ndarray) -> KeptWindows | None:
+        """Return the parts of the windows ending at `ends` (ascending), or None if not kept.
 
-        None when the window starts before the rows kept (a pair far behind the
-        others): the caller computes it directly.
+        None when a window starts before the rows kept (a pair far behind the
+        others): the caller computes it directly. One window's parts are views of
+        the rows, several windows' gathered copies.
         """
-        lo = end - self.w - 2 * self.lag  # row τ = L starts here, row τ = -L at end - w
-        hi = end - self.w + 1
+        first_end, last_end = int(ends[0]), int(ends[-1])
+        lo = first_end - self.w - 2 * self.lag  # the earliest start (row τ = L)
+        hi = last_end - self.w + 1  # past the latest start (row τ = -L of the last)
+        if hi - lo > _ROWS // 2:
+            return None  # many windows at once (a catch-up): computed directly
         if self._n == 0 or hi - (self._base + self._n) > _ROWS // 2:
             self._restart(lo)  # the first window, or a jump (steps computed without rows)
         elif lo < self._base:
             return None
         if hi > self._base + self._n:
-            self._fill(series, hi)
-        top = self._sxx.size + self._base  # start s is at index top - 1 - s
-        i, j = top - hi, top - lo
-        f = top - 1 - (end - self.lag - self.w)
-        return OneWindow(
-            (self._xc[i:j][None], self._sxx[i:j][None], self._flat[i:j].any(keepdims=True)),
-            (self._xc[f : f + 1], self._sxx[f : f + 1], self._flat[f : f + 1]),
-            self._gap[i:j].any(keepdims=True),
-            self._gap[f : f + 1],
+            self._fill(series, lo, hi)
+        top = self._sxx.size + self._base - 1  # start s is at index top - s
+        if ends.size == 1:
+            i, j, f = top - (hi - 1), top - lo + 1, top - (last_end - self.lag - self.w)
+            return KeptWindows(
+                (self._xc[i:j][None], self._sxx[i:j][None], self._flat[i:j].any(keepdims=True)),
+                (self._xc[f : f + 1], self._sxx[f : f + 1], self._flat[f : f + 1]),
+                self._gap[i:j].any(keepdims=True),
+                self._gap[f : f + 1],
+            )
+        rows = (top - (ends - self.w))[:, None] + self._taus  # (n, 2L+1), τ = -L..L
+        follow = top - (ends - self.lag - self.w)
+        return KeptWindows(
+            (self._xc[rows], self._sxx[rows], self._flat[rows].any(axis=1)),
+            (self._xc[follow], self._sxx[follow], self._flat[follow]),
+            self._gap[rows].any(axis=1),
+            self._gap[follow],
         )
 
     def _restart(self, base: int) -> None:
@@ -102,9 +115,12 @@ class LeadRows:
         self._flat = np.empty(0, dtype=bool)
         self._gap = np.empty(0, dtype=bool)
 
-    def _renew(self) -> None:
-        """Move the latest rows into fresh buffers (rows handed out are never overwritten)."""
-        keep = min(self._n, _KEEP)
+    def _renew(self, keep_from: int) -> None:
+        """Move the rows from start `keep_from` on into fresh buffers.
+
+        Rows handed out (views) are never overwritten.
+        """
+        keep = self._base + self._n - keep_from
         at = self._sxx.size - self._n  # the newest row
         old = self._xc, self._sxx, self._flat, self._gap
         self._xc = np.empty((_ROWS, self.w))
@@ -113,15 +129,20 @@ class LeadRows:
         self._gap = np.empty(_ROWS, dtype=bool)
         for kept, part in zip((self._xc, self._sxx, self._flat, self._gap), old, strict=True):
             kept[_ROWS - keep :] = part[at : at + keep]
-        self._base += self._n - keep
+        self._base = keep_from
         self._n = keep
 
-    def _fill(self, series: np.ndarray, hi: int) -> None:
-        """Centre the rows of the starts up to `hi` (exclusive) not kept yet."""
+    def _fill(self, series: np.ndarray, lo: int, hi: int) -> None:
+        """Centre the rows of the starts up to `hi` (exclusive) not kept yet.
+
+        Rows from start `lo` on (the windows asked for) stay, and up to `_KEEP` more
+        before the new ones (pairs a few steps behind); `hi - lo` is at most half
+        the buffer.
+        """
         first = self._base + self._n
         new = hi - first
         if self._n + new > self._sxx.size:
-            self._renew()
+            self._renew(max(self._base, min(lo, first - _KEEP)))
         # Each start's row as `leader_parts` gathers and reduces it (`mean`, `sum` and
         # `max` are these reductions, without their Python wrappers).
         xs = series[np.arange(first, hi)[:, None] + self._offsets]  # (new, w)
@@ -148,8 +169,7 @@ class PersonWindows:
     w, lag : int
         Window length and maximum lag in samples (``w >= 2 * lag``, ``w >= 3``).
     rows : LeadRows or None
-        The person's kept rows (the same w and lag): a single window's parts come
-        from there.
+        The person's kept rows (the same w and lag): the parts come from there.
     """
 
     def __init__(
@@ -159,15 +179,13 @@ class PersonWindows:
         self.ends = ends
         self.w = w
         self.lag = lag
-        self._one = (
-            rows.window(series, int(ends[0])) if rows is not None and ends.size == 1 else None
-        )
+        self._kept = rows.windows(series, ends) if rows is not None else None
 
     @cached_property
     def missing_lead(self) -> np.ndarray:
         """Return, per window, whether the leader's span (w + 2L samples) has a gap."""
-        if self._one is not None:
-            return self._one.missing_lead
+        if self._kept is not None:
+            return self._kept.missing_lead
         span = self.w + 2 * self.lag
         idx = (self.ends - span)[:, None] + np.arange(span)
         return ~np.isfinite(self.series[idx]).all(axis=-1)
@@ -175,23 +193,23 @@ class PersonWindows:
     @cached_property
     def missing_follow(self) -> np.ndarray:
         """Return, per window, whether the follower's w samples have a gap."""
-        if self._one is not None:
-            return self._one.missing_follow
+        if self._kept is not None:
+            return self._kept.missing_follow
         idx = (self.ends - self.lag - self.w)[:, None] + np.arange(self.w)
         return ~np.isfinite(self.series[idx]).all(axis=-1)
 
     @cached_property
     def lead(self) -> Parts:
         """Return `wcc.leader_parts` of every window."""
-        if self._one is not None:
-            return self._one.lead
+        if self._kept is not None:
+            return self._kept.lead
         return leader_parts(self.series, self.ends, self.w, self.lag)
 
     @cached_property
     def follow(self) -> Parts:
         """Return `wcc.follower_parts` of every window."""
-        if self._one is not None:
-            return self._one.follow
+        if self._kept is not None:
+            return self._kept.follow
         return follower_parts(self.series, self.ends, self.w, self.lag)
 
 
