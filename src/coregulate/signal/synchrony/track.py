@@ -323,7 +323,7 @@ class SynchronyTrack:
         # 0, while the average over windows keeps its peak at the true lag
         # (docs/synchrony.md section 2).
         profile = self._z_profile / k
-        best = int(np.argmax(np.abs(profile)))
+        best = int(np.abs(profile).argmax())
         return {
             "n_windows": self._n_windows,
             "n_available": k,

@@ -60,7 +60,9 @@ class WindowBatch:
 
 def fisher_z(r: np.ndarray) -> np.ndarray:
     """Return artanh(r), with |r| clipped just below 1 so it stays finite."""
-    return np.arctanh(np.clip(r, -R_CLIP, R_CLIP))
+    # np.clip's values (NaN stays NaN), without its Python wrapper: a live step calls
+    # this for 15 pairs.
+    return np.arctanh(np.minimum(np.maximum(r, -R_CLIP), R_CLIP))
 
 
 def _flat(centred_ss: np.ndarray, values: np.ndarray, w: int) -> np.ndarray:
@@ -127,7 +129,7 @@ def combine_parts(
     """Return r (n, 2L+1) of a leader's and a follower's parts, and which windows are flat."""
     xc, sxx, flat_x = leader
     yc, syy, flat_y = follower
-    sxy = (xc * yc[:, None, :]).sum(axis=-1)
+    sxy = np.add.reduce(xc * yc[:, None, :], axis=-1)  # `sum` without its wrapper
     flat = flat_x | flat_y
     with np.errstate(invalid="ignore", divide="ignore"):
         r = sxy / np.sqrt(sxx * syy[:, None])
@@ -150,7 +152,7 @@ def peaks(ends: np.ndarray, r: np.ndarray, reason: np.ndarray, lag: int) -> Wind
         # the masks a batch needs.
         # The row's z serves the peak and the session's z profile (`track`): the same
         # elementwise artanh of the same values.
-        peak_1 = int(np.argmax(np.abs(r[0])))
+        peak_1 = int(np.abs(r[0]).argmax())
         z = fisher_z(r)
         return WindowBatch(
             end=ends,
