@@ -1,4 +1,4 @@
-"""A live step's window parts kept across steps (`wcc_shared.LeadRows`) equal the direct ones.
+"""A live step's window parts kept across steps (`wcc_shared.WindowRows`) equal the direct ones.
 
 The live stage takes a single window's leading and following parts from each
 person's rows kept across steps; they must be the numbers `wcc.leader_parts` and
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from coregulate.signal.synchrony.wcc import follower_parts, leader_parts
-from coregulate.signal.synchrony.wcc_shared import LeadRows, PersonWindows, pair_batch
+from coregulate.signal.synchrony.wcc_shared import PersonWindows, WindowRows, pair_batch
 
 W, LAG, STEP = 120, 20, 4
 
@@ -36,7 +36,7 @@ def _assert_parts_equal(got: tuple[np.ndarray, ...], want: tuple[np.ndarray, ...
 
 def test_kept_rows_equal_the_direct_parts_step_after_step() -> None:
     x = _series(6000, 1)
-    rows = LeadRows(W, LAG)
+    rows = WindowRows(W, LAG)
     ends = list(range(W + 2 * LAG, 2600, STEP)) + list(range(4000, 6000, STEP))  # and a jump
     seen_gap = seen_kept = 0
     for end in ends:
@@ -55,7 +55,7 @@ def test_kept_rows_equal_the_direct_parts_step_after_step() -> None:
 
 def test_kept_rows_serve_several_windows_at_once() -> None:
     x = _series(6000, 6)
-    rows = LeadRows(W, LAG)
+    rows = WindowRows(W, LAG)
     end = W + 2 * LAG
     for n in [1, 2, 1, 3, 2, 5, 1, 2, 60, 2, 1, 30, 2] * 8:  # steps per call
         ends = np.arange(end, end + n * STEP, STEP)
@@ -76,7 +76,7 @@ def test_kept_rows_serve_several_windows_at_once() -> None:
 
 def test_a_window_before_the_kept_rows_is_left_to_the_caller() -> None:
     x = _series(3000, 2)
-    rows = LeadRows(W, LAG)
+    rows = WindowRows(W, LAG)
     for end in range(W + 2 * LAG, 2000, STEP):
         rows.windows(x, np.array([end]))
     assert rows.windows(x, np.array([W + 2 * LAG])) is None
@@ -89,7 +89,7 @@ def test_a_window_before_the_kept_rows_is_left_to_the_caller() -> None:
 
 def test_parts_handed_out_keep_their_values_when_the_rows_move_on() -> None:
     x = _series(8000, 3)
-    rows = LeadRows(W, LAG)
+    rows = WindowRows(W, LAG)
     first = rows.windows(x, np.array([400]))  # views of the rows
     assert first is not None
     before = [_bits(p) for p in (*first.lead, *first.follow)]
@@ -100,7 +100,7 @@ def test_parts_handed_out_keep_their_values_when_the_rows_move_on() -> None:
 
 def test_pair_windows_from_kept_rows_equal_the_direct_ones() -> None:
     x, y = _series(3000, 4), _series(3000, 5)
-    rx, ry = LeadRows(W, LAG), LeadRows(W, LAG)
+    rx, ry = WindowRows(W, LAG), WindowRows(W, LAG)
     for end in range(W + 2 * LAG, 3000, STEP):
         e = np.array([end])
         kept = pair_batch(PersonWindows(x, e, W, LAG, rx), PersonWindows(y, e, W, LAG, ry))
@@ -113,7 +113,7 @@ def test_a_pair_catching_up_keeps_its_rows_through_buffer_renewals() -> None:
     # Each call asks for 41 windows, most of them already kept (one pair catching up
     # while the person's other pairs are ahead): the renewal must keep all their rows.
     x = _series(4000, 7)
-    rows = LeadRows(W, LAG)
+    rows = WindowRows(W, LAG)
     for end in range(W + 2 * LAG + 40 * STEP, 2000, STEP):
         ends = np.arange(end - 40 * STEP, end + 1, STEP)
         kept = rows.windows(x, ends)

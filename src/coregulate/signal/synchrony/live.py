@@ -36,7 +36,7 @@ from coregulate.signal.synchrony.group import GroupParams
 from coregulate.signal.synchrony.group_track import GroupTrack
 from coregulate.signal.synchrony.params import NS_PER_S, SyncParams
 from coregulate.signal.synchrony.track import SynchronyTrack
-from coregulate.signal.synchrony.wcc_shared import LeadRows, PersonWindows, pair_batch
+from coregulate.signal.synchrony.wcc_shared import PersonWindows, WindowRows, pair_batch
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class _Person:
         self.late = 0
         self.grid = np.zeros(1024)  # this person's final grid values, shared by their pairs
         self.n_grid = 0
-        self.rows: LeadRows | None = None  # leading rows kept across steps (wcc_shared)
+        self.rows: WindowRows | None = None  # window rows kept across steps (wcc_shared)
 
     def final_until_ns(self, period_ns: int) -> int:
         """Return the last grid time (ns) already used: a value for it or before is late."""
@@ -312,7 +312,7 @@ class LiveSynchrony:
             w, lag = track.params.samples("window_s"), track.params.samples("max_lag_s")
             person = self._people[key]
             if person.rows is None:
-                person.rows = LeadRows(w, lag)
+                person.rows = WindowRows(w, lag)
             cache[memo] = PersonWindows(series, ends, w, lag, person.rows)
         return cache[memo]
 

@@ -9,9 +9,9 @@ so a pair's numbers equal `wcc_windows` on the two series bit for bit (the live
 four-person stage equals the offline path, `tests/test_group_sync.py`); 15 pairs of
 6 people need 6 people's parts, not 30.
 
-Live, consecutive steps' leading windows share most of their rows: `LeadRows` keeps a
+Live, consecutive steps' windows share most of their rows: `WindowRows` keeps a
 person's centred row per window start across steps, so a step centres only the
-starts it adds (4 at the heart-rate defaults) instead of all 2L + 1 rows.
+starts it adds (4 at the heart-rate defaults) instead of all 2L + 1 leading rows.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class KeptWindows(NamedTuple):
     missing_follow: np.ndarray  # (n,) bool
 
 
-class LeadRows:
+class WindowRows:
     """One person's window rows per start (centred, sum of squares, flat, gap), kept.
 
     The row of start s holds ``x[s : s + w]`` centred, computed as `wcc.leader_parts`
@@ -168,12 +168,12 @@ class PersonWindows:
         Exclusive window ends; each at least ``w + 2 * lag`` (not too early).
     w, lag : int
         Window length and maximum lag in samples (``w >= 2 * lag``, ``w >= 3``).
-    rows : LeadRows or None
+    rows : WindowRows or None
         The person's kept rows (the same w and lag): the parts come from there.
     """
 
     def __init__(
-        self, series: np.ndarray, ends: np.ndarray, w: int, lag: int, rows: LeadRows | None = None
+        self, series: np.ndarray, ends: np.ndarray, w: int, lag: int, rows: WindowRows | None = None
     ) -> None:
         self.series = series
         self.ends = ends
