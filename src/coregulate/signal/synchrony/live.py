@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import math
 from typing import Any
 
 import numpy as np
@@ -35,11 +36,13 @@ from coregulate.signal.synchrony.group import GroupParams
 from coregulate.signal.synchrony.group_track import GroupTrack
 from coregulate.signal.synchrony.params import NS_PER_S, SyncParams
 from coregulate.signal.synchrony.track import SynchronyTrack
-from coregulate.signal.synchrony.wcc_shared import PersonWindows, pair_batch
+from coregulate.signal.synchrony.wcc_shared import PersonWindows, WindowRows, pair_batch
 
 log = logging.getLogger(__name__)
 
 Pair = tuple[str, str]
+# Grid times interpolated one at a time (a live step's few); more at once as arrays.
+_FEW_GRID = 16
 
 
 class _Person:
@@ -53,6 +56,7 @@ class _Person:
         self.late = 0
         self.grid = np.zeros(1024)  # this person's final grid values, shared by their pairs
         self.n_grid = 0
+        self.rows: WindowRows | None = None  # window rows kept across steps (wcc_shared)
 
     def final_until_ns(self, period_ns: int) -> int:
         """Return the last grid time (ns) already used: a value for it or before is late."""
@@ -67,15 +71,21 @@ class _Person:
         if n > self.n_grid:
             if n > self.grid.size:
                 self.grid = np.concatenate([self.grid, np.zeros(max(n, 2 * self.grid.size))])
-            grid_t = np.arange(self.n_grid, n, dtype=np.int64) * period_ns
-            self.grid[self.n_grid : n] = interpolate_on_grid(
-                np.array(self.t_ns, dtype=np.int64),
-                np.array(self.value, dtype=np.float64),
-                grid_t,
-                max_hold_ns,
-            )
+            if n - self.n_grid <= _FEW_GRID:
+                grid_t = [j * period_ns for j in range(self.n_grid, n)]
+                self.grid[self.n_grid : n] = _interpolate_few(
+                    self.t_ns, self.value, grid_t, max_hold_ns
+                )
+            else:
+                grid_t = np.arange(self.n_grid, n, dtype=np.int64) * period_ns
+                self.grid[self.n_grid : n] = interpolate_on_grid(
+                    np.array(self.t_ns, dtype=np.int64),
+                    np.array(self.value, dtype=np.float64),
+                    grid_t,
+                    max_hold_ns,
+                )
             self.n_grid = n
-            self.prune(int(grid_t[-1]) - max_hold_ns)
+            self.prune((n - 1) * period_ns - max_hold_ns)
         return self.grid[:n]
 
     def add_classified(self, classified: list[tuple[int, float, int]], final_until_ns: int) -> None:
@@ -112,10 +122,34 @@ class _Person:
 
     def prune(self, before_ns: int) -> None:
         """Forget values no later grid point can use (keep the last one before)."""
-        k = int(np.searchsorted(self.t_ns, before_ns, side="right")) - 1
+        k = bisect.bisect_right(self.t_ns, before_ns) - 1
         if k > 0:
             del self.t_ns[:k]
             del self.value[:k]
+
+
+def _interpolate_few(
+    t_ns: list[int], value: list[float], grid_t_ns: list[int], max_gap_ns: int
+) -> list[float]:
+    """Return `grid.interpolate_on_grid` of a few grid times, one at a time.
+
+    A live step interpolates about 4 grid times: the same operations on the same
+    numbers (exact integer differences below 2**53, one float division, one
+    multiply-add), without a dozen array calls.
+    """
+    out = []
+    for g in grid_t_ns:
+        i = bisect.bisect_right(t_ns, g) - 1
+        if i < 0:
+            out.append(math.nan)
+        elif t_ns[i] == g:
+            out.append(value[i])
+        elif i + 1 < len(t_ns) and t_ns[i + 1] - t_ns[i] <= max_gap_ns:
+            frac = (g - t_ns[i]) / (t_ns[i + 1] - t_ns[i])
+            out.append(value[i] + (value[i + 1] - value[i]) * frac)
+        else:
+            out.append(math.nan)
+    return out
 
 
 class LiveSynchrony:
@@ -276,7 +310,10 @@ class LiveSynchrony:
         cache = self._step_windows if ends.size == 1 else shared
         if memo not in cache:
             w, lag = track.params.samples("window_s"), track.params.samples("max_lag_s")
-            cache[memo] = PersonWindows(series, ends, w, lag)
+            person = self._people[key]
+            if person.rows is None:
+                person.rows = WindowRows(w, lag)
+            cache[memo] = PersonWindows(series, ends, w, lag, person.rows)
         return cache[memo]
 
     def _forget_windows(self) -> None:

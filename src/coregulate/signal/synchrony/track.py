@@ -11,6 +11,8 @@ so replay equals live bit for bit (tested).
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 from typing import Any
 
@@ -66,10 +68,9 @@ class SynchronyTrack:
         self._peak_lag = np.zeros(256, dtype=np.int64)
         self._n_windows = 0  # windows stepped so far (available or not)
         self._n_peaks = 0  # windows available
-        self._lag_counts = np.zeros(2 * self._lag + 1, dtype=np.int64)  # peaks per lag
+        self._lag_counts = [0] * (2 * self._lag + 1)  # peaks per lag
         self._z_profile = np.zeros(2 * self._lag + 1)  # Σ Fisher z per lag, windows available
-        self._lags = np.arange(-self._lag, self._lag + 1)
-        self._lag_s = self._lags / params.grid_hz
+        self._lag_s = np.arange(-self._lag, self._lag + 1) / params.grid_hz
         tol = params.simultaneous_s
         # Lags are sorted: client leads below -tol, simultaneous within, therapist above.
         self._lag_cuts = (
@@ -132,21 +133,26 @@ class SynchronyTrack:
         last = self.n // self._step
         if last < first:
             return []
-        ends = np.arange(first, last + 1, dtype=np.int64) * self._step
+        ends = list(range(first * self._step, (last + 1) * self._step, self._step))
         self._next_step = last + 1
         # Only the tail the new windows need (the same numbers): a live step stays
         # O(1) instead of scanning the whole session for gaps.
         if batch is None:
-            lo = max(0, int(ends[0]) - self._w - 2 * self._lag)
+            lo = max(0, ends[0] - self._w - 2 * self._lag)
             batch = wcc_windows(
-                self._x[lo : self.n], self._y[lo : self.n], ends - lo, self._w, self._lag
+                self._x[lo : self.n],
+                self._y[lo : self.n],
+                np.array(ends, dtype=np.int64) - lo,
+                self._w,
+                self._lag,
             )
-        elif not np.array_equal(batch.end, ends):
+        elif batch.end.tolist() != ends:
             raise ValueError("the given windows are not the ones these samples complete")
-        self._standardize_segments(int(ends[-1]))
+        self._standardize_segments(ends[-1])
         updates = []
-        z = fisher_z(batch.r) if ends.size > 1 else None  # elementwise: once per batch
-        for i, end in enumerate(ends.tolist()):
+        # Elementwise, so once per batch (a live step's one window comes with its z).
+        z = batch.z if batch.z is not None else fisher_z(batch.r) if len(ends) > 1 else None
+        for i, end in enumerate(ends):
             if batch.reason[i] == OK:
                 self._z_profile += fisher_z(batch.r[i]) if z is None else z[i]
             self._add_segments(end)
@@ -249,7 +255,9 @@ class SynchronyTrack:
                 "r_lag0": _none_if_nan(float(batch.r_lag0[i])),
                 "leader": leader,
             }
-            self._chance(window, batch.r[i], unavailable)
+            # The largest |r| over lags is the peak's |r| (the peak is its argmax; a NaN
+            # is both's): the statistic of the band's pseudo windows.
+            self._chance(window, abs(window["peak_r"]), unavailable)
             self._record_peak(float(batch.peak_z[i]), lag)
         else:
             unavailable["window"] = REASONS[reason]
@@ -275,7 +283,9 @@ class SynchronyTrack:
             "params": self._params_dict,
         }
 
-    def _chance(self, window: dict[str, Any], r: np.ndarray, unavailable: dict[str, str]) -> None:
+    def _chance(
+        self, window: dict[str, Any], max_abs_r: float, unavailable: dict[str, str]
+    ) -> None:
         """Add the chance band and whether the window's largest |r| over lags exceeds it."""
         band, reason = self.chance.band()
         window["chance_abs_r95"] = band
@@ -285,7 +295,7 @@ class SynchronyTrack:
             return
         # The largest |r| over lags, as the band's pseudo windows: the same statistic
         # whichever peak the window reports (the band does not depend on peak picking).
-        window["above_chance"] = bool(float(np.max(np.abs(r))) > band)
+        window["above_chance"] = bool(max_abs_r > band)
 
     def summary(self) -> dict[str, Any] | None:
         """Return the windowed cross-correlation summary of the session so far."""
@@ -297,23 +307,23 @@ class SynchronyTrack:
         # Lags are whole grid samples within ±max lag: counts per lag give the median
         # and the shares in O(lags) per step instead of a sort of every peak so far
         # (the same numbers: the median of two middle values is their float mean).
-        counts = self._lag_counts
-        cum = np.cumsum(counts)
-        lags = self._lags
-        lo = lags[np.searchsorted(cum, (k - 1) // 2, side="right")] / fs
-        hi = lags[np.searchsorted(cum, k // 2, side="right")] / fs
+        # Python integers: 41 of them are cheaper than arrays (the same exact counts,
+        # and lag / fs the same float division).
+        cum = list(itertools.accumulate(self._lag_counts))
+        lo = (bisect.bisect_right(cum, (k - 1) // 2) - self._lag) / fs
+        hi = (bisect.bisect_right(cum, k // 2) - self._lag) / fs
         median = lo if k % 2 else (lo + hi) / 2.0
         lag_s = self._lag_s
         # Whole counts from the cumulative sum (exact integers, as summing the counts).
         cut_client, cut_therapist = self._lag_cuts
-        n_client = int(cum[cut_client - 1]) if cut_client else 0
-        n_up_to_simultaneous = int(cum[cut_therapist - 1]) if cut_therapist else 0
+        n_client = cum[cut_client - 1] if cut_client else 0
+        n_up_to_simultaneous = cum[cut_therapist - 1] if cut_therapist else 0
         # The session's lag from the window-averaged cross-correlation profile: under
         # weak coupling each window's peak scatters and their median collapses toward
         # 0, while the average over windows keeps its peak at the true lag
         # (docs/synchrony.md section 2).
         profile = self._z_profile / k
-        best = int(np.argmax(np.abs(profile)))
+        best = int(np.abs(profile).argmax())
         return {
             "n_windows": self._n_windows,
             "n_available": k,

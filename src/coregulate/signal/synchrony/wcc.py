@@ -55,11 +55,14 @@ class WindowBatch:
     peak_lag: np.ndarray  # samples, positive = therapist leads
     r_lag0: np.ndarray
     reason: np.ndarray  # OK or a code of REASONS
+    z: np.ndarray | None = None  # Fisher z of r, when computed anyway (a live step's one window)
 
 
 def fisher_z(r: np.ndarray) -> np.ndarray:
     """Return artanh(r), with |r| clipped just below 1 so it stays finite."""
-    return np.arctanh(np.clip(r, -R_CLIP, R_CLIP))
+    # np.clip's values (NaN stays NaN), without its Python wrapper: a live step calls
+    # this for 15 pairs.
+    return np.arctanh(np.minimum(np.maximum(r, -R_CLIP), R_CLIP))
 
 
 def _flat(centred_ss: np.ndarray, values: np.ndarray, w: int) -> np.ndarray:
@@ -68,7 +71,7 @@ def _flat(centred_ss: np.ndarray, values: np.ndarray, w: int) -> np.ndarray:
     Exactly constant, or varying by less than 1e-12 of its magnitude (rounding
     noise, denormals): its r would be noise or a division by zero.
     """
-    scale = 1.0 + np.abs(values).max(axis=-1)
+    scale = 1.0 + np.maximum.reduce(np.abs(values), axis=-1)  # `max` without its wrapper
     return centred_ss <= w * (RELATIVE_FLAT * scale) ** 2
 
 
@@ -126,7 +129,7 @@ def combine_parts(
     """Return r (n, 2L+1) of a leader's and a follower's parts, and which windows are flat."""
     xc, sxx, flat_x = leader
     yc, syy, flat_y = follower
-    sxy = (xc * yc[:, None, :]).sum(axis=-1)
+    sxy = np.add.reduce(xc * yc[:, None, :], axis=-1)  # `sum` without its wrapper
     flat = flat_x | flat_y
     with np.errstate(invalid="ignore", divide="ignore"):
         r = sxy / np.sqrt(sxx * syy[:, None])
@@ -147,16 +150,19 @@ def peaks(ends: np.ndarray, r: np.ndarray, reason: np.ndarray, lag: int) -> Wind
     if n == 1 and reason[0] == OK:
         # One available window (a live step): the same operations on one row, without
         # the masks a batch needs.
-        peak_1 = int(np.argmax(np.abs(r[0])))
-        peak_r = r[:, peak_1]
+        # The row's z serves the peak and the session's z profile (`track`): the same
+        # elementwise artanh of the same values.
+        peak_1 = int(np.abs(r[0]).argmax())
+        z = fisher_z(r)
         return WindowBatch(
             end=ends,
             r=r,
-            peak_r=peak_r,
-            peak_z=fisher_z(peak_r),
+            peak_r=r[:, peak_1],
+            peak_z=z[:, peak_1],
             peak_lag=np.array([peak_1 - lag]),
             r_lag0=r[:, lag].copy(),
             reason=reason,
+            z=z,
         )
     good = reason == OK
     peak = np.zeros(n, dtype=np.int64)
