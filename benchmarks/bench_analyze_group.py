@@ -10,7 +10,11 @@ pairs' heart-rate (and slow-series) synchrony with SUSY and the chance verdict,
 and the group summary. Beside it, the same command on the first dyad alone (a
 two-person hour) for scale.
 
-Goal (issue 19): ≤ 2 s. Run alone:
+Issue 19's "1-hour 4-person session offline ≤ 2 s" is the synchrony's (every pair
+and the group: bench_group_sync.py, as the dyad's `sync` goal is); this times the
+whole command against the same 2 s, the strict reading, which also counts every
+person's HRV chain at every beat (about 0.5 CPU s per person-hour) and start-up.
+Run alone:
 ``PYTHONPATH=src python benchmarks/bench_analyze_group.py [--quick]`` (``--quick``:
 one run each instead of three).
 """
@@ -82,7 +86,11 @@ def run(quick: bool = False) -> Result:
     verdicts = {(p["a"], p["b"]): p["above_chance"] for p in summary["pairs"]}
     found = all(verdicts[k] is (k in COUPLED) for k in verdicts)
     checks = [
-        Check(f"4-person hour ≤ {GOAL_S:g} s incl. start-up", four_s <= GOAL_S, f"{four_s:.2f} s"),
+        Check(
+            f"whole analyze of the 4-person hour ≤ {GOAL_S:g} s incl. start-up and 4 HRV chains",
+            four_s <= GOAL_S,
+            f"{four_s:.2f} s",
+        ),
         Check(
             "every person and pair analysed; coupled pairs above chance, the others not",
             len(summary["people"]) == 4 and len(summary["pairs"]) == 6 and found,

@@ -12,8 +12,9 @@ segment completes, the group's rho and its chance band when a block completes).
 Beats only: the slow series (lnRMSSD, arousal) step every 10 s, not per second.
 
 Offline: `group_synchrony` on a 1-hour session of four people (two simulated dyads):
-every pair's heart-rate updates (6 pairs) and the group's, timed end to end. The
-whole `coregulate analyze` (per-person chains, slow series) is measured elsewhere.
+every pair's heart-rate updates (6 pairs) and the group's, from the beats, timed end
+to end in one process (one core). Goal ≤ 2 s (issue 19). The whole `coregulate
+analyze` (per-person chains, slow series) is measured by bench_analyze_group.py.
 
 Run alone: ``python benchmarks/bench_group_sync.py`` (with the harness on the path).
 """
@@ -42,6 +43,12 @@ NAME = "group_sync"
 TITLE = "Group synchrony: 6 people live, 4 people 1-hour offline"
 
 GOAL_LIVE_MEDIAN_MS = 2.0
+# Issue 19: "live synchrony for 6 people (15 pairs + group) median step <= 2 ms; 1-hour
+# 4-person session offline <= 2 s" -- the synchrony of the hour, every pair and the
+# group, as the dyad's own pair of goals (`sync`: live <= 1 ms, 1 h offline <= 3 s)
+# is the synchrony's. The whole `coregulate analyze`, which adds every person's HRV
+# chain, is timed by bench_analyze_group.py.
+GOAL_OFFLINE_S = 2.0
 NS = 1_000_000_000
 
 
@@ -164,6 +171,15 @@ def run_benchmark(duration_s: float = 3600.0, repeats: int = 3) -> Result:
             f"ms over {live['step'].size:,} steps",
         )
     ]
+    if duration_s >= 3600.0:  # the goal is the hour's (--quick runs 20 minutes)
+        checks.append(
+            Check(
+                f"offline synchrony of the 4-person hour (6 pairs + group) ≤ "
+                f"{GOAL_OFFLINE_S:g} s on one core",
+                offline_s <= GOAL_OFFLINE_S,
+                f"median {offline_s:.2f} s of {repeats} (CPU {rows[3]['total_s']:.2f} s)",
+            )
+        )
     notes = [
         f"live input: 6 people from demo_config seeds 1-3, {duration_s:g} s, "
         f"{live['n_messages']:,} beat messages; offline: 4 people (seeds 1-2)",
