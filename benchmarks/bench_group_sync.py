@@ -171,7 +171,7 @@ def run_benchmark(duration_s: float = 3600.0, repeats: int = 3) -> Result:
             f"ms over {live['step'].size:,} steps",
         )
     ]
-    if duration_s >= 3600.0:  # the goal is the hour's (--quick runs 20 minutes)
+    if duration_s >= 3600.0:  # the goal is the hour's (--quick runs a shorter session)
         checks.append(
             Check(
                 f"offline synchrony of the 4-person hour (6 pairs + group) ≤ "
