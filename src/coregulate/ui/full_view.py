@@ -18,6 +18,7 @@ from coregulate.signal import catalogue
 from coregulate.signal import people as ppl
 from coregulate.signal.catalogue import Metric
 from coregulate.ui import theme as th
+from coregulate.ui.axes import QuietAxis, TwinTimeAxis
 from coregulate.ui.breath_sync import BREATH_SYNC_SERIES, BreathSyncStrip
 from coregulate.ui.decimate import envelope
 from coregulate.ui.group_rows import GroupRows
@@ -160,8 +161,12 @@ class FullView(QtWidgets.QWidget):
 
     def _build_plots(self) -> None:
         first = None
+        twins: dict = {}  # the value-less time axes share one picture (axes.py)
         for i, row in enumerate(self.rows):
-            plot = self.plots_widget.addPlot(row=i, col=0)
+            last = i == len(self.rows) - 1
+            bottom = QuietAxis("bottom") if last else TwinTimeAxis(twins)
+            axes = {"left": QuietAxis("left"), "bottom": bottom}
+            plot = self.plots_widget.addPlot(row=i, col=0, axisItems=axes)
             plot.setLabel("left", row.unit)
             plot.getAxis("left").setWidth(64)
             # No clipToView/auto-downsampling: with linked axes they re-process every
@@ -174,7 +179,7 @@ class FullView(QtWidgets.QWidget):
                 first = plot
             else:
                 plot.setXLink(first)
-            if i < len(self.rows) - 1:
+            if not last:
                 plot.getAxis("bottom").setStyle(showValues=False)
             self.plots[row.key] = plot
         self.plots[self.rows[-1].key].setLabel("bottom", "session time (min)")
