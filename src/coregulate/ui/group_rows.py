@@ -28,9 +28,13 @@ class GroupRows:
         self.plots = (index_plot, count_plot)
         pen = pg.mkPen(th.SYNC_COLOUR, width=1)
         dotted = pg.mkPen("#8C8C8C", width=1, style=QtCore.Qt.PenStyle.DotLine)
-        self.value = index_plot.plot(pen=pen, connect="finite")
-        self.chance = index_plot.plot(pen=dotted, connect="finite")
-        self.count = count_plot.plot(pen=pen, connect="finite", stepMode=None)
+        # Bare curves (not PlotDataItems): the same drawing, half the cost of a setData.
+        self.value = pg.PlotCurveItem(pen=pen, connect="finite")
+        self.chance = pg.PlotCurveItem(pen=dotted, connect="finite")
+        self.count = pg.PlotCurveItem(pen=pen, connect="finite", stepMode=None)
+        index_plot.addItem(self.value)
+        index_plot.addItem(self.chance)
+        count_plot.addItem(self.count)
         self.shown = False
         self.n_pairs = 0
         self._drawn: tuple[int, int] | None = None
