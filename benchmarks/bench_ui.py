@@ -162,11 +162,15 @@ def _group_window(app: Any, history_s: float) -> Any:
 def _group_frames(
     app: Any, history_s: float, n_frames: int, rows: list[dict[str, Any]]
 ) -> dict[str, np.ndarray]:
-    """Time frames of a 4-person session's window (full view "all", calm); add their rows."""
+    """Time frames of a 4-person session's window (full view, every history; calm); add rows."""
     group = _group_window(app, history_s)
     frames = {}
     for label, view, history_index in (
         ("4 people, full view, history all (60+ min)", "full", 4),
+        ("4 people, full view, history 60 min", "full", 3),
+        ("4 people, full view, history 30 min", "full", 2),
+        ("4 people, full view, history 10 min", "full", 1),
+        ("4 people, full view, history 5 min", "full", 0),
         ("4 people, calm view", "calm", 1),
     ):
         group.set_view(view)
