@@ -86,3 +86,16 @@ def test_the_label_is_set_again_only_when_its_text_changes(qtbot, monkeypatch) -
     assert calls == []
     axis.setLabel("ms")
     assert len(calls) == 1 and "ms" in calls[0]
+
+
+def test_a_hidden_then_shown_axis_takes_the_same_room_as_pyqtgraphs(qtbot) -> None:
+    plain, ours = _stack(qtbot, False, (0, 10)), _stack(qtbot, True, (0, 10))
+    for widget in (plain, ours):
+        plot = widget.ci.getItem(3, 0)
+        plot.hideAxis("bottom")
+        plot.setXRange(1, 11, padding=0)
+        plot.showAxis("bottom")
+        plot.setXRange(2, 12, padding=0)
+    heights = [w.ci.getItem(3, 0).getAxis("bottom").maximumHeight() for w in (plain, ours)]
+    assert heights[0] == heights[1] > 0
+    assert _pixels(plain) == _pixels(ours)

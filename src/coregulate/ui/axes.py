@@ -25,16 +25,18 @@ from PySide6 import QtGui
 class QuietAxis(pg.AxisItem):
     """An `AxisItem` whose label is re-set (and the axis re-sized) only when its text changes."""
 
-    _label_html: str | None = None
+    _label_key: tuple[str, bool] | None = None
 
     def _updateLabel(self) -> None:  # pyqtgraph's method, overridden
-        html = self.labelString()
-        if html == self._label_html:
+        # The axis's size depends on the label and on whether the axis is shown (a
+        # hidden axis takes no room): re-set and re-size when either changed.
+        key = (self.labelString(), self.isVisible())
+        if key == self._label_key:
             # What the base class does besides the label: a new picture, a repaint.
             self.picture = None
             self.update()
             return
-        self._label_html = html
+        self._label_key = key
         super()._updateLabel()
 
 
