@@ -15,6 +15,7 @@ from PySide6 import QtCore
 
 from coregulate.palette import person_name
 from coregulate.ui import theme as th
+from coregulate.ui.curve import Curve
 from coregulate.ui.decimate import envelope
 from coregulate.ui.model import GroupSync
 
@@ -29,9 +30,9 @@ class GroupRows:
         pen = pg.mkPen(th.SYNC_COLOUR, width=1)
         dotted = pg.mkPen("#8C8C8C", width=1, style=QtCore.Qt.PenStyle.DotLine)
         # Bare curves (not PlotDataItems): the same drawing, half the cost of a setData.
-        self.value = pg.PlotCurveItem(pen=pen, connect="finite")
-        self.chance = pg.PlotCurveItem(pen=dotted, connect="finite")
-        self.count = pg.PlotCurveItem(pen=pen, connect="finite", stepMode=None)
+        self.value = Curve(pen=pen, connect="finite")
+        self.chance = Curve(pen=dotted, connect="finite")
+        self.count = Curve(pen=pen, connect="finite", stepMode=None)
         index_plot.addItem(self.value)
         index_plot.addItem(self.chance)
         count_plot.addItem(self.count)
