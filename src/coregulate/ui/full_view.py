@@ -18,7 +18,9 @@ from coregulate.signal import catalogue
 from coregulate.signal import people as ppl
 from coregulate.signal.catalogue import Metric
 from coregulate.ui import theme as th
+from coregulate.ui.axes import QuietAxis, TwinTimeAxis
 from coregulate.ui.breath_sync import BREATH_SYNC_SERIES, BreathSyncStrip
+from coregulate.ui.curve import Curve
 from coregulate.ui.decimate import envelope
 from coregulate.ui.group_rows import GroupRows
 from coregulate.ui.marker_lines import MarkerLayer
@@ -160,8 +162,12 @@ class FullView(QtWidgets.QWidget):
 
     def _build_plots(self) -> None:
         first = None
+        twins: dict = {}  # the value-less time axes share one picture (axes.py)
         for i, row in enumerate(self.rows):
-            plot = self.plots_widget.addPlot(row=i, col=0)
+            last = i == len(self.rows) - 1
+            bottom = QuietAxis("bottom") if last else TwinTimeAxis(twins)
+            axes = {"left": QuietAxis("left"), "bottom": bottom}
+            plot = self.plots_widget.addPlot(row=i, col=0, axisItems=axes)
             plot.setLabel("left", row.unit)
             plot.getAxis("left").setWidth(64)
             # No clipToView/auto-downsampling: with linked axes they re-process every
@@ -174,7 +180,7 @@ class FullView(QtWidgets.QWidget):
                 first = plot
             else:
                 plot.setXLink(first)
-            if i < len(self.rows) - 1:
+            if not last:
                 plot.getAxis("bottom").setStyle(showValues=False)
             self.plots[row.key] = plot
         self.plots[self.rows[-1].key].setLabel("bottom", "session time (min)")
@@ -222,10 +228,10 @@ class FullView(QtWidgets.QWidget):
         dashed = pg.mkPen(colour, width=1, style=QtCore.Qt.PenStyle.DashLine)
         for i, (metric, row, is_dashed) in enumerate(self.plotted):
             named = {"name": th.person_name(role)} if i == 0 else {}
-            curve = self.plots[row].plot(
-                pen=dashed if is_dashed else pen, connect="finite", **named
-            )
-            self.curves[(role, metric.name)] = curve
+            # A bare curve, not a PlotDataItem around one: the same drawing, half the setData.
+            curve = Curve(pen=dashed if is_dashed else pen, connect="finite", **named)
+            self.plots[row].addItem(curve)
+            self.curves[(role, metric.name)] = curve  # type: ignore[assignment]
             self._items.setdefault(role, []).append((self.plots[row], curve))
         # Baseline band: mean ± SD of lnRMSSD at rest, as two thin dotted lines
         # (opaque: a translucent fill would cost a frame's worth of software rendering).
