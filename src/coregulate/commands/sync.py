@@ -214,7 +214,8 @@ def run(args: argparse.Namespace) -> int:
     by_topic: dict[str, list[Any]] = {}
     for o in outputs:
         by_topic.setdefault(o.topic, []).append(o.payload)
-    finals = [p for p in replayed if p["final"]]
+    # Each pair's (or the dyad's) final statistics; the group's final is described below.
+    finals = [o.payload for o in outputs if o.payload["final"] and o.topic != SYNC_GROUP_TOPIC]
     for final in finals:
         print("\n".join(_describe(final)))  # noqa: T201 - the command's own output
     if SYNC_GROUP_TOPIC in by_topic:
