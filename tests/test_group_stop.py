@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -22,7 +23,12 @@ from pathlib import Path
 
 import pytest
 
-from coregulate.acquisition.simulator import demo_group_config, simulate_group
+from coregulate.acquisition.simulator import (
+    demo_config,
+    demo_group_config,
+    simulate_dyad,
+    simulate_group,
+)
 from coregulate.recordings.summary import integrity_ok, stream_counts
 from coregulate.sessionfile.access import read_messages
 from coregulate.signal.people import SYNC_GROUP_TOPIC, demo_people, keys_of, pairs
@@ -35,8 +41,11 @@ DURATION_S, SPEED, SEED = 600.0, 40.0, 2
 STOP_AFTER = 200
 
 
-def _sent(key: str) -> list[bytes]:
-    sim = simulate_group(demo_group_config(4, seed=SEED, duration_s=DURATION_S))
+def _sent(key: str, n_people: int = 4) -> list[bytes]:
+    if n_people == 2:
+        sim = simulate_dyad(demo_config(seed=SEED, duration_s=DURATION_S))
+    else:
+        sim = simulate_group(demo_group_config(n_people, seed=SEED, duration_s=DURATION_S))
     return [e.data for e in sim.events if e.role == key and e.kind == "notification"]
 
 
@@ -174,3 +183,50 @@ def test_closing_the_window_of_a_group_session_leaves_a_whole_file(tmp_path: Pat
     assert "Traceback" not in done.stderr and "not confirmed" not in done.stderr
     _file_is_whole(out)
     _analyze(out, tmp_path)
+
+
+@pytest.mark.parametrize("n_people", [4, 2])
+def test_a_full_disk_ends_a_session_with_an_intact_file_and_a_true_summary(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    n_people: int,
+) -> None:
+    """As `test_durability.py` fills the dyad's disk: the hub's file capped at a few
+    hundred pages (`HubConfig.max_pages`), here under a whole `demo --people N`."""
+    import functools
+
+    from coregulate import session as session_module
+    from coregulate.cli import main
+    from coregulate.commands import _exit_codes as ex
+    from coregulate.recordings.hub import HubConfig
+
+    # 600 pages of 4 KiB: about 2 min of four people (4 of two), well before the end.
+    monkeypatch.setattr(session_module, "HubConfig", functools.partial(HubConfig, max_pages=600))
+    out = tmp_path / "full.sqlite"
+    keys = keys_of(demo_people(n_people))
+    args = ["demo", "--people", str(n_people), "--headless", "--duration", f"{DURATION_S:g}"]
+    started = time.monotonic()
+    code = main([*args, "--speed", f"{SPEED:g}", "--seed", str(SEED), "--out", str(out)])
+    took_s = time.monotonic() - started
+    stdout = capsys.readouterr().out
+    assert code == ex.FAILED
+    assert all(key in stdout for key in keys)  # the summary of what was recorded
+    # ... and of what was not: the session after the disk filled, the producers' tails.
+    said = re.search(r"NOTHING RECORDED after (\d+):(\d\d):(\d\d)", stdout)
+    assert said, stdout
+    assert "the last messages of acquisition" in stdout, stdout
+    assert not re.search(r"; none missing$", stdout, re.MULTILINE), stdout  # not all there
+    assert integrity_ok(out)
+    assert all(c.missing == 0 for c in stream_counts(out))
+    for key in keys:
+        hrm = sorted(read_messages(out, (f"hrm.{key}",)), key=lambda m: m.seq)
+        sent = _sent(key, n_people)
+        assert 30 < len(hrm) < len(sent) * 0.8, key
+        assert [m.payload for m in hrm] == sent[: len(hrm)], key
+    # The file ends where the summary says (the newest beat within a few seconds).
+    h, m, sec = (int(x) for x in said.groups())
+    newest_s = max(m.t_ns for m in read_messages(out, ("beat.",))) / 1e9
+    assert 0 <= h * 3600 + m * 60 + sec - newest_s < 15
+    # The hub is gone for good: nobody waits 20 s per process for its confirmations.
+    assert took_s < 25, f"the session took {took_s:.0f} s to end after the disk filled"
