@@ -228,5 +228,14 @@ def test_a_full_disk_ends_a_session_with_an_intact_file_and_a_true_summary(
     h, m, sec = (int(x) for x in said.groups())
     newest_s = max(m.t_ns for m in read_messages(out, ("beat.",))) / 1e9
     assert 0 <= h * 3600 + m * 60 + sec - newest_s < 15
+    # `coregulate sync` recomputes every recorded synchrony message, and says the
+    # file lacks the stage's last ones (it was behind the beats when the disk filled).
+    said_sync = subprocess.run([*CLI, "sync", str(out)], capture_output=True, text=True)
+    assert said_sync.returncode == 0, said_sync.stderr
+    assert re.search(
+        r"\((identical|identical as far as the file goes; the last \d+ were never "
+        r"recorded)\)",
+        said_sync.stdout,
+    ), said_sync.stdout
     # The hub is gone for good: nobody waits 20 s per process for its confirmations.
     assert took_s < 25, f"the session took {took_s:.0f} s to end after the disk filled"
