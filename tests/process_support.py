@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from coregulate.recordings.summary import session_info
-from coregulate.sessionfile.access import read_messages
+from coregulate.sessionfile.access import read_messages, read_session_payload
+from coregulate.signal.people import keys_of, people_from_session
 from coregulate.stages.registry import stage_spec
 
 CLI = [sys.executable, "-m", "coregulate.cli"]
@@ -29,7 +30,9 @@ def metrics_differences(path: Path) -> list[str]:
     order the hub recorded them (what the live stage receives when nothing fails).
     """
     baseline_s = float(session_info(path).get("baseline_s", 180.0))
-    stage = stage_spec("signal").make("signal", baseline_s=baseline_s)
+    keys = keys_of(people_from_session(read_session_payload(path)))
+    people = {"people": keys} if len(keys) > 2 else {}  # a group's people, as live
+    stage = stage_spec("signal").make("signal", baseline_s=baseline_s, **people)
     clean: dict[str, list[Any]] = {}
     for msg in read_messages(path, ("beat.", "control.baseline")):
         for out in stage.update(msg):

@@ -29,6 +29,8 @@ def three(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if topic.startswith("sync.")
         for update in updates
     ]
+    last = outputs["sync.group"][-1]  # the live stage's final group message repeats it
+    extra.append(("sync.group", last | {"final": True, "session_summary": {}}, last["t_ns"]))
     return write_simulated_session(folder / "three.sqlite", 5, 400.0, extra, n_people=3)
 
 
@@ -62,6 +64,8 @@ def test_csv_has_the_people_every_pair_and_the_group(three: Path, tmp_path: Path
         assert list(rows[0]) == list(_rows(out / "synchrony.csv")[0])
     group = _rows(out / "synchrony_group.csv")
     updates = [json.loads(r["payload_json"]) for r in group]
+    assert not any(u.get("final") for u in updates)  # one row per step
+    assert len({r["t_ns"] for r in group}) == len(group)
     assert len(group) > 200 and all(
         u["people"] == ["client", "partner", "therapist"] for u in updates
     )

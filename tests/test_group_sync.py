@@ -277,3 +277,34 @@ def test_sync_command_recomputes_a_three_person_file(tmp_path, capsys) -> None:
     assert payloads == [o.payload for o in live]
     assert {tuple(p["pair"]) for p in payloads if "pair" in p} == set(pairs(keys))
     assert any(p.get("index") == "cluster_phase_rho" for p in payloads)
+
+
+def test_a_group_session_ends_with_a_final_group_message_equal_to_analyze(tmp_path) -> None:
+    """As the dyad's `sync` ends with a final message per series, `sync.group` ends with
+    one whose `session_summary` is what `coregulate analyze` says of the whole session."""
+    from coregulate.recordings.analysis import analyze_files
+    from coregulate.recordings.writer import SessionWriter
+    from coregulate.signal.people import demo_people, people_meta
+
+    # 25 min without gaps: eight blocks of 180 s, so the session has a verdict.
+    beats = four_people(5, 0.8, 0.8, duration_s=1500.0)
+    path = tmp_path / "four.coregulate"
+    with SessionWriter(path, "acq") as writer:  # beats in time order, as the hub writes
+        writer.send("session", {"mode": "test", **people_meta(demo_people(4))}, 0)
+        for msg in beat_messages(beats):
+            writer.send(msg.topic, msg.json(), msg.t_ns)
+    stage = SyncStage(people=KEYS4)  # as the live stage: what it publishes at the end
+    outputs = [o for m in beat_messages(beats) for o in stage.update(m)] + stage.terminate()
+    group = [o.payload for o in outputs if o.topic == SYNC_GROUP_TOPIC]
+    final = group[-1]
+    assert final["final"] is True and not any(g["final"] for g in group[:-1])
+    # The last step repeated, as the dyad's final message repeats its last step.
+    assert {k: v for k, v in final.items() if k not in ("final", "session_summary")} == {
+        k: v for k, v in group[-2].items() if k != "final"
+    }
+    analysis = json.loads(json.dumps(analyze_files(path).summary()))
+    assert analysis["group"]["above_chance"] is True, analysis["group"]  # a verdict too
+    assert json.loads(json.dumps(final["session_summary"])) == analysis["group"]
+    # Each pair's final message is there as before (the dyad's rule for every pair).
+    finals = {o.topic for o in outputs if o.payload["final"] and o.payload["series"] == "hr_bpm"}
+    assert finals == {f"sync.{a}.{b}" for a, b in pairs(KEYS4)} | {SYNC_GROUP_TOPIC}

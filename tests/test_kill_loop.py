@@ -9,7 +9,9 @@ tell the truth. A killed main process has no exit status to give; its children
 then stop by themselves and the hub closes the file.
 
 The default is one kill per kind (about a minute and a half in all);
-``COREGULATE_KILL_LOOP=N`` runs N seeded kills per kind.
+``COREGULATE_KILL_LOOP=N`` runs N seeded kills per kind. A session of four people
+(`demo --people 4`) is killed the same way: the straps' process, the hub, the sync
+stage (every pair and the group) and the main process.
 """
 
 from __future__ import annotations
@@ -27,9 +29,15 @@ from pathlib import Path
 
 import pytest
 
-from coregulate.acquisition.simulator import demo_config, simulate_dyad
+from coregulate.acquisition.simulator import (
+    demo_config,
+    demo_group_config,
+    simulate_dyad,
+    simulate_group,
+)
 from coregulate.recordings.summary import integrity_ok, stream_counts
 from coregulate.sessionfile.access import read_messages
+from coregulate.signal.people import SYNC_GROUP_TOPIC, demo_people, keys_of, pairs
 from process_support import CLI, count_topic, derived_equal_to_a_clean_run, session_pids
 
 pytestmark = pytest.mark.skipif(
@@ -37,6 +45,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 KINDS = ("acquisition", "hub", "signal", "sync", "parent")
+GROUP_KINDS = ("acquisition", "hub", "sync", "parent")  # the signal stage is per person
 ROUNDS = int(os.environ.get("COREGULATE_KILL_LOOP", "1"))
 SEED = 20261130
 DURATION_S, SPEED = 240.0, 40.0  # 6 s of wall time per session
@@ -55,15 +64,20 @@ def _group(pgid: int) -> list[int]:
     return pids
 
 
-def _sent(seed: int, role: str) -> list[bytes]:
-    sim = simulate_dyad(demo_config(seed=seed, duration_s=DURATION_S))
+def _sent(seed: int, role: str, n_people: int = 2) -> list[bytes]:
+    if n_people == 2:
+        sim = simulate_dyad(demo_config(seed=seed, duration_s=DURATION_S))
+    else:
+        sim = simulate_group(demo_group_config(n_people, seed=seed, duration_s=DURATION_S))
     return [e.data for e in sim.events if e.role == role and e.kind == "notification"]
 
 
-def _kill_once(folder: Path, kind: str, rng: random.Random) -> None:
+def _kill_once(folder: Path, kind: str, rng: random.Random, n_people: int = 2) -> None:
     seed = rng.randrange(1, 10_000)
     out, log_path, stdout_path = folder / "s.sqlite", folder / "err.txt", folder / "out.txt"
     args = ["-v", "demo", "--headless", "--duration", f"{DURATION_S:g}", "--speed", f"{SPEED:g}"]
+    if n_people != 2:
+        args += ["--people", str(n_people)]
     with log_path.open("w") as err, stdout_path.open("w") as std:
         proc = subprocess.Popen(
             [*CLI, *args, "--seed", str(seed), "--out", str(out)],
@@ -80,9 +94,11 @@ def _kill_once(folder: Path, kind: str, rng: random.Random) -> None:
             pid = proc.pid if kind == "parent" else session_pids(log_path.read_text())[kind]
             os.kill(pid, signal.SIGKILL)
             if kind == "parent":
-                _children_end_and_close_the_file(proc, out, log_path)
+                _children_end_and_close_the_file(proc, out, log_path, n_people)
             else:
-                _session_goes_on_and_tells_the_truth(proc, kind, stdout_path, log_path, seed, out)
+                _session_goes_on_and_tells_the_truth(
+                    proc, kind, stdout_path, log_path, (seed, n_people), out
+                )
         finally:
             for pid in _group(proc.pid):
                 os.kill(pid, signal.SIGKILL)
@@ -93,7 +109,27 @@ def _kill_once(folder: Path, kind: str, rng: random.Random) -> None:
     assert derived_equal_to_a_clean_run(out), f"after killing {kind} (seed {seed})"
 
 
-def _children_end_and_close_the_file(proc: subprocess.Popen[bytes], out: Path, log: Path) -> None:
+def _final_series(out: Path) -> dict[str, set[str]]:
+    """Return the series with a final synchrony message, by topic."""
+    finals: dict[str, set[str]] = {}
+    for m in read_messages(out, ("sync",)):
+        if m.json()["final"]:
+            finals.setdefault(m.topic, set()).add(m.json()["series"])
+    return finals
+
+
+def _expected_finals(n_people: int) -> dict[str, set[str]]:
+    """Return every series' final message a session of `n_people` ends with, by topic."""
+    series = {"hr_bpm", "ln_rmssd", "arousal_index"}
+    if n_people == 2:
+        return {"sync": series}
+    keys = keys_of(demo_people(n_people))
+    return {f"sync.{a}.{b}": series for a, b in pairs(keys)} | {SYNC_GROUP_TOPIC: {"hr_bpm"}}
+
+
+def _children_end_and_close_the_file(
+    proc: subprocess.Popen[bytes], out: Path, log: Path, n_people: int = 2
+) -> None:
     """The main process is gone: its children stop by themselves and the hub closes the file."""
     proc.wait(10)
     deadline = time.monotonic() + 30
@@ -111,8 +147,7 @@ def _children_end_and_close_the_file(proc: subprocess.Popen[bytes], out: Path, l
         keys = {k for (k,) in db.execute("SELECT key FROM meta")}
     assert "hub_stored" in keys  # written by the hub's close()
     # Every series' final synchrony update: the stages stopped in order by themselves.
-    finals = {m.json()["series"] for m in read_messages(out, ("sync",)) if m.json()["final"]}
-    assert finals == {"hr_bpm", "ln_rmssd", "arousal_index"}
+    assert _final_series(out) == _expected_finals(n_people)
 
 
 def _session_goes_on_and_tells_the_truth(
@@ -120,9 +155,10 @@ def _session_goes_on_and_tells_the_truth(
     kind: str,
     stdout_path: Path,
     log_path: Path,
-    seed: int,
+    seed_people: tuple[int, int],
     out: Path,
 ) -> None:
+    seed, n_people = seed_people
     proc.wait(120)
     stdout, log_text = stdout_path.read_text(), log_path.read_text()
     assert proc.returncode == 0, log_text[-3000:]
@@ -131,8 +167,9 @@ def _session_goes_on_and_tells_the_truth(
     assert "none missing" in stdout, stdout
     said = re.search(rf"the {kind} process died \(exit code -9\) and was restarted at .*", stdout)
     assert said, stdout
-    for role in ("client", "therapist"):
-        sent = _sent(seed, role)
+    assert _final_series(out) == _expected_finals(n_people)
+    for role in keys_of(demo_people(n_people)):
+        sent = _sent(seed, role, n_people)
         got = list(read_messages(out, (f"hrm.{role}",)))
         if kind == "acquisition":  # a stretch is lost, and the summary names it
             assert f"NOT RECORDED meanwhile: {role} " in said.group(0) or "client" in said.group(0)
@@ -150,3 +187,12 @@ def test_kill_9_at_seeded_random_moments(tmp_path: Path, kind: str) -> None:
         folder = tmp_path / f"round{round_}"
         folder.mkdir()
         _kill_once(folder, kind, rng)
+
+
+@pytest.mark.parametrize("kind", GROUP_KINDS)
+def test_kill_9_of_a_four_person_session(tmp_path: Path, kind: str) -> None:
+    rng = random.Random(f"{SEED}-group-{kind}")
+    for round_ in range(ROUNDS):
+        folder = tmp_path / f"round{round_}"
+        folder.mkdir()
+        _kill_once(folder, kind, rng, n_people=4)

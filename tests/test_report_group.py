@@ -127,6 +127,10 @@ def test_report_of_a_recorded_group_reads_the_pairs_and_group_it_published(tmp_p
     for entry in analysis.result.pairs:  # the sync stage's final message per pair
         final = entry["series"]["hr_bpm"] | {"final": True}
         extra.append((f"sync.{entry['a']}.{entry['b']}", final, 600 * 10**9))
+    # ... and the group's: its last step again, with analyze's `group` as its summary.
+    last = analysis.result.outputs["sync.group"][-1]
+    group_final = last | {"final": True, "session_summary": analysis.result.group}
+    extra.append(("sync.group", group_final, last["t_ns"]))
     recorded = load_session(
         write_simulated_session(tmp_path / "b.sqlite", 4, 600.0, extra, n_people=3)
     )
@@ -137,8 +141,8 @@ def test_report_of_a_recorded_group_reads_the_pairs_and_group_it_published(tmp_p
     for pair, series in drawn.pairs.items():
         np.testing.assert_array_equal(recorded.pairs[pair].peak_r, series.peak_r)
         assert recorded.pairs[pair].final["summary"] == series.final["summary"]
-    np.testing.assert_array_equal(recorded.group.value, drawn.group.value)
-    assert recorded.group.summary["value"] == drawn.group.summary["value"]
+    np.testing.assert_array_equal(recorded.group.value, drawn.group.value)  # no extra point
+    assert recorded.group.summary == drawn.group.summary  # the final's: analyze's own
     # The copy carries no metrics: its people are drawn by HR, the rest is the same page.
     assert page_sections(recorded) == [s.replace("arousal.", "hr.") for s in page_sections(drawn)]
     texts = _texts(draw_page(recorded))

@@ -99,6 +99,10 @@ def test_group_line_names_the_closest_above_chance_pair_and_who_leads() -> None:
     for t in range(1, 121):
         body = {"index": "cluster_phase_rho", "value": 0.5, "chance_95": 0.3}
         model.ingest(make_message("sync.group", "sync", t, t * NS, body))
+    # The session's final message repeats the last step: no second point for it.
+    final = {"index": "cluster_phase_rho", "value": 0.5, "chance_95": 0.3, "final": True}
+    model.ingest(make_message("sync.group", "sync", 121, 120 * NS, final))
+    assert len(model.group.windows) == 120 and model.group.latest["final"] is True
     assert closest_pair(model, 120)[:2] == (("client", "partner"), 0.7)
     lines = summarise_group(model, 120).text.split("\n")
     assert lines == [

@@ -64,6 +64,8 @@ log = logging.getLogger(__name__)
 _SPAWN = mp.get_context("spawn")
 # Started in this order and stopped in it after the straps: upstream stages first.
 _STAGE_ORDER = stage_order()
+STOP_WAIT_S = 20.0  # how long a process may take to flush and exit when told to stop
+STOP_WAIT_HUB_LOST_S = 2.0  # the same once the hub cannot write: nothing can be confirmed
 # Names callers import from here (the options and errors live in session_options.py).
 __all__ = [
     "DemoOptions",
@@ -92,6 +94,7 @@ class Session:
         self._routing = RoutingIds()  # each child's identity at the hub, kept across restarts
         # Processes whose last messages the hub never confirmed (set by `stop`).
         self.unconfirmed: list[str] = []
+        self._hub_lost = False  # the hub cannot write the file: nothing more is recorded
 
     def start(self) -> SessionClock:
         """Start every process, then the clock; return the clock once data can flow."""
@@ -233,6 +236,7 @@ class Session:
     def _restart(self, name: str, exit_code: int | None) -> None:
         """Restart process `name`, dead with `exit_code`; raise SessionLost if it cannot be."""
         if name == "hub" and exit_code == EXIT_WRITE_FAILED:
+            self._hub_lost = True
             raise self._lost(
                 f"the session file {self.options.out} could not be written (disk full or "
                 "an I/O error; see the message above), so the session has ended. Everything "
@@ -275,9 +279,10 @@ class Session:
 
     def _lost(self, text: str) -> SessionLost:
         """Return the error that ends the session now, saying from when nothing is recorded."""
-        if self.clock is not None:
-            text += f"; nothing was recorded after {clock_text(self.clock.now_ns())}"
-        return SessionLost(text)
+        if self.clock is None:
+            return SessionLost(text)
+        after = clock_text(self.clock.now_ns())
+        return SessionLost(f"{text}; nothing was recorded after {after}", after)
 
     def _wait(self, event: Any, name: str, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
@@ -314,8 +319,11 @@ class Session:
         if self._info_path is not None:
             self._info_path.unlink(missing_ok=True)  # viewers stop finding this session
             self._info_path = None
+        # With the hub gone for good (a full disk) no process's last messages can be
+        # recorded: waiting for confirmations only kept the user waiting (about 50 s).
+        wait_s = STOP_WAIT_HUB_LOST_S if self._hub_lost else STOP_WAIT_S
         if self._producer is not None:
-            if not self._producer.flush(timeout_s=5.0):
+            if not self._producer.flush(timeout_s=min(5.0, wait_s)):
                 self.unconfirmed.append("main")
             self._producer.close()
             self._producer = None
@@ -326,11 +334,18 @@ class Session:
             if proc.is_alive():
                 with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
                     os.kill(proc.pid, STOP_SIGNAL)  # each process flushes and exits
-            proc.join(20)
+            proc.join(wait_s)
             if proc.is_alive():
-                log.error("the %s process did not stop within 20 s; killing it", name)
+                log.log(
+                    logging.WARNING if self._hub_lost else logging.ERROR,
+                    "the %s process did not stop within %g s; killing it",
+                    name,
+                    wait_s,
+                )
                 proc.kill()
                 proc.join(5)
+                if self._hub_lost and name != "hub":
+                    self.unconfirmed.append(name)  # what it still held is not in the file
             if proc.exitcode == EXIT_UNCONFIRMED:
                 self.unconfirmed.append(name)
         self._procs.clear()
@@ -338,8 +353,10 @@ class Session:
     def __enter__(self) -> Session:
         return self
 
-    def __exit__(self, exc_type: object, *exc: object) -> None:
+    def __exit__(self, exc_type: object, exc: object, *rest: object) -> None:
         self.stop()
+        if isinstance(exc, SessionLost):  # the summary names whose last messages are missing
+            exc.unconfirmed = list(self.unconfirmed)
         if exc_type is None and self.unconfirmed:
             raise UnconfirmedAtStop(self.unconfirmed, self.options.out)
 

@@ -88,7 +88,17 @@ SessionOptions = DemoOptions
 
 
 class SessionLost(SessionError):
-    """A process died and could not be restarted: the session ended early, loudly."""
+    """A process died and could not be restarted: the session ended early, loudly.
+
+    `lost_after` is the session time (H:MM:SS) after which nothing was recorded;
+    `unconfirmed` the processes whose last messages before it never reached the
+    file (set when the session has stopped), for the summary to name.
+    """
+
+    def __init__(self, text: str, lost_after: str | None = None) -> None:
+        super().__init__(text)
+        self.lost_after = lost_after
+        self.unconfirmed: list[str] = []
 
 
 class UnconfirmedAtStop(SessionError):

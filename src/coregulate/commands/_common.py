@@ -310,7 +310,7 @@ def run_session(
     except SessionLost as exc:
         log.error("%s", exc)
         if options.out.exists():  # what was recorded until then, and what was lost
-            print_summary(options.out, label)
+            print_summary(options.out, label, exc.unconfirmed, exc.lost_after)
         return _exit_codes.FAILED
     except SessionError as exc:
         log.error("%s", exc)
@@ -328,12 +328,18 @@ def headless_banner(options: DemoOptions) -> str:
     return line + ". Ctrl-C ends the session and keeps everything recorded."
 
 
-def print_summary(path: Path, label: str = "session file", unconfirmed: Sequence[str] = ()) -> None:
+def print_summary(
+    path: Path,
+    label: str = "session file",
+    unconfirmed: Sequence[str] = (),
+    lost_after: str | None = None,
+) -> None:
     """Print the per-person summary of a finished session and where its file is.
 
-    `unconfirmed` names the processes whose last messages never reached the file.
+    `unconfirmed` names the processes whose last messages never reached the file;
+    `lost_after` the session time after which nothing was recorded (a session lost).
     """
     from coregulate.recordings.summary import format_summary
 
-    print(format_summary(path, unconfirmed))  # noqa: T201 - the command's own output
+    print(format_summary(path, unconfirmed, lost_after))  # noqa: T201 - the command's own output
     print(f"{label}: {path}")  # noqa: T201

@@ -41,7 +41,10 @@ _GROUP_SQL = (
     "json_extract(p, '$.above_chance'), json_extract(p, '$.n_coupled_pairs_above_chance'), "
     "json_extract(p, '$.people'), p "
     "FROM (SELECT source, t_ns, CAST(payload AS TEXT) AS p FROM main.messages "
-    f"WHERE topic = ? AND {_PARSEABLE}) ORDER BY t_ns"
+    f"WHERE topic = ? AND {_PARSEABLE}) "
+    # One row per step: the session's final message repeats the last step (its
+    # summary is `analyze`'s `group`).
+    "WHERE json_extract(p, '$.final') IS NOT 1 ORDER BY t_ns"
 )
 GROUP_HEADER = [
     "source",

@@ -15,7 +15,11 @@ from typing import Any
 import numpy as np
 
 from coregulate.signal.synchrony import GROUP_PARAMS, HR_PARAMS
-from coregulate.signal.synchrony.group_offline import group_from_grids, group_session_summary
+from coregulate.signal.synchrony.group_offline import (
+    group_from_grids,
+    group_session_summary,
+    group_with_pairs,
+)
 
 PAIR_LAG_SIGN = "positive = b leads"
 
@@ -51,17 +55,14 @@ def group_summary(
     """Return `analyze`'s `group`: the group index's session summary; None for two people.
 
     The index's value and verdict are `group_offline.group_session_summary`'s;
-    `n_pairs` and `n_pairs_without_verdict` count the pairs beside it.
+    `n_pairs` and `n_pairs_without_verdict` count the pairs beside it
+    (`group_offline.group_with_pairs`, which the live stage's final `sync.group` uses too).
     """
     if len(keys) <= 2:
         return None
-    out = dict(group_session_summary(updates))
-    out["people"] = list(keys)
+    verdicts = [p.get("above_chance") for p in pair_entries]
+    out = group_with_pairs(keys, group_session_summary(updates), verdicts)
     if not updates:
         everyone = "it needs the beats of everyone in the session"
         out["unavailable"] = {"value": everyone, "above_chance": everyone}
-    verdicts = [p.get("above_chance") for p in pair_entries]
-    out["n_pairs"] = len(pair_entries)
-    out["n_coupled_pairs_above_chance"] = sum(v is True for v in verdicts)
-    out["n_pairs_without_verdict"] = sum(v is None for v in verdicts)
     return out

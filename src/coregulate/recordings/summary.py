@@ -166,11 +166,15 @@ def summarize_people(path: str | os.PathLike[str]) -> dict[str, PersonSummary]:
     }
 
 
-def format_summary(path: str | os.PathLike[str], unconfirmed: Sequence[str] = ()) -> str:
+def format_summary(
+    path: str | os.PathLike[str], unconfirmed: Sequence[str] = (), lost_after: str | None = None
+) -> str:
     """Return a plain-text summary table of a session file.
 
     `unconfirmed` names the processes whose last messages the hub never confirmed:
     they are missing from the end of their streams, where no sequence gap shows it.
+    `lost_after` is the session time (H:MM:SS) after which nothing was recorded, when
+    the session ended early (the file could not be written).
     """
     people = summarize_people(path)
     streams = stream_counts(path)
@@ -202,10 +206,12 @@ def format_summary(path: str | os.PathLike[str], unconfirmed: Sequence[str] = ()
     total = sum(s.count for s in streams)
     if missing:
         account = f"{missing} MISSING (see sequence gaps)"
-    elif unconfirmed:
+    elif unconfirmed or lost_after:
         account = "none missing inside the streams"
     else:
         account = "none missing"
+    if lost_after:
+        account += f"; NOTHING RECORDED after {lost_after} (the session ended early)"
     if unconfirmed:
         account += (
             f"; the last messages of {', '.join(unconfirmed)} are MISSING "

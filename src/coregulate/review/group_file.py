@@ -48,10 +48,14 @@ def read_group(
     updates: dict[tuple[str, str], list[dict[str, Any]]] = {pair: [] for pair in pairs(keys)}
     finals: dict[tuple[str, str], dict[str, Any]] = {}
     group: list[dict[str, Any]] = []
+    group_final: dict[str, Any] | None = None
     for msg in read_messages(path, ("sync.",)):
         payload = msg.json()
         if msg.topic == SYNC_GROUP_TOPIC:
-            group.append(payload)
+            if payload.get("final"):  # the last step again, with the session's summary
+                group_final = payload
+            else:
+                group.append(payload)
             continue
         pair = pair_of_topic(msg.topic, keys)
         if pair is None or payload.get("series") != "hr_bpm":
@@ -66,4 +70,6 @@ def read_group(
         if series is not None:
             out[pair] = series
     summary = group_summary_of(group[-1], len(updates)) if group else None
+    if group_final is not None and isinstance(group_final.get("session_summary"), dict):
+        summary = group_final["session_summary"]  # what `analyze` says of the session
     return out, group_series(group, summary)

@@ -32,6 +32,7 @@ from coregulate.signal.dyad import ROLES, beat_time_plausible
 from coregulate.signal.people import SYNC_GROUP_TOPIC, sync_topic
 from coregulate.signal.person import is_no_signal
 from coregulate.signal.synchrony.group import GROUP_PARAMS, GroupParams
+from coregulate.signal.synchrony.group_offline import group_with_pairs, session_summary_of
 from coregulate.signal.synchrony.live import LiveSynchrony, Pair
 from coregulate.signal.synchrony.params import HR_PARAMS, SLOW_PARAMS, SyncParams
 from coregulate.stages.base import Output
@@ -60,7 +61,8 @@ class SyncStage:
         Fields of `metrics.<role>` to compare between the two people.
     phase_at_end : bool
         At the end of the session, publish a final message per series with the
-        (offline-only) Hilbert phase synchrony of the whole session.
+        (offline-only) Hilbert phase synchrony of the whole session (and, with 3 or
+        more people, a final `sync.group` with the session's summary).
     name : str
         Bus source name; a restarted stage takes a new one.
     people : tuple of str
@@ -91,6 +93,8 @@ class SyncStage:
             "hr_bpm": LiveSynchrony(hr_params, "hr_bpm", self.people, group_params)
         }
         self._last: dict[tuple[str, Pair], dict[str, Any]] = {}
+        self._last_group: dict[str, Any] | None = None  # the newest `sync.group` update
+        self._group_band: float | None = None  # its newest chance band given
         self.now_ns = 0
         self._seen = False  # until a message is taken, now_ns is no session time
 
@@ -156,6 +160,9 @@ class SyncStage:
         for pair, update in updates:
             update["final"] = False
             if pair is None:
+                self._last_group = update
+                if update["chance_95"] is not None:
+                    self._group_band = update["chance_95"]
                 out.append(Output(SYNC_GROUP_TOPIC, update, update["t_ns"]))
                 continue
             update["late_values"] = live.late_of(pair)
@@ -171,7 +178,10 @@ class SyncStage:
         return Output(sync_topic(*pair, len(self.people)), update, update["t_ns"])
 
     def terminate(self) -> list[Output]:
-        """Return the steps still pending at the end, then one final message per series."""
+        """Return the steps still pending at the end, then one final message per series.
+
+        With 3 or more people the group's final `sync.group` comes last (`_group_final`).
+        """
         out = []
         for live in self.tracks.values():
             out += self._publish(live, live.finish_all())
@@ -194,4 +204,23 @@ class SyncStage:
                 if reason:
                     final["unavailable"]["phase"] = reason
                 out.append(self._pair_output(pair, final))
+        if self._last_group is not None:
+            out.append(self._group_final(self._last_group))
         return out
+
+    def _group_final(self, last: dict[str, Any]) -> Output:
+        """Return the group's final message: its last step again, with the session's summary.
+
+        ``session_summary`` is what `coregulate analyze` reports as `group` for the
+        whole session (`group_offline.group_with_pairs`): the index's value and
+        verdict, and how many pairs' heart-rate synchrony is above chance.
+        """
+        verdicts = []
+        for pair in self.tracks["hr_bpm"].pairs:
+            susy = (self._last.get(("hr_bpm", pair)) or {}).get("susy") or {}
+            verdicts.append(susy.get("above_chance"))
+        final = dict(last)
+        final["final"] = True
+        summary = session_summary_of(last, self._group_band)
+        final["session_summary"] = group_with_pairs(self.people, summary, verdicts)
+        return Output(SYNC_GROUP_TOPIC, final, final["t_ns"])

@@ -176,6 +176,9 @@ class SessionModel:
 
     def _sync(self, topic: str, t_s: float, body: dict[str, Any]) -> None:
         if topic == ppl.SYNC_GROUP_TOPIC:
+            if body.get("final"):  # the session's end: its last step again, with a summary
+                self.group.latest = body
+                return
             row = {k: _num(body.get(k)) for k in GROUP_COLUMNS}
             verdict = body.get("above_chance")
             row["above_chance"] = float(verdict) if isinstance(verdict, bool) else None

@@ -126,9 +126,16 @@ def group_session_summary(updates: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "above_chance": None,
             "unavailable": {"value": "the session is shorter than one step"},
         }
-    last = updates[-1]
-    summary, session = last["summary"], last["session"]
     band = next((u["chance_95"] for u in reversed(updates) if u["chance_95"] is not None), None)
+    return session_summary_of(updates[-1], band)
+
+
+def session_summary_of(last: dict[str, Any], band: float | None) -> dict[str, Any]:
+    """Return `group_session_summary` from the last update and the last band given.
+
+    The live stage keeps only these two (`stages/sync_stage.py`, its final message).
+    """
+    summary, session = last["summary"], last["session"]
     unavailable = {}
     if summary["mean_value"] is None:
         unavailable["value"] = "no window with everyone's heart rate (180 s without gaps)"
@@ -155,6 +162,22 @@ def group_session_summary(updates: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "unavailable": unavailable,
         "params": last["params"],
     }
+
+
+def group_with_pairs(
+    keys: Sequence[str], session_summary: dict[str, Any], verdicts: Sequence[bool | None]
+) -> dict[str, Any]:
+    """Return `analyze`'s `group`: the session summary with the pairs' session verdicts counted.
+
+    `verdicts` are the pairs' heart-rate verdicts (``above_chance`` of their final
+    statistics; None: no verdict), one per pair of the session.
+    """
+    out = dict(session_summary)
+    out["people"] = list(keys)
+    out["n_pairs"] = len(verdicts)
+    out["n_coupled_pairs_above_chance"] = sum(v is True for v in verdicts)
+    out["n_pairs_without_verdict"] = sum(v is None for v in verdicts)
+    return out
 
 
 def _beat_arrays(beats: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
