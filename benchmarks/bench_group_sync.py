@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from _harness import Column, Result, latency_columns, latency_row, simulated_hour_main
+from coregulate.acquisition.sim_messages import beat_messages
 from coregulate.acquisition.simulator import demo_config, simulate_dyad
-from coregulate.bus.envelope import make_message
 from coregulate.signal.people import SYNC_GROUP_TOPIC, demo_people, keys_of
 from coregulate.signal.synchrony.grid import beat_events
 from coregulate.signal.synchrony.group import GROUP_PARAMS
@@ -49,7 +49,6 @@ GOAL_LIVE_MEDIAN_MS = 2.0
 # is the synchrony's. The whole `coregulate analyze`, which adds every person's HRV
 # chain, is timed by bench_analyze_group.py.
 GOAL_OFFLINE_S = 2.0
-NS = 1_000_000_000
 
 
 def _people_beats(n_people: int, duration_s: float) -> dict[str, tuple[Any, Any, Any]]:
@@ -68,26 +67,7 @@ def _people_beats(n_people: int, duration_s: float) -> dict[str, tuple[Any, Any,
 
 def _messages(beats: dict[str, tuple[Any, Any, Any]]) -> list[Any]:
     """Return one `beat.<key>` message per notification (about 1 s), in time order."""
-    rows = []
-    for key, (t_ns, rr_ms, gap) in beats.items():
-        group = np.cumsum(gap) * 10**6 + t_ns // NS
-        for k in np.unique(group):
-            idx = np.flatnonzero(group == k)
-            t_list = t_ns[idx].tolist()
-            payload = {
-                "t_ns": t_list,
-                "rr_ms": rr_ms[idx].tolist(),
-                "gap_before": bool(gap[idx[0]]),
-            }
-            rows.append((t_list[-1], key, payload))
-    rows.sort(key=lambda r: (r[0], r[1]))
-    seq: dict[str, int] = {}
-    msgs = []
-    for t_last, key, payload in rows:
-        topic = f"beat.{key}"
-        seq[topic] = seq.get(topic, 0) + 1
-        msgs.append(make_message(topic, "bench", seq[topic], t_last, payload))
-    return msgs
+    return beat_messages(beats, "bench")
 
 
 def _live(msgs: list[Any], keys: tuple[str, ...]) -> dict[str, Any]:

@@ -16,12 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from coregulate.acquisition.sim_messages import beat_messages as sim_beat_messages
 from coregulate.acquisition.simulator import Coupling, DyadConfig, PersonProfile, simulate_dyad
-from coregulate.bus.envelope import make_message
 
 KEYS4 = ("client", "partner", "therapist", "co-therapist")
 COUPLED_LAGS_S = {("client", "therapist"): 2.0, ("partner", "co-therapist"): -3.0}
-NS = 1_000_000_000
 
 
 def delivered(sim: Any, role: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -69,23 +68,4 @@ def four_people(
 
 def beat_messages(beats: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> list[Any]:
     """Return one `beat.<key>` message per second of each person's beats, in time order."""
-    rows = []
-    for key, (t_ns, rr_ms, gap) in beats.items():
-        notification = np.cumsum(gap) * 10**6 + t_ns // NS
-        for k in np.unique(notification):
-            idx = np.flatnonzero(notification == k)
-            t_list = t_ns[idx].tolist()
-            payload = {
-                "t_ns": t_list,
-                "rr_ms": rr_ms[idx].tolist(),
-                "gap_before": bool(gap[idx[0]]),
-            }
-            rows.append((t_list[-1], key, payload))
-    rows.sort(key=lambda r: (r[0], r[1]))
-    seq: dict[str, int] = {}
-    msgs = []
-    for t_last, key, payload in rows:
-        topic = f"beat.{key}"
-        seq[topic] = seq.get(topic, 0) + 1
-        msgs.append(make_message(topic, "test", seq[topic], t_last, payload))
-    return msgs
+    return sim_beat_messages(beats, "test")
