@@ -137,12 +137,16 @@ def session_summary_of(last: dict[str, Any], band: float | None) -> dict[str, An
     """
     summary, session = last["summary"], last["session"]
     unavailable = {}
+    # The window and the blocks needed are the session's own settings (its params).
     if summary["mean_value"] is None:
-        unavailable["value"] = "no window with everyone's heart rate (180 s without gaps)"
+        unavailable["value"] = (
+            f"no window with everyone's heart rate ({last['window_s']:g} s without gaps)"
+        )
     if session["above_chance"] is None:
         unavailable["above_chance"] = (
             f"{session['n_blocks']} gap-free block(s) of {last['window_s']:g} s "
-            "(a verdict needs at least 5, and one per person)"
+            f"(a verdict needs at least {last['params']['chance_min_blocks']}, "
+            "and one per person)"
         )
     return {
         "index": last["index"],
