@@ -26,15 +26,19 @@ def _roundtrip(payload: Any) -> Any:
 def metrics_differences(path: Path) -> list[str]:
     """Return how the recorded metrics differ from the signal stage run once over the file.
 
-    The clean run: a fresh stage fed the file's beats and baseline controls in the
+    The clean run: a fresh stage fed every recorded message of its topics, in the
     order the hub recorded them (what the live stage receives when nothing fails).
+    Every topic, not only the beats: a strap's status is session time passing
+    (docs/protocol.md, "No signal"), so a status recorded between a "no signal" step
+    and a returning strap's first beats gives that update live, and a reference
+    fed beats alone would miss it (tests/test_clean_run_reference.py).
     """
     baseline_s = float(session_info(path).get("baseline_s", 180.0))
     keys = keys_of(people_from_session(read_session_payload(path)))
     people = {"people": keys} if len(keys) > 2 else {}  # a group's people, as live
     stage = stage_spec("signal").make("signal", baseline_s=baseline_s, **people)
     clean: dict[str, list[Any]] = {}
-    for msg in read_messages(path, ("beat.", "control.baseline")):
+    for msg in read_messages(path, tuple(stage.topics)):
         for out in stage.update(msg):
             clean.setdefault(out.topic, []).append(_roundtrip(out.payload))
     live: dict[str, list[Any]] = {}
