@@ -124,23 +124,23 @@ def _collect(
 
 def _chunk_statistics(
     pairs: Sequence[tuple[int, int]],
-    dyads: dict[int, tuple[np.ndarray, np.ndarray]],
+    series: dict[int, np.ndarray],
     params: SyncParams,
 ) -> list[float]:
-    """Return `pair_statistic` of dyad t's therapist with dyad c's client for each (t, c)."""
-    return [pair_statistic(dyads[t][0], dyads[c][1], params) for t, c in pairs]
+    """Return `pair_statistic` of person t (b's slot) with person c (a's) for each (t, c)."""
+    return [pair_statistic(series[t], series[c], params) for t, c in pairs]
 
 
 def pair_mapper(
-    client: Any, dyads: Sequence[tuple[np.ndarray, np.ndarray]], params: SyncParams
+    client: Any, series: Sequence[np.ndarray], params: SyncParams
 ) -> Callable[[Sequence[tuple[int, int]]], list[float]]:
-    """Return a function that computes (therapist dyad, client dyad) statistics as tasks.
+    """Return a function that computes (b person, a person) pair statistics as tasks.
 
-    Each dyad's grids are sent to the cluster once (scattered). A pair takes tens of
+    Each person's grid is sent to the cluster once (scattered). A pair takes tens of
     milliseconds, so pairs go in chunks (about `CHUNKS_PER_WORKER` per worker) to
     keep Dask's per-task cost small beside the work.
     """
-    scattered = client.scatter(list(dyads))
+    scattered = client.scatter(list(series))
 
     def run(pairs: Sequence[tuple[int, int]]) -> list[float]:
         from distributed import as_completed

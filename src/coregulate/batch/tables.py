@@ -10,8 +10,9 @@ the analysis parameters (the same for every dyad, in the JSON) are left out.
 with ``dyad`` and ``session`` first. Sessions of any number of people (issue 19):
 `people` has one row per person per session (``person`` = key, ``role``, then the
 per-person summary), `pairs` one row per pair per session (``pair`` = ``a.b``,
-``a``, ``b``, then ``sync_*``: positive lag = b leads), and a session of 3+ people
-adds ``group_*`` to its `dyads` row. Units are in the column
+``a``, ``b``, then ``sync_*``: positive lag = b leads; with ``--pseudo-pairs``
+``pseudo_*``, the dyad's too), and a session of 3+ people adds ``group_*`` to its
+`dyads` row. Units are in the column
 names as in the JSON (docs/exports.md, "Tables").
 """
 
@@ -85,9 +86,12 @@ def pair_table(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for entry in r.get("pairs") or []:
             entry = dict(entry)
             a, b = entry.pop("a"), entry.pop("b")
-            entry.pop("pseudo_pairs", None)  # the dyad's, in `dyads`
+            # A group's pair holds its own null; a dyad's is in its `synchrony` (batch/pseudo.py).
+            pseudo = entry.pop("pseudo_pairs", None)
+            if r.get("group") is None:
+                pseudo = (r.get("synchrony") or {}).get("pseudo_pairs")
             head = {"dyad": n, "session": session_name(r), "pair": f"{a}.{b}", "a": a, "b": b}
-            rows.append(head | _flat(entry, "sync"))
+            rows.append(head | _flat(entry, "sync") | _flat(pseudo, "pseudo"))
     return rows
 
 

@@ -119,9 +119,9 @@ def _pseudo(results: list[dict[str, Any]], n_pseudo: int, client: Any) -> None:
     """Add the pseudo-pair null to `results`, its statistics on `client`'s cluster if any."""
     from functools import partial
 
-    from coregulate.recordings.analysis import add_pseudo_pair_null
+    from coregulate.batch.pseudo import add_pseudo_pair_null
 
-    stage(f"comparing each dyad with {n_pseudo} other dyads' therapists (pseudo pairs)")
+    stage(f"comparing each pair with {n_pseudo} strangers in the same role (pseudo pairs)")
     mapper = None
     if client is not None:
         from coregulate.batch.dask_run import pair_mapper

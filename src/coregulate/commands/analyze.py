@@ -49,8 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="with --batch: compare each dyad's synchrony with N pseudo dyads of its own (its "
-        "client with the therapists of N other dyads; all of them if fewer)",
+        help="with --batch: compare each pair's synchrony with N pseudo pairs of its own (a "
+        "dyad's client with the therapists of N other sessions; a group's pair (a, b): a with "
+        "the people in b's role in N other sessions; all of them if fewer)",
     )
     add_progress_option(p)
 
@@ -84,7 +85,7 @@ def analyze_one(job: dict[str, Any]) -> dict[str, Any]:
     if job.get("pseudo_pairs"):
         from coregulate.recordings.analysis import HR_GRID
 
-        summary[HR_GRID] = analysis.result.hr_grid
+        summary[HR_GRID] = analysis.result.hr_grids
     if job.get("report"):
         from coregulate.review.from_analysis import session_from_analysis
         from coregulate.review.report import write_report

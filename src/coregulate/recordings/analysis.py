@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import coregulate
 from coregulate.recordings.breathing_summary import breathing_by_role
@@ -24,11 +23,6 @@ from coregulate.signal.dyad import ROLES
 from coregulate.signal.people import PeopleError, keys_of, people_from_session
 
 # What `analyze` reads of a session file: never the raw notifications or the metrics.
-if TYPE_CHECKING:
-    import numpy as np
-
-    from coregulate.signal.synchrony.pseudo_pairs import PairMap
-
 _PARTS = ("beats", "hr", "markers", "ratings")
 _progress = logging.getLogger("coregulate.progress")
 
@@ -179,48 +173,4 @@ def _session_keys(record: SessionRecord) -> tuple[str, ...]:
     return ROLES if set(keys) == set(ROLES) else keys  # the dyad, whatever order it was listed
 
 
-HR_GRID = "_hr_grid"  # a batch result's HR grid while the batch runs; never printed
-
-
-def add_pseudo_pair_null(
-    results: list[dict[str, Any]],
-    n_pseudo: int,
-    mapper: Callable[[list[tuple[np.ndarray, np.ndarray]]], PairMap] | None = None,
-) -> None:
-    """Add each dyad's synchrony against its own pseudo dyads (and the pooled ones), in place.
-
-    Every result that carries its HR grid (`HR_GRID`, set by `analyze --batch
-    --pseudo-pairs`) takes part: `signal.synchrony.pseudo_pairs.pseudo_pair_null`
-    pairs the client of each dyad with the therapists of `n_pseudo` other dyads
-    (roles kept, aligned from session start, trimmed), and each dyad's
-    ``synchrony.pseudo_pairs`` gets its ``real`` statistic, ``z`` and ``percentile``
-    against its own pseudo dyads, ``pseudo_therapist_dyads`` (their rows in the
-    batch, from 1), and the pooled distribution (``pooled_*``). The grids are removed
-    from the results. `mapper`, given the grids, returns the function that computes
-    the pair statistics (e.g. as Dask tasks); the numbers are the same as the loop's.
-    """
-    from coregulate.signal.synchrony import HR_PARAMS
-    from coregulate.signal.synchrony.pseudo_pairs import pseudo_pair_null
-
-    rows = [k for k, r in enumerate(results) if r.get(HR_GRID) is not None]
-    grids = [results[k][HR_GRID] for k in rows]
-    for r in results:
-        r.pop(HR_GRID, None)
-    map_pairs = mapper(grids) if mapper is not None else None
-    null = pseudo_pair_null(grids, HR_PARAMS, n_pseudo, HR_PARAMS.seed, map_pairs)
-    pooled = null["pooled"]
-    shared = {
-        "statistic": null["statistic"],
-        "n_dyads": null["n_dyads"],
-        "n_per_dyad": null["n_per_dyad"],
-        "pooled_n_pseudo_pairs": pooled["n_pseudo_pairs"],
-        "pooled_mean": pooled["pseudo_mean"],
-        "pooled_sd": pooled["pseudo_sd"],
-        "seed": HR_PARAMS.seed,
-        "method": "client of this dyad with the therapists of N other dyads, roles kept, "
-        "aligned from session start, trimmed to the shorter (docs/synchrony.md, section 3)",
-    }
-    for k, entry in zip(rows, null["dyads"], strict=True):
-        entry = dict(entry)
-        entry["pseudo_therapist_dyads"] = [rows[j] + 1 for j in entry.pop("pseudo_therapists")]
-        results[k].setdefault("synchrony", {})["pseudo_pairs"] = {**entry, **shared}
+HR_GRID = "_hr_grid"  # a batch result's people's HR grids while the batch runs; never printed

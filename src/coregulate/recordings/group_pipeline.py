@@ -95,6 +95,7 @@ def _run(
         hr |= far_hr
     reports = [{"hr_bpm": hr[pair], **slow[pair]} if hr.get(pair) else {} for pair in session_pairs]
     _add_pairs(result, keys, session_pairs, reports, group)
+    result.hr_grids = _person_grids(hr) or None
     result.parameters = {
         "stages": [spec.stage_class.__name__ for spec in specs],
         **pipeline_parameters(),
@@ -120,13 +121,20 @@ def _group_of(
     keys: tuple[str, ...], reports: dict[tuple[str, str], SynchronyReport | None]
 ) -> list[dict[str, Any]]:
     """Return the group's updates over the people's heart rate on the pairs' grid."""
+    pair_updates = {pair: hr.updates for pair, hr in reports.items() if hr is not None}
+    return group_updates(keys, _person_grids(reports), pair_updates)
+
+
+def _person_grids(
+    reports: dict[tuple[str, str], SynchronyReport | None],
+) -> dict[str, np.ndarray]:
+    """Return each person's heart rate on the session's synchrony grid (every pair shares it)."""
     grids: dict[str, np.ndarray] = {}
     for (a, b), hr in reports.items():
         if hr is not None:
             grids.setdefault(a, hr.client)
             grids.setdefault(b, hr.therapist)
-    pair_updates = {pair: hr.updates for pair, hr in reports.items() if hr is not None}
-    return group_updates(keys, grids, pair_updates)
+    return grids
 
 
 def _hr_pairs(

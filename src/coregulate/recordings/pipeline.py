@@ -62,9 +62,9 @@ class PipelineResult:
     people: dict[str, PersonSummary] = field(default_factory=dict)
     synchrony: dict[str, Any] = field(default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict)
-    # Both people's heart rate on the synchrony grid (therapist, client), for the
-    # pseudo-pair null across dyads (`analyze --batch --pseudo-pairs`).
-    hr_grid: tuple[np.ndarray, np.ndarray] | None = None
+    # Each person's heart rate on the synchrony grid from session start, by key, for
+    # the pseudo-pair null across sessions (`analyze --batch --pseudo-pairs`).
+    hr_grids: dict[str, np.ndarray] | None = None
     # Sessions of 3+ people (`group_pipeline.py`): every pair's summary, and the group's.
     pairs: list[dict[str, Any]] = field(default_factory=list)
     group: dict[str, Any] | None = None
@@ -270,7 +270,7 @@ def _run_pipeline(people: dict[str, BeatSeries], phase: bool, parallel: bool) ->
         result.outputs.setdefault(TOPIC_SYNC, []).extend(report.updates)
         result.output_t_ns.setdefault(TOPIC_SYNC, []).extend(u["t_ns"] for u in report.updates)
     result.synchrony = synchrony_summary(reports)
-    result.hr_grid = (hr.therapist, hr.client) if hr else None
+    result.hr_grids = {"client": hr.client, "therapist": hr.therapist} if hr else None
     result.parameters = {
         "stages": [spec.stage_class.__name__ for spec in specs],
         **pipeline_parameters(),
