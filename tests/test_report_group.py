@@ -147,3 +147,13 @@ def test_report_of_a_recorded_group_reads_the_pairs_and_group_it_published(tmp_p
     assert page_sections(recorded) == [s.replace("arousal.", "hr.") for s in page_sections(drawn)]
     texts = _texts(draw_page(recorded))
     assert "Client · Therapist" in texts and "partner\nHR (bpm)" in texts
+
+
+def test_a_short_group_says_no_window_had_a_chance_level_not_n_a(tmp_path: Path) -> None:
+    """Seen on a 15-minute group's page: "above the chance level in n/a of windows"."""
+    path = write_simulated_session(tmp_path / "short.sqlite", 4, 300.0, n_people=4)
+    data = session_from_analysis(analyze_files(path))
+    assert data.group.summary.get("share_windows_above_chance") is None  # too short for one
+    titles = [t for t in _texts(draw_page(data)) if t.startswith("session: mean")]
+    assert len(titles) == 1 and "no window had a chance level yet" in titles[0], titles
+    assert "n/a of windows" not in titles[0]

@@ -93,10 +93,16 @@ def group_axis(ax, data: SessionData) -> None:
         0.005, 0.98, f"group synchrony against chance: {group_verdict(s)}",
         transform=ax.transAxes, fontsize=6.5, va="top", gid="group_verdict",
     )  # fmt: skip
+    share = s.get("share_windows_above_chance")
+    # "in n/a of windows" read as a number lost; say that no window had a chance level.
+    windows = (
+        f"above the chance level in {fmt(share, '.0%')} of windows"
+        if share is not None
+        else "no window had a chance level yet"
+    )
     ax.set_title(
         f"session: mean {index_name(data)} {fmt(s.get('value'), '.2f')} "
-        f"({fmt(s.get('window_s'), 'g', ' s')} windows); above the chance level in "
-        f"{fmt(s.get('share_windows_above_chance'), '.0%')} of windows; pairs above chance: "
+        f"({fmt(s.get('window_s'), 'g', ' s')} windows); {windows}; pairs above chance: "
         f"{s.get('n_coupled_pairs_above_chance', 'n/a')} of {s.get('n_pairs', len(data.pairs))}",
         fontsize=6.5, loc="left",
     )  # fmt: skip
