@@ -39,6 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate report`; return the exit code."""
+    from coregulate.review.derived import DERIVED_NOTE, derived_analysis, has_live_metrics
+    from coregulate.review.from_analysis import session_from_analysis
     from coregulate.review.report import write_report
     from coregulate.review.session_data import load_session
     from coregulate.sessionfile.access import SessionFileError
@@ -54,6 +56,10 @@ def run(args: argparse.Namespace) -> int:
         return ex.CANNOT_CREATE
     try:
         data = load_session(args.file)
+        if data.people and not has_live_metrics(args.file):
+            # An import holds beats only: the page comes from analyze's numbers, not empty.
+            data = session_from_analysis(derived_analysis(args.file))
+            log.warning("%s: %s", args.file.name, DERIVED_NOTE)
     except SessionFileError as exc:
         log.error("%s", exc)
         return ex.BAD_INPUT

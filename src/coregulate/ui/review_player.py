@@ -3,7 +3,9 @@
 The recording holds every message the session's pipeline produced (metrics, states,
 synchrony, markers), and replay (`coregulate replay`) reproduces them bit for bit from
 the raw notifications; so the review plays the recorded messages themselves, in session
-time, into the same `SessionModel` the live window draws. Going forward ingests the
+time, into the same `SessionModel` the live window draws. A file without live metrics
+(an import) plays what `coregulate analyze` computes from its beats instead
+(`review/derived.py`; `derived` then says so). Going forward ingests the
 next messages; going back rebuilds the model up to the new time. The file is opened
 read-only and never changed.
 
@@ -21,7 +23,8 @@ import math
 import os
 
 from coregulate.bus.envelope import Message
-from coregulate.sessionfile.access import read_messages
+from coregulate.review.derived import derived_analysis, derived_messages
+from coregulate.sessionfile.access import SessionFileError, read_messages
 from coregulate.ui.feed import UI_TOPICS
 from coregulate.ui.model import SessionModel
 
@@ -42,9 +45,11 @@ class ReviewPlayer:
     ) -> None:
         self.model = model
         self.after_ns = int(after_s * 1e9)
-        self.messages: list[Message] = sorted(
-            read_messages(recording, UI_TOPICS), key=lambda m: m.t_ns
-        )
+        recorded = list(read_messages(recording, UI_TOPICS))
+        self.derived = False  # True: metrics and synchrony computed from the beats
+        if not any(m.topic.startswith("metrics.") for m in recorded):
+            recorded += self._derive(recording)
+        self.messages: list[Message] = sorted(recorded, key=lambda m: m.t_ns)
         self._times = [m.t_ns for m in self.messages]
         self.end_ns = self._times[-1] if self._times else 0
         self.position_ns = 0
@@ -65,6 +70,16 @@ class ReviewPlayer:
             times.append(msg.t_ns)
             msgs.append(msg)
         self.seek(0)
+
+    def _derive(self, recording: str | os.PathLike[str]) -> list[Message]:
+        """Return the analysis's messages for a file with beats but no live metrics."""
+        try:
+            messages = derived_messages(derived_analysis(recording))
+        except (SessionFileError, OSError, ValueError) as exc:
+            log.info("nothing to compute for %s: %s", os.fspath(recording), exc)
+            return []
+        self.derived = bool(messages)
+        return messages
 
     def set_speed(self, speed: float) -> None:
         """Play at `speed` times real time (0.5 to 16)."""

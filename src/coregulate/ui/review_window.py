@@ -18,6 +18,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtWidgets
 
 from coregulate.palette import person_name
+from coregulate.review.derived import DERIVED_NOTE
 from coregulate.review.review_file import add_annotation, read_annotations, review_path
 from coregulate.ui.live_window import LiveWindow
 from coregulate.ui.marker_lines import MarkerLayer
@@ -53,6 +54,8 @@ class ReviewWindow(LiveWindow):
         self.recording = Path(recording)
         self.author = author
         self.player = ReviewPlayer(self.recording, self.model, after_s=half_window_s)
+        if self.player.derived:  # an import: say where the numbers come from, always
+            self.statusBar().addPermanentWidget(QtWidgets.QLabel(DERIVED_NOTE))
         self._markers_ns = self.player.marker_times_ns()
         for view in (self.calm, self.calm_group, self.full):
             view.set_review(half_window_s)

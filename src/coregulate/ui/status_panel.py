@@ -49,6 +49,7 @@ class StatusPanel(QtWidgets.QFrame):
         for item in self._items:
             if isinstance(item, QtWidgets.QWidget):
                 self._layout.removeWidget(item)
+                item.hide()  # at once: deleteLater waits for the event loop's next turn
                 item.deleteLater()
             else:
                 self._layout.removeItem(item)

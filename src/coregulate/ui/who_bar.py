@@ -58,6 +58,7 @@ class WhoBar(QtWidgets.QWidget):
         self.keys = keys
         for button in self.buttons.values():
             self._row.removeWidget(button)
+            button.hide()  # at once: deleteLater waits for the event loop's next turn
             button.deleteLater()
         self.buttons = {}
         if len(keys) <= MIN_PEOPLE:
