@@ -103,3 +103,16 @@ def test_history_command_csv_and_plot(tmp_path: Path, capsys, caplog) -> None:
     assert "no session of client 'nobody'" in caplog.text
     assert main(["history", "c-1", "--folder", str(tmp_path / "absent")]) == BAD_INPUT
     assert main(["history", "c-1", "--folder", str(folder), "--csv", str(tmp_path / "x.xlsx")]) == 2
+
+
+def test_a_client_with_only_derived_files_is_told_why_none_is_listed(tmp_path, caplog) -> None:
+    """Seen 2026-11-30: only imports of a client gave "no session of client", nothing more."""
+    from coregulate.recordings.importers import read_rr_list
+    from coregulate.recordings.importing import write_import
+
+    rr = tmp_path / "rr.txt"
+    rr.write_text("800\n810\n790\n")
+    write_import(read_rr_list(rr), tmp_path / "imported.sqlite", rr.name, client_id="c-9")
+    assert main(["history", "c-9", "--folder", str(tmp_path)]) != 0
+    assert "1 file(s) of this client are derived (import)" in caplog.text
+    assert "coregulate report FILE" in caplog.text

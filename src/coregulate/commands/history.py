@@ -107,6 +107,22 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _derived_note(args: argparse.Namespace) -> str:
+    """Return why the client's files in the folder, if any, were not listed (derived ones)."""
+    from coregulate.sessionfile.catalog import list_sessions
+
+    entries = list_sessions(args.folder)[0].get(args.client_id, [])
+    kinds = sorted({str(e.derived.get("kind", "derived")) for e in entries if e.derived})
+    if not kinds:
+        return ""
+    n = sum(1 for e in entries if e.derived)
+    return (
+        f" ({n} file(s) of this client are derived ({', '.join(kinds)}): not sessions of "
+        f"their own, so not in the history; `coregulate sessions {args.folder}` lists them, "
+        "`coregulate report FILE` draws one)"
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate history`; return the exit code."""
     from coregulate.review.history import client_history, write_csv
@@ -130,7 +146,9 @@ def run(args: argparse.Namespace) -> int:
     for problem in problems + more:
         log.warning("%s", problem)
     if not rows:
-        log.error("no session of client %r in %s", args.client_id, args.folder)
+        log.error(
+            "no session of client %r in %s%s", args.client_id, args.folder, _derived_note(args)
+        )
         return ex.FAILED
     noun = "session" if len(rows) == 1 else "sessions"
     print(f"client {args.client_id}: {len(rows)} {noun} in {args.folder}")  # noqa: T201
