@@ -20,7 +20,8 @@ from PySide6 import QtWidgets
 from coregulate.cli import main
 from coregulate.recordings.analysis import analyze_files
 from coregulate.recordings.simulated_file import write_simulated_session
-from coregulate.review.derived import DERIVED_NOTE, has_live_metrics
+from coregulate.recordings.stage_replay import has_live_metrics
+from coregulate.review.derived import DERIVED_NOTE
 from coregulate.ui.review_window import ReviewWindow
 
 NS = 10**9

@@ -39,7 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate report`; return the exit code."""
-    from coregulate.review.derived import DERIVED_NOTE, derived_analysis, has_live_metrics
+    from coregulate.recordings.stage_replay import has_live_metrics
+    from coregulate.review.derived import DERIVED_NOTE, derived_analysis
     from coregulate.review.from_analysis import session_from_analysis
     from coregulate.review.report import write_report
     from coregulate.review.session_data import load_session

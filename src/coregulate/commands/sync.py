@@ -186,7 +186,8 @@ def _describe(final: dict[str, Any]) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate sync`; return the exit code."""
-    from coregulate.sessionfile.access import SessionFileError, read_messages
+    from coregulate.recordings.stage_replay import has_live_metrics, stage_inputs
+    from coregulate.sessionfile.access import SessionFileError
     from coregulate.signal.synchrony import HR_PARAMS, SLOW_PARAMS
     from coregulate.stages.sync_stage import SyncStage
 
@@ -195,14 +196,17 @@ def run(args: argparse.Namespace) -> int:
     try:
         with reporting(args):
             hr_recorded, slow_recorded, live = _recorded_params(args.file)
+            people = _people_keys(args.file)
             sync = SyncStage(
-                _params(hr_recorded, HR_PARAMS),
-                _params(slow_recorded, SLOW_PARAMS),
-                people=_people_keys(args.file),
+                _params(hr_recorded, HR_PARAMS), _params(slow_recorded, SLOW_PARAMS), people=people
             )
             outputs = []
             stage(f"recomputing synchrony of {args.file.name}")
-            for i, msg in enumerate(read_messages(args.file, sync.topics), start=1):
+            # An import or a simulation: no stage ran, so the metrics come from its beats
+            # too. A file with live sync messages is replayed as the stage took it.
+            derived = not live and not has_live_metrics(args.file)
+            inputs = stage_inputs(args.file, sync.topics, people, derived)
+            for i, msg in enumerate(inputs, start=1):
                 outputs += sync.update(msg)
                 if i % 1000 == 0:
                     step("recomputing synchrony, messages read", i)
@@ -229,7 +233,8 @@ def run(args: argparse.Namespace) -> int:
     if live:
         print(_compare(live, by_topic))  # noqa: T201
     else:
-        print("no live sync messages in the file: computed from the beats only")  # noqa: T201
+        how = " (and the metrics: the file holds none)" if derived else ""
+        print(f"no live sync messages in the file: computed from the beats only{how}")  # noqa: T201
     if args.json:
         from coregulate.security.files import write_private_file
 

@@ -17,17 +17,11 @@ import os
 
 from coregulate.bus.envelope import Message, make_message
 from coregulate.recordings.analysis import Analysis, analyze_files
-from coregulate.sessionfile.access import last_time_ns
 
 log = logging.getLogger(__name__)
 
 DERIVED_SOURCE = "analyze"  # the `src` of the messages computed here
 DERIVED_NOTE = "metrics and synchrony computed from the recorded beats (no live metrics in file)"
-
-
-def has_live_metrics(path: str | os.PathLike[str]) -> bool:
-    """Return True if the file holds any `metrics.*` message a live signal stage published."""
-    return last_time_ns(path, ("metrics.",)) is not None
 
 
 def derived_analysis(path: str | os.PathLike[str]) -> Analysis:
