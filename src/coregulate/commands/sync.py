@@ -184,33 +184,42 @@ def _describe(final: dict[str, Any]) -> list[str]:
     return lines
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run `coregulate sync`; return the exit code."""
+def _replay(path: Path) -> tuple[list[Any], dict[str, list[Any]], bool]:
+    """Return (the stage's outputs, the live payloads per topic, whether metrics were made).
+
+    Raises SessionFileError for an unreadable file, TypeError or ValueError for
+    recorded parameters the stage cannot take.
+    """
     from coregulate.recordings.stage_replay import has_live_metrics, stage_inputs
-    from coregulate.sessionfile.access import SessionFileError
     from coregulate.signal.synchrony import HR_PARAMS, SLOW_PARAMS
     from coregulate.stages.sync_stage import SyncStage
+
+    hr_recorded, slow_recorded, live = _recorded_params(path)
+    people = _people_keys(path)
+    sync = SyncStage(
+        _params(hr_recorded, HR_PARAMS), _params(slow_recorded, SLOW_PARAMS), people=people
+    )
+    outputs = []
+    stage(f"recomputing synchrony of {path.name}")
+    # An import or a simulation: no stage ran, so the metrics come from its beats too.
+    # A file with live sync messages is replayed as the stage took it.
+    derived = not live and not has_live_metrics(path)
+    for i, msg in enumerate(stage_inputs(path, sync.topics, people, derived), start=1):
+        outputs += sync.update(msg)
+        if i % 1000 == 0:
+            step("recomputing synchrony, messages read", i)
+    return outputs + sync.terminate(), live, derived
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `coregulate sync`; return the exit code."""
+    from coregulate.sessionfile.access import SessionFileError
 
     if not output_ok(args.json):
         return ex.CANNOT_CREATE
     try:
         with reporting(args):
-            hr_recorded, slow_recorded, live = _recorded_params(args.file)
-            people = _people_keys(args.file)
-            sync = SyncStage(
-                _params(hr_recorded, HR_PARAMS), _params(slow_recorded, SLOW_PARAMS), people=people
-            )
-            outputs = []
-            stage(f"recomputing synchrony of {args.file.name}")
-            # An import or a simulation: no stage ran, so the metrics come from its beats
-            # too. A file with live sync messages is replayed as the stage took it.
-            derived = not live and not has_live_metrics(args.file)
-            inputs = stage_inputs(args.file, sync.topics, people, derived)
-            for i, msg in enumerate(inputs, start=1):
-                outputs += sync.update(msg)
-                if i % 1000 == 0:
-                    step("recomputing synchrony, messages read", i)
-            outputs += sync.terminate()
+            outputs, live, derived = _replay(args.file)
     except SessionFileError as exc:
         log.error("%s", exc)
         return ex.BAD_INPUT
