@@ -81,6 +81,8 @@ def test_csv_tables_hold_every_beat_with_units_and_are_owner_only(
     session_json = json.loads((out / "session.json").read_text())
     assert session_json["session"]["client_id"] == "sim-client"
     assert "beats.csv" in (out / "README.md").read_text()
+    # A simulated file holds no live metrics: the README says why those tables are empty.
+    assert "holds no live metrics or synchrony" in (out / "README.md").read_text()
     assert out.stat().st_mode & 0o777 == 0o700
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in out.iterdir())
 
@@ -143,3 +145,15 @@ def test_export_refuses_a_non_empty_folder(session: Path, tmp_path: Path) -> Non
         text=True,
     )
     assert run.returncode == 2 and "not an empty folder" in run.stderr
+
+
+def test_a_file_with_live_metrics_gets_no_note_about_empty_tables(tmp_path: Path) -> None:
+    from review_support import NS, FileBuilder
+
+    b = FileBuilder()
+    b.add("session", {"client_id": "c-1"}, 0, "session")
+    b.add("beat.client", {"t_ns": [NS], "rr_ms": [800.0], "gap_before": True}, NS, "acq")
+    b.add("metrics.client", {"t_ns": NS, "hr_bpm": 75.0, "unavailable": {}}, NS, "signal")
+    out = tmp_path / "csv"
+    _export(b.write(tmp_path / "live.sqlite"), "csv", out)
+    assert "holds no live metrics" not in (out / "README.md").read_text()

@@ -26,6 +26,7 @@ import numpy as np
 import coregulate
 from coregulate.recordings.export_acc import write_acc_csv
 from coregulate.recordings.export_people import README_PEOPLE, session_people, write_people_csv
+from coregulate.recordings.stage_replay import has_live_metrics
 from coregulate.security.files import private_dir, write_private_file
 from coregulate.sessionfile.access import open_readonly, read_meta, read_session_payload
 from coregulate.sessionfile.schema import VIEW_NAMES, VIEWS_SQL
@@ -216,6 +217,17 @@ before the hub checked payloads). They stay in the session file's `messages` tab
 """
 
 
+# An import or a simulated file: no stage ran, so its metrics and synchrony tables are
+# empty; a researcher must not read that as "no data" (found 2026-11-30).
+_NO_METRICS_HINT = "their tables are empty; `coregulate analyze FILE` computes them from the beats"
+_NO_METRICS_NOTE = """
+This file holds no live metrics or synchrony (an import or a simulated file: no
+stage ran on it), so metrics.csv and synchrony.csv hold their header row only.
+`coregulate analyze FILE --json OUT` (or `analyze --batch PAIRS.csv --tables DIR`)
+computes them from the beats; `coregulate report FILE` draws them.
+"""
+
+
 def _people_note(people: tuple[Person, ...]) -> str:
     return README_PEOPLE.format(n=len(people), keys=", ".join(p.key for p in people))
 
@@ -260,9 +272,12 @@ def export_csv(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) ->
             written=datetime.now(UTC).isoformat(timespec="seconds"),
         ).encode()
         + (_people_note(people).encode() if not is_default_dyad(people) else b"")
-        + (_SKIPPED_NOTE.format(n=skipped).encode() if skipped else b""),
+        + (_SKIPPED_NOTE.format(n=skipped).encode() if skipped else b"")
+        + (_NO_METRICS_NOTE.encode() if not has_live_metrics(src) else b""),
     )
     written.append(target)
+    if not has_live_metrics(src):
+        log.warning("%s holds no live metrics or synchrony: %s", src.name, _NO_METRICS_HINT)
     return written
 
 
