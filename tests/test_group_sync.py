@@ -252,21 +252,36 @@ def _end(beats: dict) -> int:
 
 
 def test_sync_command_recomputes_a_three_person_file(tmp_path, capsys) -> None:
-    """`coregulate sync FILE` on a 3-person file: every pair's topic and the group, as live."""
+    """`coregulate sync FILE` on a 3-person file: every pair's topic and the group, as live.
+
+    The file holds beats only (no stage ran on it), so as live the signal stage's
+    metrics follow each beat message into the sync stage (recordings/stage_replay.py).
+    """
+    from coregulate.bus.envelope import make_message
     from coregulate.cli import main
     from coregulate.recordings.writer import SessionWriter
     from coregulate.signal.people import demo_people, people_meta
+    from coregulate.stages.registry import stage_spec
 
     beats = four_people(6, 0.8, 0.0, duration_s=900.0)
     del beats["co-therapist"]
     keys = ("client", "partner", "therapist")
     stage = SyncStage(people=keys)
+    signal = stage_spec("signal").make("signal", people=keys)
     path = tmp_path / "group.coregulate"
     with SessionWriter(path, "acq") as writer:  # beats in time order, as the hub writes
         writer.send("session", {"mode": "test", **people_meta(demo_people(3))}, 0)
         for msg in beat_messages(beats):
             writer.send(msg.topic, msg.json(), msg.t_ns)
-    live = [o for m in beat_messages(beats) for o in stage.update(m)] + stage.terminate()
+    live, seqs = [], {}
+    for m in beat_messages(beats):  # the bus: a beat, then the metrics it made
+        live += stage.update(m)
+        for out in signal.update(m):
+            seqs[out.topic] = seqs.get(out.topic, 0) + 1
+            live += stage.update(
+                make_message(out.topic, "signal", seqs[out.topic], out.t_ns, out.payload)
+            )
+    live += stage.terminate()
     out_json = tmp_path / "sync.json"
     assert main(["sync", str(path), "--json", str(out_json)]) == 0
     text = capsys.readouterr().out
@@ -275,6 +290,13 @@ def test_sync_command_recomputes_a_three_person_file(tmp_path, capsys) -> None:
     assert "group (cluster_phase_rho, 180 s windows, client, partner, therapist)" in text
     payloads = json.loads(out_json.read_text())
     assert payloads == [o.payload for o in live]
+    # Heart rate comes from the beats alone: the same as a stage that took nothing else.
+    beats_only = SyncStage(people=keys)
+    hr = [o.payload for m in beat_messages(beats) for o in beats_only.update(m)]
+    hr += [o.payload for o in beats_only.terminate()]
+    assert [p for p in payloads if p.get("series") == "hr_bpm"] == [
+        p for p in hr if p.get("series") == "hr_bpm"
+    ]
     assert {tuple(p["pair"]) for p in payloads if "pair" in p} == set(pairs(keys))
     assert any(p.get("index") == "cluster_phase_rho" for p in payloads)
 

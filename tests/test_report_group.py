@@ -157,3 +157,27 @@ def test_a_short_group_says_no_window_had_a_chance_level_not_n_a(tmp_path: Path)
     titles = [t for t in _texts(draw_page(data)) if t.startswith("session: mean")]
     assert len(titles) == 1 and "no window had a chance level yet" in titles[0], titles
     assert "n/a of windows" not in titles[0]
+
+
+def test_enough_blocks_but_too_few_shifts_is_said_as_such() -> None:
+    """Seen on a real 19-minute 3-person import: "5 gap-free block(s) ... (a verdict needs
+    at least 5 ...); p 0.231". Five blocks of 3 people allow 4·3 = 12 shift vectors
+    (d_0 = 0, the others different and non-zero), so p ≥ 1/13 = 0.077 > 0.05."""
+    from coregulate.review.group_file import group_summary_of
+    from coregulate.signal.synchrony.group_offline import session_summary_of
+
+    last = {
+        "index": "cluster_phase_rho", "series": "hr_bpm", "people": ["a", "b", "c"],
+        "window_s": 180.0, "n_coupled_pairs_above_chance": 0,
+        "summary": {"mean_value": 0.59, "share_above_chance": 0.0, "n_windows": 9,
+                    "n_available": 9},
+        "session": {"above_chance": None, "p_above_chance": 3 / 13, "n_blocks": 5,
+                    "n_surrogates": 12, "mean_block_value": 0.6},
+        "params": {"chance_min_blocks": 5},
+    }  # fmt: skip
+    expected = (
+        "5 gap-free block(s) of 180 s allow only 12 circular shifts of the people's blocks, "
+        "so p cannot fall below 0.077: too few for a verdict (a longer session gives one)"
+    )
+    assert group_summary_of(last, 3)["unavailable"]["above_chance"] == expected
+    assert session_summary_of(last, 0.7)["unavailable"]["above_chance"] == expected

@@ -14,6 +14,7 @@ from coregulate.review.group_data import GroupSeries, group_series
 from coregulate.review.session_data import SyncSeries, sync_series
 from coregulate.sessionfile.access import read_messages
 from coregulate.signal.people import SYNC_GROUP_TOPIC, pair_of_topic, pairs
+from coregulate.signal.synchrony.group_offline import no_verdict_reason
 
 
 def group_summary_of(last: dict[str, Any], n_pairs: int) -> dict[str, Any]:
@@ -23,11 +24,8 @@ def group_summary_of(last: dict[str, Any], n_pairs: int) -> dict[str, Any]:
     if session.get("above_chance") is None and "above_chance" not in unavailable:
         need = (last.get("params") or {}).get("chance_min_blocks", "more")
         window_s = last.get("window_s")
-        length = f"{window_s:g} s" if isinstance(window_s, int | float) else "a window"
-        unavailable["above_chance"] = (
-            f"{session.get('n_blocks', 0)} gap-free block(s) of {length} "
-            f"(a verdict needs at least {need}, and one per person)"
-        )
+        length = float(window_s) if isinstance(window_s, int | float) else float("nan")
+        unavailable["above_chance"] = no_verdict_reason(session, length, need)
     return {
         "index": last.get("index"),
         "window_s": last.get("window_s"),

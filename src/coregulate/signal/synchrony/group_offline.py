@@ -130,6 +130,23 @@ def group_session_summary(updates: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return session_summary_of(updates[-1], band)
 
 
+def no_verdict_reason(session: dict[str, Any], window_s: float, min_blocks: object) -> str:
+    """Return why a group's session has no verdict against chance, from its `session` dict.
+
+    Too few gap-free blocks; or enough for a p but too few circular shifts for p to
+    be small enough (5 blocks of 3 people allow 12: p is at least 1/13 = 0.077).
+    """
+    k, shifts = session.get("n_blocks", 0), session.get("n_surrogates")
+    blocks = f"{k} gap-free block(s) of {window_s:g} s"
+    if shifts:
+        return (
+            f"{blocks} allow only {shifts} circular shifts of the people's blocks, so p "
+            f"cannot fall below {1 / (1 + shifts):.3f}: too few for a verdict "
+            "(a longer session gives one)"
+        )
+    return f"{blocks} (a verdict needs at least {min_blocks}, and one per person)"
+
+
 def session_summary_of(last: dict[str, Any], band: float | None) -> dict[str, Any]:
     """Return `group_session_summary` from the last update and the last band given.
 
@@ -143,10 +160,8 @@ def session_summary_of(last: dict[str, Any], band: float | None) -> dict[str, An
             f"no window with everyone's heart rate ({last['window_s']:g} s without gaps)"
         )
     if session["above_chance"] is None:
-        unavailable["above_chance"] = (
-            f"{session['n_blocks']} gap-free block(s) of {last['window_s']:g} s "
-            f"(a verdict needs at least {last['params']['chance_min_blocks']}, "
-            "and one per person)"
+        unavailable["above_chance"] = no_verdict_reason(
+            session, last["window_s"], last["params"]["chance_min_blocks"]
         )
     return {
         "index": last["index"],
