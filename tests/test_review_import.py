@@ -87,7 +87,7 @@ def test_report_of_an_import_draws_analyze_s_numbers(tmp_path, files, monkeypatc
     data = drawn["data"]
     assert np.isfinite(data.people["client"].hr_bpm).any()
     assert data.sync is not None and np.isfinite(data.sync.peak_r).any()
-    assert DERIVED_NOTE in caplog.text
+    assert "dyad.sqlite holds no live metrics: computing metrics and synchrony" in caplog.text
 
 
 def _panel_texts(window: ReviewWindow) -> str:

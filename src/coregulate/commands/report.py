@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run `coregulate report`; return the exit code."""
     from coregulate.recordings.stage_replay import has_live_metrics
-    from coregulate.review.derived import DERIVED_NOTE, derived_analysis
+    from coregulate.review.derived import derived_analysis
     from coregulate.review.from_analysis import session_from_analysis
     from coregulate.review.report import write_report
     from coregulate.review.session_data import load_session
@@ -60,7 +60,6 @@ def run(args: argparse.Namespace) -> int:
         if data.people and not has_live_metrics(args.file):
             # An import holds beats only: the page comes from analyze's numbers, not empty.
             data = session_from_analysis(derived_analysis(args.file))
-            log.warning("%s: %s", args.file.name, DERIVED_NOTE)
     except SessionFileError as exc:
         log.error("%s", exc)
         return ex.BAD_INPUT

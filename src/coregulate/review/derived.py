@@ -30,7 +30,12 @@ def derived_analysis(path: str | os.PathLike[str]) -> Analysis:
     Raises SessionFileError (or OSError) as `analyze_files` does, e.g. for a file
     without beats.
     """
-    log.info("%s holds no live metrics; computing them from its beats", os.fspath(path))
+    # Said on the terminal: the window or the page waits a few seconds per recorded hour.
+    log.warning(
+        "%s holds no live metrics: computing metrics and synchrony from its beats, as "
+        "`coregulate analyze` does",
+        os.path.basename(os.fspath(path)),
+    )
     # One process: never fork after a QApplication exists (docs/architecture.md).
     return analyze_files(path, parallel=False)
 
