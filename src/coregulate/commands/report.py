@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         data = load_session(args.file)
         if data.people and not has_live_metrics(args.file):
             # An import holds beats only: the page comes from analyze's numbers, not empty.
-            data = session_from_analysis(derived_analysis(args.file))
+            data = session_from_analysis(derived_analysis(args.file, parallel=True))
     except SessionFileError as exc:
         log.error("%s", exc)
         return ex.BAD_INPUT

@@ -24,11 +24,12 @@ DERIVED_SOURCE = "analyze"  # the `src` of the messages computed here
 DERIVED_NOTE = "metrics and synchrony computed from the recorded beats (no live metrics in file)"
 
 
-def derived_analysis(path: str | os.PathLike[str]) -> Analysis:
-    """Return `coregulate analyze`'s analysis of the file, in this process (no worker forks).
+def derived_analysis(path: str | os.PathLike[str], parallel: bool = False) -> Analysis:
+    """Return `coregulate analyze`'s analysis of the file (in this process unless `parallel`).
 
-    Raises SessionFileError (or OSError) as `analyze_files` does, e.g. for a file
-    without beats.
+    `parallel` lets the analysis fork a worker, as `analyze` does: never in a
+    process with a QApplication (docs/architecture.md). Raises SessionFileError (or
+    OSError) as `analyze_files` does, e.g. for a file without beats.
     """
     # Said on the terminal: the window or the page waits a few seconds per recorded hour.
     log.warning(
@@ -36,8 +37,7 @@ def derived_analysis(path: str | os.PathLike[str]) -> Analysis:
         "`coregulate analyze` does",
         os.path.basename(os.fspath(path)),
     )
-    # One process: never fork after a QApplication exists (docs/architecture.md).
-    return analyze_files(path, parallel=False)
+    return analyze_files(path, parallel=parallel)
 
 
 def derived_messages(analysis: Analysis) -> list[Message]:
