@@ -264,6 +264,7 @@ def export_csv(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) ->
     write_bytes(target, json.dumps(session_json(src), indent=2).encode())
     written.append(target)
     target = out / "README.md"
+    live_metrics = has_live_metrics(src)
     write_bytes(
         target,
         _CSV_README.format(
@@ -273,10 +274,10 @@ def export_csv(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) ->
         ).encode()
         + (_people_note(people).encode() if not is_default_dyad(people) else b"")
         + (_SKIPPED_NOTE.format(n=skipped).encode() if skipped else b"")
-        + (_NO_METRICS_NOTE.encode() if not has_live_metrics(src) else b""),
+        + (_NO_METRICS_NOTE.encode() if not live_metrics else b""),
     )
     written.append(target)
-    if not has_live_metrics(src):
+    if not live_metrics:
         log.warning("%s holds no live metrics or synchrony: %s", src.name, _NO_METRICS_HINT)
     return written
 
